@@ -1,0 +1,205 @@
+"""A reporting configuration is a folder: catalog.yaml, org_units.csv, targets.csv.
+
+`load_config` reads all three, checks each file and the rules between them, and
+raises one `ConfigError` listing every problem found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from chitieu.config.catalog import CATALOG_FILE, Catalog, ElementSpec, IndicatorSpec, parse_catalog
+from chitieu.config.tables import (
+    ORG_UNITS_FILE,
+    TARGETS_FILE,
+    load_org_units,
+    load_targets,
+    problems_where,
+)
+from chitieu.errors import ConfigError, ConfigProblem
+
+__all__ = ["Catalog", "Config", "ElementSpec", "IndicatorSpec", "load_config"]
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded, checked configuration."""
+
+    folder: Path
+    catalog: Catalog
+    org_units: pl.DataFrame
+    """code, name, level, parent_code, valid_from, valid_to, successor_code, unit_id, line"""
+    targets: pl.DataFrame
+    """indicator_code, org_unit_code, year, target, baseline, line"""
+    catalog_sha256: str
+    """Hash over the three files' bytes: which configuration a snapshot was made with."""
+
+    @property
+    def lowest_level(self) -> str:
+        return lowest_level(self.org_units)
+
+    def collected_at(self, element: ElementSpec) -> str:
+        return element.collected_at or self.lowest_level
+
+    def elements_frame(self) -> pl.DataFrame:
+        """One row per element with its rules, ``collected_at`` resolved."""
+        return pl.DataFrame(
+            [
+                {
+                    "element_code": e.code,
+                    "value_type": e.value_type,
+                    "time_aggregation": e.time_aggregation,
+                    "org_aggregation": e.org_aggregation,
+                    "collected_at": self.collected_at(e),
+                    "min": e.min,
+                    "max": e.max,
+                }
+                for e in self.catalog.elements
+            ],
+            schema={
+                "element_code": pl.String,
+                "value_type": pl.String,
+                "time_aggregation": pl.String,
+                "org_aggregation": pl.String,
+                "collected_at": pl.String,
+                "min": pl.Float64,
+                "max": pl.Float64,
+            },
+        )
+
+    def submitting_levels(self) -> set[str]:
+        return {self.collected_at(e) for e in self.catalog.elements}
+
+
+def lowest_level(org_units: pl.DataFrame) -> str:
+    """The level name of the deepest units (by parent chain)."""
+    depth = unit_depths(org_units)
+    return str(depth.sort("depth", "level", descending=[True, False]).item(0, "level"))
+
+
+def unit_depths(org_units: pl.DataFrame) -> pl.DataFrame:
+    """``code``, ``level``, ``depth`` (0 for units without a parent), one row per code."""
+    edges = org_units.unique("code", keep="last").select("code", "level", "parent_code")
+    depth = edges.select(
+        "code", "level", pl.col("parent_code").alias("ancestor"), pl.lit(0).alias("depth")
+    )
+    for _ in range(edges.height):
+        pending = depth.filter(pl.col("ancestor").is_not_null())
+        if pending.is_empty():
+            break
+        depth = pl.concat(
+            [
+                depth.filter(pl.col("ancestor").is_null()),
+                pending.join(
+                    edges.select("code", "parent_code"),
+                    left_on="ancestor",
+                    right_on="code",
+                    how="left",
+                ).select(
+                    "code", "level", pl.col("parent_code").alias("ancestor"), pl.col("depth") + 1
+                ),
+            ]
+        )
+    return depth.select("code", "level", "depth")
+
+
+def _sha256_of(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.exists() else b"")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def load_config(folder: str | Path) -> Config:
+    """Load and check a configuration folder; raises `ConfigError` with every problem."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ConfigError([ConfigProblem(str(folder), "", "", "configuration folder not found")])
+    problems: list[ConfigProblem] = []
+    catalog_path = folder / CATALOG_FILE
+    if catalog_path.exists():
+        catalog, found = parse_catalog(catalog_path.read_text(encoding="utf-8-sig"))
+        problems += found
+    else:
+        catalog = None
+        problems.append(ConfigProblem(CATALOG_FILE, "", "", "file is missing"))
+    org_units, found = load_org_units(folder / ORG_UNITS_FILE)
+    problems += found
+    targets, found = load_targets(folder / TARGETS_FILE)
+    problems += found
+    if catalog is not None and org_units is not None:
+        problems += _check_catalog_against_units(catalog, org_units)
+    if catalog is not None and org_units is not None and targets is not None:
+        problems += _check_targets(catalog, org_units, targets)
+    if problems or catalog is None or org_units is None or targets is None:
+        raise ConfigError(problems)
+    return Config(
+        folder=folder,
+        catalog=catalog,
+        org_units=org_units,
+        targets=targets,
+        catalog_sha256=_sha256_of([catalog_path, folder / ORG_UNITS_FILE, folder / TARGETS_FILE]),
+    )
+
+
+def _check_catalog_against_units(catalog: Catalog, org_units: pl.DataFrame) -> list[ConfigProblem]:
+    levels = set(org_units.get_column("level"))
+    problems = []
+    for index, element in enumerate(catalog.elements, start=1):
+        if element.collected_at is not None and element.collected_at not in levels:
+            problems.append(
+                ConfigProblem(
+                    CATALOG_FILE,
+                    f"elements[{index}] {element.code}",
+                    "collected_at",
+                    f"level '{element.collected_at}' does not exist in {ORG_UNITS_FILE} "
+                    f"(levels: {', '.join(sorted(levels))})",
+                )
+            )
+    if catalog.resolution.org_unit not in set(org_units.get_column("code")):
+        problems.append(
+            ConfigProblem(
+                CATALOG_FILE,
+                "resolution",
+                "org_unit",
+                f"unit {catalog.resolution.org_unit} does not exist in {ORG_UNITS_FILE}",
+            )
+        )
+    return problems
+
+
+def _check_targets(
+    catalog: Catalog, org_units: pl.DataFrame, targets: pl.DataFrame
+) -> list[ConfigProblem]:
+    indicators = [i.code for i in catalog.indicators]
+    decreasing = [i.code for i in catalog.indicators if i.direction == "decrease"]
+    problems = problems_where(
+        targets,
+        ~pl.col("indicator_code").is_in(indicators),
+        TARGETS_FILE,
+        "indicator_code",
+        pl.lit("unknown indicator ") + pl.col("indicator_code"),
+    )
+    problems += problems_where(
+        targets,
+        ~pl.col("org_unit_code").is_in(org_units.get_column("code").unique().implode()),
+        TARGETS_FILE,
+        "org_unit_code",
+        pl.lit("unknown unit ") + pl.col("org_unit_code"),
+    )
+    problems += problems_where(
+        targets,
+        pl.col("indicator_code").is_in(decreasing) & pl.col("baseline").is_null(),
+        TARGETS_FILE,
+        "baseline",
+        pl.lit("indicator ")
+        + pl.col("indicator_code")
+        + pl.lit(" has direction 'decrease' and needs a baseline"),
+    )
+    return problems

@@ -1,0 +1,234 @@
+"""catalog.yaml: the resolution, its data elements and indicators (SPEC.md §1).
+
+Pydantic models do the typing and catch unknown keys; the cross-entry rules
+(duplicates, formulas, cycles between indicators) follow in `check_catalog`.
+Every problem is collected so that the data team sees them all at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from chitieu import formula
+from chitieu.errors import ConfigProblem, FormulaError
+
+CODE_PATTERN = r"^[A-Z][A-Z0-9_]*$"
+CATALOG_FILE = "catalog.yaml"
+
+ValueType = Literal["integer", "number", "boolean", "percent"]
+TimeAggregation = Literal["sum", "last", "average", "max", "min"]
+OrgAggregation = Literal["sum", "average", "max", "min"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Resolution(_Strict):
+    code: str
+    title: str
+    org_unit: str
+    year: int
+
+
+class Classification(_Strict):
+    """Thresholds in percent of the annual target."""
+
+    exceeded: float = 100
+    basically_achieved: float = 90
+    on_track: float = 50
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Classification:
+        if not (0 < self.on_track < self.basically_achieved <= self.exceeded):
+            raise ValueError(
+                "thresholds must satisfy 0 < on_track < basically_achieved <= exceeded"
+            )
+        return self
+
+
+class Quality(_Strict):
+    min_completeness: float = Field(default=0, ge=0, le=1)
+
+
+class ElementSpec(_Strict):
+    code: str = Field(pattern=CODE_PATTERN)
+    name: str
+    name_en: str | None = None
+    unit: str = ""
+    value_type: ValueType = "number"
+    time_aggregation: TimeAggregation = "sum"
+    org_aggregation: OrgAggregation = "sum"
+    collected_at: str | None = None
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> ElementSpec:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
+        return self
+
+
+class IndicatorSpec(_Strict):
+    code: str = Field(pattern=CODE_PATTERN)
+    name: str
+    name_en: str | None = None
+    group: str | None = None
+    unit: str = ""
+    formula: str
+    direction: Literal["increase", "decrease"] = "increase"
+    review: Literal["mid_year", "year_end"] = "mid_year"
+
+
+class Catalog(_Strict):
+    resolution: Resolution
+    classification: Classification = Classification()
+    quality: Quality = Quality()
+    elements: list[ElementSpec] = Field(min_length=1)
+    indicators: list[IndicatorSpec] = Field(min_length=1)
+
+    def element(self, code: str) -> ElementSpec:
+        return next(e for e in self.elements if e.code == code)
+
+    def indicator(self, code: str) -> IndicatorSpec:
+        return next(i for i in self.indicators if i.code == code)
+
+    def formula_tree(self, indicator_code: str) -> formula.Node:
+        """The indicator's formula over element codes only (indicator references inlined)."""
+        return _inline(self, formula.parse(self.indicator(indicator_code).formula), ())
+
+
+def _inline(catalog: Catalog, node: formula.Node, seen: tuple[str, ...]) -> formula.Node:
+    if isinstance(node, formula.Element):
+        referenced = next((i for i in catalog.indicators if i.code == node.code), None)
+        if referenced is None:
+            return node
+        return _inline(catalog, formula.parse(referenced.formula), (*seen, node.code))
+    if isinstance(node, formula.Negate):
+        return formula.Negate(_inline(catalog, node.operand, seen))
+    if isinstance(node, formula.Binary):
+        return formula.Binary(
+            node.op, _inline(catalog, node.left, seen), _inline(catalog, node.right, seen)
+        )
+    return node
+
+
+def _entry_name(raw: Any, loc: tuple[int | str, ...]) -> tuple[str, str]:
+    """(entry, key) for a pydantic error location, naming list entries by their code."""
+    if len(loc) >= 2 and loc[0] in ("elements", "indicators") and isinstance(loc[1], int):
+        section, index = str(loc[0]), loc[1]
+        code = ""
+        items = raw.get(section) if isinstance(raw, dict) else None
+        if isinstance(items, list) and index < len(items) and isinstance(items[index], dict):
+            code = str(items[index].get("code", ""))
+        entry = f"{section}[{index + 1}]" + (f" {code}" if code else "")
+        return entry, ".".join(str(p) for p in loc[2:])
+    if len(loc) >= 2:
+        return str(loc[0]), ".".join(str(p) for p in loc[1:])
+    return (str(loc[0]) if loc else "", "")
+
+
+def parse_catalog(
+    text: str, file: str = CATALOG_FILE
+) -> tuple[Catalog | None, list[ConfigProblem]]:
+    """Parse and type-check catalog text; returns the catalog or the problems."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        return None, [ConfigProblem(file, where, "", f"not valid YAML: {exc}")]
+    if not isinstance(raw, dict):
+        return None, [
+            ConfigProblem(file, "", "", "must be a mapping with resolution, elements, indicators")
+        ]
+    try:
+        catalog = Catalog.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            entry, key = _entry_name(raw, tuple(error["loc"]))
+            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+            if error["type"] == "missing":
+                message = "required key is missing"
+            problems.append(ConfigProblem(file, entry, key, message))
+        return None, problems
+    return catalog, check_catalog(catalog, file)
+
+
+def check_catalog(catalog: Catalog, file: str = CATALOG_FILE) -> list[ConfigProblem]:
+    """Rules across entries: unique codes, formulas that parse and name known elements,
+    no division by a literal zero, no cycle between indicators."""
+    problems: list[ConfigProblem] = []
+    for section, codes in (
+        ("elements", [e.code for e in catalog.elements]),
+        ("indicators", [i.code for i in catalog.indicators]),
+    ):
+        seen: dict[str, int] = {}
+        for index, code in enumerate(codes, start=1):
+            if code in seen:
+                problems.append(
+                    ConfigProblem(
+                        file,
+                        f"{section}[{index}] {code}",
+                        "code",
+                        f"duplicate code, already used by {section}[{seen[code]}]",
+                    )
+                )
+            seen.setdefault(code, index)
+    element_codes = {e.code for e in catalog.elements}
+    indicator_codes = {i.code for i in catalog.indicators}
+    clashes = element_codes & indicator_codes
+    references: dict[str, set[str]] = {}
+    for index, indicator in enumerate(catalog.indicators, start=1):
+        entry = f"indicators[{index}] {indicator.code}"
+        if indicator.code in clashes:
+            problems.append(ConfigProblem(file, entry, "code", "is also an element code"))
+        try:
+            tree = formula.parse(indicator.formula)
+        except FormulaError as exc:
+            problems.append(ConfigProblem(file, entry, "formula", str(exc)))
+            continue
+        names = formula.elements(tree)
+        unknown = sorted(names - element_codes - indicator_codes)
+        if unknown:
+            problems.append(
+                ConfigProblem(file, entry, "formula", f"unknown element {', '.join(unknown)}")
+            )
+        if formula.divides_by_literal_zero(tree):
+            problems.append(ConfigProblem(file, entry, "formula", "divides by a literal zero"))
+        references[indicator.code] = names & indicator_codes
+    for code in _cycle(references):
+        index = next(i for i, ind in enumerate(catalog.indicators, 1) if ind.code == code)
+        problems.append(
+            ConfigProblem(
+                file, f"indicators[{index}] {code}", "formula", "is part of a cycle of indicators"
+            )
+        )
+    return problems
+
+
+def _cycle(references: dict[str, set[str]]) -> list[str]:
+    """Indicators on a cycle of formula references (indicators may name indicators)."""
+    state: dict[str, int] = {}
+    on_cycle: list[str] = []
+
+    def visit(code: str, path: list[str]) -> None:
+        state[code] = 1
+        path.append(code)
+        for ref in sorted(references.get(code, ())):
+            if state.get(ref) == 1:
+                on_cycle.extend(c for c in path[path.index(ref) :] if c not in on_cycle)
+            elif ref not in state:
+                visit(ref, path)
+        path.pop()
+        state[code] = 2
+
+    for code in references:
+        if code not in state:
+            visit(code, [])
+    return on_cycle

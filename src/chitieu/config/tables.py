@@ -1,0 +1,235 @@
+"""org_units.csv and targets.csv: read every cell as text, check, then cast.
+
+Each check is a polars filter over the whole file; the rows it flags become
+`ConfigProblem`s naming the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import polars as pl
+
+from chitieu.errors import ConfigProblem
+
+ORG_UNITS_FILE = "org_units.csv"
+TARGETS_FILE = "targets.csv"
+ORG_UNIT_COLUMNS = (
+    "code",
+    "name",
+    "level",
+    "parent_code",
+    "valid_from",
+    "valid_to",
+    "successor_code",
+)
+TARGET_COLUMNS = ("indicator_code", "org_unit_code", "year", "target", "baseline")
+_NUMBER = r"^-?\d+(\.\d+)?$"
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+LINE = "line"
+
+
+def read_text_table(
+    path: Path, columns: tuple[str, ...], required: tuple[str, ...]
+) -> tuple[pl.DataFrame | None, list[ConfigProblem]]:
+    """All cells as stripped text (empty → null), with a ``line`` column; header checked."""
+    name = path.name
+    if not path.exists():
+        return None, [ConfigProblem(name, "", "", "file is missing")]
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [
+            ConfigProblem(name, "", "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        ]
+    try:
+        frame = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+        return None, [
+            ConfigProblem(name, "", "", f"not a readable CSV file: {exc}".splitlines()[0])
+        ]
+    header = [c.strip() for c in frame.columns]
+    problems = [
+        ConfigProblem(name, "line 1", column, "unknown column")
+        for column in header
+        if column not in columns
+    ]
+    problems += [
+        ConfigProblem(name, "line 1", column, "required column is missing")
+        for column in required
+        if column not in header
+    ]
+    if problems:
+        return None, problems
+    frame = frame.rename(dict(zip(frame.columns, header, strict=True)))
+    for column in columns:
+        if column not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(column))
+    frame = frame.select(
+        pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(LINE),
+        *[pl.col(c).str.strip_chars().replace("", None).alias(c) for c in columns],
+    )
+    return frame, []
+
+
+def problems_where(
+    frame: pl.DataFrame, condition: pl.Expr, file: str, key: str, message: str | pl.Expr
+) -> list[ConfigProblem]:
+    """One problem per row matching ``condition``; ``message`` may be a per-row expression."""
+    flagged = frame.filter(condition)
+    if flagged.is_empty():
+        return []
+    message_expr = pl.lit(message) if isinstance(message, str) else message
+    first = "code" if "code" in frame.columns else "indicator_code"
+    rows = flagged.select(
+        (pl.lit("line ") + pl.col(LINE).cast(pl.String)).alias("entry"),
+        pl.col(first).alias("first"),
+        message_expr.alias("message"),
+    )
+    return [
+        ConfigProblem(file, entry + (f" ({code})" if code else ""), key, msg)
+        for entry, code, msg in rows.iter_rows()
+    ]
+
+
+def load_org_units(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]]:
+    """The hierarchy with ``valid_from``/``valid_to`` as dates and a stable ``unit_id``."""
+    frame, problems = read_text_table(
+        path, ORG_UNIT_COLUMNS, ("code", "name", "level", "parent_code", "valid_from")
+    )
+    if frame is None:
+        return None, problems
+    file = path.name
+    for key in ("code", "name", "level", "valid_from"):
+        problems += problems_where(frame, pl.col(key).is_null(), file, key, "value is missing")
+    for key in ("valid_from", "valid_to"):
+        bad = pl.col(key).is_not_null() & (
+            ~pl.col(key).str.contains(_DATE) | pl.col(key).str.to_date(strict=False).is_null()
+        )
+        problems += problems_where(frame, bad, file, key, "not an ISO date (YYYY-MM-DD)")
+    if problems:
+        return None, problems
+    frame = frame.with_columns(
+        pl.col("valid_from").str.to_date(),
+        pl.col("valid_to").str.to_date(),
+    ).with_row_index("unit_id")
+    problems += problems_where(
+        frame,
+        pl.col("valid_to") < pl.col("valid_from"),
+        file,
+        "valid_to",
+        "valid_to is before valid_from",
+    )
+    problems += _overlaps(frame, file)
+    known = frame.get_column("code").unique()
+    problems += problems_where(
+        frame,
+        pl.col("parent_code").is_not_null() & ~pl.col("parent_code").is_in(known.implode()),
+        file,
+        "parent_code",
+        pl.lit("parent ") + pl.col("parent_code") + pl.lit(" does not exist"),
+    )
+    problems += problems_where(
+        frame,
+        pl.col("successor_code").is_not_null() & ~pl.col("successor_code").is_in(known.implode()),
+        file,
+        "successor_code",
+        pl.lit("successor ") + pl.col("successor_code") + pl.lit(" does not exist"),
+    )
+    problems += problems_where(
+        frame,
+        pl.col("successor_code").is_not_null() & pl.col("valid_to").is_null(),
+        file,
+        "successor_code",
+        "a unit with a successor needs valid_to",
+    )
+    problems += _cycles(frame, file)
+    return (None, problems) if problems else (frame, [])
+
+
+def _overlaps(frame: pl.DataFrame, file: str) -> list[ConfigProblem]:
+    """A reused code must not have two rows valid on the same day."""
+    ordered = frame.sort("code", "valid_from").with_columns(
+        pl.col("valid_to").shift(1).over("code").alias("prev_to"),
+        pl.col("valid_from").shift(1).over("code").alias("prev_from"),
+        pl.col(LINE).shift(1).over("code").alias("prev_line"),
+    )
+    overlapping = pl.col("prev_from").is_not_null() & (
+        pl.col("prev_to").is_null() | (pl.col("prev_to") >= pl.col("valid_from"))
+    )
+    message = (
+        pl.lit("validity overlaps line ")
+        + pl.col("prev_line").cast(pl.String)
+        + pl.lit(" with the same code (a reused code needs non-overlapping dates)")
+    )
+    return problems_where(ordered, overlapping, file, "valid_from", message)
+
+
+def _cycles(frame: pl.DataFrame, file: str) -> list[ConfigProblem]:
+    """Units whose parent chain comes back to themselves.
+
+    Walks every chain upward at once; a chain longer than the number of codes
+    can only be a loop.
+    """
+    edges = frame.select("code", "parent_code").unique()
+    walk = edges.select("code", pl.col("parent_code").alias("ancestor"))
+    looping: set[str] = set()
+    for _ in range(edges.height + 1):
+        walk = walk.filter(pl.col("ancestor").is_not_null())
+        looping |= set(walk.filter(pl.col("ancestor") == pl.col("code")).get_column("code"))
+        walk = walk.filter(pl.col("ancestor") != pl.col("code"))
+        if walk.is_empty():
+            break
+        walk = (
+            walk.join(edges, left_on="ancestor", right_on="code", how="inner")
+            .select("code", pl.col("parent_code").alias("ancestor"))
+            .unique()
+        )
+    return problems_where(
+        frame.unique("code", keep="first").sort(LINE),
+        pl.col("code").is_in(sorted(looping)),
+        file,
+        "parent_code",
+        "the parent chain loops back to this unit (cycle in the hierarchy)",
+    )
+
+
+def load_targets(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]]:
+    """Targets with numeric ``year``, ``target`` and ``baseline``."""
+    frame, problems = read_text_table(
+        path, TARGET_COLUMNS, ("indicator_code", "org_unit_code", "year", "target")
+    )
+    if frame is None:
+        return None, problems
+    file = path.name
+    for key in ("indicator_code", "org_unit_code", "year", "target"):
+        problems += problems_where(frame, pl.col(key).is_null(), file, key, "value is missing")
+    problems += problems_where(
+        frame,
+        pl.col("year").is_not_null() & ~pl.col("year").str.contains(r"^\d{4}$"),
+        file,
+        "year",
+        "not a year (YYYY)",
+    )
+    for key in ("target", "baseline"):
+        problems += problems_where(
+            frame,
+            pl.col(key).is_not_null() & ~pl.col(key).str.contains(_NUMBER),
+            file,
+            key,
+            pl.lit("not a plain number (use '.' for decimals, no thousands separator): ")
+            + pl.col(key),
+        )
+    if problems:
+        return None, problems
+    frame = frame.with_columns(
+        pl.col("year").cast(pl.Int32),
+        pl.col("target").cast(pl.Float64),
+        pl.col("baseline").cast(pl.Float64),
+    )
+    duplicated = pl.struct("indicator_code", "org_unit_code", "year").is_duplicated()
+    problems += problems_where(
+        frame, duplicated, file, "indicator_code", "duplicate target for this unit and year"
+    )
+    return (None, problems) if problems else (frame, [])

@@ -1,0 +1,65 @@
+"""Named domain errors. They become messages and exit codes only at the CLI edge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ChitieuError(Exception):
+    """Base of every error a user can cause; the CLI prints it as one line (or a list)."""
+
+    exit_code = 1
+
+
+class PeriodError(ChitieuError, ValueError):
+    """A period identifier that is not one of the Decree 09 forms."""
+
+    exit_code = 2
+
+
+class FormulaError(ChitieuError, ValueError):
+    """A formula that cannot be parsed."""
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One mistake in a configuration file: where it is and what is wrong."""
+
+    file: str
+    entry: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.entry:
+            where += f": {self.entry}"
+        if self.key:
+            where += f", key '{self.key}'"
+        return f"{where}: {self.message}"
+
+
+class ConfigError(ChitieuError):
+    """Every mistake found in a configuration folder, reported at once."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"configuration error ({len(self.problems)}):\n{lines}")
+
+
+class SubmissionRejected(ChitieuError):
+    """A file or report that cannot be accepted as a submission."""
+
+
+class WarehouseError(ChitieuError):
+    """The warehouse cannot be opened or is not in the expected state."""
+
+    exit_code = 3
+
+
+class SnapshotConflict(WarehouseError):
+    """Publishing raced with another publication or found a broken chain."""

@@ -1,0 +1,188 @@
+"""Indicator formulas: ``+ - * / ( )``, numbers and element codes, parsed, never evaluated.
+
+A small recursive-descent parser turns a formula into a tree; the tree becomes a
+polars expression over one column per element. Missing data gives null and a
+division by zero gives null: neither raises.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+import polars as pl
+
+from chitieu.errors import FormulaError
+
+_TOKEN: Final = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|([A-Z][A-Z0-9_]*)|(.))")
+
+
+@dataclass(frozen=True)
+class Number:
+    value: float
+
+
+@dataclass(frozen=True)
+class Element:
+    code: str
+
+
+@dataclass(frozen=True)
+class Negate:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str
+    left: Node
+    right: Node
+
+
+Node = Number | Element | Negate | Binary
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    for match in _TOKEN.finditer(text):
+        number, name, other = match.groups()
+        if number is not None:
+            tokens.append(("num", number))
+        elif name is not None:
+            tokens.append(("name", name))
+        elif other is not None and other.strip():
+            if other not in "+-*/()":
+                raise FormulaError(f"unexpected character {other!r} in formula {text!r}")
+            tokens.append(("op", other))
+    return tokens
+
+
+class _Parser:
+    """expr := term (('+'|'-') term)*; term := unary (('*'|'/') unary)*;
+    unary := '-' unary | atom; atom := number | CODE | '(' expr ')'."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokens(text)
+        self.pos = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.peek()
+        if token is None:
+            raise FormulaError(f"formula {self.text!r} ends too early")
+        self.pos += 1
+        return token
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise FormulaError("formula is empty")
+        node = self.expr()
+        if self.peek() is not None:
+            raise FormulaError(f"unexpected {self.peek()[1]!r} in formula {self.text!r}")  # type: ignore[index]
+        return node
+
+    def expr(self) -> Node:
+        node = self.term()
+        while (token := self.peek()) is not None and token[1] in ("+", "-") and token[0] == "op":
+            self.take()
+            node = Binary(token[1], node, self.term())
+        return node
+
+    def term(self) -> Node:
+        node = self.unary()
+        while (token := self.peek()) is not None and token[1] in ("*", "/") and token[0] == "op":
+            self.take()
+            node = Binary(token[1], node, self.unary())
+        return node
+
+    def unary(self) -> Node:
+        token = self.peek()
+        if token == ("op", "-"):
+            self.take()
+            return Negate(self.unary())
+        if token == ("op", "+"):
+            self.take()
+            return self.unary()
+        return self.atom()
+
+    def atom(self) -> Node:
+        kind, text = self.take()
+        if kind == "num":
+            return Number(float(text))
+        if kind == "name":
+            return Element(text)
+        if text == "(":
+            node = self.expr()
+            if self.take() != ("op", ")"):
+                raise FormulaError(f"missing ')' in formula {self.text!r}")
+            return node
+        raise FormulaError(f"unexpected {text!r} in formula {self.text!r}")
+
+
+def parse(text: str) -> Node:
+    """Parse a formula; raises `FormulaError` saying what is wrong."""
+    return _Parser(text).parse()
+
+
+def elements(node: Node) -> set[str]:
+    """Element codes a formula reads."""
+    if isinstance(node, Element):
+        return {node.code}
+    if isinstance(node, Negate):
+        return elements(node.operand)
+    if isinstance(node, Binary):
+        return elements(node.left) | elements(node.right)
+    return set()
+
+
+def divides_by_literal_zero(node: Node) -> bool:
+    """True when some ``/`` has a constant zero denominator (``X / 0``, ``X / (1 - 1)``)."""
+    if isinstance(node, Binary):
+        if node.op == "/" and _constant(node.right) == 0:
+            return True
+        return divides_by_literal_zero(node.left) or divides_by_literal_zero(node.right)
+    if isinstance(node, Negate):
+        return divides_by_literal_zero(node.operand)
+    return False
+
+
+def _constant(node: Node) -> float | None:
+    if isinstance(node, Number):
+        return node.value
+    if isinstance(node, Negate):
+        value = _constant(node.operand)
+        return None if value is None else -value
+    if isinstance(node, Binary):
+        left, right = _constant(node.left), _constant(node.right)
+        if left is None or right is None:
+            return None
+        if node.op == "+":
+            return left + right
+        if node.op == "-":
+            return left - right
+        if node.op == "*":
+            return left * right
+        return None if right == 0 else left / right
+    return None
+
+
+def to_expr(node: Node) -> pl.Expr:
+    """The polars expression of a formula over Float64 columns named by element code."""
+    if isinstance(node, Number):
+        return pl.lit(node.value, dtype=pl.Float64)
+    if isinstance(node, Element):
+        return pl.col(node.code).cast(pl.Float64)
+    if isinstance(node, Negate):
+        return -to_expr(node.operand)
+    left, right = to_expr(node.left), to_expr(node.right)
+    if node.op == "+":
+        return left + right
+    if node.op == "-":
+        return left - right
+    if node.op == "*":
+        return left * right
+    return pl.when(right != 0).then(left / right).otherwise(pl.lit(None, dtype=pl.Float64))

@@ -1,0 +1,46 @@
+"""The one place that decides the environment: warehouse URL, archive and output paths.
+
+Read when a command runs, never at import time. Secrets (a PostgreSQL password)
+stay inside the URL or the environment and are never printed (`redact`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Final
+
+WAREHOUSE_ENV: Final = "CHITIEU_WAREHOUSE"
+DEFAULT_WAREHOUSE: Final = "duckdb:///./warehouse.duckdb"
+DEFAULT_CONFIG: Final = "./config"
+
+
+def warehouse_url(given: str | None = None) -> str:
+    """The warehouse: the option, else ``CHITIEU_WAREHOUSE``, else a DuckDB file here.
+
+    A bare path means a DuckDB file.
+    """
+    url = given or os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE
+    if "://" not in url:
+        url = f"duckdb:///{url}"
+    return url
+
+
+def duckdb_path(url: str) -> Path:
+    """The file of a ``duckdb:///path`` URL (``duckdb:////abs/path`` for absolute paths)."""
+    return Path(url.removeprefix("duckdb:///"))
+
+
+def redact(url: str) -> str:
+    """A URL safe to print: the password replaced by ``***``."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def beside_warehouse(url: str, name: str) -> Path:
+    """A folder kept next to the warehouse: ``<file>.<name>`` for DuckDB, else
+    ``CHITIEU_DATA_DIR`` (default ``./chitieu-data``) ``/<name>``."""
+    if url.startswith("duckdb:"):
+        path = duckdb_path(url)
+        return path.with_name(f"{path.stem}.{name}")
+    return Path(os.environ.get("CHITIEU_DATA_DIR", "./chitieu-data")) / name
