@@ -44,3 +44,21 @@ def beside_warehouse(url: str, name: str) -> Path:
         path = duckdb_path(url)
         return path.with_name(f"{path.stem}.{name}")
     return Path(os.environ.get("CHITIEU_DATA_DIR", "./chitieu-data")) / name
+
+
+PREFECT_DEFAULTS: Final = {
+    # The temporary local server takes 15-25 s to start on a fresh machine; Prefect's
+    # default of 20 s makes a first `chitieu demo` fail on a slow or busy one.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+}
+
+
+def prepare_prefect() -> None:
+    """Defaults for Prefect, set before it is imported; the user's environment wins.
+
+    With ``PREFECT_API_URL`` set, flows run on that server; otherwise Prefect starts a
+    temporary local one.
+    """
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)

@@ -70,6 +70,9 @@ def read_text_table(
         pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(LINE),
         *[pl.col(c).str.strip_chars().replace("", None).alias(c) for c in columns],
     )
+    # polars reads a blank line as a row of nulls; it is not a row (numbered first, so
+    # the lines after it keep their numbers)
+    frame = frame.filter(~pl.all_horizontal(pl.col(c).is_null() for c in columns))
     return frame, []
 
 

@@ -7,7 +7,7 @@ part with one ``group_by`` and concatenates: a loop over rules, never over units
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import polars as pl
 
@@ -74,19 +74,20 @@ def within_review(values: pl.LazyFrame, review: Period) -> pl.LazyFrame:
     )
 
 
-def drop_covered_periods(frame: pl.DataFrame) -> pl.DataFrame:
+def drop_covered_periods(
+    frame: pl.DataFrame, keys: Sequence[str] = ("org_unit_code", "element_code")
+) -> pl.DataFrame:
     """Drop values whose period lies inside a longer period submitted for the same
-    unit and element: a value for the review itself (or a quarter, a half) replaces
-    the months it covers instead of being added to them."""
-    long_periods = frame.filter(pl.col("p_span") > 1).select(
-        "org_unit_code", "element_code", "p_first", "p_span"
-    )
+    unit and element (``keys``): a value for the review itself (or a quarter, a half)
+    replaces the months it covers instead of being added to them."""
+    keys = list(keys)
+    long_periods = frame.filter(pl.col("p_span") > 1).select(*keys, "p_first", "p_span")
     if long_periods.is_empty():
         return frame
     for span in (3, 6, 12):
         covering = (
             long_periods.filter(pl.col("p_span") == span)
-            .select("org_unit_code", "element_code", pl.col("p_first").alias("block"))
+            .select(*keys, pl.col("p_first").alias("block"))
             .unique()
         )
         if covering.is_empty():
@@ -94,7 +95,7 @@ def drop_covered_periods(frame: pl.DataFrame) -> pl.DataFrame:
         block = ((pl.col("p_first") - 1) // span) * span + 1
         frame = frame.with_columns(block.alias("block")).join(
             covering.with_columns(pl.lit(True).alias("covered")),
-            on=["org_unit_code", "element_code", "block"],
+            on=[*keys, "block"],
             how="left",
         )
         frame = frame.filter(~(pl.col("covered").fill_null(False) & (pl.col("p_span") < span)))
@@ -103,8 +104,8 @@ def drop_covered_periods(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def over_time(frame: pl.DataFrame, elements: pl.DataFrame) -> pl.DataFrame:
-    """One value per (unit, element): the element's ``time_aggregation`` over its periods."""
-    frame = drop_covered_periods(frame)
+    """One value per (unit, element): the element's ``time_aggregation`` over its periods
+    (after `drop_covered_periods`, which the caller applies per submitting unit)."""
     rules = frame.lazy().join(
         elements.lazy().select("element_code", "time_aggregation"), on="element_code"
     )

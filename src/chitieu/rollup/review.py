@@ -9,7 +9,13 @@ import polars as pl
 from chitieu.config import Config
 from chitieu.periods import Period
 from chitieu.rollup.completeness import completeness
-from chitieu.rollup.elements import combine_merged_units, over_time, up_the_hierarchy, within_review
+from chitieu.rollup.elements import (
+    combine_merged_units,
+    drop_covered_periods,
+    over_time,
+    up_the_hierarchy,
+    within_review,
+)
 from chitieu.rollup.hierarchy import attribute, subtree
 from chitieu.rollup.indicators import classify, indicator_actuals
 
@@ -69,7 +75,12 @@ def roll_up(
     )
     unit_levels = units.select("org_unit_code", "level")
     own = (
-        inside.join(attributed, on=["org_unit_code", "p_end"])
+        # a unit's longer period replaces its own months before a merger mixes the
+        # merged unit's reports with its successor's (keyed by the unit row, not the code)
+        drop_covered_periods(
+            inside.join(attributed, on=["org_unit_code", "p_end"]),
+            keys=("unit_id", "element_code"),
+        )
         .drop("org_unit_code", "unit_id")
         .rename({"effective_code": "org_unit_code"})
         .join(unit_levels, on="org_unit_code")

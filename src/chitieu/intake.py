@@ -1,0 +1,240 @@
+"""Intake planning (SPEC §2): from received files to the receipts the warehouse records.
+
+Pure functions: read every file as text, validate the whole batch in one pass,
+then decide per report: ``accepted`` (no problem), ``rejected`` (any problem:
+the report is refused whole) or ``duplicate`` (bytes already received).
+Supersession among accepted reports is settled by the warehouse, atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from chitieu.config import Config
+from chitieu.schemas.submission import validate_rows
+from chitieu.sources import ROW_SCHEMA, FileRead, ReceivedFile, read_submission
+from chitieu.warehouse.models import (
+    INTAKE_ISSUES_SCHEMA,
+    INTAKE_SUBMISSIONS_SCHEMA,
+    INTAKE_VALUES_SCHEMA,
+    IntakeBatch,
+)
+
+REPORT_KEY = ["file_index", "org_unit_code", "period"]
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file, for the one line ``chitieu intake`` prints about it."""
+
+    source_name: str
+    sha256: str
+    status: str  # accepted | rejected | duplicate | partly rejected
+    reports: list[str]
+    first_problem: str
+    problem_count: int
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """A naive time is the machine's local time; stored as UTC."""
+    return (moment if moment.tzinfo else moment.astimezone()).astimezone(dt.UTC)
+
+
+def read_all(files: Sequence[ReceivedFile]) -> list[FileRead]:
+    """Read every file as text rows (or the reason it is not a submission)."""
+    return [read_submission(received) for received in files]
+
+
+def plan_intake(
+    files: Sequence[ReceivedFile],
+    reads: Sequence[FileRead],
+    config: Config,
+    already_received: set[str],
+    received_at: dt.datetime,
+) -> IntakeBatch:
+    """The receipts of one intake batch, in arrival order (``batch_seq``)."""
+    duplicate, seen = [], set(already_received)
+    for received in files:
+        duplicate.append(received.sha256 in seen)
+        seen.add(received.sha256)
+    fresh = [i for i, dup in enumerate(duplicate) if not dup and not reads[i].problems]
+    rows = pl.concat(
+        [
+            reads[i]
+            .rows.select(pl.col(c).cast(pl.String) for c in ROW_SCHEMA)
+            .with_columns(pl.lit(i, pl.Int64).alias("file_index"))
+            for i in fresh
+        ]
+        or [pl.DataFrame(schema={**ROW_SCHEMA, "file_index": pl.Int64})],
+        how="vertical",
+    )
+    validated = validate_rows(rows, config, received_at)
+    reports = _reports(validated.values, validated.issues)
+
+    meta = pl.DataFrame(
+        {
+            "file_index": list(range(len(files))),
+            "sha256": [f.sha256 for f in files],
+            "source_name": [f.source_name for f in files],
+            "format": [r.format for r in reads],
+        },
+        schema={
+            "file_index": pl.Int64,
+            "sha256": pl.String,
+            "source_name": pl.String,
+            "format": pl.String,
+        },
+    )
+    whole_files = pl.DataFrame(
+        {
+            "file_index": [i for i in range(len(files)) if i not in set(fresh)],
+            "status": [
+                "duplicate" if duplicate[i] else "rejected"
+                for i in range(len(files))
+                if i not in set(fresh)
+            ],
+        },
+        schema={"file_index": pl.Int64, "status": pl.String},
+    ).with_columns(
+        pl.lit(None, pl.String).alias("org_unit_code"),
+        pl.lit(None, pl.String).alias("period"),
+        pl.lit(None, pl.Datetime("us", "UTC")).alias("submitted_at"),
+        pl.lit(None, pl.String).alias("submitted_by"),
+        pl.lit(0, pl.Int64).alias("n_values"),
+        pl.lit(0, pl.Int64).alias("order"),
+    )
+    submissions = (
+        pl.concat([reports, whole_files.select(reports.columns)])
+        .sort("file_index", "order")
+        .with_row_index("batch_seq")
+        .with_columns(
+            pl.col("batch_seq").cast(pl.Int64),
+            pl.lit(_utc(received_at), pl.Datetime("us", "UTC")).alias("received_at"),
+        )
+        .join(meta, on="file_index")
+    )
+    keys = submissions.select("batch_seq", *REPORT_KEY, "status")
+    values = validated.values.join(
+        keys.filter(pl.col("status") == "accepted"), on=REPORT_KEY, nulls_equal=True
+    )
+    file_issues = _file_problem_issues(reads, [i for i in range(len(files)) if not duplicate[i]])
+    issues = pl.concat(
+        [
+            validated.issues.join(keys, on=REPORT_KEY, nulls_equal=True).select(
+                list(INTAKE_ISSUES_SCHEMA)
+            ),
+            file_issues.join(keys.select("file_index", "batch_seq"), on="file_index").select(
+                list(INTAKE_ISSUES_SCHEMA)
+            ),
+        ]
+    )
+    return IntakeBatch(
+        submissions=_typed(submissions, INTAKE_SUBMISSIONS_SCHEMA),
+        values=_typed(values, INTAKE_VALUES_SCHEMA),
+        issues=_typed(issues, INTAKE_ISSUES_SCHEMA),
+    )
+
+
+def _typed(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return frame.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
+
+
+def _reports(values: pl.DataFrame, issues: pl.DataFrame) -> pl.DataFrame:
+    """One row per (file, unit, period) report, in order of first appearance."""
+    problems = issues.group_by(REPORT_KEY).agg(pl.len().alias("n_issues"))
+    return (
+        values.with_row_index("order")
+        .group_by(REPORT_KEY, maintain_order=True)
+        .agg(
+            pl.col("order").first().cast(pl.Int64),
+            pl.col("submitted_at").drop_nulls().first(),
+            pl.col("submitted_by").drop_nulls().first(),
+            pl.len().cast(pl.Int64).alias("n_values"),
+        )
+        .join(problems, on=REPORT_KEY, how="left", nulls_equal=True)
+        .with_columns(
+            pl.when(pl.col("n_issues").fill_null(0) > 0)
+            .then(pl.lit("rejected"))
+            .otherwise(pl.lit("accepted"))
+            .alias("status")
+        )
+        .select(*REPORT_KEY, "status", "submitted_at", "submitted_by", "n_values", "order")
+    )
+
+
+def _file_problem_issues(reads: Sequence[FileRead], indices: list[int]) -> pl.DataFrame:
+    records = [
+        {
+            "file_index": i,
+            "location": problem.location,
+            "element_code": None,
+            "value": None,
+            "check": problem.check,
+            "message_vi": problem.message_vi,
+            "message_en": problem.message_en,
+        }
+        for i in indices
+        for problem in reads[i].problems
+    ]
+    schema: dict[str, pl.DataType] = {
+        "file_index": pl.Int64(),
+        **{k: v for k, v in INTAKE_ISSUES_SCHEMA.items() if k != "batch_seq"},
+    }
+    return pl.DataFrame(records, schema=schema)
+
+
+def outcomes(
+    files: Sequence[ReceivedFile], registered: pl.DataFrame, issues: pl.DataFrame
+) -> list[FileOutcome]:
+    """One outcome per file from the registered submissions (final statuses) and issues."""
+    by_file: list[FileOutcome] = []
+    first_issue = (
+        issues.sort("batch_seq")
+        .group_by("batch_seq", maintain_order=True)
+        .agg(
+            pl.len().alias("n"),
+            (
+                pl.col("location").fill_null("")
+                + pl.lit(": ")
+                + pl.col("message_vi")
+                + pl.lit(" / ")
+                + pl.col("message_en")
+            )
+            .first()
+            .alias("first"),
+        )
+    )
+    table = registered.join(first_issue, on="batch_seq", how="left").sort("batch_seq")
+    for received in files:
+        mine = table.filter(pl.col("sha256") == received.sha256)
+        mine = mine.filter(pl.col("source_name") == received.source_name)
+        statuses = set(mine.get_column("status"))
+        if "rejected" in statuses:
+            status = "rejected" if statuses == {"rejected"} else "partly rejected"
+        elif statuses == {"duplicate"}:
+            status = "duplicate"
+        else:
+            status = "accepted"
+        rejected = mine.filter(pl.col("status") == "rejected")
+        first = rejected.get_column("first").drop_nulls()
+        by_file.append(
+            FileOutcome(
+                source_name=received.source_name,
+                sha256=received.sha256,
+                status=status,
+                reports=[
+                    f"{unit} {period} ({state})"
+                    for unit, period, state in mine.select(
+                        "org_unit_code", "period", "status"
+                    ).iter_rows()
+                    if unit is not None
+                ],
+                first_problem=first.item(0) if first.len() else "",
+                problem_count=int(rejected.get_column("n").fill_null(0).sum()),
+            )
+        )
+    return by_file

@@ -1,0 +1,61 @@
+"""From a roll-up to the snapshot draft the warehouse publishes: its rows and its inputs."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from chitieu.config import Config
+from chitieu.rollup import Rollup
+from chitieu.rollup.elements import within_review
+from chitieu.rollup.hierarchy import attribute
+from chitieu.warehouse.hashing import inputs_sha256
+from chitieu.warehouse.models import (
+    SNAPSHOT_ELEMENTS_SCHEMA,
+    SNAPSHOT_INDICATORS_SCHEMA,
+    SNAPSHOT_INPUTS_SCHEMA,
+    SnapshotDraft,
+)
+
+
+def used_reports(reports: pl.DataFrame, config: Config, rollup: Rollup) -> pl.DataFrame:
+    """The accepted reports a review drew on: a period inside the review, from a unit
+    whose history belongs to the root's subtree at the review's end."""
+    period = rollup.review_period
+    inside = within_review(reports.lazy(), period).collect()
+    attributed = attribute(
+        inside.select("org_unit_code", "p_end").unique(), config.org_units, period.end
+    )
+    subtree = rollup.units.select(pl.col("org_unit_code").alias("effective_code"))
+    return (
+        inside.join(attributed, on=["org_unit_code", "p_end"])
+        .join(subtree, on="effective_code", how="semi")
+        .select(list(SNAPSHOT_INPUTS_SCHEMA))
+        .sort("submission_id")
+    )
+
+
+def draft_snapshot(
+    rollup: Rollup,
+    config: Config,
+    reports: pl.DataFrame,
+    checks_passed: bool,
+    flow_run_id: str | None = None,
+) -> SnapshotDraft:
+    """The revision to publish. ``reports``: the warehouse's accepted reports."""
+    inputs = used_reports(reports, config, rollup)
+    return SnapshotDraft(
+        review_period=rollup.review_period.code,
+        root_org_unit=rollup.root,
+        catalog_sha256=config.catalog_sha256,
+        inputs_sha256=inputs_sha256(inputs),
+        completeness=rollup.root_completeness(),
+        checks_passed=checks_passed,
+        flow_run_id=flow_run_id,
+        indicators=rollup.indicators.select(
+            pl.col(n).cast(t) for n, t in SNAPSHOT_INDICATORS_SCHEMA.items()
+        ),
+        elements=rollup.elements.select(
+            pl.col(n).cast(t) for n, t in SNAPSHOT_ELEMENTS_SCHEMA.items()
+        ),
+        inputs=inputs.select(pl.col(n).cast(t) for n, t in SNAPSHOT_INPUTS_SCHEMA.items()),
+    )

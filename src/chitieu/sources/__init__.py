@@ -1,0 +1,164 @@
+"""Files in: gather submission files, archive-ready bytes, and read them as text rows.
+
+Every cell is read as text; casting and checking happen in `chitieu.schemas`, so no
+value is ever silently nulled, dropped or rounded on the way in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+# The columns of a submission row as read from any format, all text.
+ROW_COLUMNS: Final = (
+    "org_unit_code",
+    "element_code",
+    "period",
+    "value",
+    "note",
+    "submitted_at",
+    "submitted_by",
+    "location",  # where a person finds the row: "line 5", "values[2]", "BaoCao!D12"
+)
+ROW_SCHEMA: Final = dict.fromkeys(ROW_COLUMNS, pl.String)
+
+
+@dataclass(frozen=True)
+class ReceivedFile:
+    """A file as received: its name, its bytes and their SHA-256."""
+
+    source_name: str
+    content: bytes
+    sha256: str
+
+    @classmethod
+    def from_bytes(cls, source_name: str, content: bytes) -> ReceivedFile:
+        return cls(source_name, content, hashlib.sha256(content).hexdigest())
+
+    @classmethod
+    def from_path(cls, path: Path) -> ReceivedFile:
+        return cls.from_bytes(str(path), path.read_bytes())
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """Why a file is not a submission at all (wrong format, not UTF-8, wrong columns...)."""
+
+    check: str
+    message_vi: str
+    message_en: str
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """The rows of one file (``ROW_SCHEMA``), or the problems that make it unreadable."""
+
+    source_name: str
+    format: str
+    rows: pl.DataFrame
+    problems: list[FileProblem] = field(default_factory=list)
+
+
+def empty_rows() -> pl.DataFrame:
+    return pl.DataFrame(schema=ROW_SCHEMA)
+
+
+SUBMISSION_SUFFIXES: Final = (".csv", ".json", ".xlsx")
+
+
+def gather(inputs: Sequence[Path]) -> list[Path]:
+    """Files to ingest: given files as they are, folders walked recursively in name
+    order, skipping hidden files (``.*``) and Office lock files (``~$*``)."""
+    found: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found += sorted(
+                p
+                for p in item.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(item).parts)
+                and not p.name.startswith("~$")
+            )
+        else:
+            found.append(item)
+    return found
+
+
+LEGACY_EXCEL: Final = ".xls"
+WORKBOOK: Final = ".xlsx"
+
+
+def read_submission(received: ReceivedFile) -> FileRead:
+    """The rows of one received file, by its suffix (case-insensitive).
+
+    Never raises for a malformed file: whatever goes wrong becomes a `FileProblem`.
+    """
+    from chitieu.sources.csv_files import read_csv
+    from chitieu.sources.json_files import read_json
+
+    readers = {".csv": read_csv, ".json": read_json}
+    suffix = Path(received.source_name).suffix.lower()
+    format_ = suffix.lstrip(".")
+    reader = readers.get(suffix)
+    if reader is not None:
+        try:
+            return reader(received)
+        except Exception as exc:  # a reader bug must not lose the file: report it
+            return _unreadable(received, format_, exc)
+    if suffix == LEGACY_EXCEL:
+        problem = FileProblem(
+            "file_format",
+            "Tệp Excel cũ (.xls): hãy lưu lại dưới dạng .xlsx (Excel: Lưu thành → Sổ làm việc "
+            "Excel .xlsx), hoặc xuất ra .csv.",
+            "legacy Excel .xls: save it as .xlsx (Excel: Save As → Excel Workbook .xlsx), "
+            "or export it as .csv",
+        )
+    elif suffix == WORKBOOK:
+        # Excel workbooks come with `chitieu template` (a later issue): one branch to replace.
+        problem = FileProblem(
+            "file_format",
+            "Chưa hỗ trợ nhận bảng tính Excel (.xlsx): hãy gửi báo cáo dưới dạng .csv hoặc .json.",
+            "Excel workbooks (.xlsx) are not supported yet: send the report as .csv or .json",
+        )
+    else:
+        accepted = " hoặc ".join(readers)
+        accepted_en = " or ".join(readers)
+        shown = f"'{suffix}'" if suffix else "(không có đuôi)"
+        shown_en = f"'{suffix}'" if suffix else "(no suffix)"
+        problem = FileProblem(
+            "file_format",
+            f"Định dạng tệp {shown} không được nhận: hãy gửi báo cáo dưới dạng {accepted}.",
+            f"file format {shown_en} is not accepted: send the report as {accepted_en}",
+        )
+    return FileRead(received.source_name, format_, empty_rows(), [problem])
+
+
+def _unreadable(received: ReceivedFile, format_: str, exc: Exception) -> FileRead:
+    reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+    problem = FileProblem(
+        "unreadable",
+        f"Không đọc được tệp ({reason}): hãy kiểm tra tệp và gửi lại, hoặc báo cho tổ dữ liệu "
+        "của huyện.",
+        f"the file cannot be read ({reason}): check it and send it again, or tell the "
+        "district data team",
+    )
+    return FileRead(received.source_name, format_, empty_rows(), [problem])
+
+
+def report_field_location(location: pl.Expr, field: str | pl.Expr) -> pl.Expr:
+    """Where a report-level field (``org_unit_code``, ``period``, ``submitted_at``) is
+    written, given the location of one row of the report.
+
+    A CSV repeats it on every line; a JSON report gives it once, as a top-level key.
+    """
+    return (
+        pl.when(location.str.starts_with("values["))
+        .then(pl.lit(field) if isinstance(field, str) else field)
+        .otherwise(location)
+    )

@@ -1,0 +1,75 @@
+"""Helpers shared by the text readers: strict UTF-8 decoding and the rows frame.
+
+A decoding failure names the byte offset and the line, so that the data team can
+open the file at the right place; a workbook sent under a text name is recognised
+by its signature instead of being reported as a mysterious invalid byte.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+from chitieu.sources import ROW_COLUMNS, FileProblem
+
+# Signatures of the files a commune officer may send by mistake under a text name.
+_ZIP = b"PK\x03\x04"  # .xlsx (and any Office Open XML file)
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
+
+
+def problem(check: str, vi: str, en: str, location: str = "") -> FileProblem:
+    return FileProblem(check=check, message_vi=vi, message_en=en, location=location)
+
+
+def decode_utf8(content: bytes, kind: str) -> tuple[str | None, FileProblem | None]:
+    """The text of a UTF-8 file (a leading BOM dropped), or why it is not one."""
+    if content.startswith(_ZIP):
+        return None, problem(
+            "file_format",
+            f"Tệp có đuôi .{kind} nhưng thực chất là bảng tính Excel (.xlsx): "
+            f"hãy xuất lại dưới dạng .{kind} hoặc gửi đúng tên tệp .xlsx.",
+            f"the file is named .{kind} but is an Excel workbook (.xlsx): export it again "
+            f"as .{kind}, or send it with its .xlsx name",
+        )
+    if content.startswith(_OLE2):
+        return None, problem(
+            "file_format",
+            f"Tệp có đuôi .{kind} nhưng thực chất là tệp Excel cũ (.xls): "
+            f"hãy xuất lại dưới dạng .{kind}.",
+            f"the file is named .{kind} but is a legacy Excel .xls file: export it again "
+            f"as .{kind}",
+        )
+    start = len(codecs.BOM_UTF8) if content.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return content[start:].decode("utf-8", errors="strict"), None
+    except UnicodeDecodeError as exc:
+        offset = start + exc.start
+        line = content[:offset].count(b"\n") + 1
+        byte = content[offset : offset + 1].hex().upper()
+        return None, problem(
+            "encoding",
+            f"Tệp không phải văn bản UTF-8: byte 0x{byte} không hợp lệ ở vị trí byte "
+            f"{offset} (dòng {line}). Hãy lưu lại tệp với bảng mã UTF-8 (trong Excel: "
+            f"Lưu thành → CSV UTF-8).",
+            f"the file is not UTF-8 text: invalid byte 0x{byte} at byte offset {offset} "
+            f"(line {line}); save it again as UTF-8 (Excel: Save As → CSV UTF-8)",
+            f"line {line}",
+        )
+
+
+def rows_frame(columns: Mapping[str, Sequence[str | None]]) -> pl.DataFrame:
+    """The ``ROW_SCHEMA`` frame from text columns: cells stripped, empty → null,
+    absent columns null."""
+    height = len(columns["location"])
+    return pl.DataFrame(
+        {
+            name: pl.Series(name, columns.get(name, [None] * height), dtype=pl.String)
+            for name in ROW_COLUMNS
+        }
+    ).with_columns(
+        pl.col(name).str.strip_chars().replace("", None)
+        for name in ROW_COLUMNS
+        if name != "location"
+    )

@@ -1,0 +1,219 @@
+"""JSON submissions (SPEC §2): one object per report, one entry per element value.
+
+Numbers are kept as their exact JSON text (``0.1`` stays ``"0.1"``, never a binary
+float on the way in); any other kind of value (true, an object...) is kept in a
+textual form so that validation reports it with the value as written.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+import polars as pl
+
+from chitieu.sources import FileProblem, FileRead, ReceivedFile, empty_rows
+from chitieu.sources._text import decode_utf8, problem, rows_frame
+
+REPORT_REQUIRED: Final = ("org_unit_code", "period", "values")
+REPORT_OPTIONAL: Final = ("submitted_at", "submitted_by")
+ENTRY_REQUIRED: Final = ("element_code", "value")
+ENTRY_OPTIONAL: Final = ("note",)
+_EXAMPLE: Final = (
+    '{"org_unit_code": "28987", "period": "2024M05", '
+    '"values": [{"element_code": "DANG_VIEN_MOI", "value": 4}]}'
+)
+
+
+class _Number(str):
+    """A JSON number (or NaN/Infinity), kept as the exact text written."""
+
+
+class _Object(dict[str, Any]):
+    """A JSON object that remembers the keys it was given more than once."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        keys = [key for key, _ in pairs]
+        self.repeated = sorted({key for key in keys if keys.count(key) > 1})
+
+
+def read_json(received: ReceivedFile) -> FileRead:
+    """Rows of a JSON report (``location`` = ``values[i]``, 0-based), or the problems
+    that make it unreadable."""
+    text, trouble = decode_utf8(received.content, "json")
+    if trouble is not None or text is None:
+        return _failed(received, [trouble] if trouble else [])
+    if not text.strip():
+        return _failed(
+            received,
+            [problem("empty_file", "Tệp JSON rỗng.", "the JSON file is empty")],
+        )
+    try:
+        document = json.loads(
+            text,
+            parse_float=_Number,
+            parse_int=_Number,
+            parse_constant=_Number,
+            object_pairs_hook=_Object,
+        )
+    except json.JSONDecodeError as exc:
+        return _failed(
+            received,
+            [
+                problem(
+                    "json_format",
+                    f"Tệp JSON sai cú pháp ở dòng {exc.lineno}, cột {exc.colno} ({exc.msg}): "
+                    "kiểm tra dấu phẩy, ngoặc và dấu ngoặc kép quanh chữ.",
+                    f"invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}): "
+                    "check commas, brackets and the double quotes around text",
+                    f"line {exc.lineno}, column {exc.colno}",
+                )
+            ],
+        )
+    except RecursionError:
+        return _failed(
+            received,
+            [
+                problem(
+                    "json_format",
+                    "Tệp JSON lồng nhau quá sâu, không đọc được.",
+                    "the JSON file is nested too deeply to be read",
+                )
+            ],
+        )
+    problems = _structure_problems(document)
+    if problems:
+        return _failed(received, problems)
+    return FileRead(received.source_name, "json", _rows(document))
+
+
+def _failed(received: ReceivedFile, problems: list[FileProblem]) -> FileRead:
+    return FileRead(received.source_name, "json", empty_rows(), problems)
+
+
+def _structure(vi: str, en: str, location: str = "") -> FileProblem:
+    return problem("json_structure", vi, en, location)
+
+
+def _structure_problems(document: Any) -> list[FileProblem]:
+    if not isinstance(document, dict):
+        kind = "một danh sách" if isinstance(document, list) else "một giá trị đơn"
+        kind_en = "a list" if isinstance(document, list) else "a single value"
+        return [
+            _structure(
+                f"Tệp JSON không phải một đối tượng {{...}} mà là {kind}: mỗi tệp là một báo cáo "
+                f"của một đơn vị trong một kỳ, dạng {_EXAMPLE}.",
+                f"the JSON is not an object but {kind_en}: one file holds one report of one "
+                f"unit and period, like {_EXAMPLE}",
+            )
+        ]
+    problems = _key_problems(document, REPORT_REQUIRED, REPORT_OPTIONAL, "")
+    values = document.get("values")
+    if "values" in document and not isinstance(values, list):
+        problems.append(
+            _structure(
+                'Khóa "values" phải là một danh sách [...] các giá trị chỉ tiêu.',
+                'the key "values" must be a list [...] of element values',
+                "values",
+            )
+        )
+    elif isinstance(values, list):
+        if not values:
+            problems.append(
+                problem(
+                    "empty_file",
+                    'Báo cáo không có giá trị nào: danh sách "values" rỗng.',
+                    'the report has no values: the "values" list is empty',
+                    "values",
+                )
+            )
+        for index, entry in enumerate(values):
+            where = f"values[{index}]"
+            if isinstance(entry, dict):
+                problems += _key_problems(entry, ENTRY_REQUIRED, ENTRY_OPTIONAL, where)
+            else:
+                problems.append(
+                    _structure(
+                        f'Mục {where} phải là một đối tượng {{"element_code": ..., "value": ...}}.',
+                        f'{where} must be an object {{"element_code": ..., "value": ...}}',
+                        where,
+                    )
+                )
+    return problems
+
+
+def _key_problems(
+    obj: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...], where: str
+) -> list[FileProblem]:
+    allowed = ", ".join(required + optional)
+    owner_vi = f"mục {where}" if where else "báo cáo"
+    owner_en = where or "the report"
+    problems = []
+    unknown = [key for key in obj if key not in required + optional]
+    if unknown:
+        shown = ", ".join(f'"{key}"' for key in unknown)
+        problems.append(
+            _structure(
+                f"Khóa không hợp lệ trong {owner_vi}: {shown}. Các khóa được dùng: {allowed}.",
+                f"unknown key(s) in {owner_en}: {shown}; the keys are: {allowed}",
+                where,
+            )
+        )
+    missing = [key for key in required if key not in obj]
+    if missing:
+        shown = ", ".join(f'"{key}"' for key in missing)
+        problems.append(
+            _structure(
+                f"Thiếu khóa {shown} trong {owner_vi}.",
+                f"missing key(s) {shown} in {owner_en}",
+                where,
+            )
+        )
+    repeated = getattr(obj, "repeated", [])
+    if repeated:
+        shown = ", ".join(f'"{key}"' for key in repeated)
+        problems.append(
+            _structure(
+                f"Khóa {shown} xuất hiện nhiều lần trong {owner_vi}: mỗi khóa chỉ ghi một lần.",
+                f"key(s) {shown} given more than once in {owner_en}: give each key once",
+                where,
+            )
+        )
+    return problems
+
+
+def _text(value: Any) -> str | None:
+    """A field as text: strings and numbers as written, other kinds in JSON form."""
+    if value is None or isinstance(value, str):
+        return str(value) if isinstance(value, _Number) else value
+    return _json(value)
+
+
+def _json(value: Any) -> str:
+    """JSON text of a parsed value, numbers exactly as they were written."""
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_json(k)}: {_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_json(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _rows(document: dict[str, Any]) -> pl.DataFrame:
+    entries: list[dict[str, Any]] = document["values"]
+    height = len(entries)
+    top = {
+        key: [_text(document.get(key))] * height
+        for key in ("org_unit_code", "period", *REPORT_OPTIONAL)
+    }
+    return rows_frame(
+        {
+            **top,
+            "element_code": [_text(e.get("element_code")) for e in entries],
+            "value": [_text(e.get("value")) for e in entries],
+            "note": [_text(e.get("note")) for e in entries],
+            "location": [f"values[{i}]" for i in range(height)],
+        }
+    )

@@ -1,0 +1,34 @@
+"""The warehouse: the only package that talks to DuckDB or PostgreSQL.
+
+`open_warehouse` gives a `Warehouse`, the same for every backend; its SQL lives in
+``sql/``, one file per operation. `archive_file` keeps every received file byte for byte.
+"""
+
+from __future__ import annotations
+
+from chitieu.warehouse.api import Warehouse, open_warehouse
+from chitieu.warehouse.archive import archive_file, archived_path
+from chitieu.warehouse.faults import fault_point
+from chitieu.warehouse.hashing import content_sha256, inputs_sha256
+from chitieu.warehouse.models import (
+    IntakeBatch,
+    Published,
+    SnapshotDraft,
+    SnapshotRead,
+    VerifyProblem,
+)
+
+__all__ = [
+    "IntakeBatch",
+    "Published",
+    "SnapshotDraft",
+    "SnapshotRead",
+    "VerifyProblem",
+    "Warehouse",
+    "archive_file",
+    "archived_path",
+    "content_sha256",
+    "fault_point",
+    "inputs_sha256",
+    "open_warehouse",
+]

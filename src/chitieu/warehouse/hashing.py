@@ -1,0 +1,121 @@
+"""Content hashes of snapshot revisions: pure functions of their header and rows.
+
+No database here, so DuckDB and PostgreSQL give the same hash from the same rows.
+
+Definition (version 1). SHA-256 over UTF-8 text made of a first line
+``chitieu-snapshot-content v1`` and then, for each section (``header``, ``indicators``,
+``elements``, ``inputs``, in that order), a line ``#<section> <row count>``, a line of its
+column names (in the order below, each in double quotes, comma separated), then one line per
+row. A row's line is its fields in that column order, comma separated: a non-null field in
+double quotes (a quote inside doubled), a null an empty unquoted field, so a null and an
+empty string differ. Every line ends with ``\\n``. Within a section the row lines are sorted
+by their UTF-8 bytes, so the order rows arrive in never matters. Fields are text first:
+strings as they are, integers in decimal, booleans ``true``/``false``, floats the shortest
+decimal that reads back as the same double, as polars casts Float64 to String (``0.1``,
+``4.0``, ``1e+20``, ``NaN``, ``inf``), with ``-0.0`` written ``0.0``.
+
+``inputs_sha256`` is the same over the first line ``chitieu-snapshot-inputs v1`` and the one
+section ``inputs``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Final
+
+import polars as pl
+
+Schema = Mapping[str, pl.DataType]
+
+HEADER_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "review_period": pl.String(),
+    "root_org_unit": pl.String(),
+    "revision": pl.Int64(),
+    "catalog_sha256": pl.String(),
+    "inputs_sha256": pl.String(),
+    "prev_content_sha256": pl.String(),
+    "completeness": pl.Float64(),
+    "checks_passed": pl.Boolean(),
+}
+# Key columns first, so sorted lines are sorted by key.
+INDICATOR_COLUMNS: Final[dict[str, pl.DataType]] = {
+    "org_unit_code": pl.String(),
+    "indicator_code": pl.String(),
+    "level": pl.String(),
+    "actual": pl.Float64(),
+    "target": pl.Float64(),
+    "percent": pl.Float64(),
+    "class": pl.String(),
+}
+ELEMENT_COLUMNS: Final[dict[str, pl.DataType]] = {
+    "org_unit_code": pl.String(),
+    "element_code": pl.String(),
+    "value": pl.Float64(),
+}
+# submission_id is left out: it is the warehouse's own numbering, not content.
+INPUT_COLUMNS: Final[dict[str, pl.DataType]] = {
+    "sha256": pl.String(),
+    "org_unit_code": pl.String(),
+    "period": pl.String(),
+}
+
+_SLICE_ROWS: Final = 250_000  # bounds the text held in memory at once
+
+
+def _field(name: str, dtype: pl.DataType) -> pl.Expr:
+    column = pl.col(name).cast(dtype)
+    if dtype == pl.Float64:
+        # -0.0 == 0.0 as a value; write both the same way
+        column = pl.when(column == 0).then(pl.lit(0.0)).otherwise(column)
+    text = column.cast(pl.String)
+    quoted = pl.lit('"') + text.str.replace_all('"', '""', literal=True) + pl.lit('"')
+    return pl.when(text.is_null()).then(pl.lit("")).otherwise(quoted)
+
+
+def canonical_lines(frame: pl.DataFrame, columns: Mapping[str, pl.DataType]) -> pl.Series:
+    """One text line per row (with its ``\\n``), sorted: what the hash reads of a section."""
+    missing = [name for name in columns if name not in frame.columns]
+    if missing:
+        raise ValueError(f"missing column(s) {', '.join(missing)} to hash")
+    fields = [_field(name, dtype) for name, dtype in columns.items()]
+    line = pl.concat_str([pl.concat_str(fields, separator=","), pl.lit("\n")]).alias("line")
+    return frame.lazy().select(line).sort("line").collect()["line"]
+
+
+def _feed(digest: hashlib._Hash, section: str, frame: pl.DataFrame, columns: Schema) -> None:
+    lines = canonical_lines(frame, columns)
+    names = ",".join(f'"{name}"' for name in columns)
+    digest.update(f"#{section} {lines.len()}\n{names}\n".encode())
+    for start in range(0, lines.len(), _SLICE_ROWS):
+        digest.update(lines.slice(start, _SLICE_ROWS).str.join("").item().encode())
+
+
+def content_sha256(
+    header: Mapping[str, object],
+    indicators: pl.DataFrame,
+    elements: pl.DataFrame,
+    inputs: pl.DataFrame,
+) -> str:
+    """The hash a revision's ``content_sha256`` holds (see the module docstring).
+
+    ``header`` needs the fields of ``HEADER_SCHEMA``; any others (created_at, status,
+    snapshot_id, flow_run_id) are ignored.
+    """
+    missing = [name for name in HEADER_SCHEMA if name not in header]
+    if missing:
+        raise ValueError(f"missing header field(s) {', '.join(missing)} to hash")
+    head = pl.DataFrame([{name: header[name] for name in HEADER_SCHEMA}], schema=HEADER_SCHEMA)
+    digest = hashlib.sha256(b"chitieu-snapshot-content v1\n")
+    _feed(digest, "header", head, HEADER_SCHEMA)
+    _feed(digest, "indicators", indicators, INDICATOR_COLUMNS)
+    _feed(digest, "elements", elements, ELEMENT_COLUMNS)
+    _feed(digest, "inputs", inputs, INPUT_COLUMNS)
+    return digest.hexdigest()
+
+
+def inputs_sha256(inputs: pl.DataFrame) -> str:
+    """The hash of the submissions a review used: ``sha256, org_unit_code, period``."""
+    digest = hashlib.sha256(b"chitieu-snapshot-inputs v1\n")
+    _feed(digest, "inputs", inputs, INPUT_COLUMNS)
+    return digest.hexdigest()

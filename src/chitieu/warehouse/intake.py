@@ -1,0 +1,92 @@
+"""Recording an intake batch: submissions, their values and issues, then supersession."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from chitieu.errors import WarehouseError
+from chitieu.warehouse.backend import Backend
+from chitieu.warehouse.faults import fault_point
+from chitieu.warehouse.frames import conform
+from chitieu.warehouse.models import (
+    INTAKE_ISSUES_SCHEMA,
+    INTAKE_SUBMISSIONS_SCHEMA,
+    INTAKE_VALUES_SCHEMA,
+    SUBMISSIONS_SCHEMA,
+    IntakeBatch,
+)
+from chitieu.warehouse.queries import query
+
+INTAKE_STATUSES = ("accepted", "rejected", "duplicate")
+REGISTERED_SCHEMA = {"batch_seq": pl.Int64(), **SUBMISSIONS_SCHEMA}
+
+
+def known_sha256(backend: Backend, shas: Sequence[str]) -> set[str]:
+    if not shas:
+        return set()
+    found = backend.rows(query_for(backend, "known_sha256"), [list(shas)])
+    return {sha for (sha,) in found}
+
+
+def query_for(backend: Backend, name: str) -> str:
+    return query(f"intake/{name}", backend.dialect)
+
+
+def _problems(subs: pl.DataFrame, values: pl.DataFrame, issues: pl.DataFrame) -> list[str]:
+    problems = []
+    if subs["batch_seq"].null_count() or subs["batch_seq"].n_unique() != subs.height:
+        problems.append("batch_seq must be set and unique per submission")
+    for name in ("sha256", "source_name", "received_at", "status"):
+        if subs[name].null_count():
+            problems.append(f"every submission needs {name}")
+    unknown = set(subs["status"].drop_nulls()) - set(INTAKE_STATUSES)
+    if unknown:
+        problems.append(f"status must be one of {', '.join(INTAKE_STATUSES)}, not {unknown}")
+    accepted = subs.filter(pl.col("status") == "accepted")
+    if accepted["org_unit_code"].null_count() or accepted["period"].null_count():
+        problems.append("an accepted submission needs org_unit_code and period")
+    seqs = subs["batch_seq"].implode()
+    for what, frame in (("values", values), ("issues", issues)):
+        if frame.filter(~pl.col("batch_seq").is_in(seqs)).height:
+            problems.append(f"{what} refer to a batch_seq with no submission")
+    return problems
+
+
+def register_intake(backend: Backend, batch: IntakeBatch) -> pl.DataFrame:
+    """Record the batch in one transaction; its submissions with id and final status."""
+    subs = conform(batch.submissions, INTAKE_SUBMISSIONS_SCHEMA, "intake submissions")
+    values = conform(batch.values, INTAKE_VALUES_SCHEMA, "intake values")
+    issues = conform(batch.issues, INTAKE_ISSUES_SCHEMA, "intake issues")
+    problems = _problems(subs, values, issues)
+    if problems:
+        raise WarehouseError("intake batch: " + "; ".join(problems))
+    if subs.is_empty():
+        return pl.DataFrame(schema=REGISTERED_SCHEMA)
+    with backend.transaction():
+        [(last,)] = backend.rows(query_for(backend, "last_submission_id"))
+        # submission ids continue the warehouse's numbering, in batch_seq order
+        ids = subs.sort("batch_seq").with_columns(
+            submission_id=pl.int_range(last + 1, last + 1 + subs.height, dtype=pl.Int64)
+        )
+        to_id = ids.select("batch_seq", "submission_id")
+        with backend.staged("staged_submissions", ids):
+            backend.execute(query_for(backend, "insert_submissions"))
+        fault_point("intake:after_submissions")
+        with backend.staged("staged_values", values.join(to_id, on="batch_seq")):
+            backend.execute(query_for(backend, "insert_values"))
+        fault_point("intake:after_values")
+        numbered = issues.with_row_index("issue_no").with_columns(pl.col("issue_no").cast(pl.Int64))
+        with backend.staged("staged_issues", numbered.join(to_id, on="batch_seq")):
+            backend.execute(query_for(backend, "insert_issues"))
+        backend.execute(query_for(backend, "resolve_supersession"), [last + 1])
+        fault_point("intake:before_commit")
+        registered = backend.frame(
+            query_for(backend, "batch_submissions"), [last + 1], SUBMISSIONS_SCHEMA
+        )
+    return (
+        to_id.join(registered, on="submission_id")
+        .select(list(REGISTERED_SCHEMA))
+        .sort("submission_id")
+    )

@@ -1,0 +1,192 @@
+"""What goes into and comes out of the warehouse, independent of the backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+SUBMISSION_STATUSES = ("accepted", "rejected", "superseded", "duplicate")
+
+INTAKE_SUBMISSIONS_SCHEMA: dict[str, pl.DataType] = {
+    "batch_seq": pl.Int64(),  # arrival order within the batch; becomes submission_id order
+    "sha256": pl.String(),
+    "source_name": pl.String(),
+    "format": pl.String(),
+    "org_unit_code": pl.String(),  # null for a file that is not a submission at all
+    "period": pl.String(),
+    "submitted_at": pl.Datetime("us", "UTC"),
+    "submitted_by": pl.String(),
+    "received_at": pl.Datetime("us", "UTC"),
+    "status": pl.String(),  # accepted | rejected | duplicate (supersession is the warehouse's)
+    "n_values": pl.Int64(),
+}
+INTAKE_VALUES_SCHEMA: dict[str, pl.DataType] = {
+    "batch_seq": pl.Int64(),
+    "org_unit_code": pl.String(),
+    "element_code": pl.String(),
+    "period": pl.String(),
+    "value": pl.Float64(),
+    "note": pl.String(),
+    "location": pl.String(),
+}
+INTAKE_ISSUES_SCHEMA: dict[str, pl.DataType] = {
+    "batch_seq": pl.Int64(),
+    "location": pl.String(),
+    "element_code": pl.String(),
+    "value": pl.String(),
+    "check": pl.String(),
+    "message_vi": pl.String(),
+    "message_en": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class IntakeBatch:
+    """One intake run's receipts: one submissions row per (file × report), the accepted
+    values and every validation issue, keyed by ``batch_seq``."""
+
+    submissions: pl.DataFrame
+    values: pl.DataFrame
+    issues: pl.DataFrame
+
+
+SNAPSHOT_INDICATORS_SCHEMA: dict[str, pl.DataType] = {
+    "org_unit_code": pl.String(),
+    "level": pl.String(),
+    "indicator_code": pl.String(),
+    "actual": pl.Float64(),
+    "target": pl.Float64(),
+    "percent": pl.Float64(),
+    "class": pl.String(),
+}
+SNAPSHOT_ELEMENTS_SCHEMA: dict[str, pl.DataType] = {
+    "org_unit_code": pl.String(),
+    "element_code": pl.String(),
+    "value": pl.Float64(),
+}
+SNAPSHOT_INPUTS_SCHEMA: dict[str, pl.DataType] = {
+    "submission_id": pl.Int64(),
+    "sha256": pl.String(),
+    "org_unit_code": pl.String(),
+    "period": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class SnapshotDraft:
+    """A review ready to publish: what `Warehouse.publish` turns into a revision."""
+
+    review_period: str
+    root_org_unit: str
+    catalog_sha256: str
+    inputs_sha256: str
+    completeness: float | None
+    checks_passed: bool
+    flow_run_id: str | None
+    indicators: pl.DataFrame  # SNAPSHOT_INDICATORS_SCHEMA
+    elements: pl.DataFrame  # SNAPSHOT_ELEMENTS_SCHEMA
+    inputs: pl.DataFrame  # SNAPSHOT_INPUTS_SCHEMA
+
+
+@dataclass(frozen=True)
+class Published:
+    """The outcome of a publication: a new revision, or the unchanged latest one."""
+
+    snapshot_id: int
+    revision: int
+    content_sha256: str
+    created: bool
+    superseded_revision: int | None
+    created_at: dt.datetime
+
+
+# What the warehouse gives back (reads). Time stamps are UTC throughout.
+SUBMISSIONS_SCHEMA: dict[str, pl.DataType] = {
+    "submission_id": pl.Int64(),
+    "sha256": pl.String(),
+    "source_name": pl.String(),
+    "format": pl.String(),
+    "org_unit_code": pl.String(),
+    "period": pl.String(),
+    "submitted_at": pl.Datetime("us", "UTC"),
+    "submitted_by": pl.String(),
+    "received_at": pl.Datetime("us", "UTC"),
+    "status": pl.String(),
+    "n_values": pl.Int64(),
+}
+ACCEPTED_VALUES_SCHEMA: dict[str, pl.DataType] = {
+    "submission_id": pl.Int64(),
+    "org_unit_code": pl.String(),
+    "element_code": pl.String(),
+    "period": pl.String(),
+    "value": pl.Float64(),
+}
+ACCEPTED_REPORTS_SCHEMA: dict[str, pl.DataType] = {
+    "submission_id": pl.Int64(),
+    "sha256": pl.String(),
+    "source_name": pl.String(),
+    "org_unit_code": pl.String(),
+    "period": pl.String(),
+    "submitted_at": pl.Datetime("us", "UTC"),
+    "received_at": pl.Datetime("us", "UTC"),
+}
+ISSUES_SCHEMA: dict[str, pl.DataType] = {
+    "submission_id": pl.Int64(),
+    "location": pl.String(),
+    "element_code": pl.String(),
+    "value": pl.String(),
+    "check": pl.String(),
+    "message_vi": pl.String(),
+    "message_en": pl.String(),
+}
+SNAPSHOT_STATUSES = ("published", "superseded")
+SNAPSHOTS_SCHEMA: dict[str, pl.DataType] = {
+    "snapshot_id": pl.Int64(),
+    "review_period": pl.String(),
+    "root_org_unit": pl.String(),
+    "revision": pl.Int64(),
+    "status": pl.String(),
+    "created_at": pl.Datetime("us", "UTC"),
+    "flow_run_id": pl.String(),
+    "catalog_sha256": pl.String(),
+    "inputs_sha256": pl.String(),
+    "content_sha256": pl.String(),
+    "prev_content_sha256": pl.String(),
+    "completeness": pl.Float64(),
+    "checks_passed": pl.Boolean(),
+}
+
+
+@dataclass(frozen=True)
+class SnapshotRead:
+    """One stored revision: its header (``SNAPSHOTS_SCHEMA`` fields) and its rows."""
+
+    header: dict[str, object]
+    indicators: pl.DataFrame  # SNAPSHOT_INDICATORS_SCHEMA
+    elements: pl.DataFrame  # SNAPSHOT_ELEMENTS_SCHEMA
+    inputs: pl.DataFrame  # SNAPSHOT_INPUTS_SCHEMA
+
+
+@dataclass(frozen=True)
+class VerifyProblem:
+    """One thing `Warehouse.verify` found wrong with one revision.
+
+    ``check`` is one of ``content`` (rows no longer match content_sha256), ``inputs``
+    (inputs no longer match inputs_sha256), ``chain`` (prev_content_sha256 is not the
+    previous revision's content_sha256), ``numbering`` (a gap or repeat in 1..n) and
+    ``status`` (not exactly the latest revision published).
+    """
+
+    review_period: str
+    root_org_unit: str
+    revision: int
+    check: str
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.review_period} {self.root_org_unit} revision {self.revision}: "
+            f"{self.check}: {self.message}"
+        )

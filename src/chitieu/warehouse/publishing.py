@@ -1,0 +1,139 @@
+"""Publishing a review as a snapshot revision, chained to the one before it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+import polars as pl
+
+from chitieu.errors import SnapshotConflict, WarehouseError
+from chitieu.warehouse.backend import Backend, WriteConflict
+from chitieu.warehouse.faults import fault_point
+from chitieu.warehouse.frames import conform
+from chitieu.warehouse.hashing import content_sha256, inputs_sha256
+from chitieu.warehouse.models import (
+    SNAPSHOT_ELEMENTS_SCHEMA,
+    SNAPSHOT_INDICATORS_SCHEMA,
+    SNAPSHOT_INPUTS_SCHEMA,
+    Published,
+    SnapshotDraft,
+)
+from chitieu.warehouse.queries import query
+
+
+def _sql(backend: Backend, name: str) -> str:
+    return query(f"publish/{name}", backend.dialect)
+
+
+class _Latest(NamedTuple):
+    snapshot_id: int
+    revision: int
+    status: str
+    created_at: dt.datetime
+    catalog_sha256: str
+    inputs_sha256: str
+    content_sha256: str
+
+
+def _latest(backend: Backend, review_period: str, root: str) -> _Latest | None:
+    found = backend.rows(_sql(backend, "latest_revision"), [review_period, root])
+    return _Latest(*found[0]) if found else None
+
+
+def publish(backend: Backend, draft: SnapshotDraft) -> Published:
+    """Publish revision n+1 of the draft's review, or nothing if its inputs are unchanged.
+
+    Unchanged means the same ``inputs_sha256`` and ``catalog_sha256`` as revision n.
+    One transaction: a crash or an error anywhere leaves the warehouse as it was.
+    """
+    what = f"snapshot {draft.review_period} {draft.root_org_unit}"
+    indicators = conform(draft.indicators, SNAPSHOT_INDICATORS_SCHEMA, f"{what} indicators")
+    elements = conform(draft.elements, SNAPSHOT_ELEMENTS_SCHEMA, f"{what} elements")
+    inputs = conform(draft.inputs, SNAPSHOT_INPUTS_SCHEMA, f"{what} inputs")
+    if inputs_sha256(inputs) != draft.inputs_sha256:
+        raise WarehouseError(
+            f"{what}: inputs_sha256 {draft.inputs_sha256} is not the hash of its inputs "
+            "(compute it with chitieu.warehouse.hashing.inputs_sha256)"
+        )
+    try:
+        with backend.transaction():
+            previous = _latest(backend, draft.review_period, draft.root_org_unit)
+            if previous is not None:
+                if previous.status != "published":
+                    raise SnapshotConflict(
+                        f"{what}: its latest revision {previous.revision} is "
+                        f"{previous.status}, not published: the chain is broken "
+                        "(run `chitieu snapshots verify`)"
+                    )
+                if (previous.inputs_sha256, previous.catalog_sha256) == (
+                    draft.inputs_sha256,
+                    draft.catalog_sha256,
+                ):
+                    return Published(
+                        snapshot_id=previous.snapshot_id,
+                        revision=previous.revision,
+                        content_sha256=previous.content_sha256,
+                        created=False,
+                        superseded_revision=None,
+                        created_at=previous.created_at,
+                    )
+            [(last_id,)] = backend.rows(_sql(backend, "last_snapshot_id"))
+            snapshot_id = last_id + 1
+            revision = 1 if previous is None else previous.revision + 1
+            prev_content = None if previous is None else previous.content_sha256
+            created_at = dt.datetime.now(dt.UTC)
+            header = {
+                "review_period": draft.review_period,
+                "root_org_unit": draft.root_org_unit,
+                "revision": revision,
+                "catalog_sha256": draft.catalog_sha256,
+                "inputs_sha256": draft.inputs_sha256,
+                "prev_content_sha256": prev_content,
+                "completeness": draft.completeness,
+                "checks_passed": draft.checks_passed,
+            }
+            content = content_sha256(header, indicators, elements, inputs)
+            backend.execute(
+                _sql(backend, "insert_snapshot"),
+                [
+                    snapshot_id,
+                    draft.review_period,
+                    draft.root_org_unit,
+                    revision,
+                    created_at,
+                    draft.flow_run_id,
+                    draft.catalog_sha256,
+                    draft.inputs_sha256,
+                    content,
+                    prev_content,
+                    draft.completeness,
+                    draft.checks_passed,
+                ],
+            )
+            fault_point("publish:after_header")
+            _insert(backend, "indicators", indicators, snapshot_id)
+            fault_point("publish:after_indicators")
+            _insert(backend, "elements", elements, snapshot_id)
+            fault_point("publish:after_elements")
+            _insert(backend, "inputs", inputs, snapshot_id)
+            if previous is not None:
+                backend.execute(_sql(backend, "supersede_snapshot"), [previous.snapshot_id])
+            fault_point("publish:before_commit")
+    except WriteConflict as error:
+        raise SnapshotConflict(
+            f"{what}: another publication was written at the same time; run the review again"
+        ) from error
+    return Published(
+        snapshot_id=snapshot_id,
+        revision=revision,
+        content_sha256=content,
+        created=True,
+        superseded_revision=None if previous is None else previous.revision,
+        created_at=created_at,
+    )
+
+
+def _insert(backend: Backend, table: str, rows: pl.DataFrame, snapshot_id: int) -> None:
+    with backend.staged(f"staged_{table}", rows):
+        backend.execute(_sql(backend, f"insert_{table}"), [snapshot_id])

@@ -1,0 +1,6 @@
+SELECT
+    submission_id, sha256, source_name, format, org_unit_code, period,
+    submitted_at, submitted_by, received_at, status, n_values
+FROM submissions
+WHERE submission_id >= $1
+ORDER BY submission_id

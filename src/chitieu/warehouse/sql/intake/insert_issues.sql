@@ -1,0 +1,5 @@
+INSERT INTO validation_issues (
+    submission_id, issue_no, location, element_code, value, "check", message_vi, message_en
+)
+SELECT submission_id, issue_no, location, element_code, value, "check", message_vi, message_en
+FROM staged_issues

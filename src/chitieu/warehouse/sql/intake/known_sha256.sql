@@ -1,0 +1,3 @@
+SELECT DISTINCT sha256
+FROM submissions
+WHERE sha256 IN (SELECT unnest(CAST($1 AS TEXT[])))

@@ -1,0 +1,1 @@
+SELECT coalesce(max(submission_id), 0) FROM submissions

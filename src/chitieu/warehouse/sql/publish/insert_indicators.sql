@@ -1,0 +1,5 @@
+INSERT INTO snapshot_indicators (
+    snapshot_id, org_unit_code, level, indicator_code, actual, target, percent, "class"
+)
+SELECT CAST($1 AS BIGINT), org_unit_code, level, indicator_code, actual, target, percent, "class"
+FROM staged_indicators

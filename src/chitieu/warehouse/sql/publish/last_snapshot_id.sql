@@ -1,0 +1,1 @@
+SELECT coalesce(max(snapshot_id), 0) FROM snapshots

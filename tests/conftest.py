@@ -1,0 +1,42 @@
+"""Fixtures shared by the test files: ``make_config`` writes and loads a configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rollup_helpers import (
+    ORG_UNITS_HEADER,
+    TREE_DISTRICT,
+    MakeConfig,
+    catalog,
+    table,
+    write_config,
+)
+
+from chitieu.config import Config, load_config
+
+
+@pytest.fixture
+def make_config(tmp_path: Path) -> MakeConfig:
+    """``make_config(elements, indicators, org_units=..., targets=..., org_unit=...)``."""
+    counter = iter(range(1_000_000))
+
+    def make(
+        elements: Sequence[dict[str, Any]],
+        indicators: Sequence[dict[str, Any]],
+        org_units: str | Iterable[Sequence[object]] = TREE_DISTRICT,
+        targets: str | Iterable[Sequence[object]] = "",
+        org_unit: str | None = None,
+        year: int = 2024,
+    ) -> Config:
+        if org_unit is None:
+            first = table(ORG_UNITS_HEADER, org_units).splitlines()[1]
+            org_unit = first.split(",")[0]
+        folder = tmp_path / f"config{next(counter)}"
+        write_config(folder, catalog(elements, indicators, org_unit, year), org_units, targets)
+        return load_config(folder)
+
+    return make

@@ -1,0 +1,220 @@
+"""Configuration errors name the file, the entry and the key, and come all at once.
+
+Each folder of ``data/config_errors/`` holds only the file(s) that differ from the
+valid ``data/config_base/`` and an ``expected.txt``: one regular expression per
+expected problem (``#`` starts a comment). The case must fail with exactly that
+many problems, each regex matching a different one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from chitieu import formula
+from chitieu.config import load_config
+from chitieu.errors import ConfigError
+
+DATA = Path(__file__).parent / "data"
+BASE = DATA / "config_base"
+CASES = sorted(p for p in (DATA / "config_errors").iterdir() if p.is_dir())
+
+
+def overlay(tmp_path: Path, case_files: dict[str, bytes | str]) -> Path:
+    """The base configuration copied to ``tmp_path`` with some files replaced."""
+    folder = tmp_path / "config"
+    shutil.copytree(BASE, folder)
+    for name, content in case_files.items():
+        if isinstance(content, str):
+            (folder / name).write_text(content, encoding="utf-8")
+        else:
+            (folder / name).write_bytes(content)
+    return folder
+
+
+def base_text(name: str) -> str:
+    return (BASE / name).read_text(encoding="utf-8")
+
+
+def expected_patterns(case: Path) -> list[str]:
+    lines = (case / "expected.txt").read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_there_are_cases() -> None:
+    assert len(CASES) >= 20
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_config_error_case(case: Path, tmp_path: Path) -> None:
+    files = {f.name: f.read_bytes() for f in case.iterdir() if f.name != "expected.txt"}
+    assert files, f"{case.name} replaces no file"
+    patterns = expected_patterns(case)
+    assert patterns, f"{case.name}/expected.txt is empty"
+
+    with pytest.raises(ConfigError, match=rf"^configuration error \({len(patterns)}\):") as err:
+        load_config(overlay(tmp_path, files))
+
+    problems = [str(p) for p in err.value.problems]
+    unmatched = list(problems)
+    for pattern in patterns:
+        hit = next((p for p in unmatched if re.search(pattern, p)), None)
+        assert hit is not None, f"no problem matches {pattern!r} in {problems}"
+        unmatched.remove(hit)
+    # the message shown to the user lists every problem, one per line
+    for problem in problems:
+        assert f"  - {problem}" in str(err.value)
+
+
+def test_the_base_loads(tmp_path: Path) -> None:
+    config = load_config(overlay(tmp_path, {}))
+    assert [e.code for e in config.catalog.elements] == [
+        "MEMBERS",
+        "POOR_HH",
+        "HOUSEHOLDS",
+        "INDUSTRY",
+    ]
+    assert config.lowest_level == "commune"
+    assert config.collected_at(config.catalog.element("POOR_HH")) == "commune"
+    assert config.collected_at(config.catalog.element("INDUSTRY")) == "district"
+    assert config.submitting_levels() == {"commune", "district"}
+    assert config.targets.filter(pl.col("indicator_code") == "CT02").row(0, named=True) == {
+        "line": 3,
+        "indicator_code": "CT02",
+        "org_unit_code": "D",
+        "year": 2024,
+        "target": 10.0,
+        "baseline": 30.0,
+    }
+
+
+def test_a_reused_code_with_non_overlapping_validity_is_accepted(tmp_path: Path) -> None:
+    config = load_config(overlay(tmp_path, {}))
+    reused = config.org_units.filter(pl.col("code") == "C2").sort("valid_from")
+    assert reused.select("name", "valid_from", "valid_to", "successor_code").rows() == [
+        ("Xã Hai (cũ)", dt.date(2020, 1, 1), dt.date(2024, 3, 31), "C1"),
+        ("Xã Hai (mới)", dt.date(2024, 4, 1), None, None),
+    ]
+    # two rows, two units
+    assert reused.get_column("unit_id").n_unique() == 2
+
+
+def test_the_day_after_is_not_an_overlap_but_the_same_day_is(tmp_path: Path) -> None:
+    org = base_text("org_units.csv")
+    same_day = org.replace("commune,D,2024-04-01", "commune,D,2024-03-31")
+    with pytest.raises(ConfigError, match=r"line 6 \(C2\), key 'valid_from': validity overlaps"):
+        load_config(overlay(tmp_path, {"org_units.csv": same_day}))
+
+
+def test_indicators_may_reference_indicators(tmp_path: Path) -> None:
+    config = load_config(overlay(tmp_path, {}))
+    inlined = config.catalog.formula_tree("CT05")
+    assert inlined == formula.parse("MEMBERS + POOR_HH * 100 / HOUSEHOLDS / 2")
+    assert formula.elements(inlined) == {"MEMBERS", "POOR_HH", "HOUSEHOLDS"}
+
+
+def test_classification_defaults_when_omitted(tmp_path: Path) -> None:
+    catalog = re.sub(r"classification:\n(  .*\n)+", "", base_text("catalog.yaml"))
+    assert "classification" not in catalog
+    thresholds = load_config(overlay(tmp_path, {"catalog.yaml": catalog})).catalog.classification
+    assert (thresholds.exceeded, thresholds.basically_achieved, thresholds.on_track) == (
+        100,
+        90,
+        50,
+    )
+
+
+def test_byte_order_marks_are_allowed(tmp_path: Path) -> None:
+    bom = b"\xef\xbb\xbf"
+    folder = overlay(
+        tmp_path,
+        {name: bom + (BASE / name).read_bytes() for name in ("catalog.yaml", "org_units.csv")},
+    )
+    config = load_config(folder)
+    assert config.org_units.columns[:3] == ["unit_id", "line", "code"]
+    assert config.catalog.resolution.code == "NQ-TEST-2024"
+
+
+def test_catalog_hash_follows_every_file(tmp_path: Path) -> None:
+    first = load_config(overlay(tmp_path / "a", {})).catalog_sha256
+    same = load_config(overlay(tmp_path / "b", {})).catalog_sha256
+    changed = load_config(
+        overlay(tmp_path / "c", {"targets.csv": base_text("targets.csv") + "CT03,C1,2024,4,\n"})
+    ).catalog_sha256
+    assert first == same
+    assert changed != first
+
+
+@pytest.mark.parametrize("missing", ["catalog.yaml", "org_units.csv", "targets.csv"])
+def test_a_missing_file(tmp_path: Path, missing: str) -> None:
+    folder = overlay(tmp_path, {})
+    (folder / missing).unlink()
+    with pytest.raises(ConfigError, match=rf"{re.escape(missing)}: file is missing"):
+        load_config(folder)
+
+
+def test_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="configuration folder not found"):
+        load_config(tmp_path / "nowhere")
+
+
+def test_several_mistakes_in_the_catalog_entries_are_reported_at_once(tmp_path: Path) -> None:
+    catalog = (
+        base_text("catalog.yaml")
+        .replace("time_aggregation: last}", "time_aggregation: last, colected_at: commune}", 1)
+        .replace("value_type: integer, time_aggregation: last}", "value_type: text}", 1)
+        .replace('{code: CT05, name: "Tổng hợp", ', "{code: CT05, ")
+    )
+    org = base_text("org_units.csv").replace("C1,Xã Một,commune,D,", "C1,Xã Một,commune,DD,")
+    targets = base_text("targets.csv").replace("CT01,D,2024,130,", "CT01,D,2024,1.752.5,")
+    folder = overlay(
+        tmp_path, {"catalog.yaml": catalog, "org_units.csv": org, "targets.csv": targets}
+    )
+    with pytest.raises(ConfigError, match=r"^configuration error \(5\):") as err:
+        load_config(folder)
+    assert [(p.file, p.entry, p.key) for p in err.value.problems] == [
+        ("catalog.yaml", "elements[2] POOR_HH", "colected_at"),
+        ("catalog.yaml", "elements[3] HOUSEHOLDS", "value_type"),
+        ("catalog.yaml", "indicators[5] CT05", "name"),
+        ("org_units.csv", "line 4 (C1)", "parent_code"),
+        ("targets.csv", "line 2 (CT01)", "target"),
+    ]
+
+
+def test_several_rule_breaks_across_entries_are_reported_at_once(tmp_path: Path) -> None:
+    catalog = base_text("catalog.yaml").replace(
+        '{code: CT05, name: "Tổng hợp", formula: "CT01 + CT03 / 2"}',
+        '{code: CT05, name: "Tổng hợp", formula: "CT06 + MEMBRES / 0"}\n'
+        '  - {code: CT06, name: "Vòng", formula: "CT05"}\n'
+        '  - {code: CT01, name: "Trùng", formula: "MEMBERS"}',
+    )
+    org = base_text("org_units.csv").replace(",commune,D,2020-01-01,,", ",commune,D,2020-13-01,,")
+    with pytest.raises(ConfigError, match=r"^configuration error \(6\):") as err:
+        load_config(overlay(tmp_path, {"catalog.yaml": catalog, "org_units.csv": org}))
+    assert sorted((p.entry, p.key, p.message) for p in err.value.problems) == [
+        ("indicators[5] CT05", "formula", "divides by a literal zero"),
+        ("indicators[5] CT05", "formula", "is part of a cycle of indicators"),
+        ("indicators[5] CT05", "formula", "unknown element MEMBRES"),
+        ("indicators[6] CT06", "formula", "is part of a cycle of indicators"),
+        ("indicators[7] CT01", "code", "duplicate code, already used by indicators[1]"),
+        ("line 4 (C1)", "valid_from", "not an ISO date (YYYY-MM-DD)"),
+    ]
+
+
+def test_blank_lines_in_the_tables_are_not_rows(tmp_path: Path) -> None:
+    org = base_text("org_units.csv").replace("\nC1,", "\n\nC1,") + "\n"
+    targets = base_text("targets.csv").replace("\nCT02,", "\n\nCT02,") + "\n\n"
+    config = load_config(overlay(tmp_path, {"org_units.csv": org, "targets.csv": targets}))
+    assert config.org_units.height == 5
+    assert config.targets.height == 5
+
+
+def test_lines_are_counted_across_blank_lines(tmp_path: Path) -> None:
+    org = base_text("org_units.csv").replace("\nC1,Xã Một,commune,D,", "\n\nC1,Xã Một,commune,DD,")
+    with pytest.raises(ConfigError, match=r"org_units\.csv: line 5 \(C1\), key 'parent_code'"):
+        load_config(overlay(tmp_path, {"org_units.csv": org}))

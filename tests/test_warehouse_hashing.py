@@ -1,0 +1,160 @@
+"""The content hash: pure, order-independent, sensitive to every value."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import polars as pl
+import pytest
+from warehouse_fixtures import draft
+
+from chitieu.warehouse.hashing import content_sha256, inputs_sha256
+
+HEADER: dict[str, Any] = {
+    "review_period": "2024S1",
+    "root_org_unit": "D",
+    "revision": 2,
+    "catalog_sha256": "c" * 64,
+    "inputs_sha256": "i" * 64,
+    "prev_content_sha256": "p" * 64,
+    "completeness": 0.75,
+    "checks_passed": True,
+}
+ROWS = draft(
+    inputs=[(1, "a" * 64, "C1", "2024M05"), (2, "b" * 64, "C2", "2024M05")],
+    elements=[("C1", "E1", 4.0), ("C2", "E1", None), ("D", "E1", 0.1), ("D", "E2", -0.0)],
+    indicators=[
+        ("D", "district", "CT01", 4.0, 8.0, 50.0, "on_track"),
+        ("C1", "commune", "CT01", None, None, None, "no_target"),
+    ],
+)
+
+
+def hash_of(header: dict[str, Any] = HEADER, **frames: pl.DataFrame) -> str:
+    parts = {"indicators": ROWS.indicators, "elements": ROWS.elements, "inputs": ROWS.inputs}
+    return content_sha256(header, **{**parts, **frames})
+
+
+# The byte stream the module docstring defines, written out by hand for ROWS.
+DOCUMENTED = f"""chitieu-snapshot-content v1
+#header 1
+"review_period","root_org_unit","revision","catalog_sha256","inputs_sha256",\
+"prev_content_sha256","completeness","checks_passed"
+"2024S1","D","2","{"c" * 64}","{"i" * 64}","{"p" * 64}","0.75","true"
+#indicators 2
+"org_unit_code","indicator_code","level","actual","target","percent","class"
+"C1","CT01","commune",,,,"no_target"
+"D","CT01","district","4.0","8.0","50.0","on_track"
+#elements 4
+"org_unit_code","element_code","value"
+"C1","E1","4.0"
+"C2","E1",
+"D","E1","0.1"
+"D","E2","0.0"
+#inputs 2
+"sha256","org_unit_code","period"
+"{"a" * 64}","C1","2024M05"
+"{"b" * 64}","C2","2024M05"
+"""
+
+
+def test_the_hash_is_what_the_docstring_defines() -> None:
+    assert hash_of() == hashlib.sha256(DOCUMENTED.encode()).hexdigest()
+
+
+def test_the_definition_is_pinned() -> None:
+    """A change here breaks verification of every revision already published."""
+    assert hash_of() == "5e5950c8d55dc77c03914d6d3f646b19500d5cb93c49f1b2fdd7e7ff88191bab"
+
+
+def test_row_and_column_order_do_not_matter() -> None:
+    shuffled = {
+        "indicators": ROWS.indicators.sample(fraction=1, shuffle=True, seed=3),
+        "elements": ROWS.elements.reverse().select("value", "element_code", "org_unit_code"),
+        "inputs": ROWS.inputs.reverse(),
+    }
+    assert hash_of(**shuffled) == hash_of()
+
+
+def test_ignored_fields_do_not_matter() -> None:
+    extra = {**HEADER, "created_at": "now", "flow_run_id": "x", "status": "s", "snapshot_id": 9}
+    assert hash_of(extra) == hash_of()
+    renumbered = ROWS.inputs.with_columns(submission_id=pl.col("submission_id") + 100)
+    assert hash_of(inputs=renumbered) == hash_of()
+
+
+def test_negative_zero_is_zero() -> None:
+    zero = ROWS.elements.with_columns(value=pl.col("value").abs())
+    assert hash_of(elements=zero) == hash_of()
+
+
+def _set(frame: pl.DataFrame, row: int, column: str, value: object) -> pl.DataFrame:
+    dtype = frame.schema[column]
+    changed = pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value, dtype)).otherwise(column)
+    return frame.with_columns(changed.alias(column))
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value"),
+    [
+        ("elements", 0, "value", 4.000000000000001),
+        ("elements", 0, "value", None),
+        ("elements", 1, "value", 0.0),  # null vs 0
+        ("elements", 0, "element_code", "E9"),
+        ("indicators", 0, "class", "exceeded"),
+        ("indicators", 1, "target", 0.0),
+        ("indicators", 0, "level", ""),  # empty string vs the value
+        ("indicators", 1, "class", None),
+        ("inputs", 0, "period", "2024M06"),
+        ("inputs", 1, "sha256", "f" * 64),
+    ],
+)
+def test_any_value_change_changes_the_hash(
+    table: str, row: int, column: str, value: object
+) -> None:
+    frames = {"indicators": ROWS.indicators, "elements": ROWS.elements, "inputs": ROWS.inputs}
+    assert hash_of(**{table: _set(frames[table], row, column, value)}) != hash_of()
+
+
+def test_null_and_empty_string_differ() -> None:
+    empty = _set(ROWS.indicators, 1, "level", "")
+    null = _set(ROWS.indicators, 1, "level", None)
+    assert hash_of(indicators=empty) != hash_of(indicators=null)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("review_period", "2024"),
+        ("root_org_unit", "D2"),
+        ("revision", 3),
+        ("catalog_sha256", "d" * 64),
+        ("inputs_sha256", "j" * 64),
+        ("prev_content_sha256", None),
+        ("completeness", None),
+        ("completeness", 0.7500000000000001),
+        ("checks_passed", False),
+    ],
+)
+def test_any_header_change_changes_the_hash(field: str, value: object) -> None:
+    assert hash_of({**HEADER, field: value}) != hash_of()
+
+
+def test_a_row_moved_between_tables_changes_the_hash() -> None:
+    fewer = ROWS.elements.head(3)
+    assert hash_of(elements=fewer) != hash_of()
+    assert hash_of(elements=ROWS.elements.head(0)) != hash_of(elements=ROWS.elements.head(1))
+
+
+def test_a_missing_header_field_is_named() -> None:
+    with pytest.raises(ValueError, match=r"missing header field.*checks_passed"):
+        hash_of({k: v for k, v in HEADER.items() if k != "checks_passed"})
+
+
+def test_inputs_hash_ignores_order_and_submission_id() -> None:
+    inputs = ROWS.inputs
+    assert inputs_sha256(inputs.reverse().with_columns(submission_id=pl.lit(0, pl.Int64))) == (
+        inputs_sha256(inputs)
+    )
+    assert inputs_sha256(inputs.head(1)) != inputs_sha256(inputs)

@@ -1,0 +1,92 @@
+"""`verify` names every revision whose rows, chain, numbering or status were tampered with."""
+
+from __future__ import annotations
+
+from warehouse_fixtures import draft, warehouse_url_fixture, wh_fixture  # noqa: F401
+
+from chitieu.warehouse import Warehouse
+
+INPUTS_2 = ((1, "a" * 64, "C1", "2024M05"), (2, "b" * 64, "C2", "2024M05"))
+INPUTS_3 = (*INPUTS_2, (3, "e" * 64, "C3", "2024M05"))
+
+
+def three_revisions(wh: Warehouse) -> None:
+    wh.publish(draft())
+    wh.publish(draft(inputs=INPUTS_2))
+    wh.publish(draft(inputs=INPUTS_3))
+    wh.publish(draft(root="D2"))
+
+
+def found(wh: Warehouse) -> list[tuple[str, str, int, str]]:
+    return [(p.review_period, p.root_org_unit, p.revision, p.check) for p in wh.verify()]
+
+
+def test_an_untouched_warehouse_verifies(wh: Warehouse) -> None:
+    assert wh.verify() == []
+    three_revisions(wh)
+    assert wh.verify() == []
+
+
+def test_an_edited_value_names_its_revision(wh: Warehouse) -> None:
+    three_revisions(wh)
+    wh.backend.execute(
+        "UPDATE snapshot_elements SET value = value + 1 "
+        "WHERE snapshot_id = (SELECT snapshot_id FROM snapshots "
+        "WHERE root_org_unit = 'D' AND revision = 2) AND org_unit_code = 'D'"
+    )
+    assert found(wh) == [("2024S1", "D", 2, "content")]
+    assert "changed after publication" in str(wh.verify()[0])
+
+
+def test_a_deleted_or_added_row_is_found(wh: Warehouse) -> None:
+    three_revisions(wh)
+    wh.backend.execute("DELETE FROM snapshot_indicators WHERE snapshot_id = 1")
+    wh.backend.execute("INSERT INTO snapshot_elements VALUES (3, 'X', 'E1', NULL)")
+    assert found(wh) == [("2024S1", "D", 1, "content"), ("2024S1", "D", 3, "content")]
+
+
+def test_an_edited_input_breaks_both_hashes(wh: Warehouse) -> None:
+    three_revisions(wh)
+    wh.backend.execute("UPDATE snapshot_inputs SET period = '2024M04' WHERE snapshot_id = 1")
+    assert found(wh) == [("2024S1", "D", 1, "content"), ("2024S1", "D", 1, "inputs")]
+
+
+def test_an_edited_header_field_is_found(wh: Warehouse) -> None:
+    three_revisions(wh)
+    wh.backend.execute("UPDATE snapshots SET completeness = 1.0 WHERE snapshot_id = 3")
+    assert found(wh) == [("2024S1", "D", 3, "content")]
+
+
+def test_a_rewritten_prev_hash_is_a_chain_break(wh: Warehouse) -> None:
+    three_revisions(wh)
+    wh.backend.execute(
+        "UPDATE snapshots SET prev_content_sha256 = $1 WHERE snapshot_id = 3", ["f" * 64]
+    )
+    checks = found(wh)
+    assert ("2024S1", "D", 3, "chain") in checks
+    chain = next(p for p in wh.verify() if p.check == "chain")
+    assert "revision 2's content_sha256" in chain.message
+
+
+def test_a_rehashed_forgery_still_breaks_the_chain(wh: Warehouse) -> None:
+    """Editing revision 2 and fixing its own content hash leaves revision 3 pointing at the
+    old one."""
+    from chitieu.warehouse.hashing import content_sha256
+
+    three_revisions(wh)
+    wh.backend.execute("UPDATE snapshot_elements SET value = 0 WHERE snapshot_id = 2")
+    forged = wh.snapshot("2024S1", "D", revision=2)
+    rehash = content_sha256(forged.header, forged.indicators, forged.elements, forged.inputs)
+    wh.backend.execute("UPDATE snapshots SET content_sha256 = $1 WHERE snapshot_id = 2", [rehash])
+    assert found(wh) == [("2024S1", "D", 3, "chain")]
+
+
+def test_a_gap_and_a_wrong_status_are_found(wh: Warehouse) -> None:
+    three_revisions(wh)
+    wh.backend.execute("DELETE FROM snapshots WHERE snapshot_id = 2")
+    wh.backend.execute("UPDATE snapshots SET status = 'published' WHERE snapshot_id = 1")
+    checks = found(wh)
+    assert ("2024S1", "D", 3, "numbering") in checks
+    assert ("2024S1", "D", 1, "status") in checks
+    assert ("2024S1", "D", 3, "chain") in checks
+    assert all(root == "D" for _, root, _, _ in checks)
