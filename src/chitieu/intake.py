@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import polars as pl
 
 from chitieu.config import Config
+from chitieu.receipts import FileOutcome
 from chitieu.schemas.submission import validate_rows
 from chitieu.sources import ROW_SCHEMA, FileRead, ReceivedFile, read_submission
 from chitieu.warehouse.models import (
@@ -25,18 +25,6 @@ from chitieu.warehouse.models import (
 )
 
 REPORT_KEY = ["file_index", "org_unit_code", "period"]
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    """What happened to one file, for the one line ``chitieu intake`` prints about it."""
-
-    source_name: str
-    sha256: str
-    status: str  # accepted | rejected | duplicate | partly rejected
-    reports: list[str]
-    first_problem: str
-    problem_count: int
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -217,6 +205,8 @@ def outcomes(
             status = "rejected" if statuses == {"rejected"} else "partly rejected"
         elif statuses == {"duplicate"}:
             status = "duplicate"
+        elif statuses == {"superseded"}:
+            status = "superseded"
         else:
             status = "accepted"
         rejected = mine.filter(pl.col("status") == "rejected")

@@ -66,6 +66,8 @@ class PreparedReview:
     rollup: Rollup
     checks: CheckResult
     draft: SnapshotDraft
+    data_docs: Path | None = None
+    """The quality gate's Data Docs page of this run, when it built one."""
 
 
 def prepare_review(

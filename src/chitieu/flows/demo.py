@@ -13,6 +13,7 @@ from chitieu.config import load_config
 from chitieu.examples import example_dir
 from chitieu.flows.intake import intake_flow
 from chitieu.flows.review import review_flow
+from chitieu.receipts import status_counts
 from chitieu.report import render_json, render_markdown, report_data
 from chitieu.settings import beside_warehouse
 from chitieu.warehouse import open_warehouse
@@ -42,14 +43,7 @@ def demo_flow(workdir: str) -> DemoResult:
     folder.mkdir(parents=True, exist_ok=True)
 
     outcomes = intake_flow([str(example / "submissions")], str(config_dir), url)
-    counts = {
-        s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")
-    }
-    lines = [
-        f"Tiếp nhận / intake: {len(outcomes)} tệp / files — "
-        f"{counts['accepted']} chấp nhận / accepted, {counts['rejected']} từ chối / rejected, "
-        f"{counts['duplicate']} trùng lặp / duplicate",
-    ]
+    lines = [f"Tiếp nhận / intake: {len(outcomes)} tệp / files — {status_counts(outcomes)}"]
     config = load_config(config_dir)
     reports = folder / "reports"
     reports.mkdir(exist_ok=True)

@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger, task
 
 from chitieu import pipeline, settings
 from chitieu.config import load_config
-from chitieu.intake import FileOutcome
+from chitieu.receipts import FileOutcome, status_counts
 from chitieu.warehouse import open_warehouse
 
 
@@ -42,12 +42,5 @@ def intake_flow(inputs: list[str], config_dir: str, warehouse_url: str) -> list[
     outcomes: list[FileOutcome] = []
     for batch in pipeline.batches([Path(p) for p in paths]):
         outcomes += ingest_batch([str(p) for p in batch], config_dir, warehouse_url)
-    counts = {
-        s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")
-    }
-    logger.info(
-        "Chấp nhận %d, từ chối %d, trùng %d / accepted %d, rejected %d, duplicate %d",
-        *counts.values(),
-        *counts.values(),
-    )
+    logger.info("%d tệp / files: %s", len(outcomes), status_counts(outcomes))
     return outcomes

@@ -27,8 +27,12 @@ class ReviewOutcome:
 
 
 def _run_name() -> str:
+    """``review-2024S1-834``: what a person filters by in the UI."""
     parameters = flow_run.parameters
-    return f"review-{parameters['review_period']}-{parameters.get('root') or 'root'}"
+    root = parameters.get("root")
+    if root is None:
+        root = load_config(parameters["config_dir"]).catalog.resolution.org_unit
+    return f"review-{parameters['review_period']}-{root}"
 
 
 @task(name="roll up and check")

@@ -1,0 +1,34 @@
+"""The command line (SPEC §4). Domain errors become one clear line and an exit code here,
+and only here. Heavy modules (Prefect, Great Expectations, pandera) are imported inside
+the commands that need them, so ``chitieu --help`` and the read-only commands start fast.
+
+One module per family of commands; each registers itself on the group in `_base`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from chitieu.cli import audit, intake, review
+from chitieu.cli._base import cli
+from chitieu.errors import ChitieuError
+
+__all__ = ["audit", "cli", "intake", "main", "review"]
+
+
+def main() -> None:
+    """Console entry point: run the command, turning domain errors into messages."""
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ChitieuError as exc:
+        click.echo(f"chitieu: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
