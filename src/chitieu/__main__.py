@@ -1,0 +1,5 @@
+"""python -m chitieu"""
+
+from chitieu.cli import main
+
+main()
