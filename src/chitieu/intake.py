@@ -43,8 +43,11 @@ def plan_intake(
     config: Config,
     already_received: set[str],
     received_at: dt.datetime,
+    engine: str = "pandera",
 ) -> IntakeBatch:
-    """The receipts of one intake batch, in arrival order (``batch_seq``)."""
+    """The receipts of one intake batch, in arrival order (``batch_seq``).
+
+    ``engine``: how rows are validated (`chitieu.schemas.validate_rows`)."""
     duplicate, seen = [], set(already_received)
     for received in files:
         duplicate.append(received.sha256 in seen)
@@ -60,7 +63,7 @@ def plan_intake(
         or [pl.DataFrame(schema={**ROW_SCHEMA, "file_index": pl.Int64})],
         how="vertical",
     )
-    validated = validate_rows(rows, config, received_at)
+    validated = validate_rows(rows, config, received_at, engine)
     reports = _reports(validated.values, validated.issues)
 
     meta = pl.DataFrame(

@@ -16,10 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Final
 
-import pandera.polars as pa
 import polars as pl
-from pandera.api.polars.types import PolarsData
-from pandera.engines import polars_engine
 
 from chitieu.config import Config
 from chitieu.schemas import messages
@@ -58,175 +55,62 @@ CLOCK_SKEW: Final = dt.timedelta(hours=1)
 """How far submitted_at may be after the file was received (sender clocks drift)."""
 
 
-def _passes(data: PolarsData, failing: pl.Expr) -> pl.LazyFrame:
-    """A check's output: true where ``failing`` does not hold (null counts as passing)."""
-    return data.lazyframe.select((~failing).fill_null(True))
-
-
-class EnrichedRows(pa.DataFrameModel):
-    """Submitted rows with the facts to check them (built by `enrich`)."""
-
-    row_nr: int
-    file_index: int
-    org_unit_code: str = pa.Field(nullable=True)
-    element_code: str = pa.Field(nullable=True)
-    period: str = pa.Field(nullable=True)
-    value: str = pa.Field(nullable=True)
-    note: str = pa.Field(nullable=True)
-    submitted_at: str = pa.Field(nullable=True)
-    submitted_by: str = pa.Field(nullable=True)
-    location: str = pa.Field(nullable=True)
-    received_at: polars_engine.DateTime = pa.Field(
-        dtype_kwargs={"time_unit": "us", "time_zone": "UTC"}
-    )
-    received_day: dt.date
-    p_start: dt.date = pa.Field(nullable=True)
-    p_end: dt.date = pa.Field(nullable=True)
-    unit_known: bool
-    unit_level: str = pa.Field(nullable=True)
-    unit_validity_vi: str = pa.Field(nullable=True)
-    unit_validity_en: str = pa.Field(nullable=True)
-    value_type: str = pa.Field(nullable=True)
-    collected_at: str = pa.Field(nullable=True)
-    min: float = pa.Field(nullable=True)
-    max: float = pa.Field(nullable=True)
-    value_num: float = pa.Field(nullable=True)
-    value_fraction: str = pa.Field(nullable=True)
-    submitted_utc: polars_engine.DateTime = pa.Field(
-        nullable=True, dtype_kwargs={"time_unit": "us", "time_zone": "UTC"}
-    )
-    element_first_location: str = pa.Field(nullable=True)
-    element_repeat: int
-    report_submitted_at: str = pa.Field(nullable=True)
-    report_submitted_utc: polars_engine.DateTime = pa.Field(
-        nullable=True, dtype_kwargs={"time_unit": "us", "time_zone": "UTC"}
-    )
-    report_submitted_location: str = pa.Field(nullable=True)
-
-    class Config:
-        strict = True
-        ordered = False
-
-    # ---- the org unit ----------------------------------------------------------------
-    @pa.check("org_unit_code", name="org_unit_missing")
-    @classmethod
-    def org_unit_missing(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, pl.col("org_unit_code").is_null())
-
-    @pa.check("org_unit_code", name="org_unit_unknown")
-    @classmethod
-    def org_unit_unknown(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, pl.col("org_unit_code").is_not_null() & ~pl.col("unit_known"))
-
-    @pa.check("org_unit_code", name="org_unit_inactive")
-    @classmethod
-    def org_unit_inactive(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, pl.col("unit_known") & _period_ok & ~_unit_active)
-
-    # ---- the period ------------------------------------------------------------------
-    @pa.check("period", name="period_missing")
-    @classmethod
-    def period_missing(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, pl.col("period").is_null())
-
-    @pa.check("period", name="period_invalid")
-    @classmethod
-    def period_invalid(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, pl.col("period").is_not_null() & ~_period_ok)
-
-    @pa.check("period", name="period_future")
-    @classmethod
-    def period_future(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, pl.col("p_start") > pl.col("received_day"))
-
-    # ---- the element -----------------------------------------------------------------
-    @pa.check("element_code", name="element_missing")
-    @classmethod
-    def element_missing(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, pl.col("element_code").is_null())
-
-    @pa.check("element_code", name="element_unknown")
-    @classmethod
-    def element_unknown(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, pl.col("element_code").is_not_null() & ~_element_known)
-
-    @pa.check("element_code", name="element_wrong_level")
-    @classmethod
-    def element_wrong_level(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(
-            data, _element_known & _unit_active & (pl.col("unit_level") != pl.col("collected_at"))
-        )
-
-    @pa.check("element_code", name="element_duplicate")
-    @classmethod
-    def element_duplicate(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, _element_known & (pl.col("element_repeat") > 0))
-
-    # ---- the value -------------------------------------------------------------------
-    @pa.check("value", name="value_missing")
-    @classmethod
-    def value_missing(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, pl.col("element_code").is_not_null() & _value.is_null())
-
-    @pa.check("value", name="value_vietnamese_format")
-    @classmethod
-    def value_vietnamese_format(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, _value_given & ~_is_number & _value.str.contains(VIETNAMESE_NUMBER))
-
-    @pa.check("value", name="value_not_number")
-    @classmethod
-    def value_not_number(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, _value_given & ~_is_number & ~_value.str.contains(VIETNAMESE_NUMBER))
-
-    @pa.check("value", name="value_not_integer")
-    @classmethod
-    def value_not_integer(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, _typed & (_value_type == "integer") & ~_type_ok)
-
-    @pa.check("value", name="value_not_boolean")
-    @classmethod
-    def value_not_boolean(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, _typed & (_value_type == "boolean") & ~_type_ok)
-
-    @pa.check("value", name="value_not_percent")
-    @classmethod
-    def value_not_percent(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, _typed & (_value_type == "percent") & ~_type_ok)
-
-    @pa.check("value", name="value_below_min")
-    @classmethod
-    def value_below_min(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, _typed & _type_ok & (_number < pl.col("min")))
-
-    @pa.check("value", name="value_above_max")
-    @classmethod
-    def value_above_max(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, _typed & _type_ok & (_number > pl.col("max")))
-
-    # ---- the submission time ---------------------------------------------------------
-    @pa.check("submitted_at", name="submitted_at_invalid")
-    @classmethod
-    def submitted_at_invalid(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, pl.col("submitted_at").is_not_null() & _submitted.is_null())
-
-    @pa.check("submitted_at", name="submitted_at_inconsistent")
-    @classmethod
-    def submitted_at_inconsistent(cls, data: PolarsData) -> pl.LazyFrame:
-        reference = pl.col("report_submitted_utc")
-        differs = pl.col("submitted_at").is_null() | (
-            _submitted.is_not_null() & reference.is_not_null() & (_submitted != reference)
-        )
-        return _passes(data, pl.col("report_submitted_at").is_not_null() & differs)
-
-    @pa.check("submitted_at", name="submitted_at_before_period")
-    @classmethod
-    def submitted_at_before_period(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, _submitted_day < pl.col("p_start"))
-
-    @pa.check("submitted_at", name="submitted_at_future")
-    @classmethod
-    def submitted_at_future(cls, data: PolarsData) -> pl.LazyFrame:
-        return _passes(data, _submitted > pl.col("received_at") + CLOCK_SKEW)
+# ---- the checks: each is the condition under which a row FAILS it ------------------
+# One table drives both engines: the pandera schema (`schemas.model`, used by intake at
+# the stage boundary) and the direct polars evaluation (used by `chitieu validate`,
+# which must answer in about a second, without pandera's import of pandas).
+_reference = pl.col("report_submitted_utc")
+FAILING: Final[dict[str, tuple[str, pl.Expr]]] = {
+    # the org unit
+    "org_unit_missing": ("org_unit_code", pl.col("org_unit_code").is_null()),
+    "org_unit_unknown": (
+        "org_unit_code",
+        pl.col("org_unit_code").is_not_null() & ~pl.col("unit_known"),
+    ),
+    "org_unit_inactive": ("org_unit_code", pl.col("unit_known") & _period_ok & ~_unit_active),
+    # the period
+    "period_missing": ("period", pl.col("period").is_null()),
+    "period_invalid": ("period", pl.col("period").is_not_null() & ~_period_ok),
+    "period_future": ("period", pl.col("p_start") > pl.col("received_day")),
+    # the element
+    "element_missing": ("element_code", pl.col("element_code").is_null()),
+    "element_unknown": ("element_code", pl.col("element_code").is_not_null() & ~_element_known),
+    "element_wrong_level": (
+        "element_code",
+        _element_known & _unit_active & (pl.col("unit_level") != pl.col("collected_at")),
+    ),
+    "element_duplicate": ("element_code", _element_known & (pl.col("element_repeat") > 0)),
+    # the value
+    "value_missing": ("value", pl.col("element_code").is_not_null() & _value.is_null()),
+    "value_vietnamese_format": (
+        "value",
+        _value_given & ~_is_number & _value.str.contains(VIETNAMESE_NUMBER),
+    ),
+    "value_not_number": (
+        "value",
+        _value_given & ~_is_number & ~_value.str.contains(VIETNAMESE_NUMBER),
+    ),
+    "value_not_integer": ("value", _typed & (_value_type == "integer") & ~_type_ok),
+    "value_not_boolean": ("value", _typed & (_value_type == "boolean") & ~_type_ok),
+    "value_not_percent": ("value", _typed & (_value_type == "percent") & ~_type_ok),
+    "value_below_min": ("value", _typed & _type_ok & (_number < pl.col("min"))),
+    "value_above_max": ("value", _typed & _type_ok & (_number > pl.col("max"))),
+    # the submission time
+    "submitted_at_invalid": (
+        "submitted_at",
+        pl.col("submitted_at").is_not_null() & _submitted.is_null(),
+    ),
+    "submitted_at_inconsistent": (
+        "submitted_at",
+        pl.col("report_submitted_at").is_not_null()
+        & (
+            pl.col("submitted_at").is_null()
+            | (_submitted.is_not_null() & _reference.is_not_null() & (_submitted != _reference))
+        ),
+    ),
+    "submitted_at_before_period": ("submitted_at", _submitted_day < pl.col("p_start")),
+    "submitted_at_future": ("submitted_at", _submitted > pl.col("received_at") + CLOCK_SKEW),
+}
 
 
 VALUES_SCHEMA: Final = pl.Schema(
@@ -261,41 +145,67 @@ class Validated:
         return self.issues.select(REPORT_KEY).unique(maintain_order=True)
 
 
-def validate_rows(rows: pl.DataFrame, config: Config, received_at: dt.datetime) -> Validated:
+ENGINES: Final = ("pandera", "polars")
+
+
+def validate_rows(
+    rows: pl.DataFrame, config: Config, received_at: dt.datetime, engine: str = "pandera"
+) -> Validated:
     """Check every row of a batch (``file_index`` + ``ROW_COLUMNS``, any number of files)
     against the configuration. ``received_at`` is when the batch came (a naive time is
-    the machine's local time); a report for a period not started by then is refused."""
+    the machine's local time); a report for a period not started by then is refused.
+
+    ``engine``: ``pandera`` validates against the `EnrichedRows` schema (intake);
+    ``polars`` evaluates the same checks directly, without importing pandera (the
+    ``validate`` command). Both give the same issues."""
     missing = [c for c in ("file_index", *ROW_COLUMNS) if c not in rows.columns]
     if missing:
         raise ValueError(f"rows lack column(s): {', '.join(missing)}")
     if rows.get_column("file_index").null_count():
         raise ValueError("rows have a null file_index")
     enriched = enrich(rows, config, received_at)
-    failures = _failures(enriched)
+    failures = _failures(enriched, engine)
     issues = issue_rows(enriched, failures, [e.code for e in config.catalog.elements])
     return Validated(values=_values(enriched, failures), issues=issues)
 
 
-def _failures(enriched: pl.DataFrame) -> pl.DataFrame:
+FAILURES_SCHEMA: Final = pl.Schema(
+    {"row_nr": pl.Int64(), "check": pl.String(), "column": pl.String(), "failure_case": pl.String()}
+)
+
+
+def _failures(enriched: pl.DataFrame, engine: str) -> pl.DataFrame:
     """``row_nr, check, column, failure_case`` for every failing check of every row."""
-    schema = {
-        "row_nr": pl.Int64,
-        "check": pl.String,
-        "column": pl.String,
-        "failure_case": pl.String,
-    }
-    try:
-        EnrichedRows.validate(enriched, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
+    if engine == "pandera":
+        from chitieu.schemas.model import pandera_failures
+
+        cases = pandera_failures(enriched)
+    elif engine == "polars":
+        cases = polars_failures(enriched)
     else:
-        return pl.DataFrame(schema=schema)
+        raise ValueError(f"unknown validation engine {engine!r}: {', '.join(ENGINES)}")
     strange = cases.filter(~pl.col("check").is_in(list(messages.MESSAGES)))
     if not strange.is_empty():  # a bug in enrich or in a check, never the user's data
         raise RuntimeError(f"submission schema failed unexpectedly:\n{strange}")
-    return cases.select(
-        pl.col("index").cast(pl.Int64).alias("row_nr"), "check", "column", "failure_case"
-    ).cast(schema)
+    return cases.select(list(FAILURES_SCHEMA)).cast(FAILURES_SCHEMA)
+
+
+def polars_failures(enriched: pl.DataFrame) -> pl.DataFrame:
+    """The failing checks evaluated as plain polars expressions, one pass over the rows."""
+    flags = enriched.select(
+        "row_nr",
+        *[failing.fill_null(False).alias(name) for name, (_, failing) in FAILING.items()],
+    )
+    hits = flags.unpivot(index="row_nr", variable_name="check", value_name="failed").filter(
+        pl.col("failed")
+    )
+    columns = pl.DataFrame(
+        {"check": list(FAILING), "column": [column for column, _ in FAILING.values()]}
+    )
+    checked = enriched.select(
+        "row_nr", *[pl.col(c).cast(pl.String) for c in sorted({c for c, _ in FAILING.values()})]
+    ).unpivot(index="row_nr", variable_name="column", value_name="failure_case")
+    return hits.join(columns, on="check").join(checked, on=["row_nr", "column"], how="left")
 
 
 def _values(enriched: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
