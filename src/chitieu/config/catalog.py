@@ -132,16 +132,36 @@ def _entry_name(raw: Any, loc: tuple[int | str, ...]) -> tuple[str, str]:
     return (str(loc[0]) if loc else "", "")
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping (YAML would keep the
+    last one silently, and a data team would never know which rule applies)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key '{key}' appears twice in the same mapping",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_catalog(
     text: str, file: str = CATALOG_FILE
 ) -> tuple[Catalog | None, list[ConfigProblem]]:
     """Parse and type-check catalog text; returns the catalog or the problems."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
-        return None, [ConfigProblem(file, where, "", f"not valid YAML: {exc}")]
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, [ConfigProblem(file, where, "", f"not valid YAML: {problem}")]
     if not isinstance(raw, dict):
         return None, [
             ConfigProblem(file, "", "", "must be a mapping with resolution, elements, indicators")

@@ -147,8 +147,48 @@ def load_org_units(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]
         "successor_code",
         "a unit with a successor needs valid_to",
     )
+    problems += _successors_not_taking_over(frame, file)
     problems += _cycles(frame, file)
     return (None, problems) if problems else (frame, [])
+
+
+def _successors_not_taking_over(frame: pl.DataFrame, file: str) -> list[ConfigProblem]:
+    """A successor must be valid on the day after its predecessor ends, or the history
+    it should carry would be lost in later reviews."""
+    handover = frame.filter(
+        pl.col("successor_code").is_not_null()
+        & pl.col("valid_to").is_not_null()  # reported on its own
+        & (pl.col("valid_to") >= pl.col("valid_from"))
+    ).with_columns(
+        (pl.col("valid_to") + pl.duration(days=1)).alias("handover")
+    )
+    if handover.is_empty():
+        return []
+    takers = handover.join(
+        frame.select(
+            pl.col("code").alias("successor_code"),
+            pl.col("valid_from").alias("s_from"),
+            pl.col("valid_to").alias("s_to"),
+        ),
+        on="successor_code",
+    ).filter(
+        (pl.col("s_from") <= pl.col("handover"))
+        & (pl.col("s_to").is_null() | (pl.col("s_to") >= pl.col("handover")))
+    )
+    orphaned = handover.join(takers.select(LINE), on=LINE, how="anti").filter(
+        pl.col("successor_code").is_in(frame.get_column("code").unique().implode())
+    )
+    return problems_where(
+        orphaned,
+        pl.lit(True),
+        file,
+        "successor_code",
+        pl.lit("successor ")
+        + pl.col("successor_code")
+        + pl.lit(" is not valid on ")
+        + pl.col("handover").dt.to_string("%Y-%m-%d")
+        + pl.lit(", the day after this unit ends: its history would be lost"),
+    )
 
 
 def _overlaps(frame: pl.DataFrame, file: str) -> list[ConfigProblem]:
