@@ -15,6 +15,7 @@ import polars as pl
 
 from chitieu.config import Config
 from chitieu.receipts import FileOutcome
+from chitieu.schemas.findings import with_reader_findings
 from chitieu.schemas.submission import validate_rows
 from chitieu.sources import ROW_SCHEMA, FileRead, ReceivedFile, read_submission
 from chitieu.warehouse.models import (
@@ -53,6 +54,7 @@ def plan_intake(
         duplicate.append(received.sha256 in seen)
         seen.add(received.sha256)
     fresh = [i for i, dup in enumerate(duplicate) if not dup and not reads[i].problems]
+    whole = [i for i, dup in enumerate(duplicate) if dup or reads[i].problems]
     rows = pl.concat(
         [
             reads[i]
@@ -63,7 +65,7 @@ def plan_intake(
         or [pl.DataFrame(schema={**ROW_SCHEMA, "file_index": pl.Int64})],
         how="vertical",
     )
-    validated = validate_rows(rows, config, received_at, engine)
+    validated = with_reader_findings(validate_rows(rows, config, received_at, engine), reads)
     reports = _reports(validated.values, validated.issues)
 
     meta = pl.DataFrame(
@@ -82,12 +84,8 @@ def plan_intake(
     )
     whole_files = pl.DataFrame(
         {
-            "file_index": [i for i in range(len(files)) if i not in set(fresh)],
-            "status": [
-                "duplicate" if duplicate[i] else "rejected"
-                for i in range(len(files))
-                if i not in set(fresh)
-            ],
+            "file_index": whole,
+            "status": ["duplicate" if duplicate[i] else "rejected" for i in whole],
         },
         schema={"file_index": pl.Int64, "status": pl.String},
     ).with_columns(
