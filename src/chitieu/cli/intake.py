@@ -18,7 +18,8 @@ from chitieu.receipts import STATUS_WORDS, status_counts
 @common_options
 @click.argument("inbox", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def intake(config_dir: Path, warehouse: str | None, inbox: tuple[Path, ...]) -> None:
-    """Ingest files or folders of submissions (CSV, JSON)."""
+    """Ingest files or folders of submissions (CSV, JSON, XLSX). A rejected workbook gets
+    an annotated copy (faulty cells marked) in the feedback folder beside the warehouse."""
     from chitieu.config import load_config
 
     settings.prepare_prefect()
@@ -28,9 +29,20 @@ def intake(config_dir: Path, warehouse: str | None, inbox: tuple[Path, ...]) -> 
     outcomes = intake_flow(
         [str(p) for p in inbox], str(config_dir), settings.warehouse_url(warehouse)
     )
+    feedback = settings.beside_warehouse(settings.warehouse_url(warehouse), "feedback")
     for outcome in outcomes:
-        click.echo(format_outcome(outcome))
+        click.echo(format_outcome(outcome) + _feedback_line(feedback, outcome))
     click.echo(f"{len(outcomes)} tệp / files: {status_counts(outcomes)}")
+
+
+def _feedback_line(folder: Path, outcome: Any) -> str:
+    """Where intake wrote the annotated copy of a rejected workbook, if it did."""
+    from chitieu.excel.feedback import feedback_name
+
+    if "rejected" not in outcome.status:
+        return ""
+    path = folder / feedback_name(outcome.source_name, outcome.sha256)
+    return f"\n    phản hồi / feedback: {path}" if path.is_file() else ""
 
 
 def format_outcome(outcome: Any) -> str:
@@ -48,12 +60,24 @@ def format_outcome(outcome: Any) -> str:
 @cli.command()
 @common_options
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def validate(config_dir: Path, warehouse: str | None, file: Path) -> None:
-    """Check one submission against the configuration; writes nothing."""
+@click.option(
+    "--annotate",
+    "annotate_to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="OUT.xlsx",
+    help="For a workbook with problems: write a copy with each faulty cell marked and "
+    "commented, and a first sheet listing every problem.",
+)
+def validate(config_dir: Path, warehouse: str | None, file: Path, annotate_to: Path | None) -> None:
+    """Check one submission against the configuration; writes nothing (but the
+    --annotate copy)."""
     from chitieu.config import load_config
     from chitieu.intake import plan_intake
     from chitieu.sources import ReceivedFile, read_submission
 
+    if annotate_to is not None and file.suffix.lower() != ".xlsx":
+        raise click.UsageError("--annotate chỉ dùng cho tệp .xlsx / --annotate needs an .xlsx file")
     config = load_config(config_dir)
     received = ReceivedFile.from_path(file)
     batch = plan_intake(
@@ -72,5 +96,19 @@ def validate(config_dir: Path, warehouse: str | None, file: Path) -> None:
         click.echo(f"  {file.name} {row['location']}: {row['message_vi']} / {row['message_en']}")
     if not batch.issues.is_empty():
         click.echo(f"{batch.issues.height} lỗi / problems")
+        if annotate_to is not None:
+            _write_annotated(received.content, batch.issues, annotate_to)
         sys.exit(1)
     click.echo("hợp lệ / valid")
+
+
+def _write_annotated(original: bytes, issues: Any, target: Path) -> None:
+    from chitieu.excel.annotate import annotate
+
+    try:
+        content = annotate(original, issues)
+    except Exception as exc:  # a damaged file: the problems above are the feedback
+        click.echo(f"không ghi được bản phản hồi / cannot annotate this file: {exc}", err=True)
+        return
+    target.write_bytes(content)
+    click.echo(f"phản hồi / feedback: {target}")

@@ -53,16 +53,29 @@ class FileProblem:
     message_vi: str
     message_en: str
     location: str = ""
+    value: str | None = None  # a cell problem: the cell's content as typed
+    element_code: str | None = None  # a cell problem: the element of its row
 
 
 @dataclass(frozen=True)
 class FileRead:
-    """The rows of one file (``ROW_SCHEMA``), or the problems that make it unreadable."""
+    """The rows of one file (``ROW_SCHEMA``), or the problems that make it unreadable.
+
+    A workbook also says where it writes each field (``field_cells``: a report-level
+    field's cell, ``BaoCao!B4``; ``field_columns``: the column of a per-row field other
+    than the value, ``A`` for the element code), so that issues point at the right cell;
+    and its ``cell_problems``: cells that cannot be read as meant (a formula without a
+    value...). Those reject the report, but its rows are still validated, so every
+    problem of the report comes out in one pass (`chitieu.schemas.findings`).
+    """
 
     source_name: str
     format: str
     rows: pl.DataFrame
     problems: list[FileProblem] = field(default_factory=list)
+    field_cells: dict[str, str] = field(default_factory=dict)
+    field_columns: dict[str, str] = field(default_factory=dict)
+    cell_problems: list[FileProblem] = field(default_factory=list)
 
 
 def empty_rows() -> pl.DataFrame:
@@ -101,8 +114,9 @@ def read_submission(received: ReceivedFile) -> FileRead:
     """
     from chitieu.sources.csv_files import read_csv
     from chitieu.sources.json_files import read_json
+    from chitieu.sources.xlsx_files import read_xlsx
 
-    readers = {".csv": read_csv, ".json": read_json}
+    readers = {".csv": read_csv, ".json": read_json, WORKBOOK: read_xlsx}
     suffix = Path(received.source_name).suffix.lower()
     format_ = suffix.lstrip(".")
     reader = readers.get(suffix)
@@ -118,13 +132,6 @@ def read_submission(received: ReceivedFile) -> FileRead:
             "Excel .xlsx), hoặc xuất ra .csv.",
             "legacy Excel .xls: save it as .xlsx (Excel: Save As → Excel Workbook .xlsx), "
             "or export it as .csv",
-        )
-    elif suffix == WORKBOOK:
-        # Excel workbooks come with `chitieu template` (a later issue): one branch to replace.
-        problem = FileProblem(
-            "file_format",
-            "Chưa hỗ trợ nhận bảng tính Excel (.xlsx): hãy gửi báo cáo dưới dạng .csv hoặc .json.",
-            "Excel workbooks (.xlsx) are not supported yet: send the report as .csv or .json",
         )
     else:
         accepted = " hoặc ".join(readers)

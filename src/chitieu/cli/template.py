@@ -1,0 +1,57 @@
+"""The workbook a unit fills in: ``chitieu template PERIOD --org CODE -o FILE.xlsx``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from chitieu.cli._base import cli, common_options
+
+
+@cli.command()
+@common_options
+@click.argument("period")
+@click.option(
+    "--org",
+    "org",
+    default=None,
+    metavar="CODE",
+    help="The unit that fills the workbook in (default: the resolution's unit). With -o "
+    "FOLDER, a parent unit: one workbook per submitting unit at or below it.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE.xlsx|FOLDER",
+    help="A .xlsx file for one unit, or a folder for every submitting unit below --org "
+    "(named CODE_PERIOD.xlsx).",
+)
+def template(
+    config_dir: Path, warehouse: str | None, period: str, org: str | None, output: Path
+) -> None:
+    """Write the Excel workbook a unit fills in for PERIOD (2024M05, 2024Q2, 2024S1, 2024):
+    its elements, validated value cells, everything else locked."""
+    from chitieu.config import load_config
+    from chitieu.excel.template import submitting_units, template_workbook
+    from chitieu.periods import Period
+
+    config = load_config(config_dir)
+    parsed = Period.parse(period)
+    root = org or config.catalog.resolution.org_unit
+    if output.suffix.lower() == ".xlsx":
+        content = template_workbook(config, root, parsed)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(content)
+        click.echo(str(output))
+        return
+    units = submitting_units(config, root, parsed)
+    output.mkdir(parents=True, exist_ok=True)
+    for unit in units:
+        path = output / f"{unit.code}_{parsed.code}.xlsx"
+        path.write_bytes(template_workbook(config, unit.code, parsed))
+        click.echo(f"{path}  {unit.name}")
+    click.echo(f"{len(units)} tệp / workbooks: {output}")

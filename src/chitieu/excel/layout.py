@@ -1,0 +1,91 @@
+"""What the template writer and the workbook reader agree on: labels, columns, cells.
+
+The reader finds every field by its label, never by a fixed coordinate, so an officer
+may insert rows or columns. Labels are compared after `label_key`: NFC, case-folded,
+whitespace collapsed, a trailing colon dropped — a workbook saved on a Mac or by
+Google Sheets may carry the same words in NFD.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import Final
+
+SHEET: Final = "BaoCao"
+FEEDBACK_SHEET: Final = "Lỗi cần sửa"
+
+# header block: label → the report field read from the cell to its right
+LABEL_UNIT_CODE: Final = "Mã đơn vị"
+LABEL_UNIT_NAME: Final = "Tên đơn vị"
+LABEL_PERIOD: Final = "Kỳ báo cáo"
+LABEL_DATES: Final = "Thời gian số liệu"
+LABEL_DUE: Final = "Hạn gửi báo cáo"
+HEADER_FIELDS: Final = {"org_unit_code": LABEL_UNIT_CODE, "period": LABEL_PERIOD}
+
+# the table: its header row is the row holding COLUMN_CODE
+COLUMN_CODE: Final = "Mã chỉ tiêu"
+COLUMN_NAME: Final = "Tên chỉ tiêu"
+COLUMN_UNIT: Final = "Đơn vị tính"
+COLUMN_VALUE: Final = "Giá trị"
+COLUMN_NOTE: Final = "Ghi chú"
+TABLE_COLUMNS: Final = (COLUMN_CODE, COLUMN_NAME, COLUMN_UNIT, COLUMN_VALUE, COLUMN_NOTE)
+
+_SPACES = re.compile(r"\s+")
+_CELL = re.compile(r"^(?:(?P<sheet>'(?:[^']|'')+'|[^!]+)!)?\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
+_PLAIN_SHEET = re.compile(r"^[^\W\d]\w*$")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+@functools.lru_cache(maxsize=4096)
+def label_key(text: str) -> str:
+    """The form labels are compared in: "Mã  đơn vị :" and "mã đơn vị" are the same."""
+    return _SPACES.sub(" ", nfc(text)).strip().rstrip(":").strip().casefold()
+
+
+def column_letter(col: int) -> str:
+    """1 → A, 28 → AB."""
+    letters = ""
+    while col > 0:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@functools.lru_cache(maxsize=1024)
+def column_number(letters: str) -> int:
+    """A → 1, AB → 28."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def sheet_ref(name: str) -> str:
+    """A sheet name as a formula writes it: BaoCao, 'Báo cáo (2)'."""
+    name = nfc(name)
+    return name if _PLAIN_SHEET.match(name) else "'" + name.replace("'", "''") + "'"
+
+
+def cell_location(sheet: str, row: int, col: int) -> str:
+    """``BaoCao!D12``: where a person finds the cell (rows and columns 1-based)."""
+    return f"{sheet_ref(sheet)}!{column_letter(col)}{row}"
+
+
+def parse_location(location: str | None) -> tuple[str | None, int, int] | None:
+    """``BaoCao!D12`` → ("BaoCao", 12, 4); None when the location is not a cell."""
+    match = _CELL.match(location or "")
+    if match is None:
+        return None
+    sheet = match.group("sheet")
+    if sheet is not None and sheet.startswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    return (
+        nfc(sheet) if sheet is not None else None,
+        int(match.group("row")),
+        column_number(match.group("col")),
+    )

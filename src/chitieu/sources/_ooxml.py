@@ -1,0 +1,375 @@
+"""The cells of an .xlsx workbook, read with the standard library (zipfile + expat).
+
+Why not calamine (fastexcel) or openpyxl, measured in ``benchmarks/bench_xlsx_intake.py``:
+calamine is fast but hides what the no-silent-loss rule needs — whether a cell holds text
+or a number (text ``1.752`` and the number 1.752 come out alike), a formula whose cached
+value is missing (read as an empty cell), merged ranges, error values (nulled), and the
+sheet row of its first row when the sheet does not start at row 1. openpyxl tells all of
+that but costs about 20 ms a workbook and a second of import (numpy) for every
+``chitieu validate``. An .xlsx is a zip of XML parts; the few the reader needs (workbook,
+its relationships, shared strings, number formats, one sheet) parse in about a
+millisecond, and every cell keeps its type, formula, cached value and coordinates.
+
+Tags and attributes are matched by local name, so prefixed (``<x:c>``, Power BI) and
+Strict OOXML namespaces read the same; a missing ``r`` attribute (optional in the
+standard) is inferred from the previous cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import math
+import posixpath
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Final
+from xml.etree import ElementTree as ET
+
+from chitieu.excel.layout import column_number, nfc
+
+MAX_PART_BYTES: Final = 200 * 1024 * 1024
+"""A part this large (uncompressed) is no commune report: a zip bomb, or the wrong file."""
+
+
+class PackageError(Exception):
+    """The bytes are not a readable .xlsx workbook; ``reason`` says why, in English."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell: what the officer sees (``text``), and how the file stores it."""
+
+    row: int
+    col: int
+    kind: str  # number | text | bool | error | date | formula_no_value
+    text: str  # numbers as plain decimals (no exponent), text in NFC
+    formula: str | None = None  # "=SUM(D12:D14)" when the cell holds a formula
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str  # NFC
+    state: str  # visible | hidden | veryHidden
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    """(first row, first column, last row, last column) of every merged range"""
+
+
+@functools.cache
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(element: ET.Element, name: str) -> str | None:
+    """An attribute by local name, whatever its namespace (``r:id`` in any flavour)."""
+    for key, value in element.attrib.items():
+        if _local(key) == name:
+            return value
+    return None
+
+
+def _children(element: ET.Element, name: str) -> Iterator[ET.Element]:
+    return (child for child in element if _local(child.tag) == name)
+
+
+def _text_of(element: ET.Element) -> str:
+    """Text of a shared or inline string: every ``<t>``, phonetic runs (``<rPh>``) left out."""
+    parts: list[str] = []
+    for child in element:
+        name = _local(child.tag)
+        if name == "t":
+            parts.append(child.text or "")
+        elif name == "r":
+            parts += [t.text or "" for t in _children(child, "t")]
+    return "".join(parts)
+
+
+class Package:
+    """An opened workbook: its sheets by name, read on demand."""
+
+    def __init__(self, content: bytes) -> None:
+        try:
+            self._zip = zipfile.ZipFile(io.BytesIO(content))
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
+            raise PackageError(f"not a zip archive ({exc})") from exc
+        # part names are case-insensitive (ECMA-376 part 2)
+        self._parts = {name.lower(): name for name in self._zip.namelist()}
+        workbook = self._target_of("_rels/.rels", "officeDocument") or "xl/workbook.xml"
+        root = self._xml(workbook)
+        rels = self._relationships(workbook)
+        self.date1904 = any(
+            (_attr(pr, "date1904") or "").lower() in ("1", "true")
+            for pr in root.iter()
+            if _local(pr.tag) == "workbookPr"
+        )
+        self.sheets: list[tuple[str, str, str]] = []  # name, state, part
+        for element in root.iter():
+            if _local(element.tag) != "sheet":
+                continue
+            target = rels.get(_attr(element, "id") or "", ("", ""))
+            if target[1] == "worksheet":  # chartsheets and dialog sheets hold no cells
+                state = _attr(element, "state") or "visible"
+                self.sheets.append((nfc(_attr(element, "name") or ""), state, target[0]))
+        by_type = {kind: part for part, kind in rels.values()}
+        self._shared = self._shared_strings(by_type.get("sharedStrings"))
+        self._dates = self._date_styles(by_type.get("styles"))
+
+    # ---- parts ---------------------------------------------------------------------
+    def _read(self, part: str) -> bytes | None:
+        name = self._parts.get(part.lstrip("/").lower())
+        if name is None:
+            return None
+        if self._zip.getinfo(name).file_size > MAX_PART_BYTES:
+            raise PackageError(f"the part {name} is too large to be a report")
+        try:
+            return self._zip.read(name)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise PackageError(f"the part {name} is damaged ({exc})") from exc
+
+    def _xml(self, part: str) -> ET.Element:
+        root = self._optional_xml(part)
+        if root is None:
+            raise PackageError(f"the part {part} is missing")
+        return root
+
+    def _optional_xml(self, part: str | None) -> ET.Element | None:
+        data = None if part is None else self._read(part)
+        if data is None:
+            return None
+        try:
+            return ET.fromstring(data)
+        except ET.ParseError as exc:
+            raise PackageError(f"{part} is not well-formed XML ({exc})") from exc
+
+    def _relationships(self, part: str) -> dict[str, tuple[str, str]]:
+        """Id → (target part, type's last word) of a part's relationships."""
+        folder, name = posixpath.split(part.lstrip("/"))
+        rels = self._optional_xml(posixpath.join(folder, "_rels", name + ".rels"))
+        if rels is None:
+            return {}
+        found = {}
+        for rel in rels.iter():
+            if _local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
+                continue
+            target = rel.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+            kind = rel.get("Type", "").rsplit("/", 1)[-1]
+            found[rel.get("Id", "")] = (posixpath.normpath(path), kind)
+        return found
+
+    def _target_of(self, rels_part: str, kind: str) -> str | None:
+        rels = self._optional_xml(rels_part)
+        for rel in rels.iter() if rels is not None else ():
+            if rel.get("Type", "").rsplit("/", 1)[-1] == kind:
+                return rel.get("Target", "").lstrip("/")
+        return None
+
+    def _shared_strings(self, part: str | None) -> list[str]:
+        root = self._optional_xml(part)
+        if root is None:
+            return []
+        return [nfc(_text_of(si)) for si in root if _local(si.tag) == "si"]
+
+    def _date_styles(self, part: str | None) -> set[int]:
+        """Indexes of the cell styles (``s``) whose number format shows a date or time."""
+        root = self._optional_xml(part)
+        if root is None:
+            return set()
+        custom = {
+            _int(fmt.get("numFmtId", "-1")): fmt.get("formatCode", "")
+            for fmt in root.iter()
+            if _local(fmt.tag) == "numFmt"
+        }
+        dates: set[int] = set()
+        for xfs in root.iter():
+            if _local(xfs.tag) != "cellXfs":
+                continue
+            for index, xf in enumerate(_children(xfs, "xf")):
+                number_format = _int(xf.get("numFmtId", "0"))
+                if number_format in custom:
+                    if is_date_format(custom[number_format]):
+                        dates.add(index)
+                elif number_format in BUILTIN_DATE_FORMATS:
+                    dates.add(index)
+        return dates
+
+    # ---- a sheet -------------------------------------------------------------------
+    def sheet(self, name: str, state: str, part: str) -> Sheet:
+        data = self._read(part)
+        if data is None:
+            raise PackageError(f"the sheet {name!r} ({part}) is missing")
+        try:  # the C parser builds a report-sized sheet faster than iterparse walks it
+            root = ET.fromstring(data)
+        except ET.ParseError as exc:
+            raise PackageError(f"the sheet {name!r} cannot be parsed ({exc})") from exc
+        sheet = Sheet(name, state)
+        try:
+            for part_element in root:
+                tag = _local(part_element.tag)
+                if tag == "sheetData":
+                    self._sheet_data(part_element, sheet)
+                elif tag == "mergeCells":
+                    for merge in part_element:
+                        bounds = _range(merge.get("ref", ""))
+                        if bounds is not None:
+                            sheet.merged.append(bounds)
+        except ValueError as exc:
+            raise PackageError(f"the sheet {name!r} cannot be parsed ({exc})") from exc
+        return sheet
+
+    def _sheet_data(self, data: ET.Element, sheet: Sheet) -> None:
+        row = 0
+        for row_element in data:
+            given = row_element.get("r")
+            row = int(given) if given else row + 1
+            col = 0
+            for element in row_element:
+                if _local(element.tag) != "c":
+                    continue
+                row, col = _position(element.get("r"), row, col)
+                if len(element):  # a cell without children is empty (styled, no value)
+                    cell = self._cell(element, row, col)
+                    if cell is not None:
+                        sheet.cells[(row, col)] = cell
+
+    def _cell(self, element: ET.Element, row: int, col: int) -> Cell | None:
+        kind = element.get("t", "n")
+        formula_element = value_element = inline = None
+        for child in element:
+            tag = _local(child.tag)
+            if tag == "v":
+                value_element = child
+            elif tag == "f":
+                formula_element = child
+            elif tag == "is":
+                inline = child
+        formula = None
+        if formula_element is not None:
+            formula = "=" + (formula_element.text or "").strip()
+        raw = value_element.text if value_element is not None else None
+        if kind == "inlineStr":
+            if inline is None:
+                return _no_value(row, col, formula)
+            return Cell(row, col, "text", nfc(_text_of(inline)), formula)
+        if raw is None or (raw == "" and kind != "str"):
+            return _no_value(row, col, formula)
+        if raw == "":  # a formula's cached empty text: an empty cell
+            return None
+        if kind == "s":
+            try:
+                return Cell(row, col, "text", self._shared[int(raw)], formula)
+            except (ValueError, IndexError) as exc:
+                raise PackageError(f"cell {row},{col} names a missing shared string") from exc
+        if kind == "str":
+            return Cell(row, col, "text", nfc(raw), formula)
+        if kind == "b":
+            return Cell(
+                row, col, "bool", "TRUE" if raw.strip() in ("1", "true") else "FALSE", formula
+            )
+        if kind == "e":
+            return Cell(row, col, "error", raw.strip(), formula)
+        if kind == "d":
+            return Cell(row, col, "date", raw.strip(), formula)
+        style = int(element.get("s", "0") or 0)
+        if style in self._dates:
+            return Cell(row, col, "date", excel_date_text(raw, self.date1904), formula)
+        return Cell(row, col, "number", number_text(raw), formula)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise PackageError(f"{text!r} is not a number where the format requires one") from exc
+
+
+def _no_value(row: int, col: int, formula: str | None) -> Cell | None:
+    """An empty cell is no cell; a formula without a cached value is reported."""
+    return None if formula is None else Cell(row, col, "formula_no_value", formula, formula)
+
+
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+def _position(ref: str | None, row: int, col: int) -> tuple[int, int]:
+    """A cell's (row, column): from ``r="D12"``, or the one after the previous cell."""
+    if ref:
+        match = _REF.match(ref)
+        if match is None:
+            raise ValueError(f"bad cell reference {ref!r}")
+        return int(match.group(2)), column_number(match.group(1))
+    return row, col + 1
+
+
+def _range(ref: str) -> tuple[int, int, int, int] | None:
+    first, _, last = ref.partition(":")
+    try:
+        r1, c1 = _position(first, 0, 0)
+        r2, c2 = _position(last or first, 0, 0)
+    except ValueError:
+        return None
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def number_text(raw: str) -> str:
+    """A stored number as the officer typed it: the 15 significant digits Excel shows,
+    as a plain decimal ("84.3", not "84.299999999999997"; "100000000000000000000", not
+    "1E+20")."""
+    try:
+        number = float(raw)
+    except ValueError:
+        return raw.strip()
+    if not math.isfinite(number):
+        return raw.strip()
+    try:
+        text = format(Decimal(format(number, ".15g")), "f")
+    except InvalidOperation:  # pragma: no cover - .15g of a finite float is a decimal
+        return raw.strip()
+    return "0" if text == "-0" else text
+
+
+# Built-in number formats that show a date or a time (ECMA-376 18.8.30, with the East
+# Asian ones Excel maps for its locales).
+BUILTIN_DATE_FORMATS: Final = frozenset(
+    {*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59)}
+)
+_QUOTED = re.compile(r'"[^"]*"|\\.|_.|\*.')
+_BRACKET = re.compile(r"\[(?!h+\]|m+\]|s+\])[^\]]*\]", re.IGNORECASE)
+
+
+def is_date_format(code: str) -> bool:
+    """Whether a custom number format shows a date or time (d, m, y, h, s outside quotes
+    and brackets; elapsed ``[h]`` counts)."""
+    if code.strip().lower() == "general":
+        return False
+    bare = _BRACKET.sub("", _QUOTED.sub("", code.split(";")[0]))
+    return re.search(r"[dmyhs]", bare, re.IGNORECASE) is not None
+
+
+def excel_date_text(raw: str, date1904: bool) -> str:
+    """A date serial as ISO text ("2024-05-01", "2024-05-01 08:30")."""
+    try:
+        serial = float(raw)
+    except ValueError:
+        return raw.strip()
+    if date1904:
+        base = dt.datetime(1904, 1, 1)
+    else:  # 1900 system; serials below 61 carry Excel's phantom 29 February 1900
+        base = dt.datetime(1899, 12, 30) if serial >= 61 else dt.datetime(1899, 12, 31)
+    try:
+        moment = base + dt.timedelta(days=serial)
+    except OverflowError:
+        return number_text(raw)
+    moment = moment.replace(microsecond=0) + dt.timedelta(seconds=round(moment.microsecond / 1e6))
+    if moment.time() == dt.time(0):
+        return moment.date().isoformat()
+    return moment.isoformat(sep=" ", timespec="minutes")
