@@ -7,22 +7,25 @@ every step runs and is tested without Prefect.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from chitieu.checks import CheckResult, run_checks
 from chitieu.config import Config
+from chitieu.excel.feedback import feedback_folder, write_feedback
 from chitieu.intake import FileOutcome, outcomes, plan_intake, read_all
 from chitieu.periods import Period
+from chitieu.quality import CheckResult, GateFolders, QualityGateFailed, run_gate, write_result
+from chitieu.report import render_json, render_markdown, report_data
 from chitieu.rollup import Rollup, roll_up
 from chitieu.snapshot import draft_snapshot
 from chitieu.sources import ReceivedFile, gather
 from chitieu.warehouse import Warehouse
 from chitieu.warehouse.archive import archive_file
-from chitieu.warehouse.models import Published, SnapshotDraft
+from chitieu.warehouse.models import IntakeBatch, Published, SnapshotDraft
 
 INTAKE_BATCH_FILES = 2000
 """Files per intake task: coarse enough that 10,000 communes are five task runs."""
@@ -51,14 +54,55 @@ def ingest_batch(
     received_at: dt.datetime | None = None,
 ) -> IntakeResult:
     """Archive every file byte for byte, validate the batch, register it atomically."""
-    received_at = received_at or dt.datetime.now(dt.UTC)
     files = [ReceivedFile.from_path(path) for path in paths]
+    known = warehouse.known_sha256([f.sha256 for f in files])
+    return register_batch(warehouse, plan_batch(files, config, archive, known, received_at))
+
+
+@dataclass(frozen=True)
+class PlannedBatch:
+    """A batch archived and validated, not yet registered: what a worker hands back."""
+
+    files: list[ReceivedFile]
+    batch: IntakeBatch
+
+
+def plan_batch(
+    files: Sequence[ReceivedFile],
+    config: Config,
+    archive: Path,
+    known: set[str],
+    received_at: dt.datetime | None = None,
+) -> PlannedBatch:
+    """Archive and validate a batch without touching the warehouse, so batches can be
+    planned in parallel (``known``: the SHA-256 of files received before this batch)."""
+    received_at = received_at or dt.datetime.now(dt.UTC)
     for received in files:
         archive_file(archive, received)
-    known = warehouse.known_sha256([f.sha256 for f in files])
     batch = plan_intake(files, read_all(files), config, known, received_at)
-    registered = warehouse.register_intake(batch)
-    return IntakeResult(outcomes(files, registered, batch.issues), registered, batch.issues)
+    # a rejected workbook gets an annotated copy the commune can correct (beside the archive)
+    write_feedback(feedback_folder(archive), files, batch)
+    return PlannedBatch(list(files), batch)
+
+
+def register_batch(warehouse: Warehouse, planned: PlannedBatch) -> IntakeResult:
+    """Record a planned batch in one transaction. DuckDB admits one writer: batches are
+    registered one at a time, in arrival order."""
+    registered = warehouse.register_intake(planned.batch)
+    issues = planned.batch.issues
+    return IntakeResult(outcomes(planned.files, registered, issues), registered, issues)
+
+
+def known_before(batch_hashes: Sequence[Sequence[str]], received: set[str]) -> list[set[str]]:
+    """For each batch, the hashes it must treat as already received: those in the
+    warehouse and those of every earlier batch (the same bytes twice in one intake are a
+    duplicate the second time, whichever batch they fall in)."""
+    seen = set(received)
+    known = []
+    for hashes in batch_hashes:
+        known.append(seen & set(hashes))
+        seen |= set(hashes)
+    return known
 
 
 @dataclass(frozen=True)
@@ -76,8 +120,13 @@ def prepare_review(
     review_period: Period,
     root: str | None = None,
     flow_run_id: str | None = None,
+    keep_results: bool = True,
 ) -> PreparedReview:
-    """Roll up the accepted values and run the quality checks; nothing is written."""
+    """Roll up the accepted values and run the quality gate; nothing is published.
+
+    With ``keep_results`` the gate keeps its run in the GX project beside the warehouse
+    and builds the run's Data Docs page; without (a dry run), nothing is written at all.
+    """
     reports = warehouse.accepted_reports()
     rollup = roll_up(
         config,
@@ -86,11 +135,72 @@ def prepare_review(
         root,
         reports=reports.select("org_unit_code", "period"),
     )
-    checks = run_checks(rollup, config)
+    folders = GateFolders.beside(warehouse.url) if keep_results else None
+    checks = run_gate(rollup, config, folders)
     draft = draft_snapshot(rollup, config, reports, checks.passed, flow_run_id)
-    return PreparedReview(rollup, checks, draft)
+    return PreparedReview(rollup, checks, draft, checks.data_docs)
 
 
 def publish_review(warehouse: Warehouse, prepared: PreparedReview) -> Published:
-    """Publish the revision (nothing new when the inputs are unchanged)."""
-    return warehouse.publish(prepared.draft)
+    """Publish the revision (nothing new when the inputs are unchanged) and keep the
+    gate's result beside it. Raises `QualityGateFailed` when a critical check failed."""
+    if not prepared.checks.passed:
+        raise QualityGateFailed(prepared.checks)
+    published = warehouse.publish(prepared.draft)
+    draft = prepared.draft
+    write_result(
+        GateFolders.beside(warehouse.url),
+        draft.review_period,
+        draft.root_org_unit,
+        published.revision,
+        prepared.checks,
+        replace=published.created,
+    )
+    return published
+
+
+def next_revision(warehouse: Warehouse, draft: SnapshotDraft) -> tuple[int, bool]:
+    """The revision publishing ``draft`` would give and whether it would be new: the
+    rule of `Warehouse.publish` (same inputs and configuration: nothing new)."""
+    revisions = warehouse.list_snapshots(draft.review_period, draft.root_org_unit)
+    if revisions.is_empty():
+        return 1, True
+    latest = revisions.sort("revision").row(-1, named=True)
+    unchanged = (latest["inputs_sha256"], latest["catalog_sha256"]) == (
+        draft.inputs_sha256,
+        draft.catalog_sha256,
+    )
+    return (latest["revision"], False) if unchanged else (latest["revision"] + 1, True)
+
+
+def fingerprints(paths: Sequence[Path]) -> list[str]:
+    """The SHA-256 of each file, read in chunks: what intake compares with the warehouse
+    before handing batches out."""
+    digests = []
+    for path in paths:
+        with path.open("rb") as f:
+            digests.append(hashlib.file_digest(f, "sha256").hexdigest())
+    return digests
+
+
+REPORT_LANGS = ("vi", "en")
+
+
+def write_reports(
+    config: Config, warehouse: Warehouse, review_period: str, root: str, folder: Path
+) -> list[Path]:
+    """The published revision's report: Markdown in Vietnamese and English, and JSON,
+    as ``<period>-<root>-<lang>.md`` and ``<period>-<root>.json`` in ``folder``."""
+    snap = warehouse.snapshot(review_period, root)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for lang in REPORT_LANGS:
+        data = report_data(config, snap.header, snap.indicators, lang)
+        path = folder / f"{review_period}-{root}-{lang}.md"
+        path.write_text(render_markdown(data), "utf-8")
+        written.append(path)
+    path = folder / f"{review_period}-{root}.json"
+    path.write_text(
+        render_json(report_data(config, snap.header, snap.indicators, REPORT_LANGS[0])), "utf-8"
+    )
+    return [*written, path]

@@ -33,10 +33,20 @@ def demo(workdir: Path) -> None:
 @common_options
 @click.argument("period")
 @click.option("--org", default=None, help="Root unit (default: the resolution's unit).")
-def review(config_dir: Path, warehouse: str | None, period: str, org: str | None) -> None:
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Roll up and run the quality checks, say what would be published; write nothing.",
+)
+def review(
+    config_dir: Path, warehouse: str | None, period: str, org: str | None, dry_run: bool
+) -> None:
     """Roll up, check and publish a snapshot revision of a review period."""
     from chitieu.config import load_config
 
+    if dry_run:
+        _dry_run(config_dir, settings.warehouse_url(warehouse), period, org)
+        return
     settings.prepare_prefect()
     from chitieu.flows.review import review_flow
     from chitieu.periods import Period
@@ -64,6 +74,55 @@ def review(config_dir: Path, warehouse: str | None, period: str, org: str | None
             f"không có gì mới, bản {published.revision} giữ nguyên / "
             f"inputs unchanged, revision {published.revision} stands"
         )
+    if outcome.failed_checks:
+        click.echo("cảnh báo / warnings: " + "; ".join(outcome.failed_checks))
+
+
+def _dry_run(config_dir: Path, url: str, period: str, org: str | None) -> None:
+    """`review --dry-run`: the roll-up and the quality gate without Prefect; writes nothing
+    (exit 4, as a review, when a critical check fails)."""
+    from chitieu import pipeline
+    from chitieu.config import load_config
+    from chitieu.errors import WarehouseError
+    from chitieu.periods import Period
+    from chitieu.rollup import class_counts, summary_sentence
+    from chitieu.warehouse import open_warehouse
+
+    review_period = Period.parse(period)
+    config = load_config(config_dir)
+    if url.startswith("duckdb:") and not settings.duckdb_path(url).exists():
+        raise WarehouseError(f"không có kho / no warehouse at {settings.duckdb_path(url)}")
+    with open_warehouse(url) as store:
+        prepared = pipeline.prepare_review(config, store, review_period, org, keep_results=False)
+        revision, new = pipeline.next_revision(store, prepared.draft)
+    rollup, draft, checks = prepared.rollup, prepared.draft, prepared.checks
+    counts = class_counts(rollup.root_indicators())
+    thresholds, mid_year = config.catalog.classification, not review_period.is_year
+    summary = summary_sentence(counts, "vi", thresholds, mid_year)
+    click.echo(f"{draft.review_period} {draft.root_org_unit}: {summary}")
+    click.echo("chạy thử, không ghi gì / dry run, nothing written")
+    complete = "-" if draft.completeness is None else f"{draft.completeness:.1%}"
+    click.echo(
+        f"{rollup.units.height} units, {draft.indicators.height} indicator rows, "
+        f"{draft.elements.height} element rows, {draft.inputs.height} reports used, "
+        f"completeness {complete}"
+    )
+    click.echo("kiểm tra chất lượng / quality checks:")
+    for o in checks.outcomes:
+        verdict = "pass" if o.passed else "FAIL"
+        click.echo(f"  {verdict:<4} {o.severity:<8} {o}")
+    if not checks.passed:
+        click.echo(
+            "sẽ không công bố / would publish nothing: quality checks failed: " + checks.reason(),
+            err=True,
+        )
+        sys.exit(4)
+    if new:
+        click.echo(f"sẽ công bố bản {revision} / would publish revision {revision}")
+    else:
+        click.echo(
+            f"không có gì mới, bản {revision} giữ nguyên / nothing new, revision {revision} stands"
+        )
 
 
 @cli.command()
@@ -71,7 +130,9 @@ def review(config_dir: Path, warehouse: str | None, period: str, org: str | None
 @click.argument("period")
 @click.option("--org", default=None, help="Root unit (default: the resolution's unit).")
 @click.option("--revision", type=int, default=None, help="Default: the published revision.")
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "json", "xlsx"]), default="md", show_default=True
+)
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def report(
@@ -91,10 +152,24 @@ def report(
     from chitieu.warehouse import open_warehouse
 
     period_code = Period.parse(period).code
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx writes a file: give -o FILE.xlsx")
     config = load_config(config_dir)
     with open_warehouse(settings.warehouse_url(warehouse)) as store:
         snap = store.snapshot(period_code, org or config.catalog.resolution.org_unit, revision)
+        if fmt == "xlsx":
+            inputs = (
+                store.input_submissions(snap.snapshot_id),
+                store.input_values(snap.snapshot_id),
+            )
     data = report_data(config, snap.header, snap.indicators, lang)
+    if fmt == "xlsx":
+        from chitieu.report_xlsx import write_report_xlsx
+
+        assert output is not None
+        write_report_xlsx(output, data, config, snap.indicators, *inputs)
+        click.echo(str(output))
+        return
     text = render_json(data) if fmt == "json" else render_markdown(data)
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)

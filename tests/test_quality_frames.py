@@ -1,0 +1,237 @@
+"""The quality gate's frames (pure polars, no Great Expectations): what each check is
+handed, on tiny configurations, including the cases that are easy to get wrong
+(nulls, elements collected above the lowest level, non-sum elements, merged units)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import polars as pl
+import pytest
+from rollup_helpers import MERGER, TREE_4_LEVELS, MakeConfig, element, indicator, values
+
+from chitieu.quality import elements, indicators, structure
+from chitieu.quality.suite import SUITE, gate_frame
+from chitieu.rollup import Rollup, roll_up
+from chitieu.rollup.hierarchy import subtree
+
+
+def part(frame: pl.DataFrame, name: str) -> dict[str, dict[str, object]]:
+    """The rows of one part of the gate frame, by subject."""
+    rows = frame.filter(pl.col("part") == name)
+    return {row["subject"]: row for row in rows.iter_rows(named=True)}
+
+
+def with_element(rollup: Rollup, unit: str, code: str, value: float | None) -> Rollup:
+    """The roll-up with one element value replaced (a doctored frame)."""
+    hit = (pl.col("org_unit_code") == unit) & (pl.col("element_code") == code)
+    changed = rollup.elements.with_columns(
+        pl.when(hit).then(pl.lit(value, pl.Float64)).otherwise("value").alias("value")
+    )
+    return dataclasses.replace(rollup, elements=changed)
+
+
+def test_every_check_declared_beside_its_frame_is_in_the_suite():
+    declared = [c.name for m in (indicators, elements, structure) for c in m.CHECKS]
+    assert sorted(c.name for c in SUITE) == sorted(declared)
+    assert len(set(declared)) == len(declared)
+
+
+@pytest.fixture
+def four_levels(make_config: MakeConfig):
+    config = make_config(
+        [
+            element("X", org_aggregation="sum", min=0, max=10),
+            element("AVG", org_aggregation="average"),
+            element("NTM", value_type="boolean", org_aggregation="sum", time_aggregation="max"),
+            element("D_ONLY", collected_at="district"),
+        ],
+        [indicator("CT01", "X")],
+        org_units=TREE_4_LEVELS,
+    )
+    rows = [(h, "X", "2024M05", 1.0) for h in ("H111", "H112", "H121", "H211", "H212")]
+    rows += [(h, "AVG", "2024M05", 5.0) for h in ("H111", "H121")]
+    rows += [(h, "NTM", "2024M05", 1.0) for h in ("H111", "H112", "H121")]
+    rows += [("D1", "D_ONLY", "2024M05", 7.0)]
+    return config, roll_up(config, values(*rows), "2024S1")
+
+
+def reconciliation(rollup: Rollup, config) -> dict[str, dict[str, object]]:
+    units = subtree(config.org_units, rollup.root, rollup.review_period.end)
+    frame = elements.reconciliation_part(rollup, config, units)
+    return {row["subject"]: row for row in frame.iter_rows(named=True)}
+
+
+def test_reconciliation_covers_every_parent_of_sum_elements_only(four_levels):
+    config, rollup = four_levels
+    rows = reconciliation(rollup, config)
+    # X at communes, districts and the province; NTM likewise; D_ONLY only at the
+    # province (the district submits it); AVG never (not a sum)
+    assert set(rows) == {
+        f"{unit} {code}" for unit in ("C11", "C12", "C21", "D1", "D2", "P") for code in ("X", "NTM")
+    } | {"P D_ONLY"}
+    assert all(r["parent_value"] == r["children_sum"] for r in rows.values())
+    assert rows["C21 NTM"]["parent_value"] is None  # no child reported: null, not 0
+    assert rows["P D_ONLY"]["children_sum"] == 7.0
+
+
+def test_a_parent_that_is_not_the_sum_of_its_children_is_caught(four_levels):
+    config, rollup = four_levels
+    rows = reconciliation(with_element(rollup, "D1", "X", 4.0), config)
+    assert (rows["D1 X"]["parent_value"], rows["D1 X"]["children_sum"]) == (4.0, 3.0)
+    assert rows["P X"]["parent_value"] != rows["P X"]["children_sum"]  # 5 vs 4 + 2
+    assert rows["C11 X"]["parent_value"] == rows["C11 X"]["children_sum"]
+
+
+def test_a_missing_parent_value_is_caught(four_levels):
+    config, rollup = four_levels
+    rows = reconciliation(with_element(rollup, "C11", "X", None), config)
+    assert (rows["C11 X"]["parent_value"], rows["C11 X"]["children_sum"]) == (None, 2.0)
+
+
+def test_float_noise_in_a_sum_is_not_a_mismatch(four_levels):
+    config, rollup = four_levels
+    rows = reconciliation(with_element(rollup, "P", "X", 5.0 + 1e-12), config)
+    assert rows["P X"]["parent_value"] == rows["P X"]["children_sum"]
+
+
+def ranges(rollup: Rollup, config) -> dict[str, dict[str, object]]:
+    units = subtree(config.org_units, rollup.root, rollup.review_period.end)
+    frame = elements.range_part(rollup, config, units)
+    return {row["subject"]: row for row in frame.iter_rows(named=True)}
+
+
+def test_booleans_summed_up_are_counts_of_the_units_below(four_levels):
+    config, rollup = four_levels
+    assert all(r["values_outside_range"] == 0 for r in ranges(rollup, config).values())
+    # D1 has three hamlets: a count of 3 is plausible, 4 is not
+    assert (
+        ranges(with_element(rollup, "D1", "NTM", 3.0), config)["NTM @ district"][
+            "values_outside_range"
+        ]
+        == 0
+    )
+    row = ranges(with_element(rollup, "D1", "NTM", 4.0), config)["NTM @ district"]
+    assert row["values_outside_range"] == 1
+    assert "D1 = 4.0 not in [0.0, 3.0]" in row["detail"]
+    assert (
+        ranges(with_element(rollup, "H111", "NTM", 2.0), config)["NTM @ hamlet"][
+            "values_outside_range"
+        ]
+        == 1
+    )
+
+
+def test_a_sum_over_the_months_may_reach_months_times_the_maximum(make_config: MakeConfig):
+    config = make_config(
+        [element("X", min=0, max=10), element("L", time_aggregation="last", min=0, max=10)],
+        [indicator("CT01", "X")],
+    )
+    rows = [("C1", code, f"2024M0{m}", 10.0) for m in range(1, 7) for code in ("X", "L")]
+    rollup = roll_up(config, values(*rows), "2024S1")
+    found = ranges(rollup, config)
+    assert found["X @ commune"]["values_outside_range"] == 0  # 60 = 6 months × 10
+    assert found["X @ district"]["values_outside_range"] == 0  # 60 ≤ 3 communes × 60
+    assert (
+        ranges(with_element(rollup, "C1", "X", 61.0), config)["X @ commune"]["values_outside_range"]
+        == 1
+    )
+    assert (
+        ranges(with_element(rollup, "C1", "L", 11.0), config)["L @ commune"]["values_outside_range"]
+        == 1
+    )
+
+
+def test_a_commune_holding_a_merged_ones_history_may_hold_both_values(make_config: MakeConfig):
+    config = make_config(
+        [element("X", time_aggregation="last", min=0, max=10)],
+        [indicator("CT01", "X")],
+        org_units=MERGER,
+    )
+    rows = [("C1", "X", "2024M02", 10.0), ("CA", "X", "2024M02", 10.0)]
+    rollup = roll_up(config, values(*rows), "2024S1")
+    assert ranges(rollup, config)["X @ commune"]["values_outside_range"] == 0  # 20: C1 + CA
+
+
+def rows_of(frame: pl.DataFrame, **where: str) -> list[dict[str, object]]:
+    hit = pl.lit(True)
+    for column, value in where.items():
+        hit &= pl.col(column) == value
+    return frame.filter(hit).to_dicts()
+
+
+def test_expected_percent_and_class_follow_the_specification(make_config: MakeConfig):
+    config = make_config(
+        [element("X"), element("POOR", time_aggregation="last")],
+        [
+            indicator("UP", "X"),
+            indicator("DOWN", "POOR", direction="decrease"),
+            indicator("LATE", "X", review="year_end"),
+            indicator("NONE", "X"),
+        ],
+        targets=[("UP", "D", 2024, 8, ""), ("DOWN", "D", 2024, 10, 30), ("LATE", "D", 2024, 5, "")],
+    )
+    rows = [("C1", "X", "2024M05", 3.0), ("C2", "X", "2024M05", 3.0)]
+    rows += [("C1", "POOR", "2024M05", 12.0), ("C2", "POOR", "2024M05", 13.0)]
+    rollup = roll_up(config, values(*rows), "2024S1")
+    frame = indicators.indicator_part(rollup, config)
+    by_code = {r["subject"]: r for r in frame.to_dicts()}
+    assert by_code["D UP"]["expected_percent"] == 75.0
+    assert by_code["D UP"]["expected_class"] == "on_track"
+    assert by_code["D DOWN"]["expected_percent"] == 25.0  # (30 - 25) / (30 - 10)
+    assert by_code["D DOWN"]["expected_class"] == "below_half"
+    assert by_code["D LATE"]["expected_class"] == "year_end"
+    assert by_code["D NONE"]["expected_class"] == "no_target"
+    assert by_code["C1 UP"]["expected_class"] == "no_target"  # no target for the commune
+    assert by_code["D UP"]["root_indicator_code"] == "UP"
+    assert by_code["C1 UP"]["root_indicator_code"] is None
+    assert all(r["percent"] == r["expected_percent"] for r in by_code.values())
+    assert all(r["class"] == r["expected_class"] for r in by_code.values())
+
+
+def test_a_percent_off_by_more_than_rounding_is_caught(make_config: MakeConfig):
+    config = make_config([element("X")], [indicator("UP", "X")], targets=[("UP", "D", 2024, 3, "")])
+    rollup = roll_up(config, values(("C1", "X", "2024M05", 1.0)), "2024S1")
+    assert rollup.root_indicators().item(0, "percent") == 33.33
+
+    def checked(percent: float) -> dict[str, object]:
+        doctored = rollup.indicators.with_columns(
+            pl.when(pl.col("org_unit_code") == "D")
+            .then(percent)
+            .otherwise("percent")
+            .alias("percent")
+        )
+        frame = indicators.indicator_part(dataclasses.replace(rollup, indicators=doctored), config)
+        return rows_of(frame, subject="D UP")[0]
+
+    assert checked(33.33)["expected_percent"] == 33.33
+    assert checked(33.3333)["expected_percent"] == 33.3333  # within rounding
+    assert checked(33.34)["expected_percent"] == 33.33
+
+
+def test_units_outside_the_subtree_are_named(make_config: MakeConfig):
+    config = make_config([element("X")], [indicator("CT01", "X")], org_units=TREE_4_LEVELS)
+    rollup = roll_up(config, values(("H111", "X", "2024M05", 1.0)), "2024S1", root="D1")
+    stray = pl.DataFrame({"org_unit_code": ["C21"], "level": ["commune"]})
+    doctored = dataclasses.replace(
+        rollup,
+        elements=pl.concat(
+            [rollup.elements, stray.with_columns(element_code=pl.lit("X"), value=pl.lit(1.0))]
+        ),
+    )
+    frame = gate_frame(doctored, config)
+    outside = part(frame, structure.UNITS)
+    assert outside["C21"]["outside_subtree"] == "C21"
+    assert outside["C21"]["detail"] == "in elements"
+    assert outside["D1"]["outside_subtree"] is None
+
+
+def test_duplicated_keys_are_counted_and_one_is_named(four_levels):
+    config, rollup = four_levels
+    doctored = dataclasses.replace(
+        rollup, indicators=pl.concat([rollup.indicators, rollup.indicators.tail(1)])
+    )
+    keys = part(gate_frame(doctored, config), structure.KEYS)
+    assert keys["indicators"]["key_rows"] == keys["indicators"]["distinct_keys"] + 1
+    assert keys["indicators"]["detail"].endswith("× 2")
+    assert keys["elements"]["key_rows"] == keys["elements"]["distinct_keys"]
