@@ -5,7 +5,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.synced
 
-.PHONY: venv demo test lint typecheck bench clean
+.PHONY: venv browser demo test lint typecheck bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,19 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 
 venv: $(STAMP)
 
+# The Prefect UI test drives Debian's chromium (Playwright cannot download a browser here):
+# installed with apt when missing; as root (CI) directly, otherwise through sudo.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	  else echo "make test needs Debian's chromium: apt-get install chromium (as root)" >&2; exit 1; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+
 demo: $(STAMP)
 	$(VENV)/bin/chitieu demo --workdir demo-output
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
@@ -32,6 +41,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
+
+# National-scale benchmarks (README, Performance): make bench ARGS="--scale 1/16 --only review"
+bench: $(STAMP)
+	$(VENV)/bin/python benchmarks/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -76,7 +76,10 @@ def test_bare_path_means_a_duckdb_file(tmp_path: Path) -> None:
     ("url", "message"),
     [
         ("mysql://kho:secret@db.example/kho", "unknown warehouse URL mysql://kho:\\*\\*\\*@"),
-        ("postgresql://kho:secret@db.example/kho", "PostgreSQL warehouses are not supported yet"),
+        (
+            "postgresql://kho:secret@127.0.0.1:1/kho",
+            r"cannot connect to the PostgreSQL warehouse postgresql://kho:\*\*\*@127.0.0.1:1/kho",
+        ),
         ("", "no warehouse URL given"),
     ],
 )

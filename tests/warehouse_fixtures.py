@@ -1,8 +1,15 @@
 """Fixtures and builders for the warehouse tests, imported by tests/test_warehouse_*.py.
 
 The same tests run on every backend named in ``CHITIEU_TEST_BACKENDS`` (comma separated,
-default ``duckdb``). Adding PostgreSQL is one branch in `_url_for`. Test modules import the
-fixtures ``warehouse_url`` and ``wh`` as ``warehouse_url_fixture`` and ``wh_fixture``.
+default ``duckdb,postgresql``). Test modules import the fixtures ``warehouse_url`` and
+``wh`` as ``warehouse_url_fixture`` and ``wh_fixture``; ``postgres_url`` (imported as
+``postgres_url_fixture``) is for tests of PostgreSQL alone.
+
+PostgreSQL: the server of ``CHITIEU_TEST_POSTGRES`` (default
+``postgresql://postgres@127.0.0.1:5432/postgres``, a role that may create databases and
+roles) gets one database per test run, with a random name, dropped at the end; each test
+gets a fresh schema in it. An unreachable server skips those tests with the reason,
+unless ``CHITIEU_REQUIRE_POSTGRES=1`` (CI), where it fails them.
 """
 
 from __future__ import annotations
@@ -11,11 +18,15 @@ import datetime as dt
 import hashlib
 import itertools
 import os
+import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import polars as pl
+import psycopg
 import pytest
 
 from chitieu.warehouse import IntakeBatch, SnapshotDraft, Warehouse, open_warehouse
@@ -29,7 +40,15 @@ from chitieu.warehouse.models import (
     SNAPSHOT_INPUTS_SCHEMA,
 )
 
-BACKENDS = [b.strip() for b in os.environ.get("CHITIEU_TEST_BACKENDS", "duckdb").split(",")]
+BACKENDS = [
+    b.strip()
+    for b in os.environ.get("CHITIEU_TEST_BACKENDS", "duckdb,postgresql").split(",")
+    if b.strip()
+]
+POSTGRES_ADMIN = os.environ.get(
+    "CHITIEU_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("CHITIEU_REQUIRE_POSTGRES") == "1"
 TABLES = (
     "schema_version",
     "submissions",
@@ -44,16 +63,90 @@ T0 = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 _files = itertools.count(1)
 
 
-def _url_for(backend: str, tmp_path: Path) -> str:
+_schemas = itertools.count(1)
+_postgres: dict[str, Any] = {}  # this run's database: url, admin connection, or the error
+
+
+def _url(base: str, database: str | None = None, user: str | None = None, **query: str) -> str:
+    """``base`` with another database, user (no password: the test server trusts) or
+    query parameters."""
+    parts = urlsplit(base)
+    netloc = parts.netloc if user is None else f"{user}@{parts.netloc.rsplit('@', 1)[-1]}"
+    path = parts.path if database is None else f"/{database}"
+    extra = "&".join(q for q in [parts.query, *(f"{k}={v}" for k, v in query.items())] if q)
+    return urlunsplit(parts._replace(netloc=netloc, path=path, query=extra))
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRE_POSTGRES:
+        pytest.fail(f"PostgreSQL is required (CHITIEU_REQUIRE_POSTGRES=1): {reason}")
+    pytest.skip(f"PostgreSQL not reachable, tests of its backend skipped: {reason}")
+
+
+def postgres_admin(config: pytest.Config) -> psycopg.Connection[Any]:
+    """A superuser connection to this run's database, created on first use."""
+    if "error" in _postgres:
+        _unavailable(_postgres["error"])
+    if "admin" not in _postgres:
+        name = f"chitieu_test_{secrets.token_hex(4)}"
+        try:
+            with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5) as server:
+                server.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.Error as error:
+            _postgres["error"] = f"{POSTGRES_ADMIN}: {error}".strip()
+            _unavailable(_postgres["error"])
+        _postgres["url"] = _url(POSTGRES_ADMIN, database=name)
+        _postgres["admin"] = psycopg.connect(_postgres["url"], autocommit=True)
+
+        def drop() -> None:
+            _postgres.pop("admin").close()
+            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as server:
+                server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        config.add_cleanup(drop)
+    connection: psycopg.Connection[Any] = _postgres["admin"]
+    return connection
+
+
+def postgres_schema_url(config: pytest.Config, user: str | None = None) -> tuple[str, str]:
+    """A fresh, empty schema in this run's database: (warehouse URL, schema name)."""
+    schema = f"w{next(_schemas)}"
+    postgres_admin(config).execute(f"CREATE SCHEMA {schema}")
+    return schema_url(schema, user), schema
+
+
+def schema_url(schema: str, user: str | None = None) -> str:
+    """The URL of this run's database with ``schema`` first on the search path, as ``user``."""
+    return _url(_postgres["url"], user=user, options=f"-csearch_path%3D{schema}")
+
+
+def _url_for(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if backend == "duckdb":
         return f"duckdb:///{tmp_path / 'wh' / 'warehouse.duckdb'}"
+    if backend == "postgresql":
+        return postgres_schema_url(request.config)[0]
     pytest.fail(f"unknown test backend {backend!r} in CHITIEU_TEST_BACKENDS")
 
 
-@pytest.fixture(name="warehouse_url", params=BACKENDS)
+def backend_params() -> list[Any]:
+    """BACKENDS as fixture parameters; the PostgreSQL one marked ``postgres``."""
+    return [
+        pytest.param(b, marks=pytest.mark.postgres) if b == "postgresql" else b for b in BACKENDS
+    ]
+
+
+@pytest.fixture(name="warehouse_url", params=backend_params())
 def warehouse_url_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty warehouse location on each backend under test."""
-    return _url_for(request.param, tmp_path)
+    return _url_for(request.param, request, tmp_path)
+
+
+@pytest.fixture(name="postgres_url")
+def postgres_url_fixture(request: pytest.FixtureRequest) -> str:
+    """A fresh, empty PostgreSQL warehouse (a schema of this run's database)."""
+    if "postgresql" not in BACKENDS:
+        pytest.skip("postgresql is not in CHITIEU_TEST_BACKENDS")
+    return postgres_schema_url(request.config)[0]
 
 
 @pytest.fixture(name="wh")

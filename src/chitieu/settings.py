@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+
+from chitieu.errors import ChitieuError
 
 WAREHOUSE_ENV: Final = "CHITIEU_WAREHOUSE"
 DEFAULT_WAREHOUSE: Final = "duckdb:///./warehouse.duckdb"
@@ -33,8 +36,11 @@ def duckdb_path(url: str) -> Path:
 
 
 def redact(url: str) -> str:
-    """A URL safe to print: the password replaced by ``***``."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    """A URL (or a message quoting one) safe to print: the password replaced by ``***``,
+    whether in ``user:password@`` or a ``password=...`` parameter (libpq's key=value and
+    query-string forms)."""
+    url = re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    return re.sub(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&'\"]+)", r"\1***", url)
 
 
 def beside_warehouse(url: str, name: str) -> Path:
@@ -62,3 +68,31 @@ def prepare_prefect() -> None:
     """
     for name, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(name, value)
+
+
+TASK_RUNNER_ENV: Final = "CHITIEU_TASK_RUNNER"
+DASK_ADDRESS_ENV: Final = "CHITIEU_DASK_ADDRESS"
+DASK_WORKERS_ENV: Final = "CHITIEU_DASK_WORKERS"
+
+
+@dataclass(frozen=True)
+class TaskRunnerChoice:
+    """Where intake batches are validated: ``threads`` of the flow's process (default),
+    or ``dask``: the cluster at ``dask_address``, else a local one of ``dask_workers``."""
+
+    kind: str
+    dask_address: str | None = None
+    dask_workers: int = 2
+
+
+def task_runner_choice() -> TaskRunnerChoice:
+    """From ``CHITIEU_TASK_RUNNER`` (``threads`` | ``dask``), ``CHITIEU_DASK_ADDRESS``
+    (``tcp://scheduler:8786``) and ``CHITIEU_DASK_WORKERS`` (local cluster size)."""
+    kind = os.environ.get(TASK_RUNNER_ENV, "").strip().lower() or "threads"
+    if kind not in ("threads", "dask"):
+        raise ChitieuError(f"{TASK_RUNNER_ENV} must be 'threads' or 'dask', not {kind!r}")
+    workers = os.environ.get(DASK_WORKERS_ENV, "").strip() or "2"
+    if not workers.isdigit() or int(workers) < 1:
+        raise ChitieuError(f"{DASK_WORKERS_ENV} must be a positive number, not {workers!r}")
+    address = os.environ.get(DASK_ADDRESS_ENV, "").strip() or None
+    return TaskRunnerChoice(kind, address, int(workers))

@@ -1,4 +1,4 @@
-"""Commands for auditors: snapshots list, show, verify."""
+"""Commands for auditors: snapshots list, show, diff, verify; trace."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from chitieu.cli._base import cli, common_options
 
 @cli.group()
 def snapshots() -> None:
-    """For auditors: list, show and verify published snapshots."""
+    """For auditors: list, show, diff and verify published snapshots."""
 
 
 @snapshots.command("list")
@@ -60,6 +60,7 @@ def snapshots_show(
     """One revision: its header, hashes, inputs and the root's indicators."""
     from chitieu.config import load_config
     from chitieu.periods import Period
+    from chitieu.quality.results import GateFolders, read_result
     from chitieu.report import render_markdown, report_data
     from chitieu.warehouse import open_warehouse
 
@@ -71,6 +72,13 @@ def snapshots_show(
     for key, value in snap.header.items():
         click.echo(f"{key:<20} {value}")
     click.echo(f"{'inputs':<20} {snap.inputs.height} submissions")
+    kept = read_result(
+        GateFolders.beside(settings.warehouse_url(warehouse)),
+        str(snap.header["review_period"]),
+        str(snap.header["root_org_unit"]),
+        int(str(snap.header["revision"])),
+    )
+    click.echo(f"{'data_docs':<20} {kept.describe() if kept else '-'}")
     click.echo("")
     click.echo(render_markdown(report_data(config, snap.header, snap.indicators, "vi")), nl=False)
 
@@ -89,3 +97,81 @@ def snapshots_verify(config_dir: Path, warehouse: str | None) -> None:
             click.echo(f"SAI / MISMATCH: {problem}")
         sys.exit(1)
     click.echo(f"{count} bản đã kiểm tra, toàn vẹn / revisions verified, chain intact")
+
+
+@snapshots.command("diff")
+@common_options
+@click.argument("period")
+@click.argument("before", type=int)
+@click.argument("after", type=int)
+@click.option("--org", default=None, help="Root unit (default: the resolution's unit).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def snapshots_diff(
+    config_dir: Path,
+    warehouse: str | None,
+    period: str,
+    before: int,
+    after: int,
+    org: str | None,
+    fmt: str,
+    lang: str,
+) -> None:
+    """Indicators and elements whose value or class changed between revisions BEFORE and
+    AFTER, with the submissions added or removed that caused each change."""
+    import polars as pl
+
+    from chitieu.config import load_config
+    from chitieu.lineage import diff_snapshots
+    from chitieu.lineage.text import diff_json, render_diff
+    from chitieu.periods import Period
+    from chitieu.warehouse import open_warehouse
+
+    config = load_config(config_dir)
+    root = org or config.catalog.resolution.org_unit
+    with open_warehouse(settings.warehouse_url(warehouse)) as store:
+        reads = [store.snapshot(Period.parse(period).code, root, n) for n in (before, after)]
+        ids = [read.snapshot_id for read in reads]
+        submissions = pl.concat([store.input_submissions(i) for i in ids])
+        values = pl.concat([store.input_values(i) for i in ids])
+    diff = diff_snapshots(config, reads[0], reads[1], submissions, values)
+    click.echo(diff_json(diff) if fmt == "json" else render_diff(diff, lang), nl=False)
+
+
+@cli.command()
+@common_options
+@click.argument("period")
+@click.argument("indicator")
+@click.option("--org", default=None, help="The unit whose figure to trace (default: the root).")
+@click.option("--root", default=None, help="The review's root unit (default: the resolution's).")
+@click.option("--revision", type=int, default=None, help="Default: the published revision.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def trace(
+    config_dir: Path,
+    warehouse: str | None,
+    period: str,
+    indicator: str,
+    org: str | None,
+    root: str | None,
+    revision: int | None,
+    fmt: str,
+    lang: str,
+) -> None:
+    """Where a published figure came from: INDICATOR's formula, each element's value at
+    the unit, the child units' contributions, down to the submissions (file, SHA-256,
+    submitted_at) and their values, each recomputed from the revision's inputs."""
+    from chitieu.config import load_config
+    from chitieu.lineage import trace_indicator
+    from chitieu.lineage.text import render_trace, trace_json
+    from chitieu.periods import Period
+    from chitieu.warehouse import open_warehouse
+
+    config = load_config(config_dir)
+    root = root or config.catalog.resolution.org_unit
+    with open_warehouse(settings.warehouse_url(warehouse)) as store:
+        snap = store.snapshot(Period.parse(period).code, root, revision)
+        submissions = store.input_submissions(snap.snapshot_id)
+        values = store.input_values(snap.snapshot_id)
+    found = trace_indicator(config, snap, submissions, values, indicator, org or root, lang)
+    click.echo(trace_json(found) if fmt == "json" else render_trace(found, lang), nl=False)

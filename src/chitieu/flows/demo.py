@@ -9,14 +9,12 @@ from pathlib import Path
 
 from prefect import flow
 
-from chitieu.config import load_config
 from chitieu.examples import example_dir
 from chitieu.flows.intake import intake_flow
 from chitieu.flows.review import review_flow
+from chitieu.flows.support import fails_on_domain_errors
 from chitieu.receipts import status_counts
-from chitieu.report import render_json, render_markdown, report_data
 from chitieu.settings import beside_warehouse
-from chitieu.warehouse import open_warehouse
 
 DEMO_REVIEWS = ("2024S1", "2024")
 
@@ -27,6 +25,7 @@ class DemoResult:
 
 
 @flow(name="chitieu-demo", flow_run_name="demo-giong-trom-2024")
+@fails_on_domain_errors
 def demo_flow(workdir: str) -> DemoResult:
     """Run the whole job on the Giồng Trôm 2024 example."""
     folder = Path(workdir).resolve()
@@ -44,23 +43,11 @@ def demo_flow(workdir: str) -> DemoResult:
 
     outcomes = intake_flow([str(example / "submissions")], str(config_dir), url)
     lines = [f"Tiếp nhận / intake: {len(outcomes)} tệp / files — {status_counts(outcomes)}"]
-    config = load_config(config_dir)
     reports = folder / "reports"
-    reports.mkdir(exist_ok=True)
     for period in DEMO_REVIEWS:
-        outcome = review_flow(period, str(config_dir), url)
+        outcome = review_flow(period, str(config_dir), url, reports_dir=str(reports))
         lines.append("")
         lines.append(f"{period} {outcome.root}: {outcome.summary_vi}")
-        with open_warehouse(url) as store:
-            snap = store.snapshot(period, outcome.root)
-        for lang in ("vi", "en"):
-            data = report_data(config, snap.header, snap.indicators, lang)
-            (reports / f"{period}-{outcome.root}-{lang}.md").write_text(
-                render_markdown(data), "utf-8"
-            )
-        (reports / f"{period}-{outcome.root}.json").write_text(
-            render_json(report_data(config, snap.header, snap.indicators, "vi")), "utf-8"
-        )
     lines += [
         "",
         f"Kho dữ liệu / warehouse: {database}",

@@ -1,46 +1,212 @@
-"""The intake flow: gather → (archive, validate, register) per batch of files."""
+"""The intake flow: gather → validate batches (in parallel) → register them (in order).
+
+A task is a batch of files (`pipeline.INTAKE_BATCH_FILES`), never a file or a commune.
+Validation touches no database, so batches spread over threads or a Dask cluster;
+registration runs in the flow's own process, one batch at a time, because a DuckDB
+warehouse admits a single writer and supersession follows arrival order.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from uuid import UUID
 
+import polars as pl
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+from prefect.tasks import exponential_backoff
 
-from chitieu import pipeline, settings
+from chitieu import dashboard, pipeline, settings
 from chitieu.config import load_config
+from chitieu.errors import ChitieuError
+from chitieu.flows.runners import configured_task_runner
+from chitieu.flows.support import (
+    emit,
+    fails_on_domain_errors,
+    quiet_domain_tracebacks,
+    scheduled_time,
+    tag_run,
+    transient_io,
+)
+from chitieu.periods import Period
 from chitieu.receipts import FileOutcome, status_counts
+from chitieu.schedule import closed_month
+from chitieu.sources import ReceivedFile
 from chitieu.warehouse import open_warehouse
 
 
-@task(name="gather submissions")
-def gather_submissions(inputs: list[str]) -> list[str]:
-    return [str(p) for p in pipeline.gather_files([Path(i) for i in inputs])]
+def _month(month: str | None) -> Period:
+    return Period.parse(month) if month else closed_month(scheduled_time())
 
 
-@task(name="ingest batch")
-def ingest_batch(paths: list[str], config_dir: str, warehouse_url: str) -> list[FileOutcome]:
-    config = load_config(config_dir)
-    warehouse = open_warehouse(warehouse_url)
+def _run_name() -> str:
+    """``intake-2024M06-834``: the month whose cut-off the intake follows, and the unit."""
+    parameters = flow_run.parameters
+    name = f"intake-{_month(parameters.get('month')).code}"
     try:
-        result = pipeline.ingest_batch(
-            [Path(p) for p in paths],
-            config,
-            warehouse,
-            settings.beside_warehouse(warehouse_url, "archive"),
-        )
-    finally:
-        warehouse.close()
-    return result.outcomes
+        config_dir = parameters.get("config_dir") or settings.DEFAULT_CONFIG
+        return f"{name}-{load_config(config_dir).catalog.resolution.org_unit}"
+    except ChitieuError:
+        return name  # the run itself reports the configuration's problems
 
 
-@flow(name="chitieu-intake", flow_run_name="intake", log_prints=False)
-def intake_flow(inputs: list[str], config_dir: str, warehouse_url: str) -> list[FileOutcome]:
-    """Ingest files or folders of commune submissions into the warehouse."""
+@task(
+    name="gather submissions",
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=10),
+    retry_condition_fn=transient_io,
+    cache_policy=NO_CACHE,
+)
+def gather_submissions(inputs: list[str]) -> list[tuple[str, str]]:
+    """Every submission file under the inputs, with its SHA-256 (the inbox may be a
+    network share: listing and reading it are retried)."""
+    paths = pipeline.gather_files([Path(i) for i in inputs])
+    return list(zip(map(str, paths), pipeline.fingerprints(paths), strict=True))
+
+
+@task(name="check earlier receipts", cache_policy=NO_CACHE)
+def received_before(warehouse_url: str, hashes: list[str]) -> set[str]:
+    with open_warehouse(warehouse_url) as warehouse:
+        return warehouse.known_sha256(hashes)
+
+
+@task(
+    name="validate batch",
+    task_run_name="validate-batch-{number}",
+    retries=2,
+    retry_delay_seconds=exponential_backoff(backoff_factor=10),
+    retry_condition_fn=transient_io,
+    cache_policy=NO_CACHE,
+)
+def validate_batch(
+    number: int,
+    paths: list[str],
+    config_dir: str,
+    archive: str,
+    known: set[str],
+    received_at: dt.datetime,
+) -> pipeline.PlannedBatch:
+    """Archive and validate one batch; safe to retry (the archive is content-addressed)."""
+    quiet_domain_tracebacks()  # this may run in a Dask worker's process
+    files = [ReceivedFile.from_path(Path(p)) for p in paths]
+    return pipeline.plan_batch(files, load_config(config_dir), Path(archive), known, received_at)
+
+
+@task(name="register batch", task_run_name="register-batch-{number}", cache_policy=NO_CACHE)
+def register_batch(
+    number: int, warehouse_url: str, planned: pipeline.PlannedBatch
+) -> pipeline.IntakeResult:
+    """One transaction; not retried (a retry after a lost commit would register twice)."""
+    with open_warehouse(warehouse_url) as warehouse:
+        return pipeline.register_batch(warehouse, planned)
+
+
+@flow(
+    name="chitieu-intake",
+    flow_run_name=_run_name,
+    task_runner=configured_task_runner(),
+    log_prints=False,
+)
+@fails_on_domain_errors
+def intake_flow(
+    inputs: list[str],
+    config_dir: str = settings.DEFAULT_CONFIG,
+    warehouse_url: str | None = None,
+    month: str | None = None,
+    batch_files: int = pipeline.INTAKE_BATCH_FILES,
+) -> list[FileOutcome]:
+    """Ingest files or folders of commune submissions into the warehouse.
+
+    Args:
+        inputs: Files or folders (walked recursively) of CSV, JSON and XLSX submissions.
+        config_dir: The configuration folder: catalog.yaml, org_units.csv, targets.csv.
+        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb.
+        month: Labels the run (``intake-2024M06-834``); by default the month whose
+            cut-off passed last before the run was scheduled. Every file is ingested,
+            whatever its period.
+        batch_files: Files per validation task.
+    """
     logger = get_run_logger()
-    paths = gather_submissions(inputs)
-    logger.info("Nhận %d tệp / received %d files", len(paths), len(paths))
+    config_path = Path(config_dir).resolve()
+    config = load_config(config_path)
+    root = config.catalog.resolution.org_unit
+    period = _month(month)
+    url = settings.warehouse_url(warehouse_url)
+    tag_run("chitieu", "intake", f"period:{period.code}", f"unit:{root}")
+    key = dashboard.intake_key(period.code, root)
+    received_at = dt.datetime.now(dt.UTC)
+
+    found = gather_submissions([str(Path(i).resolve()) for i in inputs])
+    hash_of = dict(found)
+    logger.info("Nhận %d tệp / received %d files", len(found), len(found))
+    groups = pipeline.batches([Path(p) for p, _ in found], max(1, batch_files))
+    hashes = [[hash_of[str(p)] for p in group] for group in groups]
+    known = pipeline.known_before(hashes, received_before(url, [h for _, h in found]))
+    progress: UUID = create_progress_artifact(  # type: ignore[assignment]
+        0.0, description=f"Tiếp nhận / intake {period.code} {root}: {len(found)} tệp / files"
+    )
+
+    archive = str(settings.beside_warehouse(url, "archive").resolve())
+    futures = [
+        validate_batch.submit(
+            n, [str(p) for p in group], str(config_path), archive, seen, received_at
+        )
+        for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
+    ]
     outcomes: list[FileOutcome] = []
-    for batch in pipeline.batches([Path(p) for p in paths]):
-        outcomes += ingest_batch([str(p) for p in batch], config_dir, warehouse_url)
-    logger.info("%d tệp / files: %s", len(outcomes), status_counts(outcomes))
+    rejected: list[pl.DataFrame] = []
+    for number, future in enumerate(futures, 1):
+        result = register_batch(number, url, future.result())
+        outcomes += result.outcomes
+        batch_rejected = dashboard.rejected_reports(
+            result.submissions, result.issues, config.org_units
+        )
+        rejected.append(batch_rejected)
+        for spec in dashboard.rejected_events(batch_rejected):
+            emit(spec)
+        logger.info(
+            "Lô / batch %d/%d: %d tệp / files — %s",
+            number,
+            len(futures),
+            len(result.outcomes),
+            status_counts(result.outcomes),
+        )
+        update_progress_artifact(progress, 100.0 * len(outcomes) / max(1, len(found)))
+    if not futures:
+        update_progress_artifact(progress, 100.0)
+
+    table = pl.concat(rejected) if rejected else pl.DataFrame(schema=dashboard.REJECTED_SCHEMA)
+    create_table_artifact(
+        dashboard.rejected_rows(table),
+        key=dashboard.artifact_key(key, "rejected"),
+        description=f"Báo cáo bị từ chối / rejected reports — {period.code} {root}",
+    )
+    create_markdown_artifact(
+        dashboard.intake_markdown(
+            period,
+            root,
+            dashboard.unit_name(config.org_units, root, period.code),
+            len(outcomes),
+            status_counts(outcomes),
+            table.height,
+        ),
+        key=key,
+        description=f"Tiếp nhận / intake {period.code} {root}",
+    )
+    logger.info("%d tệp / files: %s", len(outcomes), status_counts(outcomes) or "không có / none")
+    if table.height:
+        logger.warning(
+            "%d báo cáo bị từ chối, đơn vị phải gửi lại / %d rejected reports to be resent: %s",
+            table.height,
+            table.height,
+            ", ".join(sorted({u or "?" for u in table.get_column("org_unit_code")})),
+        )
     return outcomes

@@ -1,16 +1,35 @@
-"""The review flow: roll up → quality checks → publish."""
+"""The review flow: roll up → quality gate → publish → report, and what the UI shows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.tasks import exponential_backoff
 
-from chitieu import pipeline
-from chitieu.config import load_config
+from chitieu import dashboard, pipeline, settings
+from chitieu.config import Config, load_config
+from chitieu.errors import ChitieuError
+from chitieu.flows.support import (
+    emit,
+    fails_on_domain_errors,
+    review_lock,
+    scheduled_time,
+    tag_run,
+    transient_io,
+)
 from chitieu.periods import Period
 from chitieu.rollup import class_counts, summary_sentence
+from chitieu.schedule import due_review
 from chitieu.warehouse import open_warehouse
 from chitieu.warehouse.models import Published
 
@@ -24,38 +43,69 @@ class ReviewOutcome:
     checks_passed: bool
     failed_checks: list[str]
     published: Published | None
+    counts: dict[str, int] = field(default_factory=dict)
+    reports: list[str] = field(default_factory=list)
+    """The report files written for the published revision."""
+    data_docs: str | None = None
+
+
+def resolve_period(review_period: str | None) -> Period:
+    return Period.parse(review_period) if review_period else due_review(scheduled_time())
+
+
+def resolve_root(config_dir: str | None, root: str | None) -> str:
+    return root or load_config(config_dir or settings.DEFAULT_CONFIG).catalog.resolution.org_unit
 
 
 def _run_name() -> str:
     """``review-2024S1-834``: what a person filters by in the UI."""
     parameters = flow_run.parameters
-    root = parameters.get("root")
-    if root is None:
-        root = load_config(parameters["config_dir"]).catalog.resolution.org_unit
-    return f"review-{parameters['review_period']}-{root}"
+    name = f"review-{resolve_period(parameters.get('review_period')).code}"
+    try:
+        return f"{name}-{resolve_root(parameters.get('config_dir'), parameters.get('root'))}"
+    except ChitieuError:
+        return name  # the run itself reports the configuration's problems
 
 
-@task(name="roll up and check")
+@task(name="roll up and check", cache_policy=NO_CACHE)
 def prepare(
-    config_dir: str, warehouse_url: str, review_period: str, root: str | None
+    config_dir: str, warehouse_url: str, review_period: str, root: str, dry_run: bool
 ) -> pipeline.PreparedReview:
+    """Roll up and run the quality gate; a dry run keeps no gate results either."""
     config = load_config(config_dir)
-    warehouse = open_warehouse(warehouse_url)
-    try:
+    with open_warehouse(warehouse_url) as warehouse:
         return pipeline.prepare_review(
-            config, warehouse, Period.parse(review_period), root, flow_run_id=_flow_run_id()
+            config,
+            warehouse,
+            Period.parse(review_period),
+            root,
+            flow_run_id=_flow_run_id(),
+            keep_results=not dry_run,
         )
-    finally:
-        warehouse.close()
 
 
-@task(name="publish snapshot")
+@task(name="publish snapshot", cache_policy=NO_CACHE)
 def publish(warehouse_url: str, prepared: pipeline.PreparedReview) -> Published:
-    warehouse = open_warehouse(warehouse_url)
-    try:
+    """Not retried: a stale draft must never be published over a newer revision."""
+    with open_warehouse(warehouse_url) as warehouse:
         return pipeline.publish_review(warehouse, prepared)
-    finally:
-        warehouse.close()
+
+
+@task(
+    name="write report",
+    retries=2,
+    retry_delay_seconds=exponential_backoff(backoff_factor=5),
+    retry_condition_fn=transient_io,
+    cache_policy=NO_CACHE,
+)
+def write_reports(
+    config_dir: str, warehouse_url: str, review_period: str, root: str, folder: str
+) -> list[str]:
+    """The published revision's report files (rewritten whole, so safe to retry)."""
+    config = load_config(config_dir)
+    with open_warehouse(warehouse_url) as warehouse:
+        paths = pipeline.write_reports(config, warehouse, review_period, root, Path(folder))
+    return [str(p) for p in paths]
 
 
 def _flow_run_id() -> str | None:
@@ -63,42 +113,140 @@ def _flow_run_id() -> str | None:
     return str(run_id) if run_id else None
 
 
-@flow(name="chitieu-review", flow_run_name=_run_name)
-def review_flow(
-    review_period: str, config_dir: str, warehouse_url: str, root: str | None = None
-) -> ReviewOutcome:
-    """Roll up a review period, check it, and publish a snapshot revision."""
-    logger = get_run_logger()
-    config = load_config(config_dir)
-    prepared = prepare(config_dir, warehouse_url, review_period, root)
+def _view(config: Config, prepared: pipeline.PreparedReview, dry_run: bool) -> dashboard.ReviewView:
     rollup = prepared.rollup
     counts = class_counts(rollup.root_indicators())
-    mid_year = not rollup.review_period.is_year
     thresholds = config.catalog.classification
-    outcome = ReviewOutcome(
-        review_period=rollup.review_period.code,
+    mid_year = not rollup.review_period.is_year
+    return dashboard.ReviewView(
+        review_period=rollup.review_period,
         root=rollup.root,
+        root_name=dashboard.root_name(rollup),
         summary_vi=summary_sentence(counts, "vi", thresholds, mid_year),
         summary_en=summary_sentence(counts, "en", thresholds, mid_year),
+        counts=counts,
+        completeness=rollup.root_completeness(),
         checks_passed=prepared.checks.passed,
         failed_checks=[f"{o.name}: {o.detail}" for o in prepared.checks.failures()],
         published=None,
+        dry_run=dry_run,
+        on_track=thresholds.on_track,
     )
-    if not prepared.checks.passed:
-        logger.error(
-            "Kiểm tra chất lượng không đạt / quality checks failed: %s", outcome.failed_checks
+
+
+@flow(name="chitieu-review", flow_run_name=_run_name)
+@fails_on_domain_errors
+def review_flow(
+    review_period: str | None = None,
+    config_dir: str = settings.DEFAULT_CONFIG,
+    warehouse_url: str | None = None,
+    root: str | None = None,
+    dry_run: bool = False,
+    reports_dir: str | None = None,
+) -> ReviewOutcome:
+    """Roll up a review period, check it, publish a snapshot revision and its report.
+
+    Args:
+        review_period: ``2024S1`` or ``2024``; by default the review whose cut-off
+            (14 June, 14 December) passed last before the run was scheduled.
+        config_dir: The configuration folder: catalog.yaml, org_units.csv, targets.csv.
+        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb.
+        root: The root unit; by default the resolution's own.
+        dry_run: Roll up and check; publish nothing.
+        reports_dir: Where the report files go; by default ``reports`` beside the warehouse.
+    """
+    logger = get_run_logger()
+    config = load_config(config_dir)
+    period = resolve_period(review_period)
+    unit = root or config.catalog.resolution.org_unit
+    url = settings.warehouse_url(warehouse_url)
+    tag_run("chitieu", "review", f"period:{period.code}", f"unit:{unit}")
+    key = dashboard.review_key(period.code, unit)
+    logger.info(
+        "Đánh giá kỳ %s (%s), đơn vị %s / review of %s for unit %s",
+        period.code,
+        period.vi_range(),
+        unit,
+        period.code,
+        unit,
+    )
+
+    with review_lock(f"chitieu-{key}"):
+        prepared = prepare(config_dir, url, period.code, unit, dry_run)
+        view = _view(config, prepared, dry_run)
+        reports: list[str] = []
+        if not view.checks_passed:
+            logger.error(
+                "Kiểm tra chất lượng không đạt, không công bố / quality checks failed, "
+                "nothing published: %s",
+                "; ".join(view.failed_checks),
+            )
+            emit(dashboard.checks_failed_event(view))
+        elif dry_run:
+            logger.info("Chạy thử, không công bố / dry run, nothing published")
+        else:
+            published = publish(url, prepared)
+            view = dataclasses.replace(view, published=published)
+            if published.created:
+                logger.info(
+                    "Công bố bản %d của %s %s / published revision %d",
+                    published.revision,
+                    period.code,
+                    unit,
+                    published.revision,
+                )
+                emit(dashboard.published_event(view))
+            else:
+                logger.info(
+                    "Không có gì mới: bản %d giữ nguyên / nothing new, revision %d stands",
+                    published.revision,
+                    published.revision,
+                )
+            folder = reports_dir or str(settings.beside_warehouse(url, "reports"))
+            reports = write_reports(config_dir, url, period.code, unit, folder)
+            view = dataclasses.replace(view, reports=tuple(Path(r) for r in reports))
+
+    logger.info("%s %s: %s", period.code, unit, view.summary_vi)
+    _show(config, prepared, view, key)
+    return ReviewOutcome(
+        review_period=view.review_period.code,
+        root=view.root,
+        summary_vi=view.summary_vi,
+        summary_en=view.summary_en,
+        checks_passed=view.checks_passed,
+        failed_checks=view.failed_checks,
+        published=view.published,
+        counts=view.counts.as_dict(),
+        reports=reports,
+        data_docs=str(prepared.data_docs) if prepared.data_docs else None,
+    )
+
+
+def _show(
+    config: Config, prepared: pipeline.PreparedReview, view: dashboard.ReviewView, key: str
+) -> None:
+    """The run's artifacts, under keys stable per review so the UI keeps their history."""
+    title = f"{view.review_period.code} {view.root}"
+    create_markdown_artifact(
+        dashboard.review_markdown(view), key=key, description=f"Tóm tắt / summary — {title}"
+    )
+    create_table_artifact(
+        dashboard.indicator_rows(config, prepared.rollup),
+        key=dashboard.artifact_key(key, "indicators"),
+        description=f"Các chỉ tiêu / every indicator — {title}",
+    )
+    if view.reports:
+        report = view.reports[0]  # Vietnamese, the language the review is held in
+        create_link_artifact(
+            dashboard.file_link(report),
+            link_text=report.name,
+            key=dashboard.artifact_key(key, "report"),
+            description=f"Báo cáo / report — {title}",
         )
-        return outcome
-    published = publish(warehouse_url, prepared)
-    if published.created:
-        logger.info(
-            "Công bố bản %d của %s %s / published revision %d",
-            published.revision,
-            outcome.review_period,
-            outcome.root,
-            published.revision,
+    if prepared.data_docs is not None:
+        create_link_artifact(
+            dashboard.file_link(prepared.data_docs),
+            link_text="Data Docs",
+            key=dashboard.artifact_key(key, "data-docs"),
+            description=f"Kiểm tra chất lượng / quality checks — {title}",
         )
-    else:
-        logger.info("Không có gì mới: bản %d giữ nguyên / nothing new", published.revision)
-    logger.info(outcome.summary_vi)
-    return ReviewOutcome(**{**outcome.__dict__, "published": published})

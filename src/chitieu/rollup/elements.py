@@ -1,61 +1,36 @@
 """Element values of a review: over time within each unit, then up the hierarchy (SPEC §3.1-2).
 
-Every function here is DataFrame in, DataFrame out. Aggregation rules differ per
-element, so each step splits the rows by rule (five at most), aggregates each
-part with one ``group_by`` and concatenates: a loop over rules, never over units.
+Every function here is DataFrame in, DataFrame out, over codes encoded as ``Enum``
+(`chitieu.rollup.codes`). Aggregation rules differ per element, but each group of rows
+holds a single element: one ``group_by`` computes every rule's aggregate (sum, mean,
+max, min, last) and the element's rule picks one afterwards. Never a loop over units.
+
+Sums are deterministic: a float sum depends on the order of its terms, and rows reach
+a ``group_by`` in whatever order the warehouse and the joins left them, so the same
+inputs could give results a last bit apart (and another ``content_sha256``) from one
+run, or one backend, to the next. So the rows are sorted first, on one packed integer
+key (group, then order inside it), and grouped by the sorted key: each group's terms
+are added in a fixed order (periods by end, children by code).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
+from typing import Final
 
 import polars as pl
 
 from chitieu.periods import Period, period_columns
 
-Aggregate = Callable[[pl.Expr], pl.Expr]
-
-
-def _guarded(agg: Aggregate) -> Aggregate:
-    """An aggregate that is null, not 0, when every input is null."""
-    return lambda value: pl.when(value.count() > 0).then(agg(value))
-
-
-TIME_AGGREGATIONS: Mapping[str, Aggregate] = {
-    "sum": _guarded(pl.Expr.sum),
-    "average": pl.Expr.mean,
-    "max": pl.Expr.max,
-    "min": pl.Expr.min,
-    # The latest period present; on a tie of end dates the longer period wins.
-    "last": lambda value: value.max_by(pl.col("p_last") * 16 + pl.col("p_span")),
-}
-
-ORG_AGGREGATIONS: Mapping[str, Aggregate] = {
-    "sum": _guarded(pl.Expr.sum),
-    "average": pl.Expr.mean,
-    "max": pl.Expr.max,
-    "min": pl.Expr.min,
-}
-
-
-def aggregate_by_rule(
-    frame: pl.LazyFrame,
-    keys: list[str],
-    rule_column: str,
-    rules: Mapping[str, Aggregate],
-    present: set[str] | None = None,
-) -> pl.LazyFrame:
-    """``group_by(keys)`` of ``value``, each group with the rule named in ``rule_column``."""
-    parts = [
-        frame.filter(pl.col(rule_column) == name)
-        .group_by(keys)
-        .agg(agg(pl.col("value")).cast(pl.Float64).alias("value"))
-        for name, agg in rules.items()
-        if present is None or name in present
-    ]
-    if not parts:
-        return frame.select(*keys, pl.col("value").cast(pl.Float64)).clear()
-    return pl.concat(parts)
+_ELEMENT_BITS: Final = 16
+_UNIT_BITS: Final = 24
+_ORDER_BITS: Final = 8
+"""Bits of the packed sort keys: up to 65,536 elements and 16 million units (checked in
+`chitieu.rollup.codes`), an order inside a group below 256."""
+ORDERED: Final = "in-memory"
+"""The engine of the ordered ``group_by``s: it sums each sorted group's slice in row
+order, whatever the number of threads; the streaming engine adds partial sums of
+morsels, in whatever order they finish."""
 
 
 def within_review(values: pl.LazyFrame, review: Period) -> pl.LazyFrame:
@@ -103,34 +78,222 @@ def drop_covered_periods(
     return frame
 
 
-def over_time(frame: pl.DataFrame, elements: pl.DataFrame) -> pl.DataFrame:
-    """One value per (unit, element): the element's ``time_aggregation`` over its periods
-    (after `drop_covered_periods`, which the caller applies per submitting unit)."""
-    rules = frame.lazy().join(
-        elements.lazy().select("element_code", "time_aggregation"), on="element_code"
+# ---- aggregating in a fixed order ---------------------------------------------------
+
+
+def _code(column: str, shift: int = 0) -> pl.Expr:
+    """An encoded code's category number, shifted left by ``shift`` bits: a field of a
+    packed sort key."""
+    return pl.col(column).to_physical().cast(pl.UInt64) * pl.lit(2**shift, pl.UInt64)
+
+
+def _field(packed: str, shift: int, bits: int) -> pl.Expr:
+    """The category number in bits ``shift .. shift + bits`` of a packed key."""
+    return (pl.col(packed) // pl.lit(2**shift, pl.UInt64)) % pl.lit(2**bits, pl.UInt64)
+
+
+def _decoded(packed: str, shift: int, bits: int, dtype: pl.Enum) -> pl.Expr:
+    """The code (of ``dtype``) whose category number a packed key holds."""
+    return pl.lit(pl.Series(dtype.categories, dtype=dtype)).gather(_field(packed, shift, bits))
+
+
+def _in_order(frame: pl.LazyFrame, order_bits: int) -> pl.LazyFrame:
+    """``frame`` sorted by its ``key`` (a UInt64: the group in its high bits, the order
+    inside the group in its low ``order_bits``), with ``group`` (the high bits) flagged
+    sorted, so that ``group_by("group")`` takes each group's rows together and in that
+    order (with the in-memory engine, `ORDERED`)."""
+    group = pl.col("key") // pl.lit(2**order_bits, pl.UInt64)
+    return frame.sort("key").with_columns(group.alias("group").set_sorted())
+
+
+def _aggregates() -> list[pl.Expr]:
+    """Every org rule's aggregate of a group's ``value`` (and ``n``, its non-null count)."""
+    value = pl.col("value")
+    return [
+        value.count().alias("n"),
+        value.sum().alias("sum"),
+        value.mean().alias("average"),
+        value.max().alias("max"),
+        value.min().alias("min"),
+    ]
+
+
+def _by_rule(rule: str) -> pl.Expr:
+    """The aggregate the rule in column ``rule`` names (a sum of nothing but nulls is
+    null, not 0)."""
+    picked: pl.Expr = pl.when(pl.col(rule) == "sum").then(
+        pl.when(pl.col("n") > 0).then(pl.col("sum"))
     )
-    return aggregate_by_rule(
-        rules,
-        ["org_unit_code", "element_code"],
-        "time_aggregation",
-        TIME_AGGREGATIONS,
-        set(elements.get_column("time_aggregation")),
+    for name in ("average", "max", "min"):
+        picked = pl.when(pl.col(rule) == name).then(pl.col(name)).otherwise(picked)
+    return picked.cast(pl.Float64).alias("value")
+
+
+def _per_element(elements: pl.DataFrame, column: str) -> pl.Series:
+    """``column`` of ``elements`` in the order of the element codes' categories: a
+    lookup by category number."""
+    return elements.sort("element_code").get_column(column)
+
+
+# ---- the steps ----------------------------------------------------------------------
+
+
+_ORDER_FREE: Final = ("max", "min", "last")
+"""Rules whose result does not depend on the order of the rows (``last`` takes the
+row of the latest period, wherever it is)."""
+
+
+def over_time(frame: pl.DataFrame | pl.LazyFrame, elements: pl.DataFrame) -> pl.DataFrame:
+    """One value per (unit, element): the element's ``time_aggregation`` over its periods
+    (after `drop_covered_periods`, which the caller applies per submitting unit).
+
+    ``frame``: ``org_unit_code, element_code`` (encoded), ``value, p_last, p_span``, one
+    row per period; ``elements``: every element of the catalog, encoded."""
+    rows = frame.lazy()
+    schema = rows.collect_schema()
+    units, codes = schema["org_unit_code"], schema["element_code"]
+    assert isinstance(units, pl.Enum)
+    assert isinstance(codes, pl.Enum)
+    order = (pl.col("p_last") * 16 + pl.col("p_span")).cast(pl.UInt64)
+    key = _code("org_unit_code", _ELEMENT_BITS + _ORDER_BITS) + order
+    return over_time_keyed(rows.select(key.alias("key"), "element_code", "value"), elements, units)
+
+
+def time_key_base(unit_number: pl.Expr, p_last: pl.Expr, p_span: pl.Expr) -> pl.Expr:
+    """The unit and period fields of `over_time_keyed`'s key (the element's are added
+    there): for callers that look them up per report rather than per value."""
+    order = (p_last * 16 + p_span).cast(pl.UInt64)
+    return (
+        unit_number.cast(pl.UInt64) * pl.lit(2 ** (_ELEMENT_BITS + _ORDER_BITS), pl.UInt64) + order
+    )
+
+
+def over_time_keyed(rows: pl.LazyFrame, elements: pl.DataFrame, units: pl.Enum) -> pl.DataFrame:
+    """`over_time` of ``rows``: ``key`` (`time_key_base`), ``element_code`` (encoded),
+    ``value``. The rows are split by their element's rule and each part aggregated with
+    that rule alone: ``sum`` and ``average`` over rows sorted by unit, element and period
+    (latest end last, the longer period after the shorter on a tie); ``max``, ``min``
+    and ``last`` (the row of the largest key) in any order."""
+    codes = rows.collect_schema()["element_code"]
+    assert isinstance(codes, pl.Enum)
+    rules = _per_element(elements, "time_aggregation")
+    # the rule as its number in TIME_RULES: comparing small integers, not text
+    numbers = rules.replace_strict(TIME_RULES, list(range(len(TIME_RULES))), return_dtype=pl.UInt8)
+    keyed = rows.select(
+        (pl.col("key") + _code("element_code", _ORDER_BITS)).alias("key"),
+        "value",
+        pl.lit(numbers).gather(_code("element_code")).alias("rule"),
     ).collect()
+    parts = [
+        _by_one_rule(keyed.lazy().filter(pl.col("rule") == number).drop("rule"), rule)
+        for number, rule in enumerate(TIME_RULES)
+        if rule in set(rules)
+    ]
+    del keyed
+    result = pl.concat(parts) if parts else _GROUPED.clear()
+    return result.select(
+        _decoded("group", _ELEMENT_BITS, _UNIT_BITS, units).alias("org_unit_code"),
+        _decoded("group", 0, _ELEMENT_BITS, codes).alias("element_code"),
+        "value",
+    )
+
+
+TIME_RULES: Final = ("sum", "average", "max", "min", "last")
+_GROUPED: Final = pl.DataFrame(schema={"group": pl.UInt64, "value": pl.Float64})
+
+
+def _by_one_rule(rows: pl.LazyFrame, rule: str) -> pl.DataFrame:
+    """``group, value``: rows (``key, value``) of elements that share one rule,
+    aggregated by it; ``sum`` and ``average`` in key order."""
+    value = pl.col("value")
+    if rule in _ORDER_FREE:
+        picked = {"max": value.max(), "min": value.min(), "last": value.max_by("key")}[rule]
+        group = (pl.col("key") // pl.lit(2**_ORDER_BITS, pl.UInt64)).alias("group")
+        grouped = rows.group_by(group).agg(picked.cast(pl.Float64).alias("value"))
+        return grouped.collect(engine="streaming")
+    total = pl.when(value.count() > 0).then(value.sum()) if rule == "sum" else value.mean()
+    ordered = _in_order(rows, _ORDER_BITS).group_by("group")
+    return ordered.agg(total.cast(pl.Float64).alias("value")).collect(engine=ORDERED)
 
 
 def combine_merged_units(frame: pl.DataFrame, elements: pl.DataFrame) -> pl.DataFrame:
     """Values of units merged into one successor, for the same period, combine by the
-    element's ``org_aggregation``, as children do into their parent."""
+    element's ``org_aggregation``, as children do into their parent (in the order of
+    the merged units' rows in org_units: ``unit_id``). Codes encoded."""
     keys = ["org_unit_code", "element_code", "period"]
-    if frame.select(pl.struct(keys).is_unique().all()).item():
-        return frame
-    extra = [c for c in frame.columns if c not in (*keys, "value")]
-    rules = frame.lazy().join(
-        elements.lazy().select("element_code", "org_aggregation"), on="element_code"
+    extra = [c for c in frame.columns if c not in (*keys, "value", "unit_id")]
+    rules = _per_element(elements, "org_aggregation")
+    combined = (
+        frame.lazy()
+        .sort(*keys, "unit_id")
+        .with_columns(pl.struct(keys).rle_id().alias("group").set_sorted())
+        .group_by("group")
+        .agg(pl.col(*keys, *extra).first(), *_aggregates())
+        .with_columns(
+            pl.lit(rules).gather(_code("element_code")).alias("org_aggregation"),
+        )
+        .with_columns(_by_rule("org_aggregation"))
     )
-    combined = aggregate_by_rule(rules, keys, "org_aggregation", ORG_AGGREGATIONS)
-    firsts = frame.lazy().group_by(keys).agg(pl.col(extra).first())
-    return combined.join(firsts, on=keys).select(frame.columns).collect()
+    return combined.select(c for c in frame.columns if c != "unit_id").collect(engine=ORDERED)
+
+
+class _Tree:
+    """Lookups by a unit's category number (`chitieu.rollup.codes`): its parent's number
+    and its level, for the units of the subtree (null for the others)."""
+
+    def __init__(self, units: pl.DataFrame) -> None:
+        dtype = units.schema["org_unit_code"]
+        assert isinstance(dtype, pl.Enum)
+        self.dtype = dtype
+        numbered = pl.DataFrame({"number": pl.int_range(len(dtype.categories), eager=True)})
+        table = numbered.join(
+            units.select(
+                pl.col("org_unit_code").to_physical().cast(pl.Int64).alias("number"),
+                pl.col("parent_code").to_physical().cast(pl.UInt64).alias("parent"),
+                "level",
+            ),
+            on="number",
+            how="left",
+        ).sort("number")
+        self.parent = table.get_column("parent")
+        self.level = table.get_column("level")
+
+
+def _lift(
+    children: pl.LazyFrame, tree: _Tree, elements: pl.DataFrame, codes: pl.Enum
+) -> pl.LazyFrame:
+    """Children's values to their parent by the element's ``org_aggregation``, the
+    children taken in code order: ``org_unit_code`` (the parent), ``element_code, value``,
+    without the parents that collect the element themselves (they keep their own).
+
+    ``children``: ``org_unit_code, element_code`` (encoded), ``value``."""
+    parent = pl.lit(tree.parent).gather(_code("org_unit_code"))
+    key = (
+        parent * pl.lit(2 ** (_ELEMENT_BITS + _UNIT_BITS), pl.UInt64)
+        + _code("element_code", _UNIT_BITS)
+        + _code("org_unit_code")
+    )
+    parent_number = _field("group", _ELEMENT_BITS, _UNIT_BITS)
+    element_number = _field("group", 0, _ELEMENT_BITS)
+    return (
+        _in_order(children.select(key.alias("key"), "value"), _UNIT_BITS)
+        .group_by("group")
+        .agg(*_aggregates())
+        .filter(
+            pl.lit(tree.level).gather(parent_number)
+            != pl.lit(_per_element(elements, "collected_at")).gather(element_number)
+        )
+        .with_columns(
+            pl.lit(_per_element(elements, "org_aggregation"))
+            .gather(element_number)
+            .alias("org_aggregation")
+        )
+        .select(
+            _decoded("group", _ELEMENT_BITS, _UNIT_BITS, tree.dtype).alias("org_unit_code"),
+            _decoded("group", 0, _ELEMENT_BITS, codes).alias("element_code"),
+            _by_rule("org_aggregation"),
+        )
+    )
 
 
 def up_the_hierarchy(
@@ -141,38 +304,27 @@ def up_the_hierarchy(
 
     ``own``: ``org_unit_code, element_code, value`` at the collecting units.
     ``units``: the subtree (``org_unit_code, level, parent_code, depth``).
-    Result: ``org_unit_code, element_code, value`` (null where nothing was reported).
+    ``elements``: every element of the catalog (``element_code, collected_at,
+    org_aggregation``). Codes encoded (`chitieu.rollup.codes`). Result:
+    ``org_unit_code, element_code, value`` (null where nothing was reported).
     """
+    codes = elements.schema["element_code"]
+    assert isinstance(codes, pl.Enum)
     grid = units.select("org_unit_code", "level", "depth").join(
         elements.select("element_code", pl.col("collected_at").alias("level")), on="level"
     )
     collected = grid.join(own, on=["org_unit_code", "element_code"], how="left").select(
         "org_unit_code", "element_code", pl.col("value").cast(pl.Float64), "depth"
     )
-    rules = elements.select("element_code", "org_aggregation")
-    present = set(rules.get_column("org_aggregation"))
-    parents = units.select("org_unit_code", "parent_code", "depth")
-    result = collected
+    tree = _Tree(units)
+    at_depth: dict[int, list[pl.DataFrame]] = {}
+    for part in collected.partition_by("depth"):
+        at_depth.setdefault(int(part.item(0, "depth")), []).append(part.drop("depth"))
     max_depth = units.height and int(units.get_column("depth").cast(pl.Int64).max())  # type: ignore[arg-type]
     for depth in range(max_depth, 0, -1):
-        children = result.filter(pl.col("depth") == depth)
-        if children.is_empty():
+        children = at_depth.get(depth)
+        if not children:
             continue
-        lifted = aggregate_by_rule(
-            children.lazy()
-            .join(parents.lazy().select("org_unit_code", "parent_code"), on="org_unit_code")
-            .join(rules.lazy(), on="element_code")
-            .drop("org_unit_code")
-            .rename({"parent_code": "org_unit_code"}),
-            ["org_unit_code", "element_code"],
-            "org_aggregation",
-            ORG_AGGREGATIONS,
-            present,
-        ).collect()
-        lifted = lifted.join(
-            result.select("org_unit_code", "element_code"),
-            on=["org_unit_code", "element_code"],
-            how="anti",
-        ).with_columns(pl.lit(depth - 1, pl.Int32).alias("depth"))
-        result = pl.concat([result, lifted.select(result.columns)])
-    return result.drop("depth")
+        lifted = _lift(pl.concat(children).lazy(), tree, elements, codes).collect(engine=ORDERED)
+        at_depth.setdefault(depth - 1, []).append(lifted)
+    return pl.concat([part for parts in at_depth.values() for part in parts])

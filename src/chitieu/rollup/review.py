@@ -5,18 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
+import polars.selectors as cs
 
 from chitieu.config import Config
 from chitieu.periods import Period
+from chitieu.rollup.codes import Codes, encoded
+from chitieu.rollup.collecting import at_collecting_units
 from chitieu.rollup.completeness import completeness
-from chitieu.rollup.elements import (
-    combine_merged_units,
-    drop_covered_periods,
-    over_time,
-    up_the_hierarchy,
-    within_review,
-)
-from chitieu.rollup.hierarchy import attribute, subtree
+from chitieu.rollup.elements import up_the_hierarchy
+from chitieu.rollup.hierarchy import subtree
 from chitieu.rollup.indicators import classify, indicator_actuals
 
 VALUES_SCHEMA = {
@@ -66,34 +63,35 @@ def roll_up(
     period = Period.parse(review_period) if isinstance(review_period, str) else review_period
     root = root or config.catalog.resolution.org_unit
     units = subtree(config.org_units, root, period.end)
-    elements = config.elements_frame()
-
-    lazy = values.lazy().select(pl.col(name).cast(dtype) for name, dtype in VALUES_SCHEMA.items())
-    inside = within_review(lazy, period).collect()
-    attributed = attribute(
-        inside.select("org_unit_code", "p_end").unique(), config.org_units, period.end
+    codes = Codes.of(config, period)
+    elements = config.elements_frame().with_columns(
+        encoded("element_code", codes.elements), encoded("collected_at", codes.levels)
     )
-    unit_levels = units.select("org_unit_code", "level")
-    own = (
-        # a unit's longer period replaces its own months before a merger mixes the
-        # merged unit's reports with its successor's (keyed by the unit row, not the code)
-        drop_covered_periods(
-            inside.join(attributed, on=["org_unit_code", "p_end"]),
-            keys=("unit_id", "element_code"),
+    units_coded = units.select(
+        encoded("org_unit_code", codes.units),
+        encoded("level", codes.levels),
+        encoded("parent_code", codes.units),
+        "depth",
+    )
+    # encoded once and kept: every later step reads small integers, none re-reads the text
+    coded = (
+        values.lazy()
+        .select(
+            encoded("org_unit_code", codes.units),
+            encoded("element_code", codes.elements),
+            encoded("period", codes.periods),
+            pl.col("value").cast(pl.Float64),
         )
-        .drop("org_unit_code", "unit_id")
-        .rename({"effective_code": "org_unit_code"})
-        .join(unit_levels, on="org_unit_code")
-        .join(elements.select("element_code", "collected_at"), on="element_code")
-        .filter(pl.col("level") == pl.col("collected_at"))
-        .drop("level", "collected_at")
+        .drop_nulls(["org_unit_code", "element_code", "period"])
+        .collect(engine="streaming")
     )
-    own = over_time(combine_merged_units(own, elements), elements)
-    element_values = up_the_hierarchy(own, units, elements)
+    own = at_collecting_units(coded, config, period, codes, units_coded, elements)
+    del coded
+    element_values = up_the_hierarchy(own, units_coded, elements)
 
     actuals = indicator_actuals(element_values, config.catalog)
     indicators = classify(
-        actuals,
+        actuals.with_columns(pl.col("org_unit_code").cast(pl.String)),
         config.targets,
         config.catalog,
         year=period.year,
@@ -106,7 +104,9 @@ def roll_up(
         review_period=period,
         root=root,
         units=units,
-        elements=_in_unit_order(element_values, ordered, "element_code"),
+        elements=_in_unit_order(
+            element_values, units_coded.select("org_unit_code", "level", "depth"), "element_code"
+        ),
         indicators=_in_unit_order(indicators, ordered, "indicator_code"),
         completeness=completeness(
             reports, config.org_units, units, period, config.submitting_levels()
@@ -118,5 +118,8 @@ def _in_unit_order(frame: pl.DataFrame, units: pl.DataFrame, code: str) -> pl.Da
     """Root first, then by depth and code: the order people read a review in."""
     columns = ["org_unit_code", "level", *[c for c in frame.columns if c != "org_unit_code"]]
     return (
-        frame.join(units, on="org_unit_code").sort("depth", "org_unit_code", code).select(columns)
+        frame.join(units, on="org_unit_code")
+        .sort("depth", "org_unit_code", code)
+        .select(columns)
+        .with_columns(cs.enum().cast(pl.String))
     )

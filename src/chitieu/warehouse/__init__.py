@@ -1,7 +1,8 @@
 """The warehouse: the only package that talks to DuckDB or PostgreSQL.
 
-`open_warehouse` gives a `Warehouse`, the same for every backend; its SQL lives in
-``sql/``, one file per operation. `archive_file` keeps every received file byte for byte.
+`open_warehouse` gives a `Warehouse`, the same for every backend (DuckDB, PostgreSQL);
+its SQL lives in ``sql/``, one file per operation. `archive_file` keeps every received
+file byte for byte. `roles` makes read-only auditors on PostgreSQL.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import polars as pl
 
 from chitieu.errors import WarehouseError
 from chitieu.settings import duckdb_path, redact, warehouse_url
-from chitieu.warehouse import audit, intake, publishing
+from chitieu.warehouse import audit, intake, publishing, roles
 from chitieu.warehouse.backend import Backend, Schema
 from chitieu.warehouse.migrate import migrate
 from chitieu.warehouse.models import (
@@ -28,7 +28,8 @@ from chitieu.warehouse.queries import query
 
 class Warehouse:
     """Submissions in, snapshot revisions out. Open with `open_warehouse`; close when done
-    (or use it as a context manager: a DuckDB file admits one process at a time)."""
+    (or use it as a context manager: a DuckDB file admits one process at a time; on
+    PostgreSQL, writers take turns under locks)."""
 
     def __init__(self, backend: Backend, url: str, schema_version: int) -> None:
         self._backend = backend
@@ -79,7 +80,8 @@ class Warehouse:
         return self._read("submissions", SUBMISSIONS_SCHEMA)
 
     def accepted_values(self) -> pl.DataFrame:
-        """The values of the reports now accepted (``ACCEPTED_VALUES_SCHEMA``)."""
+        """The values of the reports now accepted (``ACCEPTED_VALUES_SCHEMA``), in no
+        particular order."""
         return self._read("accepted_values", ACCEPTED_VALUES_SCHEMA)
 
     def accepted_reports(self) -> pl.DataFrame:
@@ -108,6 +110,23 @@ class Warehouse:
         """One revision with its rows; the published one when ``revision`` is None."""
         return audit.snapshot(self._backend, review_period, root, revision)
 
+    def input_submissions(self, snapshot_id: int) -> pl.DataFrame:
+        """The submissions a revision used (``INPUT_SUBMISSIONS_SCHEMA``): file name,
+        SHA-256, unit, period, submitted_at... Readable by an auditor's role."""
+        return audit.input_submissions(self._backend, snapshot_id)
+
+    def input_values(self, snapshot_id: int) -> pl.DataFrame:
+        """The accepted values of the submissions a revision used (``INPUT_VALUES_SCHEMA``)."""
+        return audit.input_values(self._backend, snapshot_id)
+
+    def auditor_sql(self, role: str) -> str:
+        """The SQL that makes a PostgreSQL role an auditor (read the published tables only)."""
+        return roles.auditor_sql(self._backend, role)
+
+    def grant_auditor(self, role: str) -> str:
+        """Run `auditor_sql` for an existing, unprivileged role; returns the SQL it ran."""
+        return roles.grant_auditor(self._backend, role)
+
     def verify(self) -> list[VerifyProblem]:
         """Recompute every revision's hashes and check the chains; empty when all is well."""
         return audit.verify(self._backend)
@@ -120,10 +139,12 @@ def _backend(url: str) -> Backend:
 
         return DuckDBBackend(duckdb_path(url))
     if scheme in ("postgresql", "postgres"):
-        raise WarehouseError(f"PostgreSQL warehouses are not supported yet: {redact(url)}")
+        from chitieu.warehouse.postgres_backend import PostgresBackend  # psycopg loads only here
+
+        return PostgresBackend(url)
     raise WarehouseError(
-        f"unknown warehouse URL {redact(url)}: expected duckdb:///path/file.duckdb "
-        "or a plain path to a DuckDB file"
+        f"unknown warehouse URL {redact(url)}: expected duckdb:///path/file.duckdb, "
+        "a plain path to a DuckDB file, or postgresql://user@host/database"
     )
 
 
@@ -131,8 +152,10 @@ def open_warehouse(url: str) -> Warehouse:
     """Open (and create or upgrade) the warehouse at ``url``.
 
     ``duckdb:///relative/file.duckdb``, ``duckdb:////absolute/file.duckdb`` or a bare path
-    (a DuckDB file); the file's folder is created. Raises `WarehouseError` for an unknown
-    scheme or a warehouse written by a newer chitieu.
+    (a DuckDB file; its folder is created), or ``postgresql://user@host:port/database``
+    (the password from the URL or libpq's environment: ``PGPASSWORD``, ``~/.pgpass``).
+    Raises `WarehouseError` for an unknown scheme, a server that cannot be reached, or a
+    warehouse written by a newer chitieu; its message never shows a password.
     """
     if not url.strip():
         raise WarehouseError("no warehouse URL given")

@@ -10,6 +10,8 @@ from chitieu.errors import WarehouseError
 from chitieu.warehouse.backend import Backend
 from chitieu.warehouse.hashing import content_sha256, inputs_sha256
 from chitieu.warehouse.models import (
+    INPUT_SUBMISSIONS_SCHEMA,
+    INPUT_VALUES_SCHEMA,
     SNAPSHOT_ELEMENTS_SCHEMA,
     SNAPSHOT_INDICATORS_SCHEMA,
     SNAPSHOT_INPUTS_SCHEMA,
@@ -31,17 +33,27 @@ def list_snapshots(
     return backend.frame(_sql(backend, "list_snapshots"), [review_period, root], SNAPSHOTS_SCHEMA)
 
 
+# How a revision's rows are ordered when read back (by key, byte order on every backend).
+_ROW_ORDER = {
+    "snapshot_indicators": ["org_unit_code", "indicator_code"],
+    "snapshot_elements": ["org_unit_code", "element_code"],
+    "snapshot_inputs": ["sha256", "org_unit_code", "period"],
+}
+
+
+def _table(
+    backend: Backend, name: str, snapshot_id: int, schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    return backend.frame(_sql(backend, name), [snapshot_id], schema).sort(_ROW_ORDER[name])
+
+
 def _rows(backend: Backend, header: dict[str, Any]) -> SnapshotRead:
-    snapshot_id = [header["snapshot_id"]]
+    snapshot_id = header["snapshot_id"]
     return SnapshotRead(
         header=header,
-        indicators=backend.frame(
-            _sql(backend, "snapshot_indicators"), snapshot_id, SNAPSHOT_INDICATORS_SCHEMA
-        ),
-        elements=backend.frame(
-            _sql(backend, "snapshot_elements"), snapshot_id, SNAPSHOT_ELEMENTS_SCHEMA
-        ),
-        inputs=backend.frame(_sql(backend, "snapshot_inputs"), snapshot_id, SNAPSHOT_INPUTS_SCHEMA),
+        indicators=_table(backend, "snapshot_indicators", snapshot_id, SNAPSHOT_INDICATORS_SCHEMA),
+        elements=_table(backend, "snapshot_elements", snapshot_id, SNAPSHOT_ELEMENTS_SCHEMA),
+        inputs=_table(backend, "snapshot_inputs", snapshot_id, SNAPSHOT_INPUTS_SCHEMA),
     )
 
 
@@ -60,6 +72,20 @@ def snapshot(
             f"no snapshot {review_period} of {root} has {which} (there are {known})"
         )
     return _rows(backend, found.row(0, named=True))
+
+
+def input_submissions(backend: Backend, snapshot_id: int) -> pl.DataFrame:
+    """The submissions a revision used (``INPUT_SUBMISSIONS_SCHEMA``), by submission_id."""
+    return backend.frame(
+        _sql(backend, "input_submissions"), [snapshot_id], INPUT_SUBMISSIONS_SCHEMA
+    )
+
+
+def input_values(backend: Backend, snapshot_id: int) -> pl.DataFrame:
+    """The accepted values of those submissions (``INPUT_VALUES_SCHEMA``)."""
+    return backend.frame(_sql(backend, "input_values"), [snapshot_id], INPUT_VALUES_SCHEMA).sort(
+        "submission_id", "element_code", "period", "org_unit_code"
+    )
 
 
 def _recomputed(read: SnapshotRead) -> list[tuple[str, str]]:

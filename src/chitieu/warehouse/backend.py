@@ -2,7 +2,8 @@
 
 A backend runs the SQL of ``sql/`` with positional ``$n`` parameters, returns rows as
 tuples or polars frames, makes a polars frame readable under a name for bulk inserts
-(``staged``), and runs a block of work as one transaction. It translates its driver's
+(``staged``), runs a block of work as one transaction, and takes named locks for
+the length of one. It translates its driver's
 errors into `WarehouseError` (`WriteConflict` for a violated key or unique constraint).
 """
 
@@ -44,5 +45,9 @@ class Backend(Protocol):
 
     def transaction(self) -> AbstractContextManager[None]:
         """One transaction: committed at the end of the block, rolled back if it raises."""
+
+    def lock(self, *key: str) -> None:
+        """Inside a transaction: wait for, then hold until it ends, the exclusive lock
+        named by ``key``, so writers of the same thing take turns."""
 
     def close(self) -> None: ...

@@ -83,5 +83,9 @@ class DuckDBBackend:
                 self._con.rollback()
             raise
 
+    def lock(self, *key: str) -> None:
+        """Nothing to wait for: a DuckDB file admits one writing process at a time, and
+        that process's connection runs one transaction at a time."""
+
     def close(self) -> None:
         self._con.close()

@@ -54,8 +54,44 @@ def _problems(subs: pl.DataFrame, values: pl.DataFrame, issues: pl.DataFrame) ->
     return problems
 
 
+def _fresh_shas(subs: pl.DataFrame) -> list[str]:
+    return subs.filter(pl.col("status") != "duplicate")["sha256"].unique().to_list()
+
+
+def _late_duplicates(
+    subs: pl.DataFrame, values: pl.DataFrame, issues: pl.DataFrame, known: set[str]
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Files recorded by a concurrent intake since the batch was planned become one
+    ``duplicate`` row each, as `chitieu.intake.plan_intake` would have made them."""
+    late = subs.filter(pl.col("sha256").is_in(list(known)) & (pl.col("status") != "duplicate"))
+    if late.is_empty():
+        return subs, values, issues
+    dropped = late["batch_seq"].implode()
+    kept = (
+        late.sort("batch_seq")
+        .unique("sha256", keep="first", maintain_order=True)
+        .with_columns(
+            pl.lit(None, pl.String).alias("org_unit_code"),
+            pl.lit(None, pl.String).alias("period"),
+            pl.lit(None, pl.Datetime("us", "UTC")).alias("submitted_at"),
+            pl.lit(None, pl.String).alias("submitted_by"),
+            pl.lit("duplicate").alias("status"),
+            pl.lit(0, pl.Int64).alias("n_values"),
+        )
+    )
+    return (
+        pl.concat([subs.filter(~pl.col("batch_seq").is_in(dropped)), kept]).sort("batch_seq"),
+        values.filter(~pl.col("batch_seq").is_in(dropped)),
+        issues.filter(~pl.col("batch_seq").is_in(dropped)),
+    )
+
+
 def register_intake(backend: Backend, batch: IntakeBatch) -> pl.DataFrame:
-    """Record the batch in one transaction; its submissions with id and final status."""
+    """Record the batch in one transaction; its submissions with id and final status.
+
+    Under the intake lock; a file that a concurrent intake recorded first comes back as
+    one ``duplicate`` row.
+    """
     subs = conform(batch.submissions, INTAKE_SUBMISSIONS_SCHEMA, "intake submissions")
     values = conform(batch.values, INTAKE_VALUES_SCHEMA, "intake values")
     issues = conform(batch.issues, INTAKE_ISSUES_SCHEMA, "intake issues")
@@ -65,6 +101,12 @@ def register_intake(backend: Backend, batch: IntakeBatch) -> pl.DataFrame:
     if subs.is_empty():
         return pl.DataFrame(schema=REGISTERED_SCHEMA)
     with backend.transaction():
+        # one intake at a time: ids continue max + 1, and a file another intake recorded
+        # since this batch was planned is a duplicate now
+        backend.lock("intake")
+        subs, values, issues = _late_duplicates(
+            subs, values, issues, known_sha256(backend, _fresh_shas(subs))
+        )
         [(last,)] = backend.rows(query_for(backend, "last_submission_id"))
         # submission ids continue the warehouse's numbering, in batch_seq order
         ids = subs.sort("batch_seq").with_columns(

@@ -159,6 +159,30 @@ SNAPSHOTS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+# The submissions a revision used, as auditors may read them (views published_*).
+INPUT_SUBMISSIONS_SCHEMA: dict[str, pl.DataType] = {
+    "submission_id": pl.Int64(),
+    "sha256": pl.String(),
+    "source_name": pl.String(),
+    "format": pl.String(),
+    "org_unit_code": pl.String(),
+    "period": pl.String(),
+    "submitted_at": pl.Datetime("us", "UTC"),
+    "submitted_by": pl.String(),
+    "received_at": pl.Datetime("us", "UTC"),
+    "status": pl.String(),
+}
+INPUT_VALUES_SCHEMA: dict[str, pl.DataType] = {
+    "submission_id": pl.Int64(),
+    "org_unit_code": pl.String(),
+    "element_code": pl.String(),
+    "period": pl.String(),
+    "value": pl.Float64(),
+    "note": pl.String(),
+    "location": pl.String(),
+}
+
+
 @dataclass(frozen=True)
 class SnapshotRead:
     """One stored revision: its header (``SNAPSHOTS_SCHEMA`` fields) and its rows."""
@@ -167,6 +191,10 @@ class SnapshotRead:
     indicators: pl.DataFrame  # SNAPSHOT_INDICATORS_SCHEMA
     elements: pl.DataFrame  # SNAPSHOT_ELEMENTS_SCHEMA
     inputs: pl.DataFrame  # SNAPSHOT_INPUTS_SCHEMA
+
+    @property
+    def snapshot_id(self) -> int:
+        return int(str(self.header["snapshot_id"]))
 
 
 @dataclass(frozen=True)

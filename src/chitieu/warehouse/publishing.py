@@ -45,7 +45,9 @@ def publish(backend: Backend, draft: SnapshotDraft) -> Published:
     """Publish revision n+1 of the draft's review, or nothing if its inputs are unchanged.
 
     Unchanged means the same ``inputs_sha256`` and ``catalog_sha256`` as revision n.
-    One transaction: a crash or an error anywhere leaves the warehouse as it was.
+    One transaction: a crash or an error anywhere leaves the warehouse as it was. Under
+    the review's lock, so two publications of one review at once give n+1 then n+2 (or
+    n+1 and nothing, when the second finds its inputs already published).
     """
     what = f"snapshot {draft.review_period} {draft.root_org_unit}"
     indicators = conform(draft.indicators, SNAPSHOT_INDICATORS_SCHEMA, f"{what} indicators")
@@ -58,6 +60,8 @@ def publish(backend: Backend, draft: SnapshotDraft) -> Published:
         )
     try:
         with backend.transaction():
+            # concurrent reviews of one period take turns: the second sees the first's revision
+            backend.lock("publish", draft.review_period, draft.root_org_unit)
             previous = _latest(backend, draft.review_period, draft.root_org_unit)
             if previous is not None:
                 if previous.status != "published":
@@ -78,6 +82,9 @@ def publish(backend: Backend, draft: SnapshotDraft) -> Published:
                         superseded_revision=None,
                         created_at=previous.created_at,
                     )
+            backend.lock(
+                "snapshot_id"
+            )  # ids are shared by every review; taken last, held to commit
             [(last_id,)] = backend.rows(_sql(backend, "last_snapshot_id"))
             snapshot_id = last_id + 1
             revision = 1 if previous is None else previous.revision + 1

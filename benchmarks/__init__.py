@@ -1,0 +1,1 @@
+"""Benchmarks of chitieu at national scale: data generator, baselines and `make bench`."""

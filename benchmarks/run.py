@@ -1,0 +1,506 @@
+"""``make bench``: every scenario in its own process, several times; medians and ratios.
+
+    python benchmarks/run.py                       # everything: 1/16, 1/4 and 1
+    python benchmarks/run.py --scale 1/16          # one scale
+    python benchmarks/run.py --only review,publish --repeat 5
+    python benchmarks/run.py --tiny                # a few seconds: what `make test` runs
+
+Groups (``--only``): ``review`` (the national review against the three bare roll-ups),
+``intake`` (a national month against the bare read of its files, per format),
+``prefect`` (the review and the CSV intake as Prefect flows), ``scaling`` (review and CSV
+intake at each scale), ``publish`` (DuckDB, and PostgreSQL when a server answers at
+``BENCH_POSTGRES``, default ``postgresql://postgres@127.0.0.1:5432/postgres``). The
+review, intake, prefect and publish groups run at the largest scale asked for.
+
+Data is generated on first use under ``benchmarks/data/<scale>/`` (git-ignored) and
+reused; each run works in a scratch copy that is deleted afterwards. Wall seconds are
+the scenario's timed section (imports and loading a baseline's input excluded, see
+`benchmarks.scenarios`); peak RSS is the child process's ``ru_maxrss``. The table is
+printed and written to ``benchmarks/out/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT_DIR = Path(__file__).resolve().parents[1]
+if str(ROOT_DIR) not in sys.path:  # run as a script: python benchmarks/run.py
+    sys.path.insert(0, str(ROOT_DIR))
+
+from benchmarks.generate import DATA_DIR, DataSet, dataset, scale_fraction  # noqa: E402
+
+OUT_DIR = ROOT_DIR / "benchmarks" / "out"
+GROUPS = ("review", "intake", "prefect", "scaling", "publish")
+SCALES = ("1/16", "1/4", "1")
+POSTGRES_ENV = "BENCH_POSTGRES"
+POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass
+class Runs:
+    scale: str
+    scenario: str
+    fmt: str = ""
+    seconds: list[float] = field(default_factory=list)
+    process_seconds: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
+    details: list[dict[str, Any]] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.scenario} {self.fmt}".strip()
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds) if self.seconds else float("nan")
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.rss_mb) if self.rss_mb else float("nan")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scale": self.scale,
+            "scenario": self.scenario,
+            "format": self.fmt,
+            "seconds": self.seconds,
+            "median_seconds": self.median,
+            "process_seconds": self.process_seconds,
+            "peak_rss_mb": self.peak_mb,
+            "details": self.details,
+            "error": self.error,
+        }
+
+
+# ---- running one scenario in a child process ----------------------------------------
+
+
+def run_child(
+    scenario: str, data: Path, work: Path, fmt: str, env: dict[str, str], url: str | None = None
+) -> tuple[dict[str, Any], float, float]:
+    """(its JSON result, process wall seconds, peak RSS in MB) of one run."""
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.scenarios",
+        scenario,
+        "--data",
+        str(data),
+        "--work",
+        str(work),
+        "--format",
+        fmt,
+    ]
+    if url:
+        command += ["--url", url]
+    out, err = work.parent / f"{work.name}.out", work.parent / f"{work.name}.err"
+    started = time.perf_counter()
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        child = subprocess.Popen(command, cwd=ROOT_DIR, env=env, stdout=stdout, stderr=stderr)
+        # wait4 reaps the child and gives its own resource usage (not its siblings')
+        _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    lines = out.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    if child.returncode != 0 or not lines:
+        tail = err.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
+        raise RuntimeError(f"{scenario} failed (exit {child.returncode}):\n" + "\n".join(tail))
+    return json.loads(lines[-1]), wall, usage.ru_maxrss / 1024
+
+
+def repeat(
+    runs: Runs,
+    data: Path,
+    times: int,
+    env: dict[str, str],
+    scratch: Path,
+    warehouse: Path | None = None,
+    postgres: str | None = None,
+) -> Runs:
+    """``times`` runs, each in a fresh scratch folder (with a copy of ``warehouse``)."""
+    for n in range(times):
+        work = scratch / f"{runs.scenario}-{runs.fmt or 'x'}-{n}"
+        work.mkdir(parents=True)
+        if warehouse is not None:
+            shutil.copy2(warehouse, work / "warehouse.duckdb")
+        with _database(postgres) as url:
+            try:
+                result, wall, rss = run_child(runs.scenario, data, work, runs.fmt, env, url)
+            except RuntimeError as error:
+                runs.error = str(error)
+                print(f"  ! {runs.name} at {runs.scale}: {error}", file=sys.stderr)
+                break
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+        runs.seconds.append(float(result.pop("seconds")))
+        runs.process_seconds.append(wall)
+        runs.rss_mb.append(rss)
+        runs.details.append(result)
+        print(
+            f"  {runs.scale:>5} {runs.name:<22} run {n + 1}/{times}: "
+            f"{runs.seconds[-1]:7.2f} s  {rss:7.0f} MB",
+            flush=True,
+        )
+    return runs
+
+
+@contextmanager
+def _database(admin_url: str | None) -> Iterator[str | None]:
+    """A fresh PostgreSQL database for one run (dropped afterwards), or nothing."""
+    if admin_url is None:
+        yield None
+        return
+    import psycopg
+
+    name = f"chitieu_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(admin_url, autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def postgres_reachable(url: str) -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+# ---- a Prefect server for the flow scenarios ----------------------------------------
+
+
+@contextmanager
+def prefect_server(home: Path) -> Iterator[str]:
+    """The API URL of a Prefect server: ``PREFECT_API_URL`` if set, else one started here
+    for the length of the benchmark (its 15-25 s start-up is not part of any run)."""
+    given = os.environ.get("PREFECT_API_URL")
+    if given:
+        yield given
+        return
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    log = (home / "server.log").open("wb")
+    prefect = Path(sys.executable).with_name("prefect")
+    server = subprocess.Popen(
+        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"the Prefect server stopped: see {home / 'server.log'}")
+            with suppress(OSError), urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Prefect server did not start within 180 s")
+            time.sleep(1)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+# ---- the plan -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    group: str
+    scale: str
+    scenario: str
+    fmt: str = ""
+
+
+def plan(groups: Sequence[str], scales: Sequence[str], formats: Sequence[str]) -> list[Step]:
+    top = max(scales, key=scale_fraction)
+    steps: list[Step] = []
+    if "review" in groups:
+        steps += [
+            Step("review", top, name)
+            for name in ("review", "rollup-polars", "rollup-duckdb", "rollup-pandas")
+        ]
+    if "intake" in groups:
+        for fmt in formats:
+            steps += [Step("intake", top, "read", fmt), Step("intake", top, "intake", fmt)]
+    if "prefect" in groups:
+        steps += [
+            Step("prefect", top, "review"),
+            Step("prefect", top, "review-prefect"),
+            Step("prefect", top, "intake", "csv"),
+            Step("prefect", top, "intake-prefect", "csv"),
+        ]
+    if "scaling" in groups:
+        for scale in sorted(scales, key=scale_fraction):
+            steps += [Step("scaling", scale, "review"), Step("scaling", scale, "intake", "csv")]
+    if "publish" in groups:
+        steps += [Step("publish", top, "publish-duckdb"), Step("publish", top, "publish-postgres")]
+    return steps
+
+
+def execute(
+    steps: list[Step],
+    times: int,
+    scratch: Path,
+    postgres_url: str | None,
+    data_dir: Path = DATA_DIR,
+) -> dict[tuple[str, str, str], Runs]:
+    """Each distinct (scale, scenario, format) once, however many groups want it."""
+    done: dict[tuple[str, str, str], Runs] = {}
+    needs_prefect = any(s.scenario.endswith("-prefect") for s in steps)
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT_DIR), env.get("PYTHONPATH", "")) if p)
+    with _maybe_prefect(needs_prefect, scratch) as prefect_url:
+        if prefect_url:
+            env["PREFECT_API_URL"] = prefect_url
+            env.setdefault("PREFECT_HOME", str(scratch / "prefect-home"))
+        for step in steps:
+            key = (step.scale, step.scenario, step.fmt)
+            if key in done:
+                continue
+            data = ensure_data(step.scale, [step.fmt] if step.fmt else [], env, data_dir)
+            runs = Runs(step.scale, step.scenario, step.fmt)
+            if step.scenario == "publish-postgres" and postgres_url is None:
+                runs.error = f"no PostgreSQL server at {POSTGRES_ENV}"
+                done[key] = runs
+                continue
+            warehouse = data.warehouse if step.scenario.startswith("review") else None
+            pg = postgres_url if step.scenario == "publish-postgres" else None
+            done[key] = repeat(runs, data.folder, times, env, scratch, warehouse, pg)
+    return done
+
+
+def ensure_data(
+    scale: str, formats: Sequence[str], env: dict[str, str], folder: Path = DATA_DIR
+) -> DataSet:
+    """The data set of ``scale``, generated (in a child process, so that this one stays
+    small) when something is missing."""
+    data = dataset(scale, folder)
+    manifest = data.manifest()
+    if "values" in manifest and all(f in manifest.get("inbox", {}) for f in formats):
+        return data
+    print(f"  generating {scale} ({', '.join(formats) or 'warehouse'})...", flush=True)
+    command = [sys.executable, "-m", "benchmarks.generate", "--scale", scale]
+    command += ["--formats", ",".join(formats) or "csv", "--out", str(folder)]
+    subprocess.run(command, cwd=ROOT_DIR, env=env, check=True, stdout=subprocess.DEVNULL)
+    return data
+
+
+@contextmanager
+def _maybe_prefect(needed: bool, scratch: Path) -> Iterator[str | None]:
+    if not needed:
+        yield None
+        return
+    home = scratch / "prefect-home"
+    home.mkdir(parents=True, exist_ok=True)
+    with prefect_server(home) as url:
+        yield url
+
+
+# ---- the report ---------------------------------------------------------------------
+
+
+def _ratio(num: Runs | None, den: Runs | None) -> float | None:
+    if num is None or den is None or not num.seconds or not den.seconds or den.median == 0:
+        return None
+    return num.median / den.median
+
+
+@dataclass(frozen=True)
+class Target:
+    what: str
+    value: float | None
+    wanted: str
+    met: bool | None
+
+
+def targets(done: dict[tuple[str, str, str], Runs], scales: Sequence[str]) -> list[Target]:
+    top = max(scales, key=scale_fraction)
+
+    def get(scenario: str, fmt: str = "", scale: str = top) -> Runs | None:
+        runs = done.get((scale, scenario, fmt))
+        return runs if runs and runs.seconds else None
+
+    found: list[Target] = []
+
+    def add(what: str, value: float | None, wanted: str, ok: bool | None) -> None:
+        found.append(Target(what, value, wanted, None if value is None else ok))
+
+    review = get("review")
+    bare = _ratio(review, get("rollup-polars"))
+    add("review end to end / bare roll-up (polars)", bare, "≤ 2", bare is not None and bare <= 2)
+    pandas = _ratio(get("rollup-pandas"), review)
+    add("pandas roll-up / review end to end", pandas, "≥ 5", pandas is not None and pandas >= 5)
+    duck = _ratio(get("rollup-duckdb"), review)
+    add("DuckDB SQL roll-up / review end to end", duck, "> 1", duck is not None and duck > 1)
+    peak = review.peak_mb / 1024 if review else None
+    add("review peak memory (GB)", peak, "≤ 4", peak is not None and peak <= 4)
+    for fmt in ("csv", "xlsx", "json"):
+        ratio = _ratio(get("intake", fmt), get("read", fmt))
+        if ratio is not None:
+            add(f"intake {fmt} / bare read {fmt}", ratio, "≤ 2", ratio <= 2)
+    for flow, direct, fmt in (
+        ("review-prefect", "review", ""),
+        ("intake-prefect", "intake", "csv"),
+    ):
+        ratio = _ratio(get(flow, fmt), get(direct, fmt))
+        if ratio is not None:
+            add(f"{flow} / {direct} (Prefect overhead)", ratio, "≤ 1.10", ratio <= 1.10)
+    if "1" in scales and "1/4" in scales:
+        for scenario, fmt in (("review", ""), ("intake", "csv")):
+            ratio = _ratio(get(scenario, fmt, "1"), get(scenario, fmt, "1/4"))
+            if ratio is not None:
+                add(
+                    f"{scenario} {fmt} time at 1 / at 1/4".replace("  ", " "),
+                    ratio,
+                    "≤ 4.5",
+                    ratio <= 4.5,
+                )
+    return found
+
+
+def machine() -> str:
+    memory = ""
+    with suppress(OSError), open("/proc/meminfo", encoding="ascii") as f:
+        total_kb = int(f.readline().split()[1])
+        memory = f", {total_kb / 1024 / 1024:.0f} GB RAM"
+    load = ""
+    with suppress(OSError):
+        load = ", load average {:.1f} / {:.1f} / {:.1f} at the end".format(*os.getloadavg())
+    return (
+        f"{platform.node()}: {os.cpu_count()} cores{memory}, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}{load}"
+    )
+
+
+def render(
+    done: dict[tuple[str, str, str], Runs], scales: Sequence[str], times: int, command: str
+) -> str:
+    lines = [
+        f"# chitieu benchmarks — {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %z}",
+        "",
+        f"Machine: {machine()}.",
+        f"Command: `{command}` ({times} runs each; median of the timed section).",
+        "",
+        "| scale | scenario | median s | min–max s | process s | peak RSS MB | notes |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for runs in sorted(done.values(), key=lambda r: (scale_fraction(r.scale), r.scenario, r.fmt)):
+        if runs.error or not runs.seconds:
+            note = runs.error.splitlines()[-1] if runs.error else "no run"
+            lines.append(f"| {runs.scale} | {runs.name} | — | — | — | — | {note} |")
+            continue
+        detail = runs.details[-1]
+        note = ", ".join(
+            f"{k}: {v}"
+            for k, v in detail.items()
+            if k in ("outcomes", "files", "values", "element_rows", "root_classes")
+        )
+        lines.append(
+            f"| {runs.scale} | {runs.name} | {runs.median:.2f} | "
+            f"{min(runs.seconds):.2f}–{max(runs.seconds):.2f} | "
+            f"{statistics.median(runs.process_seconds):.1f} | {runs.peak_mb:.0f} | {note} |"
+        )
+    found = targets(done, scales)
+    if found:
+        lines += ["", "| target | measured | wanted | met |", "|---|---:|---|---|"]
+        for t in found:
+            if t.value is None:
+                continue
+            value = "—" if t.value is None else f"{t.value:.2f}"
+            met = "—" if t.met is None else ("yes" if t.met else "**no**")
+            lines.append(f"| {t.what} | {value} | {t.wanted} | {met} |")
+    phases = [
+        (runs, runs.details[-1]["phases"])
+        for runs in done.values()
+        if runs.seconds and runs.details[-1].get("phases")
+    ]
+    if phases:
+        lines += ["", "Where the time went (last run of each, seconds):", ""]
+        for runs, spent in sorted(phases, key=lambda p: (scale_fraction(p[0].scale), p[0].name)):
+            shown = ", ".join(f"{k} {v:.2f}" for k, v in spent.items())
+            lines.append(f"- {runs.scale} {runs.name}: {shown}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--scale", default=",".join(SCALES), help="comma separated: 1/16,1/4,1")
+    parser.add_argument("--only", default=",".join(GROUPS), help=f"groups: {','.join(GROUPS)}")
+    parser.add_argument("--formats", default="csv,xlsx", help="intake formats: csv,xlsx,json")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario")
+    parser.add_argument("--tiny", action="store_true", help="one run of everything, tiny data")
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="where the report goes")
+    parser.add_argument("--data", type=Path, default=DATA_DIR, help="generated data sets")
+    args = parser.parse_args(argv)
+    scales = ["tiny"] if args.tiny else [s.strip() for s in args.scale.split(",") if s.strip()]
+    groups = [g.strip() for g in args.only.split(",") if g.strip()]
+    unknown = set(groups) - set(GROUPS)
+    if unknown:
+        parser.error(f"unknown group(s) {', '.join(sorted(unknown))}: use {', '.join(GROUPS)}")
+    times = 1 if args.tiny else max(1, args.repeat)
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    postgres_url = os.environ.get(POSTGRES_ENV, POSTGRES_DEFAULT)
+    if "publish" in groups and not postgres_reachable(postgres_url):
+        print(f"(no PostgreSQL at {postgres_url}: publish-postgres skipped)", file=sys.stderr)
+        postgres_url = ""
+    command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    steps = plan(groups, scales, formats)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="chitieu-bench-", dir=args.out) as scratch:
+        done = execute(steps, times, Path(scratch), postgres_url or None, args.data)
+    report = render(done, scales, times, command.strip())
+    print("\n" + report)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (args.out / f"bench-{stamp}.md").write_text(report, encoding="utf-8")
+    (args.out / f"bench-{stamp}.json").write_text(
+        json.dumps([r.as_dict() for r in done.values()], indent=2), encoding="utf-8"
+    )
+    failed = [r for r in done.values() if r.error and "no PostgreSQL" not in r.error]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,411 @@
+"""One benchmark scenario in this process: ``python -m benchmarks.scenarios NAME ...``.
+
+`benchmarks.run` starts each run of each scenario in a fresh process (so imports, caches
+and memory never carry over) and reads the JSON line this prints last: ``seconds`` (the
+timed section), ``phases`` (where those seconds went, when known) and a few counts that
+show the run did the work. What is timed:
+
+- ``review``: the national review as the pure functions of `chitieu.pipeline` run it
+  (the Prefect flow's steps without Prefect): load the configuration, read the accepted
+  values from the warehouse, roll up, quality gate, draft (hashes), publish, reports.
+- ``review-prefect``: the same through `chitieu.flows.review.review_flow`.
+- ``rollup-polars`` / ``rollup-pandas`` / ``rollup-duckdb``: the bare roll-up on values
+  already in memory (read from parquet before timing): chitieu's `roll_up`, the pandas
+  baseline, the DuckDB SQL baseline (values loaded into an in-memory table first).
+- ``read-<fmt>``: the bare cost of reading a month's files into frames (every cell as
+  text): `pl.read_csv`, `pl.read_excel` (calamine), `json.loads`.
+- ``intake-<fmt>``: ingesting that month into an empty warehouse as the intake flow
+  does, with the pure functions (archive, read, validate, register), batch by batch.
+- ``intake-prefect-<fmt>``: the same through `chitieu.flows.intake.intake_flow`.
+- ``publish-duckdb`` / ``publish-postgres``: publishing the national revision (its
+  ~2 M element rows, cached as parquet) into an empty warehouse: hashes and insert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT_DIR = Path(__file__).resolve().parents[1]
+if str(ROOT_DIR) not in sys.path:
+    sys.path.insert(0, str(ROOT_DIR))
+
+from benchmarks.generate import INTAKE_MONTH, ROOT_CODE, YEAR, DataSet  # noqa: E402
+
+REVIEW = str(YEAR)
+Result = dict[str, Any]
+
+
+class Phases:
+    """Seconds spent in named functions, by wrapping them where the code under test
+    looks them up (module attributes, class methods): instrumentation, not a rewrite."""
+
+    def __init__(self) -> None:
+        self.seconds: Counter[str] = Counter()
+
+    def wrap(self, owner: Any, name: str, label: str) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds[label] += time.perf_counter() - started
+
+        setattr(owner, name, timed)
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 3) for k, v in self.seconds.items()}
+
+
+@contextmanager
+def stopwatch(result: Result) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    result["seconds"] = time.perf_counter() - started
+
+
+# ---- review -------------------------------------------------------------------------
+
+
+def _review_phases() -> Phases:
+    from chitieu import pipeline, snapshot
+    from chitieu.warehouse import Warehouse, hashing, publishing
+
+    phases = Phases()
+    phases.wrap(Warehouse, "accepted_values", "read values")
+    phases.wrap(Warehouse, "accepted_reports", "read reports")
+    phases.wrap(pipeline, "roll_up", "roll-up")
+    if hasattr(pipeline, "run_gate"):
+        phases.wrap(pipeline, "run_gate", "quality gate")
+    else:
+        phases.wrap(pipeline, "run_checks", "quality checks")
+    phases.wrap(pipeline, "draft_snapshot", "draft")
+    phases.wrap(snapshot, "inputs_sha256", "inputs hash")
+    phases.wrap(publishing, "content_sha256", "content hash")
+    phases.wrap(hashing, "content_sha256", "content hash")
+    phases.wrap(Warehouse, "publish", "publish")
+    phases.wrap(pipeline, "write_reports", "reports")
+    return phases
+
+
+def review(data: DataSet, work: Path, **_: Any) -> Result:
+    from chitieu import pipeline
+    from chitieu.config import load_config
+    from chitieu.periods import Period
+    from chitieu.warehouse import open_warehouse
+
+    url = f"duckdb:///{work / 'warehouse.duckdb'}"
+    phases = _review_phases()
+    result: Result = {}
+    with stopwatch(result):
+        config = load_config(data.config)
+        with open_warehouse(url) as warehouse:
+            prepared = pipeline.prepare_review(config, warehouse, Period.parse(REVIEW), ROOT_CODE)
+            published = pipeline.publish_review(warehouse, prepared)
+            pipeline.write_reports(config, warehouse, REVIEW, ROOT_CODE, work / "reports")
+    timings = getattr(prepared.checks, "timings", {}) or {}
+    return {
+        **result,
+        "phases": {**phases.as_dict(), **{f"gate: {k}": round(v, 3) for k, v in timings.items()}},
+        "checks_passed": prepared.checks.passed,
+        "revision": published.revision,
+        "element_rows": prepared.draft.elements.height,
+        "indicator_rows": prepared.draft.indicators.height,
+    }
+
+
+def review_prefect(data: DataSet, work: Path, **_: Any) -> Result:
+    from chitieu.flows.review import review_flow
+
+    url = f"duckdb:///{work / 'warehouse.duckdb'}"
+    phases = _review_phases()
+    result: Result = {}
+    with stopwatch(result):
+        outcome = review_flow(
+            review_period=REVIEW,
+            config_dir=str(data.config),
+            warehouse_url=url,
+            root=ROOT_CODE,
+            reports_dir=str(work / "reports"),
+        )
+    if not hasattr(outcome, "checks_passed"):
+        raise RuntimeError(f"the review flow failed: {outcome}")
+    return {
+        **result,
+        "phases": phases.as_dict(),
+        "checks_passed": outcome.checks_passed,
+        "revision": outcome.published.revision if outcome.published else None,
+    }
+
+
+# ---- the bare roll-up ---------------------------------------------------------------
+
+
+def rollup_polars(data: DataSet, **_: Any) -> Result:
+    import polars as pl
+
+    from chitieu.config import load_config
+    from chitieu.rollup import roll_up
+
+    config = load_config(data.config)
+    values = pl.read_parquet(data.values).select("org_unit_code", "element_code", "period", "value")
+    reports = pl.read_parquet(data.reports).select("org_unit_code", "period")
+    result: Result = {}
+    with stopwatch(result):
+        rollup = roll_up(config, values, REVIEW, ROOT_CODE, reports)
+    return {**result, "values": values.height, **_root_classes(rollup.root_indicators())}
+
+
+def rollup_pandas(data: DataSet, **_: Any) -> Result:
+    import pandas as pd
+
+    from benchmarks.baselines import pandas_rollup
+
+    setup = pandas_rollup.load_setup(data.config)
+    values = pd.read_parquet(
+        data.values, columns=["org_unit_code", "element_code", "period", "value"]
+    )
+    result: Result = {}
+    with stopwatch(result):
+        _, indicators = pandas_rollup.roll_up(setup, values, REVIEW, ROOT_CODE)
+    import polars as pl
+
+    root = pl.from_pandas(indicators[indicators["org_unit_code"] == ROOT_CODE])
+    return {**result, "values": len(values), **_root_classes(root)}
+
+
+def rollup_duckdb(data: DataSet, **_: Any) -> Result:
+    import duckdb
+    import polars as pl
+
+    from benchmarks.baselines import duckdb_rollup
+
+    con = duckdb.connect()
+    catalog = duckdb_rollup.load(con, data.config, data.values)
+    result: Result = {}
+    with stopwatch(result):
+        _, indicators = duckdb_rollup.roll_up(con, catalog, REVIEW, ROOT_CODE)
+    root = indicators.filter(pl.col("org_unit_code") == ROOT_CODE)
+    return {**result, **_root_classes(root)}
+
+
+def _root_classes(root: Any) -> Result:
+    """The root's class counts: the same in every implementation, a cheap cross-check."""
+    counts = dict(root.group_by("class").len().iter_rows())
+    return {"root_classes": dict(sorted(counts.items()))}
+
+
+# ---- intake -------------------------------------------------------------------------
+
+
+def read_bare(data: DataSet, fmt: str, **_: Any) -> Result:
+    import polars as pl
+
+    paths = sorted(p for p in data.inbox(fmt).iterdir() if p.is_file())
+    result: Result = {}
+    with stopwatch(result):
+        frames = [_READERS[fmt](path) for path in paths]
+        rows = pl.concat(frames, how="diagonal").height
+    return {**result, "files": len(paths), "rows": rows}
+
+
+def _read_csv(path: Path) -> Any:
+    import polars as pl
+
+    return pl.read_csv(path, infer_schema=False)
+
+
+def _read_xlsx(path: Path) -> Any:
+    import polars as pl
+
+    return pl.read_excel(
+        path,
+        engine="calamine",
+        has_header=False,
+        infer_schema_length=0,
+        drop_empty_rows=False,
+    )
+
+
+def _read_json(path: Path) -> Any:
+    import polars as pl
+
+    report = json.loads(path.read_bytes())
+    return pl.DataFrame(report["values"]).with_columns(
+        pl.lit(report["org_unit_code"]).alias("org_unit_code"),
+        pl.lit(report["period"]).alias("period"),
+    )
+
+
+_READERS: dict[str, Callable[[Path], Any]] = {
+    "csv": _read_csv,
+    "xlsx": _read_xlsx,
+    "json": _read_json,
+}
+
+
+def _intake_phases() -> Phases:
+    from chitieu import intake, pipeline
+    from chitieu.warehouse import Warehouse
+
+    phases = Phases()
+    phases.wrap(pipeline, "archive_file", "archive")
+    phases.wrap(pipeline, "read_all", "read files")
+    phases.wrap(pipeline, "plan_intake", "validate")
+    phases.wrap(intake, "validate_rows", "of which validate_rows")
+    phases.wrap(Warehouse, "register_intake", "register")
+    phases.wrap(Warehouse, "known_sha256", "known hashes")
+    return phases
+
+
+def intake_direct(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
+    from chitieu import pipeline, settings
+    from chitieu.config import load_config
+    from chitieu.warehouse import open_warehouse
+
+    url = f"duckdb:///{work / 'warehouse.duckdb'}"
+    phases = _intake_phases()
+    outcomes: Counter[str] = Counter()
+    result: Result = {}
+    with stopwatch(result):
+        config = load_config(data.config)
+        archive = settings.beside_warehouse(url, "archive")
+        received_at = dt.datetime.now(dt.UTC)
+        paths = pipeline.gather_files([data.inbox(fmt)])
+        with open_warehouse(url) as warehouse:
+            for group in pipeline.batches(paths):
+                done = pipeline.ingest_batch(group, config, warehouse, archive, received_at)
+                outcomes.update(o.status for o in done.outcomes)
+    return {**result, "phases": phases.as_dict(), "files": len(paths), "outcomes": dict(outcomes)}
+
+
+def intake_prefect(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
+    from chitieu.flows.intake import intake_flow
+
+    url = f"duckdb:///{work / 'warehouse.duckdb'}"
+    phases = _intake_phases()
+    result: Result = {}
+    with stopwatch(result):
+        outcomes = intake_flow(
+            inputs=[str(data.inbox(fmt))],
+            config_dir=str(data.config),
+            warehouse_url=url,
+            month=f"{YEAR}M{INTAKE_MONTH:02d}",
+        )
+    if not isinstance(outcomes, list):
+        raise RuntimeError(f"the intake flow failed: {outcomes}")
+    counts = Counter(o.status for o in outcomes)
+    return {**result, "phases": phases.as_dict(), "files": len(outcomes), "outcomes": dict(counts)}
+
+
+# ---- publishing ---------------------------------------------------------------------
+
+
+def cached_draft(data: DataSet) -> Any:
+    """The national revision to publish, rolled up once and kept as parquet."""
+    import polars as pl
+
+    from chitieu.config import load_config
+    from chitieu.rollup import roll_up
+    from chitieu.snapshot import draft_snapshot
+    from chitieu.warehouse import SnapshotDraft
+
+    folder = data.folder / "draft"
+    header_file = folder / "header.json"
+    if not header_file.exists():
+        config = load_config(data.config)
+        reports = pl.read_parquet(data.reports)
+        values = pl.read_parquet(data.values)
+        rollup = roll_up(
+            config, values, REVIEW, ROOT_CODE, reports.select("org_unit_code", "period")
+        )
+        draft = draft_snapshot(rollup, config, reports, True)
+        folder.mkdir(parents=True, exist_ok=True)
+        for part in ("indicators", "elements", "inputs"):
+            getattr(draft, part).write_parquet(folder / f"{part}.parquet")
+        header = {
+            k: getattr(draft, k)
+            for k in ("review_period", "root_org_unit", "catalog_sha256", "inputs_sha256")
+        }
+        header["completeness"] = draft.completeness
+        header_file.write_text(json.dumps(header), encoding="utf-8")
+    header = json.loads(header_file.read_text(encoding="utf-8"))
+    parts = {
+        p: pl.read_parquet(folder / f"{p}.parquet") for p in ("indicators", "elements", "inputs")
+    }
+    return SnapshotDraft(
+        review_period=header["review_period"],
+        root_org_unit=header["root_org_unit"],
+        catalog_sha256=header["catalog_sha256"],
+        inputs_sha256=header["inputs_sha256"],
+        completeness=header["completeness"],
+        checks_passed=True,
+        flow_run_id=None,
+        **parts,
+    )
+
+
+def publish(data: DataSet, work: Path, url: str | None = None, **_: Any) -> Result:
+    from chitieu.warehouse import hashing, open_warehouse, publishing
+
+    draft = cached_draft(data)
+    url = url or f"duckdb:///{work / 'warehouse.duckdb'}"
+    phases = Phases()
+    phases.wrap(publishing, "content_sha256", "content hash")
+    phases.wrap(publishing, "inputs_sha256", "inputs hash")
+    phases.wrap(hashing, "content_sha256", "content hash")
+    with open_warehouse(url) as warehouse:
+        result: Result = {}
+        with stopwatch(result):
+            published = warehouse.publish(draft)
+    return {
+        **result,
+        "phases": phases.as_dict(),
+        "element_rows": draft.elements.height,
+        "revision": published.revision,
+    }
+
+
+SCENARIOS: dict[str, Callable[..., Result]] = {
+    "review": review,
+    "review-prefect": review_prefect,
+    "rollup-polars": rollup_polars,
+    "rollup-pandas": rollup_pandas,
+    "rollup-duckdb": rollup_duckdb,
+    "read": read_bare,
+    "intake": intake_direct,
+    "intake-prefect": intake_prefect,
+    "publish-duckdb": publish,
+    "publish-postgres": publish,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run one benchmark scenario once.")
+    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    parser.add_argument("--data", type=Path, required=True, help="the generated data set")
+    parser.add_argument("--work", type=Path, required=True, help="a scratch folder")
+    parser.add_argument("--format", default="csv")
+    parser.add_argument("--url", default=None, help="warehouse URL (publish-postgres)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    args.work.mkdir(parents=True, exist_ok=True)
+    run = SCENARIOS[args.scenario]
+    result = run(DataSet(args.data), fmt=args.format, work=args.work, url=args.url)
+    print(json.dumps({"scenario": args.scenario, **result}, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

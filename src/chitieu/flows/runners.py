@@ -1,0 +1,56 @@
+"""Where intake batches are validated: threads of the flow's own process, or a Dask
+cluster (``CHITIEU_TASK_RUNNER=dask``, the ``dask`` extra).
+
+The choice is read when a flow run starts, not when the module is imported: a
+deployment's flow object is imported once by the worker, and the environment of the
+run decides.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, cast
+
+from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+
+from chitieu import settings
+from chitieu.errors import ChitieuError
+
+
+def chosen_task_runner() -> TaskRunner[Any]:
+    """The task runner that ``CHITIEU_TASK_RUNNER`` and its companions ask for."""
+    choice = settings.task_runner_choice()
+    if choice.kind == "threads":
+        return ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1)
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as exc:  # pragma: no cover - the extra is in the dev group
+        raise ChitieuError(
+            f"{settings.TASK_RUNNER_ENV}=dask needs the dask extra: pip install 'chitieu[dask]'"
+        ) from exc
+    if choice.dask_address:
+        return DaskTaskRunner(address=choice.dask_address)
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": choice.dask_workers,
+            "threads_per_worker": 1,
+            "processes": True,
+        }
+    )
+
+
+class ConfiguredTaskRunner(ThreadPoolTaskRunner):
+    """Stands in a flow's decorator; each run gets the runner the environment chooses.
+
+    Prefect copies a flow's task runner with ``duplicate()`` at the start of every run,
+    which is where the choice is made.
+    """
+
+    def duplicate(self) -> TaskRunner[Any]:  # type: ignore[override]
+        return chosen_task_runner()
+
+
+def configured_task_runner() -> TaskRunner[PrefectFuture[Any]]:
+    """For a flow's decorator: the runner is chosen when each run starts."""
+    return cast("TaskRunner[PrefectFuture[Any]]", ConfiguredTaskRunner())

@@ -1,0 +1,138 @@
+"""What the flows share: domain errors as one-line failures, retries for flaky file
+I/O, run tags, events and the review lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from typing import Any, ParamSpec, TypeVar, cast
+
+from prefect import Task, get_run_logger
+from prefect.client.schemas.objects import TaskRun
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+
+from chitieu.dashboard import EventSpec
+from chitieu.errors import ChitieuError, SnapshotConflict
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+REVIEW_LOCK_WAIT_SECONDS = 30 * 60
+"""How long a review waits for another review of the same period and unit to finish."""
+
+
+class _NoDomainTraceback(logging.Filter):
+    """A domain error (bad configuration, busy warehouse) is an expected outcome whose
+    message says it all; Prefect's run loggers would print its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], ChitieuError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_FILTER = _NoDomainTraceback()
+
+
+def quiet_domain_tracebacks() -> None:
+    """Drop tracebacks of domain errors from Prefect's task and flow run logs."""
+    for name in ("prefect.task_runs", "prefect.flow_runs"):
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+
+
+def fails_on_domain_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """A flow body whose domain errors end the run Failed with their one-line message.
+
+    The caller (the command line) gets the error back and prints it once.
+    """
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        quiet_domain_tracebacks()
+        try:
+            return fn(*args, **kwargs)
+        except ChitieuError as exc:
+            get_run_logger().error("%s", exc)
+            return cast(R, Failed(message=str(exc).splitlines()[0], data=exc))
+
+    return run
+
+
+def transient_io(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Retry only what can heal by itself: reading or writing files on a network share.
+    A domain error (a bad file, a bad configuration) fails the same way every time."""
+    try:
+        state.result()
+    except ChitieuError:
+        return False
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def scheduled_time() -> dt.datetime:
+    """When this run was scheduled for (now, outside a run)."""
+    moment = flow_run.scheduled_start_time
+    return dt.datetime.fromisoformat(moment.isoformat()) if moment else dt.datetime.now(dt.UTC)
+
+
+def tag_run(*tags: str) -> None:
+    """Add tags to the current flow run, for filtering in the UI (a deployment's own tags
+    are fixed; the period and unit are only known once the run starts)."""
+    run_id = flow_run.id
+    if not run_id:
+        return
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        current = client.read_flow_run(run_id).tags
+        wanted = list(dict.fromkeys([*current, *tags]))
+        if wanted != current:
+            client.update_flow_run(run_id, tags=wanted)
+
+
+def emit(spec: EventSpec) -> None:
+    from prefect.events import emit_event
+
+    emit_event(spec.event, spec.resource, related=spec.related, payload=spec.payload)
+
+
+@contextmanager
+def review_lock(name: str) -> Iterator[None]:
+    """One review of a period and unit at a time, across the CLI and every deployment:
+    a global concurrency limit of one slot, created on first use."""
+    from prefect import get_client
+    from prefect.concurrency.sync import concurrency
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+
+            with suppress(ObjectAlreadyExists):  # another review created it first
+                client.create_global_concurrency_limit(
+                    GlobalConcurrencyLimitCreate(name=name, limit=1)
+                )
+    held = ExitStack()
+    try:
+        held.enter_context(
+            concurrency(name, occupy=1, timeout_seconds=REVIEW_LOCK_WAIT_SECONDS, strict=True)
+        )
+    except TimeoutError as exc:
+        raise SnapshotConflict(
+            f"một lần đánh giá khác đang chạy / another review is still running ({name}); "
+            f"waited {REVIEW_LOCK_WAIT_SECONDS // 60} min"
+        ) from exc
+    with held:
+        yield

@@ -1,0 +1,180 @@
+"""What changed between two revisions of a review, and which submissions caused it.
+
+Between revisions the inputs differ (reports added, or superseded by corrected ones) or
+the configuration does. A changed element of unit U is explained by the added or removed
+submissions that carry a value of that element from a unit in U's subtree; a changed
+indicator by those touching any element of its formula there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from chitieu import formula
+from chitieu.config import Config
+from chitieu.lineage.inputs import attributed
+from chitieu.periods import Period
+from chitieu.rollup.hierarchy import ancestors, subtree
+from chitieu.warehouse.models import SnapshotRead
+
+
+@dataclass(frozen=True)
+class ChangedSubmission:
+    submission_id: int
+    source_name: str
+    sha256: str
+    org_unit_code: str
+    period: str
+    submitted_at: Any
+    status: str
+    """Its status now (a removed one is usually ``superseded``)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One unit's indicator or element whose value or class differs."""
+
+    org_unit_code: str
+    code: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    added: list[int]
+    """submission_id of the added submissions behind the change."""
+    removed: list[int]
+
+
+@dataclass(frozen=True)
+class SnapshotDiff:
+    review_period: str
+    root_org_unit: str
+    before: dict[str, Any]
+    """Header of the older revision (``SNAPSHOTS_SCHEMA`` fields)."""
+    after: dict[str, Any]
+    added: list[ChangedSubmission]
+    removed: list[ChangedSubmission]
+    indicators: list[Change]
+    elements: list[Change]
+
+    @property
+    def catalog_changed(self) -> bool:
+        return bool(self.before["catalog_sha256"] != self.after["catalog_sha256"])
+
+
+INDICATOR_VALUES = ["actual", "target", "percent", "class"]
+
+
+def _changed(old: pl.DataFrame, new: pl.DataFrame, key: str, compared: list[str]) -> pl.DataFrame:
+    """Rows (``org_unit_code``, ``key``) whose ``compared`` columns differ between the
+    revisions (a row on one side only differs), the new values as ``<column>_after``."""
+    keys = ["org_unit_code", key]
+    left = old.select(*keys, *compared).with_columns(pl.lit(True).alias("_old"))
+    right = new.select(*keys, *compared).with_columns(pl.lit(True).alias("_new"))
+    joined = left.join(right, on=keys, how="full", coalesce=True, suffix="_after")
+    differs = pl.col("_old").is_null() | pl.col("_new").is_null()
+    for column in compared:
+        differs = differs | pl.col(column).ne_missing(pl.col(f"{column}_after"))
+    after = [f"{column}_after" for column in compared]
+    return joined.filter(differs).select(*keys, *compared, *after).sort(keys)
+
+
+def _reach(
+    config: Config, values: pl.DataFrame, sides: dict[str, set[int]], period: Period, root: str
+) -> pl.DataFrame:
+    """``org_unit_code, element_code, submission_id, side``: for each value of an added or
+    removed submission, every unit whose element value it reaches (its own unit's and
+    every ancestor's up to the root)."""
+    side = pl.lit(None, pl.String)
+    for name, ids in sides.items():
+        side = (
+            pl.when(pl.col("submission_id").is_in(sorted(ids))).then(pl.lit(name)).otherwise(side)
+        )
+    placed = (
+        attributed(config, values.unique(), period, root)
+        .with_columns(side.alias("side"))
+        .filter(pl.col("side").is_not_null() & pl.col("unit").is_not_null())
+    )
+    units = subtree(config.org_units, root, period.end)
+    closure = ancestors(units.select("org_unit_code", "parent_code"))
+    return (
+        placed.join(closure, left_on="unit", right_on="org_unit_code")
+        .select(
+            pl.col("ancestor_code").alias("org_unit_code"), "element_code", "submission_id", "side"
+        )
+        .unique()
+    )
+
+
+def _explained(
+    rows: pl.DataFrame, key: str, reach: pl.DataFrame, elements_of: Callable[[str], set[str]]
+) -> list[Change]:
+    """One `Change` per row of `_changed`, with the added and removed submissions that
+    reach its unit through one of ``elements_of(code)``."""
+    compared = [c.removesuffix("_after") for c in rows.columns if c.endswith("_after")]
+    changes = []
+    for row in rows.iter_rows(named=True):
+        found = reach.filter(
+            (pl.col("org_unit_code") == row["org_unit_code"])
+            & pl.col("element_code").is_in(sorted(elements_of(row[key])))
+        )
+        by_side = {
+            side: sorted(set(found.filter(pl.col("side") == side)["submission_id"]))
+            for side in ("added", "removed")
+        }
+        changes.append(
+            Change(
+                org_unit_code=row["org_unit_code"],
+                code=row[key],
+                before={c: row[c] for c in compared},
+                after={c: row[f"{c}_after"] for c in compared},
+                added=by_side["added"],
+                removed=by_side["removed"],
+            )
+        )
+    return changes
+
+
+def _listed(submissions: pl.DataFrame, ids: set[int]) -> list[ChangedSubmission]:
+    rows = submissions.unique("submission_id").filter(pl.col("submission_id").is_in(sorted(ids)))
+    fields = list(ChangedSubmission.__dataclass_fields__)
+    return [
+        ChangedSubmission(**row)
+        for row in rows.sort("submission_id").select(fields).iter_rows(named=True)
+    ]
+
+
+def diff_snapshots(
+    config: Config,
+    before: SnapshotRead,
+    after: SnapshotRead,
+    submissions: pl.DataFrame,
+    values: pl.DataFrame,
+) -> SnapshotDiff:
+    """Compare two revisions of one review. ``submissions`` and ``values``: the inputs of
+    both (``INPUT_SUBMISSIONS_SCHEMA``, ``INPUT_VALUES_SCHEMA``), duplicates allowed."""
+    period = Period.parse(str(after.header["review_period"]))
+    root = str(after.header["root_org_unit"])
+    old_ids = set(before.inputs["submission_id"])
+    new_ids = set(after.inputs["submission_id"])
+    sides = {"added": new_ids - old_ids, "removed": old_ids - new_ids}
+    reach = _reach(config, values, sides, period, root)
+    known = {i.code for i in config.catalog.indicators}
+
+    def formula_elements(code: str) -> set[str]:
+        return formula.elements(config.catalog.formula_tree(code)) if code in known else set()
+
+    indicators = _changed(before.indicators, after.indicators, "indicator_code", INDICATOR_VALUES)
+    elements = _changed(before.elements, after.elements, "element_code", ["value"])
+    return SnapshotDiff(
+        review_period=period.code,
+        root_org_unit=root,
+        before=before.header,
+        after=after.header,
+        added=_listed(submissions, sides["added"]),
+        removed=_listed(submissions, sides["removed"]),
+        indicators=_explained(indicators, "indicator_code", reach, formula_elements),
+        elements=_explained(elements, "element_code", reach, lambda code: {code}),
+    )

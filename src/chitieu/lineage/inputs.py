@@ -1,0 +1,75 @@
+"""The values of a revision's input submissions, placed where the roll-up put them."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from chitieu.config import Config
+from chitieu.periods import Period
+from chitieu.rollup.elements import drop_covered_periods, within_review
+from chitieu.rollup.hierarchy import ancestors, attribute, subtree
+
+ATTRIBUTED_COLUMNS = (
+    "submission_id",
+    "org_unit_code",
+    "element_code",
+    "period",
+    "value",
+    "note",
+    "location",
+    "unit",
+    "used",
+)
+
+
+def attributed(config: Config, values: pl.DataFrame, period: Period, root: str) -> pl.DataFrame:
+    """Each input value with ``unit``, the unit of ``root``'s subtree holding it at the
+    review's end (its own code, or its successor's after a merger; null outside the
+    subtree), and ``used``: whether the roll-up counted it (it does not when a report of
+    a longer period covers the month, or when the element is not collected at that
+    unit's level)."""
+    rows = values.with_row_index("row")
+    inside = within_review(rows.lazy(), period).collect()
+    placed = attribute(
+        inside.select("org_unit_code", "p_end").unique(), config.org_units, period.end
+    )
+    units = subtree(config.org_units, root, period.end).select(
+        pl.col("org_unit_code").alias("effective_code"), "level"
+    )
+    collected = config.elements_frame().select("element_code", "collected_at")
+    found = (
+        inside.join(placed, on=["org_unit_code", "p_end"], how="left")
+        .join(units, on="effective_code", how="left")
+        .join(collected, on="element_code", how="left")
+    )
+    # the roll-up's own steps, in its order: covered months out, then the collecting level
+    counted = (
+        drop_covered_periods(
+            found.filter(pl.col("unit_id").is_not_null()), keys=("unit_id", "element_code")
+        )
+        .filter(pl.col("level") == pl.col("collected_at"))
+        .select("row")
+    )
+    in_subtree = found.filter(pl.col("level").is_not_null()).select(
+        "row", pl.col("effective_code").alias("unit")
+    )
+    return (
+        rows.join(in_subtree, on="row", how="left")
+        .with_columns(pl.col("row").is_in(counted["row"].implode()).alias("used"))
+        .select(ATTRIBUTED_COLUMNS)
+    )
+
+
+def within(config: Config, period: Period, unit: str) -> pl.DataFrame:
+    """Every unit at or below ``unit`` on the review's end day, with ``branch``: the
+    child of ``unit`` it lies under (``unit`` itself for ``unit``)."""
+    units = subtree(config.org_units, unit, period.end)
+    children = units.filter(pl.col("depth") == 1).select(pl.col("org_unit_code").alias("branch"))
+    closure = ancestors(units.select("org_unit_code", "parent_code"))
+    below = closure.join(children, left_on="ancestor_code", right_on="branch").select(
+        "org_unit_code", pl.col("ancestor_code").alias("branch")
+    )
+    itself = pl.DataFrame({"org_unit_code": [unit], "branch": [unit]})
+    return pl.concat([itself, below]).join(
+        units.select("org_unit_code", "name", "level"), on="org_unit_code"
+    )

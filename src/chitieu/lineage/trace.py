@@ -1,0 +1,251 @@
+"""Trace one published figure: an indicator of one unit, through its formula's elements
+and the child units' contributions, down to the submitted values and their files.
+
+Alongside each published number the trace recomputes it from the revision's own inputs
+with the roll-up itself, so a figure that disagrees with its inputs shows at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, cast
+
+import polars as pl
+
+from chitieu import formula
+from chitieu.config import Config
+from chitieu.errors import ChitieuError
+from chitieu.lineage.inputs import attributed, within
+from chitieu.periods import Period
+from chitieu.rollup import roll_up
+from chitieu.warehouse.models import SnapshotRead
+
+
+class TraceError(ChitieuError):
+    """A trace that cannot be made: unknown indicator, or a unit outside the revision."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class SourceValue:
+    """One submitted value: the file it came from and whether the roll-up counted it."""
+
+    submission_id: int
+    source_name: str
+    sha256: str
+    submitted_at: dt.datetime | None
+    submitted_by: str | None
+    org_unit_code: str
+    """As the report named it; ``unit`` is who holds it at the review (after mergers)."""
+    unit: str
+    period: str
+    value: float | None
+    note: str | None
+    location: str | None
+    used: bool
+    """False when a report for a longer period covers this month, which then counts."""
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A child unit's value of an element, and the submitted values beneath it."""
+
+    org_unit_code: str
+    name: str
+    value: float | None
+    recomputed: float | None
+    sources: list[SourceValue]
+
+
+@dataclass(frozen=True)
+class ElementTrace:
+    code: str
+    name: str
+    measure: str
+    value: float | None
+    recomputed: float | None
+    collected_at: str
+    time_aggregation: str
+    org_aggregation: str
+    own: list[SourceValue]
+    """The unit's own submitted values, where the element is collected at its level."""
+    children: list[Contribution]
+
+    @property
+    def matches(self) -> bool:
+        return self.value == self.recomputed and all(c.value == c.recomputed for c in self.children)
+
+
+@dataclass(frozen=True)
+class Trace:
+    review_period: str
+    root_org_unit: str
+    revision: int
+    status: str
+    created_at: dt.datetime
+    content_sha256: str
+    config_matches: bool
+    """Whether the configuration at hand is the one the revision was published with."""
+    org_unit_code: str
+    org_unit_name: str
+    level: str
+    indicator_code: str
+    indicator_name: str
+    measure: str
+    formula: str
+    actual: float | None
+    target: float | None
+    percent: float | None
+    classification: str | None
+    recomputed_actual: float | None
+    recomputed_class: str | None
+    elements: list[ElementTrace]
+
+    @property
+    def matches(self) -> bool:
+        """Every published number here equals its recomputation from the inputs."""
+        return (
+            self.actual == self.recomputed_actual
+            and self.classification == self.recomputed_class
+            and all(e.matches for e in self.elements)
+        )
+
+
+def _at(frame: pl.DataFrame, unit: str, key: str, code: str, column: str) -> Any:
+    found = frame.filter((pl.col("org_unit_code") == unit) & (pl.col(key) == code))
+    return None if found.is_empty() else found.item(0, column)
+
+
+def _sources(frame: pl.DataFrame) -> list[SourceValue]:
+    ordered = frame.sort("period", "submitted_at", "submission_id", nulls_last=True)
+    return [SourceValue(**row) for row in ordered.select(SOURCE_FIELDS).iter_rows(named=True)]
+
+
+SOURCE_FIELDS = list(SourceValue.__dataclass_fields__)
+
+
+def trace_indicator(
+    config: Config,
+    snapshot: SnapshotRead,
+    submissions: pl.DataFrame,
+    values: pl.DataFrame,
+    indicator: str,
+    org: str,
+    lang: str = "vi",
+) -> Trace:
+    """Trace ``indicator`` of unit ``org`` in ``snapshot``.
+
+    ``submissions`` and ``values``: the revision's inputs (``INPUT_SUBMISSIONS_SCHEMA``,
+    ``INPUT_VALUES_SCHEMA``), as `Warehouse.input_submissions`/`input_values` give them.
+    """
+    header = snapshot.header
+    period = Period.parse(str(header["review_period"]))
+    root = str(header["root_org_unit"])
+    where = f"{period.code} {root} revision {header['revision']}"
+    codes = [i.code for i in config.catalog.indicators]
+    if indicator not in codes:
+        raise TraceError(
+            f"chỉ tiêu không có / unknown indicator {indicator} (known: {', '.join(codes)})"
+        )
+    published = snapshot.indicators.filter(
+        (pl.col("org_unit_code") == org) & (pl.col("indicator_code") == indicator)
+    )
+    if published.is_empty():
+        units = snapshot.indicators["org_unit_code"].unique(maintain_order=True)
+        raise TraceError(
+            f"đơn vị {org} không có trong bản / unit {org} has no {indicator} in {where} "
+            f"(its units: {', '.join(units)})"
+        )
+    spec = config.catalog.indicator(indicator)
+    used = formula.elements(config.catalog.formula_tree(indicator))
+    element_codes = [e.code for e in config.catalog.elements if e.code in used]
+
+    recomputed = roll_up(
+        config,
+        values.select("org_unit_code", "element_code", "period", "value"),
+        period,
+        org,
+        reports=submissions.select("org_unit_code", "period"),
+    )
+    tree = within(config, period, org)
+    placed = (
+        attributed(config, values, period, root)
+        .join(
+            submissions.select(
+                "submission_id", "source_name", "sha256", "submitted_at", "submitted_by"
+            ),
+            on="submission_id",
+        )
+        .join(tree.select("org_unit_code", "branch"), left_on="unit", right_on="org_unit_code")
+    )
+    children = tree.filter(
+        (pl.col("org_unit_code") == pl.col("branch")) & (pl.col("branch") != org)
+    )
+    elements = [
+        _element(config, snapshot, recomputed.elements, placed, children, org, code, lang)
+        for code in element_codes
+    ]
+    unit = tree.filter(pl.col("org_unit_code") == org).row(0, named=True)
+    row = published.row(0, named=True)
+    return Trace(
+        review_period=period.code,
+        root_org_unit=root,
+        revision=cast(int, header["revision"]),
+        status=str(header["status"]),
+        created_at=cast(dt.datetime, header["created_at"]),
+        content_sha256=str(header["content_sha256"]),
+        config_matches=header["catalog_sha256"] == config.catalog_sha256,
+        org_unit_code=org,
+        org_unit_name=unit["name"],
+        level=unit["level"],
+        indicator_code=indicator,
+        indicator_name=(spec.name_en or spec.name) if lang == "en" else spec.name,
+        measure=spec.unit,
+        formula=spec.formula,
+        actual=row["actual"],
+        target=row["target"],
+        percent=row["percent"],
+        classification=row["class"],
+        recomputed_actual=_at(recomputed.indicators, org, "indicator_code", indicator, "actual"),
+        recomputed_class=_at(recomputed.indicators, org, "indicator_code", indicator, "class"),
+        elements=elements,
+    )
+
+
+def _element(
+    config: Config,
+    snapshot: SnapshotRead,
+    recomputed: pl.DataFrame,
+    placed: pl.DataFrame,
+    children: pl.DataFrame,
+    org: str,
+    code: str,
+    lang: str,
+) -> ElementTrace:
+    spec = config.catalog.element(code)
+    mine = placed.filter(pl.col("element_code") == code)
+    contributions = []
+    for child in children.sort("org_unit_code").iter_rows(named=True):
+        unit = child["org_unit_code"]
+        value = _at(snapshot.elements, unit, "element_code", code, "value")
+        again = _at(recomputed, unit, "element_code", code, "value")
+        sources = mine.filter(pl.col("branch") == unit)
+        has_row = not snapshot.elements.filter(
+            (pl.col("org_unit_code") == unit) & (pl.col("element_code") == code)
+        ).is_empty()
+        if has_row or again is not None or not sources.is_empty():
+            contributions.append(Contribution(unit, child["name"], value, again, _sources(sources)))
+    return ElementTrace(
+        code=code,
+        name=(spec.name_en or spec.name) if lang == "en" else spec.name,
+        measure=spec.unit,
+        value=_at(snapshot.elements, org, "element_code", code, "value"),
+        recomputed=_at(recomputed, org, "element_code", code, "value"),
+        collected_at=config.collected_at(spec),
+        time_aggregation=spec.time_aggregation,
+        org_aggregation=spec.org_aggregation,
+        own=_sources(mine.filter(pl.col("branch") == org)),
+        children=contributions,
+    )

@@ -1,0 +1,164 @@
+"""From accepted values to one value per collecting unit and element (SPEC §3.1).
+
+A value's report (unit code × period) decides everything about it but its element and
+figure: the unit row the code names on the period's last day, the unit of the root's
+subtree that holds that row's history at the review's end, that unit's level, and the
+period's months. So those facts are worked out once per possible report, in a dense
+table indexed by the two codes' category numbers (`report_table`), and each of the
+millions of values picks its row by index (a ``gather``), never by a join.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from chitieu.config import Config
+from chitieu.periods import Period
+from chitieu.rollup.codes import Codes, encoded
+from chitieu.rollup.elements import (
+    combine_merged_units,
+    drop_covered_periods,
+    over_time,
+    over_time_keyed,
+    time_key_base,
+)
+from chitieu.rollup.hierarchy import attribute
+
+
+def _number(column: str) -> pl.Expr:
+    return pl.col(column).to_physical().cast(pl.UInt32)
+
+
+def report_table(config: Config, review: Period, codes: Codes, units: pl.DataFrame) -> pl.DataFrame:
+    """One row per (unit code, review period) pair, in category order (row ``u × P + p``
+    for code ``u`` and period ``p`` of ``P``): ``unit_id``, ``effective_code`` and its
+    ``level`` (null outside the root's subtree), ``p_first, p_last, p_span``.
+
+    ``units``: the root's subtree, encoded."""
+    periods = codes.period_table(review).sort("period")
+    combos = (
+        pl.DataFrame({"code": codes.units.categories})
+        .join(periods, how="cross", maintain_order="left_right")
+        .with_row_index("row")
+    )
+    attributed = attribute(
+        combos.select(pl.col("code").alias("org_unit_code"), "p_end").unique(),
+        config.org_units,
+        review.end,
+    )
+    table = (
+        combos.join(
+            attributed,
+            left_on=["code", "p_end"],
+            right_on=["org_unit_code", "p_end"],
+            how="left",
+        )
+        .with_columns(encoded("effective_code", codes.units))
+        .join(
+            units.select(pl.col("org_unit_code").alias("effective_code"), "level"),
+            on="effective_code",
+            how="left",
+        )
+        .sort("row")
+    )
+    return table.select(
+        pl.col("unit_id").cast(pl.UInt32),
+        pl.when(pl.col("level").is_not_null())
+        .then(pl.col("effective_code"))
+        .alias("effective_code"),
+        "level",
+        "period",
+        "p_first",
+        "p_last",
+        "p_span",
+    )
+
+
+def at_collecting_units(
+    values: pl.DataFrame,
+    config: Config,
+    review: Period,
+    codes: Codes,
+    units: pl.DataFrame,
+    elements: pl.DataFrame,
+) -> pl.DataFrame:
+    """One value per (collecting unit, element) over the review's periods:
+    ``org_unit_code, element_code, value`` (encoded).
+
+    Each value goes to the unit holding its report's history, if that unit collects
+    the element; a longer period replaces the months it covers, per unit row; units
+    merged into one combine their values of a period; then each element's
+    ``time_aggregation``. Without longer periods or merged units (the usual case), the
+    values go straight from the index lookups to `over_time`.
+
+    ``values``: ``org_unit_code, element_code, period`` (encoded, not null), ``value``.
+    ``units``: the root's subtree, ``elements`` the catalog's, both encoded."""
+    table = report_table(config, review, codes, units)
+    if elements.height != len(codes.elements.categories):
+        raise ValueError("elements must hold every element of the catalog once")
+    n_periods = len(codes.periods.categories)
+    row = _number("org_unit_code") * n_periods + _number("period")
+
+    def looked_up(column: str) -> pl.Expr:
+        return pl.lit(table.get_column(column)).gather(row).alias(column)
+
+    # a value counts where its report's unit (in the subtree) collects its element;
+    # levels compared by category number, the cheapest lookup there is
+    level = table.select(_number("level")).to_series()
+    collected_at = elements.sort("element_code").select(_number("collected_at")).to_series()
+    collects = pl.lit(level).gather(row) == pl.lit(collected_at).gather(_number("element_code"))
+    if not _needs_care(values, table):
+        base = table.select(
+            time_key_base(
+                pl.col("effective_code").to_physical(), pl.col("p_last"), pl.col("p_span")
+            )
+        ).to_series()
+        rows = values.lazy().select(
+            pl.lit(base).gather(row).alias("key"), "element_code", "value", collects.alias("ok")
+        )
+        return over_time_keyed(rows.filter(pl.col("ok")).drop("ok"), elements, codes.units)
+    frame = (
+        values.lazy()
+        .filter(collects)
+        .with_columns(
+            looked_up("effective_code"),
+            looked_up("unit_id"),
+            looked_up("p_first"),
+            looked_up("p_last"),
+            looked_up("p_span"),
+        )
+        .collect()
+    )
+    # a unit's longer period replaces its own months before a merger mixes the merged
+    # unit's reports with its successor's (keyed by the unit row, not the code)
+    frame = drop_covered_periods(frame, keys=("unit_id", "element_code"))
+    own = frame.select(
+        pl.col("effective_code").alias("org_unit_code"),
+        "element_code",
+        "period",
+        "unit_id",
+        "value",
+        "p_last",
+        "p_span",
+    )
+    return over_time(combine_merged_units(own, elements), elements)
+
+
+def _needs_care(values: pl.DataFrame, table: pl.DataFrame) -> bool:
+    """Whether a value may be replaced by a longer period (one is present among the
+    values) or combined with a merged unit's (two unit rows hand their history to one
+    unit for the same period)."""
+    spans = table.filter(pl.col("p_span") > 1).get_column("period").unique()
+    longer = (
+        values.select(pl.col("period").is_in(spans.implode()).any()).item()
+        if spans.len()
+        else False
+    )
+    merged = (
+        table.filter(pl.col("effective_code").is_not_null())
+        .group_by("effective_code", "period")
+        .agg(pl.col("unit_id").n_unique().alias("rows"))
+        .select((pl.col("rows") > 1).any())
+        .item()
+    )
+    return bool(longer or merged)

@@ -1,0 +1,4 @@
+-- The accepted values of the submissions snapshot $1 used (in no particular order).
+SELECT v.submission_id, v.org_unit_code, v.element_code, v.period, v.value, v.note, v.location
+FROM published_values AS v
+WHERE v.submission_id IN (SELECT submission_id FROM snapshot_inputs WHERE snapshot_id = $1)

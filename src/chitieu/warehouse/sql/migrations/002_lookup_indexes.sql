@@ -1,0 +1,3 @@
+-- Lookups by snapshot and by submission. DuckDB needs no index for them: rows are
+-- appended in snapshot_id and submission_id order, so its zone maps already skip the
+-- rest, and an index would only slow down publishing large revisions.

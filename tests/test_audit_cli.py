@@ -1,0 +1,154 @@
+"""The auditor's commands on the example, on every backend: snapshots list, show, diff,
+verify, trace, and the Excel report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner, Result
+from example_fixtures import (
+    CONFIG_DIR,
+    CORRECTED_UNIT,
+    CORRECTION_NAME,
+    Example,
+    example_fixture,  # noqa: F401
+)
+
+from chitieu.cli import cli
+from chitieu.warehouse import open_warehouse
+
+
+def run(example: Example, *args: str) -> Result:
+    return CliRunner().invoke(cli, [*args, "--config", str(CONFIG_DIR), "--warehouse", example.url])
+
+
+def ok(example: Example, *args: str) -> str:
+    result = run(example, *args)
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result.output
+
+
+def test_list_shows_every_revision_with_its_story(example: Example) -> None:
+    lines = ok(example, "snapshots", "list").splitlines()
+    assert lines[0].split()[:6] == ["period", "unit", "rev", "status", "created", "(UTC)"]
+    rows = [line.split()[:4] for line in lines[1:]]
+    assert rows == [
+        ["2024", "834", "1", "published"],
+        ["2024S1", "834", "1", "superseded"],
+        ["2024S1", "834", "2", "published"],
+    ]
+    assert all("100.0%" in line and " pass " in line for line in lines[1:])
+    as_json = [json.loads(line) for line in ok(example, "snapshots", "list", "--json").splitlines()]
+    assert [r["content_sha256"] for r in as_json[1:]] == [
+        example.published["2024S1/1"].content_sha256,
+        example.published["2024S1/2"].content_sha256,
+    ]
+    assert as_json[2]["prev_content_sha256"] == as_json[1]["content_sha256"]
+
+
+def test_show_gives_an_older_revision(example: Example) -> None:
+    text = ok(example, "snapshots", "show", "2024S1", "--revision", "1")
+    assert "revision             1" in text
+    assert "status               superseded" in text
+    assert example.published["2024S1/1"].content_sha256 in text
+    assert "| CT01 | Kết nạp đảng viên mới | đảng viên | 102 | 130 | 78,46 % |" in text
+
+
+def test_diff_names_the_correction_behind_each_change(example: Example) -> None:
+    text = ok(example, "snapshots", "diff", "2024S1", "1", "2")
+    document = json.loads(ok(example, "snapshots", "diff", "2024S1", "1", "2", "--format", "json"))
+    [added] = document["added"]
+    [removed] = document["removed"]
+    assert added["source_name"].endswith(CORRECTION_NAME)
+    assert removed["source_name"].endswith(f"{CORRECTED_UNIT}_2024M05.csv")
+    assert (added["org_unit_code"], added["period"]) == (removed["org_unit_code"], "2024M05")
+    assert removed["status"] == "superseded"
+    causes = ([added["submission_id"]], [removed["submission_id"]])
+    changed = {(c["org_unit_code"], c["code"]): c for c in document["elements"]}
+    assert set(changed) == {(CORRECTED_UNIT, "DANG_VIEN_MOI"), ("834", "DANG_VIEN_MOI")}
+    district = changed[("834", "DANG_VIEN_MOI")]
+    assert (district["before"]["value"], district["after"]["value"]) == (102, 104)
+    assert all((c["added"], c["removed"]) == causes for c in changed.values())
+    indicators = {(c["org_unit_code"], c["code"]) for c in document["indicators"]}
+    assert indicators == {(CORRECTED_UNIT, "CT01"), ("834", "CT01")}
+    assert "834      CT01     102 → 104; 78,46 % → 80,00 %; on_track → on_track" in text
+    assert f"+ #{added['submission_id']} " in text
+
+
+def test_trace_follows_ct01_down_to_the_files(example: Example) -> None:
+    document = json.loads(ok(example, "trace", "2024S1", "CT01", "--format", "json"))
+    assert (document["actual"], document["target"], document["revision"]) == (104, 130, 2)
+    assert document["matches"] is True
+    [element] = document["elements"]
+    assert element["code"] == "DANG_VIEN_MOI"
+    assert len(element["children"]) == 21
+    assert sum(c["value"] for c in element["children"]) == element["value"] == 104
+    for child in element["children"]:
+        assert sum(s["value"] for s in child["sources"] if s["used"]) == child["value"]
+        assert all(len(s["sha256"]) == 64 for s in child["sources"])
+    phong_nam = next(c for c in element["children"] if c["org_unit_code"] == CORRECTED_UNIT)
+    may = next(s for s in phong_nam["sources"] if s["period"] == "2024M05")
+    assert (may["value"], Path(may["source_name"]).name) == (5, CORRECTION_NAME)
+    assert may["submitted_at"] == "2024-05-20T02:00:00+00:00"
+
+
+def test_trace_of_an_older_revision_and_a_commune(example: Example) -> None:
+    text = ok(example, "trace", "2024S1", "CT01", "--revision", "1", "--org", CORRECTED_UNIT)
+    assert text.startswith(f"CT01 Kết nạp đảng viên mới — {CORRECTED_UNIT} Xã Phong Nẫm")
+    assert "thực hiện / actual 6 đảng viên" in text
+    assert "recomputed from the submissions used: 6, on_track ✓" in text
+    assert f"{CORRECTED_UNIT}_2024M05.csv (line 2)" in text
+    assert CORRECTION_NAME not in text
+
+
+def test_trace_refuses_an_unknown_indicator(example: Example) -> None:
+    result = run(example, "trace", "2024S1", "CT99")
+    assert result.exit_code != 0
+    assert "unknown indicator CT99" in str(result.exception)
+
+
+def test_verify_names_the_tampered_revision(example: Example) -> None:
+    assert "3 bản đã kiểm tra, toàn vẹn" in ok(example, "snapshots", "verify")
+    tamper = (
+        "UPDATE snapshot_elements SET value = value + $1 WHERE org_unit_code = '834' "
+        "AND element_code = 'DANG_VIEN_MOI' AND snapshot_id = "
+        "(SELECT snapshot_id FROM snapshots WHERE review_period = '2024S1' AND revision = 1)"
+    )
+    with open_warehouse(example.url) as owner:
+        owner.backend.execute(tamper, [1.0])
+    try:
+        result = run(example, "snapshots", "verify")
+        assert result.exit_code == 1
+        assert "SAI / MISMATCH: 2024S1 834 revision 1: content:" in result.output
+        assert "revision 2" not in result.output
+    finally:
+        with open_warehouse(example.url) as owner:
+            owner.backend.execute(tamper, [-1.0])
+    assert run(example, "snapshots", "verify").exit_code == 0
+
+
+def test_the_excel_report_of_a_revision(example: Example, tmp_path: Path) -> None:
+    path = tmp_path / "bao-cao.xlsx"
+    assert ok(example, "report", "2024S1", "--format", "xlsx", "-o", str(path)).strip() == str(path)
+    workbook = openpyxl.load_workbook(path)
+    rows = list(workbook["Báo cáo"].iter_rows(values_only=True))
+    assert ("CT01", "Kết nạp đảng viên mới", "đảng viên", 104, 130) in [r[:5] for r in rows]
+    assert workbook["Báo cáo đã dùng"].max_row == 1 + len(
+        open_warehouse(example.url).snapshot("2024S1", "834").inputs
+    )
+
+
+def test_the_excel_report_needs_a_file(example: Example) -> None:
+    result = run(example, "report", "2024S1", "--format", "xlsx")
+    assert result.exit_code == 2
+    assert "--format xlsx writes a file: give -o FILE.xlsx" in result.output
+
+
+@pytest.mark.parametrize("command", [["snapshots", "diff"], ["trace"], ["warehouse"]])
+def test_the_new_commands_have_help(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()) > 5

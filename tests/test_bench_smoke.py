@@ -1,0 +1,75 @@
+"""`make bench` at a tiny scale, once, so that it cannot rot: every scenario runs in its
+own process on a generated data set (a district's worth of the real hierarchy), and the
+report shows each of them with the same class counts from every roll-up. No timing is
+asserted: this machine's timings say nothing here."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from prefect_fixtures import prefect_api_url, prefect_env  # noqa: F401
+
+ROOT = Path(__file__).parents[1]
+SCENARIOS = {
+    ("review", ""),
+    ("review-prefect", ""),
+    ("rollup-polars", ""),
+    ("rollup-pandas", ""),
+    ("rollup-duckdb", ""),
+    ("read", "csv"),
+    ("intake", "csv"),
+    ("read", "xlsx"),
+    ("intake", "xlsx"),
+    ("intake-prefect", "csv"),
+    ("publish-duckdb", ""),
+}
+
+
+@pytest.mark.slow
+def test_the_benchmark_runs_every_scenario_at_a_tiny_scale(
+    tmp_path: Path,
+    prefect_env: dict[str, str],  # noqa: F811
+) -> None:
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run.py"),
+            "--tiny",
+            "--out",
+            str(out),
+            "--data",
+            str(tmp_path / "data"),
+        ],
+        cwd=ROOT,
+        env={**prefect_env, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])},
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [results] = out.glob("bench-*.json")
+    runs = {(r["scenario"], r["format"]): r for r in json.loads(results.read_text("utf-8"))}
+    assert set(runs) >= SCENARIOS, sorted(runs)
+    for run in runs.values():
+        if run["scenario"] == "publish-postgres" and not run["seconds"]:
+            continue  # no PostgreSQL server: the report says so
+        assert run["error"] == "", run
+        assert len(run["seconds"]) == 1
+        assert run["peak_rss_mb"] > 0
+    classes = [
+        runs[(name, "")]["details"][0]["root_classes"]
+        for name in ("rollup-polars", "rollup-pandas", "rollup-duckdb")
+    ]
+    assert classes[0] == classes[1] == classes[2], classes
+    intake = runs[("intake", "csv")]["details"][0]["outcomes"]
+    assert intake["rejected"] >= 1
+    assert intake["superseded"] >= 1
+    assert runs[("review", "")]["details"][0]["checks_passed"]
+    report = next(out.glob("bench-*.md")).read_text("utf-8")
+    assert "| target | measured | wanted | met |" in report

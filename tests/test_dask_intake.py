@@ -1,0 +1,65 @@
+"""Scale-out: with CHITIEU_TASK_RUNNER=dask, intake batches are validated on a Dask
+cluster (here a local one of two worker processes) and registered in order by the flow;
+the warehouse ends up exactly as with the default runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from prefect_fixtures import prefect_api_url  # noqa: F401
+from prefect_queries import flow_runs_named, task_run_names
+
+from chitieu.examples import example_dir
+from chitieu.flows.intake import intake_flow
+
+pytestmark = pytest.mark.slow
+
+# received_at is the time of each intake, the one column that must differ; issues are
+# numbered within an intake batch, and compared by their order within each submission
+COMPARED = {
+    "submissions": "submission_id, sha256, source_name, format, org_unit_code, period, "
+    "submitted_at, submitted_by, status, n_values",
+    "submission_values": "*",
+    "validation_issues": "submission_id, "
+    "row_number() OVER (PARTITION BY submission_id ORDER BY issue_no), "
+    'location, element_code, value, "check", message_vi, message_en',
+}
+
+
+def dump(database: Path) -> dict[str, list[tuple[object, ...]]]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return {
+            table: sorted(con.execute(f"SELECT {columns} FROM {table}").fetchall(), key=repr)
+            for table, columns in COMPARED.items()
+        }
+
+
+def test_dask_spreads_batches_and_changes_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    prefect_api_url: str,  # noqa: F811
+) -> None:
+    shutil.copytree(example_dir() / "config", tmp_path / "config")
+    shutil.copytree(example_dir() / "submissions", tmp_path / "inbox")
+    inbox, config = [str(tmp_path / "inbox")], str(tmp_path / "config")
+
+    monkeypatch.delenv("CHITIEU_TASK_RUNNER", raising=False)
+    threads = intake_flow(inbox, config, f"duckdb:///{tmp_path / 'threads.duckdb'}", "2024M01")
+
+    monkeypatch.setenv("CHITIEU_TASK_RUNNER", "dask")
+    monkeypatch.setenv("CHITIEU_DASK_WORKERS", "2")
+    dask = intake_flow(
+        inbox, config, f"duckdb:///{tmp_path / 'dask.duckdb'}", "2024M02", batch_files=40
+    )
+
+    assert [(o.source_name, o.status, o.reports) for o in dask] == [
+        (o.source_name, o.status, o.reports) for o in threads
+    ]
+    assert dump(tmp_path / "dask.duckdb") == dump(tmp_path / "threads.duckdb")
+    [run] = flow_runs_named("intake-2024M02-834")
+    names = task_run_names(run.id)
+    assert sum(n.startswith("validate-batch-") for n in names) == 7  # 270 files / 40
+    assert sum(n.startswith("register-batch-") for n in names) == 7

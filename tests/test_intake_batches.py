@@ -1,0 +1,89 @@
+"""Intake in batches, validated apart and registered in order, leaves the warehouse exactly
+as one batch does: the same submissions, ids, statuses, values and issues."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from chitieu import pipeline
+from chitieu.config import Config, load_config
+from chitieu.examples import example_dir
+from chitieu.sources import ReceivedFile
+from chitieu.warehouse import open_warehouse
+
+EXAMPLE = example_dir()
+RECEIVED = dt.datetime(2024, 12, 19, 0, 0, tzinfo=dt.UTC)
+# issues are numbered within an intake batch: compared by their order in each submission
+COMPARED = {
+    "submissions": "*",
+    "submission_values": "*",
+    "validation_issues": "submission_id, "
+    "row_number() OVER (PARTITION BY submission_id ORDER BY issue_no), "
+    'location, element_code, value, "check", message_vi, message_en',
+}
+
+
+@pytest.fixture(scope="module")
+def config() -> Config:
+    return load_config(EXAMPLE / "config")
+
+
+def ingest(paths: list[Path], config: Config, database: Path, size: int) -> list[str]:
+    """The flow's way: hashes first, batches planned without the warehouse, then
+    registered one at a time; returns each file's status."""
+    url = f"duckdb:///{database}"
+    groups = pipeline.batches(paths, size)
+    hashes = [pipeline.fingerprints(group) for group in groups]
+    with open_warehouse(url) as warehouse:
+        received = warehouse.known_sha256([h for group in hashes for h in group])
+    planned = [
+        pipeline.plan_batch(
+            [ReceivedFile.from_path(p) for p in group],
+            config,
+            database.with_suffix(".archive"),
+            known,
+            RECEIVED,
+        )
+        for group, known in zip(groups, pipeline.known_before(hashes, received), strict=True)
+    ]
+    statuses = []
+    with open_warehouse(url) as warehouse:
+        for batch in planned:
+            statuses += [o.status for o in pipeline.register_batch(warehouse, batch).outcomes]
+    return statuses
+
+
+def dump(database: Path) -> dict[str, list[tuple[object, ...]]]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return {
+            table: sorted(con.execute(f"SELECT {columns} FROM {table}").fetchall(), key=repr)
+            for table, columns in COMPARED.items()
+        }
+
+
+def test_known_before_counts_earlier_batches_and_the_warehouse() -> None:
+    known = pipeline.known_before([["a", "b"], ["b", "c"], ["d", "a"]], {"d", "z"})
+    assert known == [set(), {"b"}, {"d", "a"}]
+
+
+def test_batches_leave_the_same_warehouse_as_one(config: Config, tmp_path: Path) -> None:
+    paths = pipeline.gather_files([EXAMPLE / "submissions"])
+    one = ingest(paths, config, tmp_path / "one.duckdb", len(paths))
+    many = ingest(paths, config, tmp_path / "many.duckdb", 37)
+    assert many == one
+    assert sorted(set(one)) == ["accepted", "duplicate", "rejected", "superseded"]
+    assert dump(tmp_path / "many.duckdb") == dump(tmp_path / "one.duckdb")
+
+
+def test_the_same_bytes_in_a_later_batch_are_a_duplicate(config: Config, tmp_path: Path) -> None:
+    month = EXAMPLE / "submissions" / "2024M02"
+    original, copy = month / "28996_2024M02.csv", month / "28996_2024M02_duplicate (1).csv"
+    assert original.read_bytes() == copy.read_bytes()
+    statuses = ingest([original, copy], config, tmp_path / "w.duckdb", 1)
+    assert statuses == ["accepted", "duplicate"]
+    # and again, whole: everything was received before
+    assert ingest([original, copy], config, tmp_path / "w.duckdb", 1) == ["duplicate"] * 2

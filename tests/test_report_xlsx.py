@@ -1,0 +1,125 @@
+"""The Excel export of a revision: every text stays text, whatever it begins with."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from rollup_helpers import MakeConfig, element, indicator
+
+from chitieu.report import report_data
+from chitieu.report_xlsx import write_report_xlsx
+from chitieu.warehouse.models import INPUT_SUBMISSIONS_SCHEMA, INPUT_VALUES_SCHEMA
+
+# What a commune could type, and Excel or LibreOffice would run if written as formulas.
+HOSTILE = [
+    '=HYPERLINK("http://evil.example","bấm vào đây")',
+    "=1+1",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "=cmd|' /C calc'!A0",
+    "  =1+1",
+    "\t=1+1",
+]
+
+
+@pytest.fixture
+def workbook(make_config: MakeConfig, tmp_path: Path) -> openpyxl.Workbook:
+    rows = [
+        ("D", HOSTILE[0], "district", "", "2020-01-01", "", ""),
+        *[(f"C{i}", name, "commune", "D", "2020-01-01", "", "") for i, name in enumerate(HOSTILE)],
+    ]
+    units = io.StringIO()
+    csv.writer(units, lineterminator="\n").writerows(rows)
+    config = make_config(
+        [element("S", unit="=1+1")],
+        [indicator("CT01", "S", unit="@đơn vị", group="-nhóm")],
+        units.getvalue(),
+        targets=[("CT01", "D", 2024, 10, "")],
+    )
+    header = {
+        "snapshot_id": 1,
+        "review_period": "2024S1",
+        "root_org_unit": "D",
+        "revision": 1,
+        "status": "published",
+        "created_at": dt.datetime(2024, 6, 17, 2, 0, tzinfo=dt.UTC),
+        "content_sha256": "c" * 64,
+        "completeness": 0.5,
+    }
+    indicators = pl.DataFrame(
+        {
+            "org_unit_code": ["D", "C0"],
+            "level": ["district", "commune"],
+            "indicator_code": ["CT01", "CT01"],
+            "actual": [4.0, 1.5],
+            "target": [10.0, None],
+            "percent": [40.0, None],
+            "class": ["below_half", "no_target"],
+        }
+    )
+    submissions = pl.DataFrame(
+        [
+            (i, f"{i:064x}", name, "csv", f"C{i}", "2024M05",
+             dt.datetime(2024, 5, 16, tzinfo=dt.UTC), name, None, "accepted")
+            for i, name in enumerate(HOSTILE)
+        ],
+        schema=INPUT_SUBMISSIONS_SCHEMA,
+        orient="row",
+    )  # fmt: skip
+    values = pl.DataFrame(
+        [(i, f"C{i}", "S", "2024M05", 1.0, note, f"line {i}") for i, note in enumerate(HOSTILE)],
+        schema=INPUT_VALUES_SCHEMA,
+        orient="row",
+    )
+    data = report_data(config, header, indicators, "vi")
+    path = tmp_path / "out" / "report.xlsx"
+    write_report_xlsx(path, data, config, indicators, submissions, values)
+    return openpyxl.load_workbook(path)
+
+
+def test_no_cell_is_a_formula(workbook: openpyxl.Workbook) -> None:
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    assert cells
+    formulas = [f"{c.parent.title}!{c.coordinate}" for c in cells if c.data_type == "f"]
+    assert formulas == []
+
+
+def test_hostile_texts_come_back_as_the_same_text(workbook: openpyxl.Workbook) -> None:
+    texts = [
+        cell.value
+        for sheet in workbook
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str)
+    ]
+    for hostile in HOSTILE:
+        assert hostile in texts, hostile
+    assert any(t.startswith(f"Sơ kết 6 tháng đầu năm 2024 — {HOSTILE[0]}") for t in texts)
+    assert "@đơn vị" in texts
+
+
+def test_sheets_hold_the_report_units_inputs_and_notes(workbook: openpyxl.Workbook) -> None:
+    assert workbook.sheetnames == ["Báo cáo", "Đơn vị", "Báo cáo đã dùng", "Ghi chú"]
+    report = workbook["Báo cáo"]
+    rows = list(report.iter_rows(values_only=True))
+    table = rows.index(
+        ("Mã", "Chỉ tiêu", "Đơn vị tính", "Thực hiện", "Kế hoạch năm", "Tỷ lệ", "Đánh giá")
+    )
+    assert rows[table + 1] == ("CT01", "Chỉ tiêu CT01", "@đơn vị", 4, 10, 0.4, "Đạt dưới 50%")
+    assert report.cell(table + 2, 6).number_format == "0.00%"
+    assert rows[6][:2] == ("Mã băm nội dung", "c" * 64)
+    units = list(workbook["Đơn vị"].iter_rows(values_only=True))
+    assert units[1][:4] == ("C0", HOSTILE[0], "commune", "CT01")
+    inputs = list(workbook["Báo cáo đã dùng"].iter_rows(values_only=True))
+    assert len(inputs) == 1 + len(HOSTILE)
+    assert inputs[1][:3] == (0, HOSTILE[0], f"{0:064x}")
+    assert inputs[1][5] == dt.datetime(2024, 5, 16)
+    notes = list(workbook["Ghi chú"].iter_rows(values_only=True))
+    assert {row[4] for row in notes[1:]} == set(HOSTILE)

@@ -1,0 +1,269 @@
+"""`chitieu warehouse grant-auditor`: a PostgreSQL role that reads the published snapshots,
+changes nothing, and cannot reach the raw archive. Tests log in as that role."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from example_fixtures import CONFIG_DIR, build_example
+from warehouse_fixtures import (  # noqa: F401
+    BACKENDS,
+    TABLES,
+    draft,
+    postgres_admin,
+    postgres_schema_url,
+    schema_url,
+    warehouse_url_fixture,
+    wh_fixture,
+)
+
+from chitieu.cli import cli
+from chitieu.errors import WarehouseError
+from chitieu.warehouse import Warehouse, open_warehouse
+from chitieu.warehouse.archive import archived_path
+from chitieu.warehouse.roles import AUDITOR_READS
+
+pytestmark = pytest.mark.postgres
+CHITIEU = str(Path(sys.executable).with_name("chitieu"))
+VIEWS = ("published_submissions", "published_values")
+RAW = ("submissions", "submission_values", "validation_issues")
+# One column per relation, for an UPDATE that would change nothing if it were allowed.
+SOME_COLUMN = {
+    "schema_version": "version",
+    "submissions": "status",
+    "submission_values": "value",
+    "validation_issues": "message_en",
+    "snapshots": "status",
+    "snapshot_indicators": "actual",
+    "snapshot_elements": "value",
+    "snapshot_inputs": "period",
+    "published_submissions": "status",
+    "published_values": "value",
+}
+
+
+@dataclass(frozen=True)
+class Audited:
+    owner_url: str
+    auditor_url: str
+    role: str
+    archive: Path
+
+
+def _role(config: pytest.Config, *options: str) -> str:
+    name = f"kiem_toan_{secrets.token_hex(4)}"
+    admin = postgres_admin(config)
+    admin.execute(f'CREATE ROLE "{name}" LOGIN {" ".join(options)}')
+
+    def drop() -> None:
+        admin.execute(f'DROP OWNED BY "{name}"')
+        admin.execute(f'DROP ROLE "{name}"')
+
+    config.add_cleanup(drop)
+    return name
+
+
+@pytest.fixture(scope="module")
+def audited(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Audited:
+    """The example in PostgreSQL, and a role made its auditor with the command itself."""
+    if "postgresql" not in BACKENDS:
+        pytest.skip("postgresql is not in CHITIEU_TEST_BACKENDS")
+    owner_url, schema = postgres_schema_url(request.config)
+    folder = tmp_path_factory.mktemp("audited")
+    build_example(owner_url, folder)
+    role = _role(request.config)
+    done = subprocess.run(
+        [CHITIEU, "warehouse", "grant-auditor", role, "--warehouse", owner_url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"role {role} may now read the published snapshots" in done.stdout
+    return Audited(owner_url, schema_url(schema, user=role), role, folder / "archive")
+
+
+@pytest.fixture
+def auditor(audited: Audited) -> Iterator[Warehouse]:
+    with open_warehouse(audited.auditor_url) as wh:
+        yield wh
+
+
+def test_the_auditor_reads_and_verifies_every_revision(auditor: Warehouse) -> None:
+    listed = auditor.list_snapshots()
+    assert listed.select("review_period", "revision").rows() == [
+        ("2024", 1),
+        ("2024S1", 1),
+        ("2024S1", 2),
+    ]
+    assert auditor.verify() == []
+    read = auditor.snapshot("2024S1", "834", revision=1)
+    assert read.elements.height > 0
+    used = auditor.input_submissions(read.snapshot_id)
+    assert used["submission_id"].to_list() == sorted(read.inputs["submission_id"].to_list())
+    assert auditor.input_values(read.snapshot_id).height > 0
+
+
+@pytest.mark.parametrize("relation", list(TABLES) + list(VIEWS))
+def test_the_auditor_can_change_no_table(auditor: Warehouse, relation: str) -> None:
+    column = SOME_COLUMN[relation]
+    kind = "VIEW" if relation in VIEWS else "TABLE"
+    writes = [
+        f"INSERT INTO {relation} DEFAULT VALUES",
+        f"UPDATE {relation} SET {column} = {column}",
+        f"DELETE FROM {relation}",
+    ]
+    if kind == "TABLE":
+        writes.append(f"TRUNCATE {relation}")
+    for statement in writes:
+        with pytest.raises(WarehouseError, match="permission denied"):
+            auditor.backend.execute(statement)
+    for statement in (f"DROP {kind} {relation}", f"ALTER {kind} {relation} RENAME TO x"):
+        with pytest.raises(WarehouseError, match="must be owner"):
+            auditor.backend.execute(statement)
+
+
+def test_the_auditor_cannot_create_tables_beside_the_warehouse(auditor: Warehouse) -> None:
+    with pytest.raises(WarehouseError, match="permission denied for schema"):
+        auditor.backend.execute("CREATE TABLE snapshots_copy (x INTEGER)")
+
+
+@pytest.mark.parametrize("relation", RAW)
+def test_raw_submissions_and_issues_are_out_of_reach(auditor: Warehouse, relation: str) -> None:
+    with pytest.raises(WarehouseError, match=f"permission denied for table {relation}"):
+        auditor.backend.rows(f"SELECT * FROM {relation}")
+
+
+def test_only_the_submissions_snapshots_used_are_visible(
+    auditor: Warehouse, audited: Audited
+) -> None:
+    with open_warehouse(audited.owner_url) as owner:
+        everything = owner.submissions()
+    visible = auditor.backend.frame("SELECT submission_id, status FROM published_submissions")
+    assert set(everything["status"]) >= {"rejected", "duplicate"}  # the example has them
+    assert set(visible["status"]) <= {"accepted", "superseded"}
+    assert 0 < visible.height < everything.height
+    values = auditor.backend.frame("SELECT DISTINCT submission_id FROM published_values")
+    assert set(values["submission_id"]) <= set(visible["submission_id"])
+
+
+def test_the_archived_files_are_out_of_reach(auditor: Warehouse, audited: Audited) -> None:
+    """The files live on the chitieu host's disk (CHITIEU_DATA_DIR), not in the database;
+    even when the server can see that disk, the role may not read the server's files."""
+    [sha] = [p.name for p in audited.archive.glob("*/*")][:1]
+    path = str(archived_path(audited.archive, sha))
+    attempts = {
+        "SELECT pg_read_binary_file($1)": "permission denied for function pg_read_binary_file",
+        "SELECT pg_read_file($1)": "permission denied for function pg_read_file",
+        "SELECT lo_import($1)": "permission denied for function lo_import",
+        "SELECT pg_ls_dir($1)": "permission denied for function pg_ls_dir",
+    }
+    for statement, refusal in attempts.items():
+        with pytest.raises(WarehouseError, match=refusal):
+            auditor.backend.rows(statement, [path])
+    auditor.backend.execute("CREATE TEMP TABLE grab (content TEXT)")  # its own scratch space
+    with pytest.raises(WarehouseError, match="pg_read_server_files role to COPY from a file"):
+        auditor.backend.execute(f"COPY grab FROM '{path}'")
+
+
+def test_the_auditors_walk_through_runs_as_the_auditor(audited: Audited, tmp_path: Path) -> None:
+    common = ["--config", str(CONFIG_DIR), "--warehouse", audited.auditor_url]
+    runner = CliRunner()
+    for args in (
+        ["snapshots", "list"],
+        ["snapshots", "show", "2024S1", "--revision", "1"],
+        ["snapshots", "diff", "2024S1", "1", "2"],
+        ["trace", "2024S1", "CT01", "--org", "28987"],
+        ["snapshots", "verify"],
+        ["report", "2024S1", "--format", "xlsx", "-o", str(tmp_path / "r.xlsx")],
+    ):
+        result = runner.invoke(cli, [*args, *common], catch_exceptions=False)
+        assert result.exit_code == 0, (args, result.output)
+    assert (tmp_path / "r.xlsx").is_file()
+
+
+def test_print_sql_changes_nothing(audited: Audited, request: pytest.FixtureRequest) -> None:
+    role = _role(request.config)
+    result = CliRunner().invoke(
+        cli,
+        ["warehouse", "grant-auditor", role, "--print-sql", "--warehouse", audited.owner_url],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0
+    assert f'FROM "{role}";' in result.output
+    for relation in AUDITOR_READS:
+        assert f".{relation}" in result.output
+    assert "GRANT SELECT ON TABLE" in result.output
+    url = audited.auditor_url.replace(audited.role, role)
+    with pytest.raises(WarehouseError, match="has no schema this role may use"):
+        open_warehouse(url)
+
+
+def test_granting_again_takes_back_anything_more(
+    audited: Audited, auditor: Warehouse, request: pytest.FixtureRequest
+) -> None:
+    schema = audited.auditor_url.rsplit("%3D", 1)[1]
+    postgres_admin(request.config).execute(
+        f'GRANT INSERT, DELETE ON {schema}.submissions, {schema}.snapshots TO "{audited.role}"'
+    )
+    auditor.backend.execute("DELETE FROM snapshots WHERE false")  # now it may
+    with open_warehouse(audited.owner_url) as owner:
+        owner.grant_auditor(audited.role)
+    with pytest.raises(WarehouseError, match="permission denied"):
+        auditor.backend.execute("DELETE FROM snapshots WHERE false")
+
+
+def test_roles_that_no_grant_restricts_are_refused(
+    audited: Audited, request: pytest.FixtureRequest
+) -> None:
+    member = _role(request.config, "IN ROLE postgres")
+    with open_warehouse(audited.owner_url) as owner:
+        with pytest.raises(WarehouseError, match="is a superuser"):
+            owner.grant_auditor("postgres")
+        with pytest.raises(WarehouseError, match="owns the warehouse's tables"):
+            owner.grant_auditor(member)
+        with pytest.raises(WarehouseError, match="no role 'khong_co' on this server"):
+            owner.grant_auditor("khong_co")
+
+
+def test_an_auditor_cannot_upgrade_an_old_warehouse(request: pytest.FixtureRequest) -> None:
+    if "postgresql" not in BACKENDS:
+        pytest.skip("postgresql is not in CHITIEU_TEST_BACKENDS")
+    owner_url, schema = postgres_schema_url(request.config)
+    with open_warehouse(owner_url) as owner:
+        owner.publish(draft())
+        newest = owner.schema_version
+        role = _role(request.config)
+        owner.grant_auditor(role)
+        owner.backend.execute("DELETE FROM schema_version WHERE version = $1", [newest])
+    with pytest.raises(
+        WarehouseError,
+        match=rf"needs upgrading from schema version {newest - 1} to {newest}.*read-only role",
+    ):
+        open_warehouse(schema_url(schema, user=role))
+    postgres_admin(request.config).execute(  # restore what the test took away
+        f"INSERT INTO {schema}.schema_version VALUES ({newest}, now())"
+    )
+    with open_warehouse(schema_url(schema, user=role)) as auditor:
+        assert auditor.list_snapshots().height == 1
+
+
+def test_the_grant_names_exactly_the_published_relations(audited: Audited) -> None:
+    with open_warehouse(audited.owner_url) as owner:
+        granted = owner.backend.frame(
+            "SELECT table_name, privilege_type FROM information_schema.role_table_grants "
+            "WHERE grantee = $1 AND table_schema = current_schema()",
+            [audited.role],
+        )
+    assert granted.sort("table_name").rows() == sorted(
+        (relation, "SELECT") for relation in AUDITOR_READS
+    )
+    assert pl.Series(AUDITOR_READS).is_in(list(RAW)).sum() == 0
