@@ -159,9 +159,7 @@ def _successors_not_taking_over(frame: pl.DataFrame, file: str) -> list[ConfigPr
         pl.col("successor_code").is_not_null()
         & pl.col("valid_to").is_not_null()  # reported on its own
         & (pl.col("valid_to") >= pl.col("valid_from"))
-    ).with_columns(
-        (pl.col("valid_to") + pl.duration(days=1)).alias("handover")
-    )
+    ).with_columns((pl.col("valid_to") + pl.duration(days=1)).alias("handover"))
     if handover.is_empty():
         return []
     takers = handover.join(

@@ -76,9 +76,7 @@ def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _frame(description: Sequence[Any], rows: list[tuple[Any, ...]]) -> pl.DataFrame:
-    schema = {
-        column.name: _FROM_OID.get(column.type_code, pl.String()) for column in description
-    }
+    schema = {column.name: _FROM_OID.get(column.type_code, pl.String()) for column in description}
     return pl.DataFrame(rows, schema=schema, orient="row", strict=False)
 
 
