@@ -6,6 +6,7 @@ Vietnamese numbers group thousands with ``.`` and use ``,`` as the decimal mark
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -167,6 +168,50 @@ def render_markdown(data: ReportData) -> str:
             + " |"
         )
     return "\n".join(lines) + "\n"
+
+
+def render_html(data: ReportData) -> str:
+    """A standalone page (no script, no external resource) with the Markdown report's
+    content; every text from the configuration or a commune is escaped."""
+    lang = data.lang
+    half = format_number(data.on_track, lang)
+    labels = {k: v.format(half=half) for k, v in CLASS_LABELS[lang].items()}
+    period = Period.parse(data.header["review_period"])
+    title = f"{review_title(period, lang)} — {data.root_name} ({data.header['root_org_unit']})"
+    rows = "\n".join(
+        "<tr>"
+        + "".join(
+            f"<td{' class=num' if i >= 3 and i < 6 else ''}>{html.escape(cell)}</td>"
+            for i, cell in enumerate(
+                [
+                    row["indicator_code"],
+                    row["name"],
+                    row["unit"],
+                    format_number(row["actual"], lang),
+                    format_number(row["target"], lang),
+                    format_percent(row["percent"], lang),
+                    labels.get(row["class"] or "", "–"),
+                ]
+            )
+        )
+        + "</tr>"
+        for row in data.indicators.iter_rows(named=True)
+    )
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADERS[lang])
+    meta = html.escape(
+        f"{period.code} · {'bản' if lang == 'vi' else 'revision'} {data.header['revision']} · "
+        f"sha256 {data.header['content_sha256']}"
+    )
+    return (
+        f'<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>"
+        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #999;padding:2px 6px}td.num{text-align:right}"
+        f"</style></head><body>\n<h1>{html.escape(title)}</h1>\n<p>{meta}</p>\n"
+        f"<p><strong>{html.escape(data.summary)}</strong></p>\n"
+        f"<table><thead><tr>{head}</tr></thead><tbody>\n{rows}\n</tbody></table>\n"
+        "</body></html>\n"
+    )
 
 
 def render_json(data: ReportData) -> str:

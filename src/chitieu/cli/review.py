@@ -131,7 +131,11 @@ def _dry_run(config_dir: Path, url: str, period: str, org: str | None) -> None:
 @click.option("--org", default=None, help="Root unit (default: the resolution's unit).")
 @click.option("--revision", type=int, default=None, help="Default: the published revision.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["md", "json", "xlsx"]), default="md", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "json", "xlsx"]),
+    default="md",
+    show_default=True,
 )
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
@@ -148,7 +152,7 @@ def report(
     """The review report of a published revision."""
     from chitieu.config import load_config
     from chitieu.periods import Period
-    from chitieu.report import render_json, render_markdown, report_data
+    from chitieu.report import render_html, render_json, render_markdown, report_data
     from chitieu.warehouse import open_warehouse
 
     period_code = Period.parse(period).code
@@ -170,7 +174,8 @@ def report(
         write_report_xlsx(output, data, config, snap.indicators, *inputs)
         click.echo(str(output))
         return
-    text = render_json(data) if fmt == "json" else render_markdown(data)
+    renderers = {"md": render_markdown, "html": render_html, "json": render_json}
+    text = renderers[fmt](data)
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
