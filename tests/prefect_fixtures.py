@@ -16,9 +16,18 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
+_SERVER: dict[str, str] = {}
+"""The session's one test server. Each module that imports `prefect_api_url` gets a
+"session" fixture of its own from pytest; they all share the server kept here, since
+two servers in one process split events and concurrency leases between them."""
+
+
 @pytest.fixture(scope="session")
 def prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start Prefect's test server once; yields its API URL."""
+    if "url" in _SERVER:
+        yield _SERVER["url"]
+        return
     home = tmp_path_factory.mktemp("prefect-home")
     os.environ["PREFECT_HOME"] = str(home)
     from prefect.settings import PREFECT_API_URL
@@ -27,7 +36,11 @@ def prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with prefect_test_harness(server_startup_timeout=180):
         url = PREFECT_API_URL.value()
         assert url, "the Prefect test harness gave no API URL"
-        yield str(url)
+        _SERVER["url"] = str(url)
+        try:
+            yield str(url)
+        finally:
+            _SERVER.clear()
 
 
 @pytest.fixture

@@ -239,6 +239,13 @@ def test_the_scheduled_review_date_ran_intake_then_review(deployed: dict[str, An
         assert child["state"]["type"] == "COMPLETED"
         assert child["parent_task_run_id"] is not None
     assert {"chitieu", "review", "period:2024S1", "unit:834"} <= set(review["tags"])
+    # the review held its period's lock and gave it back
+    [lock] = [
+        limit
+        for limit in api_post(api, "/v2/concurrency_limits/filter", {})
+        if limit["name"] == "chitieu-review-2024s1-834"
+    ]
+    assert (lock["limit"], lock["active_slots"]) == (1, 0)
     assert (deployed["district"] / "warehouse.duckdb").is_file()
     assert (deployed["district"] / "warehouse.reports" / "2024S1-834-vi.md").is_file()
 

@@ -89,14 +89,19 @@ def received_before(warehouse_url: str, hashes: list[str]) -> set[str]:
 def validate_batch(
     number: int,
     paths: list[str],
+    workdir: str,
     config_dir: str,
     archive: str,
     known: set[str],
     received_at: dt.datetime,
 ) -> pipeline.PlannedBatch:
-    """Archive and validate one batch; safe to retry (the archive is content-addressed)."""
+    """Archive and validate one batch; safe to retry (the archive is content-addressed).
+
+    ``paths`` keep the names they were given (relative ones to ``workdir``, the flow's
+    folder): that is how receipts and the warehouse name them, wherever this runs.
+    """
     quiet_domain_tracebacks()  # this may run in a Dask worker's process
-    files = [ReceivedFile.from_path(Path(p)) for p in paths]
+    files = [ReceivedFile.from_bytes(p, (Path(workdir) / p).read_bytes()) for p in paths]
     return pipeline.plan_batch(files, load_config(config_dir), Path(archive), known, received_at)
 
 
@@ -144,7 +149,7 @@ def intake_flow(
     key = dashboard.intake_key(period.code, root)
     received_at = dt.datetime.now(dt.UTC)
 
-    found = gather_submissions([str(Path(i).resolve()) for i in inputs])
+    found = gather_submissions(list(inputs))
     hash_of = dict(found)
     logger.info("Nhận %d tệp / received %d files", len(found), len(found))
     groups = pipeline.batches([Path(p) for p, _ in found], max(1, batch_files))
@@ -155,9 +160,10 @@ def intake_flow(
     )
 
     archive = str(settings.beside_warehouse(url, "archive").resolve())
+    workdir = str(Path.cwd())
     futures = [
         validate_batch.submit(
-            n, [str(p) for p in group], str(config_path), archive, seen, received_at
+            n, [str(p) for p in group], workdir, str(config_path), archive, seen, received_at
         )
         for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from chitieu import dashboard, pipeline, settings
 from chitieu.config import Config, load_config
 from chitieu.errors import ChitieuError
 from chitieu.flows.support import (
+    deployed,
     emit,
     fails_on_domain_errors,
     review_lock,
@@ -171,7 +173,11 @@ def review_flow(
         unit,
     )
 
-    with review_lock(f"chitieu-{key}"):
+    # Scheduled and UI-started runs wait for each other. A run from the command line
+    # does not: a second writer finds the DuckDB file locked, and a racing publication
+    # is refused (SnapshotConflict), so nothing is lost; and a command-line run that
+    # crashed would hold the slot until its lease ran out.
+    with review_lock(f"chitieu-{key}") if deployed() else nullcontext():
         prepared = prepare(config_dir, url, period.code, unit, dry_run)
         view = _view(config, prepared, dry_run)
         reports: list[str] = []

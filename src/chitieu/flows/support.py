@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from typing import Any, ParamSpec, TypeVar, cast
 
 from prefect import Task, get_run_logger
@@ -23,6 +23,8 @@ R = TypeVar("R")
 
 REVIEW_LOCK_WAIT_SECONDS = 30 * 60
 """How long a review waits for another review of the same period and unit to finish."""
+LEASE_SECONDS = 300
+"""A running review renews its slot; one that crashed loses it this long after."""
 
 
 class _NoDomainTraceback(logging.Filter):
@@ -106,10 +108,19 @@ def emit(spec: EventSpec) -> None:
     emit_event(spec.event, spec.resource, related=spec.related, payload=spec.payload)
 
 
+def deployed() -> bool:
+    """Whether this run belongs to a deployment: scheduled, started from the UI, or a
+    child run of one."""
+    from prefect.runtime import deployment
+
+    return bool(deployment.id)
+
+
 @contextmanager
 def review_lock(name: str) -> Iterator[None]:
-    """One review of a period and unit at a time, across the CLI and every deployment:
-    a global concurrency limit of one slot, created on first use."""
+    """One review of a period and unit at a time: a global concurrency limit of one slot,
+    created on first use. A run that crashed holding it loses it ``LEASE_SECONDS`` later.
+    """
     from prefect import get_client
     from prefect.concurrency.sync import concurrency
     from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
@@ -124,15 +135,49 @@ def review_lock(name: str) -> Iterator[None]:
                 client.create_global_concurrency_limit(
                     GlobalConcurrencyLimitCreate(name=name, limit=1)
                 )
-    held = ExitStack()
-    try:
-        held.enter_context(
-            concurrency(name, occupy=1, timeout_seconds=REVIEW_LOCK_WAIT_SECONDS, strict=True)
+
+    def slot(wait: float) -> AbstractContextManager[None]:
+        # a failed renewal must not kill the review: the lock saves work, the warehouse
+        # itself refuses a racing publication
+        return concurrency(
+            name,
+            occupy=1,
+            timeout_seconds=wait,
+            lease_duration=LEASE_SECONDS,
+            strict=True,
+            raise_on_lease_renewal_failure=False,
         )
-    except TimeoutError as exc:
-        raise SnapshotConflict(
-            f"một lần đánh giá khác đang chạy / another review is still running ({name}); "
-            f"waited {REVIEW_LOCK_WAIT_SECONDS // 60} min"
-        ) from exc
+
+    held = ExitStack()
+    first = min(5.0, REVIEW_LOCK_WAIT_SECONDS)
+    if not _took(held, slot(first)):
+        _logger().warning(
+            "Chờ lần đánh giá khác kết thúc / waiting for another review to finish (%s)", name
+        )
+        rest = REVIEW_LOCK_WAIT_SECONDS - first
+        if rest <= 0 or not _took(held, slot(rest)):
+            raise SnapshotConflict(
+                f"một lần đánh giá khác đang chạy / another review is still running ({name});"
+                f" waited {REVIEW_LOCK_WAIT_SECONDS // 60} min"
+            )
     with held:
         yield
+
+
+def _took(held: ExitStack, slot: AbstractContextManager[None]) -> bool:
+    """Whether the slot was acquired in time (it is then held until ``held`` closes)."""
+    try:
+        held.enter_context(slot)
+    except TimeoutError:
+        return False
+    return True
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    """The run's logger (shown in the UI), or chitieu's outside a run."""
+    from prefect.exceptions import MissingContextError
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("chitieu")

@@ -115,11 +115,23 @@ def roll_up(
 
 
 def _in_unit_order(frame: pl.DataFrame, units: pl.DataFrame, code: str) -> pl.DataFrame:
-    """Root first, then by depth and code: the order people read a review in."""
+    """Root first, then by depth and code: the order people read a review in. Encoded
+    codes sort by one packed integer (their categories are sorted, so the order is the
+    codes' text order): much cheaper than sorting by three columns."""
     columns = ["org_unit_code", "level", *[c for c in frame.columns if c != "org_unit_code"]]
-    return (
-        frame.join(units, on="org_unit_code")
-        .sort("depth", "org_unit_code", code)
-        .select(columns)
-        .with_columns(cs.enum().cast(pl.String))
-    )
+    joined = frame.join(units, on="org_unit_code")
+    if isinstance(joined.schema["org_unit_code"], pl.Enum) and isinstance(
+        joined.schema[code], pl.Enum
+    ):
+        number = lambda column: pl.col(column).to_physical().cast(pl.UInt64)  # noqa: E731
+        key = (
+            pl.col("depth").cast(pl.UInt64) * 2**48 + number("org_unit_code") * 2**16 + number(code)
+        )
+        ordered = joined.sort(key)
+    else:
+        ordered = joined.sort("depth", "org_unit_code", code)
+    return ordered.select(columns).with_columns(cs.enum().cast(pl.String))
+
+
+def _number(column: str) -> pl.Expr:
+    return pl.col(column).to_physical().cast(pl.UInt64)

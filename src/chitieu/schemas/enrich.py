@@ -57,14 +57,19 @@ def enrich(rows: pl.DataFrame, config: Config, received_at: dt.datetime) -> pl.D
         nulls_equal=True,
     )
     frame = frame.join(_elements(config), on="element_code", how="left")
+    # a file repeats its submission time on every row: parsed once per distinct text
+    frame = frame.join(
+        frame.select("submitted_at")
+        .unique()
+        .with_columns(_submitted_utc(pl.col("submitted_at")).alias("submitted_utc")),
+        on="submitted_at",
+        how="left",
+        nulls_equal=True,
+    )
     # Joins do not keep row order; the report facts (first row of...) need it.
     return (
         frame.sort("row_nr")
-        .with_columns(
-            pl.col("unit_known").fill_null(False),
-            *_value_facts(),
-            _submitted_utc(pl.col("submitted_at")).alias("submitted_utc"),
-        )
+        .with_columns(pl.col("unit_known").fill_null(False), *_value_facts())
         .with_columns(*_report_facts())
     )
 
@@ -169,8 +174,10 @@ def _report_facts() -> list[pl.Expr]:
     given = pl.col("submitted_at").is_not_null()
     return [
         pl.col("location").first().over([*report, "element_code"]).alias("element_first_location"),
-        pl.int_range(pl.len(), dtype=pl.Int64)
-        .over([*report, "element_code"])
+        # 1 for a row that repeats an element of its report (a flag, not a count: cheaper
+        # than numbering the rows of every report's elements)
+        (~pl.struct([*report, "element_code"]).is_first_distinct())
+        .cast(pl.Int64)
         .alias("element_repeat"),
         pl.col("submitted_at").filter(given).first().over(report).alias("report_submitted_at"),
         pl.col("submitted_utc").filter(given).first().over(report).alias("report_submitted_utc"),
