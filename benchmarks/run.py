@@ -28,6 +28,7 @@ import os
 import platform
 import secrets
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -61,6 +62,7 @@ class Runs:
     fmt: str = ""
     seconds: list[float] = field(default_factory=list)
     process_seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
     details: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
@@ -85,6 +87,7 @@ class Runs:
             "seconds": self.seconds,
             "median_seconds": self.median,
             "process_seconds": self.process_seconds,
+            "cpu_seconds": self.cpu_seconds,
             "peak_rss_mb": self.peak_mb,
             "details": self.details,
             "error": self.error,
@@ -94,10 +97,21 @@ class Runs:
 # ---- running one scenario in a child process ----------------------------------------
 
 
+@dataclass(frozen=True)
+class Measured:
+    result: dict[str, Any]
+    wall: float
+    """The child process's wall seconds, start-up and imports included."""
+    cpu: float
+    """Its CPU seconds (user + system), all threads."""
+    rss_mb: float
+    """Its peak resident memory."""
+
+
 def run_child(
     scenario: str, data: Path, work: Path, fmt: str, env: dict[str, str], url: str | None = None
-) -> tuple[dict[str, Any], float, float]:
-    """(its JSON result, process wall seconds, peak RSS in MB) of one run."""
+) -> Measured:
+    """One run of ``scenario`` in a child process."""
     command = [
         sys.executable,
         "-m",
@@ -124,43 +138,50 @@ def run_child(
     if child.returncode != 0 or not lines:
         tail = err.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
         raise RuntimeError(f"{scenario} failed (exit {child.returncode}):\n" + "\n".join(tail))
-    return json.loads(lines[-1]), wall, usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(json.loads(lines[-1]), wall, cpu, usage.ru_maxrss / 1024)
 
 
-def repeat(
-    runs: Runs,
-    data: Path,
-    times: int,
-    env: dict[str, str],
-    scratch: Path,
-    warehouse: Path | None = None,
-    postgres: str | None = None,
-) -> Runs:
-    """``times`` runs, each in a fresh scratch folder (with a copy of ``warehouse``)."""
-    for n in range(times):
-        work = scratch / f"{runs.scenario}-{runs.fmt or 'x'}-{n}"
-        work.mkdir(parents=True)
-        if warehouse is not None:
-            shutil.copy2(warehouse, work / "warehouse.duckdb")
-        with _database(postgres) as url:
-            try:
-                result, wall, rss = run_child(runs.scenario, data, work, runs.fmt, env, url)
-            except RuntimeError as error:
-                runs.error = str(error)
-                print(f"  ! {runs.name} at {runs.scale}: {error}", file=sys.stderr)
-                break
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
-        runs.seconds.append(float(result.pop("seconds")))
-        runs.process_seconds.append(wall)
-        runs.rss_mb.append(rss)
-        runs.details.append(result)
-        print(
-            f"  {runs.scale:>5} {runs.name:<22} run {n + 1}/{times}: "
-            f"{runs.seconds[-1]:7.2f} s  {rss:7.0f} MB",
-            flush=True,
-        )
-    return runs
+@dataclass
+class Planned:
+    """A scenario at one scale, with what each of its runs needs."""
+
+    runs: Runs
+    data: Path
+    warehouse: Path | None = None
+    """Copied into each run's scratch folder (a review publishes into it)."""
+    postgres: str | None = None
+    """Server of the fresh database each run gets."""
+
+
+def run_once(planned: Planned, n: int, times: int, env: dict[str, str], scratch: Path) -> None:
+    """Run ``n`` of ``planned``, in a fresh scratch folder, recorded in its ``runs``."""
+    runs = planned.runs
+    if runs.error:
+        return
+    work = scratch / f"{runs.scale.replace('/', '-')}-{runs.scenario}-{runs.fmt or 'x'}-{n}"
+    work.mkdir(parents=True)
+    if planned.warehouse is not None:
+        shutil.copy2(planned.warehouse, work / "warehouse.duckdb")
+    with _database(planned.postgres) as url:
+        try:
+            measured = run_child(runs.scenario, planned.data, work, runs.fmt, env, url)
+        except RuntimeError as error:
+            runs.error = str(error)
+            print(f"  ! {runs.name} at {runs.scale}: {error}", file=sys.stderr)
+            return
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    runs.seconds.append(float(measured.result.pop("seconds")))
+    runs.process_seconds.append(measured.wall)
+    runs.cpu_seconds.append(measured.cpu)
+    runs.rss_mb.append(measured.rss_mb)
+    runs.details.append(measured.result)
+    print(
+        f"  {runs.scale:>5} {runs.name:<22} run {n + 1}/{times}: "
+        f"{runs.seconds[-1]:7.2f} s  {measured.cpu:7.1f} CPU s  {measured.rss_mb:7.0f} MB",
+        flush=True,
+    )
 
 
 @contextmanager
@@ -285,29 +306,35 @@ def execute(
     postgres_url: str | None,
     data_dir: Path = DATA_DIR,
 ) -> dict[tuple[str, str, str], Runs]:
-    """Each distinct (scale, scenario, format) once, however many groups want it."""
-    done: dict[tuple[str, str, str], Runs] = {}
-    needs_prefect = any(s.scenario.endswith("-prefect") for s in steps)
+    """Each distinct (scale, scenario, format) ``times`` times, in rounds: run 1 of every
+    scenario, then run 2 of every one... so that on a shared machine every scenario
+    samples the same spells of load, and the ratios of medians compare like with like."""
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT_DIR), env.get("PYTHONPATH", "")) if p)
+    planned: dict[tuple[str, str, str], Planned] = {}
+    for step in steps:  # generate every data set first: never inside a measurement
+        key = (step.scale, step.scenario, step.fmt)
+        if key in planned:
+            continue
+        data = ensure_data(step.scale, [step.fmt] if step.fmt else [], env, data_dir)
+        runs = Runs(step.scale, step.scenario, step.fmt)
+        if step.scenario == "publish-postgres" and postgres_url is None:
+            runs.error = f"no PostgreSQL server at {POSTGRES_ENV}"
+        planned[key] = Planned(
+            runs,
+            data.folder,
+            data.warehouse if step.scenario.startswith("review") else None,
+            postgres_url if step.scenario == "publish-postgres" else None,
+        )
+    needs_prefect = any(s.scenario.endswith("-prefect") for s in steps)
     with _maybe_prefect(needs_prefect, scratch) as prefect_url:
         if prefect_url:
             env["PREFECT_API_URL"] = prefect_url
             env.setdefault("PREFECT_HOME", str(scratch / "prefect-home"))
-        for step in steps:
-            key = (step.scale, step.scenario, step.fmt)
-            if key in done:
-                continue
-            data = ensure_data(step.scale, [step.fmt] if step.fmt else [], env, data_dir)
-            runs = Runs(step.scale, step.scenario, step.fmt)
-            if step.scenario == "publish-postgres" and postgres_url is None:
-                runs.error = f"no PostgreSQL server at {POSTGRES_ENV}"
-                done[key] = runs
-                continue
-            warehouse = data.warehouse if step.scenario.startswith("review") else None
-            pg = postgres_url if step.scenario == "publish-postgres" else None
-            done[key] = repeat(runs, data.folder, times, env, scratch, warehouse, pg)
-    return done
+        for n in range(times):
+            for plan_ in planned.values():
+                run_once(plan_, n, times, env, scratch)
+    return {key: plan_.runs for key, plan_ in planned.items()}
 
 
 def ensure_data(
@@ -399,36 +426,45 @@ def targets(done: dict[tuple[str, str, str], Runs], scales: Sequence[str]) -> li
     return found
 
 
+def load_average() -> str:
+    with suppress(OSError):
+        return "{:.1f} / {:.1f} / {:.1f}".format(*os.getloadavg())
+    return "?"
+
+
 def machine() -> str:
     memory = ""
     with suppress(OSError), open("/proc/meminfo", encoding="ascii") as f:
         total_kb = int(f.readline().split()[1])
         memory = f", {total_kb / 1024 / 1024:.0f} GB RAM"
-    load = ""
-    with suppress(OSError):
-        load = ", load average {:.1f} / {:.1f} / {:.1f} at the end".format(*os.getloadavg())
     return (
         f"{platform.node()}: {os.cpu_count()} cores{memory}, {platform.system()} "
-        f"{platform.release()}, Python {platform.python_version()}{load}"
+        f"{platform.release()}, Python {platform.python_version()}"
     )
 
 
 def render(
-    done: dict[tuple[str, str, str], Runs], scales: Sequence[str], times: int, command: str
+    done: dict[tuple[str, str, str], Runs],
+    scales: Sequence[str],
+    times: int,
+    command: str,
+    load_at_start: str,
 ) -> str:
     lines = [
         f"# chitieu benchmarks — {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %z}",
         "",
-        f"Machine: {machine()}.",
-        f"Command: `{command}` ({times} runs each; median of the timed section).",
+        f"Machine: {machine()}; load average (1 / 5 / 15 min) {load_at_start} at the start, "
+        f"{load_average()} at the end.",
+        f"Command: `{command}` ({times} runs each, in rounds; median of the timed section; "
+        "CPU s and process s are the whole child process's).",
         "",
-        "| scale | scenario | median s | min–max s | process s | peak RSS MB | notes |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| scale | scenario | median s | min–max s | CPU s | process s | peak RSS MB | notes |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for runs in sorted(done.values(), key=lambda r: (scale_fraction(r.scale), r.scenario, r.fmt)):
         if runs.error or not runs.seconds:
             note = runs.error.splitlines()[-1] if runs.error else "no run"
-            lines.append(f"| {runs.scale} | {runs.name} | — | — | — | — | {note} |")
+            lines.append(f"| {runs.scale} | {runs.name} | — | — | — | — | — | {note} |")
             continue
         detail = runs.details[-1]
         note = ", ".join(
@@ -439,6 +475,7 @@ def render(
         lines.append(
             f"| {runs.scale} | {runs.name} | {runs.median:.2f} | "
             f"{min(runs.seconds):.2f}–{max(runs.seconds):.2f} | "
+            f"{statistics.median(runs.cpu_seconds):.1f} | "
             f"{statistics.median(runs.process_seconds):.1f} | {runs.peak_mb:.0f} | {note} |"
         )
     found = targets(done, scales)
@@ -487,11 +524,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"(no PostgreSQL at {postgres_url}: publish-postgres skipped)", file=sys.stderr)
         postgres_url = ""
     command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    # stopped from outside: leave through the context managers (server, scratch folder)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    load_at_start = load_average()
     steps = plan(groups, scales, formats)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="chitieu-bench-", dir=args.out) as scratch:
         done = execute(steps, times, Path(scratch), postgres_url or None, args.data)
-    report = render(done, scales, times, command.strip())
+    report = render(done, scales, times, command.strip(), load_at_start)
     print("\n" + report)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     (args.out / f"bench-{stamp}.md").write_text(report, encoding="utf-8")

@@ -32,6 +32,15 @@ def flow_runs_named(name: str) -> list[FlowRun]:
         )
 
 
+def called(flow: Any, *args: Any, **kwargs: Any) -> tuple[Any, FlowRun]:
+    """Call a flow; its result and its run (the session's server is shared, so runs are
+    told apart by id, never by name)."""
+    state = flow(*args, return_state=True, **kwargs)
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(state.state_details.flow_run_id)
+    return state.result(), run
+
+
 def artifacts_of(flow_run_id: Any) -> dict[str | None, Artifact]:
     """The run's artifacts by key (``None``: the unkeyed progress artifact)."""
     with get_client(sync_client=True) as client:
@@ -41,11 +50,14 @@ def artifacts_of(flow_run_id: Any) -> dict[str | None, Artifact]:
     return {a.key: a for a in found if a.type != "result"}
 
 
-def artifact_history(key: str) -> list[Artifact]:
-    """Every version of a keyed artifact, the history the UI shows."""
+def artifact_history(key: str, flow_run_ids: list[Any]) -> list[Artifact]:
+    """The versions of a keyed artifact (the history the UI shows) made by these runs."""
     with get_client(sync_client=True) as client:
         return client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[key]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=flow_run_ids),
+            )
         )
 
 

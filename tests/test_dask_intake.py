@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from prefect_fixtures import prefect_api_url  # noqa: F401
-from prefect_queries import flow_runs_named, task_run_names
+from prefect_queries import called, task_run_names
 
 from chitieu.examples import example_dir
 from chitieu.flows.intake import intake_flow
@@ -47,19 +47,18 @@ def test_dask_spreads_batches_and_changes_nothing(
     inbox, config = [str(tmp_path / "inbox")], str(tmp_path / "config")
 
     monkeypatch.delenv("CHITIEU_TASK_RUNNER", raising=False)
-    threads = intake_flow(inbox, config, f"duckdb:///{tmp_path / 'threads.duckdb'}", "2024M01")
+    threads = intake_flow(inbox, config, f"duckdb:///{tmp_path / 'threads.duckdb'}")
 
     monkeypatch.setenv("CHITIEU_TASK_RUNNER", "dask")
     monkeypatch.setenv("CHITIEU_DASK_WORKERS", "2")
-    dask = intake_flow(
-        inbox, config, f"duckdb:///{tmp_path / 'dask.duckdb'}", "2024M02", batch_files=40
+    dask, run = called(
+        intake_flow, inbox, config, f"duckdb:///{tmp_path / 'dask.duckdb'}", batch_files=40
     )
 
     assert [(o.source_name, o.status, o.reports) for o in dask] == [
         (o.source_name, o.status, o.reports) for o in threads
     ]
     assert dump(tmp_path / "dask.duckdb") == dump(tmp_path / "threads.duckdb")
-    [run] = flow_runs_named("intake-2024M02-834")
     names = task_run_names(run.id)
     assert sum(n.startswith("validate-batch-") for n in names) == 7  # 270 files / 40
     assert sum(n.startswith("register-batch-") for n in names) == 7

@@ -13,6 +13,7 @@ from prefect_fixtures import prefect_api_url  # noqa: F401
 from prefect_queries import (
     artifact_history,
     artifacts_of,
+    called,
     events,
     flow_runs_named,
     log_messages,
@@ -42,19 +43,23 @@ def job(tmp_path_factory: pytest.TempPathFactory, prefect_api_url: str) -> dict[
     shutil.copytree(example_dir() / "submissions", root / "inbox")
     url = f"duckdb:///{root / 'warehouse.duckdb'}"
     config = str(root / "config")
-    outcomes = intake_flow([str(root / "inbox")], config, url, month="2024M06")
-    review = review_flow("2024S1", config, url)
-    return {"root": root, "url": url, "config": config, "outcomes": outcomes, "review": review}
-
-
-def only_run(name: str) -> Any:
-    [run] = flow_runs_named(name)
-    return run
+    outcomes, intake = called(intake_flow, [str(root / "inbox")], config, url, month="2024M06")
+    review, review_run = called(review_flow, "2024S1", config, url)
+    return {
+        "root": root,
+        "url": url,
+        "config": config,
+        "outcomes": outcomes,
+        "intake_run": intake,
+        "review": review,
+        "review_run": review_run,
+    }
 
 
 def test_intake_is_a_few_coarse_tasks_named_and_tagged(job: dict[str, Any]) -> None:
     assert len(job["outcomes"]) == 270
-    run = only_run("intake-2024M06-834")
+    run = job["intake_run"]
+    assert run.name == "intake-2024M06-834"
     assert run.state_name == "Completed"
     assert {"chitieu", "intake", "period:2024M06", "unit:834"} <= set(run.tags)
     names = task_run_names(run.id)
@@ -63,7 +68,7 @@ def test_intake_is_a_few_coarse_tasks_named_and_tagged(job: dict[str, Any]) -> N
 
 
 def test_intake_shows_its_rejected_reports_and_progress(job: dict[str, Any]) -> None:
-    run = only_run("intake-2024M06-834")
+    run = job["intake_run"]
     artifacts = artifacts_of(run.id)
     rejected = artifacts["intake-2024m06-834-rejected"]
     assert rejected.type == "table"
@@ -80,7 +85,7 @@ def test_intake_emits_an_event_per_rejected_report(
     job: dict[str, Any],
     prefect_api_url: str,  # noqa: F811
 ) -> None:
-    run = only_run("intake-2024M06-834")
+    run = job["intake_run"]
     found = events(prefect_api_url, "chitieu.report.rejected", run.id, at_least=2)
     units = sorted(e["resource"]["prefect.resource.id"] for e in found)
     assert units == ["chitieu.org_unit.29017", "chitieu.org_unit.29029"]
@@ -89,7 +94,8 @@ def test_intake_emits_an_event_per_rejected_report(
 
 def test_review_shows_summary_indicators_and_report(job: dict[str, Any]) -> None:
     assert job["review"].summary_vi == ARTICLE_SUMMARY
-    run = only_run("review-2024S1-834")
+    run = job["review_run"]
+    assert run.name == "review-2024S1-834"
     assert {"chitieu", "review", "period:2024S1", "unit:834"} <= set(run.tags)
     artifacts = artifacts_of(run.id)
     summary = artifacts["review-2024s1-834"]
@@ -110,7 +116,7 @@ def test_review_shows_summary_indicators_and_report(job: dict[str, Any]) -> None
 
 
 def test_review_emits_snapshot_published(job: dict[str, Any], prefect_api_url: str) -> None:  # noqa: F811
-    run = only_run("review-2024S1-834")
+    run = job["review_run"]
     [event] = events(prefect_api_url, "chitieu.snapshot.published", run.id)
     assert event["resource"]["prefect.resource.id"] == "chitieu.org_unit.834"
     assert event["resource"]["chitieu.period"] == "2024S1"
@@ -119,10 +125,10 @@ def test_review_emits_snapshot_published(job: dict[str, Any], prefect_api_url: s
 
 
 def test_a_rerun_adds_to_the_same_keys(job: dict[str, Any]) -> None:
-    again = review_flow("2024S1", job["config"], job["url"])
+    again, rerun = called(review_flow, "2024S1", job["config"], job["url"])
     assert again.published is not None
     assert not again.published.created
-    history = artifact_history("review-2024s1-834")
+    history = artifact_history("review-2024s1-834", [job["review_run"].id, rerun.id])
     assert len(history) == 2
     assert any("revision 1 (giữ nguyên / unchanged)" in str(a.data) for a in history)
 
@@ -130,7 +136,7 @@ def test_a_rerun_adds_to_the_same_keys(job: dict[str, Any]) -> None:
 def test_a_domain_error_fails_the_run_in_one_line(job: dict[str, Any]) -> None:
     with pytest.raises(ReviewError, match="unknown org unit 99999"):
         review_flow("2024S1", job["config"], job["url"], root="99999")
-    run = only_run("review-2024S1-99999")
+    run = flow_runs_named("review-2024S1-99999")[0]
     assert run.state_name == "Failed"
     assert run.state is not None
     assert run.state.message == "đơn vị không tồn tại / unknown org unit 99999"
@@ -158,11 +164,13 @@ def test_two_reviews_of_one_period_never_run_at_once(
         pass
 
 
-def test_a_dry_run_publishes_nothing(job: dict[str, Any]) -> None:
-    outcome = review_flow("2024", job["config"], job["url"], dry_run=True)
+def test_a_dry_run_publishes_nothing(job: dict[str, Any], tmp_path: Path) -> None:
+    outcome = review_flow(
+        "2024", job["config"], job["url"], dry_run=True, reports_dir=str(tmp_path / "r")
+    )
     assert outcome.published is None
     assert outcome.reports == []
-    assert not (job["root"] / "warehouse.reports" / "2024-834-vi.md").exists()
+    assert not (tmp_path / "r").exists()
 
 
 def test_data_docs_are_linked_when_the_gate_built_them(
@@ -175,19 +183,20 @@ def test_data_docs_are_linked_when_the_gate_built_them(
         return dataclasses.replace(real(*args, **kwargs), data_docs=page)
 
     monkeypatch.setattr(pipeline, "prepare_review", with_docs)
-    outcome = review_flow("2024S1", job["config"], job["url"], dry_run=True)
+    outcome, run = called(review_flow, "2024S1", job["config"], job["url"], dry_run=True)
     assert outcome.data_docs == str(page)
-    run = flow_runs_named("review-2024S1-834")[0]  # the latest
     link = artifacts_of(run.id)["review-2024s1-834-data-docs"]
     assert page.as_uri() in str(link.data)
 
 
 def test_an_empty_inbox_is_an_intake_of_nothing(job: dict[str, Any], tmp_path: Path) -> None:
     (tmp_path / "inbox").mkdir()
-    assert intake_flow([str(tmp_path / "inbox")], job["config"], job["url"], "2024M07") == []
-    artifacts = artifacts_of(only_run("intake-2024M07-834").id)
+    outcomes, run = called(intake_flow, [str(tmp_path / "inbox")], job["config"], job["url"])
+    assert outcomes == []
+    artifacts = artifacts_of(run.id)
     assert artifacts[None].data == 100.0
-    assert "0 tệp / files" in str(artifacts["intake-2024m07-834"].data)
+    [summary] = [a for key, a in artifacts.items() if key and key.startswith("intake-")]
+    assert "0 tệp / files" in str(summary.data)
 
 
 def test_reading_the_inbox_is_retried_only_after_io_errors(
