@@ -4,6 +4,7 @@ coarse tasks, artifacts under stable keys, events, one-line domain errors, the r
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -195,8 +196,10 @@ def test_an_empty_inbox_is_an_intake_of_nothing(job: dict[str, Any], tmp_path: P
     assert outcomes == []
     artifacts = artifacts_of(run.id)
     assert artifacts[None].data == 100.0
-    [summary] = [a for key, a in artifacts.items() if key and key.startswith("intake-")]
+    assert run.name.startswith("intake-")  # the month that closed last, today
+    summary, rejected = artifacts[run.name.lower()], artifacts[f"{run.name.lower()}-rejected"]
     assert "0 tệp / files" in str(summary.data)
+    assert (rejected.type, json.loads(str(rejected.data))) == ("table", [])
 
 
 def test_reading_the_inbox_is_retried_only_after_io_errors(
