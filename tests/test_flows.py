@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prefect import flow
 from prefect_fixtures import prefect_api_url  # noqa: F401
 from prefect_queries import (
     artifact_history,
@@ -215,7 +216,10 @@ def test_reading_the_inbox_is_retried_only_after_io_errors(
             raise OSError("the network share went away")
         return []
 
-    quick = gather_submissions.with_options(retry_delay_seconds=0)
+    @flow
+    def quick(inputs: list[str]) -> list[tuple[str, str]]:
+        return gather_submissions.with_options(retry_delay_seconds=0)(inputs)
+
     monkeypatch.setattr(pipeline, "gather_files", flaky)
     assert quick([str(tmp_path)]) == []
     assert calls == ["flaky", "flaky"]

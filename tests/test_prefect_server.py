@@ -294,11 +294,16 @@ def test_every_deployment_is_scheduled_in_vietnam_time(deployed: dict[str, Any])
 
 def test_events_and_the_automation_reach_the_team(deployed: dict[str, Any]) -> None:
     api = deployed["api"]
-    published = api_post(
-        api, "/events/filter", {"filter": {"event": {"name": ["chitieu.snapshot.published"]}}}
-    )["events"]
-    assert [e["resource"]["prefect.resource.id"] for e in published] == ["chitieu.org_unit.834"]
+    # the server persists events in batches, behind the run that emitted them: wait for it
     deadline = time.monotonic() + 90
+    while True:
+        published = api_post(
+            api, "/events/filter", {"filter": {"event": {"name": ["chitieu.snapshot.published"]}}}
+        )["events"]
+        if published or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert [e["resource"]["prefect.resource.id"] for e in published] == ["chitieu.org_unit.834"]
     while len(Webhook.received) < 2 and time.monotonic() < deadline:
         time.sleep(1)
     bodies = sorted(json.dumps(m, ensure_ascii=False) for m in Webhook.received)
