@@ -127,11 +127,12 @@ def review(data: DataSet, work: Path, **_: Any) -> Result:
 
 def review_prefect(data: DataSet, work: Path, **_: Any) -> Result:
     from chitieu.flows.review import review_flow
+    from chitieu.flows.support import attended
 
     url = f"duckdb:///{work / 'warehouse.duckdb'}"
     phases = _review_phases()
     result: Result = {}
-    with stopwatch(result):
+    with stopwatch(result), attended():  # as `chitieu review` runs it
         outcome = review_flow(
             review_period=REVIEW,
             config_dir=str(data.config),
@@ -292,11 +293,12 @@ def intake_direct(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
 
 def intake_prefect(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
     from chitieu.flows.intake import intake_flow
+    from chitieu.flows.support import attended
 
     url = f"duckdb:///{work / 'warehouse.duckdb'}"
     phases = _intake_phases()
     result: Result = {}
-    with stopwatch(result):
+    with stopwatch(result), attended():  # as `chitieu intake` runs it
         outcomes = intake_flow(
             inputs=[str(data.inbox(fmt))],
             config_dir=str(data.config),

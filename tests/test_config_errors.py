@@ -218,3 +218,19 @@ def test_lines_are_counted_across_blank_lines(tmp_path: Path) -> None:
     org = base_text("org_units.csv").replace("\nC1,Xã Một,commune,D,", "\n\nC1,Xã Một,commune,DD,")
     with pytest.raises(ConfigError, match=r"org_units\.csv: line 5 \(C1\), key 'parent_code'"):
         load_config(overlay(tmp_path, {"org_units.csv": org}))
+
+
+def test_a_folder_loaded_again_is_checked_again_only_when_its_bytes_changed(
+    tmp_path: Path,
+) -> None:
+    folder = overlay(tmp_path, {})
+    first = load_config(folder)
+    assert load_config(folder).catalog is first.catalog  # the same bytes: checked once
+    targets = folder / "targets.csv"
+    targets.write_text(targets.read_text("utf-8").replace(",10,", ",12,"), "utf-8")
+    changed = load_config(folder)
+    assert changed.catalog_sha256 != first.catalog_sha256
+    assert changed.targets.filter(pl.col("indicator_code") == "CT02").item(0, "target") == 12.0
+    (folder / "catalog.yaml").write_text("resolution: [", "utf-8")
+    with pytest.raises(ConfigError, match=r"catalog\.yaml"):
+        load_config(folder)

@@ -9,7 +9,7 @@ import pytest
 
 from chitieu.errors import WarehouseError
 from chitieu.sources import ReceivedFile
-from chitieu.warehouse import archive, archive_file, archived_path
+from chitieu.warehouse import archive, archive_file, archive_files, archived_path
 
 # a BOM, Vietnamese text, CRLF line ends and a stray NUL: nothing may be normalised away
 CONTENT = "\ufefforg_unit_code,value\r\n28987,Đảng viên\r\n".encode() + b"\x00\xff"
@@ -77,3 +77,25 @@ def test_a_wrong_sha256_is_refused(tmp_path: Path) -> None:
 def test_archived_path_wants_a_sha256(tmp_path: Path) -> None:
     with pytest.raises(WarehouseError, match="not a SHA-256"):
         archived_path(tmp_path, "../../etc/passwd")
+
+
+def test_a_batch_is_archived_whole_by_many_writers(tmp_path: Path) -> None:
+    """Hundreds of files at once, the same bytes twice among them: each lands once, whole."""
+    files = [ReceivedFile.from_bytes(f"f{i}.csv", CONTENT + str(i).encode()) for i in range(300)]
+    files.append(ReceivedFile.from_bytes("again.csv", files[7].content))
+    with archive_files(tmp_path, files) as writes:
+        pass
+    paths = writes.wait()
+    assert paths[-1] == paths[7]
+    assert [p.read_bytes() for p in paths] == [f.content for f in files]
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 300
+
+
+def test_a_failed_write_in_a_batch_is_raised(tmp_path: Path) -> None:
+    files = [
+        ReceivedFile.from_bytes("good.csv", CONTENT),
+        ReceivedFile("bad.csv", CONTENT, "1" * 64),
+    ]
+    with pytest.raises(WarehouseError, match=r"bad\.csv: its bytes hash to"):
+        archive_files(tmp_path, files).wait()
+    assert archived_path(tmp_path, files[0].sha256).read_bytes() == CONTENT

@@ -24,7 +24,7 @@ from chitieu.rollup import Rollup, roll_up
 from chitieu.snapshot import draft_snapshot
 from chitieu.sources import ReceivedFile, gather
 from chitieu.warehouse import Warehouse
-from chitieu.warehouse.archive import archive_file
+from chitieu.warehouse.archive import archive_files
 from chitieu.warehouse.models import IntakeBatch, Published, SnapshotDraft
 
 INTAKE_BATCH_FILES = 2000
@@ -77,9 +77,9 @@ def plan_batch(
     """Archive and validate a batch without touching the warehouse, so batches can be
     planned in parallel (``known``: the SHA-256 of files received before this batch)."""
     received_at = received_at or dt.datetime.now(dt.UTC)
-    for received in files:
-        archive_file(archive, received)
-    batch = plan_intake(files, read_all(files), config, known, received_at)
+    # the files are written to the archive while they are read and validated
+    with archive_files(archive, files):
+        batch = plan_intake(files, read_all(files), config, known, received_at)
     # a rejected workbook gets an annotated copy the commune can correct (beside the archive)
     write_feedback(feedback_folder(archive), files, batch)
     return PlannedBatch(list(files), batch)
@@ -191,7 +191,7 @@ def write_reports(
 ) -> list[Path]:
     """The published revision's report: Markdown in Vietnamese and English, and JSON,
     as ``<period>-<root>-<lang>.md`` and ``<period>-<root>.json`` in ``folder``."""
-    snap = warehouse.snapshot(review_period, root)
+    snap = warehouse.snapshot(review_period, root, elements=False)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for lang in REPORT_LANGS:

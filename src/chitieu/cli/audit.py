@@ -67,7 +67,10 @@ def snapshots_show(
     config = load_config(config_dir)
     with open_warehouse(settings.warehouse_url(warehouse)) as store:
         snap = store.snapshot(
-            Period.parse(period).code, org or config.catalog.resolution.org_unit, revision
+            Period.parse(period).code,
+            org or config.catalog.resolution.org_unit,
+            revision,
+            elements=False,
         )
     for key, value in snap.header.items():
         click.echo(f"{key:<20} {value}")

@@ -24,11 +24,13 @@ def intake(config_dir: Path, warehouse: str | None, inbox: tuple[Path, ...]) -> 
 
     settings.prepare_prefect()
     from chitieu.flows.intake import intake_flow
+    from chitieu.flows.support import attended
 
     load_config(config_dir)
-    outcomes = intake_flow(
-        [str(p) for p in inbox], str(config_dir), settings.warehouse_url(warehouse)
-    )
+    with attended():
+        outcomes = intake_flow(
+            [str(p) for p in inbox], str(config_dir), settings.warehouse_url(warehouse)
+        )
     feedback = settings.beside_warehouse(settings.warehouse_url(warehouse), "feedback")
     for outcome in outcomes:
         click.echo(format_outcome(outcome) + _feedback_line(feedback, outcome))

@@ -23,8 +23,10 @@ def demo(workdir: Path) -> None:
     """Run the whole job on the bundled Giồng Trôm 2024 example."""
     settings.prepare_prefect()
     from chitieu.flows.demo import demo_flow
+    from chitieu.flows.support import attended
 
-    result = demo_flow(str(workdir))
+    with attended():
+        result = demo_flow(str(workdir))
     for line in result.lines:
         click.echo(line)
 
@@ -49,11 +51,13 @@ def review(
         return
     settings.prepare_prefect()
     from chitieu.flows.review import review_flow
+    from chitieu.flows.support import attended
     from chitieu.periods import Period
 
     Period.parse(period)
     load_config(config_dir)
-    outcome = review_flow(period, str(config_dir), settings.warehouse_url(warehouse), org)
+    with attended():
+        outcome = review_flow(period, str(config_dir), settings.warehouse_url(warehouse), org)
     click.echo(f"{outcome.review_period} {outcome.root}: {outcome.summary_vi}")
     if not outcome.checks_passed:
         click.echo(
@@ -160,7 +164,8 @@ def report(
         raise click.UsageError("--format xlsx writes a file: give -o FILE.xlsx")
     config = load_config(config_dir)
     with open_warehouse(settings.warehouse_url(warehouse)) as store:
-        snap = store.snapshot(period_code, org or config.catalog.resolution.org_unit, revision)
+        root = org or config.catalog.resolution.org_unit
+        snap = store.snapshot(period_code, root, revision, elements=False)
         if fmt == "xlsx":
             inputs = (
                 store.input_submissions(snap.snapshot_id),

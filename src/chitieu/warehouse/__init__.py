@@ -8,7 +8,7 @@ file byte for byte. `roles` makes read-only auditors on PostgreSQL.
 from __future__ import annotations
 
 from chitieu.warehouse.api import Warehouse, open_warehouse
-from chitieu.warehouse.archive import archive_file, archived_path
+from chitieu.warehouse.archive import archive_file, archive_files, archived_path
 from chitieu.warehouse.faults import fault_point
 from chitieu.warehouse.hashing import content_sha256, inputs_sha256
 from chitieu.warehouse.models import (
@@ -27,6 +27,7 @@ __all__ = [
     "VerifyProblem",
     "Warehouse",
     "archive_file",
+    "archive_files",
     "archived_path",
     "content_sha256",
     "fault_point",

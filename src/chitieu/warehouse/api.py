@@ -106,9 +106,18 @@ class Warehouse:
         """Revision headers (``SNAPSHOTS_SCHEMA``) by review period, root and revision."""
         return audit.list_snapshots(self._backend, review_period, root)
 
-    def snapshot(self, review_period: str, root: str, revision: int | None = None) -> SnapshotRead:
-        """One revision with its rows; the published one when ``revision`` is None."""
-        return audit.snapshot(self._backend, review_period, root, revision)
+    def snapshot(
+        self,
+        review_period: str,
+        root: str,
+        revision: int | None = None,
+        *,
+        elements: bool = True,
+    ) -> SnapshotRead:
+        """One revision with its rows; the published one when ``revision`` is None.
+        ``elements=False`` leaves its element rows out (empty): a report needs only the
+        indicators, and a national revision holds two million element rows."""
+        return audit.snapshot(self._backend, review_period, root, revision, elements=elements)
 
     def input_submissions(self, snapshot_id: int) -> pl.DataFrame:
         """The submissions a revision used (``INPUT_SUBMISSIONS_SCHEMA``): file name,

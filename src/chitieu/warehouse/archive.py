@@ -3,6 +3,13 @@
 Content addressing makes archiving idempotent (the same bytes land on the same path) and
 the write is atomic (a temporary file in the same folder, then ``os.replace``), so a crash
 never leaves a half-written file under an archive name.
+
+A batch is archived by `archive_files` on a pool of threads: creating a file is a few
+system calls that wait on the disk (about 0.3-0.7 ms each on a virtual machine's disk,
+where a national month is 10,000 files), and they overlap each other and the parsing the
+caller does meanwhile. Each file is flushed to disk (``fsync``) before it is renamed into
+place, so an archive name always holds the whole file, and before the caller registers
+the batch in the warehouse.
 """
 
 from __future__ import annotations
@@ -11,12 +18,18 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Final
 
 from chitieu.errors import WarehouseError
 from chitieu.sources import ReceivedFile
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+ARCHIVE_THREADS: Final = 16
+"""Files written at once: enough to keep the disk's queue busy; the threads wait on the
+disk, not on the processor."""
 
 
 def archived_path(folder: Path, sha256: str) -> Path:
@@ -54,3 +67,32 @@ def archive_file(folder: Path, received: ReceivedFile) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+class ArchiveWrites:
+    """A batch of files being archived in the background: `archive_files`. Leaving the
+    ``with`` block (or calling `wait`) waits for every write and raises the first error."""
+
+    def __init__(self, folder: Path, files: Iterable[ReceivedFile]) -> None:
+        self._pool = ThreadPoolExecutor(ARCHIVE_THREADS, thread_name_prefix="archive")
+        self._writes: list[Future[Path]] = [
+            self._pool.submit(archive_file, folder, received) for received in files
+        ]
+
+    def wait(self) -> list[Path]:
+        """The archived paths, in the order of the files, once all are on disk."""
+        try:
+            return [write.result() for write in self._writes]
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ArchiveWrites:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wait()
+
+
+def archive_files(folder: Path, files: Iterable[ReceivedFile]) -> ArchiveWrites:
+    """Start archiving ``files`` on a pool of threads; `ArchiveWrites.wait` for them."""
+    return ArchiveWrites(folder, files)

@@ -47,20 +47,28 @@ def _table(
     return backend.frame(_sql(backend, name), [snapshot_id], schema).sort(_ROW_ORDER[name])
 
 
-def _rows(backend: Backend, header: dict[str, Any]) -> SnapshotRead:
+def _rows(backend: Backend, header: dict[str, Any], elements: bool = True) -> SnapshotRead:
     snapshot_id = header["snapshot_id"]
     return SnapshotRead(
         header=header,
         indicators=_table(backend, "snapshot_indicators", snapshot_id, SNAPSHOT_INDICATORS_SCHEMA),
-        elements=_table(backend, "snapshot_elements", snapshot_id, SNAPSHOT_ELEMENTS_SCHEMA),
+        elements=_table(backend, "snapshot_elements", snapshot_id, SNAPSHOT_ELEMENTS_SCHEMA)
+        if elements
+        else pl.DataFrame(schema=SNAPSHOT_ELEMENTS_SCHEMA),
         inputs=_table(backend, "snapshot_inputs", snapshot_id, SNAPSHOT_INPUTS_SCHEMA),
     )
 
 
 def snapshot(
-    backend: Backend, review_period: str, root: str, revision: int | None = None
+    backend: Backend,
+    review_period: str,
+    root: str,
+    revision: int | None = None,
+    *,
+    elements: bool = True,
 ) -> SnapshotRead:
-    """One revision with its rows: the published one unless ``revision`` is given."""
+    """One revision with its rows: the published one unless ``revision`` is given;
+    without its element rows (an empty frame) when ``elements`` is false."""
     found = backend.frame(
         _sql(backend, "snapshot_header"), [review_period, root, revision], SNAPSHOTS_SCHEMA
     )
@@ -71,7 +79,7 @@ def snapshot(
         raise WarehouseError(
             f"no snapshot {review_period} of {root} has {which} (there are {known})"
         )
-    return _rows(backend, found.row(0, named=True))
+    return _rows(backend, found.row(0, named=True), elements)
 
 
 def input_submissions(backend: Backend, snapshot_id: int) -> pl.DataFrame:
