@@ -259,9 +259,11 @@ _READERS: dict[str, Callable[[Path], Any]] = {
 def _intake_phases() -> Phases:
     from chitieu import intake, pipeline
     from chitieu.warehouse import Warehouse
+    from chitieu.warehouse.archive import ArchiveWrites
 
     phases = Phases()
-    phases.wrap(pipeline, "archive_file", "archive")
+    # the archive is written while the batch is read and validated: this is the wait after
+    phases.wrap(ArchiveWrites, "wait", "archive (waited for)")
     phases.wrap(pipeline, "read_all", "read files")
     phases.wrap(pipeline, "plan_intake", "validate")
     phases.wrap(intake, "validate_rows", "of which validate_rows")
@@ -271,8 +273,11 @@ def _intake_phases() -> Phases:
 
 
 def intake_direct(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
+    """The intake flow's steps in the same order, without Prefect: every file listed and
+    fingerprinted, then batch by batch archived, validated and registered."""
     from chitieu import pipeline, settings
     from chitieu.config import load_config
+    from chitieu.sources import ReceivedFile
     from chitieu.warehouse import open_warehouse
 
     url = f"duckdb:///{work / 'warehouse.duckdb'}"
@@ -284,9 +289,15 @@ def intake_direct(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
         archive = settings.beside_warehouse(url, "archive")
         received_at = dt.datetime.now(dt.UTC)
         paths = pipeline.gather_files([data.inbox(fmt)])
+        hash_of = dict(zip(paths, pipeline.fingerprints(paths), strict=True))
+        groups = pipeline.batches(paths)
         with open_warehouse(url) as warehouse:
-            for group in pipeline.batches(paths):
-                done = pipeline.ingest_batch(group, config, warehouse, archive, received_at)
+            received = warehouse.known_sha256(list(hash_of.values()))
+            hashes = [[hash_of[p] for p in group] for group in groups]
+            for group, known in zip(groups, pipeline.known_before(hashes, received), strict=True):
+                files = [ReceivedFile.from_path(path) for path in group]
+                planned = pipeline.plan_batch(files, config, archive, known, received_at)
+                done = pipeline.register_batch(warehouse, planned)
                 outcomes.update(o.status for o in done.outcomes)
     return {**result, "phases": phases.as_dict(), "files": len(paths), "outcomes": dict(outcomes)}
 

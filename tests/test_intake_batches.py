@@ -87,3 +87,39 @@ def test_the_same_bytes_in_a_later_batch_are_a_duplicate(config: Config, tmp_pat
     assert statuses == ["accepted", "duplicate"]
     # and again, whole: everything was received before
     assert ingest([original, copy], config, tmp_path / "w.duckdb", 1) == ["duplicate"] * 2
+
+
+def test_each_file_gets_its_outcome(tmp_path: Path) -> None:
+    """A file of two reports, one refused (partly rejected, its problems counted and the
+    first named), the same bytes again under another name (a duplicate), a resubmission
+    (superseding: the earlier file's report is superseded), and a file that is not a
+    submission at all."""
+    config = load_config(Path(__file__).parent / "data" / "intake_config")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    header = "org_unit_code,element_code,period,value,submitted_at\n"
+    two = (
+        header + "28993,DANG_VIEN_MOI,2024M05,4,2024-05-16T09:00:00+07:00\n"
+        "00101,DANG_VIEN_MOI,2024M05,-1,2024-05-16T09:00:00+07:00\n"
+        "00101,DAT_NTM,2024M05,2,2024-05-16T09:00:00+07:00\n"
+    )
+    later = header + "28993,DANG_VIEN_MOI,2024M05,5,2024-05-17T09:00:00+07:00\n"
+    files = {"two.csv": two, "copy.csv": two, "later.csv": later, "notes.txt": "xin chào"}
+    for name, text in files.items():
+        (inbox / name).write_text(text, "utf-8")
+    paths = [inbox / name for name in files]
+    with open_warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}") as warehouse:
+        done = pipeline.ingest_batch(paths, config, warehouse, tmp_path / "archive", RECEIVED)
+    by_name = {Path(o.source_name).name: o for o in done.outcomes}
+    assert [Path(o.source_name).name for o in done.outcomes] == list(files)
+    two_reports = by_name["two.csv"]
+    assert two_reports.status == "partly rejected"
+    assert two_reports.reports == ["28993 2024M05 (superseded)", "00101 2024M05 (rejected)"]
+    assert two_reports.problem_count == 2
+    assert two_reports.first_problem.startswith("line 3: ")
+    assert (by_name["copy.csv"].status, by_name["copy.csv"].reports) == ("duplicate", [])
+    assert by_name["later.csv"].status == "accepted"
+    assert by_name["later.csv"].reports == ["28993 2024M05 (accepted)"]
+    assert by_name["notes.txt"].status == "rejected"
+    assert by_name["notes.txt"].problem_count == 1
+    assert by_name["notes.txt"].reports == []

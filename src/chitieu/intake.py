@@ -187,8 +187,10 @@ def _file_problem_issues(reads: Sequence[FileRead], indices: list[int]) -> pl.Da
 def outcomes(
     files: Sequence[ReceivedFile], registered: pl.DataFrame, issues: pl.DataFrame
 ) -> list[FileOutcome]:
-    """One outcome per file from the registered submissions (final statuses) and issues."""
-    by_file: list[FileOutcome] = []
+    """One outcome per file from the registered submissions (final statuses) and issues.
+
+    The receipts are grouped by file once, in polars; the loop only builds each file's
+    outcome from its group (a filter of the whole batch per file cost 0.5 ms a file)."""
     first_issue = (
         issues.sort("batch_seq")
         .group_by("batch_seq", maintain_order=True)
@@ -205,11 +207,25 @@ def outcomes(
             .alias("first"),
         )
     )
-    table = registered.join(first_issue, on="batch_seq", how="left").sort("batch_seq")
+    rejected = pl.col("status") == "rejected"
+    per_file = (
+        registered.join(first_issue, on="batch_seq", how="left")
+        .sort("batch_seq")
+        .group_by("sha256", "source_name", maintain_order=True)
+        .agg(
+            "status",
+            "org_unit_code",
+            "period",
+            pl.col("first").filter(rejected).drop_nulls().first().alias("first_problem"),
+            pl.col("n").filter(rejected).fill_null(0).sum().alias("problem_count"),
+        )
+    )
+    found = {(row["sha256"], row["source_name"]): row for row in per_file.iter_rows(named=True)}
+    by_file: list[FileOutcome] = []
     for received in files:
-        mine = table.filter(pl.col("sha256") == received.sha256)
-        mine = mine.filter(pl.col("source_name") == received.source_name)
-        statuses = set(mine.get_column("status"))
+        mine = found.get((received.sha256, received.source_name))
+        states: list[str] = mine["status"] if mine else []
+        statuses = set(states)
         if "rejected" in statuses:
             status = "rejected" if statuses == {"rejected"} else "partly rejected"
         elif statuses == {"duplicate"}:
@@ -218,22 +234,25 @@ def outcomes(
             status = "superseded"
         else:
             status = "accepted"
-        rejected = mine.filter(pl.col("status") == "rejected")
-        first = rejected.get_column("first").drop_nulls()
+        reports = (
+            [
+                f"{unit} {period} ({state})"
+                for unit, period, state in zip(
+                    mine["org_unit_code"], mine["period"], states, strict=True
+                )
+                if unit is not None
+            ]
+            if mine
+            else []
+        )
         by_file.append(
             FileOutcome(
                 source_name=received.source_name,
                 sha256=received.sha256,
                 status=status,
-                reports=[
-                    f"{unit} {period} ({state})"
-                    for unit, period, state in mine.select(
-                        "org_unit_code", "period", "status"
-                    ).iter_rows()
-                    if unit is not None
-                ],
-                first_problem=first.item(0) if first.len() else "",
-                problem_count=int(rejected.get_column("n").fill_null(0).sum()),
+                reports=reports,
+                first_problem=(mine["first_problem"] or "") if mine else "",
+                problem_count=int(mine["problem_count"] or 0) if mine else 0,
             )
         )
     return by_file
