@@ -83,6 +83,19 @@ def test_stored_rows_read_back_as_published(wh: Warehouse) -> None:
     )
 
 
+def test_a_report_reads_a_revision_without_its_element_rows(wh: Warehouse) -> None:
+    d = draft()
+    wh.publish(d)
+    whole = wh.snapshot("2024S1", "D")
+    light = wh.snapshot("2024S1", "D", elements=False)
+    assert light.header == whole.header
+    assert light.indicators.equals(whole.indicators)
+    assert light.inputs.equals(whole.inputs)
+    assert whole.elements.height == d.elements.height > 0
+    assert light.elements.is_empty()
+    assert light.elements.schema == whole.elements.schema
+
+
 def test_a_missing_snapshot_is_a_clear_error(wh: Warehouse) -> None:
     with pytest.raises(WarehouseError, match=r"no snapshot 2024S1 of D has a published revision"):
         wh.snapshot("2024S1", "D")
