@@ -164,17 +164,11 @@ class Package:
             root = ET.fromstring(data)
         except ET.ParseError as exc:
             raise PackageError(f"the sheet {name!r} cannot be parsed ({exc})") from exc
-        sheet = Sheet(name, state)
+        sheet = Sheet(name, state, merged=merged_ranges(root))
         try:
             for part_element in root:
-                tag = _local(part_element.tag)
-                if tag == "sheetData":
+                if _local(part_element.tag) == "sheetData":
                     self._sheet_data(part_element, sheet)
-                elif tag == "mergeCells":
-                    for merge in part_element:
-                        bounds = _range(merge.get("ref", ""))
-                        if bounds is not None:
-                            sheet.merged.append(bounds)
         except ValueError as exc:
             raise PackageError(f"the sheet {name!r} cannot be parsed ({exc})") from exc
         return sheet
@@ -318,6 +312,17 @@ def _date_styles(data: bytes, part: str) -> frozenset[int]:
             elif number_format in BUILTIN_DATE_FORMATS:
                 dates.add(index)
     return frozenset(dates)
+
+
+def merged_ranges(root: ET.Element) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a parsed worksheet, in document order (unreadable ones left out)."""
+    return [
+        bounds
+        for element in root
+        if _local(element.tag) == "mergeCells"
+        for merge in element
+        if (bounds := _range(merge.get("ref", ""))) is not None
+    ]
 
 
 def _int(text: str) -> int:
