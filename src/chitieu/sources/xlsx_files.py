@@ -267,11 +267,11 @@ def _rows(received: ReceivedFile, table: _Table) -> FileRead:
         sheet.name,
         table.code_col,
         table.value_col,
-        {field: (row, col, header[field]) for field, (row, col) in fields.items()},
-        [
-            (row, codes[row], value, note)
-            for row, value, note in zip(body, values, notes, strict=True)
-        ],
+        {field: (row, col, _stripped(header[field])) for field, (row, col) in fields.items()},
+        body,
+        [_stripped(code) for code in codes.values()],
+        list(map(_stripped, values)),
+        list(map(_stripped, notes)),
         cell_problems,
     )
 
@@ -282,26 +282,30 @@ def report_read(
     code_col: int,
     value_col: int,
     fields: dict[str, tuple[int, int, str | None]],
-    body: list[tuple[int, str | None, str | None, str | None]],
+    body: list[int],
+    codes: list[str | None],
+    values: list[str | None],
+    notes: list[str | None],
     cell_problems: list[FileProblem],
 ) -> FileRead:
     """The `FileRead` of a report table: ``fields`` the cell and text of each header field,
-    ``body`` the (row, code, value, note) texts of its rows."""
+    ``body`` the sheet rows of the report, with their code, value and note texts, all as
+    the rows carry them (`_stripped`)."""
+    height = len(body)
+    at = f"{layout.sheet_ref(sheet)}!{layout.column_letter(value_col)}"  # `cell_location`
+    columns: dict[str, list[str | None]] = {
+        "org_unit_code": [fields["org_unit_code"][2]] * height,
+        "element_code": codes,
+        "period": [fields["period"][2]] * height,
+        "value": values,
+        "note": notes,
+        "submitted_at": [None] * height,
+        "submitted_by": [None] * height,
+        "location": [f"{at}{row}" for row in body],
+    }
+    # a frame of Series costs less to build than one from a dict of lists
+    rows = pl.DataFrame([pl.Series(name, columns[name], pl.String) for name in ROW_SCHEMA])
     location = layout.cell_location
-    unit, period = _stripped(fields["org_unit_code"][2]), _stripped(fields["period"][2])
-    rows = pl.DataFrame(
-        {
-            "org_unit_code": [unit] * len(body),
-            "element_code": [_stripped(code) for _, code, _, _ in body],
-            "period": [period] * len(body),
-            "value": [_stripped(value) for _, _, value, _ in body],
-            "note": [_stripped(note) for _, _, _, note in body],
-            "submitted_at": [None] * len(body),
-            "submitted_by": [None] * len(body),
-            "location": [location(sheet, row, value_col) for row, _, _, _ in body],
-        },
-        schema=ROW_SCHEMA,
-    )
     return FileRead(
         received.source_name,
         "xlsx",
