@@ -150,10 +150,7 @@ class Package:
 
     def _shared_strings(self, part: str | None) -> list[str]:
         data = None if part is None else self.read_part(part)
-        if data is None:
-            return []
-        root = _parse(data, part)
-        return [nfc(_text_of(si)) for si in root if _local(si.tag) == "si"]
+        return [] if data is None else shared_strings(data, part)
 
     # ---- a sheet -------------------------------------------------------------------
     def sheet(self, name: str, state: str, part: str) -> Sheet:
@@ -312,6 +309,11 @@ def _date_styles(data: bytes, part: str) -> frozenset[int]:
             elif number_format in BUILTIN_DATE_FORMATS:
                 dates.add(index)
     return frozenset(dates)
+
+
+def shared_strings(data: bytes, part: str | None) -> list[str]:
+    """The texts of a shared strings part (NFC), phonetic runs left out."""
+    return [nfc(_text_of(si)) for si in _parse(data, part) if _local(si.tag) == "si"]
 
 
 def merged_ranges(root: ET.Element) -> list[tuple[int, int, int, int]]:
