@@ -326,6 +326,40 @@ def test_a_damaged_workbook_is_declined_or_read_alike(
     accepted(edited(plain, edit))
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    at=st.floats(0, 1),
+    action=st.sampled_from(["flip", "cut", "insert"]),
+    junk=st.binary(min_size=1, max_size=4),
+)
+def test_a_damaged_archive_is_declined_or_read_alike(
+    at: float, action: str, junk: bytes, plain: bytes
+) -> None:
+    """Bytes of the zip archive itself changed: its directory, headers or compressed data."""
+    cut = int(len(plain) * at)
+    if action == "flip":
+        damaged = plain[:cut] + bytes(b ^ 0x5A for b in junk) + plain[cut + len(junk) :]
+    elif action == "cut":
+        damaged = plain[:cut] + plain[cut + len(junk) :]
+    else:
+        damaged = plain[:cut] + junk + plain[cut:]
+    accepted(damaged)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda z: z[:-2] + b"\x01\x00" + b"x",  # a zip comment
+        lambda z: b"MZ" + z,  # something before the archive
+        lambda z: z[:-22] + z[-22:-12] + b"\xff\xff\xff\xff" + z[-8:],  # a bad directory size
+    ],
+)
+def test_an_unusual_archive_is_left_to_zipfile(
+    damage: Callable[[bytes], bytes], plain: bytes
+) -> None:
+    assert not accepted(damage(plain))
+
+
 @settings(max_examples=300, deadline=None)
 @given(texts=st.lists(st.text(max_size=12), max_size=6))
 def test_shared_strings_read_fast_are_the_reference_strings(texts: list[str]) -> None:

@@ -95,19 +95,15 @@ class Package:
     """An opened workbook: its sheets by name, read on demand.
 
     The parts that every workbook made from one template carries alike (relationships,
-    workbook, styles) are parsed once per distinct content (`_parts_cache`), not once per
-    file: a national month is ten thousand copies of the same few parts.
+    workbook, styles) are parsed once per distinct content (the cached `_workbook`,
+    `_relationships`, `_date_styles`), not once per file: a national month is ten
+    thousand copies of the same few parts.
     """
 
     def __init__(self, content: bytes, shared_strings: bool = True) -> None:
         """``shared_strings=False`` leaves the shared strings unread (`shared_strings_part`
         names them), for a reader that parses them its own way."""
-        try:
-            self._zip = zipfile.ZipFile(io.BytesIO(content))
-        except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
-            raise PackageError(f"not a zip archive ({exc})") from exc
-        # part names are case-insensitive (ECMA-376 part 2)
-        self._parts = {name.lower(): name for name in self._zip.namelist()}
+        self._open(content)
         top = self.read_part(_TOP_RELS)
         workbook = (_document_target(top) if top is not None else None) or "xl/workbook.xml"
         data = self.read_part(workbook)
@@ -129,6 +125,14 @@ class Package:
         self.dates = frozenset() if styles_data is None else _date_styles(styles_data, styles)
 
     # ---- parts ---------------------------------------------------------------------
+    def _open(self, content: bytes) -> None:
+        try:
+            self._zip = zipfile.ZipFile(io.BytesIO(content))
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
+            raise PackageError(f"not a zip archive ({exc})") from exc
+        # part names are case-insensitive (ECMA-376 part 2)
+        self._parts = {name.lower(): name for name in self._zip.namelist()}
+
     def read_part(self, part: str) -> bytes | None:
         """A part's bytes (its name case-insensitive), None when the package lacks it."""
         name = self._parts.get(part.lstrip("/").lower())

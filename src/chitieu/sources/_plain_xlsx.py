@@ -47,6 +47,7 @@ from chitieu.sources._ooxml import (
     merged_ranges,
     number_text,
 )
+from chitieu.sources._plain_zip import PlainPackage
 from chitieu.sources.xlsx_files import (
     _AMBIGUOUS,
     _FIELD_KEYS,
@@ -278,11 +279,13 @@ class _Grid:
 
     def __init__(self, sheet: PlainSheet, strings: _Strings, package: Package) -> None:
         cells = sheet.cells
-        if not strings.indexes.issuperset(map(_SHARED, cells)):
+        self.shared = list(map(_SHARED, cells))
+        if not strings.indexes.issuperset(self.shared):
             raise _Declined  # a missing shared string: the reference reports the damage
         self.written = list(map(_key, map(_REFERENCE, cells)))
         self.cells = dict(zip(self.written, cells, strict=True))
         self.keys = list(self.cells) if len(self.cells) < len(cells) else self.written
+        self.last_col = max(map(_COLUMN, self.keys), default=0)
         self.sheet = sheet
         self.strings = strings
         self.dates = package.dates
@@ -294,14 +297,14 @@ class _Grid:
         cells, labels = self.sheet.cells, self.strings.labels
         return sorted(
             (self.written[at], labels[cells[at][2]])
-            for at in _positions(list(map(_SHARED, cells)), labels.keys())
+            for at in _positions(self.shared, labels.keys())
             if self.cells[self.written[at]] is cells[at]  # not written over
         )
 
     def right_of(self, row: int, col: int) -> int:
         """The column of the first cell with content right of a label, else the next one
         (`xlsx_files._header_fields`)."""
-        last = max(map(_COLUMN, self.keys), default=0)
+        last = self.last_col
         if last - col <= _PROBED:
             right = self.filled(
                 [(row, c) for c in range(col + 1, last + 1) if (row, c) in self.cells]
@@ -349,7 +352,7 @@ class _Grid:
 def read_plain(received: ReceivedFile) -> FileRead | None:
     """The reference reader's `FileRead` of a plain workbook, or None (declined)."""
     try:
-        package = Package(received.content, shared_strings=False)
+        package = PlainPackage(received.content, shared_strings=False)
     except PackageError:
         return None
     try:
