@@ -28,7 +28,8 @@ from chitieu.excel.template import elements_of, template_workbook
 from chitieu.periods import Period
 from chitieu.sources import FileRead, ReceivedFile
 from chitieu.sources._ooxml import PackageError, shared_strings
-from chitieu.sources._plain_xlsx import plain_shared_strings, read_plain
+from chitieu.sources._plain_parts import plain_shared_strings
+from chitieu.sources._plain_xlsx import read_plain
 from chitieu.sources.xlsx_files import read_reference, read_xlsx
 
 ROOT = Path(__file__).parents[1]

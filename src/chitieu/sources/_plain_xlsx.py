@@ -3,50 +3,41 @@ xlsxwriter save it, with nothing in it that needs the reference reader's care.
 
 A national month is ten thousand workbooks; building an element tree and a `Cell` for
 each of their cells costs five times what calamine takes to read them. This path reads
-the cells of a worksheet with regular expressions instead, but only under a strict
-whitelist, and it *declines* (returns None) whenever the workbook holds anything else:
-``read_xlsx`` then reads it with the reference reader (`chitieu.sources.xlsx_files`).
+the parts with regular expressions instead (`chitieu.sources._plain_parts`), from a
+plain zip archive (`chitieu.sources._plain_zip`), and finds the report by the reference
+reader's rules; it *declines* (None) whenever the workbook holds anything the reference
+reader reports or reads with care, and ``read_xlsx`` then reads it with the reference
+reader (`chitieu.sources.xlsx_files.read_reference`).
 
-Accepted: shared strings that are plain text runs (``<si><t>…</t></si>``); cells that are
-empty, a shared string or a number (``t="s"``, ``t="n"``, no type), each with its ``r``,
-no other attribute than ``s``; rows with the attributes Excel and LibreOffice write; no
-comment, CDATA, DTD or processing instruction outside the cells; exactly one report
-table whose header labels are all found, with at least one figure. Declined: formulas,
-errors, booleans, inline or rich strings, character references, a merged range over a
-cell the report is read from, a value typed as text that may be thousands (``1.752``),
-a duplicated cell... — everything the reference reader reports or reads with care.
-
-The skeleton of a worksheet (everything but its cells: 200 data validations in the
-template) is the same in every workbook of a template: it is parsed, with the reference
-code, once per distinct content. The cells are checked against a grammar that leaves no
-character unaccounted for, so that a file the XML parser would refuse is never accepted.
+Declined: whatever the parts' grammars refuse (formulas, errors, booleans, inline or
+rich strings...), a missing shared string, no report table or more than one, a header
+label not found, a table without figures, a merged range over a cell the report is read
+from, a value typed as text that may be thousands (``1.752``). Accepted files yield no
+problem and no cell problem; their texts go on to validation like any other.
 
 The contract, tested on every fixture and on generated national data
 (``tests/test_excel_fast_path.py``): whenever this path accepts a file, its `FileRead`
-is identical to the reference reader's.
+is the reference reader's, bit for bit.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Set
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Final, TypeAlias, cast
-from xml.etree import ElementTree as ET
 
 from chitieu.excel import layout
 from chitieu.sources import FileRead, ReceivedFile
 from chitieu.sources._ooxml import (
     Package,
     PackageError,
-    _local,
     excel_date_text,
-    merged_ranges,
     number_text,
 )
+from chitieu.sources._plain_parts import PlainSheet, plain_shared_strings, plain_sheet
 from chitieu.sources._plain_zip import PlainPackage
 from chitieu.sources.xlsx_files import (
     _AMBIGUOUS,
@@ -58,157 +49,6 @@ from chitieu.sources.xlsx_files import (
 _VALUE_KEY: Final = layout.label_key(layout.COLUMN_VALUE)
 _NOTE_KEY: Final = layout.label_key(layout.COLUMN_NOTE)
 _LABEL_KEYS: Final = frozenset({_TABLE_KEY, _VALUE_KEY, _NOTE_KEY, *_FIELD_KEYS})
-
-# ---- shared strings ---------------------------------------------------------------
-_TEXT: Final = r"(?:[^<&\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]++|&(?:amp|lt|gt|quot|apos);)*+"
-_STRINGS: Final = re.compile(
-    r'(?:<\?xml version="1\.0" encoding="UTF-8"(?: standalone="yes")?\?>\r?\n?)?'
-    r'<sst xmlns="http://schemas\.openxmlformats\.org/spreadsheetml/2006/main"'
-    r'(?: count="[0-9]+")?(?: uniqueCount="[0-9]+")?>'
-    rf'((?:<si><t(?: xml:space="preserve")?>{_TEXT}</t></si>)*+)</sst>[ \t\n]*+'
-)
-_PRESERVE: Final = '<t xml:space="preserve">'
-_FIRST, _BETWEEN, _LAST = "<si><t>", "</t></si><si><t>", "</t></si>"
-_nfc: Final = functools.partial(unicodedata.normalize, "NFC")  # `layout.nfc`, mapped in C
-_ENTITIES: Final = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
-
-
-def plain_shared_strings(data: bytes) -> list[str] | None:
-    """The shared strings (NFC) when every one is a plain text run, else None."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    whole = _STRINGS.fullmatch(text)
-    if whole is None or "]]>" in text:  # "]]>" may not appear in XML text
-        return None
-    # the grammar holds: every string is <si><t>…</t></si>, and no text holds a "<"
-    items = whole.group(1).replace(_PRESERVE, "<t>")
-    strings = items[len(_FIRST) : -len(_LAST)].split(_BETWEEN) if items else []
-    if "&" in text:
-        strings = [_unescaped(s) if "&" in s else s for s in strings]
-    return list(map(_nfc, strings))
-
-
-def _unescaped(text: str) -> str:
-    for entity, char in _ENTITIES:  # &amp; last: "&amp;lt;" is the text "&lt;"
-        text = text.replace(entity, char)
-    return text
-
-
-# ---- worksheet cells --------------------------------------------------------------
-# Possessive quantifiers (``*+``, ``?+``): the grammar never needs to backtrack, and
-# checking a report-sized sheet then costs a fraction of a millisecond.
-_FLAG: Final = r'"(?:0|1|true|false)"'
-_ROW_ATTRIBUTES: Final = (
-    r'(?: spans="[0-9: ]*+")?+(?: s="[0-9]++")?+(?: customFormat=FLAG)?+(?: ht="[0-9.]++")?+'
-    r"(?: hidden=FLAG)?+(?: customHeight=FLAG)?+(?: outlineLevel=\"[0-9]++\")?+"
-    r"(?: collapsed=FLAG)?+(?: thickTop=FLAG)?+(?: thickBot=FLAG)?+(?: ph=FLAG)?+"
-    r'(?: x14ac:dyDescent="[0-9.]++")?+'
-).replace("FLAG", _FLAG)
-_NUMBER: Final = r"-?[0-9]++(?:\.[0-9]++)?+(?:[eE][-+]?[0-9]++)?+"
-_CELL: Final = (
-    r'<c r="[A-Z]{1,3}+[1-9][0-9]{0,6}+"(?: s="[0-9]++")?+'
-    r'(?:(?: t="[sn]")?+ ?/>'  # empty: styled, no value
-    r'| t="s"><v>(?:0|[1-9][0-9]*+)</v></c>'  # a shared string
-    rf'|(?: t="n")?+><v>{_NUMBER}</v></c>)'  # a number
-)
-_ROWS: Final = re.compile(
-    rf'(?:<row r="[1-9][0-9]*+"{_ROW_ATTRIBUTES}(?: ?/>|>(?:{_CELL})*+</row>))*+'
-)
-_VALUED: Final = re.compile(
-    r'<c r="([A-Z]++[0-9]++)"(?: s="([0-9]++)")?+'
-    r'(?: t="s"><v>([0-9]++)|(?: t="n")?+><v>([^<]*+))</v>'
-)
-_PROLOG: Final = re.compile(
-    rb'(?:<\?xml version="1\.0"(?: encoding="(?i:utf-8)")?(?: standalone="(?:yes|no)")?\?>)?'
-)
-_PREFIXED: Final = b'<row x14ac:dyDescent="0"/>'  # parsed with the skeleton: is the prefix bound?
-
-_Ranges: TypeAlias = tuple[tuple[int, int, int, int], ...]
-
-
-class PlainSheet:
-    """The valued cells of a worksheet in document order, each (reference, style, shared
-    string index or "", number or ""), and its merged ranges."""
-
-    __slots__ = ("cells", "merged")
-
-    def __init__(self, cells: list[tuple[str, str, str, str]], merged: _Ranges) -> None:
-        self.cells = cells
-        self.merged = merged
-
-
-def plain_sheet(data: bytes) -> PlainSheet | None:
-    """The cells of a worksheet part within the whitelist, else None."""
-    first, last = data.find(b"sheetData"), data.rfind(b"sheetData")
-    if first == last and data[first - 1 : first + 11] == b"<sheetData/>":  # no cells
-        merged = _SKELETONS.merged(data, len(data), len(data), False)
-        return None if merged is None else PlainSheet([], merged)
-    start, end = first + len(b"sheetData>"), last - len(b"</")
-    if (
-        first < 1  # "sheetData" names the opening tag, then the closing one, nothing else:
-        or data[first - 1 : start] != b"<sheetData>"  # what is between is checked below
-        or data[end : last + len(b"sheetData>")] != b"</sheetData>"
-        or end < start
-    ):
-        return None
-    try:
-        content = str(memoryview(data)[start:end], "ascii")
-    except UnicodeDecodeError:
-        return None
-    if _ROWS.fullmatch(content) is None:
-        return None
-    merged = _SKELETONS.merged(data, start, end, "x14ac:" in content)
-    if merged is None:
-        return None
-    return PlainSheet(_VALUED.findall(content), merged)
-
-
-class _Skeletons:
-    """The merged ranges of the worksheets last seen, by their skeleton: everything but
-    the cells (``data[:start]`` and ``data[end:]``), the same in every workbook made from
-    one template. Compared, not hashed: a skeleton is some 80 KB of data validations."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._known: list[tuple[bytes, bytes, bool, _Ranges | None]] = []
-
-    def merged(self, data: bytes, start: int, end: int, prefixed: bool) -> _Ranges | None:
-        for head, tail, pre, merged in tuple(self._known):
-            if (
-                pre == prefixed
-                and len(head) == start
-                and len(tail) == len(data) - end
-                and data.startswith(head)
-                and data.endswith(tail)
-            ):
-                return merged
-        head, tail = data[:start], data[end:]
-        merged = _skeleton(head, tail, prefixed)
-        self._known = [(head, tail, prefixed, merged), *self._known[: self._size - 1]]
-        return merged
-
-
-_SKELETONS: Final = _Skeletons(16)
-
-
-def _skeleton(head: bytes, tail: bytes, prefixed: bool) -> _Ranges | None:
-    """The merged ranges of a worksheet whose cells are left out (``head`` ends with its
-    ``<sheetData>``, ``tail`` starts with ``</sheetData>``), when the rest is well-formed
-    XML with ``sheetData`` a child of the root; else None."""
-    prolog = _PROLOG.match(head)
-    rest = head[prolog.end() if prolog else 0 :]
-    if any(mark in part for part in (rest, tail) for mark in (b"<?", b"<!")):
-        return None
-    try:
-        root = ET.fromstring(head + (_PREFIXED if prefixed else b"") + tail)
-    except ET.ParseError:
-        return None
-    if sum(_local(child.tag) == "sheetData" for child in root) != 1:
-        return None
-    return tuple(merged_ranges(root))
-
 
 # ---- the report -------------------------------------------------------------------
 _Key: TypeAlias = tuple[int, int]
