@@ -55,7 +55,7 @@ _Key: TypeAlias = tuple[int, int]
 _COLUMN: Final = itemgetter(1)
 _PROBED: Final = 64  # a row this wide is probed cell by cell rather than scanned
 _Cell: TypeAlias = tuple[str, str, str, str]  # reference, style, shared string index, number
-_REFERENCE, _STYLE, _SHARED, _NUMBER_OF = map(itemgetter, range(4))
+_REFERENCE, _SHARED, _NUMBER_OF = itemgetter(0), itemgetter(2), itemgetter(3)
 _REFERENCE_PARTS: Final = re.compile(r"([A-Z]+)([0-9]+)")
 
 
