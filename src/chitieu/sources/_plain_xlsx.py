@@ -33,7 +33,6 @@ from chitieu.excel import layout
 from chitieu.sources import FileRead, ReceivedFile
 from chitieu.sources._ooxml import (
     Package,
-    PackageError,
     excel_date_text,
     number_text,
 )
@@ -191,16 +190,10 @@ class _Grid:
 
 def read_plain(received: ReceivedFile) -> FileRead | None:
     """The reference reader's `FileRead` of a plain workbook, or None (declined)."""
-    try:
-        package = PlainPackage(received.content, shared_strings=False)
-    except PackageError:
+    try:  # declined, or whatever surprises this path: the reference reader reads the file
+        return _read(received, PlainPackage(received.content, shared_strings=False))
+    except Exception:
         return None
-    try:
-        return _read(received, package)
-    except Exception:  # declined, or whatever surprises this path: the reference reads it
-        return None
-    finally:
-        package.close()
 
 
 def _read(received: ReceivedFile, package: Package) -> FileRead:

@@ -4,9 +4,9 @@
 to inflate them: a tenth of a workbook's reading time. This reader takes only the
 archive `zipfile` would read the same way — one disk, no comment, no zip64, nothing
 before the first member or between the members and their directory, ASCII names each
-given once, stored or deflated members, no encryption — and every member's size and
-CRC-32 checked. Anything else raises `PackageError`: for the fast path, a decline, and
-the reference reader (with `zipfile`) reads the file.
+given once, stored or deflated members without extra fields or encryption — and checks
+every member's size and CRC-32. Anything else raises `PackageError`: for the fast path,
+a decline, and the reference reader (with `zipfile`) reads the file.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ _LOCAL: Final = struct.Struct("<4s5H3I2H")  # local file header
 _ZIP64_LOCATOR: Final = b"PK\x06\x07"
 _FLAGS: Final = 0x2 | 0x4 | 0x8 | 0x800  # deflate options, data descriptor, UTF-8 names
 _STORED, _DEFLATED = 0, 8
+_MAX_VERSION: Final = 63  # zipfile.MAX_EXTRACT_VERSION: above it, zipfile refuses the member
 
 
 class PlainPackage(Package):
@@ -57,6 +58,8 @@ class PlainPackage(Package):
                 or method not in (_STORED, _DEFLATED)
                 or 0xFFFFFFFF in (packed, unpacked, first)
                 or disk != 0
+                or extra_size  # zipfile parses extra fields, and refuses a corrupt one
+                or entry[2] > _MAX_VERSION
                 or not name.isascii()
                 or name.decode().lower() in self._members
             ):
