@@ -33,7 +33,7 @@ from chitieu.sources._plain_xlsx import read_plain
 from chitieu.sources.xlsx_files import read_reference, read_xlsx
 
 ROOT = Path(__file__).parents[1]
-FIXTURES = sorted((ROOT / "tests" / "data").rglob("*.xls*"))
+FIXTURES = sorted(p for p in (ROOT / "tests" / "data").rglob("*") if p.suffix in (".xlsx", ".xls"))
 NATIONAL = ROOT / "benchmarks" / "data" / "1" / "inbox" / "xlsx"
 NATIONAL_SAMPLE = 200
 SHEET = "xl/worksheets/sheet1.xml"
