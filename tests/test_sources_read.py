@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chitieu.sources import ROW_SCHEMA, FileRead, ReceivedFile, read_submission
+from chitieu.sources.csv_files import _csv_records, _plain_records
 
 DATA = Path(__file__).parent / "data"
 HEADER = "org_unit_code,element_code,period,value,note\n"
@@ -92,6 +93,15 @@ def test_csv_that_is_really_a_workbook() -> None:
     check, _, _, en = only_problem(read("r.csv", b"PK\x03\x04\x14\x00\x06\x00"))
     assert check == "file_format"
     assert "is an Excel workbook" in en
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.sampled_from([*'a1,.;" \t\n\r\x00\x0c', "\u2028", "Đ"]), max_size=40))
+def test_csv_lines_without_quotes_are_split_as_the_csv_module_reads_them(body: str) -> None:
+    """A line is a record, and its cells are split at the commas, only where the csv
+    module reads the text that way (no quote, carriage return or NUL)."""
+    plain = _plain_records(HEADER + body)
+    assert plain is None or (plain, []) == _csv_records(HEADER + body)
 
 
 # ---- JSON --------------------------------------------------------------------------

@@ -25,9 +25,10 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import Final
 from xml.etree import ElementTree as ET
 
@@ -91,37 +92,49 @@ def _text_of(element: ET.Element) -> str:
 
 
 class Package:
-    """An opened workbook: its sheets by name, read on demand."""
+    """An opened workbook: its sheets by name, read on demand.
 
-    def __init__(self, content: bytes) -> None:
+    The parts that every workbook made from one template carries alike (relationships,
+    workbook, styles) are parsed once per distinct content (the cached `_workbook`,
+    `_relationships`, `_date_styles`), not once per file: a national month is ten
+    thousand copies of the same few parts.
+    """
+
+    def __init__(self, content: bytes, shared_strings: bool = True) -> None:
+        """``shared_strings=False`` leaves the shared strings unread (`shared_strings_part`
+        names them), for a reader that parses them its own way."""
+        self._open(content)
+        top = self.read_part(_TOP_RELS)
+        workbook = (_document_target(top) if top is not None else None) or "xl/workbook.xml"
+        data = self.read_part(workbook)
+        if data is None:
+            raise PackageError(f"the part {workbook} is missing")
+        self.date1904, entries = _workbook(data, workbook)
+        rels = self._relationships(workbook)
+        self.sheets: list[tuple[str, str, str]] = []  # name, state, part
+        for name, state, rel_id in entries:
+            target = rels.get(rel_id, ("", ""))
+            if target[1] == "worksheet":  # chartsheets and dialog sheets hold no cells
+                self.sheets.append((name, state, target[0]))
+        by_type = {kind: part for part, kind in rels.values()}
+        self.shared_strings_part = by_type.get("sharedStrings")
+        self._shared = self._shared_strings(self.shared_strings_part) if shared_strings else []
+        styles = by_type.get("styles")
+        styles_data = None if styles is None else self.read_part(styles)
+        # the cell styles (``s``) whose number format shows a date or time
+        self.dates = frozenset() if styles_data is None else _date_styles(styles_data, styles)
+
+    # ---- parts ---------------------------------------------------------------------
+    def _open(self, content: bytes) -> None:
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(content))
         except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
             raise PackageError(f"not a zip archive ({exc})") from exc
         # part names are case-insensitive (ECMA-376 part 2)
         self._parts = {name.lower(): name for name in self._zip.namelist()}
-        workbook = self._target_of("_rels/.rels", "officeDocument") or "xl/workbook.xml"
-        root = self._xml(workbook)
-        rels = self._relationships(workbook)
-        self.date1904 = any(
-            (_attr(pr, "date1904") or "").lower() in ("1", "true")
-            for pr in root.iter()
-            if _local(pr.tag) == "workbookPr"
-        )
-        self.sheets: list[tuple[str, str, str]] = []  # name, state, part
-        for element in root.iter():
-            if _local(element.tag) != "sheet":
-                continue
-            target = rels.get(_attr(element, "id") or "", ("", ""))
-            if target[1] == "worksheet":  # chartsheets and dialog sheets hold no cells
-                state = _attr(element, "state") or "visible"
-                self.sheets.append((nfc(_attr(element, "name") or ""), state, target[0]))
-        by_type = {kind: part for part, kind in rels.values()}
-        self._shared = self._shared_strings(by_type.get("sharedStrings"))
-        self._dates = self._date_styles(by_type.get("styles"))
 
-    # ---- parts ---------------------------------------------------------------------
-    def _read(self, part: str) -> bytes | None:
+    def read_part(self, part: str) -> bytes | None:
+        """A part's bytes (its name case-insensitive), None when the package lacks it."""
         name = self._parts.get(part.lstrip("/").lower())
         if name is None:
             return None
@@ -132,93 +145,31 @@ class Package:
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise PackageError(f"the part {name} is damaged ({exc})") from exc
 
-    def _xml(self, part: str) -> ET.Element:
-        root = self._optional_xml(part)
-        if root is None:
-            raise PackageError(f"the part {part} is missing")
-        return root
-
-    def _optional_xml(self, part: str | None) -> ET.Element | None:
-        data = None if part is None else self._read(part)
-        if data is None:
-            return None
-        try:
-            return ET.fromstring(data)
-        except ET.ParseError as exc:
-            raise PackageError(f"{part} is not well-formed XML ({exc})") from exc
-
-    def _relationships(self, part: str) -> dict[str, tuple[str, str]]:
+    def _relationships(self, part: str) -> Mapping[str, tuple[str, str]]:
         """Id → (target part, type's last word) of a part's relationships."""
         folder, name = posixpath.split(part.lstrip("/"))
-        rels = self._optional_xml(posixpath.join(folder, "_rels", name + ".rels"))
-        if rels is None:
-            return {}
-        found = {}
-        for rel in rels.iter():
-            if _local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
-                continue
-            target = rel.get("Target", "")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-            kind = rel.get("Type", "").rsplit("/", 1)[-1]
-            found[rel.get("Id", "")] = (posixpath.normpath(path), kind)
-        return found
-
-    def _target_of(self, rels_part: str, kind: str) -> str | None:
-        rels = self._optional_xml(rels_part)
-        for rel in rels.iter() if rels is not None else ():
-            if rel.get("Type", "").rsplit("/", 1)[-1] == kind:
-                return rel.get("Target", "").lstrip("/")
-        return None
+        rels_part = posixpath.join(folder, "_rels", name + ".rels")
+        data = self.read_part(rels_part)
+        return {} if data is None else _relationships(data, rels_part, folder)
 
     def _shared_strings(self, part: str | None) -> list[str]:
-        root = self._optional_xml(part)
-        if root is None:
-            return []
-        return [nfc(_text_of(si)) for si in root if _local(si.tag) == "si"]
-
-    def _date_styles(self, part: str | None) -> set[int]:
-        """Indexes of the cell styles (``s``) whose number format shows a date or time."""
-        root = self._optional_xml(part)
-        if root is None:
-            return set()
-        custom = {
-            _int(fmt.get("numFmtId", "-1")): fmt.get("formatCode", "")
-            for fmt in root.iter()
-            if _local(fmt.tag) == "numFmt"
-        }
-        dates: set[int] = set()
-        for xfs in root.iter():
-            if _local(xfs.tag) != "cellXfs":
-                continue
-            for index, xf in enumerate(_children(xfs, "xf")):
-                number_format = _int(xf.get("numFmtId", "0"))
-                if number_format in custom:
-                    if is_date_format(custom[number_format]):
-                        dates.add(index)
-                elif number_format in BUILTIN_DATE_FORMATS:
-                    dates.add(index)
-        return dates
+        data = None if part is None else self.read_part(part)
+        return [] if data is None else shared_strings(data, part)
 
     # ---- a sheet -------------------------------------------------------------------
     def sheet(self, name: str, state: str, part: str) -> Sheet:
-        data = self._read(part)
+        data = self.read_part(part)
         if data is None:
             raise PackageError(f"the sheet {name!r} ({part}) is missing")
         try:  # the C parser builds a report-sized sheet faster than iterparse walks it
             root = ET.fromstring(data)
         except ET.ParseError as exc:
             raise PackageError(f"the sheet {name!r} cannot be parsed ({exc})") from exc
-        sheet = Sheet(name, state)
+        sheet = Sheet(name, state, merged=merged_ranges(root))
         try:
             for part_element in root:
-                tag = _local(part_element.tag)
-                if tag == "sheetData":
+                if _local(part_element.tag) == "sheetData":
                     self._sheet_data(part_element, sheet)
-                elif tag == "mergeCells":
-                    for merge in part_element:
-                        bounds = _range(merge.get("ref", ""))
-                        if bounds is not None:
-                            sheet.merged.append(bounds)
         except ValueError as exc:
             raise PackageError(f"the sheet {name!r} cannot be parsed ({exc})") from exc
         return sheet
@@ -277,12 +228,107 @@ class Package:
         if kind == "d":
             return Cell(row, col, "date", raw.strip(), formula)
         style = int(element.get("s", "0") or 0)
-        if style in self._dates:
+        if style in self.dates:
             return Cell(row, col, "date", excel_date_text(raw, self.date1904), formula)
         return Cell(row, col, "number", number_text(raw), formula)
 
     def close(self) -> None:
         self._zip.close()
+
+
+# ---- parts alike in every workbook of a template, parsed once per distinct content ----
+_TOP_RELS: Final = "_rels/.rels"
+_PARTS_CACHED: Final = 64
+
+
+def _parse(data: bytes, part: str | None) -> ET.Element:
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise PackageError(f"{part} is not well-formed XML ({exc})") from exc
+
+
+@functools.lru_cache(maxsize=_PARTS_CACHED)
+def _document_target(data: bytes) -> str | None:
+    """The main part named by the package relationships (``_rels/.rels``)."""
+    for rel in _parse(data, _TOP_RELS).iter():
+        if rel.get("Type", "").rsplit("/", 1)[-1] == "officeDocument":
+            return rel.get("Target", "").lstrip("/")
+    return None
+
+
+@functools.lru_cache(maxsize=_PARTS_CACHED)
+def _workbook(data: bytes, part: str) -> tuple[bool, tuple[tuple[str, str, str], ...]]:
+    """Whether the workbook counts dates from 1904, and its sheets: (name, state, r:id)."""
+    root = _parse(data, part)
+    date1904 = any(
+        (_attr(pr, "date1904") or "").lower() in ("1", "true")
+        for pr in root.iter()
+        if _local(pr.tag) == "workbookPr"
+    )
+    sheets = tuple(
+        (
+            nfc(_attr(element, "name") or ""),
+            _attr(element, "state") or "visible",
+            _attr(element, "id") or "",
+        )
+        for element in root.iter()
+        if _local(element.tag) == "sheet"
+    )
+    return date1904, sheets
+
+
+@functools.lru_cache(maxsize=_PARTS_CACHED)
+def _relationships(data: bytes, part: str, folder: str) -> Mapping[str, tuple[str, str]]:
+    """Id → (target part, type's last word); shared between packages, never changed."""
+    found = {}
+    for rel in _parse(data, part).iter():
+        if _local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+        kind = rel.get("Type", "").rsplit("/", 1)[-1]
+        found[rel.get("Id", "")] = (posixpath.normpath(path), kind)
+    return MappingProxyType(found)
+
+
+@functools.lru_cache(maxsize=_PARTS_CACHED)
+def _date_styles(data: bytes, part: str) -> frozenset[int]:
+    """Indexes of the cell styles (``s``) whose number format shows a date or time."""
+    root = _parse(data, part)
+    custom = {
+        _int(fmt.get("numFmtId", "-1")): fmt.get("formatCode", "")
+        for fmt in root.iter()
+        if _local(fmt.tag) == "numFmt"
+    }
+    dates: set[int] = set()
+    for xfs in root.iter():
+        if _local(xfs.tag) != "cellXfs":
+            continue
+        for index, xf in enumerate(_children(xfs, "xf")):
+            number_format = _int(xf.get("numFmtId", "0"))
+            if number_format in custom:
+                if is_date_format(custom[number_format]):
+                    dates.add(index)
+            elif number_format in BUILTIN_DATE_FORMATS:
+                dates.add(index)
+    return frozenset(dates)
+
+
+def shared_strings(data: bytes, part: str | None) -> list[str]:
+    """The texts of a shared strings part (NFC), phonetic runs left out."""
+    return [nfc(_text_of(si)) for si in _parse(data, part) if _local(si.tag) == "si"]
+
+
+def merged_ranges(root: ET.Element) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a parsed worksheet, in document order (unreadable ones left out)."""
+    return [
+        bounds
+        for element in root
+        if _local(element.tag) == "mergeCells"
+        for merge in element
+        if (bounds := _range(merge.get("ref", ""))) is not None
+    ]
 
 
 def _int(text: str) -> int:

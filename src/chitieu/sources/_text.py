@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import polars as pl
 
@@ -65,18 +66,22 @@ def rows_frame(columns: Mapping[str, Sequence[str | None]]) -> pl.DataFrame:
     cost more than the whole read (a national month is 10,000 files)."""
     height = len(columns["location"])
     return pl.DataFrame(
-        {
-            name: pl.Series(
+        [
+            pl.Series(
                 name,
-                columns["location"]
-                if name == "location"
-                else [_stripped(cell) for cell in columns.get(name, [None] * height)],
+                columns["location"] if name == "location" else _stripped(columns.get(name), height),
                 dtype=pl.String,
             )
             for name in ROW_COLUMNS
-        }
+        ]
     )
 
 
-def _stripped(cell: str | None) -> str | None:
-    return (cell.strip() or None) if cell is not None else None
+def _stripped(cells: Sequence[str | None] | None, height: int) -> list[str | None]:
+    """Each cell stripped, empty → null (a column of text cells stripped in C)."""
+    if cells is None:
+        return [None] * height
+    if None in cells:
+        return [(cell.strip() or None) if cell is not None else None for cell in cells]
+    stripped: list[str | None] = list(map(str.strip, cast(Sequence[str], cells)))
+    return stripped if all(stripped) else [cell or None for cell in stripped]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Final
 
 from chitieu.sources import FileProblem, FileRead, ReceivedFile, empty_rows
@@ -17,6 +18,7 @@ from chitieu.sources._text import decode_utf8, problem, rows_frame
 REQUIRED_COLUMNS: Final = ("org_unit_code", "element_code", "period", "value")
 OPTIONAL_COLUMNS: Final = ("note", "submitted_at", "submitted_by")
 CSV_COLUMNS: Final = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+_NOT_PLAIN: Final = ('"', "\r", "\x00")  # what only the csv module reads right
 
 
 def read_csv(received: ReceivedFile) -> FileRead:
@@ -33,22 +35,40 @@ def read_csv(received: ReceivedFile) -> FileRead:
         return FileRead(received.source_name, "csv", empty_rows(), problems)
     (_, header), *body = records
     names = [name.strip() for name in header]
-    columns: dict[str, list[str | None]] = {name: [] for name in names}
-    for _, cells in body:
-        for name, cell in zip(names, cells, strict=True):
-            columns[name].append(cell)
-    location: list[str | None] = [f"line {line}" for line, _ in body]
+    # every line has as many cells as the header (`_check_shape`): transposed in C
+    columns: dict[str, Sequence[str | None]] = dict(
+        zip(names, zip(*(cells for _, cells in body), strict=True), strict=True)
+    )
+    location = [f"line {line}" for line, _ in body]
     return FileRead(received.source_name, "csv", rows_frame({**columns, "location": location}))
 
 
 def _records(text: str) -> tuple[list[tuple[int, list[str]]], list[FileProblem]]:
     """Non-blank records with the physical line each starts on."""
+    plain = _plain_records(text)
+    return (plain, []) if plain is not None else _csv_records(text)
+
+
+def _plain_records(text: str) -> list[tuple[int, list[str]]] | None:
+    """`_csv_records` of a text without quote, carriage return or NUL, where a record is a
+    line and its cells are split at the commas: at a fraction of the cost. None for any
+    other text."""
+    if any(char in text for char in _NOT_PLAIN) or len(text) > csv.field_size_limit():
+        return None
+    return [
+        (number, line.split(","))
+        for number, line in enumerate(text.split("\n"), 1)
+        if line.replace(",", "").strip()  # a cell that is not blank
+    ]
+
+
+def _csv_records(text: str) -> tuple[list[tuple[int, list[str]]], list[FileProblem]]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, list[str]]] = []
     start = 1
     try:
         for cells in reader:
-            if any(cell.strip() for cell in cells):
+            if "".join(cells).strip():  # a cell that is not blank
                 records.append((start, cells))
             start = reader.line_num + 1
     except csv.Error as exc:
@@ -89,6 +109,8 @@ def _check_shape(records: list[tuple[int, list[str]]]) -> list[FileProblem]:
                 "the CSV file has a header but no data rows",
             )
         ]
+    if list(map(len, (cells for _, cells in body))).count(len(names)) == len(body):
+        return []
     return [
         problem(
             "csv_format",

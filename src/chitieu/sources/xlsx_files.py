@@ -57,7 +57,21 @@ class _Table:
 
 def read_xlsx(received: ReceivedFile) -> FileRead:
     """Rows of a filled-in template (``location`` = the value cell, ``BaoCao!D12``), the
-    cells that cannot be read as meant, or the problems that make the file unreadable."""
+    cells that cannot be read as meant, or the problems that make the file unreadable.
+
+    A plain workbook is read by the fast path (`chitieu.sources._plain_xlsx`), which
+    gives the reference reader's answer or declines; anything else by the reference."""
+    from chitieu.sources._plain_xlsx import read_plain  # it builds on this module
+
+    if not received.content.startswith(_OLE2):
+        plain = read_plain(received)
+        if plain is not None:
+            return plain
+    return read_reference(received)
+
+
+def read_reference(received: ReceivedFile) -> FileRead:
+    """`read_xlsx` by the reference reader: every part parsed as XML, every cell a `Cell`."""
     if received.content.startswith(_OLE2):
         return _failed(
             received,
@@ -248,27 +262,56 @@ def _rows(received: ReceivedFile, table: _Table) -> FileRead:
     code_cells = {r: sheet.cells.get((r, table.code_col)) for r in table_rows}
     row_codes = {r: cell.text if cell else None for r, cell in code_cells.items()}
     cell_problems = reader.problems + _merge_problems(sheet, read_cells, row_codes)
-    location = layout.cell_location
-    unit, period = _stripped(header["org_unit_code"]), _stripped(header["period"])
-    rows = pl.DataFrame(
-        {
-            "org_unit_code": [unit] * len(body),
-            "element_code": [_stripped(code) for code in codes.values()],
-            "period": [period] * len(body),
-            "value": [_stripped(value) for value in values],
-            "note": [_stripped(note) for note in notes],
-            "submitted_at": [None] * len(body),
-            "submitted_by": [None] * len(body),
-            "location": [location(sheet.name, row, table.value_col) for row in body],
-        },
-        schema=ROW_SCHEMA,
+    return report_read(
+        received,
+        sheet.name,
+        table.code_col,
+        table.value_col,
+        {field: (row, col, _stripped(header[field])) for field, (row, col) in fields.items()},
+        body,
+        [_stripped(code) for code in codes.values()],
+        list(map(_stripped, values)),
+        list(map(_stripped, notes)),
+        cell_problems,
     )
+
+
+def report_read(
+    received: ReceivedFile,
+    sheet: str,
+    code_col: int,
+    value_col: int,
+    fields: dict[str, tuple[int, int, str | None]],
+    body: list[int],
+    codes: list[str | None],
+    values: list[str | None],
+    notes: list[str | None],
+    cell_problems: list[FileProblem],
+) -> FileRead:
+    """The `FileRead` of a report table: ``fields`` the cell and text of each header field,
+    ``body`` the sheet rows of the report, with their code, value and note texts, all as
+    the rows carry them (`_stripped`)."""
+    height = len(body)
+    at = f"{layout.sheet_ref(sheet)}!{layout.column_letter(value_col)}"  # `cell_location`
+    columns: dict[str, list[str | None]] = {
+        "org_unit_code": [fields["org_unit_code"][2]] * height,
+        "element_code": codes,
+        "period": [fields["period"][2]] * height,
+        "value": values,
+        "note": notes,
+        "submitted_at": [None] * height,
+        "submitted_by": [None] * height,
+        "location": [f"{at}{row}" for row in body],
+    }
+    # a frame of Series costs less to build than one from a dict of lists
+    rows = pl.DataFrame([pl.Series(name, columns[name], pl.String) for name in ROW_SCHEMA])
+    location = layout.cell_location
     return FileRead(
         received.source_name,
         "xlsx",
         rows,
-        field_cells={f: location(sheet.name, r, c) for f, (r, c) in fields.items()},
-        field_columns={"element_code": layout.column_letter(table.code_col)},
+        field_cells={f: location(sheet, r, c) for f, (r, c, _) in fields.items()},
+        field_columns={"element_code": layout.column_letter(code_col)},
         cell_problems=cell_problems,
     )
 

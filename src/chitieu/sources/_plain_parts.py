@@ -1,0 +1,175 @@
+"""The parts of a plain workbook, read with regular expressions under a strict grammar.
+
+`plain_shared_strings` reads a shared strings part whose every string is a plain text
+run (``<si><t>…</t></si>``, the five predefined entities); `plain_sheet` the valued cells
+of a worksheet whose cells are empty, a shared string or a number (``t="s"``, ``t="n"``
+or no type, an ``r`` and at most an ``s``), in rows with the attributes Excel,
+LibreOffice and xlsxwriter write. Each returns None for anything else (a formula, an
+error, a boolean, an inline or rich string, a character reference, a comment...).
+
+The grammars leave no character unaccounted for, so that a part the XML parser would
+refuse is never accepted. The skeleton of a worksheet (everything but its cells: the
+template's 200 data validations) is the same in every workbook made from one template:
+it is parsed by the XML parser, with the reference reader's code for merged ranges, once
+per distinct content (`_Skeletons`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import Final, TypeAlias
+from xml.etree import ElementTree as ET
+
+from chitieu.sources._ooxml import _local, merged_ranges
+
+# ---- shared strings ---------------------------------------------------------------
+_TEXT: Final = r"(?:[^<&\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]++|&(?:amp|lt|gt|quot|apos);)*+"
+_STRINGS: Final = re.compile(
+    r'(?:<\?xml version="1\.0" encoding="UTF-8"(?: standalone="yes")?\?>\r?\n?)?'
+    r'<sst xmlns="http://schemas\.openxmlformats\.org/spreadsheetml/2006/main"'
+    r'(?: count="[0-9]+")?(?: uniqueCount="[0-9]+")?>'
+    rf'((?:<si><t(?: xml:space="preserve")?>{_TEXT}</t></si>)*+)</sst>[ \t\n]*+'
+)
+_PRESERVE: Final = '<t xml:space="preserve">'
+_FIRST, _BETWEEN, _LAST = "<si><t>", "</t></si><si><t>", "</t></si>"
+_nfc: Final = functools.partial(unicodedata.normalize, "NFC")  # `layout.nfc`, mapped in C
+_ENTITIES: Final = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
+
+
+def plain_shared_strings(data: bytes) -> list[str] | None:
+    """The shared strings (NFC) when every one is a plain text run, else None."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    whole = _STRINGS.fullmatch(text)
+    if whole is None or "]]>" in text:  # "]]>" may not appear in XML text
+        return None
+    # the grammar holds: every string is <si><t>…</t></si>, and no text holds a "<"
+    items = whole.group(1).replace(_PRESERVE, "<t>")
+    strings = items[len(_FIRST) : -len(_LAST)].split(_BETWEEN) if items else []
+    if "&" in text:
+        strings = [_unescaped(s) if "&" in s else s for s in strings]
+    return list(map(_nfc, strings))
+
+
+def _unescaped(text: str) -> str:
+    for entity, char in _ENTITIES:  # &amp; last: "&amp;lt;" is the text "&lt;"
+        text = text.replace(entity, char)
+    return text
+
+
+# ---- worksheet cells --------------------------------------------------------------
+# Possessive quantifiers (``*+``, ``?+``): the grammar never needs to backtrack, and
+# checking a report-sized sheet then costs a fraction of a millisecond.
+_FLAG: Final = r'"(?:0|1|true|false)"'
+_ROW_ATTRIBUTES: Final = (
+    r'(?: spans="[0-9: ]*+")?+(?: s="[0-9]++")?+(?: customFormat=FLAG)?+(?: ht="[0-9.]++")?+'
+    r"(?: hidden=FLAG)?+(?: customHeight=FLAG)?+(?: outlineLevel=\"[0-9]++\")?+"
+    r"(?: collapsed=FLAG)?+(?: thickTop=FLAG)?+(?: thickBot=FLAG)?+(?: ph=FLAG)?+"
+    r'(?: x14ac:dyDescent="[0-9.]++")?+'
+).replace("FLAG", _FLAG)
+_NUMBER: Final = r"-?[0-9]++(?:\.[0-9]++)?+(?:[eE][-+]?[0-9]++)?+"
+_CELL: Final = (
+    r'<c r="[A-Z]{1,3}+[1-9][0-9]{0,6}+"(?: s="[0-9]++")?+'
+    r'(?:(?: t="[sn]")?+ ?/>'  # empty: styled, no value
+    r'| t="s"><v>(?:0|[1-9][0-9]*+)</v></c>'  # a shared string
+    rf'|(?: t="n")?+><v>{_NUMBER}</v></c>)'  # a number
+)
+_ROWS: Final = re.compile(
+    rf'(?:<row r="[1-9][0-9]*+"{_ROW_ATTRIBUTES}(?: ?/>|>(?:{_CELL})*+</row>))*+'
+)
+_VALUED: Final = re.compile(
+    r'<c r="([A-Z]++[0-9]++)"(?: s="([0-9]++)")?+'
+    r'(?: t="s"><v>([0-9]++)|(?: t="n")?+><v>([^<]*+))</v>'
+)
+_PROLOG: Final = re.compile(
+    rb'(?:<\?xml version="1\.0"(?: encoding="(?i:utf-8)")?(?: standalone="(?:yes|no)")?\?>)?'
+)
+_PREFIXED: Final = b'<row x14ac:dyDescent="0"/>'  # parsed with the skeleton: is the prefix bound?
+
+_Ranges: TypeAlias = tuple[tuple[int, int, int, int], ...]
+
+
+class PlainSheet:
+    """The valued cells of a worksheet in document order, each (reference, style, shared
+    string index or "", number or ""), and its merged ranges."""
+
+    __slots__ = ("cells", "merged")
+
+    def __init__(self, cells: list[tuple[str, str, str, str]], merged: _Ranges) -> None:
+        self.cells = cells
+        self.merged = merged
+
+
+def plain_sheet(data: bytes) -> PlainSheet | None:
+    """The cells of a worksheet part within the whitelist, else None."""
+    first, last = data.find(b"sheetData"), data.rfind(b"sheetData")
+    if first == last and data[first - 1 : first + 11] == b"<sheetData/>":  # no cells
+        merged = _SKELETONS.merged(data, len(data), len(data), False)
+        return None if merged is None else PlainSheet([], merged)
+    start, end = first + len(b"sheetData>"), last - len(b"</")
+    if (
+        first < 1  # "sheetData" names the opening tag, then the closing one, nothing else:
+        or data[first - 1 : start] != b"<sheetData>"  # what is between is checked below
+        or data[end : last + len(b"sheetData>")] != b"</sheetData>"
+        or end < start
+    ):
+        return None
+    try:
+        content = str(memoryview(data)[start:end], "ascii")
+    except UnicodeDecodeError:
+        return None
+    if _ROWS.fullmatch(content) is None:
+        return None
+    merged = _SKELETONS.merged(data, start, end, "x14ac:" in content)
+    if merged is None:
+        return None
+    return PlainSheet(_VALUED.findall(content), merged)
+
+
+class _Skeletons:
+    """The merged ranges of the worksheets last seen, by their skeleton: everything but
+    the cells (``data[:start]`` and ``data[end:]``), the same in every workbook made from
+    one template. Compared, not hashed: a skeleton is some 80 KB of data validations."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._known: list[tuple[bytes, bytes, bool, _Ranges | None]] = []
+
+    def merged(self, data: bytes, start: int, end: int, prefixed: bool) -> _Ranges | None:
+        for head, tail, pre, merged in tuple(self._known):
+            if (
+                pre == prefixed
+                and len(head) == start
+                and len(tail) == len(data) - end
+                and data.startswith(head)
+                and data.endswith(tail)
+            ):
+                return merged
+        head, tail = data[:start], data[end:]
+        merged = _skeleton(head, tail, prefixed)
+        self._known = [(head, tail, prefixed, merged), *self._known[: self._size - 1]]
+        return merged
+
+
+_SKELETONS: Final = _Skeletons(16)
+
+
+def _skeleton(head: bytes, tail: bytes, prefixed: bool) -> _Ranges | None:
+    """The merged ranges of a worksheet whose cells are left out (``head`` ends with its
+    ``<sheetData>``, ``tail`` starts with ``</sheetData>``), when the rest is well-formed
+    XML with ``sheetData`` a child of the root; else None."""
+    prolog = _PROLOG.match(head)
+    rest = head[prolog.end() if prolog else 0 :]
+    if any(mark in part for part in (rest, tail) for mark in (b"<?", b"<!")):
+        return None
+    try:
+        root = ET.fromstring(head + (_PREFIXED if prefixed else b"") + tail)
+    except ET.ParseError:
+        return None
+    if sum(_local(child.tag) == "sheetData" for child in root) != 1:
+        return None
+    return tuple(merged_ranges(root))
