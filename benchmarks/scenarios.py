@@ -274,10 +274,10 @@ def _intake_phases() -> Phases:
 
 def intake_direct(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
     """The intake flow's steps in the same order, without Prefect: every file listed and
-    fingerprinted, then batch by batch archived, validated and registered."""
+    fingerprinted, the batches planned by the same worker processes, each registered
+    here in order as it comes back."""
     from chitieu import pipeline, settings
     from chitieu.config import load_config
-    from chitieu.sources import ReceivedFile
     from chitieu.warehouse import open_warehouse
 
     url = f"duckdb:///{work / 'warehouse.duckdb'}"
@@ -285,8 +285,9 @@ def intake_direct(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
     outcomes: Counter[str] = Counter()
     result: Result = {}
     with stopwatch(result):
-        config = load_config(data.config)
-        archive = settings.beside_warehouse(url, "archive")
+        config_dir = str(data.config.resolve())
+        load_config(config_dir)
+        archive = str(settings.beside_warehouse(url, "archive").resolve())
         received_at = dt.datetime.now(dt.UTC)
         paths = pipeline.gather_files([data.inbox(fmt)])
         hash_of = dict(zip(paths, pipeline.fingerprints(paths), strict=True))
@@ -294,11 +295,17 @@ def intake_direct(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
         with open_warehouse(url) as warehouse:
             received = warehouse.known_sha256(list(hash_of.values()))
             hashes = [[hash_of[p] for p in group] for group in groups]
-            for group, known in zip(groups, pipeline.known_before(hashes, received), strict=True):
-                files = [ReceivedFile.from_path(path) for path in group]
-                planned = pipeline.plan_batch(files, config, archive, known, received_at)
-                done = pipeline.register_batch(warehouse, planned)
-                outcomes.update(o.status for o in done.outcomes)
+            known = pipeline.known_before(hashes, received)
+            with pipeline.intake_workers(len(groups), config_dir) as workers:
+                planning = [
+                    workers.plan(
+                        [str(p) for p in group], ".", config_dir, archive, seen, received_at
+                    )
+                    for group, seen in zip(groups, known, strict=True)
+                ]
+                for planned in planning:
+                    done = pipeline.register_batch(warehouse, planned.result())
+                    outcomes.update(o.status for o in done.outcomes)
     return {**result, "phases": phases.as_dict(), "files": len(paths), "outcomes": dict(outcomes)}
 
 

@@ -123,3 +123,66 @@ def test_each_file_gets_its_outcome(tmp_path: Path) -> None:
     assert by_name["notes.txt"].status == "rejected"
     assert by_name["notes.txt"].problem_count == 1
     assert by_name["notes.txt"].reports == []
+
+
+@pytest.mark.parametrize(
+    ("files", "size", "sizes"),
+    [
+        (10_774, 2000, [1795, 1796, 1796, 1795, 1796, 1796]),
+        (2001, 2000, [1000, 1001]),
+        (2000, 2000, [2000]),
+        (1, 2000, [1]),
+        (0, 2000, []),
+    ],
+)
+def test_batches_are_even_and_keep_the_order(files: int, size: int, sizes: list[int]) -> None:
+    paths = [Path(f"{i:05d}.csv") for i in range(files)]
+    groups = pipeline.batches(paths, size)
+    assert [len(g) for g in groups] == sizes
+    assert [p for g in groups for p in g] == paths
+
+
+def test_worker_processes_plan_batches_as_this_process_does(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two worker processes (spawned, as `chitieu intake` starts them for a national
+    month) plan the example's batches: the warehouse is the one planning here gives."""
+    paths = pipeline.gather_files([EXAMPLE / "submissions"])
+    here = ingest(paths, config, tmp_path / "here.duckdb", 60)
+    monkeypatch.setenv("CHITIEU_INTAKE_PROCESSES", "2")
+    groups = pipeline.batches(paths, 60)
+    config_dir = str((EXAMPLE / "config").resolve())
+    url = f"duckdb:///{tmp_path / 'workers.duckdb'}"
+    statuses = []
+    with pipeline.intake_workers(len(groups), config_dir) as workers:
+        assert workers.processes == 2
+        with open_warehouse(url) as warehouse:
+            hashes = [pipeline.fingerprints(group) for group in groups]
+            known = pipeline.known_before(hashes, warehouse.known_sha256([]))
+            planning = [
+                workers.plan(
+                    [str(p) for p in group],
+                    ".",
+                    config_dir,
+                    str(tmp_path / "workers.archive"),
+                    seen,
+                    RECEIVED,
+                )
+                for group, seen in zip(groups, known, strict=True)
+            ]
+            for planned in planning:
+                registered = pipeline.register_batch(warehouse, planned.result())
+                statuses += [o.status for o in registered.outcomes]
+    assert statuses == here
+    assert dump(tmp_path / "workers.duckdb") == dump(tmp_path / "here.duckdb")
+    archived = sorted(p.name for p in (tmp_path / "workers.archive").rglob("*") if p.is_file())
+    assert archived == sorted(p.name for p in (tmp_path / "here.archive").rglob("*") if p.is_file())
+
+
+def test_one_batch_is_planned_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHITIEU_INTAKE_PROCESSES", "4")
+    with pipeline.intake_workers(1, ".") as workers:
+        assert workers.processes == 0
+    monkeypatch.setenv("CHITIEU_INTAKE_PROCESSES", "1")
+    with pipeline.intake_workers(6, ".") as workers:
+        assert workers.processes == 0

@@ -18,7 +18,7 @@ from chitieu.config import Config
 from chitieu.receipts import FileOutcome
 from chitieu.schemas.findings import with_reader_findings
 from chitieu.schemas.submission import validate_rows
-from chitieu.sources import ROW_SCHEMA, FileRead, ReceivedFile, read_submission
+from chitieu.sources import ROW_SCHEMA, FileRead, FileRef, ReceivedFile, read_submission
 from chitieu.warehouse.models import (
     INTAKE_ISSUES_SCHEMA,
     INTAKE_SUBMISSIONS_SCHEMA,
@@ -185,7 +185,7 @@ def _file_problem_issues(reads: Sequence[FileRead], indices: list[int]) -> pl.Da
 
 
 def outcomes(
-    files: Sequence[ReceivedFile], registered: pl.DataFrame, issues: pl.DataFrame
+    files: Sequence[FileRef], registered: pl.DataFrame, issues: pl.DataFrame
 ) -> list[FileOutcome]:
     """One outcome per file from the registered submissions (final statuses) and issues.
 

@@ -70,6 +70,20 @@ def prepare_prefect() -> None:
         os.environ.setdefault(name, value)
 
 
+INTAKE_PROCESSES_ENV: Final = "CHITIEU_INTAKE_PROCESSES"
+
+
+def intake_processes() -> int:
+    """How many worker processes plan intake batches side by side: ``CHITIEU_INTAKE_PROCESSES``
+    (1: all in the intake's own process), by default one per core."""
+    given = os.environ.get(INTAKE_PROCESSES_ENV, "").strip()
+    if not given:
+        return os.cpu_count() or 1
+    if not given.isdigit() or int(given) < 1:
+        raise ChitieuError(f"{INTAKE_PROCESSES_ENV} must be a positive number, not {given!r}")
+    return int(given)
+
+
 TASK_RUNNER_ENV: Final = "CHITIEU_TASK_RUNNER"
 DASK_ADDRESS_ENV: Final = "CHITIEU_DASK_ADDRESS"
 DASK_WORKERS_ENV: Final = "CHITIEU_DASK_WORKERS"

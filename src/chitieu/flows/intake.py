@@ -1,7 +1,8 @@
 """The intake flow: gather → validate batches (in parallel) → register them (in order).
 
 A task is a batch of files (`pipeline.INTAKE_BATCH_FILES`), never a file or a commune.
-Validation touches no database, so batches spread over threads or a Dask cluster;
+Validation touches no database, so batches are planned side by side: in worker processes
+of this machine, one per core (`pipeline.IntakeWorkers`), or on a Dask cluster;
 registration runs in the flow's own process, one batch at a time, because a DuckDB
 warehouse admits a single writer and supersession follows arrival order.
 """
@@ -39,7 +40,6 @@ from chitieu.flows.support import (
 from chitieu.periods import Period
 from chitieu.receipts import FileOutcome, status_counts
 from chitieu.schedule import closed_month
-from chitieu.sources import ReceivedFile
 from chitieu.warehouse import open_warehouse
 
 
@@ -101,8 +101,7 @@ def validate_batch(
     folder): that is how receipts and the warehouse name them, wherever this runs.
     """
     quiet_domain_tracebacks()  # this may run in a Dask worker's process
-    files = [ReceivedFile.from_bytes(p, (Path(workdir) / p).read_bytes()) for p in paths]
-    return pipeline.plan_batch(files, load_config(config_dir), Path(archive), known, received_at)
+    return pipeline.plan_with_workers(paths, workdir, config_dir, archive, known, received_at)
 
 
 @task(name="register batch", task_run_name="register-batch-{number}", cache_policy=NO_CACHE)
@@ -161,31 +160,40 @@ def intake_flow(
 
     archive = str(settings.beside_warehouse(url, "archive").resolve())
     workdir = str(Path.cwd())
-    futures = [
-        validate_batch.submit(
-            n, [str(p) for p in group], workdir, str(config_path), archive, seen, received_at
-        )
-        for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
-    ]
     outcomes: list[FileOutcome] = []
     rejected: list[pl.DataFrame] = []
-    for number, future in enumerate(futures, 1):
-        result = register_batch(number, url, future.result())
-        outcomes += result.outcomes
-        batch_rejected = dashboard.rejected_reports(
-            result.submissions, result.issues, config.org_units
-        )
-        rejected.append(batch_rejected)
-        for spec in dashboard.rejected_events(batch_rejected):
-            emit(spec)
-        logger.info(
-            "Lô / batch %d/%d: %d tệp / files — %s",
-            number,
-            len(futures),
-            len(result.outcomes),
-            status_counts(result.outcomes),
-        )
-        update_progress_artifact(progress, 100.0 * len(outcomes) / max(1, len(found)))
+    # on Dask, the cluster's workers plan the batches; otherwise worker processes here
+    local = settings.task_runner_choice().kind == "threads"
+    with pipeline.intake_workers(len(groups) if local else 0, str(config_path)):
+        futures = [
+            validate_batch.submit(
+                n,
+                [str(p) for p in group],
+                workdir,
+                str(config_path),
+                archive,
+                seen,
+                received_at,
+            )
+            for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
+        ]
+        for number, future in enumerate(futures, 1):
+            result = register_batch(number, url, future.result())
+            outcomes += result.outcomes
+            batch_rejected = dashboard.rejected_reports(
+                result.submissions, result.issues, config.org_units
+            )
+            rejected.append(batch_rejected)
+            for spec in dashboard.rejected_events(batch_rejected):
+                emit(spec)
+            logger.info(
+                "Lô / batch %d/%d: %d tệp / files — %s",
+                number,
+                len(futures),
+                len(result.outcomes),
+                status_counts(result.outcomes),
+            )
+            update_progress_artifact(progress, 100.0 * len(outcomes) / max(1, len(found)))
     if not futures:
         update_progress_artifact(progress, 100.0)
 

@@ -21,11 +21,9 @@ def chosen_task_runner() -> TaskRunner[Any]:
     """The task runner that ``CHITIEU_TASK_RUNNER`` and its companions ask for."""
     choice = settings.task_runner_choice()
     if choice.kind == "threads":
-        # One batch validated at a time beside the flow, which registers the one before:
-        # reading files is Python holding the interpreter lock, so a second validating
-        # thread only takes turns with the first (a national month took 25 % longer),
-        # and the batch's archive writes already have their own pool of threads.
-        return ThreadPoolTaskRunner(max_workers=1)
+        # a thread per intake worker process (`chitieu.pipeline.IntakeWorkers`): each
+        # validate task waits there for its batch, planned in a process of its own
+        return ThreadPoolTaskRunner(max_workers=settings.intake_processes())
     try:
         from prefect_dask import DaskTaskRunner
     except ImportError as exc:  # pragma: no cover - the extra is in the dev group

@@ -44,6 +44,18 @@ class ReceivedFile:
     def from_path(cls, path: Path) -> ReceivedFile:
         return cls.from_bytes(str(path), path.read_bytes())
 
+    @property
+    def ref(self) -> FileRef:
+        return FileRef(self.source_name, self.sha256)
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A received file without its bytes (kept in the archive): what its receipt names."""
+
+    source_name: str
+    sha256: str
+
 
 @dataclass(frozen=True)
 class FileProblem:
