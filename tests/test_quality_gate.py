@@ -198,3 +198,34 @@ def test_a_large_review_keeps_a_summary_of_failing_rows(first_half, monkeypatch)
     (failed,) = [r for r in result.validation["results"] if not r["success"]]
     assert "unexpected_index_list" not in failed["result"]
     assert failed["result"]["partial_unexpected_index_list"][0]["subject"] == "834 CT01"
+
+
+def test_runs_on_one_gx_project_take_turns(first_half, tmp_path) -> None:
+    """Two reviews at once on a shared warehouse use one GX project folder, which GX
+    rewrites on every run: a run waits while another holds the project's lock."""
+    import fcntl
+    import threading
+    import time
+
+    from chitieu.quality import GateFolders
+
+    rollup, config = first_half
+    folders = GateFolders(tmp_path / "quality", tmp_path / "data-docs")
+    folders.results.mkdir(parents=True)
+    done: list[CheckResult] = []
+    with (folders.results / "gx.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another review's turn
+        waiting = threading.Thread(
+            target=lambda: done.append(run_gate(rollup, config, folders)), daemon=True
+        )
+        waiting.start()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            assert waiting.is_alive()
+            assert not done
+            time.sleep(0.2)
+        fcntl.flock(held, fcntl.LOCK_UN)
+    waiting.join(timeout=300)
+    assert [r.passed for r in done] == [True]
+    assert done[0].data_docs is not None
+    assert done[0].data_docs.is_file()

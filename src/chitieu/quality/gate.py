@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlparse
@@ -67,15 +69,16 @@ def run_gate(rollup: Rollup, config: Config, folders: GateFolders | None = None)
     import great_expectations as gx
 
     imported = time.perf_counter()
-    context = _context(gx, folders)
     run_name = run_name_of(rollup)
-    checkpoint = _checkpoint(gx, context, config, frame.height, with_docs=folders is not None)
-    outcome = checkpoint.run(
-        batch_parameters={"dataframe": frame.to_pandas()},
-        run_id=gx.RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC)),
-    )
-    (key, validation), *_ = outcome.run_results.items()
-    page = _page(context, key) if folders is not None else None
+    with _project_turn(folders):
+        context = _context(gx, folders)
+        checkpoint = _checkpoint(gx, context, config, frame.height, with_docs=folders is not None)
+        outcome = checkpoint.run(
+            batch_parameters={"dataframe": frame.to_pandas()},
+            run_id=gx.RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC)),
+        )
+        (key, validation), *_ = outcome.run_results.items()
+        page = _page(context, key) if folders is not None else None
     validated = time.perf_counter()
     by_name = {check.name: check for check in SUITE}
     outcomes = [_outcome(by_name[r.expectation_config.meta["name"]], r) for r in validation.results]
@@ -91,6 +94,26 @@ def run_gate(rollup: Rollup, config: Config, folders: GateFolders | None = None)
             "validate": validated - imported,
         },
     )
+
+
+@contextmanager
+def _project_turn(folders: GateFolders | None) -> Iterator[None]:
+    """The GX project beside a warehouse is one folder of files that GX rewrites on every
+    run (suite, checkpoint, site index); two reviews at once on a shared warehouse take
+    turns with it (an exclusive ``flock`` on ``gx.lock``), or GX finds the suite changed
+    under it and fails. A dry run has no project and waits for nothing."""
+    if folders is None:
+        yield
+        return
+    import fcntl
+
+    folders.results.mkdir(parents=True, exist_ok=True)
+    with (folders.results / "gx.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _context(gx: Any, folders: GateFolders | None) -> AbstractDataContext:
