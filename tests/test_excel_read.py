@@ -337,3 +337,32 @@ def test_reading_a_workbook_imports_neither_openpyxl_nor_calamine() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_part_packed_with_an_unknown_method_is_a_damaged_workbook() -> None:
+    """Deflate64 (method 9), which some zip tools write and Python cannot unpack: the
+    officer is told to save the workbook again, not that chitieu failed."""
+    import struct
+
+    source = zipfile.ZipFile(io.BytesIO(_SAMPLE))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
+        for name in _PARTS:
+            target.writestr(name, source.read(name))
+    data = bytearray(out.getvalue())
+    sheet = next(n for n in _PARTS if n.startswith("xl/worksheets/")).encode()
+    # the method field of the sheet's local header and of its central directory entry
+    headers = ((b"PK\x03\x04", 8, 26, 30), (b"PK\x01\x02", 10, 28, 46))
+    for signature, method_at, name_length_at, name_at in headers:
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            (length,) = struct.unpack_from("<H", data, start + name_length_at)
+            if data[start + name_at : start + name_at + length] == sheet:
+                struct.pack_into("<H", data, start + method_at, 9)
+            start += 4
+    read = read_xlsx(ReceivedFile.from_bytes("r.xlsx", bytes(data)))
+    assert read.rows.height == 0
+    [problem] = read.problems
+    assert problem.check == "file_format"
+    assert "cannot be unpacked" in problem.message_en
+    assert "Save As" in problem.message_en

@@ -142,6 +142,8 @@ class Package:
             raise PackageError(f"the part {name} is too large to be a report")
         try:
             return self._zip.read(name)
+        except NotImplementedError as exc:  # a compression method zipfile does not know
+            raise PackageError(f"the part {name} cannot be unpacked ({exc})") from exc
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise PackageError(f"the part {name} is damaged ({exc})") from exc
 
