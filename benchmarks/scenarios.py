@@ -30,7 +30,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -323,7 +323,7 @@ def intake_prefect(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
             warehouse_url=url,
             month=f"{YEAR}M{INTAKE_MONTH:02d}",
         )
-    if not isinstance(outcomes, list):
+    if not isinstance(outcomes, Sequence):
         raise RuntimeError(f"the intake flow failed: {outcomes}")
     counts = Counter(o.status for o in outcomes)
     return {**result, "phases": phases.as_dict(), "files": len(outcomes), "outcomes": dict(counts)}

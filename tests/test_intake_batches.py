@@ -186,3 +186,26 @@ def test_one_batch_is_planned_in_this_process(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("CHITIEU_INTAKE_PROCESSES", "1")
     with pipeline.intake_workers(6, ".") as workers:
         assert workers.processes == 0
+
+
+def test_receipts_read_like_the_list_of_outcomes_they_hold() -> None:
+    """What the intake flow returns: a sequence Prefect does not walk, used as a list."""
+    from prefect.utilities.collections import visit_collection
+
+    from chitieu.receipts import FileOutcome, Receipts, status_counts
+
+    outcomes = [
+        FileOutcome(f"{i}.csv", f"{i:064x}", "accepted", [f"2898{i} 2024M05 (accepted)"], "", 0)
+        for i in range(3)
+    ]
+    receipts = Receipts(outcomes)
+    assert len(receipts) == 3
+    assert list(receipts) == outcomes
+    assert receipts[1] == outcomes[1]
+    assert receipts[1:] == outcomes[1:]
+    assert receipts == outcomes
+    assert receipts == Receipts(outcomes)
+    assert status_counts(receipts) == "3 chấp nhận / accepted"
+    seen: list[object] = []
+    visit_collection(receipts, seen.append)
+    assert seen == [receipts]  # one leaf: Prefect does not walk into it

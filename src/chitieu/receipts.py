@@ -3,8 +3,9 @@ imports it at start-up)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 STATUS_WORDS = {  # what happened to a file, as intake prints it
     "accepted": "chấp nhận / accepted",
@@ -31,3 +32,40 @@ class FileOutcome:
     reports: list[str]
     first_problem: str
     problem_count: int
+
+
+class Receipts(Sequence[FileOutcome]):
+    """The outcomes of an intake, one per file, in arrival order: what the intake flow
+    returns.
+
+    A sequence of its own rather than a list: Prefect walks a flow's return value
+    through every list, dict and dataclass in it (looking for futures to resolve), and
+    a national month's 10,000 outcomes took it a noticeable part of a second."""
+
+    __slots__ = ("_outcomes",)
+
+    def __init__(self, outcomes: Iterable[FileOutcome] = ()) -> None:
+        self._outcomes = list(outcomes)
+
+    @overload
+    def __getitem__(self, index: int) -> FileOutcome: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[FileOutcome]: ...
+    def __getitem__(self, index: int | slice) -> FileOutcome | list[FileOutcome]:
+        return self._outcomes[index]
+
+    def __len__(self) -> int:
+        return len(self._outcomes)
+
+    def __iter__(self) -> Iterator[FileOutcome]:
+        return iter(self._outcomes)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Receipts):
+            return self._outcomes == other._outcomes
+        return isinstance(other, list) and self._outcomes == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Receipts({self._outcomes!r})"

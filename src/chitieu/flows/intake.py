@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TypeVar
 from uuid import UUID
 
 import polars as pl
@@ -36,11 +37,14 @@ from chitieu.flows.support import (
     scheduled_time,
     tag_run,
     transient_io,
+    unwalked,
 )
 from chitieu.periods import Period
-from chitieu.receipts import FileOutcome, status_counts
+from chitieu.receipts import FileOutcome, Receipts, status_counts
 from chitieu.schedule import closed_month
 from chitieu.warehouse import open_warehouse
+
+_V = TypeVar("_V")
 
 
 def _month(month: str | None) -> Period:
@@ -104,6 +108,10 @@ def validate_batch(
     return pipeline.plan_with_workers(paths, workdir, config_dir, archive, known, received_at)
 
 
+def _as_is(value: _V) -> _V:
+    return value
+
+
 @task(name="register batch", task_run_name="register-batch-{number}", cache_policy=NO_CACHE)
 def register_batch(
     number: int, warehouse_url: str, planned: pipeline.PlannedBatch
@@ -126,7 +134,7 @@ def intake_flow(
     warehouse_url: str | None = None,
     month: str | None = None,
     batch_files: int = pipeline.INTAKE_BATCH_FILES,
-) -> list[FileOutcome]:
+) -> Receipts:
     """Ingest files or folders of commune submissions into the warehouse.
 
     Args:
@@ -153,7 +161,7 @@ def intake_flow(
     logger.info("Nhận %d tệp / received %d files", len(found), len(found))
     groups = pipeline.batches([Path(p) for p, _ in found], max(1, batch_files))
     hashes = [[hash_of[str(p)] for p in group] for group in groups]
-    known = pipeline.known_before(hashes, received_before(url, [h for _, h in found]))
+    known = pipeline.known_before(hashes, received_before(url, unwalked([h for _, h in found])))
     progress: UUID = create_progress_artifact(  # type: ignore[assignment]
         0.0, description=f"Tiếp nhận / intake {period.code} {root}: {len(found)} tệp / files"
     )
@@ -164,21 +172,22 @@ def intake_flow(
     rejected: list[pl.DataFrame] = []
     # on Dask, the cluster's workers plan the batches; otherwise worker processes here
     local = settings.task_runner_choice().kind == "threads"
+    inputs_of = unwalked if local else _as_is  # Dask ships a task's inputs as they are
     with pipeline.intake_workers(len(groups) if local else 0, str(config_path)):
         futures = [
             validate_batch.submit(
                 n,
-                [str(p) for p in group],
+                inputs_of([str(p) for p in group]),
                 workdir,
                 str(config_path),
                 archive,
-                seen,
+                inputs_of(seen),
                 received_at,
             )
             for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
         ]
         for number, future in enumerate(futures, 1):
-            result = register_batch(number, url, future.result())
+            result = register_batch(number, url, unwalked(future.result()))
             outcomes += result.outcomes
             batch_rejected = dashboard.rejected_reports(
                 result.submissions, result.issues, config.org_units
@@ -223,4 +232,4 @@ def intake_flow(
             table.height,
             ", ".join(sorted({u or "?" for u in table.get_column("org_unit_code")})),
         )
-    return outcomes
+    return Receipts(outcomes)

@@ -42,6 +42,16 @@ class _NoDomainTraceback(logging.Filter):
 _FILTER = _NoDomainTraceback()
 
 
+def unwalked(value: R) -> R:
+    """``value`` as a task's argument that Prefect does not walk: it looks through every
+    list, set and dataclass of a task's inputs for futures to wait on, and a batch's
+    thousands of paths, hashes and receipts are none (Prefect's ``quote``; the task gets
+    ``value`` itself)."""
+    from prefect.utilities.annotations import quote
+
+    return cast(R, quote(value))
+
+
 HEARTBEAT_ENV = "PREFECT_FLOWS_HEARTBEAT_FREQUENCY"
 
 
