@@ -42,7 +42,7 @@ from chitieu.flows.support import (
 from chitieu.periods import Period
 from chitieu.receipts import FileOutcome, Receipts, status_counts
 from chitieu.schedule import closed_month
-from chitieu.warehouse import open_warehouse
+from chitieu.warehouse import Warehouse, open_warehouse
 
 _V = TypeVar("_V")
 
@@ -77,9 +77,8 @@ def gather_submissions(inputs: list[str]) -> list[tuple[str, str]]:
 
 
 @task(name="check earlier receipts", cache_policy=NO_CACHE)
-def received_before(warehouse_url: str, hashes: list[str]) -> set[str]:
-    with open_warehouse(warehouse_url) as warehouse:
-        return warehouse.known_sha256(hashes)
+def received_before(warehouse: Warehouse, hashes: list[str]) -> set[str]:
+    return warehouse.known_sha256(hashes)
 
 
 @task(
@@ -114,11 +113,12 @@ def _as_is(value: _V) -> _V:
 
 @task(name="register batch", task_run_name="register-batch-{number}", cache_policy=NO_CACHE)
 def register_batch(
-    number: int, warehouse_url: str, planned: pipeline.PlannedBatch
+    number: int, warehouse: Warehouse, planned: pipeline.PlannedBatch
 ) -> pipeline.IntakeResult:
-    """One transaction; not retried (a retry after a lost commit would register twice)."""
-    with open_warehouse(warehouse_url) as warehouse:
-        return pipeline.register_batch(warehouse, planned)
+    """One transaction, on the intake's own connection to the warehouse (a DuckDB file
+    checkpoints each time its last connection closes: once per intake, not per batch);
+    not retried (a retry after a lost commit would register twice)."""
+    return pipeline.register_batch(warehouse, planned)
 
 
 @flow(
@@ -161,7 +161,6 @@ def intake_flow(
     logger.info("Nhận %d tệp / received %d files", len(found), len(found))
     groups = pipeline.batches([Path(p) for p, _ in found], max(1, batch_files))
     hashes = [[hash_of[str(p)] for p in group] for group in groups]
-    known = pipeline.known_before(hashes, received_before(url, unwalked([h for _, h in found])))
     progress: UUID = create_progress_artifact(  # type: ignore[assignment]
         0.0, description=f"Tiếp nhận / intake {period.code} {root}: {len(found)} tệp / files"
     )
@@ -173,36 +172,41 @@ def intake_flow(
     # on Dask, the cluster's workers plan the batches; otherwise worker processes here
     local = settings.task_runner_choice().kind == "threads"
     inputs_of = unwalked if local else _as_is  # Dask ships a task's inputs as they are
-    with pipeline.intake_workers(len(groups) if local else 0, str(config_path)):
-        futures = [
-            validate_batch.submit(
-                n,
-                inputs_of([str(p) for p in group]),
-                workdir,
-                str(config_path),
-                archive,
-                inputs_of(seen),
-                received_at,
-            )
-            for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
-        ]
-        for number, future in enumerate(futures, 1):
-            result = register_batch(number, url, unwalked(future.result()))
-            outcomes += result.outcomes
-            batch_rejected = dashboard.rejected_reports(
-                result.submissions, result.issues, config.org_units
-            )
-            rejected.append(batch_rejected)
-            for spec in dashboard.rejected_events(batch_rejected):
-                emit(spec)
-            logger.info(
-                "Lô / batch %d/%d: %d tệp / files — %s",
-                number,
-                len(futures),
-                len(result.outcomes),
-                status_counts(result.outcomes),
-            )
-            update_progress_artifact(progress, 100.0 * len(outcomes) / max(1, len(found)))
+    with open_warehouse(url) as opened:
+        warehouse = unwalked(opened)  # the intake's one connection, for its tasks here
+        known = pipeline.known_before(
+            hashes, received_before(warehouse, unwalked([h for _, h in found]))
+        )
+        with pipeline.intake_workers(len(groups) if local else 0, str(config_path)):
+            futures = [
+                validate_batch.submit(
+                    n,
+                    inputs_of([str(p) for p in group]),
+                    workdir,
+                    str(config_path),
+                    archive,
+                    inputs_of(seen),
+                    received_at,
+                )
+                for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
+            ]
+            for number, future in enumerate(futures, 1):
+                result = register_batch(number, warehouse, unwalked(future.result()))
+                outcomes += result.outcomes
+                batch_rejected = dashboard.rejected_reports(
+                    result.submissions, result.issues, config.org_units
+                )
+                rejected.append(batch_rejected)
+                for spec in dashboard.rejected_events(batch_rejected):
+                    emit(spec)
+                logger.info(
+                    "Lô / batch %d/%d: %d tệp / files — %s",
+                    number,
+                    len(futures),
+                    len(result.outcomes),
+                    status_counts(result.outcomes),
+                )
+                update_progress_artifact(progress, 100.0 * len(outcomes) / max(1, len(found)))
     if not futures:
         update_progress_artifact(progress, 100.0)
 
