@@ -299,7 +299,9 @@ def intake_direct(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
             with pipeline.intake_workers(len(groups), config_dir) as workers:
                 planning = [
                     workers.plan(
-                        [str(p) for p in group], ".", config_dir, archive, seen, received_at
+                        pipeline.BatchJob(
+                            [str(p) for p in group], ".", config_dir, archive, seen, received_at
+                        )
                     )
                     for group, seen in zip(groups, known, strict=True)
                 ]

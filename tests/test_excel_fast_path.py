@@ -220,6 +220,11 @@ def sub(part: str, pattern: str, replacement: str, count: int = 1) -> Callable[[
     return edit
 
 
+def merged(ref: str) -> Callable[[Parts], None]:
+    """An edit that merges the cells ``ref`` of the report's sheet."""
+    return sub(SHEET, "</mergeCells>", f'<mergeCell ref="{ref}"/></mergeCells>')
+
+
 def add_string(text: str) -> Callable[[Parts], int]:
     """Appends a shared string; returns its index."""
 
@@ -285,19 +290,19 @@ CASES: dict[str, tuple[Callable[[Parts], None], bool]] = {
         False,
     ),
     "a merge over values": (
-        sub(SHEET, "</mergeCells>", '<mergeCell ref="D13:D14"/></mergeCells>'),
+        merged("D13:D14"),
         False,
     ),
     "a merge over notes": (
-        sub(SHEET, "</mergeCells>", '<mergeCell ref="E13:E20"/></mergeCells>'),
+        merged("E13:E20"),
         False,
     ),
     "a merge over names": (
-        sub(SHEET, "</mergeCells>", '<mergeCell ref="B13:C14"/></mergeCells>'),
+        merged("B13:C14"),
         True,
     ),
     "a merge over the unit code": (
-        sub(SHEET, "</mergeCells>", '<mergeCell ref="A4:B4"/></mergeCells>'),
+        merged("A4:B4"),
         False,
     ),
     "a cell written twice": (

@@ -161,12 +161,14 @@ def test_worker_processes_plan_batches_as_this_process_does(
             known = pipeline.known_before(hashes, warehouse.known_sha256([]))
             planning = [
                 workers.plan(
-                    [str(p) for p in group],
-                    ".",
-                    config_dir,
-                    str(tmp_path / "workers.archive"),
-                    seen,
-                    RECEIVED,
+                    pipeline.BatchJob(
+                        [str(p) for p in group],
+                        ".",
+                        config_dir,
+                        str(tmp_path / "workers.archive"),
+                        seen,
+                        RECEIVED,
+                    )
                 )
                 for group, seen in zip(groups, known, strict=True)
             ]

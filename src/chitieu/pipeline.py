@@ -99,19 +99,31 @@ def plan_batch(
     return PlannedBatch([received.ref for received in files], batch)
 
 
-def plan_paths(
-    paths: Sequence[str],
-    workdir: str,
-    config_dir: str,
-    archive: str,
-    known: set[str],
-    received_at: dt.datetime,
-) -> PlannedBatch:
-    """`plan_batch` of the files at ``paths`` (relative ones to ``workdir``; they keep
-    the names they were given, which receipts and the warehouse show): what a batch's
-    worker runs, in this process, another or a Dask worker."""
-    files = [ReceivedFile.from_bytes(p, (Path(workdir) / p).read_bytes()) for p in paths]
-    return plan_batch(files, load_config(config_dir), Path(archive), known, received_at)
+@dataclass(frozen=True)
+class BatchJob:
+    """One batch to plan, as plain values a worker process or a Dask worker receives:
+    the files at ``paths`` (relative ones to ``workdir``; they keep the names they were
+    given, which receipts and the warehouse show), the configuration, the archive, the
+    hashes received before the batch (``known``) and when it was received."""
+
+    paths: list[str]
+    workdir: str
+    config_dir: str
+    archive: str
+    known: set[str]
+    received_at: dt.datetime
+
+    def plan(self) -> PlannedBatch:
+        """`plan_batch` of the job's files, here."""
+        files = [
+            ReceivedFile.from_bytes(p, (Path(self.workdir) / p).read_bytes()) for p in self.paths
+        ]
+        config = load_config(self.config_dir)
+        return plan_batch(files, config, Path(self.archive), self.known, self.received_at)
+
+
+def _plan(job: BatchJob) -> PlannedBatch:
+    return job.plan()
 
 
 class IntakeWorkers:
@@ -133,22 +145,13 @@ class IntakeWorkers:
             for _ in range(self.processes):
                 self._pool.submit(load_config, config_dir)  # start and warm each worker
 
-    def plan(
-        self,
-        paths: Sequence[str],
-        workdir: str,
-        config_dir: str,
-        archive: str,
-        known: set[str],
-        received_at: dt.datetime,
-    ) -> Future[PlannedBatch]:
-        """`plan_paths` of one batch, run by a worker (or here, before returning)."""
-        arguments = (list(paths), workdir, config_dir, archive, known, received_at)
+    def plan(self, job: BatchJob) -> Future[PlannedBatch]:
+        """The job planned by a worker, or here (done before this returns)."""
         if self._pool is not None:
-            return self._pool.submit(plan_paths, *arguments)
+            return self._pool.submit(_plan, job)
         done: Future[PlannedBatch] = Future()
         try:
-            done.set_result(plan_paths(*arguments))
+            done.set_result(job.plan())
         except BaseException as error:
             done.set_exception(error)
         return done
@@ -177,28 +180,19 @@ def intake_workers(batch_count: int, config_dir: str) -> Iterator[IntakeWorkers]
     are the ones `plan_with_workers` uses (in this context: a flow's tasks run in a copy
     of it)."""
     wanted = settings.intake_processes()
-    with IntakeWorkers(min(wanted, batch_count) if batch_count > 1 else 0, config_dir) as workers:
-        token = _CURRENT_WORKERS.set(workers if workers.processes else None)
+    with IntakeWorkers(min(wanted, batch_count), config_dir) as workers:
+        token = _CURRENT_WORKERS.set(workers)
         try:
             yield workers
         finally:
             _CURRENT_WORKERS.reset(token)
 
 
-def plan_with_workers(
-    paths: Sequence[str],
-    workdir: str,
-    config_dir: str,
-    archive: str,
-    known: set[str],
-    received_at: dt.datetime,
-) -> PlannedBatch:
-    """`plan_paths` by the open `intake_workers`, or here when there are none (a
-    one-batch intake, a Dask worker)."""
+def plan_with_workers(job: BatchJob) -> PlannedBatch:
+    """The job planned by the open `intake_workers`, or here when none is open (a Dask
+    worker)."""
     workers = _CURRENT_WORKERS.get()
-    if workers is None:
-        return plan_paths(paths, workdir, config_dir, archive, known, received_at)
-    return workers.plan(paths, workdir, config_dir, archive, known, received_at).result()
+    return job.plan() if workers is None else workers.plan(job).result()
 
 
 def register_batch(warehouse: Warehouse, planned: PlannedBatch) -> IntakeResult:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TypeVar
 from uuid import UUID
 
 import polars as pl
@@ -43,8 +42,6 @@ from chitieu.periods import Period
 from chitieu.receipts import FileOutcome, Receipts, status_counts
 from chitieu.schedule import closed_month
 from chitieu.warehouse import Warehouse, open_warehouse
-
-_V = TypeVar("_V")
 
 
 def _month(month: str | None) -> Period:
@@ -104,11 +101,8 @@ def validate_batch(
     folder): that is how receipts and the warehouse name them, wherever this runs.
     """
     quiet_domain_tracebacks()  # this may run in a Dask worker's process
-    return pipeline.plan_with_workers(paths, workdir, config_dir, archive, known, received_at)
-
-
-def _as_is(value: _V) -> _V:
-    return value
+    job = pipeline.BatchJob(paths, workdir, config_dir, archive, known, received_at)
+    return pipeline.plan_with_workers(job)
 
 
 @task(name="register batch", task_run_name="register-batch-{number}", cache_policy=NO_CACHE)
@@ -171,7 +165,6 @@ def intake_flow(
     rejected: list[pl.DataFrame] = []
     # on Dask, the cluster's workers plan the batches; otherwise worker processes here
     local = settings.task_runner_choice().kind == "threads"
-    inputs_of = unwalked if local else _as_is  # Dask ships a task's inputs as they are
     with open_warehouse(url) as opened:
         warehouse = unwalked(opened)  # the intake's one connection, for its tasks here
         known = pipeline.known_before(
@@ -181,11 +174,11 @@ def intake_flow(
             futures = [
                 validate_batch.submit(
                     n,
-                    inputs_of([str(p) for p in group]),
+                    [str(p) for p in group],
                     workdir,
                     str(config_path),
                     archive,
-                    inputs_of(seen),
+                    seen,
                     received_at,
                 )
                 for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
