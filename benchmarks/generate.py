@@ -48,7 +48,10 @@ ROOT_DIR = Path(__file__).resolve().parents[1]
 if str(ROOT_DIR) not in sys.path:  # run as a script: python benchmarks/generate.py
     sys.path.insert(0, str(ROOT_DIR))
 
-ADMIN_UNITS = ROOT_DIR.parent / "shared" / "data" / "vn_admin_units_2025-03-01.csv"
+ADMIN_UNITS = ROOT_DIR / "benchmarks" / "vn_admin_units_2025-03-01.csv"
+"""The real hierarchy before the 2025 reform (63 provinces, 696 districts, 10,047
+communes: the statistics office's catalogue of 1 March 2025, as compiled in the public
+dataset dvhcvn), checked in so that a clone anywhere can generate its data."""
 DATA_DIR = ROOT_DIR / "benchmarks" / "data"
 YEAR = 2024
 INTAKE_MONTH = 12
