@@ -121,11 +121,12 @@ def test_awkward_values_round_trip_exactly(wh: Warehouse) -> None:
 @pytest.mark.postgres
 def test_migrations_are_versioned_indexed_and_run_once(postgres_url: str) -> None:
     with open_warehouse(postgres_url) as wh:
-        newest = len(migrations("postgresql"))
-        assert wh.schema_version == newest >= 3
+        known = [m.version for m in migrations("postgresql")]
+        newest = len(known)
+        assert wh.schema_version == known[-1] >= 3
         rows = wh.backend.rows
         assert rows("SELECT version FROM schema_version ORDER BY version") == [
-            (v,) for v in range(1, newest + 1)
+            (v,) for v in known
         ]
         indexes = {
             name

@@ -17,6 +17,7 @@ import polars as pl
 from chitieu.config import Config
 from chitieu.receipts import FileOutcome
 from chitieu.schemas.findings import with_reader_findings
+from chitieu.schemas.issues import ERROR
 from chitieu.schemas.submission import validate_rows
 from chitieu.sources import ROW_SCHEMA, FileRead, FileRef, ReceivedFile, read_submission
 from chitieu.warehouse.models import (
@@ -142,7 +143,11 @@ def _typed(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 
 def _reports(values: pl.DataFrame, issues: pl.DataFrame) -> pl.DataFrame:
     """One row per (file, unit, period) report, in order of first appearance."""
-    problems = issues.group_by(REPORT_KEY).agg(pl.len().alias("n_issues"))
+    problems = (
+        issues.filter(pl.col("severity") == ERROR)
+        .group_by(REPORT_KEY)
+        .agg(pl.len().alias("n_issues"))
+    )
     return (
         values.with_row_index("order")
         .group_by(REPORT_KEY, maintain_order=True)
@@ -173,6 +178,7 @@ def _file_problem_issues(reads: Sequence[FileRead], indices: list[int]) -> pl.Da
             "check": problem.check,
             "message_vi": problem.message_vi,
             "message_en": problem.message_en,
+            "severity": ERROR,
         }
         for i in indices
         for problem in reads[i].problems

@@ -17,7 +17,7 @@ from typing import Final
 
 import polars as pl
 
-from chitieu.schemas.issues import ISSUES_SCHEMA, REPORT_CHECKS
+from chitieu.schemas.issues import ERROR, ISSUES_SCHEMA, REPORT_CHECKS
 from chitieu.schemas.submission import Validated
 from chitieu.sources import FileRead
 
@@ -60,6 +60,7 @@ def with_reader_findings(validated: Validated, reads: Sequence[FileRead]) -> Val
             "check": p.check,
             "message_vi": p.message_vi,
             "message_en": p.message_en,
+            "severity": ERROR,
         }
         for index in found
         if index in keys  # a duplicate file is not validated: nothing to add

@@ -26,8 +26,13 @@ ISSUES_SCHEMA: Final = pl.Schema(
         "check": pl.String,
         "message_vi": pl.String,
         "message_en": pl.String,
+        "severity": pl.String,
     }
 )
+ERROR: Final = "error"
+"""A problem that rejects the report it is found in."""
+WARNING: Final = "warning"
+"""Something to check: the report is accepted and the issue kept beside it (SPEC §7)."""
 
 # Checks about the report as a whole (its unit, period or submission time): reported
 # once per report and distinct value, at the place the field is written.
@@ -86,6 +91,7 @@ def issue_rows(
             "check",
             messages.render(vi).alias("message_vi"),
             messages.render(en).alias("message_en"),
+            pl.lit(ERROR).alias("severity"),
         )
         for check, (vi, en) in messages.MESSAGES.items()
     ]

@@ -20,6 +20,7 @@ AUDITOR_READS = (
     "snapshot_inputs",
     "published_submissions",
     "published_values",
+    "published_warnings",
 )
 
 

@@ -1,6 +1,6 @@
 -- chitieu warehouse grant-auditor: the role may read the published snapshots, the
--- submissions they used (metadata and accepted values, through the published_* views)
--- and the schema version, and nothing else. chitieu fills in the schema and the role as
+-- submissions they used (metadata, accepted values and warnings, through the
+-- published_* views) and the schema version, and nothing else. chitieu fills in the schema and the role as
 -- quoted identifiers.
 -- Every privilege the role held on the warehouse's tables is revoked first, so running
 -- this again leaves exactly these.
@@ -15,7 +15,8 @@ REVOKE ALL ON TABLE
     {schema}.snapshot_elements,
     {schema}.snapshot_inputs,
     {schema}.published_submissions,
-    {schema}.published_values
+    {schema}.published_values,
+    {schema}.published_warnings
 FROM {role};
 
 GRANT USAGE ON SCHEMA {schema} TO {role};
@@ -27,5 +28,6 @@ GRANT SELECT ON TABLE
     {schema}.snapshot_elements,
     {schema}.snapshot_inputs,
     {schema}.published_submissions,
-    {schema}.published_values
+    {schema}.published_values,
+    {schema}.published_warnings
 TO {role};
