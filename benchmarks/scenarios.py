@@ -286,7 +286,7 @@ def intake_direct(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
     result: Result = {}
     with stopwatch(result):
         config_dir = str(data.config.resolve())
-        load_config(config_dir)
+        config = load_config(config_dir)
         archive = str(settings.beside_warehouse(url, "archive").resolve())
         received_at = dt.datetime.now(dt.UTC)
         paths = pipeline.gather_files([data.inbox(fmt)])
@@ -306,7 +306,7 @@ def intake_direct(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
                     for group, seen in zip(groups, known, strict=True)
                 ]
                 for planned in planning:
-                    done = pipeline.register_batch(warehouse, planned.result())
+                    done = pipeline.register_batch(warehouse, planned.result(), config)
                     outcomes.update(o.status for o in done.outcomes)
     return {**result, "phases": phases.as_dict(), "files": len(paths), "outcomes": dict(outcomes)}
 

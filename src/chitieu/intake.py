@@ -190,18 +190,28 @@ def _file_problem_issues(reads: Sequence[FileRead], indices: list[int]) -> pl.Da
     return pl.DataFrame(records, schema=schema)
 
 
-def outcomes(
-    files: Sequence[FileRef], registered: pl.DataFrame, issues: pl.DataFrame
-) -> list[FileOutcome]:
-    """One outcome per file from the registered submissions (final statuses) and issues.
+STILL_REJECTED_SCHEMA: dict[str, pl.DataType] = {
+    "batch_seq": pl.Int64(),
+    "sha256": pl.String(),
+    "source_name": pl.String(),
+    "org_unit_code": pl.String(),
+    "period": pl.String(),
+    "received_at": pl.Datetime("us", "UTC"),
+    "problems": pl.Int64(),
+    "location": pl.String(),
+    "message_vi": pl.String(),
+    "message_en": pl.String(),
+}
+"""A file sent again, byte for byte, after it was rejected: still rejected, and why."""
 
-    The receipts are grouped by file once, in polars; the loop only builds each file's
-    outcome from its group (a filter of the whole batch per file cost 0.5 ms a file)."""
-    first_issue = (
-        issues.sort("batch_seq")
+
+def _first(rows: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Per ``batch_seq``: how many of ``rows`` and the first, as a line says it."""
+    return (
+        rows.sort("batch_seq")
         .group_by("batch_seq", maintain_order=True)
         .agg(
-            pl.len().alias("n"),
+            pl.len().alias(f"n_{name}"),
             (
                 pl.col("location").fill_null("")
                 + pl.lit(": ")
@@ -210,20 +220,50 @@ def outcomes(
                 + pl.col("message_en")
             )
             .first()
-            .alias("first"),
+            .str.strip_prefix(": ")
+            .alias(f"first_{name}"),
         )
     )
+
+
+def outcomes(
+    files: Sequence[FileRef],
+    registered: pl.DataFrame,
+    issues: pl.DataFrame,
+    still_rejected: pl.DataFrame | None = None,
+) -> list[FileOutcome]:
+    """One outcome per file from the registered submissions (final statuses), their
+    issues (errors and warnings) and the files that were sent again after a rejection
+    (``STILL_REJECTED_SCHEMA``).
+
+    The receipts are grouped by file once, in polars; the loop only builds each file's
+    outcome from its group (a filter of the whole batch per file cost 0.5 ms a file)."""
+    severity = pl.col("severity") if "severity" in issues.columns else pl.lit(ERROR)
+    errors = _first(issues.filter(severity == ERROR), "problem")
+    warned = _first(issues.filter(severity != ERROR), "warning")
+    still = (
+        still_rejected if still_rejected is not None else pl.DataFrame(schema=STILL_REJECTED_SCHEMA)
+    )
+    again = _first(still.select("batch_seq", "location", "message_vi", "message_en"), "again")
     rejected = pl.col("status") == "rejected"
+    kept = pl.col("status").is_in(["accepted", "superseded"])
     per_file = (
-        registered.join(first_issue, on="batch_seq", how="left")
+        registered.join(errors, on="batch_seq", how="left")
+        .join(warned, on="batch_seq", how="left")
+        .join(again, on="batch_seq", how="left")
+        .join(still.select("batch_seq", "problems"), on="batch_seq", how="left")
         .sort("batch_seq")
         .group_by("sha256", "source_name", maintain_order=True)
         .agg(
             "status",
             "org_unit_code",
             "period",
-            pl.col("first").filter(rejected).drop_nulls().first().alias("first_problem"),
-            pl.col("n").filter(rejected).fill_null(0).sum().alias("problem_count"),
+            pl.col("first_problem").filter(rejected).drop_nulls().first(),
+            pl.col("n_problem").filter(rejected).fill_null(0).sum().alias("problem_count"),
+            pl.col("first_warning").filter(kept).drop_nulls().first(),
+            pl.col("n_warning").filter(kept).fill_null(0).sum().alias("warning_count"),
+            pl.col("first_again").drop_nulls().first(),
+            pl.col("problems").drop_nulls().first().alias("again_count"),
         )
     )
     found = {(row["sha256"], row["source_name"]): row for row in per_file.iter_rows(named=True)}
@@ -235,7 +275,7 @@ def outcomes(
         if "rejected" in statuses:
             status = "rejected" if statuses == {"rejected"} else "partly rejected"
         elif statuses == {"duplicate"}:
-            status = "duplicate"
+            status = "still rejected" if mine and mine["first_again"] else "duplicate"
         elif statuses == {"superseded"}:
             status = "superseded"
         else:
@@ -251,14 +291,21 @@ def outcomes(
             if mine
             else []
         )
+        problem, count = "", 0
+        if mine and status == "still rejected":
+            problem, count = mine["first_again"], int(mine["again_count"] or 0)
+        elif mine:
+            problem, count = mine["first_problem"] or "", int(mine["problem_count"] or 0)
         by_file.append(
             FileOutcome(
                 source_name=received.source_name,
                 sha256=received.sha256,
                 status=status,
                 reports=reports,
-                first_problem=(mine["first_problem"] or "") if mine else "",
-                problem_count=int(mine["problem_count"] or 0) if mine else 0,
+                first_problem=problem,
+                problem_count=count,
+                warning_count=int(mine["warning_count"] or 0) if mine else 0,
+                first_warning=(mine["first_warning"] or "") if mine else "",
             )
         )
     return by_file

@@ -14,15 +14,16 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from chitieu import settings
 from chitieu.config import Config, load_config
-from chitieu.excel.feedback import feedback_folder, write_feedback
-from chitieu.intake import FileOutcome, outcomes, plan_intake, read_all
+from chitieu.datachecks.outliers import history_check
+from chitieu.excel.feedback import feedback_folder, write_feedback, write_warning_feedback
+from chitieu.intake import STILL_REJECTED_SCHEMA, FileOutcome, outcomes, plan_intake, read_all
 from chitieu.periods import Period
 from chitieu.quality import CheckResult, GateFolders, QualityGateFailed, run_gate, write_result
 from chitieu.report import render_json, render_markdown, report_data
@@ -57,6 +58,11 @@ class IntakeResult:
     outcomes: list[FileOutcome]
     submissions: pl.DataFrame
     issues: pl.DataFrame
+    """Every issue of the batch by ``batch_seq``: errors, and warnings (rules, outliers)."""
+    still_rejected: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=STILL_REJECTED_SCHEMA)
+    )
+    """Files sent again, byte for byte, after a rejection (`STILL_REJECTED_SCHEMA`)."""
 
 
 def ingest_batch(
@@ -69,7 +75,7 @@ def ingest_batch(
     """Archive every file byte for byte, validate the batch, register it atomically."""
     files = [ReceivedFile.from_path(path) for path in paths]
     known = warehouse.known_sha256([f.sha256 for f in files])
-    return register_batch(warehouse, plan_batch(files, config, archive, known, received_at))
+    return register_batch(warehouse, plan_batch(files, config, archive, known, received_at), config)
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,8 @@ class PlannedBatch:
 
     files: list[FileRef]
     batch: IntakeBatch
+    archive: Path | None = None
+    """Where the files' bytes are (annotated copies of accepted workbooks with warnings)."""
 
 
 def plan_batch(
@@ -96,7 +104,7 @@ def plan_batch(
         batch = plan_intake(files, read_all(files), config, known, received_at)
     # a rejected workbook gets an annotated copy the commune can correct (beside the archive)
     write_feedback(feedback_folder(archive), files, batch)
-    return PlannedBatch([received.ref for received in files], batch)
+    return PlannedBatch([received.ref for received in files], batch, archive)
 
 
 @dataclass(frozen=True)
@@ -195,12 +203,30 @@ def plan_with_workers(job: BatchJob) -> PlannedBatch:
     return job.plan() if workers is None else workers.plan(job).result()
 
 
-def register_batch(warehouse: Warehouse, planned: PlannedBatch) -> IntakeResult:
-    """Record a planned batch in one transaction. DuckDB admits one writer: batches are
-    registered one at a time, in arrival order."""
-    registered = warehouse.register_intake(planned.batch)
-    issues = planned.batch.issues
-    return IntakeResult(outcomes(planned.files, registered, issues), registered, issues)
+def register_batch(warehouse: Warehouse, planned: PlannedBatch, config: Config) -> IntakeResult:
+    """Record a planned batch in one transaction, with the warnings its values earn
+    against their units' history (read there, once for the batch: SPEC §7). DuckDB
+    admits one writer: batches are registered one at a time, in arrival order.
+
+    A file sent again after it was rejected comes back ``still rejected``, with the
+    reason; an accepted workbook with warnings gets an annotated copy (yellow cells)."""
+    registered, warnings = warehouse.register_intake_checked(
+        planned.batch, history_check(planned.batch.values, config)
+    )
+    issues = pl.concat([planned.batch.issues, warnings.select(planned.batch.issues.columns)]).sort(
+        "batch_seq", maintain_order=True
+    )
+    duplicates = registered.filter(pl.col("status") == "duplicate")
+    still = (
+        duplicates.select("batch_seq", "sha256", "source_name")
+        .join(warehouse.rejected_files(duplicates["sha256"].unique().to_list()), on="sha256")
+        .select(list(STILL_REJECTED_SCHEMA))
+    )
+    if planned.archive is not None:
+        write_warning_feedback(planned.archive, registered, issues)
+    return IntakeResult(
+        outcomes(planned.files, registered, issues, still), registered, issues, still
+    )
 
 
 def known_before(batch_hashes: Sequence[Sequence[str]], received: set[str]) -> list[set[str]]:

@@ -13,6 +13,7 @@ STATUS_WORDS = {  # what happened to a file, as intake prints it
     "rejected": "từ chối / rejected",
     "partly rejected": "từ chối một phần / partly rejected",
     "duplicate": "trùng lặp / duplicate",
+    "still rejected": "vẫn bị từ chối (đã gửi trước) / still rejected (sent before)",
 }
 
 
@@ -28,10 +29,13 @@ class FileOutcome:
 
     source_name: str
     sha256: str
-    status: str  # accepted | superseded | rejected | partly rejected | duplicate
+    status: str  # accepted | superseded | rejected | partly rejected | duplicate | still rejected
     reports: list[str]
     first_problem: str
     problem_count: int
+    warning_count: int = 0
+    """Warnings on its accepted reports (SPEC §7): accepted all the same."""
+    first_warning: str = ""
 
 
 class Receipts(Sequence[FileOutcome]):

@@ -24,7 +24,6 @@ A flagged value is accepted; the warning says what the history was.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -33,6 +32,7 @@ import polars as pl
 from chitieu.config import Config
 from chitieu.datachecks import text
 from chitieu.periods import period_columns
+from chitieu.warehouse.models import HistoryCheck
 
 WINDOW: Final = 12
 """Earlier periods of the same kind a value is compared with."""
@@ -46,30 +46,6 @@ _KIND_WORDS: Final = {
     6: ("6 tháng", "half-year"),
     12: ("năm", "year"),
 }
-
-HISTORY_SCHEMA: Final = pl.Schema(
-    {
-        "unit_idx": pl.Int32(),
-        "target_idx": pl.Int32(),
-        "lag": pl.Int32(),
-        "element_idx": pl.Int32(),
-        "value": pl.Float64(),
-    }
-)
-"""The history rows the warehouse returns (`chitieu.warehouse.Warehouse.history`)."""
-
-
-@dataclass(frozen=True)
-class HistoryRequest:
-    """What to read from the warehouse for a batch: its units and elements, numbered, and
-    for each period being judged (``target_idx``) its earlier periods (``lag`` 1..12)."""
-
-    units: pl.DataFrame
-    """``unit_idx, org_unit_code``"""
-    elements: pl.DataFrame
-    """``element_idx, element_code``"""
-    window: pl.DataFrame
-    """``target_idx, period, lag``"""
 
 
 def settings(config: Config) -> pl.DataFrame:
@@ -124,8 +100,11 @@ def judged(values: pl.DataFrame, config: Config) -> pl.DataFrame:
     )
 
 
-def request(judge: pl.DataFrame) -> HistoryRequest | None:
-    """The history a batch's judged values need, or None when there is nothing to judge."""
+def history_check(values: pl.DataFrame, config: Config) -> HistoryCheck | None:
+    """What to read from the warehouse for a batch's accepted ``values`` (``batch_seq``,
+    ``org_unit_code, element_code, period, value, location``) and how to judge them
+    against it; None when nothing is to be judged."""
+    judge = judged(values, config)
     if judge.is_empty():
         return None
     targets = judge.select("target_idx", "p_year", "p_first", "p_last").unique()
@@ -134,7 +113,20 @@ def request(judge: pl.DataFrame) -> HistoryRequest | None:
         span = last - first + 1
         for lag in range(1, WINDOW + 1):
             window.append((target, _shifted(year, first, last, span * lag), lag))
-    return HistoryRequest(
+
+    def verdict(history: pl.DataFrame) -> pl.DataFrame:
+        return warnings(judge, history, config).select(
+            "batch_seq",
+            "location",
+            "element_code",
+            "value",
+            "check",
+            "message_vi",
+            "message_en",
+            "severity",
+        )
+
+    return HistoryCheck(
         units=judge.select(pl.col("unit_idx").cast(pl.Int32), "org_unit_code").unique("unit_idx"),
         elements=judge.select(pl.col("element_idx").cast(pl.Int32), "element_code").unique(
             "element_idx"
@@ -144,6 +136,7 @@ def request(judge: pl.DataFrame) -> HistoryRequest | None:
             schema={"target_idx": pl.Int32, "period": pl.String, "lag": pl.Int32},
             orient="row",
         ),
+        verdict=verdict,
     )
 
 

@@ -24,6 +24,7 @@ from chitieu.warehouse.queries import query
 
 INTAKE_STATUSES = ("accepted", "rejected", "duplicate")
 REGISTERED_SCHEMA = {"batch_seq": pl.Int64(), **SUBMISSIONS_SCHEMA}
+WARNINGS_SCHEMA = {"batch_seq": pl.Int64(), **ISSUES_SCHEMA}
 
 
 def known_sha256(backend: Backend, shas: Sequence[str]) -> set[str]:
@@ -100,7 +101,7 @@ def register_intake(
     backend: Backend, batch: IntakeBatch, history: HistoryCheck | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Record the batch in one transaction; its submissions with id and final status, and
-    the warnings ``history`` found (``ISSUES_SCHEMA``, recorded with the batch).
+    the warnings ``history`` found (``batch_seq`` + ``ISSUES_SCHEMA``, recorded with it).
 
     Under the intake lock; a file that a concurrent intake recorded first comes back as
     one ``duplicate`` row.
@@ -112,7 +113,7 @@ def register_intake(
     if problems:
         raise WarehouseError("intake batch: " + "; ".join(problems))
     if subs.is_empty():
-        return pl.DataFrame(schema=REGISTERED_SCHEMA), pl.DataFrame(schema=ISSUES_SCHEMA)
+        return pl.DataFrame(schema=REGISTERED_SCHEMA), pl.DataFrame(schema=WARNINGS_SCHEMA)
     with backend.transaction():
         # one intake at a time: ids continue max + 1, and a file another intake recorded
         # since this batch was planned is a duplicate now
@@ -155,7 +156,7 @@ def _history_warnings(
     """Read the history ``history`` asks for, record the warnings it finds (numbered
     after the batch's own issues) and return them."""
     if history is None:
-        return pl.DataFrame(schema=ISSUES_SCHEMA)
+        return pl.DataFrame(schema=WARNINGS_SCHEMA)
     with (
         backend.staged("staged_history_units", history.units),
         backend.staged("staged_history_elements", history.elements),
@@ -173,4 +174,4 @@ def _history_warnings(
     if not found.is_empty():
         with backend.staged("staged_issues", found):
             backend.execute(query_for(backend, "insert_issues"))
-    return found.select(list(ISSUES_SCHEMA))
+    return found.select(list(WARNINGS_SCHEMA))

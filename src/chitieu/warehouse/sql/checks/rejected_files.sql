@@ -1,11 +1,12 @@
--- For each of the files $1 (by SHA-256) that was received before and rejected: the report
--- it was rejected as (its first rejected submission), how many problems it had and the
--- first one, in the order they were found.
+-- For each of the files $1 (by SHA-256) that was received before and rejected whole
+-- (every report in it): the report it was rejected as (its first), how many problems it
+-- had and the first one, in the order they were found.
 WITH first_rejected AS (
     SELECT sha256, min(submission_id) AS submission_id
     FROM submissions
-    WHERE status = 'rejected' AND sha256 IN (SELECT unnest(CAST($1 AS TEXT[])))
+    WHERE status <> 'duplicate' AND sha256 IN (SELECT unnest(CAST($1 AS TEXT[])))
     GROUP BY sha256
+    HAVING min(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) = 1
 ),
 numbered AS (
     SELECT
