@@ -27,7 +27,7 @@ PERIOD_KINDS: Final[dict[str, str]] = {"M": "month", "Q": "quarter", "S": "half_
 
 DEFAULT_THRESHOLD: Final = 3.5
 """Iglewicz and Hoaglin's cut-off for the modified z-score."""
-DEFAULT_MIN_HISTORY: Final = 3
+DEFAULT_MIN_HISTORY: Final = 6
 """Fewer earlier values than this and nothing is judged: there is no history yet."""
 
 
@@ -109,6 +109,7 @@ def check_rules(
     seen: dict[str, int] = {}
     for index, rule in enumerate(rules, start=1):
         entry = f"rules[{index}] {rule.code}"
+        named = 0
         if rule.code in seen:
             problems.append(
                 ConfigProblem(
@@ -124,10 +125,9 @@ def check_rules(
                 problems.append(ConfigProblem(file, entry, key, str(exc)))
                 continue
             names = formula.elements(tree)
-            if not names:
-                problems.append(
-                    ConfigProblem(file, entry, key, f"{text!r} names no element: compare elements")
-                )
+            named += len(names)
+            if key == "right" and named == 0:
+                problems.append(ConfigProblem(file, entry, key, "neither side names an element"))
             unknown = sorted(names - element_codes)
             indicators = [n for n in unknown if n in indicator_codes]
             strangers = [n for n in unknown if n not in indicator_codes]

@@ -195,7 +195,7 @@ def flagged(stats: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("floor_kind") == "count")
         .then(pl.max_horizontal(median.abs(), pl.lit(1.0)).sqrt())
         .when(pl.col("floor_kind") == "range")
-        .then(pl.col("floor_range") / 100)
+        .then(pl.col("floor_range") / 50)
         .otherwise(median.abs() / 10)
     )
     spread = pl.max_horizontal(MAD_TO_SIGMA * pl.col("mad"), floor)

@@ -127,7 +127,7 @@ def side_text(rule: Rule, side: str, config: Config, lang: str, located: bool) -
     5; …)`` for an expression. The wide frame's ``<code>@`` columns hold locations."""
     expression = getattr(rule.spec, side)
     tree = formula.parse(expression)
-    value = text.number(pl.col(f"{side}_value"), lang)
+    value = text.number(pl.col(f"{side}_value"), lang, decimals=2)
     at = " ở " if lang == "vi" else " at "
 
     def one(code: str) -> pl.Expr:
@@ -144,6 +144,8 @@ def side_text(rule: Rule, side: str, config: Config, lang: str, located: bool) -
     if isinstance(tree, formula.Element):
         return one(tree.code)
     codes = [c for c in rule.elements if c in formula.elements(tree)]
+    if not codes:  # a constant: 30
+        return value
     parts = pl.concat_str([one(c) for c in codes], separator="; ")
     return pl.concat_str(pl.lit(f"{expression} = "), value, pl.lit(" ("), parts, pl.lit(")"))
 

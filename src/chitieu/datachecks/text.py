@@ -15,9 +15,10 @@ DECIMALS: Final = 6
 """Decimals kept before trailing zeros are dropped: more than any submitted figure has."""
 
 
-def number(value: pl.Expr, lang: str) -> pl.Expr:
-    """``3061.0`` → ``3.061`` (vi) / ``3,061`` (en); ``0.1`` → ``0,1`` / ``0.1``; null → ``–``."""
-    rounded = value.cast(pl.Float64).round(DECIMALS)
+def number(value: pl.Expr, lang: str, decimals: int = DECIMALS) -> pl.Expr:
+    """``3061.0`` → ``3.061`` (vi) / ``3,061`` (en); ``0.1`` → ``0,1`` / ``0.1``; null → ``–``.
+    At most ``decimals`` decimals, trailing zeros dropped."""
+    rounded = value.cast(pl.Float64).round(decimals)
     whole = rounded.abs().floor()
     digits = whole.cast(pl.Int64).cast(pl.String)
     group, mark = (".", ",") if lang == "vi" else (",", ".")
@@ -28,11 +29,11 @@ def number(value: pl.Expr, lang: str) -> pl.Expr:
         .str.strip_chars_start(group)
     )
     fraction = (
-        ((rounded.abs() - whole) * 10**DECIMALS)
+        ((rounded.abs() - whole) * 10**decimals)
         .round(0)
         .cast(pl.Int64)
         .cast(pl.String)
-        .str.zfill(DECIMALS)
+        .str.zfill(decimals)
         .str.strip_chars_end("0")
     )
     sign = pl.when(rounded < 0).then(pl.lit("-")).otherwise(pl.lit(""))
