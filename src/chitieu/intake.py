@@ -58,7 +58,8 @@ def plan_intake(
     fresh = [i for i, dup in enumerate(duplicate) if not dup and not reads[i].problems]
     whole = [i for i, dup in enumerate(duplicate) if dup or reads[i].problems]
     rows = _batch_rows([reads[i].rows for i in fresh], fresh)
-    validated = with_reader_findings(validate_rows(rows, config, received_at, engine), reads)
+    names = {e.code: (e.name, e.name_en or e.name) for e in config.catalog.elements}
+    validated = with_reader_findings(validate_rows(rows, config, received_at, engine), reads, names)
     reports = _reports(validated.values, validated.issues)
 
     meta = pl.DataFrame(

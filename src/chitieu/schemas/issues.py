@@ -7,6 +7,7 @@ back to the enriched rows they become issues a commune officer can act on: where
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 import polars as pl
@@ -52,7 +53,7 @@ REPORT_CHECKS: Final = frozenset(
 
 
 def issue_rows(
-    enriched: pl.DataFrame, failures: pl.DataFrame, element_codes: list[str]
+    enriched: pl.DataFrame, failures: pl.DataFrame, names: Mapping[str, tuple[str, str]]
 ) -> pl.DataFrame:
     """One issue per failing row and check; report-wide checks once per report and
     distinct value, at the first row and where the field is written."""
@@ -75,9 +76,10 @@ def issue_rows(
             .then(pl.lit(None, pl.String))
             .otherwise(pl.col("element_code"))
             .alias("issue_element"),
-            *messages.display_columns(element_codes),
         )
     )
+    for step in messages.display_columns(names):
+        found = found.with_columns(step)
     parts = [
         found.filter(pl.col("check") == check).select(
             "row_nr",

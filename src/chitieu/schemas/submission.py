@@ -170,7 +170,11 @@ def validate_rows(
     failures = _failures(enriched, engine)
     issues = pl.concat(
         [
-            issue_rows(enriched, failures, [e.code for e in config.catalog.elements]),
+            issue_rows(
+                enriched,
+                failures,
+                {e.code: (e.name, e.name_en or e.name) for e in config.catalog.elements},
+            ),
             rule_issues(enriched, failures, config),
         ]
     ).sort("file_index", maintain_order=True)
