@@ -17,11 +17,24 @@ from chitieu.receipts import STATUS_WORDS, status_counts
 @cli.command()
 @common_options
 @click.argument("inbox", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def intake(config_dir: Path, warehouse: str | None, inbox: tuple[Path, ...]) -> None:
+@click.option(
+    "--month",
+    default=None,
+    metavar="PERIOD",
+    help="The month the intake is about (its run's name and tag, the status it "
+    "publishes); by default the periods of the files received.",
+)
+def intake(
+    config_dir: Path, warehouse: str | None, inbox: tuple[Path, ...], month: str | None
+) -> None:
     """Ingest files or folders of submissions (CSV, JSON, XLSX). A rejected workbook gets
-    an annotated copy (faulty cells marked) in the feedback folder beside the warehouse."""
+    an annotated copy (faulty cells marked red) in the feedback folder beside the
+    warehouse, and so does an accepted one with warnings (cells to check marked yellow)."""
     from chitieu.config import load_config
+    from chitieu.periods import Period
 
+    if month is not None:
+        Period.parse(month)
     settings.prepare_prefect()
     from chitieu.flows.intake import intake_flow
     from chitieu.flows.support import attended
@@ -29,7 +42,10 @@ def intake(config_dir: Path, warehouse: str | None, inbox: tuple[Path, ...]) -> 
     load_config(config_dir)
     with attended():
         outcomes = intake_flow(
-            [str(p) for p in inbox], str(config_dir), settings.warehouse_url(warehouse)
+            [str(p) for p in inbox],
+            str(config_dir),
+            settings.warehouse_url(warehouse),
+            month=month,
         )
     feedback = settings.beside_warehouse(settings.warehouse_url(warehouse), "feedback")
     for outcome in outcomes:
@@ -38,10 +54,10 @@ def intake(config_dir: Path, warehouse: str | None, inbox: tuple[Path, ...]) -> 
 
 
 def _feedback_line(folder: Path, outcome: Any) -> str:
-    """Where intake wrote the annotated copy of a rejected workbook, if it did."""
+    """Where intake wrote the annotated copy of a workbook, if it did."""
     from chitieu.excel.feedback import feedback_name
 
-    if "rejected" not in outcome.status:
+    if "rejected" not in outcome.status and not outcome.warning_count:
         return ""
     path = folder / feedback_name(outcome.source_name, outcome.sha256)
     return f"\n    phản hồi / feedback: {path}" if path.is_file() else ""
@@ -56,6 +72,11 @@ def format_outcome(outcome: Any) -> str:
         line += f"\n    {outcome.first_problem}" + (
             f"  (+{more} lỗi khác / more)" if more > 0 else ""
         )
+    if outcome.warning_count:
+        more = outcome.warning_count - 1
+        line += f"\n    cảnh báo / warning: {outcome.first_warning}" + (
+            f"  (+{more} cảnh báo khác / more)" if more > 0 else ""
+        )
     return line
 
 
@@ -68,12 +89,16 @@ def format_outcome(outcome: Any) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     metavar="OUT.xlsx",
-    help="For a workbook with problems: write a copy with each faulty cell marked and "
-    "commented, and a first sheet listing every problem.",
+    help="For a workbook with problems or warnings: write a copy with each cell concerned "
+    "marked (red: to correct, yellow: to check) and commented, and a first sheet listing "
+    "them all.",
 )
 def validate(config_dir: Path, warehouse: str | None, file: Path, annotate_to: Path | None) -> None:
-    """Check one submission against the configuration; writes nothing (but the
-    --annotate copy)."""
+    """Check one submission against the configuration, and its values against the units'
+    history in the warehouse when there is one; writes nothing (but the --annotate copy).
+    Exit 1 when the report would be rejected; warnings alone do not."""
+    import polars as pl
+
     from chitieu.config import load_config
     from chitieu.intake import plan_intake
     from chitieu.sources import ReceivedFile, read_submission
@@ -90,18 +115,62 @@ def validate(config_dir: Path, warehouse: str | None, file: Path, annotate_to: P
         dt.datetime.now(dt.UTC),
         engine="polars",  # the same checks without pandera's start-up cost
     )
-    reports = batch.submissions.select("org_unit_code", "period", "status", "n_values")
-    for unit, period, status, n in reports.iter_rows():
+    issues = _with_history_warnings(batch, config, settings.warehouse_url(warehouse))
+    errors = issues.filter(pl.col("severity") == "error")
+    warned = issues.filter(pl.col("severity") == "warning")
+    reports = batch.submissions.select("batch_seq", "org_unit_code", "period", "status", "n_values")
+    for seq, unit, period, status, n in reports.iter_rows():
         if unit is not None:
-            click.echo(f"{unit} {period}: {STATUS_WORDS.get(status, status)}, {n} giá trị / values")
-    for row in batch.issues.iter_rows(named=True):
+            mine = warned.filter(pl.col("batch_seq") == seq).height
+            extra = f", {mine} cảnh báo / warnings" if mine else ""
+            click.echo(
+                f"{unit} {period}: {STATUS_WORDS.get(status, status)}, {n} giá trị / values{extra}"
+            )
+    for row in errors.iter_rows(named=True):
         click.echo(f"  {file.name} {row['location']}: {row['message_vi']} / {row['message_en']}")
-    if not batch.issues.is_empty():
-        click.echo(f"{batch.issues.height} lỗi / problems")
-        if annotate_to is not None:
-            _write_annotated(received.content, batch.issues, annotate_to)
+    for row in warned.iter_rows(named=True):
+        click.echo(
+            f"  cảnh báo / warning: {file.name} {row['location']}: {row['message_vi']} / "
+            f"{row['message_en']}"
+        )
+    if annotate_to is not None and not issues.is_empty():
+        _write_annotated(received.content, issues, annotate_to)
+    if not errors.is_empty():
+        click.echo(f"{errors.height} lỗi / problems")
         sys.exit(1)
-    click.echo("hợp lệ / valid")
+    if warned.height:
+        click.echo(
+            f"hợp lệ, {warned.height} cảnh báo cần kiểm tra / valid, {warned.height} "
+            "warnings to check"
+        )
+    else:
+        click.echo("hợp lệ / valid")
+
+
+def _with_history_warnings(batch: Any, config: Any, url: str) -> Any:
+    """The batch's issues and the warnings its accepted values earn against the units'
+    history in the warehouse (read only; none when there is no warehouse yet)."""
+    import polars as pl
+
+    from chitieu.datachecks.outliers import history_check
+    from chitieu.errors import WarehouseError
+
+    check = history_check(batch.values, config)
+    if check is None or (url.startswith("duckdb:") and not settings.duckdb_path(url).exists()):
+        return batch.issues
+    from chitieu.warehouse import open_warehouse
+
+    try:
+        with open_warehouse(url) as opened:
+            found = check.verdict(opened.history(check))
+    except WarehouseError as error:
+        click.echo(
+            "không đọc được kho dữ liệu, chưa so sánh với các kỳ trước / the warehouse could "
+            f"not be read, values not compared with their history: {error}",
+            err=True,
+        )
+        return batch.issues
+    return pl.concat([batch.issues, found.select(batch.issues.columns)])
 
 
 def _write_annotated(original: bytes, issues: Any, target: Path) -> None:
