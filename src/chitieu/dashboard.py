@@ -280,6 +280,31 @@ def intake_markdown(
     )
 
 
+def intake_markdown_for(
+    label: str,
+    root: str,
+    root_name: str,
+    files: int,
+    counts: str,
+    rejected: int,
+    warnings: int,
+    status_lines: list[str],
+) -> str:
+    """The intake's summary artifact for what it received (``label``: its period, or
+    ``first..last``): files, what must be resent, warnings, who has reported."""
+    text = (
+        f"# Tiếp nhận báo cáo kỳ {label} — {root_name} ({root})\n"
+        f"*Intake of {label}*\n\n"
+        f"- {files} tệp / files: {counts or 'không có / none'}\n"
+        f"- {rejected} báo cáo bị từ chối, đơn vị phải gửi lại / "
+        f"rejected reports, to be resent\n"
+        f"- {warnings} cảnh báo cần kiểm tra / warnings to check\n"
+    )
+    if status_lines:
+        text += "\n## Tình trạng báo cáo / reporting status\n\n" + "\n".join(status_lines) + "\n"
+    return text
+
+
 # ---------------------------------------------------------------- events
 
 
