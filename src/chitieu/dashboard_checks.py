@@ -16,41 +16,12 @@ from typing import Any, Final
 import polars as pl
 
 from chitieu.dashboard import REJECTED_SCHEMA, EventSpec, period_resource, unit_resource
-from chitieu.periods import Period, period_columns
-from chitieu.rollup.hierarchy import valid_on
+from chitieu.datachecks.text import unit_names
+from chitieu.periods import Period
 from chitieu.schedule import closed_month
 from chitieu.status import STATE_WORDS
 
 MISSING_EVENT: Final = "chitieu.report.missing"
-
-
-def unit_names(frame: pl.DataFrame, org_units: pl.DataFrame) -> pl.Series:
-    """The name of each row's unit (``org_unit_code``, ``period``) on its period's last
-    day (codes are reused after mergers), in one join."""
-    keyed = frame.select("org_unit_code", "period").with_row_index("row")
-    ends = keyed.with_columns(period_columns(pl.col("period"))).with_columns(
-        pl.date(pl.col("p_year"), pl.col("p_last"), 14).alias("p_end")
-    )
-    named = (
-        ends.join(
-            org_units.select(
-                pl.col("code").alias("org_unit_code"), "name", "valid_from", "valid_to"
-            ),
-            on="org_unit_code",
-            how="left",
-        )
-        .with_columns(
-            pl.when(pl.col("p_end").is_null())
-            .then(True)
-            .otherwise(valid_on(pl.col("p_end")))
-            .fill_null(False)
-            .alias("current")
-        )
-        .sort("row", "current", "valid_from", nulls_last=False)
-        .group_by("row", maintain_order=True)
-        .agg(pl.col("name").last())
-    )
-    return keyed.join(named, on="row", how="left").sort("row").get_column("name").fill_null("")
 
 
 # ---------------------------------------------------------------- warnings

@@ -10,6 +10,8 @@ from typing import Final
 import polars as pl
 
 from chitieu.config import Config
+from chitieu.periods import period_columns
+from chitieu.rollup.hierarchy import valid_on
 
 DECIMALS: Final = 6
 """Decimals kept before trailing zeros are dropped: more than any submitted figure has."""
@@ -63,3 +65,32 @@ def labelled(code: pl.Expr, config: Config, lang: str) -> pl.Expr:
     names = element_names(config)
     mapping = dict(zip(names["element_code"], names[f"element_{lang}"], strict=True))
     return code.replace_strict(mapping, default=code, return_dtype=pl.String)
+
+
+def unit_names(frame: pl.DataFrame, org_units: pl.DataFrame) -> pl.Series:
+    """The name of each row's unit (``org_unit_code``, ``period``) on its period's last
+    day (codes are reused after mergers), in one join."""
+    keyed = frame.select("org_unit_code", "period").with_row_index("row")
+    ends = keyed.with_columns(period_columns(pl.col("period"))).with_columns(
+        pl.date(pl.col("p_year"), pl.col("p_last"), 14).alias("p_end")
+    )
+    named = (
+        ends.join(
+            org_units.select(
+                pl.col("code").alias("org_unit_code"), "name", "valid_from", "valid_to"
+            ),
+            on="org_unit_code",
+            how="left",
+        )
+        .with_columns(
+            pl.when(pl.col("p_end").is_null())
+            .then(True)
+            .otherwise(valid_on(pl.col("p_end")))
+            .fill_null(False)
+            .alias("current")
+        )
+        .sort("row", "current", "valid_from", nulls_last=False)
+        .group_by("row", maintain_order=True)
+        .agg(pl.col("name").last())
+    )
+    return keyed.join(named, on="row", how="left").sort("row").get_column("name").fill_null("")
