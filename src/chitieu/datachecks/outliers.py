@@ -265,7 +265,7 @@ def warnings(judge: pl.DataFrame, history: pl.DataFrame, config: Config) -> pl.D
     found = messages(flagged(statistics(judge, history)), config)
     return found.sort("row_idx").select(
         pl.exclude("value", "check", "message_vi", "message_en", "severity"),
-        text.number(pl.col("value"), "en").alias("value"),
+        text.number(pl.col("value"), "en").str.replace_all(",", "").alias("value"),
         pl.lit(CHECK).alias("check"),
         "message_vi",
         "message_en",
