@@ -164,7 +164,9 @@ def test_openers_of_a_new_warehouse_migrate_it_once(postgres_url: str) -> None:
     versions = _at_once(4, open_and_close)
     assert len(set(versions)) == 1
     with open_warehouse(postgres_url) as wh:
-        assert wh.backend.rows("SELECT count(*) FROM schema_version") == [(versions[0],)]
+        assert wh.backend.rows("SELECT count(*) FROM schema_version") == [
+            (len(migrations("postgresql")),)
+        ]
 
 
 def _publish_each(url: str, drafts: list[Any]) -> list[Any]:
