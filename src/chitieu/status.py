@@ -3,9 +3,10 @@ period, and the totals per unit directly below the root. Pure polars over the
 configuration and the warehouse's submissions; `chitieu status`, the intake flow's
 artifact and events, and the review document's completeness annex read the same frames.
 
-The units expected are those of completeness (SPEC §3.6): every unit of a submitting
-level active on a month's last day whose history, at the period's end, belongs to a
-unit strictly below the root. A report for a quarter, half or year covers the months
+The units expected are those of completeness (SPEC §3.6, as the review counts it): every
+unit of a submitting level active on a month's last day whose history, at the period's
+end, belongs to the root or a unit below it (a district that submits its own figures
+is chased like its communes). A report for a quarter, half or year covers the months
 inside it. A unit's month is, in this order:
 
 - ``held``: its newest report for the month is held while the review is signed off
@@ -89,9 +90,8 @@ def _months(period: Period) -> pl.DataFrame:
 
 def expected_units(config: Config, period: Period, root: str) -> pl.DataFrame:
     """``unit_id, org_unit_code, name, parent_code, period, month, due, effective_code``:
-    every submitting unit × month of ``period`` counted below ``root``."""
-    units = subtree(config.org_units, root, period.end)
-    below = units.filter(pl.col("org_unit_code") != root).select("org_unit_code")
+    every submitting unit × month of ``period`` counted at or below ``root``."""
+    below = subtree(config.org_units, root, period.end).select("org_unit_code")
     return (
         config.org_units.filter(pl.col("level").is_in(sorted(config.submitting_levels())))
         .join(_months(period), how="cross")
@@ -166,7 +166,7 @@ def _late(moment: pl.Expr, due: pl.Expr) -> pl.Expr:
 def month_states(
     config: Config, submissions: pl.DataFrame, review_period: Period | str, root: str
 ) -> pl.DataFrame:
-    """One row per submitting unit below ``root`` × month of ``review_period`` (a month or
+    """One row per submitting unit at or below ``root`` × month of ``review_period`` (a month or
     a review period): ``MONTH_STATES_SCHEMA``, by month, then unit code.
 
     ``submissions``: the warehouse's (``Warehouse.submissions``), with an optional

@@ -57,7 +57,7 @@ def status(
     output: Path | None,
 ) -> None:
     """Who has reported for PERIOD (a month, 2024M06, or a review period, 2024S1): every
-    submitting unit below the root, month by month: on time, late (after the due date,
+    submitting unit at or below the root, month by month: on time, late (after the due date,
     two working days after the cut-off), corrected, rejected and not resent, held,
     missing; its warnings; and the totals per unit below the root."""
     from chitieu import status as reporting
