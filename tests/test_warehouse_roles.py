@@ -112,6 +112,12 @@ def test_the_auditor_reads_and_verifies_every_revision(auditor: Warehouse) -> No
     used = auditor.input_submissions(read.snapshot_id)
     assert used["submission_id"].to_list() == sorted(read.inputs["submission_id"].to_list())
     assert auditor.input_values(read.snapshot_id).height > 0
+    # the warnings of the year's inputs (values far from their history), and only those
+    year = auditor.snapshot("2024", "834", elements=False).snapshot_id
+    warned = auditor.input_warnings(year)
+    assert warned.height == 4
+    assert set(warned["check"]) == {"outlier"}
+    assert set(warned["submission_id"]) <= set(auditor.input_submissions(year)["submission_id"])
 
 
 @pytest.mark.parametrize("relation", list(TABLES) + list(VIEWS))
