@@ -37,6 +37,9 @@ from chitieu.warehouse.models import HistoryCheck
 WINDOW: Final = 12
 """Earlier periods of the same kind a value is compared with."""
 MAD_TO_SIGMA: Final = 1.4826
+DENSE_KEYS: Final = 20_000_000
+"""Up to this many (unit, element, period) combinations, history rows find their line
+through a lookup array (160 MB at most) rather than a binary search."""
 CHECK: Final = "outlier"
 SEVERITY: Final = "warning"
 
@@ -79,23 +82,39 @@ def settings(config: Config) -> pl.DataFrame:
 def judged(values: pl.DataFrame, config: Config) -> pl.DataFrame:
     """The values to judge (elements with the test on, a value given, a valid period),
     numbered: ``values``' columns + ``row_idx, unit_idx, element_idx, target_idx,
-    span`` and the element's settings."""
+    p_year, p_first, p_last, span`` and the element's settings. Periods and units are
+    parsed and numbered once each, then joined: a batch holds a few periods and
+    thousands of units, but hundreds of thousands of values."""
     rules = settings(config)
     chosen = values.join(rules, on="element_code").filter(pl.col("value").is_not_null())
-    chosen = chosen.with_columns(*period_columns(pl.col("period"))).filter(
-        pl.col("p_last").is_not_null()
-    )
-    units = chosen.select("org_unit_code").unique().sort("org_unit_code")
-    elements = chosen.select("element_code").unique().sort("element_code")
-    targets = chosen.select("period").unique().sort("period")
-    return (
-        chosen.join(units.with_row_index("unit_idx"), on="org_unit_code")
-        .join(elements.with_row_index("element_idx"), on="element_code")
-        .join(targets.with_row_index("target_idx"), on="period")
+    targets = (
+        chosen.select("period")
+        .unique()
+        .with_columns(*period_columns(pl.col("period")))
+        .filter(pl.col("p_last").is_not_null())
+        .sort("period")
+        .with_row_index("target_idx")
         .with_columns(
-            pl.col("unit_idx", "element_idx", "target_idx").cast(pl.Int32),
+            pl.col("target_idx").cast(pl.Int32),
             (pl.col("p_last") - pl.col("p_first") + 1).alias("span"),
         )
+    )
+    units = (
+        chosen.select("org_unit_code")
+        .unique()
+        .sort("org_unit_code")
+        .with_row_index("unit_idx")
+        .with_columns(pl.col("unit_idx").cast(pl.Int32))
+    )
+    elements = (
+        rules.select("element_code")
+        .with_row_index("element_idx")
+        .with_columns(pl.col("element_idx").cast(pl.Int32))
+    )
+    return (
+        chosen.join(targets, on="period")
+        .join(units, on="org_unit_code")
+        .join(elements, on="element_code")
         .with_row_index("row_idx")
     )
 
@@ -157,25 +176,46 @@ def _shifted(year: int, first: int, last: int, months: int) -> str:
 
 def statistics(judge: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     """``judge`` with ``n_history, previous, median, mad`` from the history rows: one
-    matrix of judged values × lags, filled in one scatter and sorted along its rows."""
-    n = judge.height
-    matrix = np.full((n, WINDOW), np.nan)
-    if n and history.height:
-        keys = judge.select("unit_idx", "element_idx", "target_idx", "row_idx")
-        placed = history.join(
-            keys, on=["unit_idx", "element_idx", "target_idx"], how="inner"
-        ).select("row_idx", "lag", "value")
-        rows = placed.get_column("row_idx").to_numpy()
-        lags = placed.get_column("lag").to_numpy().astype(np.int64) - 1
-        matrix[rows, lags] = placed.get_column("value").to_numpy()
+    matrix of (unit, element, period) × lags, filled in one numpy scatter (each history
+    row finds its line by a binary search of the judged keys) and sorted along its rows."""
+    n_elements = judge.get_column("element_idx").max() if judge.height else 0
+    n_targets = judge.get_column("target_idx").max() if judge.height else 0
+    n_units = judge.get_column("unit_idx").max() if judge.height else 0
+    width_e, width_t = int(str(n_elements)) + 1, int(str(n_targets)) + 1
+
+    def key(frame: pl.DataFrame) -> np.ndarray:
+        unit = frame.get_column("unit_idx").to_numpy().astype(np.int64)
+        element = frame.get_column("element_idx").to_numpy().astype(np.int64)
+        target = frame.get_column("target_idx").to_numpy().astype(np.int64)
+        return (unit * width_e + element) * width_t + target
+
+    keys, line_of_row = np.unique(key(judge), return_inverse=True)
+    matrix = np.full((len(keys), WINDOW), np.nan)
+    if len(keys) and history.height:
+        found = key(history)
+        dense = (int(str(n_units)) + 1) * width_e * width_t
+        if dense <= DENSE_KEYS:  # a direct lookup: one gather, no search
+            lookup = np.full(dense, -1, dtype=np.int64)
+            lookup[keys] = np.arange(len(keys))
+            line = lookup[found]
+            hit = line >= 0
+        else:
+            line = np.searchsorted(keys, found).clip(0, len(keys) - 1)
+            hit = keys[line] == found
+        lags = history.get_column("lag").to_numpy().astype(np.int64) - 1
+        values = history.get_column("value").to_numpy()
+        if hit.all():
+            matrix[line, lags] = values
+        else:
+            matrix[line[hit], lags[hit]] = values[hit]
     count = np.count_nonzero(~np.isnan(matrix), axis=1)
     median = _row_median(matrix, count)
     mad = _row_median(np.abs(matrix - median[:, None]), count)
     return judge.with_columns(
-        pl.Series("n_history", count, pl.Int32),
-        pl.Series("previous", matrix[:, 0], pl.Float64).fill_nan(None),
-        pl.Series("median", median, pl.Float64).fill_nan(None),
-        pl.Series("mad", mad, pl.Float64).fill_nan(None),
+        pl.Series("n_history", count[line_of_row], pl.Int32),
+        pl.Series("previous", matrix[line_of_row, 0], pl.Float64).fill_nan(None),
+        pl.Series("median", median[line_of_row], pl.Float64).fill_nan(None),
+        pl.Series("mad", mad[line_of_row], pl.Float64).fill_nan(None),
     )
 
 
@@ -262,6 +302,8 @@ def messages(found: pl.DataFrame, config: Config) -> pl.DataFrame:
 def warnings(judge: pl.DataFrame, history: pl.DataFrame, config: Config) -> pl.DataFrame:
     """The outlier warnings of a batch: ``judge``'s key columns + ``location,
     element_code, value, check, message_vi, message_en, severity, z``."""
+    if history.is_empty():  # no earlier period at all: nothing is judged
+        judge = judge.clear()
     found = messages(flagged(statistics(judge, history)), config)
     return found.sort("row_idx").select(
         pl.exclude("value", "check", "message_vi", "message_en", "severity"),
