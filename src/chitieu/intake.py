@@ -24,6 +24,7 @@ from chitieu.warehouse.models import (
     INTAKE_ISSUES_SCHEMA,
     INTAKE_SUBMISSIONS_SCHEMA,
     INTAKE_VALUES_SCHEMA,
+    REJECTED_FILES_SCHEMA,
     IntakeBatch,
 )
 
@@ -193,15 +194,8 @@ def _file_problem_issues(reads: Sequence[FileRead], indices: list[int]) -> pl.Da
 
 STILL_REJECTED_SCHEMA: dict[str, pl.DataType] = {
     "batch_seq": pl.Int64(),
-    "sha256": pl.String(),
     "source_name": pl.String(),
-    "org_unit_code": pl.String(),
-    "period": pl.String(),
-    "received_at": pl.Datetime("us", "UTC"),
-    "problems": pl.Int64(),
-    "location": pl.String(),
-    "message_vi": pl.String(),
-    "message_en": pl.String(),
+    **REJECTED_FILES_SCHEMA,
 }
 """A file sent again, byte for byte, after it was rejected: still rejected, and why."""
 
