@@ -180,9 +180,13 @@ def test_reports_are_linked_as_files(tmp_path: Path, job: dict[str, object]) -> 
 
 def test_the_intake_summary_counts_what_must_be_resent() -> None:
     text = dashboard.intake_markdown(
-        Period.parse("2024M06"), "834", "Huyện Giồng Trôm", 270, "268 chấp nhận / accepted", 2
+        "2024M06", "834", "Huyện Giồng Trôm", 270, "268 chấp nhận / accepted", 2, 4, ["- x"]
     )
     assert text.startswith("# Tiếp nhận báo cáo kỳ 2024M06 — Huyện Giồng Trôm (834)\n")
     assert "after the 14/06/2024 cut-off" in text
     assert "- 270 tệp / files: 268 chấp nhận / accepted" in text
     assert "- 2 báo cáo bị từ chối, đơn vị phải gửi lại" in text
+    assert "- 4 cảnh báo cần kiểm tra / warnings to check" in text
+    assert text.endswith("## Tình trạng báo cáo / reporting status\n\n- x\n")
+    several = dashboard.intake_markdown("2024M01..2024", "834", "H", 270, "", 0)
+    assert "*Intake of 2024M01 to 2024*" in several

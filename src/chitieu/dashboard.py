@@ -8,7 +8,7 @@ Built from the pipeline's results without Prefect; `chitieu.flows` hands them ov
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -268,33 +268,26 @@ def rejected_rows(rejected: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def intake_markdown(
-    month: Period, root: str, root_name: str, files: int, counts: str, rejected: int
-) -> str:
-    """The intake's summary artifact: what was received, how much must be resent."""
-    return (
-        f"# Tiếp nhận báo cáo kỳ {month.code} — {root_name} ({root})\n"
-        f"*Intake after the {month.end:%d/%m/%Y} cut-off*\n\n"
-        f"- {files} tệp / files: {counts or 'không có / none'}\n"
-        f"- {rejected} báo cáo bị từ chối, đơn vị phải gửi lại / "
-        f"rejected reports, to be resent\n"
-    )
-
-
-def intake_markdown_for(
     label: str,
     root: str,
     root_name: str,
     files: int,
     counts: str,
     rejected: int,
-    warnings: int,
-    status_lines: list[str],
+    warnings: int = 0,
+    status_lines: Sequence[str] = (),
 ) -> str:
-    """The intake's summary artifact for what it received (``label``: its period, or
-    ``first..last``): files, what must be resent, warnings, who has reported."""
+    """The intake's summary artifact: what was received (``label``: its period, or
+    ``first..last``), what must be resent, the warnings to check, who has reported."""
+    first, _, last = label.partition("..")
+    when = (
+        f"Intake of {first} to {last}"
+        if last
+        else f"Intake after the {Period.parse(first).end:%d/%m/%Y} cut-off"
+    )
     text = (
         f"# Tiếp nhận báo cáo kỳ {label} — {root_name} ({root})\n"
-        f"*Intake of {label}*\n\n"
+        f"*{when}*\n\n"
         f"- {files} tệp / files: {counts or 'không có / none'}\n"
         f"- {rejected} báo cáo bị từ chối, đơn vị phải gửi lại / "
         f"rejected reports, to be resent\n"

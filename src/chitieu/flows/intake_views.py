@@ -85,7 +85,7 @@ class IntakeViews:
         )
         totals = self._status(warehouse, month, periods, root, key, label, now)
         create_markdown_artifact(
-            dashboard.intake_markdown_for(
+            dashboard.intake_markdown(
                 label,
                 root,
                 dashboard.unit_name(self.config.org_units, root, None),
