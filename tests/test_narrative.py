@@ -173,6 +173,9 @@ def test_the_articles_slip_is_understated_by_0_89_points() -> None:
         (ABOVE, "60", "60", False),  # exactly, not more
         (ABOVE, "53,1", "53.0909", False),  # rounds to it, but is not above it
         (BELOW, "78,5", "78.4615", True),  # gần 78,5 %
+        (BELOW, "65", "64.5357", True),
+        (BELOW, "64,6", "64.5357", False),  # below it, but 64,5 at one decimal
+        (BELOW, "53,1", "53.0909", True),
         (BELOW, "78,4", "78.4615", False),
         (ABOUT, "78", "78.4615", True),
         (ABOUT, "79", "78.4615", False),

@@ -138,3 +138,15 @@ def test_a_draft_with_tracked_changes_is_refused(tmp_path: Path) -> None:
         DraftError, match=r"bao-cao.docx, đoạn / paragraph 2: .*1 tracked changes: accept or reject"
     ):
         read_draft(path)
+
+
+def test_a_word_file_that_unpacks_too_large_is_refused_before_it_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zip bomb named .docx: the limit is lowered here instead of writing 200 MB."""
+    from chitieu.narrative import draft
+
+    path = word_draft(tmp_path / "bao-cao.docx")
+    monkeypatch.setattr(draft, "MAX_UNPACKED", 10_000)
+    with pytest.raises(DraftError, match=r"bao-cao.docx: .*the Word file unpacks to [\d,]+ bytes"):
+        read_draft(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,10 @@ WORD_SUFFIX: Final = ".docx"
 MAX_BYTES: Final = 20_000_000
 """A report draft is a few hundred kilobytes; anything far larger is not one."""
 
+_BLOCK_LINES: Final = 200
+"""A paragraph of text longer than this is read in parts (a file without blank lines)."""
+MAX_UNPACKED: Final = 200_000_000
+"""A Word file whose parts unpack to more than this is refused (a zip bomb, not a draft)."""
 _TRACKED: Final = ".//w:ins | .//w:del | .//w:moveFrom | .//w:moveTo"
 _BLOCK_START: Final = re.compile(r"\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|\|)")
 
@@ -138,7 +143,8 @@ def _text_blocks(lines: list[str]) -> Iterator[Segment]:
     first = 0
     for number, line in enumerate(lines, start=1):
         starts_block = bool(_BLOCK_START.match(line))
-        if block and (not line.strip() or starts_block or block[0].lstrip().startswith("|")):
+        full = len(block) >= _BLOCK_LINES or (block and block[0].lstrip().startswith("|"))
+        if block and (not line.strip() or starts_block or full):
             yield Segment("\n".join(block), Where(line=first))
             block = []
         if line.strip():
@@ -188,7 +194,16 @@ def open_word(name: str, content: bytes) -> Document:
     import docx
 
     try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            unpacked = sum(info.file_size for info in package.infolist())
+        if unpacked > MAX_UNPACKED:
+            raise DraftError(
+                f"{name}: tệp Word giải nén quá lớn / the Word file unpacks to "
+                f"{unpacked:,} bytes (at most {MAX_UNPACKED:,}): not a report draft"
+            )
         return docx.Document(io.BytesIO(content))
+    except DraftError:
+        raise
     except Exception as exc:  # not a zip, not a Word package, a damaged part...
         raise DraftError(
             f"{name}: không đọc được tệp Word / cannot read it as a Word document (.docx): {exc}"

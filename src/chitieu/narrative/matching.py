@@ -68,7 +68,7 @@ def match_figure(figure: Figure, indicators: tuple[Published, ...], names: NameI
             return Match(found[0], "code", 1.0)
     if not indicators or figure.kind == "class_count":
         return Match(None, "")
-    scores = {i.code: names.score(i.code, figure.context) for i in indicators}
+    scores = names.scores(figure.context)
     by_words = _best(list(indicators), scores)
     if figure.kind in ("pair", "row"):
         both = [

@@ -105,18 +105,21 @@ class NameIndex:
             seen.update({item for bag in bags for item in bag.single | bag.double})
         self._weight = {item: math.log(1 + documents / n) for item, n in seen.items()}
 
-    def score(self, code: str, context: str) -> float:
-        """How much of the indicator's name (0..1, weighted) the context contains: the
+    def scores(self, context: str) -> dict[str, float]:
+        """How much of each indicator's name (0..1, weighted) the context contains: the
         mean of its syllables' and its syllable pairs' shares, its best name counted."""
         tokens = syllables(context)
         single, double = _Context.of(tokens), _Context.of(_pairs(tokens))
-        best = 0.0
-        for bag in self._bags.get(code, []):
-            shares = [self._share(bag.single, single)]
-            if bag.double:
-                shares.append(self._share(bag.double, double))
-            best = max(best, sum(shares) / len(shares))
-        return best
+        found = {}
+        for code, bags in self._bags.items():
+            best = 0.0
+            for bag in bags:
+                shares = [self._share(bag.single, single)]
+                if bag.double:
+                    shares.append(self._share(bag.double, double))
+                best = max(best, sum(shares) / len(shares))
+            found[code] = best
+        return found
 
     def _share(self, items: frozenset[str], context: _Context) -> float:
         total = sum(self._weight[i] for i in items)
