@@ -63,3 +63,16 @@ class WarehouseError(ChitieuError):
 
 class SnapshotConflict(WarehouseError):
     """Publishing raced with another publication or found a broken chain."""
+
+
+class DraftError(ChitieuError):
+    """A report draft that `chitieu check-text` cannot read: not text or Word, tracked
+    changes left in it, not UTF-8, too large."""
+
+    exit_code = 2
+
+
+class NoSuchRevision(ChitieuError):
+    """No published revision of the review a draft claims to describe."""
+
+    exit_code = 2
