@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
-from example_fixtures import CONFIG_DIR, build_example
+from example_fixtures import CONFIG_DIR, build_example, data_dir
 from warehouse_fixtures import (  # noqa: F401
     BACKENDS,
     TABLES,
@@ -88,7 +88,7 @@ def audited(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     )
     assert done.returncode == 0, done.stderr
     assert f"role {role} may now read the published snapshots" in done.stdout
-    return Audited(owner_url, schema_url(schema, user=role), role, folder / "archive")
+    return Audited(owner_url, schema_url(schema, user=role), role, data_dir(folder) / "archive")
 
 
 @pytest.fixture
