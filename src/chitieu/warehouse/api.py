@@ -213,8 +213,9 @@ class Warehouse:
         """The SQL that makes a PostgreSQL role an auditor (read the published tables only)."""
         return roles.auditor_sql(self._backend, role)
 
-    def grant_auditor(self, role: str) -> str:
-        """Run `auditor_sql` for an existing, unprivileged role; returns the SQL it ran."""
+    def grant_auditor(self, role: str) -> roles.AuditorGrant:
+        """Run `auditor_sql` for an existing, unprivileged role (the part on temporary
+        tables when this role may); returns the SQL it ran and what it says of them."""
         return roles.grant_auditor(self._backend, role)
 
     def verify(self) -> list[VerifyProblem]:
