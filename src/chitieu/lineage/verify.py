@@ -83,7 +83,7 @@ def differences(
     config: Config, read: SnapshotRead, submissions: pl.DataFrame, values: pl.DataFrame
 ) -> list[str]:
     """Where a revision's figures differ from a roll-up of its own inputs (``submissions``,
-    ``values``: `Warehouse.input_submissions`, `input_values`) with ``config``."""
+    ``values``: `Warehouse.input_submissions`, `input_figures`) with ``config``."""
     header = read.header
     again = roll_up(
         config,
@@ -137,7 +137,7 @@ class Recomputation:
                 ]
             )
         self.recomputed += 1
-        values = self.store.input_values(read.snapshot_id)
+        values = self.store.input_figures(read.snapshot_id)
         found = differences(self.config, read, submissions, values)
         if not found:
             return Verification()

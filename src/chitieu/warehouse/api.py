@@ -209,6 +209,11 @@ class Warehouse:
         """The accepted values of the submissions a revision used (``INPUT_VALUES_SCHEMA``)."""
         return audit.input_values(self._backend, snapshot_id)
 
+    def input_figures(self, snapshot_id: int) -> pl.DataFrame:
+        """The values of a revision's inputs as the roll-up reads them (unit, element,
+        period, value: ``INPUT_FIGURES_SCHEMA``), in no order: what recomputing needs."""
+        return audit.input_figures(self._backend, snapshot_id)
+
     def auditor_sql(self, role: str) -> str:
         """The SQL that makes a PostgreSQL role an auditor (read the published tables only)."""
         return roles.auditor_sql(self._backend, role)

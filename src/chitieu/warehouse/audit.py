@@ -20,6 +20,7 @@ from chitieu.warehouse.backend import Backend
 from chitieu.warehouse.hashing import content_sha256, inputs_sha256
 from chitieu.warehouse.heads import HeadsLog
 from chitieu.warehouse.models import (
+    INPUT_FIGURES_SCHEMA,
     INPUT_SUBMISSIONS_SCHEMA,
     INPUT_VALUES_SCHEMA,
     SNAPSHOT_ELEMENTS_SCHEMA,
@@ -107,6 +108,12 @@ def input_values(backend: Backend, snapshot_id: int) -> pl.DataFrame:
     return backend.frame(_sql(backend, "input_values"), [snapshot_id], INPUT_VALUES_SCHEMA).sort(
         "submission_id", "element_code", "period", "org_unit_code"
     )
+
+
+def input_figures(backend: Backend, snapshot_id: int) -> pl.DataFrame:
+    """The values of those submissions as the roll-up reads them (``INPUT_FIGURES_SCHEMA``),
+    in no particular order."""
+    return backend.frame(_sql(backend, "input_figures"), [snapshot_id], INPUT_FIGURES_SCHEMA)
 
 
 def _recomputed(read: SnapshotRead) -> list[tuple[str, str]]:

@@ -172,6 +172,12 @@ INPUT_SUBMISSIONS_SCHEMA: dict[str, pl.DataType] = {
     "received_at": pl.Datetime("us", "UTC"),
     "status": pl.String(),
 }
+INPUT_FIGURES_SCHEMA: dict[str, pl.DataType] = {
+    "org_unit_code": pl.String(),
+    "element_code": pl.String(),
+    "period": pl.String(),
+    "value": pl.Float64(),
+}
 INPUT_VALUES_SCHEMA: dict[str, pl.DataType] = {
     "submission_id": pl.Int64(),
     "org_unit_code": pl.String(),
