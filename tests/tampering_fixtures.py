@@ -47,6 +47,15 @@ def write_report(folder: Path, name: str, unit: str, period: str, value: int, at
     return path
 
 
+def write_inbox(folder: Path) -> Path:
+    """``folder / "inbox"`` with the three communes' reports (`REPORTS`)."""
+    inbox = folder / "inbox"
+    inbox.mkdir()
+    for name, report in REPORTS.items():
+        write_report(inbox, name, *report)
+    return inbox
+
+
 def make_config(folder: Path, note: str = "") -> Path:
     """Element E1 (a sum), indicator CT01 = E1, target 10 for the district D."""
     doc = catalog([element("E1", unit="cái")], [indicator("CT01", "E1", unit="cái")], "D")
@@ -121,9 +130,8 @@ def overwrite(path: Path, content: bytes) -> None:
 
 def build(url: str, folder: Path) -> list[Published]:
     config = load_config(make_config(folder / "config"))
-    inbox = folder / "inbox"
-    inbox.mkdir()
-    files = [write_report(inbox, name, *report) for name, report in REPORTS.items()]
+    inbox = write_inbox(folder)
+    files = sorted(inbox.iterdir())
     with open_warehouse(url) as wh:
         pipeline.ingest_batch(files, config, wh, wh.archive, received_at=RECEIVED)
         first = publish_review(config, wh)

@@ -26,7 +26,7 @@ from prefect.client.schemas.filters import (
 )
 from prefect_fixtures import prefect_api_url, prefect_env  # noqa: F401
 from prefect_queries import artifacts_of
-from tampering_fixtures import REPORTS, make_config, write_report
+from tampering_fixtures import make_config, write_inbox
 from warehouse_fixtures import BACKENDS, postgres_schema_url
 
 from chitieu import credentials, settings
@@ -179,10 +179,7 @@ def test_no_flow_run_on_the_server_keeps_the_password(
     prefect_api_url: str,  # noqa: F811
 ) -> None:
     config = make_config(tmp_path / "config")
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    for name, report in REPORTS.items():
-        write_report(inbox, name, *report)
+    inbox = write_inbox(tmp_path)
     url = with_password(pg_url)
     env = {**prefect_env, "CHITIEU_DATA_DIR": str(tmp_path / "data")}
     env.pop("PGPASSWORD", None)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from prefect_fixtures import prefect_api_url, prefect_env  # noqa: F401
-from tampering_fixtures import REPORTS, make_config, write_report
+from tampering_fixtures import make_config, write_inbox
 from warehouse_fixtures import postgres_url_fixture  # noqa: F401
 
 from chitieu.cli import cli
@@ -92,10 +92,7 @@ def test_an_intake_while_another_holds_the_warehouse(
     prefect_env: dict[str, str],  # noqa: F811
 ) -> None:
     config = make_config(tmp_path / "config")
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    for name, report in REPORTS.items():
-        write_report(inbox, name, *report)
+    inbox = write_inbox(tmp_path)
     path = tmp_path / "warehouse.duckdb"
     with open_warehouse(str(path)):
         done = subprocess.run(

@@ -29,8 +29,6 @@ from chitieu.warehouse.models import (
 )
 from chitieu.warehouse.queries import query
 
-HEADS_LOG = "heads.log"
-
 
 class Warehouse:
     """Submissions in, snapshot revisions out. Open with `open_warehouse`; close when done
@@ -42,7 +40,7 @@ class Warehouse:
         self.url = redact(url)  # safe to print
         self.schema_version = schema_version
         in_memory = url.startswith("duckdb:") and str(duckdb_path(url)) == ":memory:"
-        self.heads_log: Path | None = None if in_memory else beside_warehouse(url, HEADS_LOG)
+        self.heads_log: Path | None = None if in_memory else beside_warehouse(url, heads.LOG_NAME)
         """The heads log (`heads`): beside a DuckDB file, or in CHITIEU_DATA_DIR."""
         self.archive: Path = beside_warehouse(url, "archive")
         """Where intake keeps the received files (`archive`)."""

@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+LOG_NAME: Final = "heads.log"
+"""Its name beside the warehouse (`settings.beside_warehouse`)."""
 LOG_VERSION: Final = 1
 HEAD_KINDS: Final = ("publish", "adopt")
 """The kinds that record a revision's head (what the rollback check reads)."""
