@@ -117,7 +117,7 @@ def for_flow(url: str) -> str:
 def refuse_secret_parameter(url: str | None) -> None:
     """A flow's ``warehouse_url`` parameter must hold no password: raise, without quoting
     it, when it does (the flow run has stored it already: change that password)."""
-    if url is not None and parse(url).password is not None:
+    if url is not None and parse(url).password:
         raise WarehouseError(
             "tham số warehouse_url chứa mật khẩu / the flow's warehouse_url parameter holds "
             "a password, which Prefect stores with the flow run for anyone who can read its "
