@@ -15,11 +15,13 @@ from typing import Any, TypeVar
 import polars as pl
 import pytest
 from warehouse_fixtures import (  # noqa: F401
+    INPUTS_1,
     Report,
     batch,
     draft,
     file_sha,
     postgres_url_fixture,
+    receive,
     warehouse_url_fixture,
     wh_fixture,
 )
@@ -106,6 +108,7 @@ def test_awkward_values_round_trip_exactly(wh: Warehouse) -> None:
         schema=SNAPSHOT_INDICATORS_SCHEMA,
     )
     d = draft()
+    receive(wh, INPUTS_1)
     published = wh.publish(
         type(d)(**{**d.__dict__, "elements": elements, "indicators": indicators})
     )
@@ -182,6 +185,8 @@ def _publish_each(url: str, drafts: list[Any]) -> list[Any]:
 def test_concurrent_reviews_of_one_period_take_turns(postgres_url: str) -> None:
     """Changed inputs each time: revisions 1..n, each chained to the one before."""
     drafts = [draft(catalog_sha256=f"{i:x}" * 64) for i in range(6)]
+    with open_warehouse(postgres_url) as wh:
+        receive(wh, INPUTS_1)
     published = _publish_each(postgres_url, drafts)
     assert sorted(p.revision for p in published) == [1, 2, 3, 4, 5, 6]
     assert all(p.created for p in published)

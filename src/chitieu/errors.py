@@ -61,6 +61,10 @@ class WarehouseError(ChitieuError):
     exit_code = 3
 
 
+class WarehouseBusy(WarehouseError):
+    """Another process holds the warehouse (a DuckDB file admits one at a time)."""
+
+
 class SnapshotConflict(WarehouseError):
     """Publishing raced with another publication or found a broken chain."""
 

@@ -28,7 +28,7 @@ def snapshots_list(
     """Every revision: period, unit, revision, status, when, flow run, completeness, checks."""
     from chitieu.warehouse import open_warehouse
 
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         frame = store.list_snapshots(period, org)
     if as_json:
         for row in frame.to_dicts():
@@ -65,7 +65,7 @@ def snapshots_show(
     from chitieu.warehouse import open_warehouse
 
     config = load_config(config_dir)
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         snap = store.snapshot(
             Period.parse(period).code,
             org or config.catalog.resolution.org_unit,
@@ -88,18 +88,58 @@ def snapshots_show(
 
 @snapshots.command("verify")
 @common_options
-def snapshots_verify(config_dir: Path, warehouse: str | None) -> None:
-    """Recompute every revision's hash and the chain; exit 1 on any mismatch."""
+@click.option(
+    "--head",
+    "heads",
+    multiple=True,
+    metavar="HASH",
+    help="A content_sha256 from a printed report (at least its first 16 digits): verify "
+    "fails unless the warehouse still holds that revision. Repeatable.",
+)
+@click.option(
+    "--archive",
+    "every_file",
+    is_flag=True,
+    help="Re-hash every received file in the archive, not only those of the revisions' "
+    "inputs (needs the owner's role on PostgreSQL).",
+)
+def snapshots_verify(
+    config_dir: Path, warehouse: str | None, heads: tuple[str, ...], every_file: bool
+) -> None:
+    """Check that nothing published changed: every revision's hashes and chain, its input
+    submissions and their archived files, the heads log (no revision removed), the heads
+    given with --head, and each revision recomputed from its inputs with --config.
+    Exit 1 on any mismatch; what could not be checked is said, never passed over."""
+    from chitieu.lineage.verify import verify_warehouse
     from chitieu.warehouse import open_warehouse
+    from chitieu.warehouse.rollback import valid_head
 
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
-        problems = store.verify()
-        count = store.list_snapshots().height
-    if problems:
-        for problem in problems:
-            click.echo(f"SAI / MISMATCH: {problem}")
+    wrong = [h for h in heads if not valid_head(h)]
+    if wrong:
+        raise click.BadParameter(
+            f"{wrong[0]!r}: not a content_sha256 (16 to 64 hexadecimal digits)", param_hint="--head"
+        )
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
+        found = verify_warehouse(store, config_dir, heads, every_file)
+    for problem in found.problems:
+        click.echo(f"SAI / MISMATCH: {problem}")
+    for note in found.notes:
+        click.echo(f"CHƯA KIỂM / NOT CHECKED: {note}")
+    for line in found.checked:
+        click.echo(f"đã kiểm / checked: {line}")
+    if found.problems:
+        click.echo(
+            f"{len(found.problems)} sai lệch / mismatches: the warehouse is not what was published"
+        )
         sys.exit(1)
-    click.echo(f"{count} bản đã kiểm tra, toàn vẹn / revisions verified, chain intact")
+    if found.notes:
+        click.echo(
+            f"{found.revisions} bản đã kiểm tra, không thấy sai lệch, {len(found.notes)} điều "
+            f"chưa kiểm được (ở trên) / revisions verified, no mismatch found, "
+            f"{len(found.notes)} thing(s) not checked (above)"
+        )
+        return
+    click.echo(f"{found.revisions} bản đã kiểm tra, toàn vẹn / revisions verified, chain intact")
 
 
 @snapshots.command("diff")
@@ -132,7 +172,7 @@ def snapshots_diff(
 
     config = load_config(config_dir)
     root = org or config.catalog.resolution.org_unit
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         reads = [store.snapshot(Period.parse(period).code, root, n) for n in (before, after)]
         ids = [read.snapshot_id for read in reads]
         submissions = pl.concat([store.input_submissions(i) for i in ids])
@@ -163,7 +203,8 @@ def trace(
 ) -> None:
     """Where a published figure came from: INDICATOR's formula, each element's value at
     the unit, the child units' contributions, down to the submissions (file, SHA-256,
-    submitted_at) and their values, each recomputed from the revision's inputs."""
+    submitted_at) and their values, each recomputed from the revision's inputs; exit 1
+    when a published figure differs from its recomputation."""
     from chitieu.config import load_config
     from chitieu.lineage import trace_indicator
     from chitieu.lineage.text import render_trace, trace_json
@@ -172,9 +213,11 @@ def trace(
 
     config = load_config(config_dir)
     root = root or config.catalog.resolution.org_unit
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         snap = store.snapshot(Period.parse(period).code, root, revision)
         submissions = store.input_submissions(snap.snapshot_id)
         values = store.input_values(snap.snapshot_id)
     found = trace_indicator(config, snap, submissions, values, indicator, org or root, lang)
     click.echo(trace_json(found) if fmt == "json" else render_trace(found, lang), nl=False)
+    if not found.matches:
+        sys.exit(1)  # a published figure disagrees with its inputs

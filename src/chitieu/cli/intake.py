@@ -29,7 +29,7 @@ def intake(config_dir: Path, warehouse: str | None, inbox: tuple[Path, ...]) -> 
     load_config(config_dir)
     with attended():
         outcomes = intake_flow(
-            [str(p) for p in inbox], str(config_dir), settings.warehouse_url(warehouse)
+            [str(p) for p in inbox], str(config_dir), settings.warehouse_for_flow(warehouse)
         )
     feedback = settings.beside_warehouse(settings.warehouse_url(warehouse), "feedback")
     for outcome in outcomes:

@@ -57,7 +57,7 @@ def review(
     Period.parse(period)
     load_config(config_dir)
     with attended():
-        outcome = review_flow(period, str(config_dir), settings.warehouse_url(warehouse), org)
+        outcome = review_flow(period, str(config_dir), settings.warehouse_for_flow(warehouse), org)
     click.echo(f"{outcome.review_period} {outcome.root}: {outcome.summary_vi}")
     if not outcome.checks_passed:
         click.echo(
@@ -87,16 +87,13 @@ def _dry_run(config_dir: Path, url: str, period: str, org: str | None) -> None:
     (exit 4, as a review, when a critical check fails)."""
     from chitieu import pipeline
     from chitieu.config import load_config
-    from chitieu.errors import WarehouseError
     from chitieu.periods import Period
     from chitieu.rollup import class_counts, summary_sentence
     from chitieu.warehouse import open_warehouse
 
     review_period = Period.parse(period)
     config = load_config(config_dir)
-    if url.startswith("duckdb:") and not settings.duckdb_path(url).exists():
-        raise WarehouseError(f"không có kho / no warehouse at {settings.duckdb_path(url)}")
-    with open_warehouse(url) as store:
+    with open_warehouse(url, create=False) as store:
         prepared = pipeline.prepare_review(config, store, review_period, org, keep_results=False)
         revision, new = pipeline.next_revision(store, prepared.draft)
     rollup, draft, checks = prepared.rollup, prepared.draft, prepared.checks
@@ -163,7 +160,7 @@ def report(
     if fmt == "xlsx" and output is None:
         raise click.UsageError("--format xlsx writes a file: give -o FILE.xlsx")
     config = load_config(config_dir)
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         root = org or config.catalog.resolution.org_unit
         snap = store.snapshot(period_code, root, revision, elements=False)
         if fmt == "xlsx":

@@ -30,7 +30,10 @@ def grant_auditor(config_dir: Path, warehouse: str | None, role: str, print_sql:
     ROLE must exist already (CREATE ROLE kiem_toan LOGIN PASSWORD ...). It may then
     read the snapshot tables and, of the submissions, only the metadata and accepted
     values of those a snapshot used; it cannot insert, update or delete anything, nor
-    read rejected reports, their issues, or the archived files.
+    read rejected reports, their issues, or the archived files. Run by the database's
+    owner (or a superuser), it also takes back PUBLIC's right to create temporary tables
+    in the database (the warehouse's owner keeps it); otherwise it says what the owner
+    must run.
     """
     from chitieu.warehouse import open_warehouse
 
@@ -38,9 +41,10 @@ def grant_auditor(config_dir: Path, warehouse: str | None, role: str, print_sql:
         if print_sql:
             click.echo(store.auditor_sql(role), nl=False)
             return
-        store.grant_auditor(role)
+        granted = store.grant_auditor(role)
         where = store.url
     click.echo(
         f"vai trò {role} chỉ được đọc các bản đã công bố / role {role} may now read the "
         f"published snapshots of {where}, and change nothing"
     )
+    click.echo(granted.temporary)

@@ -15,6 +15,7 @@ from chitieu.flows.review import review_flow
 from chitieu.flows.support import fails_on_domain_errors
 from chitieu.receipts import status_counts
 from chitieu.settings import beside_warehouse
+from chitieu.warehouse.heads import LOG_NAME
 
 DEMO_REVIEWS = ("2024S1", "2024")
 
@@ -34,7 +35,9 @@ def demo_flow(workdir: str) -> DemoResult:
     database = folder / "warehouse.duckdb"
     url = f"duckdb:///{database}"
     # A fresh warehouse each time: the demo folder is the demo's own.
-    for stale in (database, database.with_suffix(".duckdb.wal"), beside_warehouse(url, "archive")):
+    stale_files = (database, database.with_suffix(".duckdb.wal"))
+    beside = (beside_warehouse(url, name) for name in ("archive", LOG_NAME))
+    for stale in (*stale_files, *beside):
         if stale.is_dir():
             shutil.rmtree(stale)
         elif stale.exists():

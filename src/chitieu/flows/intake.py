@@ -134,7 +134,8 @@ def intake_flow(
     Args:
         inputs: Files or folders (walked recursively) of CSV, JSON and XLSX submissions.
         config_dir: The configuration folder: catalog.yaml, org_units.csv, targets.csv.
-        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb.
+        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb. Never
+            with a password (the flow run keeps its parameters): PGPASSWORD or ~/.pgpass.
         month: Labels the run (``intake-2024M06-834``); by default the month whose
             cut-off passed last before the run was scheduled. Every file is ingested,
             whatever its period.
@@ -145,7 +146,7 @@ def intake_flow(
     config = load_config(config_path)
     root = config.catalog.resolution.org_unit
     period = _month(month)
-    url = settings.warehouse_url(warehouse_url)
+    url = settings.flow_warehouse(warehouse_url)
     tag_run("chitieu", "intake", f"period:{period.code}", f"unit:{root}")
     key = dashboard.intake_key(period.code, root)
     received_at = dt.datetime.now(dt.UTC)

@@ -152,7 +152,8 @@ def review_flow(
         review_period: ``2024S1`` or ``2024``; by default the review whose cut-off
             (14 June, 14 December) passed last before the run was scheduled.
         config_dir: The configuration folder: catalog.yaml, org_units.csv, targets.csv.
-        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb.
+        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb. Never
+            with a password (the flow run keeps its parameters): PGPASSWORD or ~/.pgpass.
         root: The root unit; by default the resolution's own.
         dry_run: Roll up and check; publish nothing.
         reports_dir: Where the report files go; by default ``reports`` beside the warehouse.
@@ -161,7 +162,7 @@ def review_flow(
     config = load_config(config_dir)
     period = resolve_period(review_period)
     unit = root or config.catalog.resolution.org_unit
-    url = settings.warehouse_url(warehouse_url)
+    url = settings.flow_warehouse(warehouse_url)
     tag_run("chitieu", "review", f"period:{period.code}", f"unit:{unit}")
     key = dashboard.review_key(period.code, unit)
     logger.info(

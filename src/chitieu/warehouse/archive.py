@@ -96,3 +96,19 @@ class ArchiveWrites:
 def archive_files(folder: Path, files: Iterable[ReceivedFile]) -> ArchiveWrites:
     """Start archiving ``files`` on a pool of threads; `ArchiveWrites.wait` for them."""
     return ArchiveWrites(folder, files)
+
+
+def _digest_or_none(path: Path) -> str | None:
+    try:
+        return _digest(path)
+    except FileNotFoundError:
+        return None
+
+
+def archived_digests(folder: Path, shas: Iterable[str]) -> dict[str, str | None]:
+    """Each archived file's SHA-256 as its bytes give it now (None: not in the archive),
+    read on a pool of threads (opening a file waits on the disk)."""
+    wanted = sorted(set(shas))
+    with ThreadPoolExecutor(ARCHIVE_THREADS, thread_name_prefix="rehash") as pool:
+        digests = pool.map(_digest_or_none, (archived_path(folder, sha) for sha in wanted))
+        return dict(zip(wanted, digests, strict=True))
