@@ -25,21 +25,30 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final, TypeVar, cast
 from xml.etree import ElementTree as ET
 
 from chitieu.excel.layout import column_number, nfc
-
-MAX_PART_BYTES: Final = 200 * 1024 * 1024
-"""A part this large (uncompressed) is no commune report: a zip bomb, or the wrong file."""
+from chitieu.shown import shown
+from chitieu.sources import FileProblem
+from chitieu.sources.limits import MAX_INFLATED_BYTES, MAX_PART_BYTES, part_too_large
 
 
 class PackageError(Exception):
     """The bytes are not a readable .xlsx workbook; ``reason`` says why, in English."""
+
+
+class PackageTooLarge(PackageError):
+    """A part, or the parts read together, inflate beyond what a report can be
+    (`chitieu.sources.limits`): ``problem`` says which, with the limit."""
+
+    def __init__(self, problem: FileProblem) -> None:
+        super().__init__(problem.message_en)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,8 @@ class Package:
         by_type = {kind: part for part, kind in rels.values()}
         self.shared_strings_part = by_type.get("sharedStrings")
         self._shared = self._shared_strings(self.shared_strings_part) if shared_strings else []
-        styles = by_type.get("styles")
-        styles_data = None if styles is None else self.read_part(styles)
+        styles = by_type.get("styles", "")
+        styles_data = self.read_part(styles) if styles else None
         # the cell styles (``s``) whose number format shows a date or time
         self.dates = frozenset() if styles_data is None else _date_styles(styles_data, styles)
 
@@ -133,18 +142,43 @@ class Package:
         # part names are case-insensitive (ECMA-376 part 2)
         self._parts = {name.lower(): name for name in self._zip.namelist()}
 
+    _inflated = 0  # bytes of the parts read so far (`_budget`)
+
+    def _budget(self, name: str, size: int) -> None:
+        """Count a part of ``size`` bytes (as its header declares it) against the limits,
+        before a byte of it is inflated; the part is then read to that size at most."""
+        if size > MAX_PART_BYTES:
+            raise PackageTooLarge(part_too_large(shown(name), size, MAX_PART_BYTES))
+        self._inflated += size
+        if self._inflated > MAX_INFLATED_BYTES:
+            raise PackageTooLarge(part_too_large("…", self._inflated, MAX_INFLATED_BYTES))
+
     def read_part(self, part: str) -> bytes | None:
-        """A part's bytes (its name case-insensitive), None when the package lacks it."""
+        """A part's bytes (its name case-insensitive), None when the package lacks it.
+
+        Inflated in steps of at most the size its header declares: a part whose data
+        runs on past it (a zip bomb that lies about its size) stops there, and its
+        checksum then fails. ``ZipFile.read`` would inflate up to a gigabyte at once
+        before cutting it to the declared size."""
         name = self._parts.get(part.lstrip("/").lower())
         if name is None:
             return None
-        if self._zip.getinfo(name).file_size > MAX_PART_BYTES:
-            raise PackageError(f"the part {name} is too large to be a report")
+        info = self._zip.getinfo(name)
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            # bzip2 and lzma inflate a whole chunk at once, unbounded; Excel writes neither
+            raise PackageError(
+                f"the part {name} cannot be unpacked (compression method "
+                f"{info.compress_type}, which Excel does not write)"
+            )
+        self._budget(name, info.file_size)
         try:
-            return self._zip.read(name)
-        except NotImplementedError as exc:  # a compression method zipfile does not know
+            with self._zip.open(info) as member:
+                return member.read(info.file_size)
+        except NotImplementedError as exc:  # a feature of zip zipfile does not know
             raise PackageError(f"the part {name} cannot be unpacked ({exc})") from exc
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        except RuntimeError as exc:  # encrypted
+            raise PackageError(f"the part {name} is encrypted ({exc})") from exc
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
             raise PackageError(f"the part {name} is damaged ({exc})") from exc
 
     def _relationships(self, part: str) -> Mapping[str, tuple[str, str]]:
@@ -241,6 +275,23 @@ class Package:
 # ---- parts alike in every workbook of a template, parsed once per distinct content ----
 _TOP_RELS: Final = "_rels/.rels"
 _PARTS_CACHED: Final = 64
+_CACHED_PART_BYTES: Final = 256 * 1024
+"""A part larger than this (a template's are a few KB) is parsed each time, never kept:
+the caches hold at most 64 × 256 KB per kind of part, whatever a batch of files holds."""
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _parsed_once(parse: _F) -> _F:
+    """``parse`` (of a part's bytes, then hashable arguments) cached by content, for
+    parts of at most `_CACHED_PART_BYTES`."""
+    cached = functools.lru_cache(maxsize=_PARTS_CACHED)(parse)
+
+    @functools.wraps(parse)
+    def parsed(data: bytes, *args: Any) -> Any:
+        return (parse if len(data) > _CACHED_PART_BYTES else cached)(data, *args)
+
+    return cast(_F, parsed)
 
 
 def _parse(data: bytes, part: str | None) -> ET.Element:
@@ -250,7 +301,7 @@ def _parse(data: bytes, part: str | None) -> ET.Element:
         raise PackageError(f"{part} is not well-formed XML ({exc})") from exc
 
 
-@functools.lru_cache(maxsize=_PARTS_CACHED)
+@_parsed_once
 def _document_target(data: bytes) -> str | None:
     """The main part named by the package relationships (``_rels/.rels``)."""
     for rel in _parse(data, _TOP_RELS).iter():
@@ -259,7 +310,7 @@ def _document_target(data: bytes) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=_PARTS_CACHED)
+@_parsed_once
 def _workbook(data: bytes, part: str) -> tuple[bool, tuple[tuple[str, str, str], ...]]:
     """Whether the workbook counts dates from 1904, and its sheets: (name, state, r:id)."""
     root = _parse(data, part)
@@ -280,7 +331,7 @@ def _workbook(data: bytes, part: str) -> tuple[bool, tuple[tuple[str, str, str],
     return date1904, sheets
 
 
-@functools.lru_cache(maxsize=_PARTS_CACHED)
+@_parsed_once
 def _relationships(data: bytes, part: str, folder: str) -> Mapping[str, tuple[str, str]]:
     """Id → (target part, type's last word); shared between packages, never changed."""
     found = {}
@@ -294,7 +345,7 @@ def _relationships(data: bytes, part: str, folder: str) -> Mapping[str, tuple[st
     return MappingProxyType(found)
 
 
-@functools.lru_cache(maxsize=_PARTS_CACHED)
+@_parsed_once
 def _date_styles(data: bytes, part: str) -> frozenset[int]:
     """Indexes of the cell styles (``s``) whose number format shows a date or time."""
     root = _parse(data, part)

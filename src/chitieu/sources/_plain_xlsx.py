@@ -251,7 +251,8 @@ def _report(
     notes: list[str | None] = [None] * len(body)
     if note_col and note_col in set(map(_COLUMN, below)):
         notes = grid.texts(body, note_col)
-    return report_read(received, sheet, code_col, value_col, texts, body, codes, values, notes, [])
+    table_cols = (code_col, value_col, note_col)
+    return report_read(received, sheet, table_cols, texts, body, codes, values, notes, [])
 
 
 def _hides(

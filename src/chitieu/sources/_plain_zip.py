@@ -7,6 +7,10 @@ before the first member or between the members and their directory, ASCII names 
 given once, stored or deflated members without extra fields or encryption — and checks
 every member's size and CRC-32. Anything else raises `PackageError`: for the fast path,
 a decline, and the reference reader (with `zipfile`) reads the file.
+
+A member is inflated to the size its header declares, counted against the limits
+(`Package._budget`) before a byte is inflated, and never one byte further: a member
+whose data runs on (a zip bomb that lies about its size) stops there and is damaged.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import struct
 import zlib
 from typing import Final
 
-from chitieu.sources._ooxml import MAX_PART_BYTES, Package, PackageError
+from chitieu.sources._ooxml import Package, PackageError
 
 _END: Final = struct.Struct("<4s4H2IH")  # end of central directory record
 _ENTRY: Final = struct.Struct("<4s6H3I5H2I")  # central directory file header
@@ -81,8 +85,7 @@ class PlainPackage(Package):
         if member is None:
             return None
         name, first, method, packed, unpacked, crc = member
-        if unpacked > MAX_PART_BYTES:
-            raise PackageError(f"the part {name} is too large to be a report")
+        self._budget(name, unpacked)
         content = self._content
         try:
             local = _LOCAL.unpack_from(content, first)
@@ -96,8 +99,8 @@ class PlainPackage(Package):
         data = content[start : start + packed]
         if method == _DEFLATED:
             inflate = zlib.decompressobj(-15)
-            try:
-                data = inflate.decompress(data)
+            try:  # one byte more than declared tells a member that runs on
+                data = inflate.decompress(data, unpacked + 1)
             except zlib.error as exc:
                 raise PackageError(f"the part {name} is damaged ({exc})") from exc
             if not inflate.eof or inflate.unused_data:
