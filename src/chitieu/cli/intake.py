@@ -117,7 +117,7 @@ def validate(config_dir: Path, warehouse: str | None, file: Path, annotate_to: P
     more = sum(int(n) for n in batch.issues.filter(pl.col("check") == NOT_KEPT)["value"])
     name = shown(file.name)
     for location, vi, en in issues.select("location", "message_vi", "message_en").iter_rows():
-        click.echo(f"  {name} {location or ''}: {vi} / {en}")
+        click.echo(f"  {name}{' ' + location if location else ''}: {vi} / {en}")
     if more:
         click.echo(f"  {more_problems(more)}")
     total = issues.height + more

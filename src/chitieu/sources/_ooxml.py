@@ -23,6 +23,7 @@ import io
 import math
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -35,7 +36,12 @@ from xml.etree import ElementTree as ET
 from chitieu.excel.layout import column_number, nfc
 from chitieu.shown import shown
 from chitieu.sources import FileProblem
-from chitieu.sources.limits import MAX_INFLATED_BYTES, MAX_PART_BYTES, part_too_large
+from chitieu.sources.limits import (
+    MAX_INFLATED_BYTES,
+    MAX_PART_BYTES,
+    part_too_large,
+    parts_too_large,
+)
 
 
 class PackageError(Exception):
@@ -126,12 +132,14 @@ class Package:
             if target[1] == "worksheet":  # chartsheets and dialog sheets hold no cells
                 self.sheets.append((name, state, target[0]))
         by_type = {kind: part for part, kind in rels.values()}
-        self.shared_strings_part = by_type.get("sharedStrings")
-        self._shared = self._shared_strings(self.shared_strings_part) if shared_strings else []
         styles = by_type.get("styles", "")
         styles_data = self.read_part(styles) if styles else None
         # the cell styles (``s``) whose number format shows a date or time
         self.dates = frozenset() if styles_data is None else _date_styles(styles_data, styles)
+        # read after the styles, as a reader that parses them its own way reads them next:
+        # both count the same parts against the limits in the same order
+        self.shared_strings_part = by_type.get("sharedStrings")
+        self._shared = self._shared_strings(self.shared_strings_part) if shared_strings else []
 
     # ---- parts ---------------------------------------------------------------------
     def _open(self, content: bytes) -> None:
@@ -139,47 +147,61 @@ class Package:
             self._zip = zipfile.ZipFile(io.BytesIO(content))
         except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
             raise PackageError(f"not a zip archive ({exc})") from exc
+        self._content = content
         # part names are case-insensitive (ECMA-376 part 2)
         self._parts = {name.lower(): name for name in self._zip.namelist()}
 
-    _inflated = 0  # bytes of the parts read so far (`_budget`)
-
-    def _budget(self, name: str, size: int) -> None:
-        """Count a part of ``size`` bytes (as its header declares it) against the limits,
-        before a byte of it is inflated; the part is then read to that size at most."""
-        if size > MAX_PART_BYTES:
-            raise PackageTooLarge(part_too_large(shown(name), size, MAX_PART_BYTES))
-        self._inflated += size
-        if self._inflated > MAX_INFLATED_BYTES:
-            raise PackageTooLarge(part_too_large("…", self._inflated, MAX_INFLATED_BYTES))
-
     def read_part(self, part: str) -> bytes | None:
-        """A part's bytes (its name case-insensitive), None when the package lacks it.
-
-        Inflated in steps of at most the size its header declares: a part whose data
-        runs on past it (a zip bomb that lies about its size) stops there, and its
-        checksum then fails. ``ZipFile.read`` would inflate up to a gigabyte at once
-        before cutting it to the declared size."""
+        """A part's bytes (its name case-insensitive), None when the package lacks it."""
         name = self._parts.get(part.lstrip("/").lower())
         if name is None:
             return None
         info = self._zip.getinfo(name)
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        if info.flag_bits & 0x1:
+            raise PackageError(f"the part {name} is encrypted")
+        start = data_start(self._content, info.header_offset, name)
+        member = (start, info.compress_size, info.compress_type, info.file_size, info.CRC)
+        return self._inflate(name, *member)
+
+    _inflated = 0  # bytes of the parts read so far
+
+    def _inflate(
+        self, name: str, start: int, packed: int, method: int, declared: int, crc: int
+    ) -> bytes:
+        """A member's bytes, inflated within the limits (`chitieu.sources.limits`): a part
+        whose header declares it too large is refused before a byte is inflated, and
+        inflating stops at the first byte over the budget, whatever the header says (a
+        zip bomb that lies about its size). Then its size and checksum are checked."""
+        if method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             # bzip2 and lzma inflate a whole chunk at once, unbounded; Excel writes neither
             raise PackageError(
-                f"the part {name} cannot be unpacked (compression method "
-                f"{info.compress_type}, which Excel does not write)"
+                f"the part {name} cannot be unpacked (compression method {method}, which "
+                "Excel does not write)"
             )
-        self._budget(name, info.file_size)
-        try:
-            with self._zip.open(info) as member:
-                return member.read(info.file_size)
-        except NotImplementedError as exc:  # a feature of zip zipfile does not know
-            raise PackageError(f"the part {name} cannot be unpacked ({exc})") from exc
-        except RuntimeError as exc:  # encrypted
-            raise PackageError(f"the part {name} is encrypted ({exc})") from exc
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-            raise PackageError(f"the part {name} is damaged ({exc})") from exc
+        budget = min(MAX_PART_BYTES, MAX_INFLATED_BYTES - self._inflated)
+        if declared > budget:
+            raise self._too_large(name, declared)
+        data = self._content[start : start + packed]
+        if method == zipfile.ZIP_DEFLATED:
+            inflate = zlib.decompressobj(-15)
+            try:
+                data = inflate.decompress(data, budget + 1)
+            except zlib.error as exc:
+                raise PackageError(f"the part {name} is damaged ({exc})") from exc
+            if len(data) > budget:
+                raise self._too_large(name, None)
+            if not inflate.eof:
+                raise PackageError(f"the part {name} is damaged (its data ends too soon)")
+        if len(data) != declared or zlib.crc32(data) != crc:
+            raise PackageError(f"the part {name} is damaged (its size or checksum is wrong)")
+        self._inflated += declared
+        return data
+
+    def _too_large(self, name: str, size: int | None) -> PackageTooLarge:
+        if MAX_INFLATED_BYTES - self._inflated < MAX_PART_BYTES:  # the workbook's budget
+            total = None if size is None else self._inflated + size
+            return PackageTooLarge(parts_too_large(total))
+        return PackageTooLarge(part_too_large(shown(name), size))
 
     def _relationships(self, part: str) -> Mapping[str, tuple[str, str]]:
         """Id → (target part, type's last word) of a part's relationships."""
@@ -292,6 +314,22 @@ def _parsed_once(parse: _F) -> _F:
         return (parse if len(data) > _CACHED_PART_BYTES else cached)(data, *args)
 
     return cast(_F, parsed)
+
+
+_LOCAL: Final = struct.Struct("<4s5H3I2H")  # a zip member's local file header
+
+
+def data_start(content: bytes, offset: int, name: str) -> int:
+    """Where a member's data starts: after its local header, which must name it."""
+    try:
+        local = _LOCAL.unpack_from(content, offset)
+    except struct.error as exc:
+        raise PackageError(f"the part {name} is damaged") from exc
+    start = offset + _LOCAL.size + local[9] + local[10]
+    written = content[offset + _LOCAL.size : start - local[10]]
+    if local[0] != b"PK\x03\x04" or written not in (name.encode(), name.encode("cp437", "replace")):
+        raise PackageError(f"the part {name} is damaged")
+    return start
 
 
 def _parse(data: bytes, part: str | None) -> ET.Element:

@@ -30,9 +30,10 @@ from operator import itemgetter
 from typing import Final, TypeAlias, cast
 
 from chitieu.excel import layout
-from chitieu.sources import FileRead, ReceivedFile
+from chitieu.sources import FileRead, ReceivedFile, empty_rows
 from chitieu.sources._ooxml import (
     Package,
+    PackageTooLarge,
     excel_date_text,
     number_text,
 )
@@ -189,9 +190,15 @@ class _Grid:
 
 
 def read_plain(received: ReceivedFile) -> FileRead | None:
-    """The reference reader's `FileRead` of a plain workbook, or None (declined)."""
+    """The reference reader's `FileRead` of a plain workbook, or None (declined).
+
+    A workbook larger than a report can be is the reference reader's answer too: both
+    read the same parts in the same order against the same limits (`Package._inflate`),
+    and reading it twice would cost seconds."""
     try:  # declined, or whatever surprises this path: the reference reader reads the file
         return _read(received, PlainPackage(received.content, shared_strings=False))
+    except PackageTooLarge as exc:
+        return FileRead(received.source_name, "xlsx", empty_rows(), [exc.problem])
     except Exception:
         return None
 

@@ -82,12 +82,24 @@ def field_too_long(length: int, location: str) -> FileProblem:
     )
 
 
-def part_too_large(part: str, size: int | None, limit: int) -> FileProblem:
-    """A workbook part (or all of them) over its limit; ``size`` None when the part's
-    header understated it (found while inflating)."""
+def part_too_large(part: str, size: int | None) -> FileProblem:
+    """A workbook part over `MAX_PART_BYTES`; ``size`` None when its header understated
+    it (found while inflating, at the first byte over)."""
+    limit = MAX_PART_BYTES
     more_vi = f"hơn {size_vi(limit)}" if size is None else size_vi(size)
     more_en = f"more than {size_en(limit)}" if size is None else size_en(size)
     return too_large(
         f"phần {part} của bảng tính giải nén ra {more_vi}, giới hạn {size_vi(limit)}",
         f"the workbook's part {part} inflates to {more_en}, limit {size_en(limit)}",
+    )
+
+
+def parts_too_large(size: int | None) -> FileProblem:
+    """The parts of a workbook read together over `MAX_INFLATED_BYTES`."""
+    limit = MAX_INFLATED_BYTES
+    more_vi = f"hơn {size_vi(limit)}" if size is None else size_vi(size)
+    more_en = f"more than {size_en(limit)}" if size is None else size_en(size)
+    return too_large(
+        f"các phần của bảng tính giải nén ra {more_vi}, giới hạn {size_vi(limit)} cho cả tệp",
+        f"the workbook's parts inflate to {more_en} together, limit {size_en(limit)}",
     )
