@@ -206,11 +206,11 @@ def _notes_member(name: str, size: int) -> Member:
 
 
 # ---- the cases -----------------------------------------------------------------------
-def _csv_with(edit: Callable[[list[str]], list[str]]) -> bytes:
+def csv_with(edit: Callable[[list[str]], list[str]]) -> bytes:
     return ("\n".join(edit(csv_lines())) + "\n").encode()
 
 
-def _replace_line(number: int, old: str, new: str) -> Callable[[list[str]], list[str]]:
+def replace_line(number: int, old: str, new: str) -> Callable[[list[str]], list[str]]:
     def edit(lines: list[str]) -> list[str]:
         lines[number - 1] = lines[number - 1].replace(old, new, 1)
         return lines
@@ -265,17 +265,17 @@ FILES: dict[str, tuple[Callable[[], bytes], str]] = {
     "too_many_rows.csv": (lambda: _rows(20_001), "20,001 rows of figures"),
     "million_lines.csv": (lambda: _rows(1_000_000), "a million lines: 25 MB"),
     "many_problems.csv": (lambda: _rows(19_999), "19,999 rows, each with an unknown element"),
-    "long_field.csv": (lambda: _csv_with(_long_note(200_000)), "a note of 200,000 characters"),
+    "long_field.csv": (lambda: csv_with(_long_note(200_000)), "a note of 200,000 characters"),
     "nul_byte.csv": (
-        lambda: _csv_with(_replace_line(2, ",3,", ",3\x00,")),
+        lambda: csv_with(replace_line(2, ",3,", ",3\x00,")),
         "a NUL byte in a value",
     ),
     "unreadable_unit.csv": (
-        lambda: _csv_with(_replace_line(4, UNIT, UNIT + "x")),
+        lambda: csv_with(replace_line(4, UNIT, UNIT + "x")),
         "the example's report with one line's unit code mistyped",
     ),
     "unreadable_period.csv": (
-        lambda: _csv_with(_replace_line(5, PERIOD, "2024M13")),
+        lambda: csv_with(replace_line(5, PERIOD, "2024M13")),
         "the example's report with one line's period impossible",
     ),
     "long_note.json": (
