@@ -46,15 +46,17 @@ def label_key(text: str) -> str:
 
     Every text of a workbook passes here; only short ones (labels are) are cached, so
     that the cache never holds more than 4096 short texts, whatever the files hold."""
-    return _label_key(text) if len(text) <= _CACHED_LABEL_CHARS else _key_of(text)
+    return short_label_key(text) if len(text) <= CACHED_LABEL_CHARS else _key_of(text)
 
 
 def _key_of(text: str) -> str:
     return _SPACES.sub(" ", nfc(text)).strip().rstrip(":").strip().casefold()
 
 
-_CACHED_LABEL_CHARS: Final = 256
-_label_key = functools.lru_cache(maxsize=4096)(_key_of)
+CACHED_LABEL_CHARS: Final = 256
+short_label_key = functools.lru_cache(maxsize=4096)(_key_of)
+"""`label_key` of a text of at most `CACHED_LABEL_CHARS` (mapped over a workbook's
+strings in C, when none is longer)."""
 
 
 def column_letter(col: int) -> str:

@@ -327,7 +327,9 @@ def data_start(content: bytes, offset: int, name: str) -> int:
         raise PackageError(f"the part {name} is damaged") from exc
     start = offset + _LOCAL.size + local[9] + local[10]
     written = content[offset + _LOCAL.size : start - local[10]]
-    if local[0] != b"PK\x03\x04" or written not in (name.encode(), name.encode("cp437", "replace")):
+    if local[0] != b"PK\x03\x04" or (
+        written != name.encode() and written != name.encode("cp437", "replace")
+    ):
         raise PackageError(f"the part {name} is damaged")
     return start
 

@@ -87,7 +87,8 @@ class _Strings:
 
     @classmethod
     def of(cls, texts: list[str]) -> _Strings:
-        keys = list(map(layout.label_key, texts))
+        short = max(map(len, texts), default=0) <= layout.CACHED_LABEL_CHARS
+        keys = list(map(layout.short_label_key if short else layout.label_key, texts))
         labels = {str(i): keys[i] for i in _positions(keys, _LABEL_KEYS)}
         stripped = list(map(str.strip, texts))
         blank = frozenset(map(str, _positions(stripped, {""}))) if not all(stripped) else _NONE
