@@ -367,3 +367,19 @@ def test_stale_temporary_files_of_an_interrupted_intake_are_removed(tmp_path: Pa
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         name for key, name in names.items() if key != "stale"
     )
+
+
+def test_a_file_gone_is_refused_and_a_failing_share_is_raised_for_a_retry(tmp_path: Path) -> None:
+    """A file moved away between listing and reading is not read, with the reason; an
+    I/O error (a network share that went away) is raised, so that the intake's task is
+    retried rather than the file called unreadable."""
+    gone = receive(tmp_path / "moved.csv")
+    assert isinstance(gone, Refused)
+    assert (
+        gone.message_en
+        == "cannot be read (No such file or directory): it was moved or deleted meanwhile"
+    )
+    from chitieu.sources import inbox
+
+    with pytest.raises(OSError, match="Input/output error"):
+        inbox._unreadable("x.csv", OSError(5, "Input/output error"))

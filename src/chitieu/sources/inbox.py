@@ -171,14 +171,31 @@ def _link(name: str, path: Path, root: Path) -> Refused:
     )
 
 
+_PERMANENT: Final = frozenset(
+    {errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP}
+)
+"""Errors that say something of the entry itself. Any other (EIO, ESTALE, ENOTCONN, a
+timeout: a network share that went away) is raised, so that the intake retries."""
+
+
 def _unreadable(name: str, exc: OSError) -> Refused:
+    if exc.errno not in _PERMANENT:
+        raise exc
     reason = shown(exc.strerror or type(exc).__name__)
+    hint_vi, hint_en = _HINTS.get(exc.errno or 0, ("", ""))
     return Refused(
         name,
         "unreadable",
-        f"không đọc được ({reason}): kiểm tra quyền đọc tệp",
-        f"cannot be read ({reason}): check the file's permissions",
+        f"không đọc được ({reason}){hint_vi}",
+        f"cannot be read ({reason}){hint_en}",
     )
+
+
+_HINTS: Final = {
+    errno.EACCES: (": kiểm tra quyền đọc tệp", ": check the file's permissions"),
+    errno.EPERM: (": kiểm tra quyền đọc tệp", ": check the file's permissions"),
+    errno.ENOENT: (": tệp đã bị chuyển đi hoặc xóa", ": it was moved or deleted meanwhile"),
+}
 
 
 _OPEN_FLAGS: Final = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
