@@ -40,7 +40,6 @@ from chitieu.sources.limits import (
     MAX_INFLATED_BYTES,
     MAX_PART_BYTES,
     part_too_large,
-    parts_too_large,
 )
 
 
@@ -200,7 +199,7 @@ class Package:
     def _too_large(self, name: str, size: int | None) -> PackageTooLarge:
         if MAX_INFLATED_BYTES - self._inflated < MAX_PART_BYTES:  # the workbook's budget
             total = None if size is None else self._inflated + size
-            return PackageTooLarge(parts_too_large(total))
+            return PackageTooLarge(part_too_large(None, total))
         return PackageTooLarge(part_too_large(shown(name), size))
 
     def _relationships(self, part: str) -> Mapping[str, tuple[str, str]]:

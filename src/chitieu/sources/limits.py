@@ -82,24 +82,21 @@ def field_too_long(length: int, location: str) -> FileProblem:
     )
 
 
-def part_too_large(part: str, size: int | None) -> FileProblem:
-    """A workbook part over `MAX_PART_BYTES`; ``size`` None when its header understated
-    it (found while inflating, at the first byte over)."""
-    limit = MAX_PART_BYTES
+def part_too_large(part: str | None, size: int | None) -> FileProblem:
+    """A workbook part over `MAX_PART_BYTES`, or (``part`` None) the parts read together
+    over `MAX_INFLATED_BYTES`; ``size`` None when a part's header understated it (found
+    while inflating, at the first byte over)."""
+    limit = MAX_PART_BYTES if part else MAX_INFLATED_BYTES
     more_vi = f"hơn {size_vi(limit)}" if size is None else size_vi(size)
     more_en = f"more than {size_en(limit)}" if size is None else size_en(size)
+    if part:
+        what_vi, what_en = f"phần {part} của bảng tính", f"the workbook's part {part}"
+        whole_vi, whole_en = "", ""
+    else:
+        what_vi, what_en = "các phần của bảng tính", "the workbook's parts"
+        whole_vi, whole_en = " cho cả tệp", ""
+        more_en += " together"
     return too_large(
-        f"phần {part} của bảng tính giải nén ra {more_vi}, giới hạn {size_vi(limit)}",
-        f"the workbook's part {part} inflates to {more_en}, limit {size_en(limit)}",
-    )
-
-
-def parts_too_large(size: int | None) -> FileProblem:
-    """The parts of a workbook read together over `MAX_INFLATED_BYTES`."""
-    limit = MAX_INFLATED_BYTES
-    more_vi = f"hơn {size_vi(limit)}" if size is None else size_vi(size)
-    more_en = f"more than {size_en(limit)}" if size is None else size_en(size)
-    return too_large(
-        f"các phần của bảng tính giải nén ra {more_vi}, giới hạn {size_vi(limit)} cho cả tệp",
-        f"the workbook's parts inflate to {more_en} together, limit {size_en(limit)}",
+        f"{what_vi} giải nén ra {more_vi}, giới hạn {size_vi(limit)}{whole_vi}",
+        f"{what_en} inflate{'s' if part else ''} to {more_en}, limit {size_en(limit)}{whole_en}",
     )
