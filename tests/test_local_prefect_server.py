@@ -117,8 +117,11 @@ def test_the_first_command_starts_the_server_and_the_next_reuses_it(site: Site) 
     assert alive(pid)
     assert "2 tệp / files: 2 trùng lặp / duplicate" in second.stdout
 
-    # both runs are recorded where the UI shows them
+    # both runs are recorded where the UI shows them, and the UI calls this server's API
+    # (not Prefect's default port)
     assert len(site.flow_run_names()) == 2
+    with urllib.request.urlopen(f"{site.server.url}/ui-settings", timeout=30) as answer:
+        assert json.loads(answer.read())["api_url"] == site.server.api_url
     status = site.chitieu("server", "status")
     assert f"running: {site.server.url}  (pid {pid})" in status.stdout
 

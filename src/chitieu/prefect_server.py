@@ -217,6 +217,12 @@ class LocalServer:
         env.pop("PREFECT_API_URL", None)
         env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         env["PREFECT_HOME"] = str(self.home)
+        # the UI finds its API from these (not from --port): without them, a server on
+        # another port than 4200 serves a UI that calls 127.0.0.1:4200
+        env["PREFECT_SERVER_API_HOST"] = HOST
+        env["PREFECT_SERVER_API_PORT"] = str(self.port)
+        env.pop("PREFECT_UI_API_URL", None)
+        env.pop("PREFECT_SERVER_UI_API_URL", None)
         command = [sys.executable, "-m", "prefect", "server", "start"]
         command += ["--host", HOST, "--port", str(self.port)]
         try:
