@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,11 @@ from rollup_helpers import (
 )
 
 from chitieu.config import Config, load_config
+
+# Commands run by tests never leave the local Prefect server running behind them: those
+# without the session's test server (PREFECT_API_URL) use Prefect's temporary mode.
+# test_local_prefect_server.py starts and stops local servers on purpose.
+os.environ.setdefault("CHITIEU_PREFECT_SERVER", "ephemeral")
 
 
 @pytest.fixture

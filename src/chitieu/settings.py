@@ -11,10 +11,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from chitieu.credentials import for_flow, refuse_conninfo, refuse_secret_parameter
 from chitieu.errors import ChitieuError
+
+if TYPE_CHECKING:
+    from chitieu.prefect_server import PrefectChoice
 
 WAREHOUSE_ENV: Final = "CHITIEU_WAREHOUSE"
 DEFAULT_WAREHOUSE: Final = "duckdb:///./warehouse.duckdb"
@@ -79,14 +82,19 @@ PREFECT_DEFAULTS: Final = {
 }
 
 
-def prepare_prefect() -> None:
+def prepare_prefect(ephemeral: bool = False) -> PrefectChoice:
     """Defaults for Prefect, set before it is imported; the user's environment wins.
 
-    With ``PREFECT_API_URL`` set, flows run on that server; otherwise Prefect starts a
-    temporary local one.
+    With ``PREFECT_API_URL`` set, flows run on that server; otherwise on the local
+    server kept running under the Prefect home (started when needed), or, with
+    ``ephemeral`` or ``CHITIEU_PREFECT_SERVER=ephemeral``, on a temporary one
+    (`chitieu.prefect_server`).
     """
+    from chitieu.prefect_server import choose
+
     for name, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    return choose(ephemeral)
 
 
 INTAKE_PROCESSES_ENV: Final = "CHITIEU_INTAKE_PROCESSES"

@@ -11,11 +11,21 @@ import sys
 
 import click
 
-from chitieu.cli import audit, check_text, intake, review, template, warehouse
+from chitieu.cli import audit, check_text, intake, review, server, template, warehouse
 from chitieu.cli._base import cli
 from chitieu.errors import ChitieuError
 
-__all__ = ["audit", "check_text", "cli", "intake", "main", "review", "template", "warehouse"]
+__all__ = [
+    "audit",
+    "check_text",
+    "cli",
+    "intake",
+    "main",
+    "review",
+    "server",
+    "template",
+    "warehouse",
+]
 
 
 def main() -> None:

@@ -10,24 +10,27 @@ from typing import Any
 import click
 
 from chitieu import settings
-from chitieu.cli._base import cli, common_options
+from chitieu.cli._base import cli, common_options, ephemeral_option, start_prefect
 from chitieu.receipts import STATUS_WORDS, more_problems, status_counts
 from chitieu.shown import count_en, count_vi, shown
 
 
 @cli.command()
 @common_options
+@ephemeral_option
 @click.argument("inbox", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def intake(config_dir: Path, warehouse: str | None, inbox: tuple[Path, ...]) -> None:
+def intake(
+    config_dir: Path, warehouse: str | None, ephemeral: bool, inbox: tuple[Path, ...]
+) -> None:
     """Ingest files or folders of submissions (CSV, JSON, XLSX). A rejected workbook gets
     an annotated copy (faulty cells marked) in the feedback folder beside the warehouse."""
     from chitieu.config import load_config
 
-    settings.prepare_prefect()
+    load_config(config_dir)
+    start_prefect(ephemeral)
     from chitieu.flows.intake import intake_flow
     from chitieu.flows.support import attended
 
-    load_config(config_dir)
     with attended():
         outcomes = intake_flow(
             [str(p) for p in inbox], str(config_dir), settings.warehouse_for_flow(warehouse)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from chitieu import settings
-from chitieu.cli._base import cli, common_options
+from chitieu.cli._base import cli, common_options, ephemeral_option, start_prefect
 
 
 @cli.command()
@@ -19,9 +19,10 @@ from chitieu.cli._base import cli, common_options
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the demo's fresh warehouse, archive and reports.",
 )
-def demo(workdir: Path) -> None:
+@ephemeral_option
+def demo(workdir: Path, ephemeral: bool) -> None:
     """Run the whole job on the bundled Giồng Trôm 2024 example."""
-    settings.prepare_prefect()
+    ui = start_prefect(ephemeral)
     from chitieu.flows.demo import demo_flow
     from chitieu.flows.support import attended
 
@@ -29,6 +30,8 @@ def demo(workdir: Path) -> None:
         result = demo_flow(str(workdir))
     for line in result.lines:
         click.echo(line)
+    if ui:
+        click.echo(f"Giao diện Prefect / Prefect UI: {ui}/runs")
 
 
 @cli.command()
@@ -40,8 +43,14 @@ def demo(workdir: Path) -> None:
     is_flag=True,
     help="Roll up and run the quality checks, say what would be published; write nothing.",
 )
+@ephemeral_option
 def review(
-    config_dir: Path, warehouse: str | None, period: str, org: str | None, dry_run: bool
+    config_dir: Path,
+    warehouse: str | None,
+    period: str,
+    org: str | None,
+    dry_run: bool,
+    ephemeral: bool,
 ) -> None:
     """Roll up, check and publish a snapshot revision of a review period."""
     from chitieu.config import load_config
@@ -49,13 +58,14 @@ def review(
     if dry_run:
         _dry_run(config_dir, settings.warehouse_url(warehouse), period, org)
         return
-    settings.prepare_prefect()
-    from chitieu.flows.review import review_flow
-    from chitieu.flows.support import attended
     from chitieu.periods import Period
 
     Period.parse(period)
     load_config(config_dir)
+    start_prefect(ephemeral)
+    from chitieu.flows.review import review_flow
+    from chitieu.flows.support import attended
+
     with attended():
         outcome = review_flow(period, str(config_dir), settings.warehouse_for_flow(warehouse), org)
     click.echo(f"{outcome.review_period} {outcome.root}: {outcome.summary_vi}")

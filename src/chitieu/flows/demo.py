@@ -47,15 +47,18 @@ def demo_flow(workdir: str) -> DemoResult:
     outcomes = intake_flow([str(example / "submissions")], str(config_dir), url)
     lines = [f"Tiếp nhận / intake: {len(outcomes)} tệp / files — {status_counts(outcomes)}"]
     reports = folder / "reports"
+    written: list[str] = []
     for period in DEMO_REVIEWS:
         outcome = review_flow(period, str(config_dir), url, reports_dir=str(reports))
         lines.append("")
         lines.append(f"{period} {outcome.root}: {outcome.summary_vi}")
+        written += outcome.reports
     lines += [
         "",
         f"Kho dữ liệu / warehouse: {database}",
-        f"Báo cáo / reports:       {reports}",
         f"Lưu trữ tệp / archive:   {beside_warehouse(url, 'archive')}",
+        "Báo cáo / reports:",
+        *[f"  {path}" for path in written],
         f"Thử / try: chitieu snapshots list --warehouse {database}",
     ]
     return DemoResult(lines)
