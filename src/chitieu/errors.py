@@ -63,3 +63,14 @@ class WarehouseError(ChitieuError):
 
 class SnapshotConflict(WarehouseError):
     """Publishing raced with another publication or found a broken chain."""
+
+
+class SignOffRefused(ChitieuError):
+    """An approval or reopening that cannot be recorded as asked (SPEC §8); nothing was
+    written."""
+
+
+class ReviewLocked(ChitieuError):
+    """A review whose period is approved: it publishes nothing until it is reopened."""
+
+    exit_code = 5

@@ -20,6 +20,7 @@ from chitieu.warehouse.models import (
     VerifyProblem,
 )
 from chitieu.warehouse.queries import query
+from chitieu.warehouse.signoff_chain import verify_signoffs
 
 
 def _sql(backend: Backend, name: str) -> str:
@@ -150,7 +151,8 @@ def _chain(revisions: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
 
 
 def verify(backend: Backend) -> list[VerifyProblem]:
-    """Every problem with every revision: edited rows, broken chains, gaps, wrong statuses."""
+    """Every problem with every revision: edited rows, broken chains, gaps, wrong statuses;
+    then with every approval and reopening (`verify_signoffs`)."""
     headers = list_snapshots(backend)
     problems: list[VerifyProblem] = []
     for (review_period, root), group in headers.group_by(
@@ -165,4 +167,5 @@ def verify(backend: Backend) -> list[VerifyProblem]:
             VerifyProblem(str(review_period), str(root), revision, check, message)
             for revision, check, message in sorted(found, key=lambda p: p[0])
         ]
+    problems += verify_signoffs(backend, headers)
     return problems

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-SUBMISSION_STATUSES = ("accepted", "rejected", "superseded", "duplicate")
+SUBMISSION_STATUSES = ("accepted", "rejected", "superseded", "duplicate", "held")
 
 INTAKE_SUBMISSIONS_SCHEMA: dict[str, pl.DataType] = {
     "batch_seq": pl.Int64(),  # arrival order within the batch; becomes submission_id order
@@ -183,6 +183,47 @@ INPUT_VALUES_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+# A review's sign-offs (SPEC §8): approvals and reopenings, in chain order (``seq``).
+# ``note`` is an approval's note or a reopening's reason; ``content_sha256`` the
+# approved revision's; ``sha256`` covers the row and ``prev_sha256``.
+SIGNOFF_ACTIONS = ("approve", "reopen")
+APPROVALS_SCHEMA: dict[str, pl.DataType] = {
+    "approval_id": pl.Int64(),
+    "review_period": pl.String(),
+    "root_org_unit": pl.String(),
+    "seq": pl.Int64(),
+    "action": pl.String(),
+    "revision": pl.Int64(),
+    "content_sha256": pl.String(),
+    "by_name": pl.String(),
+    "title": pl.String(),
+    "note": pl.String(),
+    "at": pl.Datetime("us", "UTC"),
+    "prev_sha256": pl.String(),
+    "sha256": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """One row of a review's sign-off chain (``APPROVALS_SCHEMA``): an approval of a
+    published revision, or a reopening of the approved one."""
+
+    approval_id: int
+    review_period: str
+    root_org_unit: str
+    seq: int
+    action: str
+    revision: int
+    content_sha256: str
+    by_name: str
+    title: str | None
+    note: str | None
+    at: dt.datetime
+    prev_sha256: str | None
+    sha256: str
+
+
 @dataclass(frozen=True)
 class SnapshotRead:
     """One stored revision: its header (``SNAPSHOTS_SCHEMA`` fields) and its rows."""
@@ -204,7 +245,10 @@ class VerifyProblem:
     ``check`` is one of ``content`` (rows no longer match content_sha256), ``inputs``
     (inputs no longer match inputs_sha256), ``chain`` (prev_content_sha256 is not the
     previous revision's content_sha256), ``numbering`` (a gap or repeat in 1..n) and
-    ``status`` (not exactly the latest revision published).
+    ``status`` (not exactly the latest revision published); for sign-offs (``revision``:
+    the one a row names), ``approval`` (a row edited), ``approval-chain`` (a row
+    missing, or out of its place), ``approval-content`` (a row naming content that is
+    not its revision's) and ``approval-rules`` (a row the commands would have refused).
     """
 
     review_period: str

@@ -1,8 +1,16 @@
-"""PostgreSQL roles for auditors: read the published snapshots, change nothing.
+"""PostgreSQL roles for auditors (read the published snapshots and the sign-offs, change
+nothing) and approvers (an auditor who may also approve and reopen reviews).
 
-The grant is the SQL of ``sql/roles/grant_auditor.postgresql.sql`` with the role and
-schema filled in as quoted identifiers (they cannot be bound as parameters). A DuckDB
-file has no roles: access to it is access to the file.
+A grant is the SQL of ``sql/roles/grant_<kind>.postgresql.sql`` with the role and schema
+filled in as quoted identifiers (they cannot be bound as parameters); an approver's is
+the auditor's, then its own. A DuckDB file has no roles: access to it is access to the
+file, and whoever holds it may approve.
+
+Approvers get a plain INSERT on ``approvals`` rather than a SECURITY DEFINER function:
+the rules and the row's hash are computed once, in Python, for both backends (a plpgsql
+copy would be a second implementation to keep identical); a definer function runs with
+the owner's rights and is open to search_path tricks; and whatever a role inserts by
+hand, `chitieu snapshots verify` checks against those rules, the hash and the chain.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ AUDITOR_READS = (
     "snapshot_indicators",
     "snapshot_elements",
     "snapshot_inputs",
+    "approvals",
     "published_submissions",
     "published_values",
 )
@@ -47,13 +56,20 @@ def auditor_sql(backend: Backend, role: str) -> str:
     return template.format(schema=schema, role=quote_identifier(role))
 
 
-def grant_auditor(backend: Backend, role: str) -> str:
-    """Make ``role`` an auditor (in one transaction); returns the SQL it ran.
+def approver_sql(backend: Backend, role: str) -> str:
+    """The statements that make ``role`` an approver: an auditor who may add sign-offs."""
+    schema = quote_identifier(_schema(backend))
+    template = query("roles/grant_approver", backend.dialect)
+    own = template.format(schema=schema, role=quote_identifier(role))
+    return f"{auditor_sql(backend, role)}\n{own}"
+
+
+def _grant(backend: Backend, role: str, statements: str, kind: str) -> str:
+    """Run ``statements`` for an existing, unprivileged role, in one transaction.
 
     Refuses a role that does not exist, a superuser, and the owner of the tables (or a
     member of the owning role): no grant restricts those.
     """
-    statements = auditor_sql(backend, role)
     standing = backend.rows(query("roles/role_standing", backend.dialect), [role])
     if not standing:
         raise WarehouseError(
@@ -66,8 +82,18 @@ def grant_auditor(backend: Backend, role: str) -> str:
     if acts_as_owner:
         raise WarehouseError(
             f"role {role!r} owns the warehouse's tables (or belongs to the role that does): "
-            "an auditor needs a role of its own"
+            f"an {kind} needs a role of its own"
         )
     with backend.transaction():
         backend.script(statements)
     return statements
+
+
+def grant_auditor(backend: Backend, role: str) -> str:
+    """Make ``role`` an auditor (see `_grant` for the roles refused); the SQL it ran."""
+    return _grant(backend, role, auditor_sql(backend, role), "auditor")
+
+
+def grant_approver(backend: Backend, role: str) -> str:
+    """Make ``role`` an approver (see `_grant` for the roles refused); the SQL it ran."""
+    return _grant(backend, role, approver_sql(backend, role), "approver")
