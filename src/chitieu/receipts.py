@@ -13,6 +13,8 @@ STATUS_WORDS = {  # what happened to a file, as intake prints it
     "rejected": "từ chối / rejected",
     "partly rejected": "từ chối một phần / partly rejected",
     "duplicate": "trùng lặp / duplicate",
+    "held": "giữ lại, đã duyệt / held, approved",
+    "partly held": "giữ lại một phần / partly held",
 }
 
 
@@ -28,7 +30,9 @@ class FileOutcome:
 
     source_name: str
     sha256: str
-    status: str  # accepted | superseded | rejected | partly rejected | duplicate
+    status: (
+        str  # accepted | superseded | rejected | partly rejected | duplicate | held | partly held
+    )
     reports: list[str]
     first_problem: str
     problem_count: int

@@ -26,7 +26,7 @@ from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 
 from chitieu import dashboard, pipeline, settings
-from chitieu.config import load_config
+from chitieu.config import Config, load_config
 from chitieu.errors import ChitieuError
 from chitieu.flows.runners import configured_task_runner
 from chitieu.flows.support import (
@@ -107,12 +107,12 @@ def validate_batch(
 
 @task(name="register batch", task_run_name="register-batch-{number}", cache_policy=NO_CACHE)
 def register_batch(
-    number: int, warehouse: Warehouse, planned: pipeline.PlannedBatch
+    number: int, warehouse: Warehouse, planned: pipeline.PlannedBatch, config: Config
 ) -> pipeline.IntakeResult:
     """One transaction, on the intake's own connection to the warehouse (a DuckDB file
     checkpoints each time its last connection closes: once per intake, not per batch);
     not retried (a retry after a lost commit would register twice)."""
-    return pipeline.register_batch(warehouse, planned)
+    return pipeline.register_batch(warehouse, planned, config)
 
 
 @flow(
@@ -184,7 +184,9 @@ def intake_flow(
                 for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
             ]
             for number, future in enumerate(futures, 1):
-                result = register_batch(number, warehouse, unwalked(future.result()))
+                result = register_batch(
+                    number, warehouse, unwalked(future.result()), unwalked(config)
+                )
                 outcomes += result.outcomes
                 batch_rejected = dashboard.rejected_reports(
                     result.submissions, result.issues, config.org_units
@@ -222,6 +224,16 @@ def intake_flow(
         description=f"Tiếp nhận / intake {period.code} {root}",
     )
     logger.info("%d tệp / files: %s", len(outcomes), status_counts(outcomes) or "không có / none")
+    held = [o.source_name for o in outcomes if o.status in ("held", "partly held")]
+    if held:
+        logger.warning(
+            "%d tệp có báo cáo bị giữ lại vì kỳ đánh giá đã được duyệt (cần `chitieu reopen` "
+            "để đưa vào) / %d files hold reports for an approved review, kept out of it "
+            "until it is reopened: %s",
+            len(held),
+            len(held),
+            ", ".join(held),
+        )
     if table.height:
         logger.warning(
             "%d báo cáo bị từ chối, đơn vị phải gửi lại / %d rejected reports to be resent: %s",
