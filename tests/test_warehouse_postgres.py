@@ -125,9 +125,7 @@ def test_migrations_are_versioned_indexed_and_run_once(postgres_url: str) -> Non
         newest = known[-1]
         assert wh.schema_version == newest >= 3
         rows = wh.backend.rows
-        assert rows("SELECT version FROM schema_version ORDER BY version") == [
-            (v,) for v in known
-        ]
+        assert rows("SELECT version FROM schema_version ORDER BY version") == [(v,) for v in known]
         indexes = {
             name
             for (name,) in rows(

@@ -46,6 +46,7 @@ SOME_COLUMN = {
     "snapshot_indicators": "actual",
     "snapshot_elements": "value",
     "snapshot_inputs": "period",
+    "approvals": "note",
     "published_submissions": "status",
     "published_values": "value",
 }

@@ -58,6 +58,7 @@ TABLES = (
     "snapshot_indicators",
     "snapshot_elements",
     "snapshot_inputs",
+    "approvals",
 )
 T0 = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 _files = itertools.count(1)

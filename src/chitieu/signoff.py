@@ -55,7 +55,7 @@ def holding(config: Config, reports: pl.DataFrame, locks: pl.DataFrame) -> pl.Da
                 pl.lit(root).alias("root_org_unit"),
             )
         )
-    return pl.concat(found)
+    return pl.concat(found).sort("submission_id", "review_period", "root_org_unit")
 
 
 def hold_rule(config: Config) -> Hold:

@@ -196,7 +196,12 @@ def approve(
         )
     with _turn(backend, review_period, root) as chain:
         if chain and chain[-1]["action"] == "approve":
-            raise SignOffRefused(f"{approved_message(chain[-1])}; nothing recorded")
+            standing = chain[-1]
+            raise SignOffRefused(
+                f"{review_period} {root}: đã được duyệt rồi / is already approved (revision "
+                f"{standing['revision']}, {_who(standing)}): reopen it first (`chitieu reopen "
+                f"{review_period} --org {root} --by … --reason …`); nothing recorded"
+            )
         if _revision(backend, review_period, root, None)["snapshot_id"] != header["snapshot_id"]:
             raise SignOffRefused(
                 f"{review_period} {root}: một bản mới vừa được công bố / a new revision was "
