@@ -7,7 +7,8 @@ tampering.
 On PostgreSQL each step runs as the role that does it in real life: the approvals as an
 approver (`grant-approver`), the reviews as the warehouse's owner, the auditor's commands
 as an auditor (`grant-auditor`). The reviews run their flows on the session's Prefect
-test server. The outputs are the README's walk-through.
+test server. The outputs are the README's walk-through: ``CHITIEU_WALKTHROUGH=DIR`` writes
+them to ``DIR/signoff-<backend>.txt``.
 """
 
 from __future__ import annotations
@@ -16,20 +17,23 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
-from example_fixtures import CONFIG_DIR, EXAMPLE, build_example
+from example_fixtures import CONFIG_DIR, build_example
 from prefect_fixtures import prefect_api_url  # noqa: F401
+from signoff_fixtures import LATE_NAME, late_correction
 from warehouse_fixtures import backend_params, postgres_admin, postgres_schema_url, schema_url
 
 from chitieu.cli import cli
 from chitieu.warehouse import open_warehouse
 
 pytestmark = pytest.mark.slow
-LATE_NAME = "28987_2024M05_sua2.csv"
 REASON = "Xã Phong Nẫm gửi lại báo cáo tháng 5 sau hội nghị: 7 đảng viên mới, không phải 5"
 
 
@@ -42,6 +46,7 @@ class Story:
     folder: Path
     env: dict[str, str]
     steps: dict[str, Result] = field(default_factory=dict)
+    transcript: list[str] = field(default_factory=list)
 
     def run(self, step: str, url: str, *args: str) -> Result:
         """``chitieu ARGS`` in a process of its own, as a user runs it."""
@@ -65,6 +70,8 @@ class Story:
         )
         result = Result(done.returncode, done.stdout, done.stderr)
         self.steps[step] = result
+        shown = " ".join(f"'{a}'" if " " in a else a for a in args)
+        self.transcript.append(f"$ chitieu {shown}\n{result.output}(exit {result.exit_code})\n")
         return result
 
 
@@ -77,17 +84,6 @@ class Result:
     @property
     def output(self) -> str:
         return self.stdout + self.stderr
-
-
-def late_correction(folder: Path) -> Path:
-    """Phong Nẫm's May report a third time, sent on 20 June after the meeting: 7."""
-    original = (EXAMPLE / "submissions" / "2024M05" / "28987_2024M05.csv").read_text("utf-8")
-    text = original.replace("28987,DANG_VIEN_MOI,2024M05,3,", "28987,DANG_VIEN_MOI,2024M05,7,")
-    text = text.replace("2024-05-16T11:35:00+07:00", "2024-06-20T09:00:00+07:00")
-    path = folder / "inbox" / LATE_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, "utf-8")
-    return path
 
 
 def _role(config: pytest.Config, prefix: str) -> str:
@@ -151,6 +147,9 @@ def story(
         story.run("list", auditor, "snapshots", "list", "--period", "2024S1")
         story.run("show", auditor, "snapshots", "show", "2024S1", "--revision", "2")
         story.run("verify", auditor, "snapshots", "verify")
+    if os.environ.get("CHITIEU_WALKTHROUGH"):  # the README's walk-through, from this run
+        out = Path(os.environ["CHITIEU_WALKTHROUGH"]) / f"signoff-{request.param}.txt"
+        out.write_text("\n".join(story.transcript), "utf-8")
     return story
 
 
@@ -256,3 +255,42 @@ def test_verify_names_a_tampered_approval(story: Story) -> None:
             if story.backend == "postgresql":
                 wh.backend.execute("ALTER TABLE approvals ENABLE TRIGGER USER")
     assert story.run("verify again", story.auditor, "snapshots", "verify").exit_code == 0
+
+
+def _events(api_url: str, name: str, resource: str, timeout: float = 30) -> list[dict[str, Any]]:
+    """Events of one name about one resource, once the server has stored some."""
+    deadline = time.monotonic() + timeout
+    query = {"event": {"name": [name]}, "resource": {"id": [resource]}}
+    while True:
+        response = httpx.post(
+            f"{api_url}/events/filter", json={"filter": query, "limit": 50}, timeout=10
+        )
+        response.raise_for_status()
+        found: list[dict[str, Any]] = response.json()["events"]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(1)
+
+
+def test_approvals_and_reopenings_are_prefect_events(
+    story: Story,
+    prefect_api_url: str,  # noqa: F811
+) -> None:
+    with open_warehouse(story.owner) as wh:
+        approval, reopening, _ = wh.approvals("2024S1", "834").to_dicts()
+    for name, row in (
+        ("chitieu.snapshot.approved", approval),
+        ("chitieu.review.reopened", reopening),
+    ):
+        [event] = [
+            e
+            for e in _events(prefect_api_url, name, "chitieu.org_unit.834")
+            if e["payload"]["sha256"] == row["sha256"]
+        ]
+        assert event["resource"]["chitieu.period"] == "2024S1"
+        assert event["resource"]["chitieu.revision"] == "2"
+        assert event["resource"]["prefect.resource.name"] == "Huyện Giồng Trôm"
+        assert event["payload"]["by"] == "Nguyễn Văn A"
+        related = {r["prefect.resource.id"] for r in event["related"]}
+        assert related == {"chitieu.period.2024S1", "chitieu.snapshot.2024S1.834.2"}
+    assert event["payload"]["reason"] == REASON

@@ -20,10 +20,9 @@ if TYPE_CHECKING:
     import polars as pl
 
     from chitieu.config import Config
+    from chitieu.dashboard import EventSpec
     from chitieu.warehouse import Warehouse
     from chitieu.warehouse.models import SignOff, SnapshotDraft
-
-_EVENT_DRAIN_SECONDS = 15
 
 
 def _review(config_dir: Path, period: str, org: str | None) -> tuple[Config, str, str]:
@@ -44,19 +43,42 @@ def _signed(signed: SignOff) -> str:
 
 
 def _announce(config: Config, signed: SignOff) -> None:
-    """The sign-off's Prefect event, on the server in ``PREFECT_API_URL`` if one is set."""
+    """The sign-off's Prefect event, on the server in ``PREFECT_API_URL`` if one is set.
+    The warehouse holds the record: an event that cannot be sent is a warning."""
     if not os.environ.get("PREFECT_API_URL"):
         return
     settings.prepare_prefect()
-    from prefect.events.worker import EventsWorker
+    import asyncio
 
     from chitieu.dashboard import unit_name
-    from chitieu.flows.support import emit
     from chitieu.signoff import signoff_event
 
-    name = unit_name(config.org_units, signed.root_org_unit, signed.review_period)
-    emit(signoff_event(signed, name))
-    EventsWorker.drain_all(timeout=_EVENT_DRAIN_SECONDS)
+    spec = signoff_event(
+        signed, unit_name(config.org_units, signed.root_org_unit, signed.review_period)
+    )
+    try:
+        asyncio.run(_send(spec))
+    except Exception as error:  # whatever the server or the network answers
+        click.echo(
+            f"cảnh báo / warning: chưa gửi được sự kiện / the Prefect event {spec.event} was "
+            f"not sent ({error}); the {signed.action} is recorded",
+            err=True,
+        )
+
+
+async def _send(spec: EventSpec) -> None:
+    """One event, sent and acknowledged before the command ends (no background worker)."""
+    from prefect.events import Event, RelatedResource, Resource
+    from prefect.events.clients import get_events_client
+
+    event = Event(
+        event=spec.event,
+        resource=Resource(spec.resource),
+        related=[RelatedResource(r) for r in spec.related],
+        payload=spec.payload,
+    )
+    async with get_events_client(reconnection_attempts=1) as client:
+        await client.emit(event)
 
 
 @cli.command()
