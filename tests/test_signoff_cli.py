@@ -14,7 +14,6 @@ them to ``DIR/signoff-<backend>.txt``.
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ from click.testing import CliRunner
 from example_fixtures import CONFIG_DIR, build_example
 from prefect_fixtures import prefect_api_url  # noqa: F401
 from signoff_fixtures import LATE_NAME, late_correction
-from warehouse_fixtures import backend_params, postgres_admin, postgres_schema_url, schema_url
+from warehouse_fixtures import backend_params, postgres_role, postgres_schema_url, schema_url
 
 from chitieu.cli import cli
 from chitieu.warehouse import open_warehouse
@@ -86,19 +85,6 @@ class Result:
         return self.stdout + self.stderr
 
 
-def _role(config: pytest.Config, prefix: str) -> str:
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    admin = postgres_admin(config)
-    admin.execute(f'CREATE ROLE "{name}" LOGIN')
-
-    def drop() -> None:
-        admin.execute(f'DROP OWNED BY "{name}"')
-        admin.execute(f'DROP ROLE "{name}"')
-
-    config.add_cleanup(drop)
-    return name
-
-
 def _urls(request: pytest.FixtureRequest, folder: Path) -> tuple[str, str, str]:
     """(owner, approver, auditor) URLs of a fresh warehouse; one file for DuckDB."""
     if request.param == "duckdb":
@@ -106,7 +92,10 @@ def _urls(request: pytest.FixtureRequest, folder: Path) -> tuple[str, str, str]:
         return url, url, url
     owner, schema = postgres_schema_url(request.config)
     open_warehouse(owner).close()
-    approver, auditor = _role(request.config, "duyet"), _role(request.config, "kiem_toan")
+    approver, auditor = (
+        postgres_role(request.config, "duyet"),
+        postgres_role(request.config, "kiem_toan"),
+    )
     runner = CliRunner()
     for command, role in (("grant-approver", approver), ("grant-auditor", auditor)):
         done = runner.invoke(cli, ["warehouse", command, role, "--warehouse", owner])

@@ -4,7 +4,6 @@ approvals and cannot make them. Tests log in as those roles."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,7 +14,7 @@ from warehouse_fixtures import (
     Report,
     batch,
     draft,
-    postgres_admin,
+    postgres_role,
     postgres_schema_url,
     schema_url,
 )
@@ -39,19 +38,6 @@ class Roles:
     schema: str
 
 
-def _role(config: pytest.Config, prefix: str) -> str:
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    admin = postgres_admin(config)
-    admin.execute(f'CREATE ROLE "{name}" LOGIN')
-
-    def drop() -> None:
-        admin.execute(f'DROP OWNED BY "{name}"')
-        admin.execute(f'DROP ROLE "{name}"')
-
-    config.add_cleanup(drop)
-    return name
-
-
 @pytest.fixture
 def roles(request: pytest.FixtureRequest) -> Roles:
     """A warehouse with a report and a published revision; an approver made with the
@@ -62,9 +48,9 @@ def roles(request: pytest.FixtureRequest) -> Roles:
     with open_warehouse(owner) as wh:
         wh.register_intake(batch(Report(org="C1", period="2024M07")))
         wh.publish(draft())
-        auditor = _role(request.config, "kiem_toan")
+        auditor = postgres_role(request.config, "kiem_toan")
         wh.grant_auditor(auditor)
-    approver = _role(request.config, "duyet")
+    approver = postgres_role(request.config, "duyet")
     done = CliRunner().invoke(cli, ["warehouse", "grant-approver", approver, "--warehouse", owner])
     assert done.exit_code == 0, done.output
     assert f"role {approver} may now approve and reopen reviews" in done.output

@@ -3,7 +3,6 @@ changes nothing, and cannot reach the raw archive. Tests log in as that role."""
 
 from __future__ import annotations
 
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from warehouse_fixtures import (  # noqa: F401
     TABLES,
     draft,
     postgres_admin,
+    postgres_role,
     postgres_schema_url,
     schema_url,
     warehouse_url_fixture,
@@ -60,19 +60,6 @@ class Audited:
     archive: Path
 
 
-def _role(config: pytest.Config, *options: str) -> str:
-    name = f"kiem_toan_{secrets.token_hex(4)}"
-    admin = postgres_admin(config)
-    admin.execute(f'CREATE ROLE "{name}" LOGIN {" ".join(options)}')
-
-    def drop() -> None:
-        admin.execute(f'DROP OWNED BY "{name}"')
-        admin.execute(f'DROP ROLE "{name}"')
-
-    config.add_cleanup(drop)
-    return name
-
-
 @pytest.fixture(scope="module")
 def audited(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Audited:
     """The example in PostgreSQL, and a role made its auditor with the command itself."""
@@ -81,7 +68,7 @@ def audited(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     owner_url, schema = postgres_schema_url(request.config)
     folder = tmp_path_factory.mktemp("audited")
     build_example(owner_url, folder)
-    role = _role(request.config)
+    role = postgres_role(request.config, "kiem_toan")
     done = subprocess.run(
         [CHITIEU, "warehouse", "grant-auditor", role, "--warehouse", owner_url],
         capture_output=True,
@@ -193,7 +180,7 @@ def test_the_auditors_walk_through_runs_as_the_auditor(audited: Audited, tmp_pat
 
 
 def test_print_sql_changes_nothing(audited: Audited, request: pytest.FixtureRequest) -> None:
-    role = _role(request.config)
+    role = postgres_role(request.config, "kiem_toan")
     result = CliRunner().invoke(
         cli,
         ["warehouse", "grant-auditor", role, "--print-sql", "--warehouse", audited.owner_url],
@@ -226,7 +213,7 @@ def test_granting_again_takes_back_anything_more(
 def test_roles_that_no_grant_restricts_are_refused(
     audited: Audited, request: pytest.FixtureRequest
 ) -> None:
-    member = _role(request.config, "IN ROLE postgres")
+    member = postgres_role(request.config, "kiem_toan", "IN ROLE postgres")
     with open_warehouse(audited.owner_url) as owner:
         with pytest.raises(WarehouseError, match="is a superuser"):
             owner.grant_auditor("postgres")
@@ -243,7 +230,7 @@ def test_an_auditor_cannot_upgrade_an_old_warehouse(request: pytest.FixtureReque
     with open_warehouse(owner_url) as owner:
         owner.publish(draft())
         *_, before, newest = (m.version for m in migrations("postgresql"))
-        role = _role(request.config)
+        role = postgres_role(request.config, "kiem_toan")
         owner.grant_auditor(role)
         owner.backend.execute("DELETE FROM schema_version WHERE version = $1", [newest])
     with pytest.raises(

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from chitieu import settings
 from chitieu.cli._base import cli, common_options
+
+if TYPE_CHECKING:
+    from chitieu.warehouse import Warehouse
+
+F = TypeVar("F", bound=Callable[..., None])
 
 
 @cli.group("warehouse")
@@ -15,15 +22,41 @@ def warehouse_group() -> None:
     """Look after the warehouse: roles for auditors and approvers."""
 
 
-@warehouse_group.command("grant-auditor")
-@common_options
-@click.argument("role")
-@click.option(
-    "--print-sql",
-    "print_sql",
-    is_flag=True,
-    help="Print the SQL for a database administrator instead of running it.",
-)
+def _grant_command(name: str) -> Callable[[F], click.Command]:
+    """A ``warehouse`` command that grants ROLE something, or prints the SQL."""
+
+    def decorate(command: F) -> click.Command:
+        command = click.option(
+            "--print-sql",
+            "print_sql",
+            is_flag=True,
+            help="Print the SQL for a database administrator instead of running it.",
+        )(command)
+        command = click.argument("role")(command)
+        return warehouse_group.command(name)(common_options(command))
+
+    return decorate
+
+
+def _grant(
+    warehouse: str | None,
+    role: str,
+    print_sql: bool,
+    sql: Callable[[Warehouse, str], str],
+    grant: Callable[[Warehouse, str], str],
+) -> str | None:
+    """Print the grant's SQL, or run it; the warehouse granted on (redacted) when run."""
+    from chitieu.warehouse import open_warehouse
+
+    with open_warehouse(settings.warehouse_url(warehouse)) as store:
+        if print_sql:
+            click.echo(sql(store, role), nl=False)
+            return None
+        grant(store, role)
+        return store.url
+
+
+@_grant_command("grant-auditor")
 def grant_auditor(config_dir: Path, warehouse: str | None, role: str, print_sql: bool) -> None:
     """Let PostgreSQL role ROLE read the published snapshots and nothing else.
 
@@ -33,29 +66,17 @@ def grant_auditor(config_dir: Path, warehouse: str | None, role: str, print_sql:
     update or delete anything, nor read rejected reports, their issues, or the archived
     files.
     """
-    from chitieu.warehouse import open_warehouse
+    from chitieu.warehouse import Warehouse
 
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
-        if print_sql:
-            click.echo(store.auditor_sql(role), nl=False)
-            return
-        store.grant_auditor(role)
-        where = store.url
-    click.echo(
-        f"vai trò {role} chỉ được đọc các bản đã công bố / role {role} may now read the "
-        f"published snapshots of {where}, and change nothing"
-    )
+    where = _grant(warehouse, role, print_sql, Warehouse.auditor_sql, Warehouse.grant_auditor)
+    if where:
+        click.echo(
+            f"vai trò {role} chỉ được đọc các bản đã công bố / role {role} may now read the "
+            f"published snapshots of {where}, and change nothing"
+        )
 
 
-@warehouse_group.command("grant-approver")
-@common_options
-@click.argument("role")
-@click.option(
-    "--print-sql",
-    "print_sql",
-    is_flag=True,
-    help="Print the SQL for a database administrator instead of running it.",
-)
+@_grant_command("grant-approver")
 def grant_approver(config_dir: Path, warehouse: str | None, role: str, print_sql: bool) -> None:
     """Let PostgreSQL role ROLE approve and reopen reviews, and otherwise only read.
 
@@ -64,15 +85,11 @@ def grant_approver(config_dir: Path, warehouse: str | None, role: str, print_sql
     or change snapshots, change or delete a sign-off, nor read raw submissions. Running
     grant-auditor on it again takes the approving back.
     """
-    from chitieu.warehouse import open_warehouse
+    from chitieu.warehouse import Warehouse
 
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
-        if print_sql:
-            click.echo(store.approver_sql(role), nl=False)
-            return
-        store.grant_approver(role)
-        where = store.url
-    click.echo(
-        f"vai trò {role} được duyệt và mở lại các kỳ đánh giá / role {role} may now approve "
-        f"and reopen reviews of {where}, and otherwise only read"
-    )
+    where = _grant(warehouse, role, print_sql, Warehouse.approver_sql, Warehouse.grant_approver)
+    if where:
+        click.echo(
+            f"vai trò {role} được duyệt và mở lại các kỳ đánh giá / role {role} may now "
+            f"approve and reopen reviews of {where}, and otherwise only read"
+        )

@@ -28,19 +28,13 @@ from chitieu.warehouse.hashing import canonical_lines
 from chitieu.warehouse.models import APPROVALS_SCHEMA, VerifyProblem
 from chitieu.warehouse.queries import query
 
+_NOT_HASHED = ("approval_id", "sha256")  # the warehouse's numbering, and the hash itself
+
 HASHED: Final[dict[str, pl.DataType]] = {
-    "review_period": pl.String(),
-    "root_org_unit": pl.String(),
-    "seq": pl.Int64(),
-    "action": pl.String(),
-    "revision": pl.Int64(),
-    "content_sha256": pl.String(),
-    "by_name": pl.String(),
-    "title": pl.String(),
-    "note": pl.String(),
-    "at": pl.String(),
-    "prev_sha256": pl.String(),
+    **{name: dtype for name, dtype in APPROVALS_SCHEMA.items() if name not in _NOT_HASHED},
+    "at": pl.String(),  # as `at_text` writes it
 }
+"""The fields a row's hash covers, in this order: all but its own numbering and hash."""
 
 Row = Mapping[str, Any]
 Problem = tuple[int, str, str]
