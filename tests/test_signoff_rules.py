@@ -1,6 +1,6 @@
 """What an approval holds, by the hierarchy (pure functions, no warehouse): the approved
 root's subtree at the review's end, the periods inside the review; a review's reports as
-if it were reopened; who approved a revision."""
+if it were reopened; who approved a revision. And the sign-off commands' help."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from click.testing import CliRunner
 from rollup_helpers import MERGER, TREE_4_LEVELS, MakeConfig, element, indicator
 
+from chitieu.cli import cli
 from chitieu.config import Config
 from chitieu.signoff import approval_of, held_by_others, hold_rule, holding, taken_in
 from chitieu.warehouse.models import ACCEPTED_REPORTS_SCHEMA, ACCEPTED_VALUES_SCHEMA
@@ -140,3 +142,11 @@ def test_the_approver_of_a_revision_stays_after_a_reopening() -> None:
     }
     assert approval_of(rows, 3)["approved_by"] == "C"  # type: ignore[index]
     assert approval_of(rows, 1) is None
+
+
+@pytest.mark.parametrize("command", [["approve"], ["reopen"], ["warehouse", "grant-approver"]])
+def test_the_signoff_commands_have_help(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "--by" in result.output or "ROLE" in result.output
+    assert len(result.output.splitlines()) > 8
