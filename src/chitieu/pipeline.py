@@ -202,11 +202,15 @@ def plan_with_workers(job: BatchJob) -> PlannedBatch:
     return job.plan() if workers is None else workers.plan(job).result()
 
 
-def register_batch(warehouse: Warehouse, planned: PlannedBatch, config: Config) -> IntakeResult:
+def register_batch(
+    warehouse: Warehouse, planned: PlannedBatch, config: Config | None = None
+) -> IntakeResult:
     """Record a planned batch in one transaction. DuckDB admits one writer: batches are
     registered one at a time, in arrival order. A report for a period of an approved
-    review, from a unit of its subtree, is recorded ``held`` (SPEC §8)."""
-    registered = warehouse.register_intake(planned.batch, signoff.hold_rule(config))
+    review, from a unit of its subtree (by ``config``'s hierarchy; without one, from any
+    unit), is recorded ``held`` (SPEC §8)."""
+    hold = None if config is None else signoff.hold_rule(config)
+    registered = warehouse.register_intake(planned.batch, hold)
     issues = planned.batch.issues
     return IntakeResult(outcomes(planned.files, registered, issues), registered, issues)
 
