@@ -6,7 +6,7 @@ import dataclasses
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
@@ -37,6 +37,12 @@ from chitieu.schedule import due_review
 from chitieu.warehouse import open_warehouse
 from chitieu.warehouse.models import Published
 from chitieu.warehouse.signoff import approved_message
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    Approval = tuple[dict[str, Any], pl.DataFrame]
+    """A standing approval (``APPROVALS_SCHEMA`` fields) and the reports it holds."""
 
 
 @dataclass(frozen=True)
@@ -245,9 +251,7 @@ def review_flow(
     )
 
 
-def _approval(
-    config: Config, url: str, review_period: str, root: str
-) -> tuple[dict[str, Any], Any] | None:
+def _approval(config: Config, url: str, review_period: str, root: str) -> Approval | None:
     """The approval that locks this review, with the reports it holds; None if unlocked."""
     with open_warehouse(url) as warehouse:
         approval = warehouse.standing_approval(review_period, root)
@@ -257,9 +261,7 @@ def _approval(
     return approval, held
 
 
-def _locked(
-    config: Config, period: Period, unit: str, found: tuple[dict[str, Any], Any], key: str
-) -> ReviewOutcome:
+def _locked(config: Config, period: Period, unit: str, found: Approval, key: str) -> ReviewOutcome:
     """A run on an approved review: publishes nothing, says why in its log and summary
     artifact, and ends Completed, named ``Locked``: the rule worked, nothing failed."""
     approval, held = found
