@@ -124,12 +124,11 @@ def test_awkward_values_round_trip_exactly(wh: Warehouse) -> None:
 @pytest.mark.postgres
 def test_migrations_are_versioned_indexed_and_run_once(postgres_url: str) -> None:
     with open_warehouse(postgres_url) as wh:
-        newest = len(migrations("postgresql"))
+        known = [m.version for m in migrations("postgresql")]
+        newest = known[-1]
         assert wh.schema_version == newest >= 3
         rows = wh.backend.rows
-        assert rows("SELECT version FROM schema_version ORDER BY version") == [
-            (v,) for v in range(1, newest + 1)
-        ]
+        assert rows("SELECT version FROM schema_version ORDER BY version") == [(v,) for v in known]
         indexes = {
             name
             for (name,) in rows(
@@ -144,7 +143,7 @@ def test_migrations_are_versioned_indexed_and_run_once(postgres_url: str) -> Non
         )
         assert collation == "C"
     with open_warehouse(postgres_url) as again:
-        assert again.backend.rows("SELECT count(*) FROM schema_version") == [(newest,)]
+        assert again.backend.rows("SELECT count(*) FROM schema_version") == [(len(known),)]
 
 
 def _at_once(count: int, work: Callable[[int], T]) -> list[T]:
@@ -168,7 +167,9 @@ def test_openers_of_a_new_warehouse_migrate_it_once(postgres_url: str) -> None:
     versions = _at_once(4, open_and_close)
     assert len(set(versions)) == 1
     with open_warehouse(postgres_url) as wh:
-        assert wh.backend.rows("SELECT count(*) FROM schema_version") == [(versions[0],)]
+        assert wh.backend.rows("SELECT count(*) FROM schema_version") == [
+            (len(migrations("postgresql")),)
+        ]
 
 
 def _publish_each(url: str, drafts: list[Any]) -> list[Any]:

@@ -22,6 +22,7 @@ from warehouse_fixtures import (  # noqa: F401
     _url,
     draft,
     postgres_admin,
+    postgres_role,
     postgres_schema_url,
     receive,
     schema_url,
@@ -33,6 +34,7 @@ from chitieu.cli import cli
 from chitieu.errors import WarehouseError
 from chitieu.warehouse import Warehouse, open_warehouse
 from chitieu.warehouse.archive import archived_path
+from chitieu.warehouse.queries import migrations
 from chitieu.warehouse.roles import AUDITOR_READS
 
 pytestmark = pytest.mark.postgres
@@ -49,6 +51,7 @@ SOME_COLUMN = {
     "snapshot_indicators": "actual",
     "snapshot_elements": "value",
     "snapshot_inputs": "period",
+    "approvals": "note",
     "published_submissions": "status",
     "published_values": "value",
 }
@@ -62,19 +65,6 @@ class Audited:
     archive: Path
 
 
-def _role(config: pytest.Config, *options: str) -> str:
-    name = f"kiem_toan_{secrets.token_hex(4)}"
-    admin = postgres_admin(config)
-    admin.execute(f'CREATE ROLE "{name}" LOGIN {" ".join(options)}')
-
-    def drop() -> None:
-        admin.execute(f'DROP OWNED BY "{name}"')
-        admin.execute(f'DROP ROLE "{name}"')
-
-    config.add_cleanup(drop)
-    return name
-
-
 @pytest.fixture(scope="module")
 def audited(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Audited:
     """The example in PostgreSQL, and a role made its auditor with the command itself."""
@@ -83,7 +73,7 @@ def audited(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     owner_url, schema = postgres_schema_url(request.config)
     folder = tmp_path_factory.mktemp("audited")
     build_example(owner_url, folder)
-    role = _role(request.config)
+    role = postgres_role(request.config, "kiem_toan")
     done = subprocess.run(
         [CHITIEU, "warehouse", "grant-auditor", role, "--warehouse", owner_url],
         capture_output=True,
@@ -200,7 +190,7 @@ def test_the_auditors_walk_through_runs_as_the_auditor(audited: Audited, tmp_pat
 
 
 def test_print_sql_changes_nothing(audited: Audited, request: pytest.FixtureRequest) -> None:
-    role = _role(request.config)
+    role = postgres_role(request.config, "kiem_toan")
     result = CliRunner().invoke(
         cli,
         ["warehouse", "grant-auditor", role, "--print-sql", "--warehouse", audited.owner_url],
@@ -233,7 +223,7 @@ def test_granting_again_takes_back_anything_more(
 def test_roles_that_no_grant_restricts_are_refused(
     audited: Audited, request: pytest.FixtureRequest
 ) -> None:
-    member = _role(request.config, "IN ROLE postgres")
+    member = postgres_role(request.config, "kiem_toan", "IN ROLE postgres")
     with open_warehouse(audited.owner_url) as owner:
         with pytest.raises(
             WarehouseError, match=r"là superuser.* / role 'postgres' is a superuser"
@@ -255,13 +245,13 @@ def test_an_auditor_cannot_upgrade_an_old_warehouse(request: pytest.FixtureReque
     owner_url, schema = postgres_schema_url(request.config)
     with open_warehouse(owner_url) as owner:
         owner.publish(draft())
-        newest = owner.schema_version
-        role = _role(request.config)
+        *_, before, newest = (m.version for m in migrations("postgresql"))
+        role = postgres_role(request.config, "kiem_toan")
         owner.grant_auditor(role)
         owner.backend.execute("DELETE FROM schema_version WHERE version = $1", [newest])
     with pytest.raises(
         WarehouseError,
-        match=rf"needs upgrading from schema version {newest - 1} to {newest}.*read-only role",
+        match=rf"needs upgrading from schema version {before} to {newest}.*read-only role",
     ):
         open_warehouse(schema_url(schema, user=role))
     postgres_admin(request.config).execute(  # restore what the test took away
@@ -294,7 +284,8 @@ def test_temporary_tables_where_the_warehouse_owner_does_not_own_the_database(
     if "postgresql" not in BACKENDS:
         pytest.skip("postgresql is not in CHITIEU_TEST_BACKENDS")
     admin = postgres_admin(request.config)
-    writer, auditor = _role(request.config), _role(request.config)
+    writer = postgres_role(request.config, "chitieu_writer")
+    auditor = postgres_role(request.config, "kiem_toan")
     database = f"chitieu_temp_{secrets.token_hex(4)}"
     admin.execute(f'CREATE DATABASE "{database}"')
     request.addfinalizer(

@@ -17,7 +17,7 @@ def test_new_warehouse_has_every_table_and_its_version(wh: Warehouse) -> None:
     newest = migrations(wh.backend.dialect)[-1].version
     assert wh.schema_version == newest
     versions = wh.backend.rows("SELECT version, applied_at FROM schema_version ORDER BY version")
-    assert [v for v, _ in versions] == list(range(1, newest + 1))
+    assert [v for v, _ in versions] == [m.version for m in migrations(wh.backend.dialect)]
     assert all(applied.tzinfo is not None for _, applied in versions)
     for table in TABLES[1:]:
         assert wh.backend.rows(f"SELECT count(*) FROM {table}") == [(0,)]

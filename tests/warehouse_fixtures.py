@@ -58,6 +58,7 @@ TABLES = (
     "snapshot_indicators",
     "snapshot_elements",
     "snapshot_inputs",
+    "approvals",
 )
 T0 = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 _files = itertools.count(1)
@@ -262,3 +263,18 @@ def draft(
 def dump(wh: Warehouse) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, sorted: for before/after comparisons."""
     return {table: sorted(wh.backend.rows(f"SELECT * FROM {table}"), key=repr) for table in TABLES}
+
+
+def postgres_role(config: pytest.Config, prefix: str, *options: str) -> str:
+    """A new login role on the test server, named ``<prefix>_<random>`` (tests running
+    at the same time never share one), dropped with what it owns at the end of the run."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = postgres_admin(config)
+    admin.execute(f'CREATE ROLE "{name}" LOGIN {" ".join(options)}')
+
+    def drop() -> None:
+        admin.execute(f'DROP OWNED BY "{name}"')
+        admin.execute(f'DROP ROLE "{name}"')
+
+    config.add_cleanup(drop)
+    return name

@@ -80,3 +80,14 @@ class NoSuchRevision(ChitieuError):
     """No published revision of the review a draft claims to describe."""
 
     exit_code = 2
+
+
+class SignOffRefused(ChitieuError):
+    """An approval or reopening that cannot be recorded as asked (SPEC §8); nothing was
+    written."""
+
+
+class ReviewLocked(ChitieuError):
+    """A review whose period is approved: it publishes nothing until it is reopened."""
+
+    exit_code = 5

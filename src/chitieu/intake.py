@@ -234,6 +234,8 @@ def outcomes(
         statuses = set(states)
         if "rejected" in statuses:
             status = "rejected" if statuses == {"rejected"} else "partly rejected"
+        elif "held" in statuses:
+            status = "held" if statuses == {"held"} else "partly held"
         elif statuses == {"duplicate"}:
             status = "duplicate"
         elif statuses == {"superseded"}:

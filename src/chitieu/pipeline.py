@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
-from chitieu import settings
+from chitieu import settings, signoff
 from chitieu.config import Config, load_config
 from chitieu.excel.feedback import feedback_folder, write_feedback
 from chitieu.intake import FileOutcome, outcomes, plan_intake, read_all
@@ -32,7 +32,12 @@ from chitieu.sources import FileRead, FileRef, ReceivedFile, gather, read_submis
 from chitieu.sources.inbox import Refused, gather_inbox, receive, received_name
 from chitieu.warehouse import Warehouse
 from chitieu.warehouse.archive import archive_files
-from chitieu.warehouse.models import IntakeBatch, Published, SnapshotDraft
+from chitieu.warehouse.models import (
+    ACCEPTED_VALUES_SCHEMA,
+    IntakeBatch,
+    Published,
+    SnapshotDraft,
+)
 
 INTAKE_BATCH_FILES = 2000
 """Files per intake task: coarse enough that 10,000 communes are five task runs."""
@@ -119,7 +124,7 @@ def ingest_batch(
         planned, taken = plan_paths(
             names, Path("."), config, archive, warehouse.known_sha256, received_at
         )
-        results.append(register_batch(warehouse, planned))
+        results.append(register_batch(warehouse, planned, config))
         names = names[taken:]
     return IntakeResult.joined(results)
 
@@ -295,10 +300,15 @@ def plan_with_workers(job: BatchJob) -> PlannedBatch:
     return job.plan() if workers is None else workers.plan(job).result()
 
 
-def register_batch(warehouse: Warehouse, planned: PlannedBatch) -> IntakeResult:
+def register_batch(
+    warehouse: Warehouse, planned: PlannedBatch, config: Config | None = None
+) -> IntakeResult:
     """Record a planned batch in one transaction. DuckDB admits one writer: batches are
-    registered one at a time, in arrival order."""
-    registered = warehouse.register_intake(planned.batch)
+    registered one at a time, in arrival order. A report for a period of an approved
+    review, from a unit of its subtree (by ``config``'s hierarchy; without one, from any
+    unit), is recorded ``held`` (SPEC §8)."""
+    hold = None if config is None else signoff.hold_rule(config)
+    registered = warehouse.register_intake(planned.batch, hold)
     issues = planned.batch.issues
     received = outcomes(planned.files, registered, issues)
     return IntakeResult(received + planned.refused, registered, issues)
@@ -325,6 +335,11 @@ class PreparedReview:
     """The quality gate's Data Docs page of this run, when it built one."""
 
 
+ReviewInputs = tuple[pl.DataFrame, pl.DataFrame]
+"""The reports (``ACCEPTED_REPORTS_SCHEMA``) and their values (``ACCEPTED_VALUES_SCHEMA``)
+a review rolls up."""
+
+
 def prepare_review(
     config: Config,
     warehouse: Warehouse,
@@ -332,16 +347,23 @@ def prepare_review(
     root: str | None = None,
     flow_run_id: str | None = None,
     keep_results: bool = True,
+    inputs: ReviewInputs | None = None,
 ) -> PreparedReview:
     """Roll up the accepted values and run the quality gate; nothing is published.
 
-    With ``keep_results`` the gate keeps its run in the GX project beside the warehouse
-    and builds the run's Data Docs page; without (a dry run), nothing is written at all.
+    With ``keep_results`` (a review, not a dry run) an approved review is refused
+    (`ReviewLocked`), held reports that no approval holds any more are taken in (SPEC §8),
+    and the gate keeps its run in the GX project beside the warehouse and builds the run's
+    Data Docs page; without (a dry run), nothing is written at all. ``inputs``: what to
+    roll up instead of the accepted reports (a dry run of a locked review).
     """
-    reports = warehouse.accepted_reports()
+    if keep_results:
+        warehouse.refuse_if_approved(review_period.code, root or config.catalog.resolution.org_unit)
+        warehouse.release_held(signoff.hold_rule(config))
+    reports, values = inputs or (warehouse.accepted_reports(), warehouse.accepted_values())
     rollup = roll_up(
         config,
-        warehouse.accepted_values(),
+        values,
         review_period,
         root,
         reports=reports.select("org_unit_code", "period"),
@@ -350,6 +372,33 @@ def prepare_review(
     checks = run_gate(rollup, config, folders)
     draft = draft_snapshot(rollup, config, reports, checks.passed, flow_run_id)
     return PreparedReview(rollup, checks, draft, checks.data_docs)
+
+
+def held_for(config: Config, warehouse: Warehouse, approval: dict[str, Any]) -> pl.DataFrame:
+    """The held reports (``ACCEPTED_REPORTS_SCHEMA``) that this standing approval holds."""
+    held = warehouse.held_reports()
+    locks = pl.DataFrame([approval]).select("review_period", "root_org_unit")
+    ids = signoff.holding(config, held, locks)["submission_id"].implode()
+    return held.filter(pl.col("submission_id").is_in(ids))
+
+
+def review_inputs(
+    config: Config, warehouse: Warehouse, review_period: Period, root: str
+) -> tuple[ReviewInputs, pl.DataFrame]:
+    """What a review of (``review_period``, ``root``) rolls up, reopened if it is approved:
+    the accepted reports and values with the held ones that no other approval holds
+    taken in, in their original order (`chitieu.signoff.taken_in`); and those held
+    reports (``ACCEPTED_REPORTS_SCHEMA``). Reads only: what a dry run shows."""
+    accepted = (warehouse.accepted_reports(), warehouse.accepted_values())
+    held = warehouse.held_reports()
+    if held.is_empty():
+        return accepted, held
+    taken = signoff.held_by_others(
+        config, held, warehouse.approved_reviews(), review_period.code, root
+    )
+    values = warehouse.report_values(taken["submission_id"].to_list())
+    inputs = signoff.taken_in(*accepted, taken, values.select(list(ACCEPTED_VALUES_SCHEMA)))
+    return inputs, taken
 
 
 def publish_review(warehouse: Warehouse, prepared: PreparedReview) -> Published:

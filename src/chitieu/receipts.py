@@ -16,6 +16,8 @@ STATUS_WORDS = {  # what happened to a file, as intake prints it
     "partly rejected": "từ chối một phần / partly rejected",
     "duplicate": "trùng lặp / duplicate",
     "not read": "không đọc / not read",  # a link, a pipe, a device, a file too large
+    "held": "giữ lại, đã duyệt / held, approved",
+    "partly held": "giữ lại một phần / partly held",
 }
 
 
@@ -36,7 +38,9 @@ class FileOutcome:
 
     source_name: str
     sha256: str
-    status: str  # accepted | superseded | rejected | partly rejected | duplicate | not read
+    status: str
+    """accepted | superseded | rejected | partly rejected | duplicate | not read | held |
+    partly held"""
     reports: list[str]
     first_problem: str
     problem_count: int

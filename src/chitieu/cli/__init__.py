@@ -11,7 +11,16 @@ import sys
 
 import click
 
-from chitieu.cli import audit, check_text, intake, review, server, template, warehouse
+from chitieu.cli import (
+    audit,
+    check_text,
+    intake,
+    review,
+    server,
+    signoff,
+    template,
+    warehouse,
+)
 from chitieu.cli._base import cli
 from chitieu.errors import ChitieuError
 
@@ -23,6 +32,7 @@ __all__ = [
     "main",
     "review",
     "server",
+    "signoff",
     "template",
     "warehouse",
 ]

@@ -52,8 +52,11 @@ def review(
     dry_run: bool,
     ephemeral: bool,
 ) -> None:
-    """Roll up, check and publish a snapshot revision of a review period."""
+    """Roll up, check and publish a snapshot revision of a review period. An approved
+    review publishes nothing (exit 5) until `chitieu reopen`."""
+    from chitieu.cli.signoff import refuse_if_approved
     from chitieu.config import load_config
+    from chitieu.errors import ReviewLocked
 
     if dry_run:
         _dry_run(config_dir, settings.warehouse_url(warehouse), period, org)
@@ -61,13 +64,16 @@ def review(
     from chitieu.periods import Period
 
     Period.parse(period)
-    load_config(config_dir)
+    # before Prefect starts: an approved review is refused at once
+    refuse_if_approved(load_config(config_dir), settings.warehouse_url(warehouse), period, org)
     start_prefect(ephemeral)
     from chitieu.flows.review import review_flow
     from chitieu.flows.support import attended
 
     with attended():
         outcome = review_flow(period, str(config_dir), settings.warehouse_for_flow(warehouse), org)
+    if outcome.locked:  # approved while the review ran
+        raise ReviewLocked(outcome.locked)
     click.echo(f"{outcome.review_period} {outcome.root}: {outcome.summary_vi}")
     if not outcome.checks_passed:
         click.echo(
@@ -94,24 +100,39 @@ def review(
 
 def _dry_run(config_dir: Path, url: str, period: str, org: str | None) -> None:
     """`review --dry-run`: the roll-up and the quality gate without Prefect; writes nothing
-    (exit 4, as a review, when a critical check fails)."""
+    (exit 4, as a review, when a critical check fails). Held reports the review would take
+    in are taken in; an approved review is rolled up as if reopened, compared with the
+    approved revision, and exits 5, as a review would."""
     from chitieu import pipeline
+    from chitieu.cli.signoff import against_approved, held_lines
     from chitieu.config import load_config
     from chitieu.periods import Period
     from chitieu.rollup import class_counts, summary_sentence
     from chitieu.warehouse import open_warehouse
+    from chitieu.warehouse.signoff import approved_message
 
     review_period = Period.parse(period)
     config = load_config(config_dir)
+    root = org or config.catalog.resolution.org_unit
     with open_warehouse(url, create=False) as store:
-        prepared = pipeline.prepare_review(config, store, review_period, org, keep_results=False)
+        approval = store.standing_approval(review_period.code, root)
+        inputs, taken = pipeline.review_inputs(config, store, review_period, root)
+        prepared = pipeline.prepare_review(
+            config, store, review_period, root, keep_results=False, inputs=inputs
+        )
         revision, new = pipeline.next_revision(store, prepared.draft)
+        if approval is not None:
+            changes = against_approved(config, store, approval, prepared.draft, revision)
     rollup, draft, checks = prepared.rollup, prepared.draft, prepared.checks
     counts = class_counts(rollup.root_indicators())
     thresholds, mid_year = config.catalog.classification, not review_period.is_year
     summary = summary_sentence(counts, "vi", thresholds, mid_year)
+    if approval is not None:
+        click.echo(f"{approved_message(approval)}; nếu mở lại / if reopened:")
     click.echo(f"{draft.review_period} {draft.root_org_unit}: {summary}")
     click.echo("chạy thử, không ghi gì / dry run, nothing written")
+    for line in held_lines(taken):
+        click.echo(line)
     complete = "-" if draft.completeness is None else f"{draft.completeness:.1%}"
     click.echo(
         f"{rollup.units.height} units, {draft.indicators.height} indicator rows, "
@@ -122,6 +143,13 @@ def _dry_run(config_dir: Path, url: str, period: str, org: str | None) -> None:
     for o in checks.outcomes:
         verdict = "pass" if o.passed else "FAIL"
         click.echo(f"  {verdict:<4} {o.severity:<8} {o}")
+    if approval is not None:
+        click.echo("\nso với bản đã duyệt / against the approved revision:")
+        click.echo(changes, nl=False)
+        click.echo(
+            f"sẽ không công bố / would publish nothing: {approved_message(approval)}", err=True
+        )
+        sys.exit(5)
     if not checks.passed:
         click.echo(
             "sẽ không công bố / would publish nothing: quality checks failed: " + checks.reason(),

@@ -26,7 +26,7 @@ from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 
 from chitieu import dashboard, pipeline, settings
-from chitieu.config import load_config
+from chitieu.config import Config, load_config
 from chitieu.errors import ChitieuError
 from chitieu.flows.runners import configured_task_runner
 from chitieu.flows.support import (
@@ -110,21 +110,21 @@ def validate_batch(
 
 @task(name="register batch", task_run_name="register-batch-{number}", cache_policy=NO_CACHE)
 def register_batch(
-    number: int, warehouse: Warehouse, planned: pipeline.PlannedBatch
+    number: int, warehouse: Warehouse, planned: pipeline.PlannedBatch, config: Config
 ) -> pipeline.IntakeResult:
     """One transaction, on the intake's own connection to the warehouse (a DuckDB file
     checkpoints each time its last connection closes: once per intake, not per batch);
     not retried (a retry after a lost commit would register twice)."""
-    return pipeline.register_batch(warehouse, planned)
+    return pipeline.register_batch(warehouse, planned, config)
 
 
 def _register_all(
-    number: int, warehouse: Warehouse, planned: pipeline.PlannedBatch
+    number: int, warehouse: Warehouse, planned: pipeline.PlannedBatch, config: Config
 ) -> pipeline.IntakeResult:
     """Register a planned batch, then, while it left files past its budget
     (`pipeline.MAX_BATCH_ROWS`), plan and register those, before the next batch: in
     arrival order."""
-    results = [register_batch(number, warehouse, unwalked(planned))]
+    results = [register_batch(number, warehouse, unwalked(planned), unwalked(config))]
     while planned.rest is not None:
         job = planned.rest
         planned = validate_batch(
@@ -136,7 +136,7 @@ def _register_all(
             unwalked(job.known),
             job.received_at,
         )
-        results.append(register_batch(number, warehouse, unwalked(planned)))
+        results.append(register_batch(number, warehouse, unwalked(planned), unwalked(config)))
     return pipeline.IntakeResult.joined(results)
 
 
@@ -222,7 +222,7 @@ def intake_flow(
                 for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
             ]
             for number, future in enumerate(futures, 1):
-                result = _register_all(number, warehouse, future.result())
+                result = _register_all(number, warehouse, future.result(), config)
                 outcomes += result.outcomes
                 batch_rejected = dashboard.rejected_reports(
                     result.submissions, result.issues, config.org_units
@@ -261,6 +261,16 @@ def intake_flow(
         description=f"Tiếp nhận / intake {period.code} {root}",
     )
     logger.info("%d tệp / files: %s", len(outcomes), status_counts(outcomes) or "không có / none")
+    held = [o.source_name for o in outcomes if o.status in ("held", "partly held")]
+    if held:
+        logger.warning(
+            "%d tệp có báo cáo bị giữ lại vì kỳ đánh giá đã được duyệt (cần `chitieu reopen` "
+            "để đưa vào) / %d files hold reports for an approved review, kept out of it "
+            "until it is reopened: %s",
+            len(held),
+            len(held),
+            ", ".join(held),
+        )
     if table.height:
         logger.warning(
             "%d báo cáo bị từ chối, đơn vị phải gửi lại / %d rejected reports to be resent: %s",

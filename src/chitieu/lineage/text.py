@@ -179,6 +179,7 @@ def render_diff(diff: SnapshotDiff, lang: str = "vi") -> str:
         ),
         f"mức đầy đủ / completeness: {format_percent(_pct(b['completeness']), lang)} → "
         f"{format_percent(_pct(a['completeness']), lang)}",
+        *[_signoff_line(s) for s in diff.signoffs],
         "",
         f"báo cáo thêm vào / submissions added ({len(diff.added)}):",
         *[_submission_line("+", s) for s in diff.added],
@@ -191,6 +192,20 @@ def render_diff(diff: SnapshotDiff, lang: str = "vi") -> str:
         *[_element_line(c, lang) for c in diff.elements],
     ]
     return "\n".join(lines) + "\n"
+
+
+def _signoff_line(signoff: dict[str, Any]) -> str:
+    """``mở lại / reopened: bản / revision 2 — Trần Thị B, 2024-07-02 03:00 UTC — lý do /
+    reason: …``"""
+    title = f", {signoff['title']}" if signoff["title"] else ""
+    who = (
+        f"bản / revision {signoff['revision']} — {signoff['by_name']}{title}, "
+        f"{_when(signoff['at'])}"
+    )
+    if signoff["action"] == "reopen":
+        return f"mở lại / reopened: {who} — lý do / reason: {signoff['note']}"
+    note = f" — {signoff['note']}" if signoff["note"] else ""
+    return f"duyệt / approved: {who}{note}"
 
 
 def _pct(value: float | None) -> float | None:

@@ -12,7 +12,7 @@ import polars as pl
 from chitieu.credentials import parse
 from chitieu.errors import WarehouseError
 from chitieu.settings import beside_warehouse, duckdb_path, redact, warehouse_url
-from chitieu.warehouse import audit, heads, intake, publishing, roles
+from chitieu.warehouse import audit, heads, intake, publishing, roles, signoff
 from chitieu.warehouse.backend import Backend, Schema
 from chitieu.warehouse.migrate import migrate
 from chitieu.warehouse.models import (
@@ -22,12 +22,15 @@ from chitieu.warehouse.models import (
     SUBMISSIONS_SCHEMA,
     IntakeBatch,
     Published,
+    SignOff,
     SnapshotDraft,
     SnapshotRead,
     Verification,
     VerifyProblem,
 )
 from chitieu.warehouse.queries import query
+from chitieu.warehouse.signoff import Hold
+from chitieu.warehouse.signoff_chain import read_approvals
 
 
 class Warehouse:
@@ -73,14 +76,18 @@ class Warehouse:
         """Which of these files (by SHA-256) were received before, whatever became of them."""
         return intake.known_sha256(self._backend, shas)
 
-    def register_intake(self, batch: IntakeBatch) -> pl.DataFrame:
+    def register_intake(self, batch: IntakeBatch, hold: Hold | None = None) -> pl.DataFrame:
         """Record a batch in one transaction and resolve supersession.
 
         Returns the batch's submissions (``batch_seq`` + ``SUBMISSIONS_SCHEMA``) with their
         submission_id and final status: a report older than the one already accepted for
-        its (org unit, period) comes back ``superseded``.
+        its (org unit, period) comes back ``superseded``; a report an approved review
+        holds (``hold``, by default every report for a period inside it) ``held``.
         """
-        return intake.register_intake(self._backend, batch)
+        rule = hold or signoff.within_locked_periods
+        return intake.register_intake(
+            self._backend, batch, lambda backend, reports: signoff.held_by(backend, rule, reports)
+        )
 
     def _read(self, name: str, schema: Schema, *params: object) -> pl.DataFrame:
         return self._backend.frame(query(f"reads/{name}", self._backend.dialect), params, schema)
@@ -212,6 +219,71 @@ class Warehouse:
         period, value: ``INPUT_FIGURES_SCHEMA``), in no order: what recomputing needs."""
         return audit.input_figures(self._backend, snapshot_id)
 
+    # sign-off
+    def approvals(self, review_period: str | None = None, root: str | None = None) -> pl.DataFrame:
+        """The approvals and reopenings (``APPROVALS_SCHEMA``) of one review, or all, in
+        chain order. Readable by an auditor's role."""
+        return read_approvals(self._backend, review_period, root)
+
+    def approved_reviews(self) -> pl.DataFrame:
+        """The reviews approved now, i.e. locked (``APPROVALS_SCHEMA``: the approval
+        that locks each)."""
+        return signoff.standing(self._backend)
+
+    def standing_approval(self, review_period: str, root: str) -> dict[str, Any] | None:
+        """The approval that locks this review now (``APPROVALS_SCHEMA`` fields), or None."""
+        return signoff.standing_approval(self._backend, review_period, root)
+
+    def refuse_if_approved(self, review_period: str, root: str) -> None:
+        """Raise `ReviewLocked` (who approved, how to reopen) when the review is approved."""
+        signoff.refuse_if_approved(self._backend, review_period, root)
+
+    def approve(
+        self,
+        review_period: str,
+        root: str,
+        by: str | None,
+        revision: int | None = None,
+        title: str | None = None,
+        note: str | None = None,
+    ) -> SignOff:
+        """Approve the published revision (`SignOffRefused`, nothing written, when it
+        cannot be: see `chitieu.warehouse.signoff.approve`); the review is then locked.
+        The approval goes to the heads log once its transaction has committed."""
+        row = signoff.approve(self._backend, review_period, root, by, revision, title, note)
+        return self._logged(row)
+
+    def reopen(self, review_period: str, root: str, by: str | None, reason: str | None) -> SignOff:
+        """Reopen an approved review, saying why; its lock is lifted (and the reopening
+        logged, as an approval is)."""
+        return self._logged(signoff.reopen(self._backend, review_period, root, by, reason))
+
+    def _logged(self, row: SignOff) -> SignOff:
+        self.append_head(
+            row.action,
+            row.review_period,
+            row.root_org_unit,
+            row.revision,
+            row.content_sha256,
+            by_name=row.by_name,
+            sha256=row.sha256,
+        )
+        return row
+
+    def held_reports(self) -> pl.DataFrame:
+        """The reports held now (``ACCEPTED_REPORTS_SCHEMA``), by submission_id."""
+        return signoff.held_reports(self._backend)
+
+    def report_values(self, submission_ids: Sequence[int]) -> pl.DataFrame:
+        """Every value of these submissions (``INPUT_VALUES_SCHEMA``), whatever their status."""
+        return signoff.report_values(self._backend, submission_ids)
+
+    def release_held(self, hold: Hold | None = None) -> list[int]:
+        """Held reports no approved review holds any more become accepted, as if on
+        arrival (supersession by submitted_at, then arrival); their submission ids."""
+        return signoff.release_held(self._backend, hold or signoff.within_locked_periods)
+
+    # roles
     def auditor_sql(self, role: str) -> str:
         """The SQL that makes a PostgreSQL role an auditor (read the published tables only)."""
         return roles.auditor_sql(self._backend, role)
@@ -220,6 +292,16 @@ class Warehouse:
         """Run `auditor_sql` for an existing, unprivileged role (the part on temporary
         tables when this role may); returns the SQL it ran and what it says of them."""
         return roles.grant_auditor(self._backend, role)
+
+    def approver_sql(self, role: str) -> str:
+        """The SQL that makes a PostgreSQL role an approver: an auditor who may also
+        approve and reopen reviews."""
+        return roles.approver_sql(self._backend, role)
+
+    def grant_approver(self, role: str) -> roles.AuditorGrant:
+        """Run `approver_sql` for an existing, unprivileged role (the part on temporary
+        tables when this role may); returns the SQL it ran and what it says of them."""
+        return roles.grant_approver(self._backend, role)
 
     def verify(self) -> list[VerifyProblem]:
         """Recompute every revision's hashes, check the chains, the input submissions and

@@ -33,7 +33,8 @@ from chitieu.warehouse.models import (
 )
 from chitieu.warehouse.queries import query
 from chitieu.warehouse.received import UsedFile, check_archive, check_submissions, used_files
-from chitieu.warehouse.rollback import check_expected, check_log
+from chitieu.warehouse.rollback import check_expected, check_log, check_signoff_log
+from chitieu.warehouse.signoff_chain import read_approvals, verify_signoffs
 
 
 def _sql(backend: Backend, name: str) -> str:
@@ -236,8 +237,10 @@ def verification(backend: Backend, scope: VerifyScope | None = None) -> Verifica
             VerifyProblem(str(review_period), str(root), revision, check, message)
             for revision, check, message in sorted(problems, key=lambda p: p[0])
         ]
+    found.problems += verify_signoffs(backend, headers)
     if scope.heads is not None:
         found.add(check_log(headers, scope.heads, scope.warehouse_id))
+        found.add(check_signoff_log(read_approvals(backend), scope.heads, scope.warehouse_id))
     found.add(check_expected(headers, scope.expected_heads))
     if scope.archive is not None:
         if scope.every_file:
@@ -247,5 +250,6 @@ def verification(backend: Backend, scope: VerifyScope | None = None) -> Verifica
 
 
 def verify(backend: Backend) -> list[VerifyProblem]:
-    """Every problem with every revision's rows, chain and input submissions."""
+    """Every problem with every revision's rows, chain and input submissions, and with
+    every approval and reopening."""
     return verification(backend).problems

@@ -51,7 +51,8 @@ def migrate(backend: Backend, where: str, create: bool = True) -> int:
             backend.lock("migrate")
             backend.script(query("schema_version_create", backend.dialect))
             [(current,)] = backend.rows(query("schema_version_current", backend.dialect))
-            for migration in known[current:]:  # none when another opener got there first
+            # none when another opener got there first
+            for migration in (m for m in known if m.version > current):
                 backend.script(migration.sql)
                 backend.execute(
                     query("schema_version_record", backend.dialect),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-SUBMISSION_STATUSES = ("accepted", "rejected", "superseded", "duplicate")
+SUBMISSION_STATUSES = ("accepted", "rejected", "superseded", "duplicate", "held")
 
 INTAKE_SUBMISSIONS_SCHEMA: dict[str, pl.DataType] = {
     "batch_seq": pl.Int64(),  # arrival order within the batch; becomes submission_id order
@@ -189,6 +189,47 @@ INPUT_VALUES_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+# A review's sign-offs (SPEC §8): approvals and reopenings, in chain order (``seq``).
+# ``note`` is an approval's note or a reopening's reason; ``content_sha256`` the
+# approved revision's; ``sha256`` covers the row and ``prev_sha256``.
+SIGNOFF_ACTIONS = ("approve", "reopen")
+APPROVALS_SCHEMA: dict[str, pl.DataType] = {
+    "approval_id": pl.Int64(),
+    "review_period": pl.String(),
+    "root_org_unit": pl.String(),
+    "seq": pl.Int64(),
+    "action": pl.String(),
+    "revision": pl.Int64(),
+    "content_sha256": pl.String(),
+    "by_name": pl.String(),
+    "title": pl.String(),
+    "note": pl.String(),
+    "at": pl.Datetime("us", "UTC"),
+    "prev_sha256": pl.String(),
+    "sha256": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """One row of a review's sign-off chain (``APPROVALS_SCHEMA``): an approval of a
+    published revision, or a reopening of the approved one."""
+
+    approval_id: int
+    review_period: str
+    root_org_unit: str
+    seq: int
+    action: str
+    revision: int
+    content_sha256: str
+    by_name: str
+    title: str | None
+    note: str | None
+    at: dt.datetime
+    prev_sha256: str | None
+    sha256: str
+
+
 @dataclass(frozen=True)
 class SnapshotRead:
     """One stored revision: its header (``SNAPSHOTS_SCHEMA`` fields) and its rows."""
@@ -216,7 +257,11 @@ class VerifyProblem:
     publication), ``archive`` (a received file missing from the archive, or its bytes
     replaced) and ``recomputed`` (the revision's figures differ from a roll-up of its
     inputs). A problem about no one revision (a line of the heads log, a file no
-    revision used) has an empty ``review_period`` and revision 0.
+    revision used) has an empty ``review_period`` and revision 0. For sign-offs
+    (``revision``: the one a row names): ``approval`` (a row edited), ``approval-chain``
+    (a row missing, or out of its place), ``approval-content`` (a row naming content
+    that is not its revision's) and ``approval-rules`` (a row the commands would have
+    refused).
     """
 
     review_period: str

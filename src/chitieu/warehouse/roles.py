@@ -1,10 +1,17 @@
-"""PostgreSQL roles for auditors: read the published snapshots, change nothing.
+"""PostgreSQL roles for auditors (read the published snapshots and the sign-offs, change
+nothing) and approvers (an auditor who may also approve and reopen reviews).
 
-The grant is the SQL of ``sql/roles/grant_auditor.postgresql.sql`` with the role and
-schema filled in as quoted identifiers (they cannot be bound as parameters). An auditor
-cannot create temporary tables either when the database's owner runs it
-(``revoke_temporary.postgresql.sql``). A DuckDB file has no roles: access to it is
-access to the file.
+A grant is the SQL of ``sql/roles/grant_<kind>.postgresql.sql`` with the role and schema
+filled in as quoted identifiers (they cannot be bound as parameters); an approver's is
+the auditor's, then its own. An auditor (or approver) cannot create temporary tables
+either when the database's owner runs it (``revoke_temporary.postgresql.sql``). A DuckDB
+file has no roles: access to it is access to the file, and whoever holds it may approve.
+
+Approvers get a plain INSERT on ``approvals`` rather than a SECURITY DEFINER function:
+the rules and the row's hash are computed once, in Python, for both backends (a plpgsql
+copy would be a second implementation to keep identical); a definer function runs with
+the owner's rights and is open to search_path tricks; and whatever a role inserts by
+hand, `chitieu snapshots verify` checks against those rules, the hash and the chain.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ AUDITOR_READS = (
     "snapshot_indicators",
     "snapshot_elements",
     "snapshot_inputs",
+    "approvals",
     "published_submissions",
     "published_values",
 )
@@ -88,7 +96,18 @@ class AuditorGrant:
     temporary: str
 
 
-def _refuse(backend: Backend, role: str) -> None:
+def approver_sql(backend: Backend, role: str) -> str:
+    """The statements that make ``role`` an approver: an auditor who may add sign-offs."""
+    return f"{auditor_sql(backend, role)}\n{_approver_grants(backend, role)}"
+
+
+def _approver_grants(backend: Backend, role: str) -> str:
+    schema = quote_identifier(_schema(backend))
+    template = query("roles/grant_approver", backend.dialect)
+    return template.format(schema=schema, role=quote_identifier(role))
+
+
+def _refuse(backend: Backend, role: str, kind: str) -> None:
     standing = backend.rows(query("roles/role_standing", backend.dialect), [role])
     if not standing:
         raise WarehouseError(
@@ -104,12 +123,13 @@ def _refuse(backend: Backend, role: str) -> None:
     if acts_as_owner:
         raise WarehouseError(
             f"vai trò {role!r} là chủ các bảng / role {role!r} owns the warehouse's tables "
-            "(or belongs to the role that does): an auditor needs a role of its own"
+            f"(or belongs to the role that does): an {kind} needs a role of its own"
         )
 
 
-def grant_auditor(backend: Backend, role: str) -> AuditorGrant:
-    """Make ``role`` an auditor (in one transaction); returns the SQL it ran.
+def grant_auditor(backend: Backend, role: str, approver: bool = False) -> AuditorGrant:
+    """Make ``role`` an auditor (in one transaction), or with ``approver`` an approver;
+    returns the SQL it ran.
 
     Refuses a role that does not exist, a superuser, and the owner of the tables (or a
     member of the owning role): no grant restricts those. Takes PUBLIC's right to create
@@ -117,7 +137,7 @@ def grant_auditor(backend: Backend, role: str) -> AuditorGrant:
     owner, a superuser), and says so either way.
     """
     schema = quote_identifier(_schema(backend))
-    _refuse(backend, role)
+    _refuse(backend, role, "approver" if approver else "auditor")
     grants = query("roles/grant_auditor", backend.dialect).format(
         schema=schema, role=quote_identifier(role)
     )
@@ -129,8 +149,18 @@ def grant_auditor(backend: Backend, role: str) -> AuditorGrant:
         if before.role_may and before.may_revoke:
             backend.script(revoke)
             ran = f"{grants}\n{revoke}"
+        if approver:
+            own = _approver_grants(backend, role)
+            backend.script(own)
+            ran = f"{ran}\n{own}"
     after = _temporary(backend, role)
     return AuditorGrant(ran, _temporary_words(role, before, after, revoke))
+
+
+def grant_approver(backend: Backend, role: str) -> AuditorGrant:
+    """Make ``role`` an approver: an auditor's grant (temporary tables included), then
+    its own, in one transaction (see `grant_auditor` for the roles refused)."""
+    return grant_auditor(backend, role, approver=True)
 
 
 def _temporary_words(

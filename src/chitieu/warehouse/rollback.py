@@ -127,6 +127,36 @@ def check_log(headers: pl.DataFrame, log: HeadsLog, warehouse: str) -> Verificat
     return found
 
 
+SIGNOFF_KINDS = ("approve", "reopen")
+"""The kinds of line a sign-off appends (`Warehouse.approve`, `Warehouse.reopen`)."""
+
+
+def check_signoff_log(approvals: pl.DataFrame, log: HeadsLog, warehouse: str) -> Verification:
+    """Every sign-off the heads log records must still be a row of ``approvals``
+    (``APPROVALS_SCHEMA``), with its hash: the rows chain each other, so only the log
+    shows that the newest approval or reopening of a review was deleted."""
+    found = Verification()
+    if not log.exists:
+        return found
+    held = set(approvals.select("review_period", "root_org_unit", "sha256").iter_rows())
+    for line in log.about(warehouse):
+        if line.kind not in SIGNOFF_KINDS:
+            continue
+        sha = str(line.fields.get("sha256", ""))
+        if (*line.review, sha) not in held:
+            found.problems.append(
+                VerifyProblem(
+                    *line.review,
+                    line.revision,
+                    "rollback",
+                    f"the heads log (line {line.number}, {line.at}) records the {line.kind} "
+                    f"by {line.fields.get('by_name')} (sha256 {sha}); the database has no such "
+                    "sign-off: it was removed or changed",
+                )
+            )
+    return found
+
+
 def check_expected(headers: pl.DataFrame, expected: Sequence[str]) -> Verification:
     """Each head an auditor holds (a content_sha256, or its first 16+ hex digits) must be
     one of the database's revisions."""
