@@ -46,8 +46,8 @@ def _old_warehouse(
                         [migration.version, dt.datetime.now(dt.UTC)],
                     )
         reports = batch(
-            Report(org="C1", submitted_at=at(1)),
-            Report(org="C1", submitted_at=at(2), values={"E1": 2.0}),
+            Report(org="C1", submitted_at=at(1), sha256="a" * 64),
+            Report(org="C1", submitted_at=at(2), values={"E1": 2.0}, sha256="b" * 64),
             Report(org="C2", issues=[("line 2", "not_a_number")], status="rejected"),
             Report(org="C3", sha256="d" * 64),
             Report(org=None, period=None, sha256="d" * 64, status="duplicate"),

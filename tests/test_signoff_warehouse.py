@@ -20,6 +20,7 @@ from warehouse_fixtures import (  # noqa: F401
     dump,
     postgres_admin,
     postgres_url_fixture,
+    receive,
     statuses,
     warehouse_url_fixture,
     wh_fixture,
@@ -35,7 +36,9 @@ INPUTS_3 = (*INPUTS_2, (3, "e" * 64, "C3", "2024M05"))
 
 
 def approved(wh: Warehouse) -> None:
-    """Revisions 1 and 2 of 2024S1 D published, revision 2 approved."""
+    """Revisions 1 and 2 of 2024S1 D published, revision 2 approved (the submissions the
+    drafts name registered first, as verify checks them)."""
+    receive(wh, INPUTS_3)
     wh.publish(draft())
     wh.publish(draft(inputs=INPUTS_2))
     wh.approve("2024S1", "D", "Nguyễn Văn A", title="Chủ tịch UBND huyện", note="Hội nghị 17/6")
@@ -294,8 +297,10 @@ def test_a_repointed_and_rehashed_approval_is_still_found(wh: Warehouse) -> None
         [revision_1, signoff_sha256(forged)],
     )
     problems = wh.verify()
-    assert [(p.revision, p.check) for p in problems] == [(1, "approval-rules")]
+    # the rows' rules catch it, and the heads log still names the approval of revision 3
+    assert [(p.revision, p.check) for p in problems] == [(1, "approval-rules"), (3, "rollback")]
     assert "not the published one at that time (revision 3 was)" in problems[0].message
+    assert "records the approve by Nguyễn Văn A" in problems[1].message
 
 
 def test_a_row_inserted_by_hand_is_checked_like_any_other(wh: Warehouse) -> None:
@@ -361,6 +366,7 @@ def test_two_approvals_at_once_give_one_approval_and_one_refusal(
     """Both checked the revision and entered their transactions while an intake held
     the lock; released together, one approves and the other is told it is done."""
     with open_warehouse(postgres_url) as wh:
+        receive(wh, INPUTS_3)
         wh.publish(draft())
     start = threading.Barrier(2)
 
