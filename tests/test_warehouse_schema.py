@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -106,4 +107,5 @@ def test_a_locked_duckdb_file_is_a_warehouse_error(tmp_path: Path) -> None:
             check=False,
         )
     assert other.returncode != 0
-    assert "WarehouseError: cannot open the DuckDB warehouse" in other.stderr
+    assert "WarehouseBusy: kho dữ liệu đang bận / the warehouse" in other.stderr
+    assert f"is in use by another process (PID {os.getpid()})" in other.stderr

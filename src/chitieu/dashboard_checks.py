@@ -19,6 +19,7 @@ from chitieu.dashboard import REJECTED_SCHEMA, EventSpec, period_resource, unit_
 from chitieu.datachecks.text import unit_names
 from chitieu.periods import Period
 from chitieu.schedule import closed_month
+from chitieu.shown import shown
 from chitieu.status import STATE_WORDS
 
 MISSING_EVENT: Final = "chitieu.report.missing"
@@ -47,7 +48,9 @@ def warning_reports(
     return (
         warned.with_columns(
             pl.Series("name", unit_names(warned, org_units), pl.String),
-            pl.col("source_name").map_elements(lambda s: Path(s).name, pl.String).alias("file"),
+            pl.col("source_name")
+            .map_elements(lambda s: shown(Path(s).name), pl.String)
+            .alias("file"),
             (pl.col("message_vi") + pl.lit(" / ") + pl.col("message_en")).alias("message"),
         )
         .select(list(WARNING_COLUMNS))
@@ -70,7 +73,9 @@ def still_rejected_reports(still: pl.DataFrame, org_units: pl.DataFrame) -> pl.D
     return (
         still.with_columns(
             pl.Series("name", unit_names(still, org_units), pl.String),
-            pl.col("source_name").map_elements(lambda s: Path(s).name, pl.String).alias("file"),
+            pl.col("source_name")
+            .map_elements(lambda s: shown(Path(s).name), pl.String)
+            .alias("file"),
             pl.concat_str(
                 pl.lit("vẫn bị từ chối như lần gửi ngày "),
                 local.dt.strftime("%d/%m/%Y"),

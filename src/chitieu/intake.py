@@ -15,10 +15,12 @@ import numpy as np
 import polars as pl
 
 from chitieu.config import Config
+from chitieu.problems import kept_issues, problem_total
 from chitieu.receipts import FileOutcome
 from chitieu.schemas.findings import with_reader_findings
 from chitieu.schemas.issues import ERROR
 from chitieu.schemas.submission import validate_rows
+from chitieu.schemas.unattributed import with_unattributed_rows
 from chitieu.sources import ROW_SCHEMA, FileRead, FileRef, ReceivedFile, read_submission
 from chitieu.warehouse.models import (
     INTAKE_ISSUES_SCHEMA,
@@ -61,6 +63,7 @@ def plan_intake(
     rows = _batch_rows([reads[i].rows for i in fresh], fresh)
     names = {e.code: (e.name, e.name_en or e.name) for e in config.catalog.elements}
     validated = with_reader_findings(validate_rows(rows, config, received_at, engine), reads, names)
+    validated = with_unattributed_rows(validated)
     reports = _reports(validated.values, validated.issues)
 
     meta = pl.DataFrame(
@@ -116,10 +119,13 @@ def plan_intake(
             ),
         ]
     )
+    issues = kept_issues(
+        _typed(issues, INTAKE_ISSUES_SCHEMA), submissions.select("batch_seq", "file_index")
+    )
     return IntakeBatch(
         submissions=_typed(submissions, INTAKE_SUBMISSIONS_SCHEMA),
         values=_typed(values, INTAKE_VALUES_SCHEMA),
-        issues=_typed(issues, INTAKE_ISSUES_SCHEMA),
+        issues=issues,
     )
 
 
@@ -200,13 +206,16 @@ STILL_REJECTED_SCHEMA: dict[str, pl.DataType] = {
 """A file sent again, byte for byte, after it was rejected: still rejected, and why."""
 
 
-def _first(rows: pl.DataFrame, name: str) -> pl.DataFrame:
-    """Per ``batch_seq``: how many of ``rows`` and the first, as a line says it."""
+def _first(rows: pl.DataFrame, name: str, count: pl.Expr | None = None) -> pl.DataFrame:
+    """Per ``batch_seq``: how many of ``rows`` (``count``, by default the problems they
+    stand for: `problem_total`) and the first, as a line says it."""
     return (
-        rows.sort("batch_seq")
+        rows.sort("batch_seq", maintain_order=True)
         .group_by("batch_seq", maintain_order=True)
         .agg(
-            pl.len().alias(f"n_{name}"),
+            (problem_total(pl.col("check"), pl.col("value")) if count is None else count).alias(
+                f"n_{name}"
+            ),
             (
                 pl.col("location").fill_null("")
                 + pl.lit(": ")
@@ -239,9 +248,11 @@ def outcomes(
     still = (
         still_rejected if still_rejected is not None else pl.DataFrame(schema=STILL_REJECTED_SCHEMA)
     )
-    again = _first(still.select("batch_seq", "location", "message_vi", "message_en"), "again")
+    again = _first(
+        still.select("batch_seq", "location", "message_vi", "message_en"), "again", pl.len()
+    )
     rejected = pl.col("status") == "rejected"
-    kept = pl.col("status").is_in(["accepted", "superseded"])
+    kept = pl.col("status").is_in(["accepted", "superseded", "held"])
     per_file = (
         registered.join(errors, on="batch_seq", how="left")
         .join(warned, on="batch_seq", how="left")
@@ -269,6 +280,8 @@ def outcomes(
         statuses = set(states)
         if "rejected" in statuses:
             status = "rejected" if statuses == {"rejected"} else "partly rejected"
+        elif "held" in statuses:
+            status = "held" if statuses == {"held"} else "partly held"
         elif statuses == {"duplicate"}:
             status = "still rejected" if mine and mine["first_again"] else "duplicate"
         elif statuses == {"superseded"}:

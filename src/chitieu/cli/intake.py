@@ -10,12 +10,14 @@ from typing import Any
 import click
 
 from chitieu import settings
-from chitieu.cli._base import cli, common_options
-from chitieu.receipts import STATUS_WORDS, status_counts
+from chitieu.cli._base import cli, common_options, ephemeral_option, start_prefect
+from chitieu.receipts import STATUS_WORDS, more_problems, status_counts
+from chitieu.shown import count_en, count_vi, shown
 
 
 @cli.command()
 @common_options
+@ephemeral_option
 @click.argument("inbox", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--month",
@@ -25,7 +27,11 @@ from chitieu.receipts import STATUS_WORDS, status_counts
     "publishes); by default the periods of the files received.",
 )
 def intake(
-    config_dir: Path, warehouse: str | None, inbox: tuple[Path, ...], month: str | None
+    config_dir: Path,
+    warehouse: str | None,
+    ephemeral: bool,
+    inbox: tuple[Path, ...],
+    month: str | None,
 ) -> None:
     """Ingest files or folders of submissions (CSV, JSON, XLSX). A rejected workbook gets
     an annotated copy (faulty cells marked red) in the feedback folder beside the
@@ -35,16 +41,16 @@ def intake(
 
     if month is not None:
         Period.parse(month)
-    settings.prepare_prefect()
+    load_config(config_dir)
+    start_prefect(ephemeral)
     from chitieu.flows.intake import intake_flow
     from chitieu.flows.support import attended
 
-    load_config(config_dir)
     with attended():
         outcomes = intake_flow(
             [str(p) for p in inbox],
             str(config_dir),
-            settings.warehouse_url(warehouse),
+            settings.warehouse_for_flow(warehouse),
             month=month,
         )
     feedback = settings.beside_warehouse(settings.warehouse_url(warehouse), "feedback")
@@ -60,24 +66,36 @@ def _feedback_line(folder: Path, outcome: Any) -> str:
     if "rejected" not in outcome.status and not outcome.warning_count:
         return ""
     path = folder / feedback_name(outcome.source_name, outcome.sha256)
-    return f"\n    phản hồi / feedback: {path}" if path.is_file() else ""
+    return f"\n    phản hồi / feedback: {shown(str(path))}" if path.is_file() else ""
 
 
 def format_outcome(outcome: Any) -> str:
-    line = f"{STATUS_WORDS[outcome.status]:<36} {outcome.source_name}"
+    """The lines printed for one file: its status and name, its reports, its first
+    problem and how many more, its first warning and how many more; every text from the
+    file escaped (`chitieu.shown`)."""
+    line = f"{STATUS_WORDS[outcome.status]:<36} {shown(outcome.source_name)}"
     if outcome.reports:
-        line += "  [" + "; ".join(outcome.reports) + "]"
+        line += "  [" + shown("; ".join(outcome.reports)) + "]"
     if outcome.first_problem:
         more = outcome.problem_count - 1
-        line += f"\n    {outcome.first_problem}" + (
-            f"  (+{more} lỗi khác / more)" if more > 0 else ""
+        line += f"\n    {shown(outcome.first_problem)}" + (
+            f"  ({more_problems(more)})" if more > 0 else ""
         )
     if outcome.warning_count:
         more = outcome.warning_count - 1
-        line += f"\n    cảnh báo / warning: {outcome.first_warning}" + (
-            f"  (+{more} cảnh báo khác / more)" if more > 0 else ""
+        line += f"\n    cảnh báo / warning: {shown(outcome.first_warning)}" + (
+            f"  ({more_warnings(more)})" if more > 0 else ""
         )
     return line
+
+
+def more_warnings(count: int) -> str:
+    """``"… và 12 cảnh báo khác / and 12 more"``: the warnings not printed."""
+    return f"… và {count_vi(count)} cảnh báo khác / and {count_en(count)} more"
+
+
+REPORTS_SHOWN = 100
+"""Reports of one file that ``validate`` names (a district's month bundles some 20)."""
 
 
 @cli.command()
@@ -101,12 +119,17 @@ def validate(config_dir: Path, warehouse: str | None, file: Path, annotate_to: P
 
     from chitieu.config import load_config
     from chitieu.intake import plan_intake
-    from chitieu.sources import ReceivedFile, read_submission
+    from chitieu.problems import NOT_KEPT, PROBLEMS_KEPT
+    from chitieu.sources import read_submission
+    from chitieu.sources.inbox import Refused, receive
 
     if annotate_to is not None and file.suffix.lower() != ".xlsx":
         raise click.UsageError("--annotate chỉ dùng cho tệp .xlsx / --annotate needs an .xlsx file")
     config = load_config(config_dir)
-    received = ReceivedFile.from_path(file)
+    received = receive(file)
+    if isinstance(received, Refused):
+        click.echo(f"{STATUS_WORDS['not read']}: {shown(str(file))}: {received.message}")
+        sys.exit(1)
     batch = plan_intake(
         [received],
         [read_submission(received)],
@@ -116,35 +139,59 @@ def validate(config_dir: Path, warehouse: str | None, file: Path, annotate_to: P
         engine="polars",  # the same checks without pandera's start-up cost
     )
     issues = _with_history_warnings(batch, config, settings.warehouse_url(warehouse))
-    errors = issues.filter(pl.col("severity") == "error")
-    warned = issues.filter(pl.col("severity") == "warning")
-    reports = batch.submissions.select("batch_seq", "org_unit_code", "period", "status", "n_values")
-    for seq, unit, period, status, n in reports.iter_rows():
-        if unit is not None:
-            mine = warned.filter(pl.col("batch_seq") == seq).height
-            extra = f", {mine} cảnh báo / warnings" if mine else ""
-            click.echo(
-                f"{unit} {period}: {STATUS_WORDS.get(status, status)}, {n} giá trị / values{extra}"
-            )
-    for row in errors.iter_rows(named=True):
-        click.echo(f"  {file.name} {row['location']}: {row['message_vi']} / {row['message_en']}")
-    for row in warned.iter_rows(named=True):
-        click.echo(
-            f"  cảnh báo / warning: {file.name} {row['location']}: {row['message_vi']} / "
-            f"{row['message_en']}"
-        )
+    error = pl.col("severity") == "error"
+    # the problems and warnings intake keeps (`chitieu.problems`), then how many more
+    not_kept = issues.filter(pl.col("check") == NOT_KEPT)
+    issues_shown = issues.filter(pl.col("check") != NOT_KEPT)
+    errors, warned = issues_shown.filter(error), issues_shown.filter(~error)
+    more_errors = sum(int(n) for n in not_kept.filter(error)["value"])
+    more_warned = sum(int(n) for n in not_kept.filter(~error)["value"])
+    _echo_reports(batch.submissions, warned)
+    name = shown(file.name)
+    for location, vi, en in errors.select("location", "message_vi", "message_en").iter_rows():
+        click.echo(f"  {name}{' ' + location if location else ''}: {vi} / {en}")
+    if more_errors:
+        click.echo(f"  {more_problems(more_errors)}")
+    # outliers are not among the problems kept: as many are printed at most
+    printed = warned.head(PROBLEMS_KEPT)
+    for location, vi, en in printed.select("location", "message_vi", "message_en").iter_rows():
+        click.echo(f"  cảnh báo / warning: {name}{' ' + location if location else ''}: {vi} / {en}")
+    if more_warned + warned.height - printed.height:
+        click.echo(f"  {more_warnings(more_warned + warned.height - printed.height)}")
     if annotate_to is not None and not issues.is_empty():
         _write_annotated(received.content, issues, annotate_to)
-    if not errors.is_empty():
-        click.echo(f"{errors.height} lỗi / problems")
+    total, warnings = errors.height + more_errors, warned.height + more_warned
+    if total:
+        click.echo(f"{count_vi(total)} lỗi / {count_en(total)} problems")
         sys.exit(1)
-    if warned.height:
+    if warnings:
         click.echo(
-            f"hợp lệ, {warned.height} cảnh báo cần kiểm tra / valid, {warned.height} "
-            "warnings to check"
+            f"hợp lệ, {count_vi(warnings)} cảnh báo cần kiểm tra / valid, "
+            f"{count_en(warnings)} warnings to check"
         )
     else:
         click.echo("hợp lệ / valid")
+
+
+def _echo_reports(submissions: Any, warned: Any) -> None:
+    """One line per report of the file (the first `REPORTS_SHOWN`): its verdict, its
+    values and its warnings."""
+    import polars as pl
+
+    reports = submissions.filter(pl.col("org_unit_code").is_not_null())
+    counts = warned.group_by("batch_seq").agg(pl.len().alias("warnings"))
+    shown_reports = (
+        reports.head(REPORTS_SHOWN)
+        .join(counts, on="batch_seq", how="left", maintain_order="left")
+        .select("org_unit_code", "period", "status", "n_values", "warnings")
+    )
+    for unit, period, status, n, mine in shown_reports.iter_rows():
+        words = STATUS_WORDS.get(status, status)
+        extra = f", {mine} cảnh báo / warnings" if mine else ""
+        click.echo(f"{shown(unit)} {shown(period or '')}: {words}, {n} giá trị / values{extra}")
+    if reports.height > REPORTS_SHOWN:
+        more = reports.height - REPORTS_SHOWN
+        click.echo(f"… và {count_vi(more)} báo cáo khác / and {count_en(more)} more reports")
 
 
 def _with_history_warnings(batch: Any, config: Any, url: str) -> Any:
@@ -161,7 +208,7 @@ def _with_history_warnings(batch: Any, config: Any, url: str) -> Any:
     from chitieu.warehouse import open_warehouse
 
     try:
-        with open_warehouse(url) as opened:
+        with open_warehouse(url, create=False) as opened:
             found = check.verdict(opened.history(check))
     except WarehouseError as error:
         click.echo(

@@ -70,7 +70,7 @@ def status(
     parsed = Period.parse(period)
     config = load_config(config_dir)
     root = org or config.catalog.resolution.org_unit
-    with open_warehouse(settings.warehouse_url(warehouse)) as opened:
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as opened:
         submissions = opened.submissions().join(
             opened.warning_counts(), on="submission_id", how="left"
         )

@@ -10,14 +10,13 @@ rejected files of the same name never overwrite each other:
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
 
 from chitieu.excel.annotate import annotate
+from chitieu.files import write_atomically
 from chitieu.sources import WORKBOOK, ReceivedFile
 from chitieu.warehouse.archive import archived_path
 from chitieu.warehouse.models import IntakeBatch
@@ -61,7 +60,7 @@ def write_feedback(
         except Exception:  # feedback is a courtesy, never a reason to fail intake
             continue
         target = folder / feedback_name(received.source_name, received.sha256)
-        written[received.source_name] = _write(target, content)
+        written[received.source_name] = write_atomically(target, content)
     return written
 
 
@@ -72,7 +71,7 @@ def write_warning_feedback(
     yellow, the history in the comment), from its bytes in ``archive``; ``source_name`` →
     the copy written. Only a few reports a month carry warnings: one read each."""
     kept = registered.filter(
-        pl.col("status").is_in(["accepted", "superseded"])
+        pl.col("status").is_in(["accepted", "superseded", "held"])
         & pl.col("source_name").str.to_lowercase().str.ends_with(WORKBOOK)
     )
     warned = issues.filter(pl.col("severity") == "warning").join(
@@ -86,19 +85,5 @@ def write_warning_feedback(
             content = annotate(source.read_bytes(), mine.sort("batch_seq", maintain_order=True))
         except Exception:  # feedback is a courtesy, never a reason to fail intake
             continue
-        written[str(name)] = _write(folder / feedback_name(str(name), str(sha)), content)
+        written[str(name)] = write_atomically(folder / feedback_name(str(name), str(sha)), content)
     return written
-
-
-def _write(target: Path, content: bytes) -> Path:
-    """Write atomically (a temporary file in the same folder, then rename)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target

@@ -15,6 +15,7 @@ from chitieu.flows.review import review_flow
 from chitieu.flows.support import fails_on_domain_errors
 from chitieu.receipts import status_counts
 from chitieu.settings import beside_warehouse
+from chitieu.warehouse.heads import LOG_NAME
 
 DEMO_REVIEWS = ("2024S1", "2024")
 
@@ -34,7 +35,9 @@ def demo_flow(workdir: str) -> DemoResult:
     database = folder / "warehouse.duckdb"
     url = f"duckdb:///{database}"
     # A fresh warehouse each time: the demo folder is the demo's own.
-    for stale in (database, database.with_suffix(".duckdb.wal"), beside_warehouse(url, "archive")):
+    stale_files = (database, database.with_suffix(".duckdb.wal"))
+    beside = (beside_warehouse(url, name) for name in ("archive", LOG_NAME))
+    for stale in (*stale_files, *beside):
         if stale.is_dir():
             shutil.rmtree(stale)
         elif stale.exists():
@@ -49,15 +52,18 @@ def demo_flow(workdir: str) -> DemoResult:
         lines.append(f"Cảnh báo cần kiểm tra / warnings to check: {total}")
         lines += [f"  {Path(o.source_name).name}: {o.first_warning}" for o in warned]
     reports = folder / "reports"
+    written: list[str] = []
     for period in DEMO_REVIEWS:
         outcome = review_flow(period, str(config_dir), url, reports_dir=str(reports))
         lines.append("")
         lines.append(f"{period} {outcome.root}: {outcome.summary_vi}")
+        written += outcome.reports
     lines += [
         "",
         f"Kho dữ liệu / warehouse: {database}",
-        f"Báo cáo / reports:       {reports}",
         f"Lưu trữ tệp / archive:   {beside_warehouse(url, 'archive')}",
+        "Báo cáo / reports:",
+        *[f"  {path}" for path in written],
         f"Thử / try: chitieu snapshots list --warehouse {database}",
         f"           chitieu status 2024S1 --config {config_dir} --warehouse {database}",
     ]

@@ -36,7 +36,9 @@ from chitieu.flows.support import (
 )
 from chitieu.periods import Period
 from chitieu.receipts import Receipts, status_counts
+from chitieu.shown import shown
 from chitieu.warehouse import Warehouse, open_warehouse
+from chitieu.warehouse.archive import remove_stale_parts
 
 
 def _run_name() -> str:
@@ -59,11 +61,12 @@ def _run_name() -> str:
     retry_condition_fn=transient_io,
     cache_policy=NO_CACHE,
 )
-def gather_submissions(inputs: list[str]) -> list[tuple[str, str]]:
-    """Every submission file under the inputs, with its SHA-256 (the inbox may be a
-    network share: listing and reading it are retried)."""
-    paths = pipeline.gather_files([Path(i) for i in inputs])
-    return list(zip(map(str, paths), pipeline.fingerprints(paths), strict=True))
+def gather_submissions(inputs: list[str]) -> tuple[list[tuple[str, str]], Receipts]:
+    """Every submission file under the inputs, with its SHA-256, and the receipts of
+    the entries not read (a link, a pipe, a file too large...). The inbox may be a
+    network share: listing and reading it are retried."""
+    found, refused = pipeline.fingerprint_inbox([Path(i) for i in inputs])
+    return found, Receipts(refused)
 
 
 @task(name="check earlier receipts", cache_policy=NO_CACHE)
@@ -108,6 +111,28 @@ def register_batch(
     return pipeline.register_batch(warehouse, planned, config)
 
 
+def _register_all(
+    number: int, warehouse: Warehouse, planned: pipeline.PlannedBatch, config: Config
+) -> pipeline.IntakeResult:
+    """Register a planned batch, then, while it left files past its budget
+    (`pipeline.MAX_BATCH_ROWS`), plan and register those, before the next batch: in
+    arrival order."""
+    results = [register_batch(number, warehouse, unwalked(planned), unwalked(config))]
+    while planned.rest is not None:
+        job = planned.rest
+        planned = validate_batch(
+            number,
+            unwalked(job.paths),
+            job.workdir,
+            job.config_dir,
+            job.archive,
+            unwalked(job.known),
+            job.received_at,
+        )
+        results.append(register_batch(number, warehouse, unwalked(planned), unwalked(config)))
+    return pipeline.IntakeResult.joined(results)
+
+
 @flow(
     name="chitieu-intake",
     flow_run_name=_run_name,
@@ -127,7 +152,8 @@ def intake_flow(
     Args:
         inputs: Files or folders (walked recursively) of CSV, JSON and XLSX submissions.
         config_dir: The configuration folder: catalog.yaml, org_units.csv, targets.csv.
-        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb.
+        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb. Never
+            with a password (the flow run keeps its parameters): PGPASSWORD or ~/.pgpass.
         month: The month the intake is about: it names the run
             (``intake-2024M06-834``) and the reporting status it publishes; by default
             the periods of the files received (``intake-2024M01..2024-834``), or, with
@@ -141,13 +167,17 @@ def intake_flow(
     root = config.catalog.resolution.org_unit
     if month:
         month = Period.parse(month).code
-    url = settings.warehouse_url(warehouse_url)
+    url = settings.flow_warehouse(warehouse_url)
     tag_run("chitieu", "intake", f"unit:{root}", *([f"period:{month}"] if month else []))
     received_at = dt.datetime.now(dt.UTC)
 
-    found = gather_submissions(list(inputs))
+    found, refused = gather_submissions(list(inputs))
     hash_of = dict(found)
     logger.info("Nhận %d tệp / received %d files", len(found), len(found))
+    for outcome in refused:
+        logger.warning(
+            "Không đọc / not read: %s — %s", shown(outcome.source_name), outcome.first_problem
+        )
     groups = pipeline.batches([Path(p) for p, _ in found], max(1, batch_files))
     hashes = [[hash_of[str(p)] for p in group] for group in groups]
     progress: UUID = create_progress_artifact(  # type: ignore[assignment]
@@ -156,6 +186,14 @@ def intake_flow(
     )
 
     archive = str(settings.beside_warehouse(url, "archive").resolve())
+    stale = remove_stale_parts(Path(archive), received_at)
+    if stale:
+        logger.info(
+            "Xóa %d tệp tạm của lần tiếp nhận bị ngắt / removed %d temporary files an "
+            "interrupted intake left in the archive",
+            stale,
+            stale,
+        )
     workdir = str(Path.cwd())
     views = IntakeViews(config)
     # on Dask, the cluster's workers plan the batches; otherwise worker processes here
@@ -179,9 +217,7 @@ def intake_flow(
                 for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
             ]
             for number, future in enumerate(futures, 1):
-                result = register_batch(
-                    number, warehouse, unwalked(future.result()), unwalked(config)
-                )
+                result = _register_all(number, warehouse, future.result(), config)
                 views.add(result)
                 logger.info(
                     "Lô / batch %d/%d: %d tệp / files — %s",
@@ -193,5 +229,6 @@ def intake_flow(
                 update_progress_artifact(progress, 100.0 * len(views.outcomes) / max(1, len(found)))
         if not futures:
             update_progress_artifact(progress, 100.0)
+        views.outcomes += refused
         views.publish(opened, month, root, received_at)
     return Receipts(views.outcomes)

@@ -21,6 +21,7 @@ from chitieu.flows.support import emit, name_run, scheduled_time
 from chitieu.periods import Period
 from chitieu.pipeline import IntakeResult
 from chitieu.receipts import FileOutcome, status_counts
+from chitieu.shown import shown
 from chitieu.warehouse import Warehouse
 
 
@@ -103,12 +104,22 @@ class IntakeViews:
             len(self.outcomes),
             status_counts(self.outcomes) or "không có / none",
         )
+        held = [shown(o.source_name) for o in self.outcomes if o.status in ("held", "partly held")]
+        if held:
+            logger.warning(
+                "%d tệp có báo cáo bị giữ lại vì kỳ đánh giá đã được duyệt (cần `chitieu reopen` "
+                "để đưa vào) / %d files hold reports for an approved review, kept out of it "
+                "until it is reopened: %s",
+                len(held),
+                len(held),
+                ", ".join(held),
+            )
         if rejected.height:
             logger.warning(
                 "%d báo cáo bị từ chối, đơn vị phải gửi lại / %d rejected reports to be resent: %s",
                 rejected.height,
                 rejected.height,
-                ", ".join(sorted({u or "?" for u in rejected.get_column("org_unit_code")})),
+                ", ".join(sorted({shown(u or "?") for u in rejected.get_column("org_unit_code")})),
             )
         if warned.height:
             logger.warning(

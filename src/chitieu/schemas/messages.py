@@ -311,15 +311,30 @@ def _suggested() -> pl.Expr:
     )
 
 
+SHOWN_CHARS: Final = 200
+"""A text from the file is echoed in a message up to this many characters (then "…"):
+a note of thirty thousand characters is named, not copied into every message."""
+
+
+def _shown(column: str) -> pl.Expr:
+    text = pl.col(column)
+    return (
+        pl.when(text.str.len_chars() > SHOWN_CHARS)
+        .then(text.str.slice(0, SHOWN_CHARS) + pl.lit("…"))
+        .otherwise(text)
+    )
+
+
 def display_columns(names: Mapping[str, tuple[str, str]]) -> list[list[pl.Expr]]:
     """The placeholders of the templates, over the enriched rows, in two steps (the
     second reads columns of the first). ``names``: each element's Vietnamese and English
     name, by code."""
     local = pl.col("received_at").dt.convert_time_zone("Asia/Ho_Chi_Minh")
+    code = _shown("element_code")  # as written, when the catalog lacks it
     first = [
-        *wording.element_labels(names),
-        *wording.leave_out(),
-        *wording.missing_value(),
+        *wording.element_labels(names, code),
+        *wording.leave_out(code),
+        *wording.missing_value(code),
         *wording.not_a_number(),
         *wording.decimal_comma(_suggested()),
     ]
@@ -328,8 +343,8 @@ def display_columns(names: Mapping[str, tuple[str, str]]) -> list[list[pl.Expr]]
 
 def _displayed(local: pl.Expr, element_codes: list[str]) -> list[pl.Expr]:
     return [
-        pl.col("value").fill_null(""),
-        pl.col("org_unit_code").alias("unit"),
+        _shown("value").fill_null("").alias("value"),
+        _shown("org_unit_code").alias("unit"),
         pl.col("unit_level").alias("level"),
         _level_vi("unit_level").alias("level_vi"),
         _level_vi("collected_at").alias("collected_vi"),

@@ -21,10 +21,9 @@ IN_WORKBOOK = pl.col("location").fill_null("").str.contains("!")
 _INTEGER = pl.col("value_type") == "integer"
 
 
-def element_labels(names: Mapping[str, tuple[str, str]]) -> list[pl.Expr]:
-    """``element`` (``CODE (tên)``) and ``element_en`` (``CODE (name)``); a code the
-    catalog lacks stays as written."""
-    code = pl.col("element_code")
+def element_labels(names: Mapping[str, tuple[str, str]], code: pl.Expr) -> list[pl.Expr]:
+    """``element`` (``CODE (tên)``) and ``element_en`` (``CODE (name)``) from the element
+    ``code`` as shown; a code the catalog lacks stays as shown."""
     return [
         code.replace_strict(
             {c: f"{c} ({vi})" for c, (vi, _) in names.items()}, default=code, return_dtype=pl.String
@@ -35,9 +34,10 @@ def element_labels(names: Mapping[str, tuple[str, str]]) -> list[pl.Expr]:
     ]
 
 
-def leave_out() -> list[pl.Expr]:
-    """How to report no figure for an element: an empty cell, or no line."""
-    code = pl.col("element_code").fill_null("")
+def leave_out(code: pl.Expr) -> list[pl.Expr]:
+    """How to report no figure for the element (``code`` as shown): an empty cell, or no
+    line."""
+    code = code.fill_null("")
     return [
         pl.when(IN_WORKBOOK)
         .then(pl.lit("để trống ô giá trị của chỉ tiêu này"))
@@ -137,8 +137,8 @@ def not_a_number() -> list[pl.Expr]:
     ]
 
 
-def missing_value() -> list[pl.Expr]:
-    """An element given without a value."""
+def missing_value(code: pl.Expr) -> list[pl.Expr]:
+    """An element (``code`` as shown) given without a value."""
     return [
         # in a workbook, an empty value cell is no figure: only a note left without one
         # makes an element with no value
@@ -160,7 +160,7 @@ def missing_value() -> list[pl.Expr]:
         )
         .otherwise(
             pl.lit(", or leave ")
-            + pl.col("element_code").fill_null("")
+            + code.fill_null("")
             + pl.lit(" out of the report if there is no figure yet")
         )
         .alias("missing_en"),

@@ -25,7 +25,7 @@ def _newer(where: str, current: int, newest: int) -> WarehouseError:
     )
 
 
-def migrate(backend: Backend, where: str) -> int:
+def migrate(backend: Backend, where: str, create: bool = True) -> int:
     """Bring the schema up to the newest version this code knows; return that version.
 
     Every known migration not yet recorded in ``schema_version`` is applied, in version
@@ -33,12 +33,18 @@ def migrate(backend: Backend, where: str) -> int:
     whichever order they were merged in. Opening an up-to-date warehouse writes nothing
     (an auditor's read-only role can open it). Concurrent openers take turns under a
     lock, so each migration runs once. A warehouse written by a newer chitieu is refused
-    rather than misread. ``where`` names it (redacted) in messages.
+    rather than misread. ``where`` names it (redacted) in messages. Without ``create``,
+    an empty database is refused rather than given the tables.
     """
     known = migrations(backend.dialect)
     newest = known[-1].version if known else 0
     applied = _applied(backend)
     current = max(applied, default=0)
+    if current == 0 and not create:
+        raise WarehouseError(
+            f"không có kho dữ liệu / no warehouse in {where}: its schema holds no chitieu "
+            "tables, nothing was ever ingested there (check the URL and its search_path)"
+        )
     if current > newest:
         raise _newer(where, current, newest)
     if {m.version for m in known} <= applied:
