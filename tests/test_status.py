@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from chitieu import pipeline, status
 from chitieu.cli import cli
 from chitieu.config import Config, load_config
+from chitieu.errors import WarehouseError
 from chitieu.examples import example_dir
 from chitieu.periods import Period
 from chitieu.warehouse import open_warehouse
@@ -179,6 +180,17 @@ def test_the_status_command(config: Config, url: str, tmp_path: Path) -> None:
     refused = runner.invoke(cli, [*common, "--format", "xlsx"])
     assert refused.exit_code != 0
     assert "--format xlsx needs -o FILE.xlsx" in refused.output
+
+
+def test_status_of_a_warehouse_that_does_not_exist_creates_none(tmp_path: Path) -> None:
+    """It reads only: a warehouse that is not there is said to be missing, not made."""
+    missing = tmp_path / "nowhere.duckdb"
+    result = CliRunner().invoke(
+        cli, ["status", "2024M06", "--config", str(EXAMPLE / "config"), "--warehouse", str(missing)]
+    )
+    assert isinstance(result.exception, WarehouseError)
+    assert "no warehouse at" in str(result.exception)
+    assert not missing.exists()
 
 
 def test_status_reads_without_prefect() -> None:

@@ -47,7 +47,7 @@ def test_the_warnings_of_a_revisions_inputs(example: Example) -> None:
 
 
 def test_the_quality_section_of_a_review(example: Example, monkeypatch) -> None:
-    monkeypatch.setenv("CHITIEU_DATA_DIR", str(example.archive.parent / "data"))
+    monkeypatch.setenv("CHITIEU_DATA_DIR", str(example.data))
     with open_warehouse(example.url) as wh:
         year = wh.snapshot("2024", "834", elements=False)
         warned = wh.input_warnings(year.snapshot_id)

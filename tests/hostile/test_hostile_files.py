@@ -23,7 +23,7 @@ import make_files
 from chitieu import pipeline
 from chitieu.config import Config, load_config
 from chitieu.intake import plan_intake
-from chitieu.problems import NOT_KEPT, PROBLEMS_KEPT
+from chitieu.problems import NOT_KEPT, PROBLEMS_KEPT, kept_issues
 from chitieu.receipts import FileOutcome
 from chitieu.sources import FileRead, ReceivedFile, read_submission
 from chitieu.sources._plain_xlsx import read_plain
@@ -31,6 +31,7 @@ from chitieu.sources.inbox import Refused, gather_inbox, receive
 from chitieu.sources.xlsx_files import read_reference
 from chitieu.warehouse import open_warehouse
 from chitieu.warehouse.archive import remove_stale_parts
+from chitieu.warehouse.models import INTAKE_ISSUES_SCHEMA
 
 RECEIVED = dt.datetime(2024, 12, 19, 0, 0, tzinfo=dt.UTC)
 TOO_LARGE = "the file is larger than a report can be"
@@ -220,6 +221,39 @@ def test_the_first_problems_of_a_file_are_kept_and_the_rest_counted(
     registered = batch.submissions.with_columns(pl.lit(1, pl.Int64).alias("submission_id"))
     [outcome] = pipeline.outcomes(ref, registered, batch.issues)
     assert (outcome.status, outcome.problem_count) == ("rejected", 19_999)
+
+
+def test_a_files_errors_are_kept_before_its_warnings_and_each_rest_counted() -> None:
+    """A national file may carry thousands of warnings (a warning rule broken by many
+    communes): its errors are kept first, and what is not kept is counted by severity,
+    so an accepted report's count is of warnings, never of problems."""
+    rows = [(0, "warning")] * (PROBLEMS_KEPT + 100) + [(0, "error")] * 3 + [(1, "warning")] * 600
+    issues = pl.DataFrame(
+        {
+            "batch_seq": [seq for seq, _ in rows],
+            "location": [f"line {i + 2}" for i in range(len(rows))],
+            "element_code": None,
+            "value": "1",
+            "check": "a_rule",
+            "message_vi": "…",
+            "message_en": "…",
+            "severity": [severity for _, severity in rows],
+        },
+        schema=INTAKE_ISSUES_SCHEMA,
+    )
+    files = pl.DataFrame({"batch_seq": [0, 1], "file_index": [0, 1]})
+    kept = kept_issues(issues, files)
+    first = kept.filter(pl.col("batch_seq") == 0)
+    assert first.filter(pl.col("severity") == "error").height == 3  # all kept
+    rest = kept.filter(pl.col("check") == NOT_KEPT).select("batch_seq", "severity", "value")
+    assert sorted(rest.rows()) == [(0, "warning", "103"), (1, "warning", "100")]
+    assert kept.filter(pl.col("check") != NOT_KEPT).height == 2 * PROBLEMS_KEPT
+    [message] = kept.filter((pl.col("check") == NOT_KEPT) & (pl.col("batch_seq") == 1))[
+        "message_en"
+    ]
+    assert (
+        message == "… and 100 more warnings of the file, not kept (the first 500 of each file are)"
+    )
 
 
 # ---- the inbox ------------------------------------------------------------------------
