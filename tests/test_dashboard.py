@@ -14,6 +14,7 @@ from chitieu import dashboard, pipeline
 from chitieu.config import load_config
 from chitieu.examples import example_dir
 from chitieu.periods import Period
+from chitieu.problems import NOT_KEPT
 from chitieu.rollup import class_counts, summary_sentence
 from chitieu.warehouse import open_warehouse
 from chitieu.warehouse.models import Published
@@ -123,6 +124,24 @@ def test_rejected_reports_by_unit_with_their_first_problem(job: dict[str, object
     rows = dashboard.rejected_rows(rejected)
     assert rows[0]["Tệp / file"] == "29017_2024M04_rejected_negative_value.csv"
     assert set(rows[0]) == set(dashboard.REJECTED_COLUMNS.values())
+
+
+def test_a_rejected_reports_count_is_of_its_problems_not_its_warnings() -> None:
+    """A rejected report with a warning first and problems not kept: the count and the
+    first problem are its errors'."""
+    registered = pl.DataFrame(
+        {"batch_seq": [0], "status": ["rejected"], "org_unit_code": ["28987"],
+         "period": ["2024M05"], "source_name": ["a/28987_2024M05.csv"], "sha256": ["ab" * 32]}
+    )  # fmt: skip
+    issues = pl.DataFrame(
+        {"batch_seq": [0, 0, 0], "location": ["line 3", "line 4", None],
+         "check": ["outlier", "value_not_number", NOT_KEPT], "value": ["9", "x", "600"],
+         "message_vi": ["cảnh báo", "lỗi", "…"], "message_en": ["warning", "problem", "…"],
+         "severity": ["warning", "error", "error"]}
+    )  # fmt: skip
+    config = load_config(example_dir() / "config")
+    [row] = dashboard.rejected_reports(registered, issues, config.org_units).to_dicts()
+    assert (row["problems"], row["first_problem"]) == (601, "line 4: lỗi / problem")
 
 
 def test_a_rejected_report_becomes_an_event_on_its_unit(job: dict[str, object]) -> None:

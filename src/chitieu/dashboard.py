@@ -203,12 +203,18 @@ def rejected_reports(
     """The rejected reports of an intake batch with their first problem, by unit and period.
 
     ``registered``: the batch's submissions (with ``batch_seq``); ``issues``: its issues.
-    A file that is not a submission at all has no unit or period.
+    A file that is not a submission at all has no unit or period. A report's warnings are
+    no reason it was rejected: its errors are counted (those not kept too: `problem_total`).
     """
+    from chitieu.problems import problem_total
+
+    errors = (
+        issues.filter(pl.col("severity") != "warning") if "severity" in issues.columns else issues
+    )
     first = (
-        issues.group_by("batch_seq", maintain_order=True)
+        errors.group_by("batch_seq", maintain_order=True)
         .agg(
-            pl.len().cast(pl.Int64).alias("problems"),
+            problem_total(pl.col("check"), pl.col("value")).cast(pl.Int64).alias("problems"),
             (
                 pl.col("location").fill_null("")
                 + pl.lit(": ")
