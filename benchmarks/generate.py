@@ -398,6 +398,79 @@ def write_config(folder: Path, org: pl.DataFrame, seed: int) -> list[Element]:
     return catalog
 
 
+# ---- data quality: rules across elements and outlier tests (SPEC §7) ----------------
+
+
+def checks_document(document: dict[str, Any], catalog: Sequence[Element]) -> dict[str, Any]:
+    """The generated catalog with a few rules across elements and outlier settings: two
+    error rules that the generated values keep (a sum of flows at least one of them, a
+    percent at most 100), three warning rules that a few units break (a flow above eight
+    times its mean, a ratio of stocks, the district's stocks), a stricter threshold on
+    the flows, a looser one on the percents, and the test off for the district's flows.
+    Every other element keeps the default test (booleans: none)."""
+    by = {kind: [e for e in catalog if e.kind == kind] for kind in _KINDS}
+    flows, stocks, pcts = by["flow"], by["stock"], by["pct_last"]
+    d_stocks = by["d_stock"]
+    busy = max(flows, key=lambda e: e.mean)
+    rules = [
+        ("R01", f"{flows[0].code} + {flows[1].code}", ">=", flows[0].code, "error", None),
+        ("R02", pcts[0].code, "<=", "100", "error", None),
+        ("R03", busy.code, "<=", f"{8 * busy.mean:g}", "warning", None),
+        ("R04", f"{stocks[0].code} * 100 / {stocks[1].code}", "<", "900", "warning", None),
+        ("R05", d_stocks[0].code, ">=", f"{d_stocks[1].code} / 2", "warning", ["district"]),
+    ]
+    outlier = {e.code: {"threshold": 3.0} for e in flows[:20]}
+    outlier |= {e.code: {"threshold": 5.0, "min_history": 3} for e in pcts}
+    outlier |= {e.code: "off" for e in by["d_flow"]}
+    elements = [
+        {**spec, "outlier": outlier[spec["code"]]} if spec["code"] in outlier else spec
+        for spec in document["elements"]
+    ]
+    return {
+        **document,
+        "elements": elements,
+        "rules": [
+            {
+                "code": code,
+                "left": left,
+                "operator": operator,
+                "right": right,
+                "severity": severity,
+                **({"levels": levels} if levels else {}),
+                "message": f"Quy tắc thử nghiệm {code}",
+                "message_en": f"Benchmark rule {code}",
+            }
+            for code, left, operator, right, severity, levels in rules
+        ],
+    }
+
+
+def plain_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The generated catalog with no rule and every outlier test off: intake as it was
+    before SPEC §7, for comparison."""
+    return {
+        **document,
+        "elements": [{**spec, "outlier": "off"} for spec in document["elements"]],
+        "rules": [],
+    }
+
+
+def write_variant(config: Path, target: Path, variant: str) -> Path:
+    """A copy of the configuration folder ``config`` whose catalog is the ``checks`` or
+    the ``plain`` variant; returns ``target``."""
+    shutil.copytree(config, target, dirs_exist_ok=True)
+    document = yaml.safe_load((config / "catalog.yaml").read_text(encoding="utf-8"))
+    changed = (
+        checks_document(document, elements()) if variant == "checks" else plain_document(document)
+    )
+    (target / "catalog.yaml").write_text(
+        f"# benchmarks/generate.py: the generated catalog, {variant} variant.\n"
+        + yaml.safe_dump(changed, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
+    return target
+
+
 # ---- monthly values -----------------------------------------------------------------
 
 

@@ -6,7 +6,8 @@
     python benchmarks/run.py --tiny                # a few seconds: what `make test` runs
 
 Groups (``--only``): ``review`` (the national review against the three bare roll-ups),
-``intake`` (a national month against the bare read of its files, per format),
+``intake`` (a national month against the bare read of its files, per format, and into
+the year's warehouse without and with SPEC §7's rules and outlier tests),
 ``prefect`` (the review and the CSV intake as Prefect flows), ``scaling`` (review and CSV
 intake at each scale), ``publish`` (DuckDB, and PostgreSQL when a server answers at
 ``BENCH_POSTGRES``, default ``postgresql://postgres@127.0.0.1:5432/postgres``). The
@@ -50,6 +51,8 @@ from benchmarks.generate import DATA_DIR, DataSet, dataset, scale_fraction  # no
 
 OUT_DIR = ROOT_DIR / "benchmarks" / "out"
 GROUPS = ("review", "intake", "prefect", "scaling", "publish")
+WITH_THE_YEAR = ("review", "intake-history", "intake-checks")
+"""Scenarios that work on a copy of the year's warehouse."""
 SCALES = ("1/16", "1/4", "1")
 POSTGRES_ENV = "BENCH_POSTGRES"
 POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -302,6 +305,8 @@ def plan(groups: Sequence[str], scales: Sequence[str], formats: Sequence[str]) -
     if "intake" in groups:
         for fmt in formats:
             steps += [Step("intake", top, "read", fmt), Step("intake", top, "intake", fmt)]
+        # SPEC §7: a month into the year's warehouse, without and with rules and outliers
+        steps += [Step("intake", top, s, "csv") for s in ("intake-history", "intake-checks")]
     if "prefect" in groups:
         steps += [
             Step("prefect", top, "review"),
@@ -341,7 +346,7 @@ def execute(
         planned[key] = Planned(
             runs,
             data.folder,
-            data.warehouse if step.scenario.startswith("review") else None,
+            data.warehouse if step.scenario.startswith(WITH_THE_YEAR) else None,
             postgres_url if step.scenario == "publish-postgres" else None,
         )
     needs_prefect = any(s.scenario.endswith("-prefect") for s in steps)
@@ -424,6 +429,20 @@ def targets(done: dict[tuple[str, str, str], Runs], scales: Sequence[str]) -> li
         ratio = _ratio(get("intake", fmt), get("read", fmt))
         if ratio is not None:
             add(f"intake {fmt} / bare read {fmt}", ratio, "≤ 2", ratio <= 2)
+    checks = _ratio(get("intake-checks", "csv"), get("intake-history", "csv"))
+    add(
+        "intake with rules and outliers / without (the year's warehouse)",
+        checks,
+        "≤ 1.2",
+        checks is not None and checks <= 1.2,
+    )
+    today = _ratio(get("intake-checks", "csv"), get("intake", "csv"))
+    add(
+        "intake with rules and outliers / today's intake (empty warehouse)",
+        today,
+        "≤ 1.2",
+        today is not None and today <= 1.2,
+    )
     for flow, direct, fmt in (
         ("review-prefect", "review", ""),
         ("intake-prefect", "intake", "csv"),
@@ -488,7 +507,7 @@ def render(
         note = ", ".join(
             f"{k}: {v}"
             for k, v in detail.items()
-            if k in ("outcomes", "files", "values", "element_rows", "root_classes")
+            if k in ("outcomes", "warnings", "files", "values", "element_rows", "root_classes")
         )
         lines.append(
             f"| {runs.scale} | {runs.name} | {runs.median:.2f} | "

@@ -17,6 +17,11 @@ show the run did the work. What is timed:
 - ``intake-<fmt>``: ingesting that month into an empty warehouse as the intake flow
   does, with the pure functions (archive, read, validate, register), batch by batch.
 - ``intake-prefect-<fmt>``: the same through `chitieu.flows.intake.intake_flow`.
+- ``intake-history``: that month into a copy of the warehouse holding the year (its
+  values are the history outliers are judged against), with a catalog of no rule and
+  every outlier test off: intake as it was before SPEC §7.
+- ``intake-checks``: the same with the catalog's rules and outlier settings on
+  (`benchmarks.generate.checks_document`): the cost of SPEC §7.
 - ``publish-duckdb`` / ``publish-postgres``: publishing the national revision (its
   ~2 M element rows, cached as parquet) into an empty warehouse: hashes and insert.
 """
@@ -259,6 +264,7 @@ _READERS: dict[str, Callable[[Path], Any]] = {
 def _intake_phases() -> Phases:
     from chitieu import intake, pipeline
     from chitieu.warehouse import Warehouse
+    from chitieu.warehouse import intake as warehouse_intake
     from chitieu.warehouse.archive import ArchiveWrites
 
     phases = Phases()
@@ -268,14 +274,18 @@ def _intake_phases() -> Phases:
     phases.wrap(pipeline, "plan_intake", "validate")
     phases.wrap(intake, "validate_rows", "of which validate_rows")
     phases.wrap(Warehouse, "register_intake", "register")
+    phases.wrap(Warehouse, "register_intake_checked", "register")
+    phases.wrap(warehouse_intake, "_history_warnings", "of which history and outliers")
     phases.wrap(Warehouse, "known_sha256", "known hashes")
     return phases
 
 
-def intake_direct(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
+def intake_direct(
+    data: DataSet, fmt: str, work: Path, config: Path | None = None, **_: Any
+) -> Result:
     """The intake flow's steps in the same order, without Prefect: every file listed and
     fingerprinted, the batches planned by the same worker processes, each registered
-    here in order as it comes back."""
+    here in order as it comes back. ``config``: another configuration folder."""
     from chitieu import pipeline, settings
     from chitieu.config import load_config
     from chitieu.warehouse import open_warehouse
@@ -283,10 +293,11 @@ def intake_direct(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
     url = f"duckdb:///{work / 'warehouse.duckdb'}"
     phases = _intake_phases()
     outcomes: Counter[str] = Counter()
+    warnings: Counter[str] = Counter()
     result: Result = {}
     with stopwatch(result):
-        config_dir = str(data.config.resolve())
-        load_config(config_dir)
+        config_dir = str((config or data.config).resolve())
+        config = load_config(config_dir)
         archive = str(settings.beside_warehouse(url, "archive").resolve())
         received_at = dt.datetime.now(dt.UTC)
         paths = pipeline.gather_files([data.inbox(fmt)])
@@ -306,9 +317,45 @@ def intake_direct(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
                     for group, seen in zip(groups, known, strict=True)
                 ]
                 for planned in planning:
-                    done = pipeline.register_batch(warehouse, planned.result())
+                    done = pipeline.register_batch(warehouse, planned.result(), config)
                     outcomes.update(o.status for o in done.outcomes)
-    return {**result, "phases": phases.as_dict(), "files": len(paths), "outcomes": dict(outcomes)}
+                    warned = done.issues.filter(done.issues["severity"] == "warning")
+                    warnings.update(warned["check"].to_list())
+    return {
+        **result,
+        "phases": phases.as_dict(),
+        "files": len(paths),
+        "outcomes": dict(outcomes),
+        "warnings": dict(sorted(warnings.items())),
+    }
+
+
+def intake_into_the_year(data: DataSet, fmt: str, work: Path, variant: str) -> Result:
+    """The month into the year's warehouse (copied into ``work`` by `benchmarks.run`),
+    with the ``variant`` of the catalog. Before timing, the warehouse is brought up to
+    date and loses the month's own reports (the generated year holds them too): the
+    month arrives on top of the eleven before it, as it does in December."""
+    from benchmarks.generate import write_variant
+    from chitieu.warehouse import open_warehouse
+
+    config = write_variant(data.config, work / f"config-{variant}", variant)
+    month = f"{YEAR}M{INTAKE_MONTH:02d}"
+    with open_warehouse(f"duckdb:///{work / 'warehouse.duckdb'}") as warehouse:
+        for table in ("submission_values", "validation_issues", "submissions"):
+            warehouse.backend.execute(
+                f"DELETE FROM {table} WHERE submission_id IN "
+                "(SELECT submission_id FROM submissions WHERE period = $1)",
+                [month],
+            )
+    return intake_direct(data, fmt, work, config=config)
+
+
+def intake_history(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
+    return intake_into_the_year(data, fmt, work, "plain")
+
+
+def intake_checks(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
+    return intake_into_the_year(data, fmt, work, "checks")
 
 
 def intake_prefect(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
@@ -408,6 +455,8 @@ SCENARIOS: dict[str, Callable[..., Result]] = {
     "read": read_bare,
     "intake": intake_direct,
     "intake-prefect": intake_prefect,
+    "intake-history": intake_history,
+    "intake-checks": intake_checks,
     "publish-duckdb": publish,
     "publish-postgres": publish,
 }

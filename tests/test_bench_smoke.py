@@ -26,6 +26,8 @@ SCENARIOS = {
     ("read", "xlsx"),
     ("intake", "xlsx"),
     ("intake-prefect", "csv"),
+    ("intake-history", "csv"),
+    ("intake-checks", "csv"),
     ("publish-duckdb", ""),
 }
 

@@ -14,6 +14,7 @@ from chitieu import dashboard, pipeline
 from chitieu.config import load_config
 from chitieu.examples import example_dir
 from chitieu.periods import Period
+from chitieu.problems import NOT_KEPT
 from chitieu.rollup import class_counts, summary_sentence
 from chitieu.warehouse import open_warehouse
 from chitieu.warehouse.models import Published
@@ -125,6 +126,24 @@ def test_rejected_reports_by_unit_with_their_first_problem(job: dict[str, object
     assert set(rows[0]) == set(dashboard.REJECTED_COLUMNS.values())
 
 
+def test_a_rejected_reports_count_is_of_its_problems_not_its_warnings() -> None:
+    """A rejected report with a warning first and problems not kept: the count and the
+    first problem are its errors'."""
+    registered = pl.DataFrame(
+        {"batch_seq": [0], "status": ["rejected"], "org_unit_code": ["28987"],
+         "period": ["2024M05"], "source_name": ["a/28987_2024M05.csv"], "sha256": ["ab" * 32]}
+    )  # fmt: skip
+    issues = pl.DataFrame(
+        {"batch_seq": [0, 0, 0], "location": ["line 3", "line 4", None],
+         "check": ["outlier", "value_not_number", NOT_KEPT], "value": ["9", "x", "600"],
+         "message_vi": ["cảnh báo", "lỗi", "…"], "message_en": ["warning", "problem", "…"],
+         "severity": ["warning", "error", "error"]}
+    )  # fmt: skip
+    config = load_config(example_dir() / "config")
+    [row] = dashboard.rejected_reports(registered, issues, config.org_units).to_dicts()
+    assert (row["problems"], row["first_problem"]) == (601, "line 4: lỗi / problem")
+
+
 def test_a_rejected_report_becomes_an_event_on_its_unit(job: dict[str, object]) -> None:
     intake = job["intake"]
     assert isinstance(intake, pipeline.IntakeResult)
@@ -180,9 +199,13 @@ def test_reports_are_linked_as_files(tmp_path: Path, job: dict[str, object]) -> 
 
 def test_the_intake_summary_counts_what_must_be_resent() -> None:
     text = dashboard.intake_markdown(
-        Period.parse("2024M06"), "834", "Huyện Giồng Trôm", 270, "268 chấp nhận / accepted", 2
+        "2024M06", "834", "Huyện Giồng Trôm", 270, "268 chấp nhận / accepted", 2, 4, ["- x"]
     )
     assert text.startswith("# Tiếp nhận báo cáo kỳ 2024M06 — Huyện Giồng Trôm (834)\n")
     assert "after the 14/06/2024 cut-off" in text
     assert "- 270 tệp / files: 268 chấp nhận / accepted" in text
     assert "- 2 báo cáo bị từ chối, đơn vị phải gửi lại" in text
+    assert "- 4 cảnh báo cần kiểm tra / warnings to check" in text
+    assert text.endswith("## Tình trạng báo cáo / reporting status\n\n- x\n")
+    several = dashboard.intake_markdown("2024M01..2024", "834", "H", 270, "", 0)
+    assert "*Intake of 2024M01 to 2024*" in several

@@ -234,3 +234,36 @@ def test_reading_the_inbox_is_retried_only_after_io_errors(
     with pytest.raises(ChitieuError, match="not a folder"):
         quick([str(tmp_path)])
     assert calls.count("wrong") == 1  # a domain error fails the same way every time
+
+
+def test_an_intake_is_named_after_the_periods_it_received(
+    tmp_path: Path,
+    prefect_api_url: str,  # noqa: F811
+) -> None:
+    """No month given: July's files name the run and tag it; its artifacts list the
+    warnings, whom to chase for July (Hưng Lễ sent nothing) and the missing unit's event."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for path in sorted((example_dir() / "submissions" / "2024M07").iterdir()):
+        if not path.name.startswith("29047"):
+            shutil.copy(path, inbox / path.name)
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    config = str(example_dir() / "config")
+    outcomes, run = called(intake_flow, [str(inbox)], config, url)
+    assert len(outcomes) == 21
+    assert run.name == "intake-2024M07-834"
+    assert {"chitieu", "intake", "period:2024M07", "unit:834"} <= set(run.tags)
+    artifacts = artifacts_of(run.id)
+    status = artifacts["intake-2024m07-834-status"]
+    assert status.type == "table"
+    [chased] = json.loads(str(status.data))
+    assert (chased["Tên / name"], chased["Tình trạng / state"]) == (
+        "Xã Hưng Lễ",
+        "chưa gửi / missing",
+    )
+    assert artifacts["intake-2024m07-834-warnings"].type == "table"
+    summary = str(artifacts["intake-2024m07-834"].data)
+    assert "- 2024M07: 21/22 đúng hạn / on time, 0 trễ / late, 1 chưa gửi / missing" in summary
+    [missing] = events(prefect_api_url, "chitieu.report.missing", run.id, at_least=1)
+    assert missing["resource"]["prefect.resource.id"] == "chitieu.org_unit.29047"
+    assert missing["resource"]["chitieu.due"] == "2024-07-16"

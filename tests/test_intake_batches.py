@@ -53,7 +53,9 @@ def ingest(paths: list[Path], config: Config, database: Path, size: int) -> list
     statuses = []
     with open_warehouse(url) as warehouse:
         for batch in planned:
-            statuses += [o.status for o in pipeline.register_batch(warehouse, batch).outcomes]
+            statuses += [
+                o.status for o in pipeline.register_batch(warehouse, batch, config).outcomes
+            ]
     return statuses
 
 
@@ -173,7 +175,9 @@ def test_worker_processes_plan_batches_as_this_process_does(
                 for group, seen in zip(groups, known, strict=True)
             ]
             for planned in planning:
-                registered = pipeline.register_batch(warehouse, planned.result())
+                registered = pipeline.register_batch(
+                    warehouse, planned.result(), load_config(config_dir)
+                )
                 statuses += [o.status for o in registered.outcomes]
     assert statuses == here
     assert dump(tmp_path / "workers.duckdb") == dump(tmp_path / "here.duckdb")

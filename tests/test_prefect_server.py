@@ -193,8 +193,10 @@ def deployed(prefect_server: dict[str, Any], webhook: str) -> dict[str, Any]:
     }
 
 
-def create_automation(env: dict[str, str], folder: Path, webhook: str, log: Path) -> str:
-    """automations/report-rejected.yaml, pointed at a webhook notification block."""
+def create_automation(
+    env: dict[str, str], folder: Path, webhook: str, log: Path, name: str = "report-rejected"
+) -> str:
+    """automations/<name>.yaml, pointed at a webhook notification block."""
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -204,8 +206,8 @@ def create_automation(env: dict[str, str], folder: Path, webhook: str, log: Path
             url=webhook,
             json_data={"subject": "{{subject}}", "body": "{{body}}"},
         ).save("chitieu-team", overwrite=True)
-    text = (ROOT / "automations" / "report-rejected.yaml").read_text("utf-8")
-    automation = folder / "automation.yaml"
+    text = (ROOT / "automations" / f"{name}.yaml").read_text("utf-8")
+    automation = folder / f"{name}.yaml"
     automation.write_text(text.replace("NOTIFY_BLOCK_ID", str(block_id)), "utf-8")
     run([*PREFECT, "automation", "create", "--from-file", str(automation)], env, log)
     return str(yaml.safe_load(text)["name"])
@@ -340,3 +342,55 @@ def test_the_ui_shows_the_review_summary(deployed: dict[str, Any], tmp_path: Pat
     if not SCREENSHOT.exists() or os.environ.get("CHITIEU_UPDATE_SCREENSHOT") == "1":
         SCREENSHOT.parent.mkdir(exist_ok=True)
         shutil.copyfile(tmp_path / "prefect-ui-review.png", SCREENSHOT)
+
+
+def test_missing_reports_reach_the_team(
+    deployed: dict[str, Any], webhook: str, tmp_path: Path
+) -> None:
+    """automations/report-missing.yaml: an intake of July in which Xã Hưng Lễ (29047) sent
+    nothing, run from the command line against the server after July's due date, emits
+    one chitieu.report.missing for it, and the automation tells the team's webhook."""
+    env, folder = deployed["env"], deployed["folder"]
+    before = len(Webhook.received)
+    url = deployed["ui"].removesuffix("/") + "/api"
+    create_automation(env, folder, webhook, folder / "commands.log", "report-missing")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for path in sorted((EXAMPLE / "submissions" / "2024M07").iterdir()):
+        if not path.name.startswith("29047"):
+            shutil.copy(path, inbox / path.name)
+    chitieu = str(Path(sys.executable).with_name("chitieu"))
+    output = run(
+        [
+            chitieu,
+            "intake",
+            str(inbox),
+            "--config",
+            str(EXAMPLE / "config"),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+            "--month",
+            "2024M07",
+        ],
+        env | {"PREFECT_API_URL": url},
+        tmp_path / "intake.log",
+    )
+    assert "21 tệp / files" in output
+    deadline = time.monotonic() + 90
+    while True:
+        missing = api_post(
+            url, "/events/filter", {"filter": {"event": {"name": ["chitieu.report.missing"]}}}
+        )["events"]
+        if missing or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    [event] = missing
+    assert event["resource"]["prefect.resource.id"] == "chitieu.org_unit.29047"
+    assert event["resource"]["chitieu.period"] == "2024M07"
+    assert event["resource"]["chitieu.due"] == "2024-07-16"
+    while len(Webhook.received) <= before and time.monotonic() < deadline:
+        time.sleep(1)
+    bodies = [json.dumps(m, ensure_ascii=False) for m in Webhook.received[before:]]
+    assert len(bodies) == 1, bodies
+    assert "Xã Hưng Lễ" in bodies[0]
+    assert "chưa gửi báo cáo kỳ 2024M07, hạn gửi 2024-07-16" in bodies[0]

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from rollup_helpers import MERGER, TREE_4_LEVELS, MakeConfig, element, indicator, values
 
-from chitieu.quality import elements, indicators, structure
+from chitieu.quality import elements, indicators, rules, structure
 from chitieu.quality.suite import SUITE, gate_frame
 from chitieu.rollup import Rollup, roll_up
 from chitieu.rollup.hierarchy import subtree
@@ -32,7 +32,7 @@ def with_element(rollup: Rollup, unit: str, code: str, value: float | None) -> R
 
 
 def test_every_check_declared_beside_its_frame_is_in_the_suite():
-    declared = [c.name for m in (indicators, elements, structure) for c in m.CHECKS]
+    declared = [c.name for m in (indicators, elements, structure, rules) for c in m.CHECKS]
     assert sorted(c.name for c in SUITE) == sorted(declared)
     assert len(set(declared)) == len(declared)
 

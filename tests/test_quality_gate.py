@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from test_example_rollup import EXAMPLE, _accepted_values
 
-from chitieu.config import Config, load_config
+from chitieu.config import Config, RuleSpec, load_config
 from chitieu.quality import CRITICAL, WARNING, CheckResult, run_gate
 from chitieu.quality.suite import SUITE
 from chitieu.rollup import Rollup, roll_up
@@ -59,6 +59,8 @@ def test_each_check_has_a_stable_name_and_a_deliberate_severity():
         "sum_elements_reconcile": CRITICAL,
         "completeness_at_least_minimum": CRITICAL,
         "values_within_plausible_range": WARNING,
+        "error_rules_hold": CRITICAL,
+        "warning_rules_hold": WARNING,
     }
 
 
@@ -130,6 +132,17 @@ def require_completeness(rollup: Rollup, config: Config) -> tuple[Rollup, Config
     )
 
 
+def with_rule(**rule: str) -> Doctor:
+    """The configuration with one more rule (SPEC §7), the roll-up as it is."""
+
+    def doctor(rollup: Rollup, config: Config) -> tuple[Rollup, Config]:
+        spec = RuleSpec.model_validate({"message": "thử", "message_en": "test", **rule})
+        catalog = config.catalog.model_copy(update={"rules": [*config.catalog.rules, spec]})
+        return rollup, dataclasses.replace(config, catalog=catalog)
+
+    return doctor
+
+
 BROKEN: dict[str, tuple[Doctor, str]] = {
     "root_has_every_indicator": (drop_root_indicator, "1 missing: CT31"),
     "units_inside_root_subtree": (add_unit_outside, "83 in completeness"),
@@ -150,6 +163,12 @@ BROKEN: dict[str, tuple[Doctor, str]] = {
     "completeness_at_least_minimum": (
         require_completeness,
         "834 132/132 reports (completeness=0.85)",
+    ),
+    # more new party members than new jobs: no unit has that (21 communes and the district)
+    "error_rules_hold": (
+        with_rule(code="R99", left="DANG_VIEN_MOI", operator=">", right="VIEC_LAM_MOI"),
+        "22 failing: R99 28984 rule R99: test: DANG_VIEN_MOI (New party members admitted) = 8 "
+        "must be > VIEC_LAM_MOI (Workers placed in new jobs) = ",
     ),
 }
 
@@ -229,3 +248,25 @@ def test_runs_on_one_gx_project_take_turns(first_half, tmp_path) -> None:
     assert [r.passed for r in done] == [True]
     assert done[0].data_docs is not None
     assert done[0].data_docs.is_file()
+
+
+def test_a_broken_warning_rule_is_published_and_named(first_half):
+    """A rule of severity `warning` that a unit's rolled-up values break: the review passes
+    its critical checks and the warning names the unit and both sides."""
+    doctor = with_rule(
+        code="R98",
+        left="HO_NGHEO * 100 / TONG_SO_HO",
+        operator="<",
+        right="2",
+        severity="warning",
+        levels=["district"],
+    )
+    result = run_gate(*doctor(*first_half))
+    assert result.passed
+    (warning,) = result.failures()
+    assert (warning.name, warning.severity) == ("warning_rules_hold", WARNING)
+    assert warning.detail.startswith("1 failing: R98 834 rule R98: test: ")
+    assert (
+        "HO_NGHEO * 100 / TONG_SO_HO = 2.64 (HO_NGHEO (Poor households at period end) = 1,386; "
+        "TONG_SO_HO (Households at period end) = 52,480) must be < 2" in warning.detail
+    )

@@ -1,6 +1,8 @@
 """Upgrading a warehouse written before sign-off (migration 006), with its data, on every
 backend: every row kept, old revisions still verify, and the rebuilt submissions table
-(DuckDB) or its replaced constraint (PostgreSQL) admits ``held`` and nothing else."""
+(DuckDB) or its replaced constraint (PostgreSQL) admits ``held`` and nothing else. A
+warehouse of schema version 3, from before data quality too, takes migration 005 and
+then 006 in one opening (`chitieu.warehouse.migrate` applies each version not recorded)."""
 
 from __future__ import annotations
 
@@ -26,14 +28,18 @@ from chitieu.warehouse.postgres_backend import PostgresBackend
 from chitieu.warehouse.queries import migrations, query
 
 SIGNOFF = 6
+QUALITY = 5
 OLD_TABLES = tuple(t for t in TABLES if t not in ("schema_version", "approvals"))
 
 
 def _old_warehouse(
-    url: str, monkeypatch: pytest.MonkeyPatch
+    url: str, monkeypatch: pytest.MonkeyPatch, before_quality: bool
 ) -> dict[str, list[tuple[object, ...]]]:
     """A warehouse at the schema before sign-off, written as the chitieu of then wrote
-    it (no approvals to look at): reports of every status, two revisions. Its rows."""
+    it (no approvals to look at): reports of every status, two revisions. Its rows.
+
+    ``before_quality``: at schema version 3, before migration 005 too: the same rows
+    without the issues' severity (the only change 005 makes to a table)."""
     backend = DuckDBBackend(duckdb_path(url)) if url.startswith("duckdb") else PostgresBackend(url)
     try:
         with backend.transaction():
@@ -58,6 +64,11 @@ def _old_warehouse(
         publishing.publish(backend, draft())
         publishing.publish(backend, draft(inputs=((2, "b" * 64, "C1", "2024M05"),)))
         monkeypatch.undo()
+        if before_quality:
+            with backend.transaction():
+                backend.execute("DROP VIEW published_warnings")
+                backend.execute("ALTER TABLE validation_issues DROP COLUMN severity")
+                backend.execute(f"DELETE FROM schema_version WHERE version = {QUALITY}")
         return {
             table: sorted(backend.rows(f"SELECT * FROM {table}"), key=repr) for table in OLD_TABLES
         }
@@ -65,10 +76,13 @@ def _old_warehouse(
         backend.close()
 
 
+@pytest.mark.parametrize("before_quality", [False, True], ids=["version-5", "version-3"])
 def test_an_old_warehouse_upgrades_with_every_row_kept(
-    warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+    warehouse_url: str, monkeypatch: pytest.MonkeyPatch, before_quality: bool
 ) -> None:
-    before = _old_warehouse(warehouse_url, monkeypatch)
+    before = _old_warehouse(warehouse_url, monkeypatch, before_quality)
+    if before_quality:  # 005 records every issue of then as an error
+        before["validation_issues"] = [(*row, "error") for row in before["validation_issues"]]
     assert {status for *_, status, _ in before["submissions"]} == {
         "accepted",
         "superseded",
@@ -77,11 +91,14 @@ def test_an_old_warehouse_upgrades_with_every_row_kept(
     }
     with open_warehouse(warehouse_url) as wh:
         assert wh.schema_version == migrations(wh.backend.dialect)[-1].version >= SIGNOFF
+        recorded = wh.backend.rows("SELECT version FROM schema_version ORDER BY version")
+        assert recorded == [(m.version,) for m in migrations(wh.backend.dialect)]
         after = dump(wh)
         assert {table: after[table] for table in OLD_TABLES} == before
         assert after["approvals"] == []
         assert wh.verify() == []  # the old revisions still verify
         assert wh.backend.rows("SELECT count(*) FROM published_submissions") == [(2,)]
+        assert wh.backend.rows("SELECT count(*) FROM published_warnings") == [(0,)]
         for bad in ("bogus", None):
             with pytest.raises(WriteConflict):
                 wh.backend.execute(

@@ -240,7 +240,7 @@ def test_an_empty_batch(config: Config) -> None:
     [
         ("28993,DANG_VIEN_MOI,2024m5,1", "period_invalid", "did you mean 2024M05?"),
         ("28993,DAT_NTM,2024M05,có", "value_not_number", "Write 1 for yes, 0 for no."),
-        ('28993,DANG_VIEN_MOI,2024M05,"1,752"', "value_vietnamese_format", "write 1752 "),
+        ('28993,DANG_VIEN_MOI,2024M05,"1,752"', "value_vietnamese_format", "write 1752"),
         ('28993,THU_NHAP,2024M05,"1,5"', "value_vietnamese_format", "write 1.5 "),
         ("28993,THU_NHAP,2024M05,1.752.000", "value_vietnamese_format", "write 1752000 "),
         ("28993,THU_NHAP,2024M05,1 752", "value_not_number", "write 1752."),

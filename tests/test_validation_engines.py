@@ -95,5 +95,8 @@ def test_validate_command_does_not_import_pandera():
         text=True,
         timeout=120,
     )
-    assert "value '600' of THU_NHAP must be between 0 and 500" in result.stdout
+    assert (
+        "value '600' of THU_NHAP (Thu nhập bình quân đầu người) must be between 0 and 500"
+        in result.stdout
+    )
     assert result.stdout.strip().splitlines()[-1] == "False False"

@@ -39,7 +39,7 @@ from chitieu.warehouse.roles import AUDITOR_READS
 
 pytestmark = pytest.mark.postgres
 CHITIEU = str(Path(sys.executable).with_name("chitieu"))
-VIEWS = ("published_submissions", "published_values")
+VIEWS = ("published_submissions", "published_values", "published_warnings")
 RAW = ("submissions", "submission_values", "validation_issues")
 # One column per relation, for an UPDATE that would change nothing if it were allowed.
 SOME_COLUMN = {
@@ -54,6 +54,7 @@ SOME_COLUMN = {
     "approvals": "note",
     "published_submissions": "status",
     "published_values": "value",
+    "published_warnings": "value",
 }
 
 
@@ -105,6 +106,12 @@ def test_the_auditor_reads_and_verifies_every_revision(auditor: Warehouse) -> No
     used = auditor.input_submissions(read.snapshot_id)
     assert used["submission_id"].to_list() == sorted(read.inputs["submission_id"].to_list())
     assert auditor.input_values(read.snapshot_id).height > 0
+    # the warnings of the year's inputs (values far from their history), and only those
+    year = auditor.snapshot("2024", "834", elements=False).snapshot_id
+    warned = auditor.input_warnings(year)
+    assert warned.height == 4
+    assert set(warned["check"]) == {"outlier"}
+    assert set(warned["submission_id"]) <= set(auditor.input_submissions(year)["submission_id"])
 
 
 @pytest.mark.parametrize("relation", list(TABLES) + list(VIEWS))

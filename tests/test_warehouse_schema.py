@@ -30,7 +30,7 @@ def test_spec_columns_exist(wh: Warehouse) -> None:
         "submission_values": "submission_id, org_unit_code, element_code, period, value, note, "
         "location",
         "validation_issues": 'submission_id, location, element_code, value, "check", '
-        "message_vi, message_en",
+        "message_vi, message_en, severity",
         "snapshots": "snapshot_id, review_period, root_org_unit, revision, status, created_at, "
         "flow_run_id, catalog_sha256, inputs_sha256, content_sha256, prev_content_sha256, "
         "completeness, checks_passed",

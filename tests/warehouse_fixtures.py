@@ -205,7 +205,7 @@ def batch(*reports: Report) -> IntakeBatch:
             for n, (code, value) in enumerate(kept.items(), start=2)
         ]
         issues += [
-            (seq, loc, "E1", "x", check, "Giá trị không hợp lệ", "Invalid value")
+            (seq, loc, "E1", "x", check, "Giá trị không hợp lệ", "Invalid value", "error")
             for loc, check in r.issues
         ]
     return IntakeBatch(

@@ -453,6 +453,7 @@ def catalog_yaml() -> str:
             f"    collected_at: {level}",
             "    min: 0",
             f"    max: {top}",
+            *OUTLIER_SETTINGS.get(code, []),
         ]
     out.append("indicators:")
     for code, name, name_en, group, unit, formula, direction, review, _t, _b in INDICATORS:
@@ -466,6 +467,7 @@ def catalog_yaml() -> str:
             f"    direction: {direction}",
             f"    review: {review}",
         ]
+    out += rules_yaml()
     return "\n".join(out) + "\n"
 
 
@@ -719,6 +721,106 @@ SPECIAL = {
     ("29029", month_code(5)): _rejected_correction,
     ("28996", month_code(2)): _duplicate,
 }
+
+# --------------------------------------------------------------------------------------
+# Data quality (SPEC §7): the workers recruited beside those departed, rules across
+# elements, outlier settings, a value far from its unit's history, a report sent late.
+# --------------------------------------------------------------------------------------
+
+RECRUITED = (
+    "XKLD_TRUNG_TUYEN",
+    "Số lao động trúng tuyển đi làm việc ở nước ngoài theo hợp đồng",
+    "Workers recruited to work abroad on contract",
+    "người",
+    "integer",
+    "sum",
+    "sum",
+    C,
+    100,
+)
+ELEMENTS.append(RECRUITED)
+ELEMENT[RECRUITED[0]] = RECRUITED
+# The article: "trúng tuyển 234 lao động, đã bay 198"; the year's 336 is illustrative.
+RECRUITED_TOTALS = (234, 336)
+RULES: list[tuple[str, str, str, str, str, str, str, str]] = [
+    # code, left, operator, right, severity, period kinds ("" = all), message, message_en
+    ("R01", "XKLD", "<=", "XKLD_TRUNG_TUYEN", "error", "[half_year, year]",
+     "Số lao động đã xuất cảnh trong kỳ không thể lớn hơn số lao động trúng tuyển",
+     "Workers departed in the period cannot exceed workers recruited"),
+    ("R02", "HO_NGHEO", "<=", "TONG_SO_HO", "error", "",
+     "Số hộ nghèo không thể lớn hơn tổng số hộ",
+     "Poor households cannot exceed households"),
+    ("R03", "HO_NGHEO + HO_CAN_NGHEO", "<=", "TONG_SO_HO", "error", "",
+     "Số hộ nghèo và cận nghèo không thể lớn hơn tổng số hộ",
+     "Poor and near-poor households cannot exceed households"),
+    ("R04", "AN_KHAM_PHA", "<=", "AN_HINH_SU", "warning", "",
+     "Số vụ án khám phá thường không vượt số vụ xảy ra trong kỳ (trừ án của kỳ trước)",
+     "Cases solved rarely exceed the cases of the period (unless earlier ones were solved)"),
+]
+OUTLIER_SETTINGS: dict[str, list[str]] = {
+    "DUONG_GTNT": ["    outlier: {threshold: 3.5}"],
+    # households move by a few a month: three months of history are enough to judge
+    "TONG_SO_HO": ["    outlier: {threshold: 3.5, min_history: 3}"],
+    # the Fund is raised mostly at Tết: January is the rule, not an outlier
+    "QUY_VI_NGUOI_NGHEO": ["    outlier: off"],
+}
+# Xã Phong Nẫm's households, 3.056 month after month, typed as 3.500 in September (the
+# issue's story): accepted, flagged against its history. September is neither the
+# six-month review's nor the year's last month, so no published figure moves.
+OUTLIER = ("28987", month_code(9), "TONG_SO_HO", "3500")
+
+
+def rules_yaml() -> list[str]:
+    out = ["rules:"]
+    for code, left, op, right, severity, kinds, message, message_en in RULES:
+        out += [
+            f"  - code: {code}",
+            f"    left: {q(left)}",
+            f"    operator: {q(op)}",
+            f"    right: {q(right)}",
+            f"    severity: {severity}",
+            *([f"    period_kinds: {kinds}"] if kinds else []),
+            f"    message: {q(message)}",
+            f"    message_en: {q(message_en)}",
+        ]
+    return out
+
+
+def plan_quality(data: dict[tuple[str, str], dict[str, str]]) -> None:
+    """Recruited workers (those departed and a few more, as the article's 234 ≥ 198),
+    drawn from a generator of their own so that every other figure stays as it was; and
+    the one value far from its history."""
+    rng = random.Random(SEED + 14)
+    size = {c[0]: c[2] for c in COMMUNES}
+    for months, extra in (
+        (range(1, 7), RECRUITED_TOTALS[0] - COMMUNE_TOTALS["XKLD"][0]),
+        (range(7, 13), RECRUITED_TOTALS[1] - COMMUNE_TOTALS["XKLD"][1]),
+    ):
+        weights = {(c, m): size[c] for c in CODES for m in months}
+        got = allocate(rng, extra, weights, 5)
+        for (c, m), more in got.items():
+            values = data[(c, month_code(m))]
+            values[RECRUITED[0]] = str(int(values["XKLD"]) + more)
+    unit, period, element, value = OUTLIER
+    data[(unit, period)][element] = value
+
+
+def _sent_late(
+    emit: Emit, rel: Rel, unit: str, period: str, values: dict[str, str]
+) -> dict[str, str]:
+    """Tân Thanh, June: the report comes on Thursday 20 June, after the due date (Tuesday
+    18 June: two working days after Friday 14 June)."""
+    a = emit(unit, period, values, stamp(dt.date(YEAR, 6, 20), 60), f"{unit}_{period}")
+    return {rel(a): "accepted"}
+
+
+SPECIAL[("29035", month_code(6))] = _sent_late
+
+
+def check_quality(s1: dict) -> None:
+    """The district's six months: 198 departed ≤ 234 recruited, as the article says."""
+    elements = s1["elements"]
+    assert (elements["XKLD"], elements[RECRUITED[0]]) == (198, 234), elements
 
 # --------------------------------------------------------------------------------------
 # An independent intake and roll-up (SPEC.md §2 and §3), exact arithmetic
@@ -1012,6 +1114,7 @@ def review(data: dict, review_period: str) -> dict:
 def generate(out: Path) -> None:
     rng = random.Random(SEED)
     data = plan_values(rng)
+    plan_quality(data)
     write(out / "config" / "catalog.yaml", catalog_yaml().encode("utf-8"))
     write(out / "config" / "org_units.csv", org_units_csv().encode("utf-8"))
     write(out / "config" / "targets.csv", targets_csv().encode("utf-8"))
@@ -1025,6 +1128,7 @@ def generate(out: Path) -> None:
 
     reviews = {p: review(accepted, p) for p in (f"{YEAR}S1", str(YEAR))}
     check_article(reviews[f"{YEAR}S1"])
+    check_quality(reviews[f"{YEAR}S1"])
     special = {path: status[path] for path in specials}
     expected = {
         "about": (

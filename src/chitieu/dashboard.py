@@ -8,7 +8,7 @@ Built from the pipeline's results without Prefect; `chitieu.flows` hands them ov
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,12 +203,18 @@ def rejected_reports(
     """The rejected reports of an intake batch with their first problem, by unit and period.
 
     ``registered``: the batch's submissions (with ``batch_seq``); ``issues``: its issues.
-    A file that is not a submission at all has no unit or period.
+    A file that is not a submission at all has no unit or period. A report's warnings are
+    no reason it was rejected: its errors are counted (those not kept too: `problem_total`).
     """
+    from chitieu.problems import problem_total
+
+    errors = (
+        issues.filter(pl.col("severity") != "warning") if "severity" in issues.columns else issues
+    )
     first = (
-        issues.group_by("batch_seq", maintain_order=True)
+        errors.group_by("batch_seq", maintain_order=True)
         .agg(
-            pl.len().cast(pl.Int64).alias("problems"),
+            problem_total(pl.col("check"), pl.col("value")).cast(pl.Int64).alias("problems"),
             (
                 pl.col("location").fill_null("")
                 + pl.lit(": ")
@@ -271,16 +277,34 @@ def rejected_rows(rejected: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def intake_markdown(
-    month: Period, root: str, root_name: str, files: int, counts: str, rejected: int
+    label: str,
+    root: str,
+    root_name: str,
+    files: int,
+    counts: str,
+    rejected: int,
+    warnings: int = 0,
+    status_lines: Sequence[str] = (),
 ) -> str:
-    """The intake's summary artifact: what was received, how much must be resent."""
-    return (
-        f"# Tiếp nhận báo cáo kỳ {month.code} — {root_name} ({root})\n"
-        f"*Intake after the {month.end:%d/%m/%Y} cut-off*\n\n"
+    """The intake's summary artifact: what was received (``label``: its period, or
+    ``first..last``), what must be resent, the warnings to check, who has reported."""
+    first, _, last = label.partition("..")
+    when = (
+        f"Intake of {first} to {last}"
+        if last
+        else f"Intake after the {Period.parse(first).end:%d/%m/%Y} cut-off"
+    )
+    text = (
+        f"# Tiếp nhận báo cáo kỳ {label} — {root_name} ({root})\n"
+        f"*{when}*\n\n"
         f"- {files} tệp / files: {counts or 'không có / none'}\n"
         f"- {rejected} báo cáo bị từ chối, đơn vị phải gửi lại / "
         f"rejected reports, to be resent\n"
+        f"- {warnings} cảnh báo cần kiểm tra / warnings to check\n"
     )
+    if status_lines:
+        text += "\n## Tình trạng báo cáo / reporting status\n\n" + "\n".join(status_lines) + "\n"
+    return text
 
 
 # ---------------------------------------------------------------- events

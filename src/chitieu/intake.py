@@ -18,6 +18,7 @@ from chitieu.config import Config
 from chitieu.problems import kept_issues, problem_total
 from chitieu.receipts import FileOutcome
 from chitieu.schemas.findings import with_reader_findings
+from chitieu.schemas.issues import ERROR
 from chitieu.schemas.submission import validate_rows
 from chitieu.schemas.unattributed import with_unattributed_rows
 from chitieu.sources import ROW_SCHEMA, FileRead, FileRef, ReceivedFile, read_submission
@@ -25,6 +26,7 @@ from chitieu.warehouse.models import (
     INTAKE_ISSUES_SCHEMA,
     INTAKE_SUBMISSIONS_SCHEMA,
     INTAKE_VALUES_SCHEMA,
+    REJECTED_FILES_SCHEMA,
     IntakeBatch,
 )
 
@@ -59,7 +61,8 @@ def plan_intake(
     fresh = [i for i, dup in enumerate(duplicate) if not dup and not reads[i].problems]
     whole = [i for i, dup in enumerate(duplicate) if dup or reads[i].problems]
     rows = _batch_rows([reads[i].rows for i in fresh], fresh)
-    validated = with_reader_findings(validate_rows(rows, config, received_at, engine), reads)
+    names = {e.code: (e.name, e.name_en or e.name) for e in config.catalog.elements}
+    validated = with_reader_findings(validate_rows(rows, config, received_at, engine), reads, names)
     validated = with_unattributed_rows(validated)
     reports = _reports(validated.values, validated.issues)
 
@@ -148,7 +151,11 @@ def _typed(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 
 def _reports(values: pl.DataFrame, issues: pl.DataFrame) -> pl.DataFrame:
     """One row per (file, unit, period) report, in order of first appearance."""
-    problems = issues.group_by(REPORT_KEY).agg(pl.len().alias("n_issues"))
+    problems = (
+        issues.filter(pl.col("severity") == ERROR)
+        .group_by(REPORT_KEY)
+        .agg(pl.len().alias("n_issues"))
+    )
     return (
         values.with_row_index("order")
         .group_by(REPORT_KEY, maintain_order=True)
@@ -179,6 +186,7 @@ def _file_problem_issues(reads: Sequence[FileRead], indices: list[int]) -> pl.Da
             "check": problem.check,
             "message_vi": problem.message_vi,
             "message_en": problem.message_en,
+            "severity": ERROR,
         }
         for i in indices
         for problem in reads[i].problems
@@ -190,18 +198,24 @@ def _file_problem_issues(reads: Sequence[FileRead], indices: list[int]) -> pl.Da
     return pl.DataFrame(records, schema=schema)
 
 
-def outcomes(
-    files: Sequence[FileRef], registered: pl.DataFrame, issues: pl.DataFrame
-) -> list[FileOutcome]:
-    """One outcome per file from the registered submissions (final statuses) and issues.
+STILL_REJECTED_SCHEMA: dict[str, pl.DataType] = {
+    "batch_seq": pl.Int64(),
+    "source_name": pl.String(),
+    **REJECTED_FILES_SCHEMA,
+}
+"""A file sent again, byte for byte, after it was rejected: still rejected, and why."""
 
-    The receipts are grouped by file once, in polars; the loop only builds each file's
-    outcome from its group (a filter of the whole batch per file cost 0.5 ms a file)."""
-    first_issue = (
-        issues.sort("batch_seq", maintain_order=True)
+
+def _first(rows: pl.DataFrame, name: str, count: pl.Expr | None = None) -> pl.DataFrame:
+    """Per ``batch_seq``: how many of ``rows`` (``count``, by default the problems they
+    stand for: `problem_total`) and the first, as a line says it."""
+    return (
+        rows.sort("batch_seq", maintain_order=True)
         .group_by("batch_seq", maintain_order=True)
         .agg(
-            problem_total(pl.col("check"), pl.col("value")).alias("n"),
+            (problem_total(pl.col("check"), pl.col("value")) if count is None else count).alias(
+                f"n_{name}"
+            ),
             (
                 pl.col("location").fill_null("")
                 + pl.lit(": ")
@@ -210,20 +224,52 @@ def outcomes(
                 + pl.col("message_en")
             )
             .first()
-            .alias("first"),
+            .str.strip_prefix(": ")
+            .alias(f"first_{name}"),
         )
     )
+
+
+def outcomes(
+    files: Sequence[FileRef],
+    registered: pl.DataFrame,
+    issues: pl.DataFrame,
+    still_rejected: pl.DataFrame | None = None,
+) -> list[FileOutcome]:
+    """One outcome per file from the registered submissions (final statuses), their
+    issues (errors and warnings) and the files that were sent again after a rejection
+    (``STILL_REJECTED_SCHEMA``).
+
+    The receipts are grouped by file once, in polars; the loop only builds each file's
+    outcome from its group (a filter of the whole batch per file cost 0.5 ms a file)."""
+    severity = pl.col("severity") if "severity" in issues.columns else pl.lit(ERROR)
+    errors = _first(issues.filter(severity == ERROR), "problem")
+    warned = _first(issues.filter(severity != ERROR), "warning")
+    still = (
+        still_rejected if still_rejected is not None else pl.DataFrame(schema=STILL_REJECTED_SCHEMA)
+    )
+    again = _first(
+        still.select("batch_seq", "location", "message_vi", "message_en"), "again", pl.len()
+    )
     rejected = pl.col("status") == "rejected"
+    kept = pl.col("status").is_in(["accepted", "superseded", "held"])
     per_file = (
-        registered.join(first_issue, on="batch_seq", how="left")
+        registered.join(errors, on="batch_seq", how="left")
+        .join(warned, on="batch_seq", how="left")
+        .join(again, on="batch_seq", how="left")
+        .join(still.select("batch_seq", "problems"), on="batch_seq", how="left")
         .sort("batch_seq")
         .group_by("sha256", "source_name", maintain_order=True)
         .agg(
             "status",
             "org_unit_code",
             "period",
-            pl.col("first").filter(rejected).drop_nulls().first().alias("first_problem"),
-            pl.col("n").filter(rejected).fill_null(0).sum().alias("problem_count"),
+            pl.col("first_problem").filter(rejected).drop_nulls().first(),
+            pl.col("n_problem").filter(rejected).fill_null(0).sum().alias("problem_count"),
+            pl.col("first_warning").filter(kept).drop_nulls().first(),
+            pl.col("n_warning").filter(kept).fill_null(0).sum().alias("warning_count"),
+            pl.col("first_again").drop_nulls().first(),
+            pl.col("problems").drop_nulls().first().alias("again_count"),
         )
     )
     found = {(row["sha256"], row["source_name"]): row for row in per_file.iter_rows(named=True)}
@@ -237,7 +283,7 @@ def outcomes(
         elif "held" in statuses:
             status = "held" if statuses == {"held"} else "partly held"
         elif statuses == {"duplicate"}:
-            status = "duplicate"
+            status = "still rejected" if mine and mine["first_again"] else "duplicate"
         elif statuses == {"superseded"}:
             status = "superseded"
         else:
@@ -253,14 +299,21 @@ def outcomes(
             if mine
             else []
         )
+        problem, count = "", 0
+        if mine and status == "still rejected":
+            problem, count = mine["first_again"], int(mine["again_count"] or 0)
+        elif mine:
+            problem, count = mine["first_problem"] or "", int(mine["problem_count"] or 0)
         by_file.append(
             FileOutcome(
                 source_name=received.source_name,
                 sha256=received.sha256,
                 status=status,
                 reports=reports,
-                first_problem=(mine["first_problem"] or "") if mine else "",
-                problem_count=int(mine["problem_count"] or 0) if mine else 0,
+                first_problem=problem,
+                problem_count=count,
+                warning_count=int(mine["warning_count"] or 0) if mine else 0,
+                first_warning=(mine["first_warning"] or "") if mine else "",
             )
         )
     return by_file

@@ -21,8 +21,9 @@ import polars as pl
 
 from chitieu import settings, signoff
 from chitieu.config import Config, load_config
-from chitieu.excel.feedback import feedback_folder, write_feedback
-from chitieu.intake import FileOutcome, outcomes, plan_intake, read_all
+from chitieu.datachecks.outliers import history_check
+from chitieu.excel.feedback import feedback_folder, write_feedback, write_warning_feedback
+from chitieu.intake import STILL_REJECTED_SCHEMA, FileOutcome, outcomes, plan_intake, read_all
 from chitieu.periods import Period
 from chitieu.quality import CheckResult, GateFolders, QualityGateFailed, run_gate, write_result
 from chitieu.report import render_json, render_markdown, report_data
@@ -88,6 +89,11 @@ class IntakeResult:
     outcomes: list[FileOutcome]
     submissions: pl.DataFrame
     issues: pl.DataFrame
+    """Every issue of the batch by ``batch_seq``: errors, and warnings (rules, outliers)."""
+    still_rejected: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=STILL_REJECTED_SCHEMA)
+    )
+    """Files sent again, byte for byte, after a rejection (`STILL_REJECTED_SCHEMA`)."""
 
     @classmethod
     def joined(cls, results: Sequence[IntakeResult]) -> IntakeResult:
@@ -95,16 +101,18 @@ class IntakeResult:
         numbered on from batch to batch)."""
         if len(results) == 1:
             return results[0]
-        submissions, issues, offset = [], [], 0
+        submissions, issues, still, offset = [], [], [], 0
         for result in results:
             shift = pl.col("batch_seq") + offset
             submissions.append(result.submissions.with_columns(shift))
             issues.append(result.issues.with_columns(shift))
+            still.append(result.still_rejected.with_columns(shift))
             offset += result.submissions.height
         return cls(
             [outcome for result in results for outcome in result.outcomes],
             pl.concat(submissions),
             pl.concat(issues),
+            pl.concat(still),
         )
 
 
@@ -140,6 +148,8 @@ class PlannedBatch:
     batch: IntakeBatch
     refused: list[FileOutcome] = field(default_factory=list)
     rest: BatchJob | None = None
+    archive: Path | None = None
+    """Where the files' bytes are (annotated copies of accepted workbooks with warnings)."""
 
 
 def plan_batch(
@@ -157,7 +167,7 @@ def plan_batch(
         batch = plan_intake(files, read_all(files), config, known, received_at)
     # a rejected workbook gets an annotated copy the commune can correct (beside the archive)
     write_feedback(feedback_folder(archive), files, batch)
-    return PlannedBatch([received.ref for received in files], batch)
+    return PlannedBatch([received.ref for received in files], batch, archive=archive)
 
 
 def plan_paths(
@@ -192,7 +202,9 @@ def plan_paths(
             size += len(received.content)
         batch = plan_intake(files, reads, config, known([f.sha256 for f in files]), received_at)
     write_feedback(feedback_folder(archive), files, batch)
-    return PlannedBatch([received.ref for received in files], batch, refused), taken
+    return PlannedBatch(
+        [received.ref for received in files], batch, refused, archive=archive
+    ), taken
 
 
 @dataclass(frozen=True)
@@ -300,18 +312,31 @@ def plan_with_workers(job: BatchJob) -> PlannedBatch:
     return job.plan() if workers is None else workers.plan(job).result()
 
 
-def register_batch(
-    warehouse: Warehouse, planned: PlannedBatch, config: Config | None = None
-) -> IntakeResult:
-    """Record a planned batch in one transaction. DuckDB admits one writer: batches are
-    registered one at a time, in arrival order. A report for a period of an approved
-    review, from a unit of its subtree (by ``config``'s hierarchy; without one, from any
-    unit), is recorded ``held`` (SPEC §8)."""
-    hold = None if config is None else signoff.hold_rule(config)
-    registered = warehouse.register_intake(planned.batch, hold)
-    issues = planned.batch.issues
-    received = outcomes(planned.files, registered, issues)
-    return IntakeResult(received + planned.refused, registered, issues)
+def register_batch(warehouse: Warehouse, planned: PlannedBatch, config: Config) -> IntakeResult:
+    """Record a planned batch in one transaction, with the warnings its values earn
+    against their units' history (read there, once for the batch: SPEC §7). DuckDB
+    admits one writer: batches are registered one at a time, in arrival order.
+
+    A report for a period of an approved review, from a unit of its subtree (by
+    ``config``'s hierarchy), is recorded ``held`` (SPEC §8). A file sent again after it
+    was rejected comes back ``still rejected``, with the reason; an accepted workbook
+    with warnings gets an annotated copy (yellow cells)."""
+    registered, warnings = warehouse.register_intake_checked(
+        planned.batch, history_check(planned.batch.values, config), signoff.hold_rule(config)
+    )
+    issues = pl.concat([planned.batch.issues, warnings.select(planned.batch.issues.columns)]).sort(
+        "batch_seq", maintain_order=True
+    )
+    duplicates = registered.filter(pl.col("status") == "duplicate")
+    still = (
+        duplicates.select("batch_seq", "sha256", "source_name")
+        .join(warehouse.rejected_files(duplicates["sha256"].unique().to_list()), on="sha256")
+        .select(list(STILL_REJECTED_SCHEMA))
+    )
+    if planned.archive is not None:
+        write_warning_feedback(planned.archive, registered, issues)
+    received = outcomes(planned.files, registered, issues, still)
+    return IntakeResult(received + planned.refused, registered, issues, still)
 
 
 def known_before(batch_hashes: Sequence[Sequence[str]], received: set[str]) -> list[set[str]]:

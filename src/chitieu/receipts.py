@@ -18,6 +18,7 @@ STATUS_WORDS = {  # what happened to a file, as intake prints it
     "not read": "không đọc / not read",  # a link, a pipe, a device, a file too large
     "held": "giữ lại, đã duyệt / held, approved",
     "partly held": "giữ lại một phần / partly held",
+    "still rejected": "vẫn bị từ chối (đã gửi trước) / still rejected (sent before)",
 }
 
 
@@ -39,11 +40,14 @@ class FileOutcome:
     source_name: str
     sha256: str
     status: str
-    """accepted | superseded | rejected | partly rejected | duplicate | not read | held |
-    partly held"""
+    """accepted | superseded | rejected | partly rejected | duplicate | still rejected |
+    not read | held | partly held"""
     reports: list[str]
     first_problem: str
     problem_count: int
+    warning_count: int = 0
+    """Warnings on its accepted reports (SPEC §7): accepted all the same."""
+    first_warning: str = ""
 
 
 class Receipts(Sequence[FileOutcome]):

@@ -23,7 +23,7 @@ import make_files
 from chitieu import pipeline
 from chitieu.config import Config, load_config
 from chitieu.intake import plan_intake
-from chitieu.problems import NOT_KEPT, PROBLEMS_KEPT
+from chitieu.problems import NOT_KEPT, PROBLEMS_KEPT, kept_issues
 from chitieu.receipts import FileOutcome
 from chitieu.sources import FileRead, ReceivedFile, read_submission
 from chitieu.sources._plain_xlsx import read_plain
@@ -31,6 +31,7 @@ from chitieu.sources.inbox import Refused, gather_inbox, receive
 from chitieu.sources.xlsx_files import read_reference
 from chitieu.warehouse import open_warehouse
 from chitieu.warehouse.archive import remove_stale_parts
+from chitieu.warehouse.models import INTAKE_ISSUES_SCHEMA
 
 RECEIVED = dt.datetime(2024, 12, 19, 0, 0, tzinfo=dt.UTC)
 TOO_LARGE = "the file is larger than a report can be"
@@ -189,12 +190,12 @@ def test_a_row_of_no_report_rejects_every_report_of_its_file(
     corpus: dict[str, Path], config: Config, name: str, line: int, what: str
 ) -> None:
     """Before: the row was a rejected "report" of its own, and 28987's report was
-    accepted with 21 of its 22 values."""
+    accepted with all its values but that row's (22 of its 23)."""
     received = receive(corpus[name])
     assert isinstance(received, ReceivedFile)
     batch = plan_intake([received], [read_submission(received)], config, set(), RECEIVED)
     reports = batch.submissions.select("org_unit_code", "period", "status", "n_values").rows()
-    assert reports == [("28987", "2024M05", "rejected", 21), (None, None, "rejected", 1)]
+    assert reports == [("28987", "2024M05", "rejected", 22), (None, None, "rejected", 1)]
     assert batch.values.is_empty()
     named = batch.issues.filter(pl.col("check") == "row_without_report")
     [(seq, location, message)] = named.select("batch_seq", "location", "message_en").rows()
@@ -220,6 +221,39 @@ def test_the_first_problems_of_a_file_are_kept_and_the_rest_counted(
     registered = batch.submissions.with_columns(pl.lit(1, pl.Int64).alias("submission_id"))
     [outcome] = pipeline.outcomes(ref, registered, batch.issues)
     assert (outcome.status, outcome.problem_count) == ("rejected", 19_999)
+
+
+def test_a_files_errors_are_kept_before_its_warnings_and_each_rest_counted() -> None:
+    """A national file may carry thousands of warnings (a warning rule broken by many
+    communes): its errors are kept first, and what is not kept is counted by severity,
+    so an accepted report's count is of warnings, never of problems."""
+    rows = [(0, "warning")] * (PROBLEMS_KEPT + 100) + [(0, "error")] * 3 + [(1, "warning")] * 600
+    issues = pl.DataFrame(
+        {
+            "batch_seq": [seq for seq, _ in rows],
+            "location": [f"line {i + 2}" for i in range(len(rows))],
+            "element_code": None,
+            "value": "1",
+            "check": "a_rule",
+            "message_vi": "…",
+            "message_en": "…",
+            "severity": [severity for _, severity in rows],
+        },
+        schema=INTAKE_ISSUES_SCHEMA,
+    )
+    files = pl.DataFrame({"batch_seq": [0, 1], "file_index": [0, 1]})
+    kept = kept_issues(issues, files)
+    first = kept.filter(pl.col("batch_seq") == 0)
+    assert first.filter(pl.col("severity") == "error").height == 3  # all kept
+    rest = kept.filter(pl.col("check") == NOT_KEPT).select("batch_seq", "severity", "value")
+    assert sorted(rest.rows()) == [(0, "warning", "103"), (1, "warning", "100")]
+    assert kept.filter(pl.col("check") != NOT_KEPT).height == 2 * PROBLEMS_KEPT
+    [message] = kept.filter((pl.col("check") == NOT_KEPT) & (pl.col("batch_seq") == 1))[
+        "message_en"
+    ]
+    assert (
+        message == "… and 100 more warnings of the file, not kept (the first 500 of each file are)"
+    )
 
 
 # ---- the inbox ------------------------------------------------------------------------
@@ -320,7 +354,7 @@ def test_a_batch_over_its_budget_is_planned_in_parts_in_order(
     config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A batch that would hold more rows than a planning step may (here 30: two reports
-    of 22 rows) is planned in parts, each registered before the next is read: the
+    of 23 rows) is planned in parts, each registered before the next is read: the
     warehouse is the one a single step gives."""
     paths = sorted((make_files.EXAMPLE / "submissions" / "2024M05").glob("*.csv"))
     with open_warehouse(f"duckdb:///{tmp_path / 'one.duckdb'}") as warehouse:
@@ -331,7 +365,7 @@ def test_a_batch_over_its_budget_is_planned_in_parts_in_order(
         [str(p) for p in paths], ".", str(make_files.CONFIG), str(tmp_path / "a2"), set(), RECEIVED
     )
     planned = job.plan()
-    assert len(planned.files) == 2  # 22 rows, then 44 > 30: the rest is another job
+    assert len(planned.files) == 2  # 23 rows, then 46 > 30: the rest is another job
     assert planned.rest is not None
     assert planned.rest.paths == [str(p) for p in paths[2:]]
     with open_warehouse(f"duckdb:///{tmp_path / 'parts.duckdb'}") as warehouse:

@@ -18,6 +18,7 @@ from chitieu.cli import (
     review,
     server,
     signoff,
+    status,
     template,
     warehouse,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "review",
     "server",
     "signoff",
+    "status",
     "template",
     "warehouse",
 ]

@@ -15,6 +15,7 @@ from typing import Final
 import polars as pl
 
 from chitieu.config.catalog import CATALOG_FILE, Catalog, ElementSpec, IndicatorSpec, parse_catalog
+from chitieu.config.rules import RuleSpec, check_rule_levels
 from chitieu.config.tables import (
     ORG_UNITS_FILE,
     TARGETS_FILE,
@@ -24,7 +25,7 @@ from chitieu.config.tables import (
 )
 from chitieu.errors import ConfigError, ConfigProblem
 
-__all__ = ["Catalog", "Config", "ElementSpec", "IndicatorSpec", "load_config"]
+__all__ = ["Catalog", "Config", "ElementSpec", "IndicatorSpec", "RuleSpec", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,7 @@ def _check_catalog_against_units(catalog: Catalog, org_units: pl.DataFrame) -> l
                 f"unit {catalog.resolution.org_unit} does not exist in {ORG_UNITS_FILE}",
             )
         )
+    problems += check_rule_levels(catalog.rules, levels, CATALOG_FILE, ORG_UNITS_FILE)
     return problems
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from chitieu import formula
+from chitieu.config.rules import OutlierSpec, RuleSpec, check_rules, outlier_setting
 from chitieu.errors import ConfigProblem, FormulaError
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9_]*$"
@@ -65,6 +66,16 @@ class ElementSpec(_Strict):
     collected_at: str | None = None
     min: float | None = None
     max: float | None = None
+    outlier: OutlierSpec | Literal["off"] | None = None
+    """The outlier test of SPEC §7: on by default (off for booleans), ``off``, or settings."""
+
+    _outlier = field_validator("outlier", mode="before")(outlier_setting)
+
+    def outlier_test(self) -> OutlierSpec | None:
+        """The element's outlier settings, None when its values are not judged."""
+        if self.outlier == "off" or (self.outlier is None and self.value_type == "boolean"):
+            return None
+        return self.outlier if isinstance(self.outlier, OutlierSpec) else OutlierSpec()
 
     @model_validator(mode="after")
     def _range(self) -> ElementSpec:
@@ -90,6 +101,7 @@ class Catalog(_Strict):
     quality: Quality = Quality()
     elements: list[ElementSpec] = Field(min_length=1)
     indicators: list[IndicatorSpec] = Field(min_length=1)
+    rules: list[RuleSpec] = Field(default_factory=list)
 
     def element(self, code: str) -> ElementSpec:
         return next(e for e in self.elements if e.code == code)
@@ -119,7 +131,7 @@ def _inline(catalog: Catalog, node: formula.Node, seen: tuple[str, ...]) -> form
 
 def _entry_name(raw: Any, loc: tuple[int | str, ...]) -> tuple[str, str]:
     """(entry, key) for a pydantic error location, naming list entries by their code."""
-    if len(loc) >= 2 and loc[0] in ("elements", "indicators") and isinstance(loc[1], int):
+    if len(loc) >= 2 and loc[0] in ("elements", "indicators", "rules") and isinstance(loc[1], int):
         section, index = str(loc[0]), loc[1]
         code = ""
         items = raw.get(section) if isinstance(raw, dict) else None
@@ -171,7 +183,10 @@ def parse_catalog(
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            entry, key = _entry_name(raw, tuple(error["loc"]))
+            loc = tuple(error["loc"])
+            if any(str(part).startswith("literal[") for part in loc):
+                continue  # `outlier: off`'s branch of a union: the other branch says it better
+            entry, key = _entry_name(raw, tuple(p for p in loc if p != "OutlierSpec"))
             message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
             if error["type"] == "missing":
                 message = "required key is missing"
@@ -229,6 +244,7 @@ def check_catalog(catalog: Catalog, file: str = CATALOG_FILE) -> list[ConfigProb
                 file, f"indicators[{index}] {code}", "formula", "is part of a cycle of indicators"
             )
         )
+    problems += check_rules(catalog.rules, element_codes, indicator_codes, file)
     return problems
 
 

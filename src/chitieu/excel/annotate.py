@@ -1,11 +1,13 @@
 """Feedback a commune can act on: its own workbook, marked where it is wrong.
 
 `annotate` takes the bytes of the workbook as the officer sent it and the issues found
-in it, and returns a copy with every faulty cell filled and carrying an Excel comment
-with the Vietnamese message, and a first sheet listing all problems (with a link to each
-cell). The officer corrects this copy and sends it again: the list sheet has no report
-table, so the reader ignores it. Pure: bytes in, bytes out; the archived original is
-never touched.
+in it, and returns a copy with every faulty cell filled (red for an error, yellow for a
+warning: a value far from the unit's history, a warning rule) and carrying an Excel
+comment with the Vietnamese message, and a first sheet listing all problems (with a
+link to each cell). An issue about several cells (a rule across elements,
+``BaoCao!D30; BaoCao!D31``) marks each of them. The officer corrects this copy and
+sends it again: the list sheet has no report table, so the reader ignores it. Pure:
+bytes in, bytes out; the archived original is never touched.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from typing import Any
 import polars as pl
 
 from chitieu.excel import layout
+from chitieu.schemas.issues import ERROR
 from chitieu.shown import shown
 from chitieu.sources.limits import MAX_FEEDBACK_BYTES
 
 AUTHOR = "chitieu"
 FAULT_FILL = "FFC7CE"  # Excel's "bad" red
+WARNING_FILL = "FFEB9C"  # Excel's "neutral" yellow
 _HEADER_FILL = "D9E1F2"
 _LIST_COLUMNS = (
     ("STT", 6),
@@ -45,19 +49,27 @@ def annotate(original: bytes, issues: pl.DataFrame) -> bytes:
 
     book = load_workbook(io.BytesIO(repacked(original)))
     sheets = {layout.nfc(ws.title): ws for ws in book.worksheets}
-    if layout.FEEDBACK_SHEET in sheets:  # feedback on a copy that already had some
-        book.remove(sheets.pop(layout.FEEDBACK_SHEET))
+    for name in (layout.FEEDBACK_SHEET, layout.WARNINGS_SHEET):
+        if name in sheets:  # feedback on a copy that already had some
+            book.remove(sheets.pop(name))
+    if "severity" not in issues.columns:
+        issues = issues.with_columns(pl.lit(ERROR).alias("severity"))
     records = sorted(
-        issues.select("location", "element_code", "value", "message_vi", "message_en").to_dicts(),
+        issues.select(
+            "location", "element_code", "value", "message_vi", "message_en", "severity"
+        ).to_dicts(),
         key=_reading_order,
     )
-    targets: dict[tuple[str, str], list[str]] = defaultdict(list)
+    targets: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     links: list[str | None] = []
     for record in records:
-        target = _target(sheets, record["location"])
-        links.append(None if target is None else f"{layout.sheet_ref(target[0])}!{target[1]}")
-        if target is not None:
-            targets[target].append(record["message_vi"])
+        found = [
+            t for part in (record["location"] or "").split("; ") if (t := _target(sheets, part))
+        ]
+        first = found[0] if found else None
+        links.append(None if first is None else f"{layout.sheet_ref(first[0])}!{first[1]}")
+        for target in found:
+            targets[target].append((record["severity"], record["message_vi"]))
     for (sheet_name, coordinate), messages in targets.items():
         _mark(sheets[sheet_name][coordinate], messages)
     report = next((sheet for sheet, _ in targets), layout.SHEET)
@@ -67,10 +79,12 @@ def annotate(original: bytes, issues: pl.DataFrame) -> bytes:
     return out.getvalue()
 
 
-def _reading_order(record: dict[str, Any]) -> tuple[int, int]:
-    """Whole-file problems first, then by row and column: the order an officer reads in."""
-    parsed = layout.parse_location(record["location"])
-    return (0, 0) if parsed is None else (parsed[1], parsed[2])
+def _reading_order(record: dict[str, Any]) -> tuple[int, int, int]:
+    """Errors first (whole-file problems, then by row and column: the order an officer
+    reads in), then warnings in the same order."""
+    parsed = layout.parse_location((record["location"] or "").split("; ")[0])
+    warning = int(record["severity"] != ERROR)
+    return (warning, 0, 0) if parsed is None else (warning, parsed[1], parsed[2])
 
 
 def _target(sheets: dict[str, Any], location: str | None) -> tuple[str, str] | None:
@@ -90,12 +104,16 @@ def _target(sheets: dict[str, Any], location: str | None) -> tuple[str, str] | N
     return sheet_name, f"{layout.column_letter(col)}{row}"
 
 
-def _mark(cell: Any, messages: list[str]) -> None:
+def _mark(cell: Any, messages: list[tuple[str, str]]) -> None:
+    """Fill the cell (red when any of its messages is an error, else yellow) and comment."""
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    cell.fill = PatternFill("solid", start_color=FAULT_FILL, end_color=FAULT_FILL)
-    text = "\n".join(f"• {m}" for m in messages)
+    fill = FAULT_FILL if any(severity == ERROR for severity, _ in messages) else WARNING_FILL
+    cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
+    text = "\n".join(
+        f"• {'' if severity == ERROR else 'Cảnh báo: '}{m}" for severity, m in messages
+    )
     previous = cell.comment
     if previous is not None and previous.author != AUTHOR:  # keep the officer's own note
         text += f"\n\n{previous.text}"
@@ -138,13 +156,27 @@ def _problem_list(
     from openpyxl.worksheet.hyperlink import Hyperlink
     from openpyxl.worksheet.properties import PageSetupProperties
 
-    ws = book.create_sheet(layout.FEEDBACK_SHEET, 0)
-    ws["A1"] = f"Báo cáo bị từ chối: {len(records)} lỗi cần sửa"
-    ws["A1"].font = Font(bold=True, size=14, color="9C0006")
-    ws["A2"] = (
-        f"Sửa các ô tô màu đỏ trong trang {report} (di chuột vào ô để xem lỗi), lưu tệp rồi "
-        "gửi lại. / Correct the cells marked red, save the file and send it again."
-    )
+    errors = sum(record["severity"] == ERROR for record in records)
+    warnings = len(records) - errors
+    ws = book.create_sheet(layout.FEEDBACK_SHEET if errors else layout.WARNINGS_SHEET, 0)
+    if errors:
+        also = f" (và {warnings} cảnh báo cần kiểm tra)" if warnings else ""
+        ws["A1"] = f"Báo cáo bị từ chối: {errors} lỗi cần sửa{also}"
+        ws["A1"].font = Font(bold=True, size=14, color="9C0006")
+        ws["A2"] = (
+            f"Sửa các ô tô màu đỏ trong trang {report} (di chuột vào ô để xem lỗi), kiểm tra "
+            "các ô màu vàng, lưu tệp rồi gửi lại. / Correct the cells marked red, check those "
+            "marked yellow, save the file and send it again."
+        )
+    else:
+        ws["A1"] = f"Báo cáo đã được nhận, có {warnings} cảnh báo cần kiểm tra"
+        ws["A1"].font = Font(bold=True, size=14, color="9C5700")
+        ws["A2"] = (
+            f"Kiểm tra các ô tô màu vàng trong trang {report} (di chuột vào ô để xem lý do). "
+            "Nếu số liệu sai, sửa rồi gửi lại; nếu đúng, ghi lý do vào cột ghi chú. / The "
+            "report was accepted; check the cells marked yellow, and send a corrected report "
+            "if a figure is wrong (or explain it in the note)."
+        )
     ws["A2"].font = Font(italic=True)
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(_LIST_COLUMNS))
@@ -161,7 +193,7 @@ def _problem_list(
         location = record["location"] or ""
         values = (
             index,
-            location.split("!")[-1] if link else location,
+            ", ".join(part.split("!")[-1] for part in location.split("; ")) if link else location,
             record["element_code"] or "",
             shown(record["value"] or ""),  # a cell takes no control character
             record["message_vi"],

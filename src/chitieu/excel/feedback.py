@@ -1,4 +1,5 @@
-"""Intake's feedback: an annotated copy of every rejected workbook, beside the archive.
+"""Intake's feedback: an annotated copy of every rejected workbook, and of every accepted
+one with warnings (SPEC §7), beside the archive.
 
 For a DuckDB warehouse ``w.duckdb`` the archive is ``w.archive`` and the feedback
 ``w.feedback`` (`settings.beside_warehouse(url, "feedback")`); each copy is named after
@@ -14,8 +15,10 @@ from pathlib import Path
 
 import polars as pl
 
+from chitieu.excel.annotate import annotate
 from chitieu.files import write_atomically
 from chitieu.sources import WORKBOOK, ReceivedFile
+from chitieu.warehouse.archive import archived_path
 from chitieu.warehouse.models import IntakeBatch
 
 SUFFIX = ".phan-hoi.xlsx"
@@ -39,8 +42,6 @@ def write_feedback(
     """Annotate every rejected workbook of an intake batch; ``source_name`` → the copy
     written. A workbook openpyxl cannot open (not a zip...) gets none: its rejection
     and the reason are recorded all the same."""
-    from chitieu.excel.annotate import annotate
-
     rejected: dict[tuple[str, str], list[int]] = {}
     for seq, sha, name in (
         batch.submissions.filter(pl.col("status") == "rejected")
@@ -60,4 +61,29 @@ def write_feedback(
             continue
         target = folder / feedback_name(received.source_name, received.sha256)
         written[received.source_name] = write_atomically(target, content)
+    return written
+
+
+def write_warning_feedback(
+    archive: Path, registered: pl.DataFrame, issues: pl.DataFrame
+) -> dict[str, Path]:
+    """Annotate every accepted workbook of a registered batch that has warnings (cells in
+    yellow, the history in the comment), from its bytes in ``archive``; ``source_name`` →
+    the copy written. Only a few reports a month carry warnings: one read each."""
+    kept = registered.filter(
+        pl.col("status").is_in(["accepted", "superseded", "held"])
+        & pl.col("source_name").str.to_lowercase().str.ends_with(WORKBOOK)
+    )
+    warned = issues.filter(pl.col("severity") == "warning").join(
+        kept.select("batch_seq", "sha256", "source_name"), on="batch_seq"
+    )
+    written: dict[str, Path] = {}
+    folder = feedback_folder(archive)
+    for (sha, name), mine in warned.group_by("sha256", "source_name", maintain_order=True):
+        source = archived_path(archive, str(sha))
+        try:
+            content = annotate(source.read_bytes(), mine.sort("batch_seq", maintain_order=True))
+        except Exception:  # feedback is a courtesy, never a reason to fail intake
+            continue
+        written[str(name)] = write_atomically(folder / feedback_name(str(name), str(sha)), content)
     return written

@@ -15,6 +15,8 @@ from typing import Final
 
 SHEET: Final = "BaoCao"
 FEEDBACK_SHEET: Final = "Lỗi cần sửa"
+WARNINGS_SHEET: Final = "Cần kiểm tra"
+"""The list sheet of an accepted workbook's feedback: warnings only, nothing to correct."""
 
 # header block: label → the report field read from the cell to its right
 LABEL_UNIT_CODE: Final = "Mã đơn vị"

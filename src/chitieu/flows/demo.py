@@ -46,6 +46,11 @@ def demo_flow(workdir: str) -> DemoResult:
 
     outcomes = intake_flow([str(example / "submissions")], str(config_dir), url)
     lines = [f"Tiếp nhận / intake: {len(outcomes)} tệp / files — {status_counts(outcomes)}"]
+    warned = [o for o in outcomes if o.warning_count]
+    if warned:
+        total = sum(o.warning_count for o in warned)
+        lines.append(f"Cảnh báo cần kiểm tra / warnings to check: {total}")
+        lines += [f"  {Path(o.source_name).name}: {o.first_warning}" for o in warned]
     reports = folder / "reports"
     written: list[str] = []
     for period in DEMO_REVIEWS:
@@ -60,5 +65,6 @@ def demo_flow(workdir: str) -> DemoResult:
         "Báo cáo / reports:",
         *[f"  {path}" for path in written],
         f"Thử / try: chitieu snapshots list --warehouse {database}",
+        f"           chitieu status 2024S1 --config {config_dir} --warehouse {database}",
     ]
     return DemoResult(lines)

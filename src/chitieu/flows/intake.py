@@ -13,47 +13,40 @@ import datetime as dt
 from pathlib import Path
 from uuid import UUID
 
-import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
-    create_markdown_artifact,
     create_progress_artifact,
-    create_table_artifact,
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 
-from chitieu import dashboard, pipeline, settings
+from chitieu import pipeline, settings
 from chitieu.config import Config, load_config
 from chitieu.errors import ChitieuError
+from chitieu.flows.intake_views import IntakeViews
 from chitieu.flows.runners import configured_task_runner
 from chitieu.flows.support import (
-    emit,
     fails_on_domain_errors,
     quiet_domain_tracebacks,
-    scheduled_time,
     tag_run,
     transient_io,
     unwalked,
 )
 from chitieu.periods import Period
-from chitieu.receipts import FileOutcome, Receipts, status_counts
-from chitieu.schedule import closed_month
+from chitieu.receipts import Receipts, status_counts
 from chitieu.shown import shown
 from chitieu.warehouse import Warehouse, open_warehouse
 from chitieu.warehouse.archive import remove_stale_parts
 
 
-def _month(month: str | None) -> Period:
-    return Period.parse(month) if month else closed_month(scheduled_time())
-
-
 def _run_name() -> str:
-    """``intake-2024M06-834``: the month whose cut-off the intake follows, and the unit."""
+    """``intake-2024M06-834`` when the run is told its month; else ``intake-834`` until it
+    knows the periods of the files it received (`IntakeViews.publish` renames it)."""
     parameters = flow_run.parameters
-    name = f"intake-{_month(parameters.get('month')).code}"
+    month = parameters.get("month")
+    name = f"intake-{Period.parse(month).code}" if month else "intake"
     try:
         config_dir = parameters.get("config_dir") or settings.DEFAULT_CONFIG
         return f"{name}-{load_config(config_dir).catalog.resolution.org_unit}"
@@ -161,19 +154,21 @@ def intake_flow(
         config_dir: The configuration folder: catalog.yaml, org_units.csv, targets.csv.
         warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb. Never
             with a password (the flow run keeps its parameters): PGPASSWORD or ~/.pgpass.
-        month: Labels the run (``intake-2024M06-834``); by default the month whose
-            cut-off passed last before the run was scheduled. Every file is ingested,
-            whatever its period.
+        month: The month the intake is about: it names the run
+            (``intake-2024M06-834``) and the reporting status it publishes; by default
+            the periods of the files received (``intake-2024M01..2024-834``), or, with
+            no file, the month whose cut-off passed last before the run was scheduled.
+            Every file is ingested, whatever its period.
         batch_files: Files per validation task.
     """
     logger = get_run_logger()
     config_path = Path(config_dir).resolve()
     config = load_config(config_path)
     root = config.catalog.resolution.org_unit
-    period = _month(month)
+    if month:
+        month = Period.parse(month).code
     url = settings.flow_warehouse(warehouse_url)
-    tag_run("chitieu", "intake", f"period:{period.code}", f"unit:{root}")
-    key = dashboard.intake_key(period.code, root)
+    tag_run("chitieu", "intake", f"unit:{root}", *([f"period:{month}"] if month else []))
     received_at = dt.datetime.now(dt.UTC)
 
     found, refused = gather_submissions(list(inputs))
@@ -186,7 +181,8 @@ def intake_flow(
     groups = pipeline.batches([Path(p) for p, _ in found], max(1, batch_files))
     hashes = [[hash_of[str(p)] for p in group] for group in groups]
     progress: UUID = create_progress_artifact(  # type: ignore[assignment]
-        0.0, description=f"Tiếp nhận / intake {period.code} {root}: {len(found)} tệp / files"
+        0.0,
+        description=f"Tiếp nhận / intake {month or ''} {root}: {len(found)} tệp / files",
     )
 
     archive = str(settings.beside_warehouse(url, "archive").resolve())
@@ -199,8 +195,7 @@ def intake_flow(
             stale,
         )
     workdir = str(Path.cwd())
-    outcomes: list[FileOutcome] = []
-    rejected: list[pl.DataFrame] = []
+    views = IntakeViews(config)
     # on Dask, the cluster's workers plan the batches; otherwise worker processes here
     local = settings.task_runner_choice().kind == "threads"
     with open_warehouse(url) as opened:
@@ -223,13 +218,7 @@ def intake_flow(
             ]
             for number, future in enumerate(futures, 1):
                 result = _register_all(number, warehouse, future.result(), config)
-                outcomes += result.outcomes
-                batch_rejected = dashboard.rejected_reports(
-                    result.submissions, result.issues, config.org_units
-                )
-                rejected.append(batch_rejected)
-                for spec in dashboard.rejected_events(batch_rejected):
-                    emit(spec)
+                views.add(result)
                 logger.info(
                     "Lô / batch %d/%d: %d tệp / files — %s",
                     number,
@@ -237,45 +226,9 @@ def intake_flow(
                     len(result.outcomes),
                     status_counts(result.outcomes),
                 )
-                update_progress_artifact(progress, 100.0 * len(outcomes) / max(1, len(found)))
-    if not futures:
-        update_progress_artifact(progress, 100.0)
-    outcomes += refused
-
-    table = pl.concat(rejected) if rejected else pl.DataFrame(schema=dashboard.REJECTED_SCHEMA)
-    create_table_artifact(
-        dashboard.rejected_rows(table),
-        key=dashboard.artifact_key(key, "rejected"),
-        description=f"Báo cáo bị từ chối / rejected reports — {period.code} {root}",
-    )
-    create_markdown_artifact(
-        dashboard.intake_markdown(
-            period,
-            root,
-            dashboard.unit_name(config.org_units, root, period.code),
-            len(outcomes),
-            status_counts(outcomes),
-            table.height,
-        ),
-        key=key,
-        description=f"Tiếp nhận / intake {period.code} {root}",
-    )
-    logger.info("%d tệp / files: %s", len(outcomes), status_counts(outcomes) or "không có / none")
-    held = [o.source_name for o in outcomes if o.status in ("held", "partly held")]
-    if held:
-        logger.warning(
-            "%d tệp có báo cáo bị giữ lại vì kỳ đánh giá đã được duyệt (cần `chitieu reopen` "
-            "để đưa vào) / %d files hold reports for an approved review, kept out of it "
-            "until it is reopened: %s",
-            len(held),
-            len(held),
-            ", ".join(held),
-        )
-    if table.height:
-        logger.warning(
-            "%d báo cáo bị từ chối, đơn vị phải gửi lại / %d rejected reports to be resent: %s",
-            table.height,
-            table.height,
-            ", ".join(sorted({u or "?" for u in table.get_column("org_unit_code")})),
-        )
-    return Receipts(outcomes)
+                update_progress_artifact(progress, 100.0 * len(views.outcomes) / max(1, len(found)))
+        if not futures:
+            update_progress_artifact(progress, 100.0)
+        views.outcomes += refused
+        views.publish(opened, month, root, received_at)
+    return Receipts(views.outcomes)

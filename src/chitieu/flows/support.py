@@ -134,6 +134,19 @@ def tag_run(*tags: str) -> None:
             client.update_flow_run(run_id, tags=wanted)
 
 
+def name_run(name: str, *tags: str) -> None:
+    """Rename the current flow run and add tags, once what it is about is known (an
+    intake's periods follow from the files it received)."""
+    run_id = flow_run.id
+    if not run_id:
+        return
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        current = client.read_flow_run(run_id).tags
+        client.update_flow_run(run_id, name=name, tags=list(dict.fromkeys([*current, *tags])))
+
+
 def emit(spec: EventSpec) -> None:
     from prefect.events import emit_event
 

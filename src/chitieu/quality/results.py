@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from chitieu.quality.checks import CheckResult
+from chitieu.quality.checks import CheckOutcome, CheckResult
 from chitieu.settings import beside_warehouse
 
 QUALITY_FOLDER: Final = "quality"
@@ -103,6 +103,8 @@ class KeptResult:
     data_docs_page: Path | None
     warnings: list[str]
     """The checks that failed (warnings: a published revision passed every critical one)."""
+    failed: list[CheckOutcome] = field(default_factory=list)
+    """Those checks with their severity and what failed."""
 
     def describe(self) -> str:
         """``<page>`` and the warnings, on one line."""
@@ -123,4 +125,9 @@ def read_result(
         path=path,
         data_docs_page=(folders.data_docs / page).resolve() if page else None,
         warnings=[c["name"] for c in document.get("checks", []) if not c["passed"]],
+        failed=[
+            CheckOutcome(c["name"], c["severity"], False, c.get("detail", ""))
+            for c in document.get("checks", [])
+            if not c["passed"]
+        ],
     )

@@ -13,7 +13,7 @@ from typing import Final
 import polars as pl
 
 from chitieu.config import Config
-from chitieu.quality import elements, indicators, structure
+from chitieu.quality import elements, indicators, rules, structure
 from chitieu.quality.checks import Check
 from chitieu.rollup import Rollup
 from chitieu.rollup.hierarchy import subtree
@@ -32,6 +32,8 @@ SUITE: Final[tuple[Check, ...]] = (
     elements.SUM_ELEMENTS_RECONCILE,
     structure.COMPLETENESS_AT_LEAST_MINIMUM,
     elements.VALUES_WITHIN_PLAUSIBLE_RANGE,
+    rules.ERROR_RULES_HOLD,
+    rules.WARNING_RULES_HOLD,
 )
 
 
@@ -45,5 +47,6 @@ def gate_frame(rollup: Rollup, config: Config) -> pl.DataFrame:
         elements.reconciliation_part(rollup, config, units),
         elements.range_part(rollup, config, units),
         structure.root_part(rollup),
+        rules.rule_part(rollup, config),
     ]
     return pl.concat(parts, how="diagonal_relaxed")

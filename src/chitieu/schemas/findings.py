@@ -12,12 +12,12 @@ the actual fault, replaces it: one issue per cell.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import polars as pl
 
-from chitieu.schemas.issues import ISSUES_SCHEMA, REPORT_CHECKS
+from chitieu.schemas.issues import ERROR, ISSUES_SCHEMA, REPORT_CHECKS
 from chitieu.schemas.submission import Validated
 from chitieu.sources import FileRead
 
@@ -37,9 +37,15 @@ def _field(check: str) -> str | None:
     return next((field for prefix, field in _FIELD_PREFIXES if check.startswith(prefix)), None)
 
 
-def with_reader_findings(validated: Validated, reads: Sequence[FileRead]) -> Validated:
+def with_reader_findings(
+    validated: Validated,
+    reads: Sequence[FileRead],
+    names: Mapping[str, tuple[str, str]] | None = None,
+) -> Validated:
     """``validated`` with its issues placed at the cells each file writes its fields in,
-    and the readers' cell problems added to the reports they belong to."""
+    and the readers' cell problems added to the reports they belong to, each naming the
+    element of its row by code and name (``names``: Vietnamese and English, by code)."""
+    names = names or {}
     placed = {i for i, read in enumerate(reads) if read.field_cells or read.field_columns}
     found = [i for i, read in enumerate(reads) if read.cell_problems]
     if not placed and not found:
@@ -58,8 +64,9 @@ def with_reader_findings(validated: Validated, reads: Sequence[FileRead]) -> Val
             "element_code": p.element_code,
             "value": p.value,
             "check": p.check,
-            "message_vi": p.message_vi,
-            "message_en": p.message_en,
+            "message_vi": _about(p.element_code, names, 0, "Chỉ tiêu") + p.message_vi,
+            "message_en": _about(p.element_code, names, 1, "element") + p.message_en,
+            "severity": ERROR,
         }
         for index in found
         if index in keys  # a duplicate file is not validated: nothing to add
@@ -70,6 +77,14 @@ def with_reader_findings(validated: Validated, reads: Sequence[FileRead]) -> Val
     ordered = sorted(enumerate([*kept, *extra]), key=lambda pair: _order(pair[1], pair[0], placed))
     frame = pl.DataFrame([issue for _, issue in ordered], schema=ISSUES_SCHEMA)
     return Validated(values=validated.values, issues=frame)
+
+
+def _about(code: str | None, names: Mapping[str, tuple[str, str]], lang: int, word: str) -> str:
+    """``Chỉ tiêu DANG_VIEN_MOI (Số đảng viên mới được kết nạp): `` before a cell problem."""
+    if code is None:
+        return ""
+    name = names.get(code)
+    return f"{word} {code}" + (f" ({name[lang]})" if name else "") + ": "
 
 
 def _placed(issue: dict[str, object], read: FileRead) -> str | None:

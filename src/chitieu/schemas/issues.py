@@ -7,6 +7,7 @@ back to the enriched rows they become issues a commune officer can act on: where
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 import polars as pl
@@ -26,8 +27,13 @@ ISSUES_SCHEMA: Final = pl.Schema(
         "check": pl.String,
         "message_vi": pl.String,
         "message_en": pl.String,
+        "severity": pl.String,
     }
 )
+ERROR: Final = "error"
+"""A problem that rejects the report it is found in."""
+WARNING: Final = "warning"
+"""Something to check: the report is accepted and the issue kept beside it (SPEC §7)."""
 
 # Checks about the report as a whole (its unit, period or submission time): reported
 # once per report and distinct value, at the place the field is written.
@@ -47,7 +53,7 @@ REPORT_CHECKS: Final = frozenset(
 
 
 def issue_rows(
-    enriched: pl.DataFrame, failures: pl.DataFrame, element_codes: list[str]
+    enriched: pl.DataFrame, failures: pl.DataFrame, names: Mapping[str, tuple[str, str]]
 ) -> pl.DataFrame:
     """One issue per failing row and check; report-wide checks once per report and
     distinct value, at the first row and where the field is written."""
@@ -70,9 +76,10 @@ def issue_rows(
             .then(pl.lit(None, pl.String))
             .otherwise(pl.col("element_code"))
             .alias("issue_element"),
-            *messages.display_columns(element_codes),
         )
     )
+    for step in messages.display_columns(names):
+        found = found.with_columns(step)
     parts = [
         found.filter(pl.col("check") == check).select(
             "row_nr",
@@ -86,6 +93,7 @@ def issue_rows(
             "check",
             messages.render(vi).alias("message_vi"),
             messages.render(en).alias("message_en"),
+            pl.lit(ERROR).alias("severity"),
         )
         for check, (vi, en) in messages.MESSAGES.items()
     ]

@@ -8,11 +8,13 @@ the element and the value as written, and says what to do.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Final
 
 import polars as pl
 
 from chitieu.periods import PERIOD_PATTERN, VALID_FORMS
+from chitieu.schemas import wording
 
 EXAMPLE_TIME: Final = "2024-05-16T09:00:00+07:00"
 
@@ -60,54 +62,49 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "element_wrong_level": (
         "Chỉ tiêu {element} do {collected_vi} báo cáo; đơn vị {unit} là {level_vi} nên không "
-        "báo cáo chỉ tiêu này: bỏ chỉ tiêu {element} khỏi báo cáo.",
-        "element {element} is collected at {collected_at} level, and unit {unit} is a "
-        "{level}: leave {element} out of this report",
+        "báo cáo chỉ tiêu này: {leave_out_vi}.",
+        "element {element_en} is collected at {collected_at} level, and unit {unit} is a "
+        "{level}: {leave_out_en}",
     ),
     "element_duplicate": (
         "Chỉ tiêu {element} đã có ở {first_location_vi} của cùng báo cáo (đơn vị {unit}, kỳ "
         "{period}): mỗi chỉ tiêu chỉ ghi một lần; xóa dòng trùng.",
-        "element {element} already appears at {first_location} of the same report (unit "
+        "element {element_en} already appears at {first_location} of the same report (unit "
         "{unit}, period {period}): give each element once; remove the duplicate",
     ),
     "value_missing": (
-        "Chỉ tiêu {element} chưa có giá trị: nhập số liệu, hoặc bỏ chỉ tiêu này khỏi báo cáo "
-        "nếu chưa có số liệu.",
-        "the value of {element} is empty: enter a number, or leave {element} out of the "
-        "report if there is no figure yet",
+        "Chỉ tiêu {element} chưa có giá trị: nhập số liệu{missing_vi}.",
+        "the value of {element_en} is empty: enter a number{missing_en}",
     ),
     "value_vietnamese_format": (
-        "Giá trị '{value}' của chỉ tiêu {element} viết theo kiểu dấu phẩy thập phân: hãy ghi "
-        "{suggested} (dùng dấu chấm '.' cho phần thập phân, không dùng dấu ngăn cách hàng "
-        "nghìn).",
-        "value '{value}' of {element} is written with a decimal comma or thousands "
-        "separators: write {suggested} ('.' is the decimal mark, no thousands separator)",
+        "Giá trị '{value}' của chỉ tiêu {element}{decimal_comma_vi}",
+        "value '{value}' of {element_en}{decimal_comma_en}",
     ),
     "value_not_number": (
         "Giá trị '{value}' của chỉ tiêu {element} không phải là số.{number_hint_vi}",
-        "value '{value}' of {element} is not a number.{number_hint_en}",
+        "value '{value}' of {element_en} is not a number.{number_hint_en}",
     ),
     "value_not_integer": (
         "Giá trị '{value}' của chỉ tiêu {element} phải là số nguyên.{integer_hint_vi}",
-        "value '{value}' of {element} must be a whole number.{integer_hint_en}",
+        "value '{value}' of {element_en} must be a whole number.{integer_hint_en}",
     ),
     "value_not_boolean": (
         "Giá trị '{value}' của chỉ tiêu {element} phải là 1 (có, đạt) hoặc 0 (không, chưa đạt).",
-        "value '{value}' of {element} must be 1 (yes) or 0 (no)",
+        "value '{value}' of {element_en} must be 1 (yes) or 0 (no)",
     ),
     "value_not_percent": (
         "Giá trị '{value}' của chỉ tiêu {element} là tỷ lệ phần trăm, phải từ 0 đến 100 "
         "(không ghi dấu %).",
-        "value '{value}' of {element} is a percentage and must be between 0 and 100 "
+        "value '{value}' of {element_en} is a percentage and must be between 0 and 100 "
         "(without the % sign)",
     ),
     "value_below_min": (
         "Giá trị '{value}' của chỉ tiêu {element} phải {range_vi}; kiểm tra lại số liệu.",
-        "value '{value}' of {element} must be {range_en}; check the figure",
+        "value '{value}' of {element_en} must be {range_en}; check the figure",
     ),
     "value_above_max": (
         "Giá trị '{value}' của chỉ tiêu {element} phải {range_vi}; kiểm tra lại số liệu.",
-        "value '{value}' of {element} must be {range_en}; check the figure",
+        "value '{value}' of {element_en} must be {range_en}; check the figure",
     ),
     "submitted_at_invalid": (
         "Thời điểm gửi '{submitted_at}' không đúng dạng ngày giờ ISO 8601: ghi ví dụ "
@@ -229,14 +226,7 @@ def _number_hints() -> list[pl.Expr]:
     percent = value.str.extract(r"^(-?\d+(?:\.\d+)?)\s*%$")
     spaced = value.str.contains(r"^-?\d{1,3}([ \u00a0]\d{3})+(\.\d+)?$")
     unspaced = value.str.replace_all(r"[ \u00a0]", "")
-    generic_vi = (
-        " Chỉ ghi chữ số, dùng dấu chấm '.' cho phần thập phân (ví dụ 12 hoặc 12.5); nếu chưa "
-        "có số liệu, hãy bỏ chỉ tiêu này khỏi báo cáo."
-    )
-    generic_en = (
-        " Write digits only, with '.' as the decimal mark (e.g. 12 or 12.5); if there is no "
-        "figure yet, leave the element out of the report."
-    )
+    generic_vi, generic_en = pl.col("generic_number_vi"), pl.col("generic_number_en")
     boolean = pl.col("value_type") == "boolean"
     return [
         pl.when(boolean)
@@ -245,7 +235,7 @@ def _number_hints() -> list[pl.Expr]:
         .then(pl.lit(" Bỏ dấu %: ghi ") + percent + pl.lit("."))
         .when(spaced)
         .then(pl.lit(" Không dùng khoảng trắng ngăn cách hàng nghìn: ghi ") + unspaced + ".")
-        .otherwise(pl.lit(generic_vi))
+        .otherwise(generic_vi)
         .alias("number_hint_vi"),
         pl.when(boolean)
         .then(pl.lit(" Write 1 for yes, 0 for no."))
@@ -253,7 +243,7 @@ def _number_hints() -> list[pl.Expr]:
         .then(pl.lit(" Drop the % sign: write ") + percent + pl.lit("."))
         .when(spaced)
         .then(pl.lit(" Do not group thousands with spaces: write ") + unspaced + ".")
-        .otherwise(pl.lit(generic_en))
+        .otherwise(generic_en)
         .alias("number_hint_en"),
     ]
 
@@ -335,12 +325,25 @@ def _shown(column: str) -> pl.Expr:
     )
 
 
-def display_columns(element_codes: list[str]) -> list[pl.Expr]:
-    """The placeholders of the templates, over the enriched rows."""
+def display_columns(names: Mapping[str, tuple[str, str]]) -> list[list[pl.Expr]]:
+    """The placeholders of the templates, over the enriched rows, in two steps (the
+    second reads columns of the first). ``names``: each element's Vietnamese and English
+    name, by code."""
     local = pl.col("received_at").dt.convert_time_zone("Asia/Ho_Chi_Minh")
+    code = _shown("element_code")  # as written, when the catalog lacks it
+    first = [
+        *wording.element_labels(names, code),
+        *wording.leave_out(code),
+        *wording.missing_value(code),
+        *wording.not_a_number(),
+        *wording.decimal_comma(_suggested()),
+    ]
+    return [first, _displayed(local, list(names))]
+
+
+def _displayed(local: pl.Expr, element_codes: list[str]) -> list[pl.Expr]:
     return [
         _shown("value").fill_null("").alias("value"),
-        _shown("element_code").alias("element"),
         _shown("org_unit_code").alias("unit"),
         pl.col("unit_level").alias("level"),
         _level_vi("unit_level").alias("level_vi"),

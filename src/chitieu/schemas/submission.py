@@ -21,7 +21,8 @@ import polars as pl
 from chitieu.config import Config
 from chitieu.schemas import messages
 from chitieu.schemas.enrich import LOCAL_TIME_ZONE, REPORT_KEY, enrich
-from chitieu.schemas.issues import issue_rows
+from chitieu.schemas.issues import ERROR, issue_rows
+from chitieu.schemas.rule_issues import rule_issues
 from chitieu.sources import ROW_COLUMNS
 
 # ---- facts the checks are written in -------------------------------------------------
@@ -141,8 +142,10 @@ class Validated:
     issues: pl.DataFrame
 
     def rejected_reports(self) -> pl.DataFrame:
-        """``file_index, org_unit_code, period`` of every report with an issue."""
-        return self.issues.select(REPORT_KEY).unique(maintain_order=True)
+        """``file_index, org_unit_code, period`` of every report with an error (a warning
+        does not reject)."""
+        errors = self.issues.filter(pl.col("severity") == ERROR)
+        return errors.select(REPORT_KEY).unique(maintain_order=True)
 
 
 ENGINES: Final = ("pandera", "polars")
@@ -165,7 +168,16 @@ def validate_rows(
         raise ValueError("rows have a null file_index")
     enriched = enrich(rows, config, received_at)
     failures = _failures(enriched, engine)
-    issues = issue_rows(enriched, failures, [e.code for e in config.catalog.elements])
+    issues = pl.concat(
+        [
+            issue_rows(
+                enriched,
+                failures,
+                {e.code: (e.name, e.name_en or e.name) for e in config.catalog.elements},
+            ),
+            rule_issues(enriched, failures, config),
+        ]
+    ).sort("file_index", maintain_order=True)
     return Validated(values=_values(enriched, failures), issues=issues)
 
 

@@ -20,7 +20,7 @@ from typing import Final
 import polars as pl
 
 from chitieu.schemas.enrich import REPORT_KEY
-from chitieu.schemas.issues import ISSUES_SCHEMA
+from chitieu.schemas.issues import ERROR, ISSUES_SCHEMA
 from chitieu.schemas.submission import Validated
 
 UNREADABLE_KEY: Final = ("org_unit_missing", "org_unit_unknown", "period_missing", "period_invalid")
@@ -114,4 +114,5 @@ def _issue(stray: dict[str, object]) -> dict[str, object]:
             f"{location} belongs to no report ({what_en}){more_en}: every report in the file "
             "is rejected; correct that line and send the whole file again"
         ),
+        "severity": ERROR,  # it rejects every report of the file
     }

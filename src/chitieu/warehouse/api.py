@@ -12,7 +12,7 @@ import polars as pl
 from chitieu.credentials import parse
 from chitieu.errors import WarehouseError
 from chitieu.settings import beside_warehouse, duckdb_path, redact, warehouse_url
-from chitieu.warehouse import audit, heads, intake, publishing, roles, signoff
+from chitieu.warehouse import audit, checks, heads, intake, publishing, roles, signoff
 from chitieu.warehouse.backend import Backend, Schema
 from chitieu.warehouse.migrate import migrate
 from chitieu.warehouse.models import (
@@ -20,6 +20,7 @@ from chitieu.warehouse.models import (
     ACCEPTED_VALUES_SCHEMA,
     ISSUES_SCHEMA,
     SUBMISSIONS_SCHEMA,
+    HistoryCheck,
     IntakeBatch,
     Published,
     SignOff,
@@ -84,9 +85,20 @@ class Warehouse:
         its (org unit, period) comes back ``superseded``; a report an approved review
         holds (``hold``, by default every report for a period inside it) ``held``.
         """
+        return self.register_intake_checked(batch, None, hold)[0]
+
+    def register_intake_checked(
+        self, batch: IntakeBatch, history: HistoryCheck | None, hold: Hold | None = None
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """`register_intake`, and in the same transaction the warnings ``history`` finds
+        against the accepted values of earlier periods (this batch's included): the
+        submissions and those warnings (``ISSUES_SCHEMA``)."""
         rule = hold or signoff.within_locked_periods
         return intake.register_intake(
-            self._backend, batch, lambda backend, reports: signoff.held_by(backend, rule, reports)
+            self._backend,
+            batch,
+            lambda backend, reports: signoff.held_by(backend, rule, reports),
+            history,
         )
 
     def _read(self, name: str, schema: Schema, *params: object) -> pl.DataFrame:
@@ -108,6 +120,26 @@ class Warehouse:
     def issues(self, submission_id: int | None = None) -> pl.DataFrame:
         """Validation issues (``ISSUES_SCHEMA``), of one submission or all, in found order."""
         return self._read("issues", ISSUES_SCHEMA, submission_id)
+
+    # data quality (SPEC §7)
+    def history(self, check: HistoryCheck) -> pl.DataFrame:
+        """The accepted values of earlier periods ``check`` asks for (`HistoryCheck`):
+        what ``chitieu validate`` judges outliers against, writing nothing."""
+        return checks.history(self._backend, check)
+
+    def warning_counts(self) -> pl.DataFrame:
+        """``submission_id, warnings`` for every submission with at least one warning."""
+        return checks.warning_counts(self._backend)
+
+    def rejected_files(self, shas: Sequence[str]) -> pl.DataFrame:
+        """Of these files (by SHA-256), those received before and rejected: the report
+        each was rejected as, its problem count and first problem (``REJECTED_FILES_SCHEMA``)."""
+        return checks.rejected_files(self._backend, shas)
+
+    def input_warnings(self, snapshot_id: int) -> pl.DataFrame:
+        """The warnings of the submissions a revision used (``INPUT_WARNINGS_SCHEMA``),
+        from the view an auditor's role may read."""
+        return checks.input_warnings(self._backend, snapshot_id)
 
     # snapshots
     def publish(self, draft: SnapshotDraft) -> Published:

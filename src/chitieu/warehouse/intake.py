@@ -11,16 +11,20 @@ from chitieu.warehouse.backend import Backend
 from chitieu.warehouse.faults import fault_point
 from chitieu.warehouse.frames import conform
 from chitieu.warehouse.models import (
+    HISTORY_ROWS_SCHEMA,
     INTAKE_ISSUES_SCHEMA,
     INTAKE_SUBMISSIONS_SCHEMA,
     INTAKE_VALUES_SCHEMA,
+    ISSUES_SCHEMA,
     SUBMISSIONS_SCHEMA,
+    HistoryCheck,
     IntakeBatch,
 )
 from chitieu.warehouse.queries import query
 
 INTAKE_STATUSES = ("accepted", "rejected", "duplicate")
 REGISTERED_SCHEMA = {"batch_seq": pl.Int64(), **SUBMISSIONS_SCHEMA}
+WARNINGS_SCHEMA = {"batch_seq": pl.Int64(), **ISSUES_SCHEMA}
 
 
 def known_sha256(backend: Backend, shas: Sequence[str]) -> set[str]:
@@ -86,10 +90,21 @@ def _late_duplicates(
     )
 
 
+def _with_severity(issues: pl.DataFrame) -> pl.DataFrame:
+    """Issues made without a severity (before SPEC §7) are errors."""
+    if "severity" in issues.columns:
+        return issues
+    return issues.with_columns(pl.lit("error", pl.String).alias("severity"))
+
+
 def register_intake(
-    backend: Backend, batch: IntakeBatch, hold: Callable[[Backend, pl.DataFrame], list[int]]
-) -> pl.DataFrame:
-    """Record the batch in one transaction; its submissions with id and final status.
+    backend: Backend,
+    batch: IntakeBatch,
+    hold: Callable[[Backend, pl.DataFrame], list[int]] | None = None,
+    history: HistoryCheck | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Record the batch in one transaction; its submissions with id and final status, and
+    the warnings ``history`` found (``batch_seq`` + ``ISSUES_SCHEMA``, recorded with it).
 
     Under the intake lock; a file that a concurrent intake recorded first comes back as
     one ``duplicate`` row. ``hold(backend, accepted)`` names the accepted reports that an
@@ -97,12 +112,12 @@ def register_intake(
     """
     subs = conform(batch.submissions, INTAKE_SUBMISSIONS_SCHEMA, "intake submissions")
     values = conform(batch.values, INTAKE_VALUES_SCHEMA, "intake values")
-    issues = conform(batch.issues, INTAKE_ISSUES_SCHEMA, "intake issues")
+    issues = conform(_with_severity(batch.issues), INTAKE_ISSUES_SCHEMA, "intake issues")
     problems = _problems(subs, values, issues)
     if problems:
         raise WarehouseError("intake batch: " + "; ".join(problems))
     if subs.is_empty():
-        return pl.DataFrame(schema=REGISTERED_SCHEMA)
+        return pl.DataFrame(schema=REGISTERED_SCHEMA), pl.DataFrame(schema=WARNINGS_SCHEMA)
     with backend.transaction():
         # one intake at a time: ids continue max + 1, and a file another intake recorded
         # since this batch was planned is a duplicate now
@@ -115,7 +130,7 @@ def register_intake(
         ids = subs.sort("batch_seq").with_columns(
             submission_id=pl.int_range(last + 1, last + 1 + subs.height, dtype=pl.Int64)
         )
-        held = hold(backend, ids.filter(pl.col("status") == "accepted"))
+        held = [] if hold is None else hold(backend, ids.filter(pl.col("status") == "accepted"))
         if held:
             ids = ids.with_columns(
                 pl.when(pl.col("submission_id").is_in(held))
@@ -134,6 +149,7 @@ def register_intake(
         with backend.staged("staged_issues", numbered.join(to_id, on="batch_seq")):
             backend.execute(query_for(backend, "insert_issues"))
         backend.execute(query_for(backend, "resolve_supersession"), [last + 1])
+        warnings = _history_warnings(backend, history, to_id, numbered.height)
         fault_point("intake:before_commit")
         registered = backend.frame(
             query_for(backend, "batch_submissions"), [last + 1], SUBMISSIONS_SCHEMA
@@ -141,5 +157,33 @@ def register_intake(
     return (
         to_id.join(registered, on="submission_id")
         .select(list(REGISTERED_SCHEMA))
-        .sort("submission_id")
+        .sort("submission_id"),
+        warnings,
     )
+
+
+def _history_warnings(
+    backend: Backend, history: HistoryCheck | None, to_id: pl.DataFrame, issues_before: int
+) -> pl.DataFrame:
+    """Read the history ``history`` asks for, record the warnings it finds (numbered
+    after the batch's own issues) and return them."""
+    if history is None:
+        return pl.DataFrame(schema=WARNINGS_SCHEMA)
+    with (
+        backend.staged("staged_history_units", history.units),
+        backend.staged("staged_history_elements", history.elements),
+        backend.staged("staged_history_window", history.window),
+    ):
+        rows = backend.frame(
+            query("checks/history_values", backend.dialect), (), HISTORY_ROWS_SCHEMA
+        )
+    found = conform(history.verdict(rows), INTAKE_ISSUES_SCHEMA, "history warnings")
+    found = (
+        found.join(to_id, on="batch_seq", maintain_order="left")
+        .with_row_index("issue_no", offset=issues_before)
+        .with_columns(pl.col("issue_no").cast(pl.Int64))
+    )
+    if not found.is_empty():
+        with backend.staged("staged_issues", found):
+            backend.execute(query_for(backend, "insert_issues"))
+    return found.select(list(WARNINGS_SCHEMA))

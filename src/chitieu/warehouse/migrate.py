@@ -9,13 +9,13 @@ from chitieu.warehouse.backend import Backend
 from chitieu.warehouse.queries import migrations, query
 
 
-def _current(backend: Backend) -> int:
-    """The schema version, 0 for an empty warehouse; reads only, so a read-only role can."""
+def _applied(backend: Backend) -> set[int]:
+    """The migrations applied, none for an empty warehouse; reads only, so a read-only role
+    can."""
     [(exists,)] = backend.rows(query("schema_version_exists", backend.dialect))
     if not exists:
-        return 0
-    [(current,)] = backend.rows(query("schema_version_current", backend.dialect))
-    return int(current)
+        return set()
+    return {int(v) for (v,) in backend.rows(query("schema_version_applied", backend.dialect))}
 
 
 def _newer(where: str, current: int, newest: int) -> WarehouseError:
@@ -28,15 +28,18 @@ def _newer(where: str, current: int, newest: int) -> WarehouseError:
 def migrate(backend: Backend, where: str, create: bool = True) -> int:
     """Bring the schema up to the newest version this code knows; return that version.
 
-    Opening an up-to-date warehouse writes nothing (an auditor's read-only role can open
-    it). Concurrent openers take turns under a lock, so each migration runs once. A
-    warehouse written by a newer chitieu is refused rather than misread. ``where`` names
-    it (redacted) in messages. Without ``create``, an empty database is refused rather
-    than given the tables.
+    Every known migration not yet recorded in ``schema_version`` is applied, in version
+    order: migrations numbered on separate branches (each issue its own number) apply
+    whichever order they were merged in. Opening an up-to-date warehouse writes nothing
+    (an auditor's read-only role can open it). Concurrent openers take turns under a
+    lock, so each migration runs once. A warehouse written by a newer chitieu is refused
+    rather than misread. ``where`` names it (redacted) in messages. Without ``create``,
+    an empty database is refused rather than given the tables.
     """
     known = migrations(backend.dialect)
     newest = known[-1].version if known else 0
-    current = _current(backend)
+    applied = _applied(backend)
+    current = max(applied, default=0)
     if current == 0 and not create:
         raise WarehouseError(
             f"không có kho dữ liệu / no warehouse in {where}: its schema holds no chitieu "
@@ -44,20 +47,22 @@ def migrate(backend: Backend, where: str, create: bool = True) -> int:
         )
     if current > newest:
         raise _newer(where, current, newest)
-    if current == newest:
+    if {m.version for m in known} <= applied:
         return current
     try:
         with backend.transaction():
             backend.lock("migrate")
             backend.script(query("schema_version_create", backend.dialect))
-            [(current,)] = backend.rows(query("schema_version_current", backend.dialect))
-            # none when another opener got there first
-            for migration in (m for m in known if m.version > current):
+            applied = _applied(backend)  # another opener may have got there first
+            for migration in known:
+                if migration.version in applied:
+                    continue
                 backend.script(migration.sql)
                 backend.execute(
                     query("schema_version_record", backend.dialect),
                     [migration.version, dt.datetime.now(dt.UTC)],
                 )
+            current = max(applied, default=0)
     except WarehouseError as error:
         raise WarehouseError(
             f"the warehouse {where} needs upgrading from schema version {current} to "

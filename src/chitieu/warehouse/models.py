@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -39,7 +40,9 @@ INTAKE_ISSUES_SCHEMA: dict[str, pl.DataType] = {
     "check": pl.String(),
     "message_vi": pl.String(),
     "message_en": pl.String(),
+    "severity": pl.String(),  # error (the report is rejected) | warning (accepted, flagged)
 }
+ISSUE_SEVERITIES = ("error", "warning")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,33 @@ class IntakeBatch:
     submissions: pl.DataFrame
     values: pl.DataFrame
     issues: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class HistoryCheck:
+    """Warnings a batch's values earn against the warehouse's history (outliers, SPEC §7),
+    found inside the transaction that registers the batch: the history then includes
+    earlier periods of the same batch, and the warnings are recorded with it or not at all.
+
+    The warehouse stages ``units`` (``unit_idx, org_unit_code``), ``elements``
+    (``element_idx, element_code``) and ``window`` (``target_idx, period, lag``), reads the
+    accepted values they select (``unit_idx, target_idx, lag, element_idx, value``) and
+    hands them to ``verdict``, which returns issues keyed by ``batch_seq``
+    (``INTAKE_ISSUES_SCHEMA``)."""
+
+    units: pl.DataFrame
+    elements: pl.DataFrame
+    window: pl.DataFrame
+    verdict: Callable[[pl.DataFrame], pl.DataFrame]
+
+
+HISTORY_ROWS_SCHEMA: dict[str, pl.DataType] = {
+    "unit_idx": pl.Int32(),
+    "target_idx": pl.Int32(),
+    "lag": pl.Int32(),
+    "element_idx": pl.Int32(),
+    "value": pl.Float64(),
+}
 
 
 SNAPSHOT_INDICATORS_SCHEMA: dict[str, pl.DataType] = {
@@ -140,6 +170,7 @@ ISSUES_SCHEMA: dict[str, pl.DataType] = {
     "check": pl.String(),
     "message_vi": pl.String(),
     "message_en": pl.String(),
+    "severity": pl.String(),
 }
 SNAPSHOT_STATUSES = ("published", "superseded")
 SNAPSHOTS_SCHEMA: dict[str, pl.DataType] = {
@@ -187,6 +218,34 @@ INPUT_VALUES_SCHEMA: dict[str, pl.DataType] = {
     "note": pl.String(),
     "location": pl.String(),
 }
+INPUT_WARNINGS_SCHEMA: dict[str, pl.DataType] = {
+    "submission_id": pl.Int64(),
+    "org_unit_code": pl.String(),
+    "period": pl.String(),
+    "source_name": pl.String(),
+    "location": pl.String(),
+    "element_code": pl.String(),
+    "value": pl.String(),
+    "check": pl.String(),
+    "message_vi": pl.String(),
+    "message_en": pl.String(),
+}
+"""The warnings of the submissions a revision used (view published_warnings)."""
+WARNING_COUNTS_SCHEMA: dict[str, pl.DataType] = {
+    "submission_id": pl.Int64(),
+    "warnings": pl.Int64(),
+}
+REJECTED_FILES_SCHEMA: dict[str, pl.DataType] = {
+    "sha256": pl.String(),
+    "org_unit_code": pl.String(),
+    "period": pl.String(),
+    "received_at": pl.Datetime("us", "UTC"),
+    "problems": pl.Int64(),
+    "location": pl.String(),
+    "message_vi": pl.String(),
+    "message_en": pl.String(),
+}
+"""A file received before and rejected: its report and first problem."""
 
 
 # A review's sign-offs (SPEC §8): approvals and reopenings, in chain order (``seq``).

@@ -42,11 +42,10 @@ class Migration:
 
 @cache
 def migrations(dialect: str) -> tuple[Migration, ...]:
-    """The schema migrations ``sql/migrations/NNN_name.sql`` in order of their numbers.
+    """The schema migrations ``sql/migrations/NNN_name.sql`` in version order, from 1.
 
-    A number may be missing (a branch numbers its migration ahead of the ones merged
-    before it); two migrations with one number for one dialect are refused.
-    """
+    Numbers are handed out per branch of work, so one may be missing until its branch is
+    merged: `chitieu.warehouse.migrate` applies each version not yet recorded."""
     chosen: dict[int, tuple[str, str, bool]] = {}  # version -> (name, file, dialect's own)
     for entry in sorted(_sql_root().joinpath("migrations").iterdir(), key=lambda e: e.name):
         found = _MIGRATION.fullmatch(entry.name)

@@ -32,6 +32,7 @@ AUDITOR_READS = (
     "approvals",
     "published_submissions",
     "published_values",
+    "published_warnings",
 )
 
 

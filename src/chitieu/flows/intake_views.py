@@ -1,0 +1,166 @@
+"""What an intake run shows once its batches are registered: its name and tags (from the
+periods of the files it received), the rejected reports, the warnings, who has reported
+for its months (a table artifact and ``chitieu.report.missing`` events) and its summary.
+
+Part of the intake flow (`chitieu.flows.intake`); the data comes from
+`chitieu.dashboard` and `chitieu.dashboard_checks`, built without Prefect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+from prefect import get_run_logger
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from chitieu import dashboard, dashboard_checks, status
+from chitieu.config import Config
+from chitieu.flows.support import emit, name_run, scheduled_time
+from chitieu.periods import Period
+from chitieu.pipeline import IntakeResult
+from chitieu.receipts import FileOutcome, status_counts
+from chitieu.shown import shown
+from chitieu.warehouse import Warehouse
+
+
+@dataclass
+class IntakeViews:
+    """What the batches of one intake add up to, as they are registered."""
+
+    config: Config
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    registered: list[pl.DataFrame] = field(default_factory=list)
+    rejected: list[pl.DataFrame] = field(default_factory=list)
+    warnings: list[pl.DataFrame] = field(default_factory=list)
+
+    def add(self, result: IntakeResult) -> None:
+        """A registered batch: its rejected reports are announced at once (an event each)."""
+        org_units = self.config.org_units
+        self.outcomes += result.outcomes
+        self.registered.append(result.submissions.select("org_unit_code", "period"))
+        batch_rejected = pl.concat(
+            [
+                dashboard.rejected_reports(result.submissions, result.issues, org_units),
+                dashboard_checks.still_rejected_reports(result.still_rejected, org_units),
+            ]
+        )
+        self.rejected.append(batch_rejected)
+        self.warnings.append(
+            dashboard_checks.warning_reports(result.submissions, result.issues, org_units)
+        )
+        for spec in dashboard.rejected_events(batch_rejected):
+            emit(spec)
+
+    def publish(self, warehouse: Warehouse, month: str | None, root: str, now: dt.datetime) -> None:
+        """Name the run after what it received; its artifacts and events."""
+        logger = get_run_logger()
+        registered = (
+            pl.concat(self.registered)
+            if self.registered
+            else pl.DataFrame(schema={"org_unit_code": pl.String, "period": pl.String})
+        )
+        periods = dashboard_checks.received_periods(registered)
+        label = dashboard_checks.intake_label(month, periods, scheduled_time())
+        tags = [f"period:{p.code}" for p in periods] if not month else [f"period:{label}"]
+        name_run(f"intake-{label}-{root}", *tags)
+        key = dashboard.artifact_key("intake", label, root)
+        rejected = (
+            pl.concat(self.rejected)
+            if self.rejected
+            else pl.DataFrame(schema=dashboard.REJECTED_SCHEMA)
+        )
+        create_table_artifact(
+            dashboard.rejected_rows(rejected),
+            key=dashboard.artifact_key(key, "rejected"),
+            description=f"Báo cáo bị từ chối / rejected reports — {label} {root}",
+        )
+        warned = pl.concat(self.warnings) if self.warnings else pl.DataFrame()
+        create_table_artifact(
+            dashboard_checks.table_rows(warned, dashboard_checks.WARNING_COLUMNS)
+            if warned.height
+            else [],
+            key=dashboard.artifact_key(key, "warnings"),
+            description=f"Cảnh báo cần kiểm tra / warnings to check — {label} {root}",
+        )
+        totals = self._status(warehouse, month, periods, root, key, label, now)
+        create_markdown_artifact(
+            dashboard.intake_markdown(
+                label,
+                root,
+                dashboard.unit_name(self.config.org_units, root, None),
+                len(self.outcomes),
+                status_counts(self.outcomes),
+                rejected.height,
+                warned.height,
+                totals,
+            ),
+            key=key,
+            description=f"Tiếp nhận / intake {label} {root}",
+        )
+        logger.info(
+            "%d tệp / files: %s",
+            len(self.outcomes),
+            status_counts(self.outcomes) or "không có / none",
+        )
+        held = [shown(o.source_name) for o in self.outcomes if o.status in ("held", "partly held")]
+        if held:
+            logger.warning(
+                "%d tệp có báo cáo bị giữ lại vì kỳ đánh giá đã được duyệt (cần `chitieu reopen` "
+                "để đưa vào) / %d files hold reports for an approved review, kept out of it "
+                "until it is reopened: %s",
+                len(held),
+                len(held),
+                ", ".join(held),
+            )
+        if rejected.height:
+            logger.warning(
+                "%d báo cáo bị từ chối, đơn vị phải gửi lại / %d rejected reports to be resent: %s",
+                rejected.height,
+                rejected.height,
+                ", ".join(sorted({shown(u or "?") for u in rejected.get_column("org_unit_code")})),
+            )
+        if warned.height:
+            logger.warning(
+                "%d cảnh báo cần kiểm tra / %d warnings to check (artifact %s)",
+                warned.height,
+                warned.height,
+                dashboard.artifact_key(key, "warnings"),
+            )
+
+    def _status(
+        self,
+        warehouse: Warehouse,
+        month: str | None,
+        periods: list[Period],
+        root: str,
+        key: str,
+        label: str,
+        now: dt.datetime,
+    ) -> list[str]:
+        """Who has reported for the intake's months: a table of whom to chase, a
+        ``chitieu.report.missing`` event per unit still missing after a month's due date,
+        and the root's totals for the summary."""
+        months = dashboard_checks.status_months(month, periods)
+        if not months:
+            return []
+        submissions = warehouse.submissions().join(
+            warehouse.warning_counts(), on="submission_id", how="left"
+        )
+        states, lines = [], []
+        for one in months:  # a month or a handful: each is one vectorised pass
+            found = status.month_states(self.config, submissions, one, root)
+            states.append(found)
+            lines += dashboard_checks.totals_lines(
+                status.totals(found, self.config, one, root), root
+            )
+        every = pl.concat(states)
+        create_table_artifact(
+            dashboard_checks.status_rows(every),
+            key=dashboard.artifact_key(key, "status"),
+            description=f"Tình trạng báo cáo / reporting status — {label} {root}",
+        )
+        for spec in dashboard_checks.missing_events(every, now):
+            emit(spec)
+        return lines
