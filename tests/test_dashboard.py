@@ -100,7 +100,7 @@ def test_the_indicator_table_is_in_catalog_order_with_vietnamese_numbers(
     assert isinstance(prepared, pipeline.PreparedReview)
     rows = dashboard.indicator_rows(job["config"], prepared.rollup)  # type: ignore[arg-type]
     assert len(rows) == 31
-    assert list(rows[0]) == list(dashboard.INDICATOR_COLUMNS)
+    assert list(rows[0]) == list(dashboard.INDICATOR_COLUMNS.values())
     first = rows[0]
     assert first["Mã / code"] == "CT01"
     assert first["Thực hiện / actual"] == "102"

@@ -63,3 +63,10 @@ class WarehouseError(ChitieuError):
 
 class SnapshotConflict(WarehouseError):
     """Publishing raced with another publication or found a broken chain."""
+
+
+class ReportTemplateError(ChitieuError):
+    """A Word template of the review document that cannot be used (not a .docx, a Jinja
+    syntax error, a placeholder it lacks or does not know)."""
+
+    exit_code = 2

@@ -61,17 +61,15 @@ def snapshots_show(
     from chitieu.config import load_config
     from chitieu.periods import Period
     from chitieu.quality.results import GateFolders, read_result
-    from chitieu.report import render_markdown, report_data
+    from chitieu.report.load import load_report
+    from chitieu.report.markdown import render_markdown
     from chitieu.warehouse import open_warehouse
 
     config = load_config(config_dir)
     with open_warehouse(settings.warehouse_url(warehouse)) as store:
-        snap = store.snapshot(
-            Period.parse(period).code,
-            org or config.catalog.resolution.org_unit,
-            revision,
-            elements=False,
-        )
+        root = org or config.catalog.resolution.org_unit
+        snap = store.snapshot(Period.parse(period).code, root, revision, elements=False)
+        model = load_report(config, store, str(snap.header["review_period"]), root, revision)
     for key, value in snap.header.items():
         click.echo(f"{key:<20} {value}")
     click.echo(f"{'inputs':<20} {snap.inputs.height} submissions")
@@ -83,7 +81,7 @@ def snapshots_show(
     )
     click.echo(f"{'data_docs':<20} {kept.describe() if kept else '-'}")
     click.echo("")
-    click.echo(render_markdown(report_data(config, snap.header, snap.indicators, "vi")), nl=False)
+    click.echo(render_markdown(model, annexes=False), nl=False)
 
 
 @snapshots.command("verify")

@@ -1,0 +1,104 @@
+"""Read what a report needs from the warehouse, once, and build its model.
+
+The only module of the report package that talks to the warehouse (through
+`chitieu.warehouse.Warehouse`); the renderers get the model and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from chitieu.config import Config
+from chitieu.periods import Period
+from chitieu.report.document import Approval, approval_of
+from chitieu.report.model import AuditTables, ReportModel, build_report
+from chitieu.warehouse import Warehouse
+
+
+def reporting_status(
+    config: Config, warehouse: Warehouse, review_period: Period, root: str
+) -> pl.DataFrame | None:
+    """The reporting status's totals per unit and month (``chitieu.status.totals``, issue
+    14), or None where this chitieu has no such module: the completeness annex then
+    counts the reports the revision used. One place to simplify once it is merged."""
+    try:
+        status = importlib.import_module("chitieu.status")
+    except ImportError:
+        return None
+    states = status.month_states(config, warehouse.submissions(), review_period, root)
+    totals: pl.DataFrame = status.totals(states, config, review_period, root)
+    return totals
+
+
+def approval(warehouse: Warehouse, header: dict[str, object]) -> Approval | None:
+    """The approval of the revision (``Warehouse.approvals``, issue 15), or None where this
+    warehouse records no sign-off. One place to simplify once it is merged."""
+    read = getattr(warehouse, "approvals", None)
+    if read is None:
+        return None
+    frame: pl.DataFrame = read(header["review_period"], header["root_org_unit"])
+    return approval_of(frame, str(header["content_sha256"]))
+
+
+def load_reports(
+    config: Config,
+    warehouse: Warehouse,
+    review_period: str,
+    root: str,
+    revision: int | None = None,
+    langs: Sequence[str] = ("vi",),
+    *,
+    audit: bool = False,
+    number: str | None = None,
+    day: dt.date | None = None,
+) -> dict[str, ReportModel]:
+    """The report of the published revision (or ``revision``) of a review, one model per
+    language, from one read; with ``audit``, the tables only the Excel export shows
+    (every unit, the inputs)."""
+    snap = warehouse.snapshot(review_period, root, revision, elements=False)
+    period = Period.parse(review_period)
+    tables = None
+    if audit:
+        snapshot_id = int(str(snap.header["snapshot_id"]))
+        tables = AuditTables.of(
+            config,
+            period,
+            snap.indicators,
+            warehouse.input_submissions(snapshot_id),
+            warehouse.input_values(snapshot_id),
+        )
+    status = reporting_status(config, warehouse, period, root)
+    signed = approval(warehouse, snap.header)
+    return {
+        lang: build_report(
+            config,
+            snap.header,
+            snap.indicators,
+            lang,
+            reports=snap.inputs.select("org_unit_code", "period"),
+            status_totals=status,
+            approval=signed,
+            number=number,
+            day=day,
+            audit=tables,
+        )
+        for lang in langs
+    }
+
+
+def load_report(
+    config: Config,
+    warehouse: Warehouse,
+    review_period: str,
+    root: str,
+    revision: int | None = None,
+    lang: str = "vi",
+    **options: Any,
+) -> ReportModel:
+    """`load_reports` in one language."""
+    return load_reports(config, warehouse, review_period, root, revision, (lang,), **options)[lang]
