@@ -10,11 +10,13 @@ Every value is escaped; the charts are PNG pictures drawn by matplotlib.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Any, Final
 
 import jinja2
+import jinja2.meta
 from docx.oxml.ns import qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
@@ -156,30 +158,47 @@ def _open(source: Path) -> DocxTemplate:
     return template
 
 
-def _where(exc: jinja2.TemplateError) -> str:
-    """The text around a Jinja error, as docxtpl keeps it (the template's XML is one
-    long line per paragraph: its line numbers mean nothing to a Word user)."""
-    near = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
-    return f" near “{' … '.join(near)[:160]}”" if near else ""
+def _parts(template: DocxTemplate) -> list[str]:
+    """The body, headers and footers as docxtpl hands them to Jinja: its tags cleaned of
+    Word's runs, one paragraph per line."""
+    sources = [template.get_xml()]
+    for uri in (template.HEADER_URI, template.FOOTER_URI):
+        sources += [template.get_part_xml(part) for _, part in template.get_headers_footers(uri)]
+    return [re.sub(r"<w:p([ >])", r"\n<w:p\1", template.patch_xml(xml)) for xml in sources]
 
 
-def _check(template: DocxTemplate, source: Path, env: jinja2.Environment, names: set[str]) -> None:
-    try:
-        used = template.get_undeclared_template_variables(env)
-    except jinja2.TemplateSyntaxError as exc:
-        raise ReportTemplateError(f"{source}: template error: {exc.message}{_where(exc)}") from exc
+def _near(source: str, line: int | None) -> str:
+    """The text of the paragraph where Jinja stopped (Word users know no line numbers)."""
+    lines = source.splitlines()
+    if line is None or not 0 < line <= len(lines):
+        return ""
+    text = " ".join(re.sub(r"<[^>]+>", "", lines[line - 1]).split())
+    return f" near “{text[:120]}”" if text else ""
+
+
+def _check(template: DocxTemplate, source: Path, env: jinja2.Environment) -> None:
+    """The template parses, prints what every document needs, and names nothing else
+    than `CONTEXT`; raises `ReportTemplateError` naming the file otherwise."""
+    used: set[str] = set()
+    for part in _parts(template):
+        try:
+            used |= jinja2.meta.find_undeclared_variables(env.parse(part))
+        except jinja2.TemplateSyntaxError as exc:
+            raise ReportTemplateError(
+                f"{source}: template error: {exc.message}{_near(part, exc.lineno)}"
+            ) from exc
     missing = [name for name in REQUIRED if name not in used]
     if missing:
+        printed = ", ".join("{{ " + name + " }}" for name in missing)
         raise ReportTemplateError(
-            f"{source}: the template never prints {', '.join('{{ ' + m + ' }}' for m in missing)}"
-            " (every review document needs the summary, the indicator tables and the "
-            "revision's content hash)"
+            f"{source}: the template never prints {printed} (every review document needs "
+            "the summary, the indicator tables and the revision's content hash)"
         )
-    unknown = sorted(used - names)
+    unknown = sorted(used - CONTEXT)
     if unknown:
         raise ReportTemplateError(
             f"{source}: unknown placeholder(s) {', '.join(unknown)}; known: "
-            f"{', '.join(sorted(names))}"
+            f"{', '.join(sorted(CONTEXT))}"
         )
 
 
@@ -209,11 +228,11 @@ def write_docx(model: ReportModel, path: Path, template: Path) -> None:
         raise ReportTemplateError("the review document is written in Vietnamese: use --lang vi")
     source = _open(template)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    _check(source, template, env, set(CONTEXT))
+    _check(source, template, env)
     context = _context(model, source)
     try:
         source.render(context, jinja_env=env, autoescape=True)
-    except jinja2.TemplateError as exc:
-        raise ReportTemplateError(f"{template}: template error: {exc}{_where(exc)}") from exc
+    except jinja2.TemplateError as exc:  # a field the context lacks (StrictUndefined)
+        raise ReportTemplateError(f"{template}: template error: {exc}") from exc
     _grids_follow_cells(source.docx)
     source.save(path)
