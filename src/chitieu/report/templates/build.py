@@ -155,22 +155,23 @@ def _para(
 
 
 def _rule(
-    container: Document | _Cell, length: float, width: float, after: float = 6, before: float = 0
+    container: Document | _Cell, length: float, width: float, after: float = 6, gap: float = 2
 ) -> None:
     """A centred horizontal line ``length`` mm long in a ``width`` mm column: the line
-    under a heading (a paragraph's top border, inset from both sides)."""
+    under a heading, ``gap`` points below it (the bottom border of an empty paragraph
+    that high, inset from both sides)."""
     paragraph = container.add_paragraph(style="Nội dung")
     inset = max((width - length) / 2, 0)
     fmt = paragraph.paragraph_format
     fmt.left_indent = fmt.right_indent = Mm(inset)
     fmt.first_line_indent = Mm(0)
-    fmt.space_after, fmt.space_before = Pt(after), Pt(before)
-    fmt.line_spacing = Pt(2)
+    fmt.space_after, fmt.space_before = Pt(after), Pt(0)
+    fmt.line_spacing = Pt(gap)
     borders = OxmlElement("w:pBdr")
-    top = OxmlElement("w:top")
-    for key, value in (("val", "single"), ("sz", "6"), ("space", "1"), ("color", "000000")):
-        top.set(qn(f"w:{key}"), value)
-    borders.append(top)
+    line = OxmlElement("w:bottom")
+    for key, value in (("val", "single"), ("sz", "6"), ("space", "0"), ("color", "000000")):
+        line.set(qn(f"w:{key}"), value)
+    borders.append(line)
     paragraph._p.get_or_add_pPr().append(borders)
 
 
@@ -259,7 +260,7 @@ def _header_block(document: Document, fmt: Format) -> None:
     if fmt.name == "party":
         _para(body, "*", "Normal", fmt.issuer, CENTER)
         _para(nation, "ĐẢNG CỘNG SẢN VIỆT NAM", "Normal", fmt.heading, CENTER, bold=True)
-        _rule(nation, 74, right)
+        _rule(nation, 66, right)
     else:
         _rule(body, left * 0.4, left)
         _para(nation, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Normal", fmt.heading, CENTER,
@@ -275,7 +276,7 @@ def _title(document: Document, fmt: Format) -> None:
     title = _para(document, "BÁO CÁO", "Normal", fmt.title, CENTER, bold=True)
     title.paragraph_format.space_before = Pt(12)
     _para(document, "{{ doc.subject }}", "Normal", fmt.body, CENTER, bold=True)
-    _rule(document, 40, fmt.text_width, after=12, before=4)
+    _rule(document, 40, fmt.text_width, after=12, gap=6)
 
 
 def _cell_margins(table: Table) -> None:
@@ -375,7 +376,7 @@ def _annex_heading(document: Document, fmt: Format, number: str, title: str) -> 
     _para(document, f"PHỤ LỤC {number}", "Normal", fmt.body, CENTER, bold=True)
     _para(document, title, "Normal", fmt.body, CENTER, bold=True)
     _para(document, "(Kèm theo {{ doc.reference }})", "Normal", fmt.body, CENTER, italic=True)
-    _rule(document, 40, fmt.text_width, after=12, before=4)
+    _rule(document, 40, fmt.text_width, after=12, gap=6)
 
 
 def _annexes(document: Document, fmt: Format) -> None:
@@ -383,7 +384,7 @@ def _annexes(document: Document, fmt: Format) -> None:
     _annex_heading(document, fmt, "I", "KẾT QUẢ THỰC HIỆN CHỈ TIÊU CỦA CÁC ĐƠN VỊ TRỰC THUỘC")
     _indicator_table(document, fmt, "", unit_rows=True)
     _para(document, "{%p if untargeted %}", "Normal")
-    _para(document, "{{ untargeted }}")
+    _para(document, "{{ untargeted }}").paragraph_format.space_before = Pt(6)
     _para(document, "{%p endif %}", "Normal")
 
     landscape = document.add_section(WD_SECTION.NEW_PAGE)
