@@ -306,3 +306,12 @@ def write_reports(
     stem = folder / f"{review_period}-{root}"
     written = [write_report(models[lang], "md", Path(f"{stem}-{lang}.md")) for lang in REPORT_LANGS]
     return [*written, write_report(models[REPORT_LANGS[0]], "json", Path(f"{stem}.json"))]
+
+
+def write_document(
+    config: Config, warehouse: Warehouse, review_period: str, root: str, path: Path
+) -> Path:
+    """The published revision's review document (SPEC §6) as a Word file, from the
+    configuration's ``report_template.docx`` when it has one."""
+    model = load_reports(config, warehouse, review_period, root)["vi"]
+    return write_report(model, "docx", path, config.folder)

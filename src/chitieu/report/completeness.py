@@ -15,7 +15,7 @@ import polars as pl
 
 from chitieu.periods import Period
 from chitieu.report.labels import STATES
-from chitieu.report.numbers import NONE, format_percent
+from chitieu.report.numbers import NONE, format_number, format_percent
 from chitieu.rollup.completeness import completeness
 
 STATUS_COUNTS: Final = ("on_time", "late", "missing", "rejected", "held")
@@ -156,7 +156,14 @@ def _grid(cells: pl.DataFrame, units: pl.DataFrame, months: list[Period]) -> pl.
     ).with_columns(pl.col("expected").fill_null(0), pl.col("received").fill_null(0))
 
 
-def cell_text(cell: dict[str, object], rate: bool, lang: str) -> str:
+def _rate(received: int, expected: int, lang: str, decimals: int) -> str:
+    share = received / expected * 100
+    if decimals == 2:
+        return format_percent(share, lang)
+    return f"{format_number(share, lang, decimals)} %"
+
+
+def cell_text(cell: dict[str, object], rate: bool, lang: str, decimals: int = 2) -> str:
     """One unit's month: a rate (``95,24 %``) for a unit with units below it or several
     reports due, else the state of its one report; ``–`` when none was due."""
     expected = int(cell["expected"] or 0)  # type: ignore[call-overload]
@@ -164,7 +171,7 @@ def cell_text(cell: dict[str, object], rate: bool, lang: str) -> str:
     if expected == 0:
         return NONE
     if rate or expected > 1:
-        return format_percent(received / expected * 100, lang)
+        return _rate(received, expected, lang, decimals)
     states = STATES[lang]
     if cell.get("on_time") is None:
         return states["received" if received else "not_received"]
@@ -181,14 +188,19 @@ def total_text(expected: int, received: int, lang: str) -> str:
     return f"{received}/{expected} ({format_percent(received / expected * 100, lang)})"
 
 
-def annex_rows(annex: CompletenessAnnex, lang: str) -> list[tuple[str, str, list[str]]]:
-    """Each unit of the annex as printed: code, name, one text per month, then the
-    whole period's."""
+def annex_rows(
+    annex: CompletenessAnnex, lang: str, decimals: int = 2
+) -> list[tuple[str, str, list[str]]]:
+    """Each unit of the annex as printed: code, name, one text per month (a rate with
+    ``decimals``: a printed page's narrow month columns take one), then the whole
+    period's."""
     cells = {(r["org_unit_code"], r["period"]): r for r in annex.cells.iter_rows(named=True)}
     totals = {u: (e, r) for u, e, r in annex.totals().iter_rows()}
     rows = []
     for code, name, has_children, _ in annex.units.iter_rows():
-        texts = [cell_text(cells[(code, m.code)], has_children, lang) for m in annex.months]
+        texts = [
+            cell_text(cells[(code, m.code)], has_children, lang, decimals) for m in annex.months
+        ]
         texts.append(total_text(*totals.get(code, (0, 0)), lang))
         rows.append((code, name or code, texts))
     return rows

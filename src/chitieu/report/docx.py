@@ -57,10 +57,14 @@ def template_for(model: ReportModel, config_folder: Path | None) -> Path:
     return TEMPLATES / f"{model.document.body_type}.docx"
 
 
+def _unbroken(text: str) -> str:
+    """A number never parted from its ``%`` at a line's end."""
+    return text.replace(" %", "\u00a0%")
+
+
 def _rows(frame: Any, labels: dict[str, str]) -> list[dict[str, str]]:
-    """The cells of each row, a number never parted from its ``%`` at a line's end."""
     return [
-        {key: text.replace(" %", "\u00a0%") for key, text in cells.items()}
+        {key: _unbroken(text) for key, text in cells.items()}
         for cells in (indicator_cells(row, "vi", labels) for row in frame.iter_rows(named=True))
     ]
 
@@ -68,7 +72,7 @@ def _rows(frame: Any, labels: dict[str, str]) -> list[dict[str, str]]:
 def _context(model: ReportModel, template: DocxTemplate) -> dict[str, Any]:
     labels, doc, annex = model.class_labels, model.document, model.completeness
     period = model.review_period
-    completeness = annex_rows(annex, "vi")
+    completeness = annex_rows(annex, "vi", decimals=1)
     expected, received = annex.root_counts()
     rate = model.header.get("completeness")
     approved = doc.signature.approved_at
@@ -121,7 +125,11 @@ def _context(model: ReportModel, template: DocxTemplate) -> dict[str, Any]:
         "untargeted": f"{NO_TARGETS['vi']}: {untargeted}." if untargeted else "",
         "months": [f"T{m.last_month}" for m in annex.months],
         "completeness": [
-            {"name": f"{name} ({code})", "cells": texts[:-1], "total": texts[-1]}
+            {
+                "name": f"{name} ({code})",
+                "cells": [_unbroken(text) for text in texts[:-1]],
+                "total": texts[-1],
+            }
             for code, name, texts in completeness
         ],
         "completeness_note": REVISION_NOTE["vi"] if annex.source == "revision" else STATE_LEGEND,

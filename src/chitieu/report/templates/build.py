@@ -230,7 +230,7 @@ def _setup(fmt: Format) -> Document:
            keep_next=True)  # fmt: skip
     _style(document, "Bảng", 11, after=0)
     _style(document, "Tiêu đề bảng", 11, bold=True, align=CENTER, after=0)
-    _style(document, "Bảng nhỏ", 10, align=CENTER, after=0)
+    _style(document, "Bảng nhỏ", 9, align=CENTER, after=0)
     _style(document, "Hình", fmt.body, align=CENTER, after=6)
     _style(document, "Chân trang", 8, align=LEFT)
     section = document.sections[0]
@@ -260,13 +260,13 @@ def _header_block(document: Document, fmt: Format) -> None:
     if fmt.name == "party":
         _para(body, "*", "Normal", fmt.issuer, CENTER)
         _para(nation, "ĐẢNG CỘNG SẢN VIỆT NAM", "Normal", fmt.heading, CENTER, bold=True)
-        _rule(nation, 66, right)
+        _rule(nation, 66, right, gap=4)
     else:
-        _rule(body, left * 0.4, left)
+        _rule(body, left * 0.4, left, gap=4)
         _para(nation, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Normal", fmt.heading, CENTER,
               bold=True)  # fmt: skip
         _para(nation, "Độc lập - Tự do - Hạnh phúc", "Normal", fmt.motto, CENTER, bold=True)
-        _rule(nation, 60, right)
+        _rule(nation, 60, right, gap=4)
     _para(number, "{{ doc.number_line }}", "Normal", fmt.number, CENTER)
     _para(date, "{{ doc.date_line }}", "Normal", fmt.body, CENTER, italic=True)
 
@@ -372,16 +372,18 @@ def _signature(document: Document, fmt: Format) -> None:
     _para(signer, "{{ signature.name }}", "Normal", fmt.body, CENTER, bold=True)
 
 
-def _annex_heading(document: Document, fmt: Format, number: str, title: str) -> None:
+def _annex_heading(document: Document, fmt: Format, number: str, title: str, width: float) -> None:
     _para(document, f"PHỤ LỤC {number}", "Normal", fmt.body, CENTER, bold=True)
     _para(document, title, "Normal", fmt.body, CENTER, bold=True)
     _para(document, "(Kèm theo {{ doc.reference }})", "Normal", fmt.body, CENTER, italic=True)
-    _rule(document, 40, fmt.text_width, after=12, gap=6)
+    _rule(document, 40, width, after=12, gap=6)
 
 
 def _annexes(document: Document, fmt: Format) -> None:
     document.add_section(WD_SECTION.NEW_PAGE)
-    _annex_heading(document, fmt, "I", "KẾT QUẢ THỰC HIỆN CHỈ TIÊU CỦA CÁC ĐƠN VỊ TRỰC THUỘC")
+    _annex_heading(
+        document, fmt, "I", "KẾT QUẢ THỰC HIỆN CHỈ TIÊU CỦA CÁC ĐƠN VỊ TRỰC THUỘC", fmt.text_width
+    )
     _indicator_table(document, fmt, "", unit_rows=True)
     _para(document, "{%p if untargeted %}", "Normal")
     _para(document, "{{ untargeted }}").paragraph_format.space_before = Pt(6)
@@ -391,11 +393,11 @@ def _annexes(document: Document, fmt: Format) -> None:
     landscape.orientation = WD_ORIENT.LANDSCAPE
     landscape.page_width, landscape.page_height = Mm(297), Mm(210)
     width = 297 - fmt.left - fmt.right
-    _annex_heading(document, fmt, "II", "TÌNH HÌNH GỬI BÁO CÁO CỦA CÁC ĐƠN VỊ")
+    _annex_heading(document, fmt, "II", "TÌNH HÌNH GỬI BÁO CÁO CỦA CÁC ĐƠN VỊ", width)
     table = document.add_table(rows=4, cols=5)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _widths(table, (60, 2, (width - 60 - 34) / 12, 2, 30))
+    _widths(table, (48, 2, (width - 48 - 34) / 12, 2, 30))  # twelve months fit
     _cell_margins(table)
     for column, text in enumerate(
         ("Đơn vị", "{%tc for month in months %}", "{{ month }}", "{%tc endfor %}", "Cả kỳ")
