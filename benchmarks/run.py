@@ -9,8 +9,9 @@ Groups (``--only``): ``review`` (the national review against the three bare roll
 ``intake`` (a national month against the bare read of its files, per format),
 ``prefect`` (the review and the CSV intake as Prefect flows), ``scaling`` (review and CSV
 intake at each scale), ``publish`` (DuckDB, and PostgreSQL when a server answers at
-``BENCH_POSTGRES``, default ``postgresql://postgres@127.0.0.1:5432/postgres``). The
-review, intake, prefect and publish groups run at the largest scale asked for.
+``BENCH_POSTGRES``, default ``postgresql://postgres@127.0.0.1:5432/postgres``), ``report``
+(the national revision's report in each format: md, html, json, xlsx, docx). The
+review, intake, prefect, publish and report groups run at the largest scale asked for.
 
 Data is generated on first use under ``benchmarks/data/<scale>/`` (git-ignored) and
 reused; each run works in a scratch copy that is deleted afterwards. Wall seconds are
@@ -49,7 +50,8 @@ if str(ROOT_DIR) not in sys.path:  # run as a script: python benchmarks/run.py
 from benchmarks.generate import DATA_DIR, DataSet, dataset, scale_fraction  # noqa: E402
 
 OUT_DIR = ROOT_DIR / "benchmarks" / "out"
-GROUPS = ("review", "intake", "prefect", "scaling", "publish")
+GROUPS = ("review", "intake", "prefect", "scaling", "publish", "report")
+REPORT_FORMATS = ("md", "html", "json", "xlsx", "docx")
 SCALES = ("1/16", "1/4", "1")
 POSTGRES_ENV = "BENCH_POSTGRES"
 POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -314,6 +316,8 @@ def plan(groups: Sequence[str], scales: Sequence[str], formats: Sequence[str]) -
             steps += [Step("scaling", scale, "review"), Step("scaling", scale, "intake", "csv")]
     if "publish" in groups:
         steps += [Step("publish", top, "publish-duckdb"), Step("publish", top, "publish-postgres")]
+    if "report" in groups:
+        steps += [Step("report", top, "report", fmt) for fmt in REPORT_FORMATS]
     return steps
 
 
@@ -334,14 +338,15 @@ def execute(
         key = (step.scale, step.scenario, step.fmt)
         if key in planned:
             continue
-        data = ensure_data(step.scale, [step.fmt] if step.fmt else [], env, data_dir)
+        inbox = [step.fmt] if step.fmt and step.group != "report" else []  # md... not inboxes
+        data = ensure_data(step.scale, inbox, env, data_dir)
         runs = Runs(step.scale, step.scenario, step.fmt)
         if step.scenario == "publish-postgres" and postgres_url is None:
             runs.error = f"no PostgreSQL server at {POSTGRES_ENV}"
         planned[key] = Planned(
             runs,
             data.folder,
-            data.warehouse if step.scenario.startswith("review") else None,
+            data.warehouse if step.scenario.startswith(("review", "report")) else None,
             postgres_url if step.scenario == "publish-postgres" else None,
         )
     needs_prefect = any(s.scenario.endswith("-prefect") for s in steps)

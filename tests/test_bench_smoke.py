@@ -27,6 +27,7 @@ SCENARIOS = {
     ("intake", "xlsx"),
     ("intake-prefect", "csv"),
     ("publish-duckdb", ""),
+    *(("report", fmt) for fmt in ("md", "html", "json", "xlsx", "docx")),
 }
 
 
