@@ -13,23 +13,12 @@ import polars as pl
 
 from chitieu.report.cells import indicator_cells
 from chitieu.report.completeness import REVISION_NOTE, annex_rows
-from chitieu.report.labels import HEADERS, NO_TARGETS, TOTAL, month_label, review_title
+from chitieu.report.labels import COLUMNS, HEADERS, NO_TARGETS, TOTAL, month_label, review_title
 from chitieu.report.model import ReportModel
 from chitieu.report.numbers import format_percent, format_time
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~])")
-TABLE_COLUMNS = (
-    "stt",
-    "code",
-    "name",
-    "unit",
-    "target",
-    "actual",
-    "percent",
-    "last_actual",
-    "change",
-    "class",
-)
+TABLE_COLUMNS = COLUMNS
 _ALIGN = {"stt": "---:", "target": "---:", "actual": "---:", "percent": "---:"}
 _ALIGN |= {"last_actual": "---:", "change": "---:"}
 
