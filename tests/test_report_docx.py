@@ -86,6 +86,7 @@ def render(
     indicators: pl.DataFrame | None = None,
     number: str = "123",
     approval: Approval | None = None,
+    status_totals: pl.DataFrame | None = None,
 ) -> Document:
     """The document of the example's revision, numbered ``number`` and dated 17/06/2024."""
     config = config or example.config
@@ -98,6 +99,7 @@ def render(
         number=number,
         day=DAY,
         approval=approval,
+        status_totals=status_totals,
     )
     write_report(model, "docx", path, config.folder)
     return docx.Document(str(path))
@@ -237,6 +239,33 @@ def test_the_approver_signs_when_the_revision_is_approved(example: Example, tmp_
     ]
     footer = signed.sections[0].footer.paragraphs[0].text
     assert "phê duyệt 17/06/2024 08:00" in footer
+
+
+def test_the_completeness_annex_from_the_reporting_status(example: Example, tmp_path: Path) -> None:
+    """``chitieu.status.totals`` (issue 14), constructed: every commune on time but Bình
+    Hoà's April report rejected and Tân Hào's May report late."""
+    communes = example.config.org_units.filter(pl.col("parent_code") == "834")
+    rows = []
+    for month in Period.parse("2024S1").months():
+        for code in communes.get_column("code").unique().sort():
+            rejected = (code, month.last_month) == ("29017", 4)
+            late = (code, month.last_month) == ("29029", 5)
+            rows.append((code, "", month.code, 1, int(not (rejected or late)), int(late), 0,
+                         int(rejected), 0))  # fmt: skip
+    frame = pl.DataFrame(
+        rows,
+        schema=["org_unit_code", "name", "period", "expected", "on_time", "late", "missing",
+                "rejected", "held"],
+        orient="row",
+    )  # fmt: skip
+    document = render(example, tmp_path / "status.docx", status_totals=frame)
+    [completeness] = tables(document, "Đơn vị")
+    by_unit = {row[0]: row[1:] for row in completeness[1:]}
+    assert by_unit["Xã Bình Hoà (29017)"][3] == "bị trả lại"
+    assert by_unit["Xã Tân Hào (29029)"][4] == "trễ hạn"
+    assert by_unit["Xã Tân Hào (29029)"][0] == "đúng hạn"
+    assert by_unit["Huyện Giồng Trôm (834)"][3] == "95,2 %"  # 20 of 21 received in April
+    assert any(line.startswith("Đúng hạn, trễ hạn:") for line in texts(document))
 
 
 def config_copy(tmp_path: Path, replace: dict[str, str] | None = None) -> Path:

@@ -49,7 +49,9 @@ def config(make_config: MakeConfig) -> Config:
     )  # fmt: skip
 
 
-def model(config: Config, lang: str = "vi") -> ReportModel:
+def model(
+    config: Config, lang: str = "vi", status_totals: pl.DataFrame | None = None
+) -> ReportModel:
     frame = pl.DataFrame(
         {
             "org_unit_code": ["D", "D", "C1", "C2"],
@@ -65,7 +67,7 @@ def model(config: Config, lang: str = "vi") -> ReportModel:
         }
     )
     reports = pl.DataFrame({"org_unit_code": ["C1", "C2"], "period": ["2024S1", "2024M01"]})
-    return build_report(config, HEADER, frame, lang, reports=reports)
+    return build_report(config, HEADER, frame, lang, reports=reports, status_totals=status_totals)
 
 
 def test_markdown_groups_indicators_with_last_year_and_escapes_names(config: Config) -> None:
@@ -139,3 +141,36 @@ def test_json_carries_every_annex_unit_with_last_year_and_change(config: Config)
     assert [u["org_unit_code"] for u in completeness["units"]] == ["C1", "C2", "D"]
     assert (completeness["units"][1]["expected"], completeness["units"][1]["received"]) == (6, 1)
     assert document["document"]["number_line"].startswith("Số: ")
+
+
+def test_the_completeness_annex_from_the_reporting_status_in_markdown_and_html(
+    config: Config,
+) -> None:
+    """``chitieu.status.totals`` (issue 14) as a constructed frame: C1 late in March, C2's
+    May report rejected; the district's rate."""
+    rows = []
+    for m in range(1, 7):
+        month = f"2024M{m:02d}"
+        c1 = (1, 0) if m == 3 else (0, 1)  # (late, on time)
+        c2_rejected = int(m == 5)
+        rows += [
+            ("C1", "x", month, 1, c1[1], c1[0], 0, 0, 0),
+            ("C2", "x", month, 1, 1 - c2_rejected, 0, 0, c2_rejected, 0),
+            ("D", "x", month, 2, c1[1] + 1 - c2_rejected, c1[0], 0, c2_rejected, 0),
+        ]
+    totals = pl.DataFrame(
+        rows,
+        schema=["org_unit_code", "name", "period", "expected", "on_time", "late", "missing",
+                "rejected", "held"],
+        orient="row",
+    )  # fmt: skip
+    text = render_markdown(model(config, status_totals=totals))
+    c1 = next(line for line in text.splitlines() if line.startswith("| C1 "))
+    assert c1.split(" | ")[1:] == ["đúng hạn", "đúng hạn", "trễ hạn", "đúng hạn", "đúng hạn",
+                                   "đúng hạn", "6/6 (100,00 %) |"]  # fmt: skip
+    district = next(line for line in text.splitlines() if line.startswith("| D "))
+    assert "| 50,00 % |" in district
+    assert "không phân biệt đúng hạn" not in text  # the note of the fallback only
+    page = render_html(model(config, "en", status_totals=totals))
+    assert "<td class=num>rejected</td>" in page
+    assert "<td class=num>late</td>" in page
