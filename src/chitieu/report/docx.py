@@ -69,24 +69,10 @@ def _rows(frame: Any, labels: dict[str, str]) -> list[dict[str, str]]:
     ]
 
 
-def _context(model: ReportModel, template: DocxTemplate) -> dict[str, Any]:
-    labels, doc, annex = model.class_labels, model.document, model.completeness
-    period = model.review_period
-    completeness = annex_rows(annex, "vi", decimals=1)
-    expected, received = annex.root_counts()
-    rate = model.header.get("completeness")
+def _particulars(model: ReportModel) -> dict[str, Any]:
+    """The header block, the review, the revision and the signature."""
+    doc, period = model.document, model.review_period
     approved = doc.signature.approved_at
-    source = (
-        f"bản công bố số {model.revision} kỳ {period.code}, đơn vị {model.root} "
-        f"({model.root_name}), công bố {format_time(model.created_at)}"
-        + (f", phê duyệt {format_time(approved)}" if approved else "")
-    )
-    charts = model.charts
-
-    def picture(data: bytes, width: float) -> InlineImage:
-        return InlineImage(template, io.BytesIO(data), width=Mm(width))
-
-    untargeted = ", ".join(f"{name} ({code})" for code, name in model.untargeted)
     return {
         "doc": {
             "body_type": doc.body_type,
@@ -109,7 +95,25 @@ def _context(model: ReportModel, template: DocxTemplate) -> dict[str, Any]:
         "revision": model.revision,
         "published": format_date(model.created_at),
         "content_sha256": model.content_sha256,
-        "source_line": source,
+        "source_line": f"bản công bố số {model.revision} kỳ {period.code}, đơn vị {model.root} "
+        f"({model.root_name}), công bố {format_time(model.created_at)}"
+        + (f", phê duyệt {format_time(approved)}" if approved else ""),
+        "recipients": doc.recipients,
+        "signature": {
+            "on_behalf": doc.signature.on_behalf or "",
+            "title": doc.signature.title or "",
+            "name": doc.signature.name or "",
+        },
+    }
+
+
+def _figures(model: ReportModel) -> dict[str, Any]:
+    """The summary, the tables by group and both annexes, as texts."""
+    labels, annex = model.class_labels, model.completeness
+    expected, received = annex.root_counts()
+    rate = model.header.get("completeness")
+    untargeted = ", ".join(f"{name} ({code})" for code, name in model.untargeted)
+    return {
         "total": model.counts["total"],
         "summary": model.summary,
         "completeness_line": f"{format_percent(None if rate is None else rate * 100, 'vi')}"
@@ -130,29 +134,33 @@ def _context(model: ReportModel, template: DocxTemplate) -> dict[str, Any]:
                 "cells": [_unbroken(text) for text in texts[:-1]],
                 "total": texts[-1],
             }
-            for code, name, texts in completeness
+            for code, name, texts in annex_rows(annex, "vi", decimals=1)
         ],
         "completeness_note": REVISION_NOTE["vi"] if annex.source == "revision" else STATE_LEGEND,
-        "recipients": doc.recipients,
-        "signature": {
-            "on_behalf": doc.signature.on_behalf or "",
-            "title": doc.signature.title or "",
-            "name": doc.signature.name or "",
-        },
-        "charts": {
-            "classes": picture(png.class_png(charts.classes, "Số chỉ tiêu theo mức đánh giá"), 150),
-            "bands": picture(
-                png.bands_png(charts, "Tỷ lệ thực hiện so với kế hoạch năm", "vi", "chưa đánh giá"),
-                155,
-            ),
-            "completeness": picture(
-                png.heatmap_png(
-                    charts.completeness, "Mức đầy đủ báo cáo theo đơn vị và tháng (%)", "vi"
-                ),
-                220,
-            ),
-        },
     }
+
+
+def _charts(model: ReportModel, template: DocxTemplate) -> dict[str, InlineImage]:
+    """The three charts as pictures, ``width`` mm wide."""
+    charts = model.charts
+
+    def picture(data: bytes, width: float) -> InlineImage:
+        return InlineImage(template, io.BytesIO(data), width=Mm(width))
+
+    title = "Mức đầy đủ báo cáo theo đơn vị và tháng (%)"
+    return {
+        "classes": picture(png.class_png(charts.classes, "Số chỉ tiêu theo mức đánh giá"), 150),
+        "bands": picture(
+            png.bands_png(charts, "Tỷ lệ thực hiện so với kế hoạch năm", "vi", "chưa đánh giá"),
+            155,
+        ),
+        "completeness": picture(png.heatmap_png(charts.completeness, title, "vi"), 220),
+    }
+
+
+def _context(model: ReportModel, template: DocxTemplate) -> dict[str, Any]:
+    """Every name of `CONTEXT`."""
+    return {**_particulars(model), **_figures(model), "charts": _charts(model, template)}
 
 
 def _open(source: Path) -> DocxTemplate:
