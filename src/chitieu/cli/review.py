@@ -141,8 +141,8 @@ def _dry_run(config_dir: Path, url: str, period: str, org: str | None) -> None:
     type=click.Choice(["md", "html", "json", "xlsx", "docx"]),
     default="md",
     show_default=True,
-    help="docx: the review document (SPEC §6), from report_template.docx of the "
-    "configuration folder when there is one.",
+    help="docx: the Word document the meeting reads and signs, from the configuration "
+    "folder's report_template.docx when it has one.",
 )
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
@@ -167,7 +167,8 @@ def report(
     number: str | None,
     day: dt.datetime | None,
 ) -> None:
-    """The review report of a published revision."""
+    """The review report of a published revision (md, html, json, xlsx; docx: the
+    signed review document)."""
     from chitieu.config import load_config
     from chitieu.periods import Period
     from chitieu.report.load import load_report
