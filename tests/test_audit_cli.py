@@ -8,6 +8,7 @@ from pathlib import Path
 
 import docx
 import openpyxl
+import polars as pl
 import pytest
 from click.testing import CliRunner, Result
 from example_fixtures import (
@@ -137,9 +138,14 @@ def test_the_excel_report_of_a_revision(example: Example, tmp_path: Path) -> Non
     workbook = openpyxl.load_workbook(path)
     rows = list(workbook["Báo cáo"].iter_rows(values_only=True))
     assert (1, "CT01", "Kết nạp đảng viên mới", "đảng viên", 130, 104) in [r[:6] for r in rows]
-    assert workbook["Báo cáo đã dùng"].max_row == 1 + len(
-        open_warehouse(example.url).snapshot("2024S1", "834").inputs
-    )
+    with open_warehouse(example.url) as store:
+        snap = store.snapshot("2024S1", "834")
+        values, notes = store.input_values(snap.snapshot_id), store.input_notes(snap.snapshot_id)
+    assert workbook["Báo cáo đã dùng"].max_row == 1 + len(snap.inputs)
+    noted = values.filter(pl.col("note").fill_null("").str.strip_chars() != "")
+    assert notes.equals(noted)  # what the notes sheet needs, not every value
+    assert 0 < notes.height < values.height
+    assert workbook["Ghi chú"].max_row == 1 + notes.height
 
 
 def test_the_excel_report_names_units_as_in_the_review_period(

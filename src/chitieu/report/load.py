@@ -70,7 +70,7 @@ def load_reports(
             period,
             snap.indicators,
             warehouse.input_submissions(snapshot_id),
-            warehouse.input_values(snapshot_id),
+            warehouse.input_notes(snapshot_id),
         )
     status = reporting_status(config, warehouse, period, root)
     signed = approval(warehouse, snap.header)

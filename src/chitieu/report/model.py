@@ -104,7 +104,7 @@ class AnnexUnit:
 @dataclass(frozen=True)
 class AuditTables:
     """What only the Excel export adds: every unit's indicators (named), the submissions
-    the revision used and the values with notes."""
+    the revision used and the values that came with a note."""
 
     indicators: pl.DataFrame
     submissions: pl.DataFrame

@@ -128,6 +128,10 @@ class Warehouse:
         """The accepted values of the submissions a revision used (``INPUT_VALUES_SCHEMA``)."""
         return audit.input_values(self._backend, snapshot_id)
 
+    def input_notes(self, snapshot_id: int) -> pl.DataFrame:
+        """Those of `input_values` that came with a note (the Excel report shows them)."""
+        return audit.input_values(self._backend, snapshot_id, notes_only=True)
+
     def auditor_sql(self, role: str) -> str:
         """The SQL that makes a PostgreSQL role an auditor (read the published tables only)."""
         return roles.auditor_sql(self._backend, role)
