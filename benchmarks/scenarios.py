@@ -416,7 +416,7 @@ def report(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
         warehouse.publish(cached_draft(data))
     phases = Phases()
     phases.wrap(Warehouse, "snapshot", "read revision")
-    phases.wrap(load, "build_report", "model")
+    phases.wrap(load, "build_reports", "model")
     phases.wrap(output, "write_report", "render and write")
     target = work / f"report-{REVIEW}-{ROOT_CODE}.{fmt}"
     result: Result = {}

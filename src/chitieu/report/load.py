@@ -16,7 +16,7 @@ import polars as pl
 from chitieu.config import Config
 from chitieu.periods import Period
 from chitieu.report.document import Approval, approval_of
-from chitieu.report.model import AuditTables, ReportModel, build_report
+from chitieu.report.model import AuditTables, ReportModel, build_reports
 from chitieu.warehouse import Warehouse
 
 
@@ -72,23 +72,18 @@ def load_reports(
             warehouse.input_submissions(snapshot_id),
             warehouse.input_notes(snapshot_id),
         )
-    status = reporting_status(config, warehouse, period, root)
-    signed = approval(warehouse, snap.header)
-    return {
-        lang: build_report(
-            config,
-            snap.header,
-            snap.indicators,
-            lang,
-            reports=snap.inputs.select("org_unit_code", "period"),
-            status_totals=status,
-            approval=signed,
-            number=number,
-            day=day,
-            audit=tables,
-        )
-        for lang in langs
-    }
+    return build_reports(
+        config,
+        snap.header,
+        snap.indicators,
+        langs,
+        reports=snap.inputs.select("org_unit_code", "period"),
+        status_totals=reporting_status(config, warehouse, period, root),
+        approval=approval(warehouse, snap.header),
+        number=number,
+        day=day,
+        audit=tables,
+    )
 
 
 def load_report(

@@ -8,7 +8,7 @@ its readers: a new format is a new renderer, not a new query.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,11 +211,11 @@ def _annex(
     return annex, untargeted
 
 
-def build_report(
+def build_reports(
     config: Config,
     header: Mapping[str, Any],
     indicators: pl.DataFrame,
-    lang: str = "vi",
+    langs: Sequence[str] = ("vi",),
     *,
     reports: pl.DataFrame | None = None,
     status_totals: pl.DataFrame | None = None,
@@ -223,22 +223,19 @@ def build_report(
     number: str | None = None,
     day: dt.date | None = None,
     audit: AuditTables | None = None,
-) -> ReportModel:
-    """The report of a revision: ``header`` and ``indicators`` (every unit's) as the
-    warehouse gives them back. The completeness annex comes from ``status_totals``
-    (``chitieu.status.totals``) when given, else from ``reports`` (``org_unit_code,
-    period``: the reports the revision used). ``number`` and ``day`` date and number the
-    document; ``approval`` signs it."""
+) -> dict[str, ReportModel]:
+    """The report of a revision, one model per language (what does not depend on the
+    language, such as the completeness annex, is built once): ``header`` and
+    ``indicators`` (every unit's) as the warehouse gives them back. The completeness annex
+    comes from ``status_totals`` (``chitieu.status.totals``) when given, else from
+    ``reports`` (``org_unit_code, period``: the reports the revision used). ``number`` and
+    ``day`` date and number the document; ``approval`` signs it."""
     period = Period.parse(str(header["review_period"]))
     root = str(header["root_org_unit"])
-    names = unit_names(config.org_units, period.end)
     tree = subtree(config.org_units, root, period.end)
-    units = annexes.annex_units(tree, root, names)
+    units = annexes.annex_units(tree, root, unit_names(config.org_units, period.end))
     indicators = prepared(indicators)
-    catalog = catalog_frame(config, lang)
-    table = unit_table(catalog, indicators, root)
     counts = class_counts(indicators.filter(pl.col("org_unit_code") == root))
-    thresholds = config.catalog.classification
     if status_totals is not None:
         completeness = annexes.from_status(status_totals, units, period)
     else:
@@ -251,38 +248,56 @@ def build_report(
             used, config.org_units, tree, units, period, config.submitting_levels()
         )
     root_name = units.filter(pl.col("is_root")).item(0, "name") or root
-    annex, untargeted = _annex(catalog, indicators, units)
-    labels = class_labels(lang, format_number(thresholds.on_track, lang))
     resolution = config.catalog.resolution
-    return ReportModel(
-        lang=lang,
-        header=dict(header),
-        review_period=period,
-        root=root,
-        root_name=root_name,
-        resolution_title=resolution.title,
-        summary=summary_sentence(counts, lang, thresholds, mid_year=not period.is_year),
-        counts=counts.as_dict(),
-        thresholds=thresholds,
-        indicators=table,
-        groups=_groups(table),
-        annex=annex,
-        untargeted=untargeted,
-        completeness=completeness,
-        charts=Charts(
-            classes=class_bars(counts, labels),
-            bands=band_bars(table),
-            thresholds=thresholds,
-            completeness=completeness_heatmap(completeness, lang),
-        ),
-        document=document_info(
-            config.catalog.report,
-            period,
-            resolution.title,
-            root_name,
-            number=number,
-            day=day,
-            approval=approval,
-        ),
-        audit=audit,
+    document = document_info(
+        config.catalog.report,
+        period,
+        resolution.title,
+        root_name,
+        number=number,
+        day=day,
+        approval=approval,
     )
+    thresholds = config.catalog.classification
+    models = {}
+    for lang in langs:
+        catalog = catalog_frame(config, lang)
+        table = unit_table(catalog, indicators, root)
+        annex, untargeted = _annex(catalog, indicators, units)
+        labels = class_labels(lang, format_number(thresholds.on_track, lang))
+        models[lang] = ReportModel(
+            lang=lang,
+            header=dict(header),
+            review_period=period,
+            root=root,
+            root_name=root_name,
+            resolution_title=resolution.title,
+            summary=summary_sentence(counts, lang, thresholds, mid_year=not period.is_year),
+            counts=counts.as_dict(),
+            thresholds=thresholds,
+            indicators=table,
+            groups=_groups(table),
+            annex=annex,
+            untargeted=untargeted,
+            completeness=completeness,
+            charts=Charts(
+                classes=class_bars(counts, labels),
+                bands=band_bars(table),
+                thresholds=thresholds,
+                completeness=completeness_heatmap(completeness, lang),
+            ),
+            document=document,
+            audit=audit,
+        )
+    return models
+
+
+def build_report(
+    config: Config,
+    header: Mapping[str, Any],
+    indicators: pl.DataFrame,
+    lang: str = "vi",
+    **options: Any,
+) -> ReportModel:
+    """`build_reports` in one language."""
+    return build_reports(config, header, indicators, (lang,), **options)[lang]
