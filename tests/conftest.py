@@ -1,8 +1,10 @@
-"""Fixtures shared by the test files: ``make_config`` writes and loads a configuration."""
+"""Fixtures shared by the test files: ``make_config`` writes and loads a configuration;
+``CHITIEU_DATA_DIR`` is the session's own folder."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,11 @@ from rollup_helpers import (
 )
 
 from chitieu.config import Config, load_config
+
+# Commands run by tests never leave the local Prefect server running behind them: those
+# without the session's test server (PREFECT_API_URL) use Prefect's temporary mode.
+# test_local_prefect_server.py starts and stops local servers on purpose.
+os.environ.setdefault("CHITIEU_PREFECT_SERVER", "ephemeral")
 
 
 @pytest.fixture
@@ -40,3 +47,14 @@ def make_config(tmp_path: Path) -> MakeConfig:
         return load_config(folder)
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """What chitieu keeps beside a PostgreSQL warehouse (``CHITIEU_DATA_DIR``: the heads
+    log, the archive, quality results) goes into the session's temporary folder, never
+    into the working directory. Tests that need a folder of their own set it themselves."""
+    folder = tmp_path_factory.mktemp("chitieu-data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CHITIEU_DATA_DIR", str(folder))
+        yield folder

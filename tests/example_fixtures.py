@@ -38,6 +38,8 @@ class Example:
     archive: Path
     published: dict[str, Published]
     """``2024S1/1``, ``2024S1/2``, ``2024/1``."""
+    data: Path
+    """``CHITIEU_DATA_DIR`` for commands on it (PostgreSQL's archive and heads log)."""
 
 
 def correction(folder: Path) -> Path:
@@ -57,22 +59,28 @@ def review(config: Config, wh: Warehouse, period: str) -> Published:
 
 
 def build_example(url: str, folder: Path) -> dict[str, Published]:
-    """Ingest and publish as the module docstring says; the published revisions."""
+    """Ingest and publish as the module docstring says; the published revisions. What is
+    kept beside a PostgreSQL warehouse (archive, heads log, quality results) goes to
+    ``data_dir(folder)``, where commands find it when ``CHITIEU_DATA_DIR`` says so."""
     config = load_config(CONFIG_DIR)
-    archive = folder / "archive"
-    with pytest.MonkeyPatch.context() as patch, open_warehouse(url) as wh:
-        # what a review keeps beside a PostgreSQL warehouse goes here, not into the cwd
-        patch.setenv("CHITIEU_DATA_DIR", str(folder / "data"))
-        months = pipeline.gather_files([EXAMPLE / "submissions"])
-        pipeline.ingest_batch(months, config, wh, archive, received_at=RECEIVED)
-        first = review(config, wh, "2024S1")
-        inbox = folder / "inbox"
-        inbox.mkdir(parents=True, exist_ok=True)
-        later = RECEIVED + dt.timedelta(days=1)
-        pipeline.ingest_batch([correction(inbox)], config, wh, archive, received_at=later)
-        second = review(config, wh, "2024S1")
-        year = review(config, wh, "2024")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CHITIEU_DATA_DIR", str(data_dir(folder)))
+        with open_warehouse(url) as wh:
+            months = pipeline.gather_files([EXAMPLE / "submissions"])
+            pipeline.ingest_batch(months, config, wh, wh.archive, received_at=RECEIVED)
+            first = review(config, wh, "2024S1")
+            inbox = folder / "inbox"
+            inbox.mkdir(parents=True, exist_ok=True)
+            later = RECEIVED + dt.timedelta(days=1)
+            pipeline.ingest_batch([correction(inbox)], config, wh, wh.archive, received_at=later)
+            second = review(config, wh, "2024S1")
+            year = review(config, wh, "2024")
     return {"2024S1/1": first, "2024S1/2": second, "2024/1": year}
+
+
+def data_dir(folder: Path) -> Path:
+    """``CHITIEU_DATA_DIR`` of the example built in ``folder``."""
+    return folder / "data"
 
 
 @pytest.fixture(name="example", scope="module", params=backend_params())
@@ -85,4 +93,10 @@ def example_fixture(
     else:
         url = postgres_schema_url(request.config)[0]
     published = build_example(url, folder)
-    return Example(url, request.param, load_config(CONFIG_DIR), folder / "archive", published)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CHITIEU_DATA_DIR", str(data_dir(folder)))
+        with open_warehouse(url) as wh:
+            archive = wh.archive
+    return Example(
+        url, request.param, load_config(CONFIG_DIR), archive, published, data_dir(folder)
+    )

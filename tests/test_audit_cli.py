@@ -24,7 +24,9 @@ from chitieu.warehouse import open_warehouse
 
 
 def run(example: Example, *args: str) -> Result:
-    return CliRunner().invoke(cli, [*args, "--config", str(CONFIG_DIR), "--warehouse", example.url])
+    return CliRunner(env={"CHITIEU_DATA_DIR": str(example.data)}).invoke(
+        cli, [*args, "--config", str(CONFIG_DIR), "--warehouse", example.url]
+    )
 
 
 def ok(example: Example, *args: str) -> str:

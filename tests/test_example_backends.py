@@ -108,11 +108,11 @@ def test_two_reviews_at_once_leave_a_valid_chain(
     prefect_env: dict[str, str],  # noqa: F811
 ) -> None:
     config = load_config(CONFIG_DIR)
-    with open_warehouse(pg_url) as wh:
-        months = pipeline.gather_files([EXAMPLE / "submissions"])
-        pipeline.ingest_batch(months, config, wh, tmp_path / "archive", received_at=RECEIVED)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("CHITIEU_DATA_DIR", str(tmp_path / "data"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CHITIEU_DATA_DIR", str(tmp_path / "data"))
+        with open_warehouse(pg_url) as wh:
+            months = pipeline.gather_files([EXAMPLE / "submissions"])
+            pipeline.ingest_batch(months, config, wh, wh.archive, received_at=RECEIVED)
             assert review(config, wh, "2024S1").revision == 1  # the two must chain onto it
     env = {**prefect_env, "CHITIEU_DATA_DIR": str(tmp_path / "data")}
     # two configurations: each review has something new to publish, so 2 and 3 in some order
@@ -127,10 +127,16 @@ def test_two_reviews_at_once_leave_a_valid_chain(
         hashes = listed["content_sha256"].to_list()
         assert listed["prev_content_sha256"].to_list() == [None, *hashes[:-1]]
     verified = subprocess.run(
-        [CHITIEU, "snapshots", "verify", "--warehouse", pg_url],
+        [CHITIEU, "snapshots", "verify", "--warehouse", pg_url, "--config", str(CONFIG_DIR)],
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert "3 bản đã kiểm tra, toàn vẹn" in verified.stdout
+    assert "3 bản đã kiểm tra, không thấy sai lệch" in verified.stdout
+    for revision in (2, 3):  # published with the two other configurations
+        assert (
+            f"CHƯA KIỂM / NOT CHECKED: 2024S1 834 revision {revision}: not recomputed: "
+            "published with configuration"
+        ) in verified.stdout

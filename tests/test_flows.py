@@ -28,6 +28,7 @@ from chitieu.examples import example_dir
 from chitieu.flows import support
 from chitieu.flows.intake import gather_submissions, intake_flow
 from chitieu.flows.review import review_flow
+from chitieu.receipts import FileOutcome, Receipts
 from chitieu.rollup.hierarchy import ReviewError
 
 ARTICLE_SUMMARY = (
@@ -210,25 +211,26 @@ def test_reading_the_inbox_is_retried_only_after_io_errors(
 ) -> None:
     calls: list[str] = []
 
-    def flaky(inputs: list[Path]) -> list[Path]:
+    def flaky(inputs: list[Path]) -> tuple[list[tuple[str, str]], list[FileOutcome]]:
         calls.append("flaky")
         if len(calls) == 1:
             raise OSError("the network share went away")
-        return []
+        return [], []
 
     @flow
-    def quick(inputs: list[str]) -> list[tuple[str, str]]:
+    def quick(inputs: list[str]) -> tuple[list[tuple[str, str]], Receipts]:
         return gather_submissions.with_options(retry_delay_seconds=0)(inputs)
 
-    monkeypatch.setattr(pipeline, "gather_files", flaky)
-    assert quick([str(tmp_path)]) == []
+    monkeypatch.setattr(pipeline, "fingerprint_inbox", flaky)
+    found, refused = quick([str(tmp_path)])
+    assert (found, list(refused)) == ([], [])
     assert calls == ["flaky", "flaky"]
 
-    def wrong(inputs: list[Path]) -> list[Path]:
+    def wrong(inputs: list[Path]) -> tuple[list[tuple[str, str]], list[FileOutcome]]:
         calls.append("wrong")
         raise ChitieuError("not a folder of submissions")
 
-    monkeypatch.setattr(pipeline, "gather_files", wrong)
+    monkeypatch.setattr(pipeline, "fingerprint_inbox", wrong)
     with pytest.raises(ChitieuError, match="not a folder"):
         quick([str(tmp_path)])
     assert calls.count("wrong") == 1  # a domain error fails the same way every time

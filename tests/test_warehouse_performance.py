@@ -6,7 +6,7 @@ import time
 
 import polars as pl
 import pytest
-from warehouse_fixtures import warehouse_url_fixture, wh_fixture  # noqa: F401
+from warehouse_fixtures import receive, warehouse_url_fixture, wh_fixture  # noqa: F401
 
 from chitieu.warehouse import SnapshotDraft, Warehouse
 from chitieu.warehouse.hashing import content_sha256, inputs_sha256
@@ -40,7 +40,7 @@ def big_draft(seed: int) -> SnapshotDraft:
     )
     inputs = pl.DataFrame(
         {
-            "submission_id": range(1, units + 1),
+            "submission_id": range(seed * units + 1, (seed + 1) * units + 1),
             "sha256": [f"{u + seed:064x}" for u in range(units)],
             "org_unit_code": [f"{u:05d}" for u in range(units)],
             "period": "2024M05",
@@ -64,6 +64,7 @@ def big_draft(seed: int) -> SnapshotDraft:
 @pytest.mark.slow
 def test_publish_two_million_element_rows(wh: Warehouse) -> None:
     drafts = [big_draft(0), big_draft(1)]
+    receive(wh, *(d.inputs.rows() for d in drafts))
     started = time.perf_counter()
     content_sha256(
         {

@@ -15,11 +15,13 @@ from typing import Any, TypeVar
 import polars as pl
 import pytest
 from warehouse_fixtures import (  # noqa: F401
+    INPUTS_1,
     Report,
     batch,
     draft,
     file_sha,
     postgres_url_fixture,
+    receive,
     warehouse_url_fixture,
     wh_fixture,
 )
@@ -106,6 +108,7 @@ def test_awkward_values_round_trip_exactly(wh: Warehouse) -> None:
         schema=SNAPSHOT_INDICATORS_SCHEMA,
     )
     d = draft()
+    receive(wh, INPUTS_1)
     published = wh.publish(
         type(d)(**{**d.__dict__, "elements": elements, "indicators": indicators})
     )
@@ -121,12 +124,11 @@ def test_awkward_values_round_trip_exactly(wh: Warehouse) -> None:
 @pytest.mark.postgres
 def test_migrations_are_versioned_indexed_and_run_once(postgres_url: str) -> None:
     with open_warehouse(postgres_url) as wh:
-        newest = len(migrations("postgresql"))
+        known = [m.version for m in migrations("postgresql")]
+        newest = known[-1]
         assert wh.schema_version == newest >= 3
         rows = wh.backend.rows
-        assert rows("SELECT version FROM schema_version ORDER BY version") == [
-            (v,) for v in range(1, newest + 1)
-        ]
+        assert rows("SELECT version FROM schema_version ORDER BY version") == [(v,) for v in known]
         indexes = {
             name
             for (name,) in rows(
@@ -141,7 +143,7 @@ def test_migrations_are_versioned_indexed_and_run_once(postgres_url: str) -> Non
         )
         assert collation == "C"
     with open_warehouse(postgres_url) as again:
-        assert again.backend.rows("SELECT count(*) FROM schema_version") == [(newest,)]
+        assert again.backend.rows("SELECT count(*) FROM schema_version") == [(len(known),)]
 
 
 def _at_once(count: int, work: Callable[[int], T]) -> list[T]:
@@ -165,7 +167,9 @@ def test_openers_of_a_new_warehouse_migrate_it_once(postgres_url: str) -> None:
     versions = _at_once(4, open_and_close)
     assert len(set(versions)) == 1
     with open_warehouse(postgres_url) as wh:
-        assert wh.backend.rows("SELECT count(*) FROM schema_version") == [(versions[0],)]
+        assert wh.backend.rows("SELECT count(*) FROM schema_version") == [
+            (len(migrations("postgresql")),)
+        ]
 
 
 def _publish_each(url: str, drafts: list[Any]) -> list[Any]:
@@ -182,6 +186,8 @@ def _publish_each(url: str, drafts: list[Any]) -> list[Any]:
 def test_concurrent_reviews_of_one_period_take_turns(postgres_url: str) -> None:
     """Changed inputs each time: revisions 1..n, each chained to the one before."""
     drafts = [draft(catalog_sha256=f"{i:x}" * 64) for i in range(6)]
+    with open_warehouse(postgres_url) as wh:
+        receive(wh, INPUTS_1)
     published = _publish_each(postgres_url, drafts)
     assert sorted(p.revision for p in published) == [1, 2, 3, 4, 5, 6]
     assert all(p.created for p in published)

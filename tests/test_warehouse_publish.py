@@ -9,7 +9,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from warehouse_fixtures import draft, dump, warehouse_url_fixture, wh_fixture  # noqa: F401
+from warehouse_fixtures import (  # noqa: F401
+    draft,
+    dump,
+    receive,
+    warehouse_url_fixture,
+    wh_fixture,
+)
 
 from chitieu.errors import SnapshotConflict, WarehouseError
 from chitieu.warehouse import Warehouse, open_warehouse, publishing
@@ -159,6 +165,7 @@ def test_a_crash_during_publish_leaves_the_warehouse_as_it_was(
     warehouse_url: str, point: str
 ) -> None:
     with open_warehouse(warehouse_url) as wh:
+        receive(wh, CHANGED_INPUTS)
         wh.publish(draft())
         before = dump(wh)
     code = CRASH_PUBLISH.format(

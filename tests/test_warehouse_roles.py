@@ -11,15 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import psycopg
 import pytest
 from click.testing import CliRunner
-from example_fixtures import CONFIG_DIR, build_example
+from example_fixtures import CONFIG_DIR, build_example, data_dir
 from warehouse_fixtures import (  # noqa: F401
     BACKENDS,
+    INPUTS_1,
     TABLES,
+    _url,
     draft,
     postgres_admin,
+    postgres_role,
     postgres_schema_url,
+    receive,
     schema_url,
     warehouse_url_fixture,
     wh_fixture,
@@ -29,6 +34,7 @@ from chitieu.cli import cli
 from chitieu.errors import WarehouseError
 from chitieu.warehouse import Warehouse, open_warehouse
 from chitieu.warehouse.archive import archived_path
+from chitieu.warehouse.queries import migrations
 from chitieu.warehouse.roles import AUDITOR_READS
 
 pytestmark = pytest.mark.postgres
@@ -45,6 +51,7 @@ SOME_COLUMN = {
     "snapshot_indicators": "actual",
     "snapshot_elements": "value",
     "snapshot_inputs": "period",
+    "approvals": "note",
     "published_submissions": "status",
     "published_values": "value",
 }
@@ -58,19 +65,6 @@ class Audited:
     archive: Path
 
 
-def _role(config: pytest.Config, *options: str) -> str:
-    name = f"kiem_toan_{secrets.token_hex(4)}"
-    admin = postgres_admin(config)
-    admin.execute(f'CREATE ROLE "{name}" LOGIN {" ".join(options)}')
-
-    def drop() -> None:
-        admin.execute(f'DROP OWNED BY "{name}"')
-        admin.execute(f'DROP ROLE "{name}"')
-
-    config.add_cleanup(drop)
-    return name
-
-
 @pytest.fixture(scope="module")
 def audited(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Audited:
     """The example in PostgreSQL, and a role made its auditor with the command itself."""
@@ -79,7 +73,7 @@ def audited(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     owner_url, schema = postgres_schema_url(request.config)
     folder = tmp_path_factory.mktemp("audited")
     build_example(owner_url, folder)
-    role = _role(request.config)
+    role = postgres_role(request.config, "kiem_toan")
     done = subprocess.run(
         [CHITIEU, "warehouse", "grant-auditor", role, "--warehouse", owner_url],
         capture_output=True,
@@ -88,7 +82,8 @@ def audited(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     )
     assert done.returncode == 0, done.stderr
     assert f"role {role} may now read the published snapshots" in done.stdout
-    return Audited(owner_url, schema_url(schema, user=role), role, folder / "archive")
+    assert f"temporary tables: role {role} cannot create any" in done.stdout
+    return Audited(owner_url, schema_url(schema, user=role), role, data_dir(folder) / "archive")
 
 
 @pytest.fixture
@@ -169,9 +164,13 @@ def test_the_archived_files_are_out_of_reach(auditor: Warehouse, audited: Audite
     for statement, refusal in attempts.items():
         with pytest.raises(WarehouseError, match=refusal):
             auditor.backend.rows(statement, [path])
-    auditor.backend.execute("CREATE TEMP TABLE grab (content TEXT)")  # its own scratch space
     with pytest.raises(WarehouseError, match="pg_read_server_files role to COPY from a file"):
-        auditor.backend.execute(f"COPY grab FROM '{path}'")
+        auditor.backend.execute(f"COPY snapshots FROM '{path}'")
+
+
+def test_the_auditor_cannot_create_temporary_tables(auditor: Warehouse) -> None:
+    with pytest.raises(WarehouseError, match="permission denied to create temporary tables"):
+        auditor.backend.execute("CREATE TEMP TABLE grab (content TEXT)")
 
 
 def test_the_auditors_walk_through_runs_as_the_auditor(audited: Audited, tmp_path: Path) -> None:
@@ -191,7 +190,7 @@ def test_the_auditors_walk_through_runs_as_the_auditor(audited: Audited, tmp_pat
 
 
 def test_print_sql_changes_nothing(audited: Audited, request: pytest.FixtureRequest) -> None:
-    role = _role(request.config)
+    role = postgres_role(request.config, "kiem_toan")
     result = CliRunner().invoke(
         cli,
         ["warehouse", "grant-auditor", role, "--print-sql", "--warehouse", audited.owner_url],
@@ -224,13 +223,19 @@ def test_granting_again_takes_back_anything_more(
 def test_roles_that_no_grant_restricts_are_refused(
     audited: Audited, request: pytest.FixtureRequest
 ) -> None:
-    member = _role(request.config, "IN ROLE postgres")
+    member = postgres_role(request.config, "kiem_toan", "IN ROLE postgres")
     with open_warehouse(audited.owner_url) as owner:
-        with pytest.raises(WarehouseError, match="is a superuser"):
+        with pytest.raises(
+            WarehouseError, match=r"là superuser.* / role 'postgres' is a superuser"
+        ):
             owner.grant_auditor("postgres")
-        with pytest.raises(WarehouseError, match="owns the warehouse's tables"):
+        with pytest.raises(
+            WarehouseError, match=r"là chủ các bảng / .* owns the warehouse's tables"
+        ):
             owner.grant_auditor(member)
-        with pytest.raises(WarehouseError, match="no role 'khong_co' on this server"):
+        with pytest.raises(
+            WarehouseError, match="không có vai trò 'khong_co' / no role 'khong_co' on this server"
+        ):
             owner.grant_auditor("khong_co")
 
 
@@ -240,13 +245,13 @@ def test_an_auditor_cannot_upgrade_an_old_warehouse(request: pytest.FixtureReque
     owner_url, schema = postgres_schema_url(request.config)
     with open_warehouse(owner_url) as owner:
         owner.publish(draft())
-        newest = owner.schema_version
-        role = _role(request.config)
+        *_, before, newest = (m.version for m in migrations("postgresql"))
+        role = postgres_role(request.config, "kiem_toan")
         owner.grant_auditor(role)
         owner.backend.execute("DELETE FROM schema_version WHERE version = $1", [newest])
     with pytest.raises(
         WarehouseError,
-        match=rf"needs upgrading from schema version {newest - 1} to {newest}.*read-only role",
+        match=rf"needs upgrading from schema version {before} to {newest}.*read-only role",
     ):
         open_warehouse(schema_url(schema, user=role))
     postgres_admin(request.config).execute(  # restore what the test took away
@@ -267,3 +272,59 @@ def test_the_grant_names_exactly_the_published_relations(audited: Audited) -> No
         (relation, "SELECT") for relation in AUDITOR_READS
     )
     assert pl.Series(AUDITOR_READS).is_in(list(RAW)).sum() == 0
+
+
+def test_temporary_tables_where_the_warehouse_owner_does_not_own_the_database(
+    request: pytest.FixtureRequest,
+) -> None:
+    """The usual shared setup: a DBA's database, a chitieu role owning the warehouse's
+    schema. Run by that role, grant-auditor cannot take PUBLIC's TEMPORARY back and says
+    what the DBA must run; run by the DBA, it does, and chitieu's role still publishes
+    (its bulk writes are staged in temporary tables)."""
+    if "postgresql" not in BACKENDS:
+        pytest.skip("postgresql is not in CHITIEU_TEST_BACKENDS")
+    admin = postgres_admin(request.config)
+    writer = postgres_role(request.config, "chitieu_writer")
+    auditor = postgres_role(request.config, "kiem_toan")
+    database = f"chitieu_temp_{secrets.token_hex(4)}"
+    admin.execute(f'CREATE DATABASE "{database}"')
+    request.addfinalizer(
+        lambda: admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    )
+    base = _url(schema_url("huyen"), database=database)
+    with psycopg.connect(_url(base, user="postgres"), autocommit=True) as dba:
+        dba.execute(f'CREATE SCHEMA huyen AUTHORIZATION "{writer}"')
+    as_writer, as_dba = _url(base, user=writer), _url(base, user="postgres")
+    as_auditor = _url(base, user=auditor)
+    with open_warehouse(as_writer) as wh:
+        receive(wh, INPUTS_1)
+        wh.publish(draft())
+
+    def grant(url: str) -> str:
+        result = CliRunner().invoke(
+            cli, ["warehouse", "grant-auditor", auditor, "--warehouse", url]
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    told = grant(as_writer)
+    assert f"temporary tables: role {auditor} can still create them" in told
+    assert (
+        "only its owner postgres (or a superuser) can take it back: "
+        f'GRANT TEMPORARY ON DATABASE "{database}" TO "{writer}"; '
+        f'REVOKE TEMPORARY ON DATABASE "{database}" FROM PUBLIC;'
+    ) in told
+    with open_warehouse(as_auditor) as wh:
+        wh.backend.execute("CREATE TEMP TABLE still_can (x INTEGER)")
+
+    told = grant(as_dba)
+    assert (
+        f"temporary tables: role {auditor} cannot create any: TEMPORARY on the database was "
+        f"taken from PUBLIC (the warehouse's owner {writer} keeps it" in told
+    )
+    with open_warehouse(as_auditor) as wh:
+        with pytest.raises(WarehouseError, match="permission denied to create temporary tables"):
+            wh.backend.execute("CREATE TEMP TABLE cannot (x INTEGER)")
+        assert wh.verify() == []
+    with open_warehouse(as_writer) as wh:
+        assert wh.publish(draft(catalog_sha256="e" * 64)).revision == 2

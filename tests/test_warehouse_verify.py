@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from warehouse_fixtures import draft, warehouse_url_fixture, wh_fixture  # noqa: F401
+from warehouse_fixtures import draft, receive, warehouse_url_fixture, wh_fixture  # noqa: F401
 
 from chitieu.warehouse import Warehouse
 
@@ -11,6 +11,7 @@ INPUTS_3 = (*INPUTS_2, (3, "e" * 64, "C3", "2024M05"))
 
 
 def three_revisions(wh: Warehouse) -> None:
+    receive(wh, INPUTS_3)
     wh.publish(draft())
     wh.publish(draft(inputs=INPUTS_2))
     wh.publish(draft(inputs=INPUTS_3))
@@ -70,7 +71,7 @@ def test_a_rewritten_prev_hash_is_a_chain_break(wh: Warehouse) -> None:
 
 def test_a_rehashed_forgery_still_breaks_the_chain(wh: Warehouse) -> None:
     """Editing revision 2 and fixing its own content hash leaves revision 3 pointing at the
-    old one."""
+    old one, and the heads log naming it."""
     from chitieu.warehouse.hashing import content_sha256
 
     three_revisions(wh)
@@ -78,7 +79,7 @@ def test_a_rehashed_forgery_still_breaks_the_chain(wh: Warehouse) -> None:
     forged = wh.snapshot("2024S1", "D", revision=2)
     rehash = content_sha256(forged.header, forged.indicators, forged.elements, forged.inputs)
     wh.backend.execute("UPDATE snapshots SET content_sha256 = $1 WHERE snapshot_id = 2", [rehash])
-    assert found(wh) == [("2024S1", "D", 3, "chain")]
+    assert found(wh) == [("2024S1", "D", 3, "chain"), ("2024S1", "D", 2, "rollback")]
 
 
 def test_a_gap_and_a_wrong_status_are_found(wh: Warehouse) -> None:

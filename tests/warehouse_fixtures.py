@@ -58,6 +58,7 @@ TABLES = (
     "snapshot_indicators",
     "snapshot_elements",
     "snapshot_inputs",
+    "approvals",
 )
 T0 = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 _files = itertools.count(1)
@@ -214,12 +215,26 @@ def batch(*reports: Report) -> IntakeBatch:
     )
 
 
+def receive(wh: Warehouse, *inputs: Sequence[tuple[int, str, str, str]]) -> None:
+    """Register the submissions that drafts' inputs name (``submission_id, sha256, unit,
+    period``), so that verify finds each input in ``submissions`` as published; their ids
+    must continue the warehouse's numbering."""
+    rows = sorted({row for group in inputs for row in group})
+    registered = wh.register_intake(
+        batch(*[Report(org=unit, period=period, sha256=sha) for _, sha, unit, period in rows])
+    )
+    assert registered["submission_id"].to_list() == [row[0] for row in rows]
+
+
 def statuses(wh: Warehouse) -> list[tuple[int, str]]:
     return list(wh.submissions().select("submission_id", "status").iter_rows())
 
 
+INPUTS_1 = ((1, "a" * 64, "C1", "2024M05"),)
+
+
 def draft(
-    inputs: Sequence[tuple[int, str, str, str]] = ((1, "a" * 64, "C1", "2024M05"),),
+    inputs: Sequence[tuple[int, str, str, str]] = INPUTS_1,
     elements: Sequence[tuple[str, str, float | None]] = (("C1", "E1", 4.0), ("D", "E1", 4.0)),
     indicators: Sequence[tuple[str, str, str, float | None, float | None, float | None, str]] = (
         ("D", "district", "CT01", 4.0, 8.0, 50.0, "on_track"),
@@ -248,3 +263,18 @@ def draft(
 def dump(wh: Warehouse) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, sorted: for before/after comparisons."""
     return {table: sorted(wh.backend.rows(f"SELECT * FROM {table}"), key=repr) for table in TABLES}
+
+
+def postgres_role(config: pytest.Config, prefix: str, *options: str) -> str:
+    """A new login role on the test server, named ``<prefix>_<random>`` (tests running
+    at the same time never share one), dropped with what it owns at the end of the run."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = postgres_admin(config)
+    admin.execute(f'CREATE ROLE "{name}" LOGIN {" ".join(options)}')
+
+    def drop() -> None:
+        admin.execute(f'DROP OWNED BY "{name}"')
+        admin.execute(f'DROP ROLE "{name}"')
+
+    config.add_cleanup(drop)
+    return name

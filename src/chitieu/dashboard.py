@@ -24,6 +24,7 @@ from chitieu.report.model import catalog_frame, prepared, unit_table
 from chitieu.rollup import ClassCounts, Rollup
 from chitieu.rollup.hierarchy import valid_on
 from chitieu.rollup.indicators import CLASSES
+from chitieu.shown import shown
 from chitieu.warehouse.models import Published
 
 _NOT_KEY = re.compile(r"[^a-z0-9-]+")
@@ -209,7 +210,9 @@ def rejected_reports(
         registered.filter(pl.col("status") == "rejected")
         .join(first, on="batch_seq", how="left")
         .with_columns(
-            pl.col("source_name").map_elements(lambda s: Path(s).name, pl.String).alias("file"),
+            pl.col("source_name")
+            .map_elements(lambda s: shown(Path(s).name), pl.String)
+            .alias("file"),
             pl.col("problems").fill_null(0),
             pl.col("first_problem").fill_null(""),
         )

@@ -61,6 +61,10 @@ class WarehouseError(ChitieuError):
     exit_code = 3
 
 
+class WarehouseBusy(WarehouseError):
+    """Another process holds the warehouse (a DuckDB file admits one at a time)."""
+
+
 class SnapshotConflict(WarehouseError):
     """Publishing raced with another publication or found a broken chain."""
 
@@ -70,3 +74,27 @@ class ReportTemplateError(ChitieuError):
     syntax error, a placeholder it lacks or does not know)."""
 
     exit_code = 2
+
+
+class DraftError(ChitieuError):
+    """A report draft that `chitieu check-text` cannot read: not text or Word, tracked
+    changes left in it, not UTF-8, too large."""
+
+    exit_code = 2
+
+
+class NoSuchRevision(ChitieuError):
+    """No published revision of the review a draft claims to describe."""
+
+    exit_code = 2
+
+
+class SignOffRefused(ChitieuError):
+    """An approval or reopening that cannot be recorded as asked (SPEC §8); nothing was
+    written."""
+
+
+class ReviewLocked(ChitieuError):
+    """A review whose period is approved: it publishes nothing until it is reopened."""
+
+    exit_code = 5

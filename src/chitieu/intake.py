@@ -15,9 +15,11 @@ import numpy as np
 import polars as pl
 
 from chitieu.config import Config
+from chitieu.problems import kept_issues, problem_total
 from chitieu.receipts import FileOutcome
 from chitieu.schemas.findings import with_reader_findings
 from chitieu.schemas.submission import validate_rows
+from chitieu.schemas.unattributed import with_unattributed_rows
 from chitieu.sources import ROW_SCHEMA, FileRead, FileRef, ReceivedFile, read_submission
 from chitieu.warehouse.models import (
     INTAKE_ISSUES_SCHEMA,
@@ -58,6 +60,7 @@ def plan_intake(
     whole = [i for i, dup in enumerate(duplicate) if dup or reads[i].problems]
     rows = _batch_rows([reads[i].rows for i in fresh], fresh)
     validated = with_reader_findings(validate_rows(rows, config, received_at, engine), reads)
+    validated = with_unattributed_rows(validated)
     reports = _reports(validated.values, validated.issues)
 
     meta = pl.DataFrame(
@@ -113,10 +116,13 @@ def plan_intake(
             ),
         ]
     )
+    issues = kept_issues(
+        _typed(issues, INTAKE_ISSUES_SCHEMA), submissions.select("batch_seq", "file_index")
+    )
     return IntakeBatch(
         submissions=_typed(submissions, INTAKE_SUBMISSIONS_SCHEMA),
         values=_typed(values, INTAKE_VALUES_SCHEMA),
-        issues=_typed(issues, INTAKE_ISSUES_SCHEMA),
+        issues=issues,
     )
 
 
@@ -192,10 +198,10 @@ def outcomes(
     The receipts are grouped by file once, in polars; the loop only builds each file's
     outcome from its group (a filter of the whole batch per file cost 0.5 ms a file)."""
     first_issue = (
-        issues.sort("batch_seq")
+        issues.sort("batch_seq", maintain_order=True)
         .group_by("batch_seq", maintain_order=True)
         .agg(
-            pl.len().alias("n"),
+            problem_total(pl.col("check"), pl.col("value")).alias("n"),
             (
                 pl.col("location").fill_null("")
                 + pl.lit(": ")
@@ -228,6 +234,8 @@ def outcomes(
         statuses = set(states)
         if "rejected" in statuses:
             status = "rejected" if statuses == {"rejected"} else "partly rejected"
+        elif "held" in statuses:
+            status = "held" if statuses == {"held"} else "partly held"
         elif statuses == {"duplicate"}:
             status = "duplicate"
         elif statuses == {"superseded"}:

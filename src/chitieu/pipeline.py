@@ -7,19 +7,19 @@ every step runs and is tested without Prefect.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import multiprocessing
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Final
 
 import polars as pl
 
-from chitieu import settings
+from chitieu import settings, signoff
 from chitieu.config import Config, load_config
 from chitieu.excel.feedback import feedback_folder, write_feedback
 from chitieu.intake import FileOutcome, outcomes, plan_intake, read_all
@@ -29,17 +29,48 @@ from chitieu.report.load import load_reports
 from chitieu.report.output import write_report
 from chitieu.rollup import Rollup, roll_up
 from chitieu.snapshot import draft_snapshot
-from chitieu.sources import FileRef, ReceivedFile, gather
+from chitieu.sources import FileRead, FileRef, ReceivedFile, gather, read_submission
+from chitieu.sources.inbox import Refused, gather_inbox, receive, received_name
 from chitieu.warehouse import Warehouse
 from chitieu.warehouse.archive import archive_files
-from chitieu.warehouse.models import IntakeBatch, Published, SnapshotDraft
+from chitieu.warehouse.models import (
+    ACCEPTED_VALUES_SCHEMA,
+    IntakeBatch,
+    Published,
+    SnapshotDraft,
+)
 
 INTAKE_BATCH_FILES = 2000
 """Files per intake task: coarse enough that 10,000 communes are five task runs."""
+MAX_BATCH_ROWS: Final = 500_000
+MAX_BATCH_BYTES: Final = 64_000_000
+"""What one planning step holds at most (and one file more): a national batch is some
+345,000 rows in 30 MB. Files past it are planned next, before the batch after, so
+memory stays bounded whatever the files hold, and arrival order is kept."""
 
 
 def gather_files(inputs: Sequence[Path]) -> list[Path]:
     return gather(inputs)
+
+
+def refused_outcome(refused: Refused) -> FileOutcome:
+    """The receipt of a file that is not read: no hash, nothing archived or stored."""
+    return FileOutcome(refused.source_name, "", "not read", [], refused.message, 1)
+
+
+def fingerprint_inbox(inputs: Sequence[Path]) -> tuple[list[tuple[str, str]], list[FileOutcome]]:
+    """Every file to read under ``inputs`` with its SHA-256, and the receipts of those
+    refused (`chitieu.sources.inbox`): what intake compares with the warehouse before
+    handing batches out. Each file is read once here, within the limits."""
+    gathered = gather_inbox(inputs)
+    found, refused = [], [refused_outcome(r) for r in gathered.refused]
+    for path in gathered.paths:
+        received = receive(path)
+        if isinstance(received, Refused):
+            refused.append(refused_outcome(received))
+        else:
+            found.append((str(path), received.sha256))
+    return found, refused
 
 
 def batches(paths: Sequence[Path], size: int = INTAKE_BATCH_FILES) -> list[list[Path]]:
@@ -59,6 +90,24 @@ class IntakeResult:
     submissions: pl.DataFrame
     issues: pl.DataFrame
 
+    @classmethod
+    def joined(cls, results: Sequence[IntakeResult]) -> IntakeResult:
+        """Batches registered one after the other as one result (``batch_seq``
+        numbered on from batch to batch)."""
+        if len(results) == 1:
+            return results[0]
+        submissions, issues, offset = [], [], 0
+        for result in results:
+            shift = pl.col("batch_seq") + offset
+            submissions.append(result.submissions.with_columns(shift))
+            issues.append(result.issues.with_columns(shift))
+            offset += result.submissions.height
+        return cls(
+            [outcome for result in results for outcome in result.outcomes],
+            pl.concat(submissions),
+            pl.concat(issues),
+        )
+
 
 def ingest_batch(
     paths: Sequence[Path],
@@ -67,19 +116,31 @@ def ingest_batch(
     archive: Path,
     received_at: dt.datetime | None = None,
 ) -> IntakeResult:
-    """Archive every file byte for byte, validate the batch, register it atomically."""
-    files = [ReceivedFile.from_path(path) for path in paths]
-    known = warehouse.known_sha256([f.sha256 for f in files])
-    return register_batch(warehouse, plan_batch(files, config, archive, known, received_at))
+    """Archive every file byte for byte, validate the batch, register it atomically
+    (in several transactions, in order, when it holds more than `MAX_BATCH_ROWS`)."""
+    received_at = received_at or dt.datetime.now(dt.UTC)
+    names = [str(path) for path in paths]
+    results = []
+    while names:
+        planned, taken = plan_paths(
+            names, Path("."), config, archive, warehouse.known_sha256, received_at
+        )
+        results.append(register_batch(warehouse, planned, config))
+        names = names[taken:]
+    return IntakeResult.joined(results)
 
 
 @dataclass(frozen=True)
 class PlannedBatch:
     """A batch archived and validated, not yet registered: what a worker hands back
-    (the files' bytes stay in the archive)."""
+    (the files' bytes stay in the archive). ``refused``: the receipts of its files
+    that are not read; ``rest``: the files left for the next planning step when the
+    batch reached `MAX_BATCH_ROWS` or `MAX_BATCH_BYTES`."""
 
     files: list[FileRef]
     batch: IntakeBatch
+    refused: list[FileOutcome] = field(default_factory=list)
+    rest: BatchJob | None = None
 
 
 def plan_batch(
@@ -100,6 +161,41 @@ def plan_batch(
     return PlannedBatch([received.ref for received in files], batch)
 
 
+def plan_paths(
+    paths: Sequence[str],
+    workdir: Path,
+    config: Config,
+    archive: Path,
+    known: Callable[[list[str]], set[str]],
+    received_at: dt.datetime,
+) -> tuple[PlannedBatch, int]:
+    """`plan_batch` of the files at ``paths`` (relative ones to ``workdir``; each
+    received under its name as given), read in order until the batch holds
+    `MAX_BATCH_ROWS` rows or `MAX_BATCH_BYTES`; and how many paths it took. ``known``
+    gives, for the hashes read, those received before."""
+    files: list[ReceivedFile] = []
+    reads: list[FileRead] = []
+    refused: list[FileOutcome] = []
+    rows = size = taken = 0
+    with archive_files(archive, []) as writes:  # written while the files are read
+        for name in paths:
+            if rows > MAX_BATCH_ROWS or size > MAX_BATCH_BYTES:
+                break
+            taken += 1
+            received = receive(workdir / name, received_name(name))
+            if isinstance(received, Refused):
+                refused.append(refused_outcome(received))
+                continue
+            writes.add(received)
+            files.append(received)
+            reads.append(read_submission(received))
+            rows += reads[-1].rows.height
+            size += len(received.content)
+        batch = plan_intake(files, reads, config, known([f.sha256 for f in files]), received_at)
+    write_feedback(feedback_folder(archive), files, batch)
+    return PlannedBatch([received.ref for received in files], batch, refused), taken
+
+
 @dataclass(frozen=True)
 class BatchJob:
     """One batch to plan, as plain values a worker process or a Dask worker receives:
@@ -115,12 +211,21 @@ class BatchJob:
     received_at: dt.datetime
 
     def plan(self) -> PlannedBatch:
-        """`plan_batch` of the job's files, here."""
-        files = [
-            ReceivedFile.from_bytes(p, (Path(self.workdir) / p).read_bytes()) for p in self.paths
-        ]
-        config = load_config(self.config_dir)
-        return plan_batch(files, config, Path(self.archive), self.known, self.received_at)
+        """`plan_paths` of the job's files, here; the files past the batch's budget
+        come back as its ``rest``, a job for the same worker."""
+        planned, taken = plan_paths(
+            self.paths,
+            Path(self.workdir),
+            load_config(self.config_dir),
+            Path(self.archive),
+            lambda _: self.known,
+            self.received_at,
+        )
+        if taken == len(self.paths):
+            return planned
+        seen = self.known | {f.sha256 for f in planned.files}  # read before the rest
+        rest = replace(self, paths=self.paths[taken:], known=seen)
+        return replace(planned, rest=rest)
 
 
 def _plan(job: BatchJob) -> PlannedBatch:
@@ -196,12 +301,18 @@ def plan_with_workers(job: BatchJob) -> PlannedBatch:
     return job.plan() if workers is None else workers.plan(job).result()
 
 
-def register_batch(warehouse: Warehouse, planned: PlannedBatch) -> IntakeResult:
+def register_batch(
+    warehouse: Warehouse, planned: PlannedBatch, config: Config | None = None
+) -> IntakeResult:
     """Record a planned batch in one transaction. DuckDB admits one writer: batches are
-    registered one at a time, in arrival order."""
-    registered = warehouse.register_intake(planned.batch)
+    registered one at a time, in arrival order. A report for a period of an approved
+    review, from a unit of its subtree (by ``config``'s hierarchy; without one, from any
+    unit), is recorded ``held`` (SPEC §8)."""
+    hold = None if config is None else signoff.hold_rule(config)
+    registered = warehouse.register_intake(planned.batch, hold)
     issues = planned.batch.issues
-    return IntakeResult(outcomes(planned.files, registered, issues), registered, issues)
+    received = outcomes(planned.files, registered, issues)
+    return IntakeResult(received + planned.refused, registered, issues)
 
 
 def known_before(batch_hashes: Sequence[Sequence[str]], received: set[str]) -> list[set[str]]:
@@ -225,6 +336,11 @@ class PreparedReview:
     """The quality gate's Data Docs page of this run, when it built one."""
 
 
+ReviewInputs = tuple[pl.DataFrame, pl.DataFrame]
+"""The reports (``ACCEPTED_REPORTS_SCHEMA``) and their values (``ACCEPTED_VALUES_SCHEMA``)
+a review rolls up."""
+
+
 def prepare_review(
     config: Config,
     warehouse: Warehouse,
@@ -232,16 +348,23 @@ def prepare_review(
     root: str | None = None,
     flow_run_id: str | None = None,
     keep_results: bool = True,
+    inputs: ReviewInputs | None = None,
 ) -> PreparedReview:
     """Roll up the accepted values and run the quality gate; nothing is published.
 
-    With ``keep_results`` the gate keeps its run in the GX project beside the warehouse
-    and builds the run's Data Docs page; without (a dry run), nothing is written at all.
+    With ``keep_results`` (a review, not a dry run) an approved review is refused
+    (`ReviewLocked`), held reports that no approval holds any more are taken in (SPEC §8),
+    and the gate keeps its run in the GX project beside the warehouse and builds the run's
+    Data Docs page; without (a dry run), nothing is written at all. ``inputs``: what to
+    roll up instead of the accepted reports (a dry run of a locked review).
     """
-    reports = warehouse.accepted_reports()
+    if keep_results:
+        warehouse.refuse_if_approved(review_period.code, root or config.catalog.resolution.org_unit)
+        warehouse.release_held(signoff.hold_rule(config))
+    reports, values = inputs or (warehouse.accepted_reports(), warehouse.accepted_values())
     rollup = roll_up(
         config,
-        warehouse.accepted_values(),
+        values,
         review_period,
         root,
         reports=reports.select("org_unit_code", "period"),
@@ -250,6 +373,33 @@ def prepare_review(
     checks = run_gate(rollup, config, folders)
     draft = draft_snapshot(rollup, config, reports, checks.passed, flow_run_id)
     return PreparedReview(rollup, checks, draft, checks.data_docs)
+
+
+def held_for(config: Config, warehouse: Warehouse, approval: dict[str, Any]) -> pl.DataFrame:
+    """The held reports (``ACCEPTED_REPORTS_SCHEMA``) that this standing approval holds."""
+    held = warehouse.held_reports()
+    locks = pl.DataFrame([approval]).select("review_period", "root_org_unit")
+    ids = signoff.holding(config, held, locks)["submission_id"].implode()
+    return held.filter(pl.col("submission_id").is_in(ids))
+
+
+def review_inputs(
+    config: Config, warehouse: Warehouse, review_period: Period, root: str
+) -> tuple[ReviewInputs, pl.DataFrame]:
+    """What a review of (``review_period``, ``root``) rolls up, reopened if it is approved:
+    the accepted reports and values with the held ones that no other approval holds
+    taken in, in their original order (`chitieu.signoff.taken_in`); and those held
+    reports (``ACCEPTED_REPORTS_SCHEMA``). Reads only: what a dry run shows."""
+    accepted = (warehouse.accepted_reports(), warehouse.accepted_values())
+    held = warehouse.held_reports()
+    if held.is_empty():
+        return accepted, held
+    taken = signoff.held_by_others(
+        config, held, warehouse.approved_reviews(), review_period.code, root
+    )
+    values = warehouse.report_values(taken["submission_id"].to_list())
+    inputs = signoff.taken_in(*accepted, taken, values.select(list(ACCEPTED_VALUES_SCHEMA)))
+    return inputs, taken
 
 
 def publish_review(warehouse: Warehouse, prepared: PreparedReview) -> Published:
@@ -285,13 +435,9 @@ def next_revision(warehouse: Warehouse, draft: SnapshotDraft) -> tuple[int, bool
 
 
 def fingerprints(paths: Sequence[Path]) -> list[str]:
-    """The SHA-256 of each file, read in chunks: what intake compares with the warehouse
-    before handing batches out."""
-    digests = []
-    for path in paths:
-        with path.open("rb") as f:
-            digests.append(hashlib.file_digest(f, "sha256").hexdigest())
-    return digests
+    """The SHA-256 of each regular file (`fingerprint_inbox` for an inbox that may hold
+    anything: this raises `FileRefused` for a file not read)."""
+    return [ReceivedFile.from_path(path).sha256 for path in paths]
 
 
 REPORT_LANGS = ("vi", "en")

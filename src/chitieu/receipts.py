@@ -7,13 +7,23 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
+from chitieu.shown import count_en, count_vi
+
 STATUS_WORDS = {  # what happened to a file, as intake prints it
     "accepted": "chấp nhận / accepted",
     "superseded": "cũ hơn bản đã có / superseded",
     "rejected": "từ chối / rejected",
     "partly rejected": "từ chối một phần / partly rejected",
     "duplicate": "trùng lặp / duplicate",
+    "not read": "không đọc / not read",  # a link, a pipe, a device, a file too large
+    "held": "giữ lại, đã duyệt / held, approved",
+    "partly held": "giữ lại một phần / partly held",
 }
+
+
+def more_problems(count: int) -> str:
+    """``"… và 999.980 lỗi khác / and 999,980 more"``: what is not printed."""
+    return f"… và {count_vi(count)} lỗi khác / and {count_en(count)} more"
 
 
 def status_counts(outcomes: Sequence[FileOutcome]) -> str:
@@ -28,7 +38,9 @@ class FileOutcome:
 
     source_name: str
     sha256: str
-    status: str  # accepted | superseded | rejected | partly rejected | duplicate
+    status: str
+    """accepted | superseded | rejected | partly rejected | duplicate | not read | held |
+    partly held"""
     reports: list[str]
     first_problem: str
     problem_count: int

@@ -1,7 +1,8 @@
 """The one place that decides the environment: warehouse URL, archive and output paths.
 
 Read when a command runs, never at import time. Secrets (a PostgreSQL password)
-stay inside the URL or the environment and are never printed (`redact`).
+stay inside the URL or the environment and are never printed (`redact`); flows get
+the URL without its password (`chitieu.credentials`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
+from chitieu.credentials import for_flow, refuse_conninfo, refuse_secret_parameter
 from chitieu.errors import ChitieuError
+
+if TYPE_CHECKING:
+    from chitieu.prefect_server import PrefectChoice
 
 WAREHOUSE_ENV: Final = "CHITIEU_WAREHOUSE"
 DEFAULT_WAREHOUSE: Final = "duckdb:///./warehouse.duckdb"
@@ -22,12 +27,29 @@ DEFAULT_CONFIG: Final = "./config"
 def warehouse_url(given: str | None = None) -> str:
     """The warehouse: the option, else ``CHITIEU_WAREHOUSE``, else a DuckDB file here.
 
-    A bare path means a DuckDB file.
+    A bare path means a DuckDB file; a libpq ``key=value`` string is refused
+    (`credentials.refuse_conninfo`).
     """
     url = given or os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE
     if "://" not in url:
+        refuse_conninfo(url)  # host=... dbname=... is no file name
         url = f"duckdb:///{url}"
     return url
+
+
+def warehouse_for_flow(given: str | None = None) -> str:
+    """`warehouse_url` as a flow may receive it: without its password, which goes into
+    this process's ``PGPASSWORD`` (`credentials.for_flow`). For commands that start flows."""
+    return for_flow(warehouse_url(given))
+
+
+def flow_warehouse(parameter: str | None) -> str:
+    """The warehouse a flow works with: its ``warehouse_url`` parameter, which must hold no
+    password (`credentials.refuse_secret_parameter`), else ``CHITIEU_WAREHOUSE``, whose
+    password (if any) goes into this process's ``PGPASSWORD``, so that no task's
+    parameters hold it either."""
+    refuse_secret_parameter(parameter)
+    return warehouse_for_flow(parameter)
 
 
 def duckdb_path(url: str) -> Path:
@@ -37,9 +59,9 @@ def duckdb_path(url: str) -> Path:
 
 def redact(url: str) -> str:
     """A URL (or a message quoting one) safe to print: the password replaced by ``***``,
-    whether in ``user:password@`` or a ``password=...`` parameter (libpq's key=value and
-    query-string forms)."""
-    url = re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    whether in ``user:password@`` (up to the last ``@`` of the URL: a password may hold
+    one) or a ``password=...`` parameter (libpq's key=value and query-string forms)."""
+    url = re.sub(r"(://[^:/@\s]+:)\S*@", r"\1***@", url)
     return re.sub(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&'\"]+)", r"\1***", url)
 
 
@@ -60,14 +82,19 @@ PREFECT_DEFAULTS: Final = {
 }
 
 
-def prepare_prefect() -> None:
+def prepare_prefect(ephemeral: bool = False) -> PrefectChoice:
     """Defaults for Prefect, set before it is imported; the user's environment wins.
 
-    With ``PREFECT_API_URL`` set, flows run on that server; otherwise Prefect starts a
-    temporary local one.
+    With ``PREFECT_API_URL`` set, flows run on that server; otherwise on the local
+    server kept running under the Prefect home (started when needed), or, with
+    ``ephemeral`` or ``CHITIEU_PREFECT_SERVER=ephemeral``, on a temporary one
+    (`chitieu.prefect_server`).
     """
+    from chitieu.prefect_server import choose
+
     for name, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    return choose(ephemeral)
 
 
 INTAKE_PROCESSES_ENV: Final = "CHITIEU_INTAKE_PROCESSES"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from chitieu.config import Config
+from chitieu.periods import Period
 from chitieu.rollup import Rollup
 from chitieu.rollup.elements import within_review
 from chitieu.rollup.hierarchy import attribute
@@ -17,21 +18,29 @@ from chitieu.warehouse.models import (
 )
 
 
-def used_reports(reports: pl.DataFrame, config: Config, rollup: Rollup) -> pl.DataFrame:
-    """The accepted reports a review drew on: a period inside the review, from a unit
-    whose history belongs to the root's subtree at the review's end."""
-    period = rollup.review_period
+def reports_within(
+    reports: pl.DataFrame, config: Config, period: Period, units: pl.DataFrame
+) -> pl.DataFrame:
+    """The ``reports`` (``submission_id, org_unit_code, period``...) a review of ``period``
+    draws on: a period inside it, from a unit whose history belongs to ``units`` (the
+    subtree's ``org_unit_code``) at the review's end. Their own columns, in their order."""
     inside = within_review(reports.lazy(), period).collect()
     attributed = attribute(
         inside.select("org_unit_code", "p_end").unique(), config.org_units, period.end
     )
-    subtree = rollup.units.select(pl.col("org_unit_code").alias("effective_code"))
+    subtree = units.select(pl.col("org_unit_code").alias("effective_code"))
     return (
         inside.join(attributed, on=["org_unit_code", "p_end"])
         .join(subtree, on="effective_code", how="semi")
-        .select(list(SNAPSHOT_INPUTS_SCHEMA))
-        .sort("submission_id")
+        .select(reports.columns)
     )
+
+
+def used_reports(reports: pl.DataFrame, config: Config, rollup: Rollup) -> pl.DataFrame:
+    """The accepted reports a review drew on: a period inside the review, from a unit
+    whose history belongs to the root's subtree at the review's end."""
+    used = reports_within(reports, config, rollup.review_period, rollup.units)
+    return used.select(list(SNAPSHOT_INPUTS_SCHEMA)).sort("submission_id")
 
 
 def draft_snapshot(

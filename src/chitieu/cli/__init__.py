@@ -11,11 +11,31 @@ import sys
 
 import click
 
-from chitieu.cli import audit, intake, review, template, warehouse
+from chitieu.cli import (
+    audit,
+    check_text,
+    intake,
+    review,
+    server,
+    signoff,
+    template,
+    warehouse,
+)
 from chitieu.cli._base import cli
 from chitieu.errors import ChitieuError
 
-__all__ = ["audit", "cli", "intake", "main", "review", "template", "warehouse"]
+__all__ = [
+    "audit",
+    "check_text",
+    "cli",
+    "intake",
+    "main",
+    "review",
+    "server",
+    "signoff",
+    "template",
+    "warehouse",
+]
 
 
 def main() -> None:

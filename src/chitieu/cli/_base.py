@@ -11,7 +11,7 @@ import click
 from chitieu import __version__, settings
 from chitieu.receipts import STATUS_WORDS
 
-__all__ = ["STATUS_WORDS", "cli", "common_options"]
+__all__ = ["STATUS_WORDS", "cli", "common_options", "ephemeral_option", "start_prefect"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,6 +35,25 @@ def common_options(command: F) -> F:
         help="Configuration folder: catalog.yaml, org_units.csv, targets.csv.",
     )(command)
     return command
+
+
+def ephemeral_option(command: F) -> F:
+    """``--ephemeral``, taken by the commands that run flows."""
+    return click.option(
+        "--ephemeral",
+        is_flag=True,
+        help="Run on a temporary Prefect server that ends with the command (scripts, CI), "
+        "not the local one kept running for the UI; env CHITIEU_PREFECT_SERVER=ephemeral.",
+    )(command)
+
+
+def start_prefect(ephemeral: bool) -> str | None:
+    """Choose where the command's flows run (before Prefect is imported) and say so on
+    stderr; returns the UI's address when there is one to visit."""
+    choice = settings.prepare_prefect(ephemeral)
+    if choice.message:
+        click.echo(choice.message, err=True)
+    return choice.ui_url
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,18 +26,23 @@ def snapshots() -> None:
 def snapshots_list(
     config_dir: Path, warehouse: str | None, period: str | None, org: str | None, as_json: bool
 ) -> None:
-    """Every revision: period, unit, revision, status, when, flow run, completeness, checks."""
+    """Every revision: period, unit, revision, status, when, flow run, completeness, checks,
+    and its sign-off (approved; or reopened after an approval)."""
+    from chitieu.signoff import revision_signoffs
     from chitieu.warehouse import open_warehouse
 
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         frame = store.list_snapshots(period, org)
+        signed = revision_signoffs(store.approvals(period, org))
+    keys = ["review_period", "root_org_unit", "revision"]
+    frame = frame.join(signed, on=keys, how="left", maintain_order="left")
     if as_json:
         for row in frame.to_dicts():
             click.echo(json.dumps(row, default=str, ensure_ascii=False))
         return
     click.echo(
         f"{'period':<8} {'unit':<8} {'rev':>3} {'status':<10} {'created (UTC)':<19} "
-        f"{'complete':>8} {'checks':<6} {'flow run':<36} content_sha256"
+        f"{'complete':>8} {'checks':<6} {'flow run':<36} {'content_sha256':<17} sign-off"
     )
     for row in frame.iter_rows(named=True):
         completeness = row["completeness"]
@@ -45,8 +51,14 @@ def snapshots_list(
             f"{row['status']:<10} {row['created_at']:%Y-%m-%d %H:%M:%S} "
             f"{'' if completeness is None else f'{completeness:.1%}':>8} "
             f"{'pass' if row['checks_passed'] else 'FAIL':<6} {row['flow_run_id'] or '-':<36} "
-            f"{row['content_sha256'][:16]}…"
+            f"{row['content_sha256'][:16]}… {_signed(row)}"
         )
+
+
+def _signed(row: dict[str, Any]) -> str:
+    if row["signoff"] is None:
+        return "-"
+    return f"{row['signoff']} {row['signed_at']:%Y-%m-%d} {row['signed_by']}"
 
 
 @snapshots.command("show")
@@ -57,21 +69,26 @@ def snapshots_list(
 def snapshots_show(
     config_dir: Path, warehouse: str | None, period: str, org: str | None, revision: int | None
 ) -> None:
-    """One revision: its header, hashes, inputs and the root's indicators."""
+    """One revision: its header, hashes, approvals and reopenings, inputs and the root's
+    indicators."""
     from chitieu.config import load_config
     from chitieu.periods import Period
     from chitieu.quality.results import GateFolders, read_result
     from chitieu.report.load import load_report
     from chitieu.report.markdown import render_markdown
+    from chitieu.signoff import signoff_lines
     from chitieu.warehouse import open_warehouse
 
     config = load_config(config_dir)
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
-        root = org or config.catalog.resolution.org_unit
-        snap = store.snapshot(Period.parse(period).code, root, revision, elements=False)
-        model = load_report(config, store, str(snap.header["review_period"]), root, revision)
+    code, root = Period.parse(period).code, org or config.catalog.resolution.org_unit
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
+        snap = store.snapshot(code, root, revision, elements=False)
+        signed = signoff_lines(store.approvals(code, root), int(str(snap.header["revision"])))
+        model = load_report(config, store, code, root, int(str(snap.header["revision"])))
     for key, value in snap.header.items():
         click.echo(f"{key:<20} {value}")
+    for key, text in signed:
+        click.echo(f"{key:<20} {text}")
     click.echo(f"{'inputs':<20} {snap.inputs.height} submissions")
     kept = read_result(
         GateFolders.beside(settings.warehouse_url(warehouse)),
@@ -86,18 +103,65 @@ def snapshots_show(
 
 @snapshots.command("verify")
 @common_options
-def snapshots_verify(config_dir: Path, warehouse: str | None) -> None:
-    """Recompute every revision's hash and the chain; exit 1 on any mismatch."""
+@click.option(
+    "--head",
+    "heads",
+    multiple=True,
+    metavar="HASH",
+    help="A content_sha256 from a printed report (at least its first 16 digits): verify "
+    "fails unless the warehouse still holds that revision. Repeatable.",
+)
+@click.option(
+    "--archive",
+    "every_file",
+    is_flag=True,
+    help="Re-hash every received file in the archive, not only those of the revisions' "
+    "inputs (needs the owner's role on PostgreSQL).",
+)
+def snapshots_verify(
+    config_dir: Path, warehouse: str | None, heads: tuple[str, ...], every_file: bool
+) -> None:
+    """Check that nothing published changed: every revision's hashes and chain, its input
+    submissions and their archived files, the heads log (no revision removed), the heads
+    given with --head, each revision recomputed from its inputs with --config, and every
+    approval and reopening.
+    Exit 1 on any mismatch; what could not be checked is said, never passed over."""
+    from chitieu.lineage.verify import verify_warehouse
     from chitieu.warehouse import open_warehouse
+    from chitieu.warehouse.rollback import valid_head
 
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
-        problems = store.verify()
-        count = store.list_snapshots().height
-    if problems:
-        for problem in problems:
-            click.echo(f"SAI / MISMATCH: {problem}")
+    wrong = [h for h in heads if not valid_head(h)]
+    if wrong:
+        raise click.BadParameter(
+            f"{wrong[0]!r}: not a content_sha256 (16 to 64 hexadecimal digits)", param_hint="--head"
+        )
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
+        found = verify_warehouse(store, config_dir, heads, every_file)
+        signed = store.approvals().height
+    for problem in found.problems:
+        click.echo(f"SAI / MISMATCH: {problem}")
+    for note in found.notes:
+        click.echo(f"CHƯA KIỂM / NOT CHECKED: {note}")
+    for line in found.checked:
+        click.echo(f"đã kiểm / checked: {line}")
+    if found.problems:
+        click.echo(
+            f"{len(found.problems)} sai lệch / mismatches: the warehouse is not what was published"
+        )
         sys.exit(1)
-    click.echo(f"{count} bản đã kiểm tra, toàn vẹn / revisions verified, chain intact")
+    if found.notes:
+        click.echo(
+            f"{found.revisions} bản đã kiểm tra, không thấy sai lệch, {len(found.notes)} điều "
+            f"chưa kiểm được (ở trên) / revisions verified, no mismatch found, "
+            f"{len(found.notes)} thing(s) not checked (above)"
+        )
+        return
+    click.echo(f"{found.revisions} bản đã kiểm tra, toàn vẹn / revisions verified, chain intact")
+    if signed:
+        click.echo(
+            f"{signed} lần duyệt và mở lại đã kiểm tra, toàn vẹn / approvals and reopenings "
+            "verified, chain intact"
+        )
 
 
 @snapshots.command("diff")
@@ -119,7 +183,8 @@ def snapshots_diff(
     lang: str,
 ) -> None:
     """Indicators and elements whose value or class changed between revisions BEFORE and
-    AFTER, with the submissions added or removed that caused each change."""
+    AFTER, with the submissions added or removed that caused each change, and the
+    approvals and reopenings in between (a reopening with its reason)."""
     import polars as pl
 
     from chitieu.config import load_config
@@ -130,12 +195,14 @@ def snapshots_diff(
 
     config = load_config(config_dir)
     root = org or config.catalog.resolution.org_unit
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
-        reads = [store.snapshot(Period.parse(period).code, root, n) for n in (before, after)]
+    code = Period.parse(period).code
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
+        reads = [store.snapshot(code, root, n) for n in (before, after)]
         ids = [read.snapshot_id for read in reads]
         submissions = pl.concat([store.input_submissions(i) for i in ids])
         values = pl.concat([store.input_values(i) for i in ids])
-    diff = diff_snapshots(config, reads[0], reads[1], submissions, values)
+        signoffs = store.approvals(code, root)
+    diff = diff_snapshots(config, reads[0], reads[1], submissions, values, signoffs)
     click.echo(diff_json(diff) if fmt == "json" else render_diff(diff, lang), nl=False)
 
 
@@ -161,7 +228,8 @@ def trace(
 ) -> None:
     """Where a published figure came from: INDICATOR's formula, each element's value at
     the unit, the child units' contributions, down to the submissions (file, SHA-256,
-    submitted_at) and their values, each recomputed from the revision's inputs."""
+    submitted_at) and their values, each recomputed from the revision's inputs; exit 1
+    when a published figure differs from its recomputation."""
     from chitieu.config import load_config
     from chitieu.lineage import trace_indicator
     from chitieu.lineage.text import render_trace, trace_json
@@ -170,9 +238,11 @@ def trace(
 
     config = load_config(config_dir)
     root = root or config.catalog.resolution.org_unit
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         snap = store.snapshot(Period.parse(period).code, root, revision)
         submissions = store.input_submissions(snap.snapshot_id)
         values = store.input_values(snap.snapshot_id)
     found = trace_indicator(config, snap, submissions, values, indicator, org or root, lang)
     click.echo(trace_json(found) if fmt == "json" else render_trace(found, lang), nl=False)
+    if not found.matches:
+        sys.exit(1)  # a published figure disagrees with its inputs

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from chitieu import settings
-from chitieu.cli._base import cli, common_options
+from chitieu.cli._base import cli, common_options, ephemeral_option, start_prefect
 
 
 @cli.command()
@@ -20,9 +20,10 @@ from chitieu.cli._base import cli, common_options
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the demo's fresh warehouse, archive and reports.",
 )
-def demo(workdir: Path) -> None:
+@ephemeral_option
+def demo(workdir: Path, ephemeral: bool) -> None:
     """Run the whole job on the bundled Giồng Trôm 2024 example."""
-    settings.prepare_prefect()
+    ui = start_prefect(ephemeral)
     from chitieu.flows.demo import demo_flow
     from chitieu.flows.support import attended
 
@@ -30,6 +31,8 @@ def demo(workdir: Path) -> None:
         result = demo_flow(str(workdir))
     for line in result.lines:
         click.echo(line)
+    if ui:
+        click.echo(f"Giao diện Prefect / Prefect UI: {ui}/runs")
 
 
 @cli.command()
@@ -41,24 +44,37 @@ def demo(workdir: Path) -> None:
     is_flag=True,
     help="Roll up and run the quality checks, say what would be published; write nothing.",
 )
+@ephemeral_option
 def review(
-    config_dir: Path, warehouse: str | None, period: str, org: str | None, dry_run: bool
+    config_dir: Path,
+    warehouse: str | None,
+    period: str,
+    org: str | None,
+    dry_run: bool,
+    ephemeral: bool,
 ) -> None:
-    """Roll up, check and publish a snapshot revision of a review period."""
+    """Roll up, check and publish a snapshot revision of a review period. An approved
+    review publishes nothing (exit 5) until `chitieu reopen`."""
+    from chitieu.cli.signoff import refuse_if_approved
     from chitieu.config import load_config
+    from chitieu.errors import ReviewLocked
 
     if dry_run:
         _dry_run(config_dir, settings.warehouse_url(warehouse), period, org)
         return
-    settings.prepare_prefect()
-    from chitieu.flows.review import review_flow
-    from chitieu.flows.support import attended
     from chitieu.periods import Period
 
     Period.parse(period)
-    load_config(config_dir)
+    # before Prefect starts: an approved review is refused at once
+    refuse_if_approved(load_config(config_dir), settings.warehouse_url(warehouse), period, org)
+    start_prefect(ephemeral)
+    from chitieu.flows.review import review_flow
+    from chitieu.flows.support import attended
+
     with attended():
-        outcome = review_flow(period, str(config_dir), settings.warehouse_url(warehouse), org)
+        outcome = review_flow(period, str(config_dir), settings.warehouse_for_flow(warehouse), org)
+    if outcome.locked:  # approved while the review ran
+        raise ReviewLocked(outcome.locked)
     click.echo(f"{outcome.review_period} {outcome.root}: {outcome.summary_vi}")
     if not outcome.checks_passed:
         click.echo(
@@ -85,27 +101,39 @@ def review(
 
 def _dry_run(config_dir: Path, url: str, period: str, org: str | None) -> None:
     """`review --dry-run`: the roll-up and the quality gate without Prefect; writes nothing
-    (exit 4, as a review, when a critical check fails)."""
+    (exit 4, as a review, when a critical check fails). Held reports the review would take
+    in are taken in; an approved review is rolled up as if reopened, compared with the
+    approved revision, and exits 5, as a review would."""
     from chitieu import pipeline
+    from chitieu.cli.signoff import against_approved, held_lines
     from chitieu.config import load_config
-    from chitieu.errors import WarehouseError
     from chitieu.periods import Period
     from chitieu.rollup import class_counts, summary_sentence
     from chitieu.warehouse import open_warehouse
+    from chitieu.warehouse.signoff import approved_message
 
     review_period = Period.parse(period)
     config = load_config(config_dir)
-    if url.startswith("duckdb:") and not settings.duckdb_path(url).exists():
-        raise WarehouseError(f"không có kho / no warehouse at {settings.duckdb_path(url)}")
-    with open_warehouse(url) as store:
-        prepared = pipeline.prepare_review(config, store, review_period, org, keep_results=False)
+    root = org or config.catalog.resolution.org_unit
+    with open_warehouse(url, create=False) as store:
+        approval = store.standing_approval(review_period.code, root)
+        inputs, taken = pipeline.review_inputs(config, store, review_period, root)
+        prepared = pipeline.prepare_review(
+            config, store, review_period, root, keep_results=False, inputs=inputs
+        )
         revision, new = pipeline.next_revision(store, prepared.draft)
+        if approval is not None:
+            changes = against_approved(config, store, approval, prepared.draft, revision)
     rollup, draft, checks = prepared.rollup, prepared.draft, prepared.checks
     counts = class_counts(rollup.root_indicators())
     thresholds, mid_year = config.catalog.classification, not review_period.is_year
     summary = summary_sentence(counts, "vi", thresholds, mid_year)
+    if approval is not None:
+        click.echo(f"{approved_message(approval)}; nếu mở lại / if reopened:")
     click.echo(f"{draft.review_period} {draft.root_org_unit}: {summary}")
     click.echo("chạy thử, không ghi gì / dry run, nothing written")
+    for line in held_lines(taken):
+        click.echo(line)
     complete = "-" if draft.completeness is None else f"{draft.completeness:.1%}"
     click.echo(
         f"{rollup.units.height} units, {draft.indicators.height} indicator rows, "
@@ -116,6 +144,13 @@ def _dry_run(config_dir: Path, url: str, period: str, org: str | None) -> None:
     for o in checks.outcomes:
         verdict = "pass" if o.passed else "FAIL"
         click.echo(f"  {verdict:<4} {o.severity:<8} {o}")
+    if approval is not None:
+        click.echo("\nso với bản đã duyệt / against the approved revision:")
+        click.echo(changes, nl=False)
+        click.echo(
+            f"sẽ không công bố / would publish nothing: {approved_message(approval)}", err=True
+        )
+        sys.exit(5)
     if not checks.passed:
         click.echo(
             "sẽ không công bố / would publish nothing: quality checks failed: " + checks.reason(),
@@ -181,7 +216,7 @@ def report(
     if fmt == "docx" and lang != "vi":
         raise click.UsageError("the review document (--format docx) is in Vietnamese: --lang vi")
     config = load_config(config_dir)
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         model = load_report(
             config,
             store,

@@ -11,12 +11,15 @@ never touched.
 from __future__ import annotations
 
 import io
+import zipfile
 from collections import defaultdict
 from typing import Any
 
 import polars as pl
 
 from chitieu.excel import layout
+from chitieu.shown import shown
+from chitieu.sources.limits import MAX_FEEDBACK_BYTES
 
 AUTHOR = "chitieu"
 FAULT_FILL = "FFC7CE"  # Excel's "bad" red
@@ -35,11 +38,12 @@ def annotate(original: bytes, issues: pl.DataFrame) -> bytes:
     """A copy of ``original`` (an .xlsx) marked with ``issues`` (``location``,
     ``element_code``, ``value``, ``message_vi``, ``message_en``).
 
-    Raises whatever openpyxl raises for a workbook it cannot open: the caller decides
-    whether feedback matters more than the error."""
+    Raises whatever openpyxl raises for a workbook it cannot open, and `TooLarge` for
+    one larger than `MAX_FEEDBACK_BYTES`: the caller decides whether feedback matters
+    more than the error."""
     from openpyxl import load_workbook
 
-    book = load_workbook(io.BytesIO(original))
+    book = load_workbook(io.BytesIO(repacked(original)))
     sheets = {layout.nfc(ws.title): ws for ws in book.worksheets}
     if layout.FEEDBACK_SHEET in sheets:  # feedback on a copy that already had some
         book.remove(sheets.pop(layout.FEEDBACK_SHEET))
@@ -101,6 +105,32 @@ def _mark(cell: Any, messages: list[str]) -> None:
     cell.comment = comment
 
 
+class TooLarge(ValueError):
+    """A workbook too large for an annotated copy (`MAX_FEEDBACK_BYTES`)."""
+
+
+def repacked(original: bytes) -> bytes:
+    """The workbook's parts packed again, each read to the size its header declares and
+    no further, after the sizes are checked against `MAX_FEEDBACK_BYTES`.
+
+    openpyxl reads a part whole (``ZipFile.read``), which inflates up to a gigabyte at
+    once before cutting it to the declared size: a part whose data runs on (a zip bomb
+    in a part chitieu's reader never needs, a drawing or a comment) would cost that much.
+    The copy it reads holds only what each header declares."""
+    source = zipfile.ZipFile(io.BytesIO(original))
+    parts = source.infolist()
+    size = sum(part.file_size for part in parts)
+    methods = {part.compress_type for part in parts} - {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+    if size > MAX_FEEDBACK_BYTES or methods:
+        raise TooLarge(f"the workbook inflates to {size} bytes; an annotated copy needs less")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in parts:
+            with source.open(part) as member:
+                target.writestr(part, member.read(part.file_size))
+    return out.getvalue()
+
+
 def _problem_list(
     book: Any, records: list[dict[str, Any]], links: list[str | None], report: str
 ) -> None:
@@ -133,7 +163,7 @@ def _problem_list(
             index,
             location.split("!")[-1] if link else location,
             record["element_code"] or "",
-            record["value"] or "",
+            shown(record["value"] or ""),  # a cell takes no control character
             record["message_vi"],
             record["message_en"],
         )

@@ -9,13 +9,12 @@ rejected files of the same name never overwrite each other:
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
 
+from chitieu.files import write_atomically
 from chitieu.sources import WORKBOOK, ReceivedFile
 from chitieu.warehouse.models import IntakeBatch
 
@@ -60,19 +59,5 @@ def write_feedback(
         except Exception:  # feedback is a courtesy, never a reason to fail intake
             continue
         target = folder / feedback_name(received.source_name, received.sha256)
-        written[received.source_name] = _write(target, content)
+        written[received.source_name] = write_atomically(target, content)
     return written
-
-
-def _write(target: Path, content: bytes) -> Path:
-    """Write atomically (a temporary file in the same folder, then rename)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target

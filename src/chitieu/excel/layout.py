@@ -41,10 +41,22 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-@functools.lru_cache(maxsize=4096)
 def label_key(text: str) -> str:
-    """The form labels are compared in: "Mã  đơn vị :" and "mã đơn vị" are the same."""
+    """The form labels are compared in: "Mã  đơn vị :" and "mã đơn vị" are the same.
+
+    Every text of a workbook passes here; only short ones (labels are) are cached, so
+    that the cache never holds more than 4096 short texts, whatever the files hold."""
+    return short_label_key(text) if len(text) <= CACHED_LABEL_CHARS else _key_of(text)
+
+
+def _key_of(text: str) -> str:
     return _SPACES.sub(" ", nfc(text)).strip().rstrip(":").strip().casefold()
+
+
+CACHED_LABEL_CHARS: Final = 256
+short_label_key = functools.lru_cache(maxsize=4096)(_key_of)
+"""`label_key` of a text of at most `CACHED_LABEL_CHARS` (mapped over a workbook's
+strings in C, when none is longer)."""
 
 
 def column_letter(col: int) -> str:

@@ -10,6 +10,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from chitieu import settings
+from chitieu.credentials import refuse_secret_parameter
 from chitieu.errors import ChitieuError
 from chitieu.flows.intake import intake_flow
 from chitieu.flows.review import ReviewOutcome, resolve_period, resolve_root, review_flow
@@ -43,10 +44,12 @@ def review_date_flow(
             (14 June, 14 December) passed last before the run was scheduled.
         inputs: Files or folders of submissions; none: skip the intake.
         config_dir: The configuration folder: catalog.yaml, org_units.csv, targets.csv.
-        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb.
+        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb. Never
+            with a password (the flow run keeps its parameters): PGPASSWORD or ~/.pgpass.
         root: The root unit; by default the resolution's own.
     """
     logger = get_run_logger()
+    refuse_secret_parameter(warehouse_url)
     period = resolve_period(review_period)
     unit = resolve_root(config_dir, root)
     tag_run("chitieu", "review", f"period:{period.code}", f"unit:{unit}")

@@ -19,6 +19,7 @@ from chitieu.flows.support import fails_on_domain_errors
 from chitieu.receipts import status_counts
 from chitieu.settings import beside_warehouse
 from chitieu.warehouse import open_warehouse
+from chitieu.warehouse.heads import LOG_NAME
 
 DEMO_REVIEWS = ("2024S1", "2024")
 
@@ -48,7 +49,9 @@ def demo_flow(workdir: str) -> DemoResult:
     database = folder / "warehouse.duckdb"
     url = f"duckdb:///{database}"
     # A fresh warehouse each time: the demo folder is the demo's own.
-    for stale in (database, database.with_suffix(".duckdb.wal"), beside_warehouse(url, "archive")):
+    stale_files = (database, database.with_suffix(".duckdb.wal"))
+    beside = (beside_warehouse(url, name) for name in ("archive", LOG_NAME))
+    for stale in (*stale_files, *beside):
         if stale.is_dir():
             shutil.rmtree(stale)
         elif stale.exists():
@@ -58,18 +61,20 @@ def demo_flow(workdir: str) -> DemoResult:
     outcomes = intake_flow([str(example / "submissions")], str(config_dir), url)
     lines = [f"Tiếp nhận / intake: {len(outcomes)} tệp / files — {status_counts(outcomes)}"]
     reports = folder / "reports"
+    written: list[str] = []
     for period in DEMO_REVIEWS:
         outcome = review_flow(period, str(config_dir), url, reports_dir=str(reports))
         document = reports / f"{period}-{outcome.root}.docx"
         write_document(str(config_dir), url, period, outcome.root, str(document))
         lines.append("")
         lines.append(f"{period} {outcome.root}: {outcome.summary_vi}")
-        lines.append(f"Văn bản / document: {document}")
+        written += [*outcome.reports, str(document)]
     lines += [
         "",
         f"Kho dữ liệu / warehouse: {database}",
-        f"Báo cáo / reports:       {reports}",
         f"Lưu trữ tệp / archive:   {beside_warehouse(url, 'archive')}",
+        "Báo cáo / reports:",
+        *[f"  {path}" for path in written],
         f"Thử / try: chitieu snapshots list --warehouse {database}",
     ]
     return DemoResult(lines)

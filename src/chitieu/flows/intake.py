@@ -26,7 +26,7 @@ from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 
 from chitieu import dashboard, pipeline, settings
-from chitieu.config import load_config
+from chitieu.config import Config, load_config
 from chitieu.errors import ChitieuError
 from chitieu.flows.runners import configured_task_runner
 from chitieu.flows.support import (
@@ -41,7 +41,9 @@ from chitieu.flows.support import (
 from chitieu.periods import Period
 from chitieu.receipts import FileOutcome, Receipts, status_counts
 from chitieu.schedule import closed_month
+from chitieu.shown import shown
 from chitieu.warehouse import Warehouse, open_warehouse
+from chitieu.warehouse.archive import remove_stale_parts
 
 
 def _month(month: str | None) -> Period:
@@ -66,11 +68,12 @@ def _run_name() -> str:
     retry_condition_fn=transient_io,
     cache_policy=NO_CACHE,
 )
-def gather_submissions(inputs: list[str]) -> list[tuple[str, str]]:
-    """Every submission file under the inputs, with its SHA-256 (the inbox may be a
-    network share: listing and reading it are retried)."""
-    paths = pipeline.gather_files([Path(i) for i in inputs])
-    return list(zip(map(str, paths), pipeline.fingerprints(paths), strict=True))
+def gather_submissions(inputs: list[str]) -> tuple[list[tuple[str, str]], Receipts]:
+    """Every submission file under the inputs, with its SHA-256, and the receipts of
+    the entries not read (a link, a pipe, a file too large...). The inbox may be a
+    network share: listing and reading it are retried."""
+    found, refused = pipeline.fingerprint_inbox([Path(i) for i in inputs])
+    return found, Receipts(refused)
 
 
 @task(name="check earlier receipts", cache_policy=NO_CACHE)
@@ -107,12 +110,34 @@ def validate_batch(
 
 @task(name="register batch", task_run_name="register-batch-{number}", cache_policy=NO_CACHE)
 def register_batch(
-    number: int, warehouse: Warehouse, planned: pipeline.PlannedBatch
+    number: int, warehouse: Warehouse, planned: pipeline.PlannedBatch, config: Config
 ) -> pipeline.IntakeResult:
     """One transaction, on the intake's own connection to the warehouse (a DuckDB file
     checkpoints each time its last connection closes: once per intake, not per batch);
     not retried (a retry after a lost commit would register twice)."""
-    return pipeline.register_batch(warehouse, planned)
+    return pipeline.register_batch(warehouse, planned, config)
+
+
+def _register_all(
+    number: int, warehouse: Warehouse, planned: pipeline.PlannedBatch, config: Config
+) -> pipeline.IntakeResult:
+    """Register a planned batch, then, while it left files past its budget
+    (`pipeline.MAX_BATCH_ROWS`), plan and register those, before the next batch: in
+    arrival order."""
+    results = [register_batch(number, warehouse, unwalked(planned), unwalked(config))]
+    while planned.rest is not None:
+        job = planned.rest
+        planned = validate_batch(
+            number,
+            unwalked(job.paths),
+            job.workdir,
+            job.config_dir,
+            job.archive,
+            unwalked(job.known),
+            job.received_at,
+        )
+        results.append(register_batch(number, warehouse, unwalked(planned), unwalked(config)))
+    return pipeline.IntakeResult.joined(results)
 
 
 @flow(
@@ -134,7 +159,8 @@ def intake_flow(
     Args:
         inputs: Files or folders (walked recursively) of CSV, JSON and XLSX submissions.
         config_dir: The configuration folder: catalog.yaml, org_units.csv, targets.csv.
-        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb.
+        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb. Never
+            with a password (the flow run keeps its parameters): PGPASSWORD or ~/.pgpass.
         month: Labels the run (``intake-2024M06-834``); by default the month whose
             cut-off passed last before the run was scheduled. Every file is ingested,
             whatever its period.
@@ -145,14 +171,18 @@ def intake_flow(
     config = load_config(config_path)
     root = config.catalog.resolution.org_unit
     period = _month(month)
-    url = settings.warehouse_url(warehouse_url)
+    url = settings.flow_warehouse(warehouse_url)
     tag_run("chitieu", "intake", f"period:{period.code}", f"unit:{root}")
     key = dashboard.intake_key(period.code, root)
     received_at = dt.datetime.now(dt.UTC)
 
-    found = gather_submissions(list(inputs))
+    found, refused = gather_submissions(list(inputs))
     hash_of = dict(found)
     logger.info("Nhận %d tệp / received %d files", len(found), len(found))
+    for outcome in refused:
+        logger.warning(
+            "Không đọc / not read: %s — %s", shown(outcome.source_name), outcome.first_problem
+        )
     groups = pipeline.batches([Path(p) for p, _ in found], max(1, batch_files))
     hashes = [[hash_of[str(p)] for p in group] for group in groups]
     progress: UUID = create_progress_artifact(  # type: ignore[assignment]
@@ -160,6 +190,14 @@ def intake_flow(
     )
 
     archive = str(settings.beside_warehouse(url, "archive").resolve())
+    stale = remove_stale_parts(Path(archive), received_at)
+    if stale:
+        logger.info(
+            "Xóa %d tệp tạm của lần tiếp nhận bị ngắt / removed %d temporary files an "
+            "interrupted intake left in the archive",
+            stale,
+            stale,
+        )
     workdir = str(Path.cwd())
     outcomes: list[FileOutcome] = []
     rejected: list[pl.DataFrame] = []
@@ -184,7 +222,7 @@ def intake_flow(
                 for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
             ]
             for number, future in enumerate(futures, 1):
-                result = register_batch(number, warehouse, unwalked(future.result()))
+                result = _register_all(number, warehouse, future.result(), config)
                 outcomes += result.outcomes
                 batch_rejected = dashboard.rejected_reports(
                     result.submissions, result.issues, config.org_units
@@ -202,6 +240,7 @@ def intake_flow(
                 update_progress_artifact(progress, 100.0 * len(outcomes) / max(1, len(found)))
     if not futures:
         update_progress_artifact(progress, 100.0)
+    outcomes += refused
 
     table = pl.concat(rejected) if rejected else pl.DataFrame(schema=dashboard.REJECTED_SCHEMA)
     create_table_artifact(
@@ -222,6 +261,16 @@ def intake_flow(
         description=f"Tiếp nhận / intake {period.code} {root}",
     )
     logger.info("%d tệp / files: %s", len(outcomes), status_counts(outcomes) or "không có / none")
+    held = [o.source_name for o in outcomes if o.status in ("held", "partly held")]
+    if held:
+        logger.warning(
+            "%d tệp có báo cáo bị giữ lại vì kỳ đánh giá đã được duyệt (cần `chitieu reopen` "
+            "để đưa vào) / %d files hold reports for an approved review, kept out of it "
+            "until it is reopened: %s",
+            len(held),
+            len(held),
+            ", ".join(held),
+        )
     if table.height:
         logger.warning(
             "%d báo cáo bị từ chối, đơn vị phải gửi lại / %d rejected reports to be resent: %s",

@@ -6,6 +6,7 @@ import dataclasses
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
@@ -15,11 +16,12 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import Completed, State
 from prefect.tasks import exponential_backoff
 
-from chitieu import dashboard, pipeline, settings
+from chitieu import dashboard, pipeline, settings, signoff
 from chitieu.config import Config, load_config
-from chitieu.errors import ChitieuError
+from chitieu.errors import ChitieuError, ReviewLocked
 from chitieu.flows.support import (
     deployed,
     emit,
@@ -34,6 +36,13 @@ from chitieu.rollup import class_counts, summary_sentence
 from chitieu.schedule import due_review
 from chitieu.warehouse import open_warehouse
 from chitieu.warehouse.models import Published
+from chitieu.warehouse.signoff import approved_message
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    Approval = tuple[dict[str, Any], pl.DataFrame]
+    """A standing approval (``APPROVALS_SCHEMA`` fields) and the reports it holds."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,8 @@ class ReviewOutcome:
     reports: list[str] = field(default_factory=list)
     """The report files written for the published revision."""
     data_docs: str | None = None
+    locked: str | None = None
+    """Why nothing was published when the review is approved (SPEC §8), else None."""
 
 
 def resolve_period(review_period: str | None) -> Period:
@@ -148,11 +159,15 @@ def review_flow(
 ) -> ReviewOutcome:
     """Roll up a review period, check it, publish a snapshot revision and its report.
 
+    An approved review publishes nothing: the run ends Completed, named ``Locked``, with
+    the approval and the reports it holds in its summary artifact (SPEC §8).
+
     Args:
         review_period: ``2024S1`` or ``2024``; by default the review whose cut-off
             (14 June, 14 December) passed last before the run was scheduled.
         config_dir: The configuration folder: catalog.yaml, org_units.csv, targets.csv.
-        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb.
+        warehouse_url: By default ``CHITIEU_WAREHOUSE``, else ./warehouse.duckdb. Never
+            with a password (the flow run keeps its parameters): PGPASSWORD or ~/.pgpass.
         root: The root unit; by default the resolution's own.
         dry_run: Roll up and check; publish nothing.
         reports_dir: Where the report files go; by default ``reports`` beside the warehouse.
@@ -161,7 +176,7 @@ def review_flow(
     config = load_config(config_dir)
     period = resolve_period(review_period)
     unit = root or config.catalog.resolution.org_unit
-    url = settings.warehouse_url(warehouse_url)
+    url = settings.flow_warehouse(warehouse_url)
     tag_run("chitieu", "review", f"period:{period.code}", f"unit:{unit}")
     key = dashboard.review_key(period.code, unit)
     logger.info(
@@ -178,6 +193,9 @@ def review_flow(
     # is refused (SnapshotConflict), so nothing is lost; and a command-line run that
     # crashed would hold the slot until its lease ran out.
     with review_lock(f"chitieu-{key}") if deployed() else nullcontext():
+        approval = None if dry_run else _approval(config, url, period.code, unit)
+        if approval is not None:
+            return _locked(config, period, unit, approval, key)
         prepared = prepare(config_dir, url, period.code, unit, dry_run)
         view = _view(config, prepared, dry_run)
         reports: list[str] = []
@@ -191,7 +209,13 @@ def review_flow(
         elif dry_run:
             logger.info("Chạy thử, không công bố / dry run, nothing published")
         else:
-            published = publish(url, prepared)
+            try:
+                published = publish(url, prepared)
+            except ReviewLocked:  # approved while this run rolled up
+                found = _approval(config, url, period.code, unit)
+                if found is None:
+                    raise
+                return _locked(config, period, unit, found, key)
             view = dataclasses.replace(view, published=published)
             if published.created:
                 logger.info(
@@ -226,6 +250,46 @@ def review_flow(
         reports=reports,
         data_docs=str(prepared.data_docs) if prepared.data_docs else None,
     )
+
+
+def _approval(config: Config, url: str, review_period: str, root: str) -> Approval | None:
+    """The approval that locks this review, with the reports it holds; None if unlocked."""
+    with open_warehouse(url) as warehouse:
+        approval = warehouse.standing_approval(review_period, root)
+        if approval is None:
+            return None
+        held = pipeline.held_for(config, warehouse, approval)
+    return approval, held
+
+
+def _locked(config: Config, period: Period, unit: str, found: Approval, key: str) -> ReviewOutcome:
+    """A run on an approved review: publishes nothing, says why in its log and summary
+    artifact, and ends Completed, named ``Locked``: the rule worked, nothing failed."""
+    approval, held = found
+    message = approved_message(approval)
+    get_run_logger().warning(
+        "Không công bố gì / nothing published: %s; %d báo cáo đang bị giữ lại / reports held",
+        message,
+        held.height,
+    )
+    name = dashboard.unit_name(config.org_units, unit, period.code) or unit
+    create_markdown_artifact(
+        signoff.locked_markdown(period.code, unit, name, approval, held),
+        key=key,
+        description=f"Đã duyệt, không công bố / approved, nothing published — {period.code} {unit}",
+    )
+    outcome = ReviewOutcome(
+        review_period=period.code,
+        root=unit,
+        summary_vi="",
+        summary_en="",
+        checks_passed=True,
+        failed_checks=[],
+        published=None,
+        locked=message,
+    )
+    state: State[ReviewOutcome] = Completed(name="Locked", message=message, data=outcome)
+    return cast(ReviewOutcome, state)
 
 
 def _show(

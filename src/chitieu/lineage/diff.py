@@ -8,6 +8,7 @@ indicator by those touching any element of its formula there.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,9 @@ class SnapshotDiff:
     removed: list[ChangedSubmission]
     indicators: list[Change]
     elements: list[Change]
+    signoffs: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    """The approvals and reopenings of the revisions from the older one up to (not
+    including) the newer one, in chain order: why the figures were opened again."""
 
     @property
     def catalog_changed(self) -> bool:
@@ -152,9 +156,11 @@ def diff_snapshots(
     after: SnapshotRead,
     submissions: pl.DataFrame,
     values: pl.DataFrame,
+    signoffs: pl.DataFrame | None = None,
 ) -> SnapshotDiff:
     """Compare two revisions of one review. ``submissions`` and ``values``: the inputs of
-    both (``INPUT_SUBMISSIONS_SCHEMA``, ``INPUT_VALUES_SCHEMA``), duplicates allowed."""
+    both (``INPUT_SUBMISSIONS_SCHEMA``, ``INPUT_VALUES_SCHEMA``), duplicates allowed;
+    ``signoffs``: the review's approvals and reopenings (``APPROVALS_SCHEMA``)."""
     period = Period.parse(str(after.header["review_period"]))
     root = str(after.header["root_org_unit"])
     old_ids = set(before.inputs["submission_id"])
@@ -177,4 +183,15 @@ def diff_snapshots(
         removed=_listed(submissions, sides["removed"]),
         indicators=_explained(indicators, "indicator_code", reach, formula_elements),
         elements=_explained(elements, "element_code", reach, lambda code: {code}),
+        signoffs=_between(signoffs, before.header["revision"], after.header["revision"]),
     )
+
+
+def _between(signoffs: pl.DataFrame | None, one: object, other: object) -> list[dict[str, Any]]:
+    """Sign-offs of the revisions from the older of the two up to the newer (excluded)."""
+    if signoffs is None:
+        return []
+    low, high = sorted((int(str(one)), int(str(other))))
+    found = signoffs.filter((pl.col("revision") >= low) & (pl.col("revision") < high))
+    columns = ["seq", "action", "revision", "by_name", "title", "note", "at", "sha256"]
+    return found.sort("seq").select(columns).to_dicts()

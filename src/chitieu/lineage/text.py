@@ -10,6 +10,7 @@ from typing import Any
 from chitieu.lineage.diff import Change, ChangedSubmission, SnapshotDiff
 from chitieu.lineage.trace import ElementTrace, SourceValue, Trace
 from chitieu.report import format_number, format_percent
+from chitieu.shown import shown
 
 _DECIMALS = 6  # auditors compare figures: more than a report's two
 _SUBMITTED = "%Y-%m-%d %H:%M UTC"
@@ -52,7 +53,7 @@ def _source_line(source: SourceValue, lang: str, indent: str) -> str:
     where = f" ({source.location})" if source.location else ""
     return (
         f"{indent}{source.period:<8} {unit:<8} {_number(source.value, lang):>12}{flag}  "
-        f"{source.source_name}{where}  #{source.submission_id}  "
+        f"{shown(source.source_name)}{where}  #{source.submission_id}  "
         f"nộp / submitted {_when(source.submitted_at)}  sha256 {source.sha256}"
     )
 
@@ -137,7 +138,7 @@ def trace_json(trace: Trace) -> str:
 
 def _submission_line(sign: str, s: ChangedSubmission) -> str:
     return (
-        f"  {sign} #{s.submission_id} {s.source_name}  {s.org_unit_code} {s.period}  "
+        f"  {sign} #{s.submission_id} {shown(s.source_name)}  {s.org_unit_code} {s.period}  "
         f"sha256 {s.sha256}  nộp / submitted {_when(s.submitted_at)}  ({s.status})"
     )
 
@@ -178,6 +179,7 @@ def render_diff(diff: SnapshotDiff, lang: str = "vi") -> str:
         ),
         f"mức đầy đủ / completeness: {format_percent(_pct(b['completeness']), lang)} → "
         f"{format_percent(_pct(a['completeness']), lang)}",
+        *[_signoff_line(s) for s in diff.signoffs],
         "",
         f"báo cáo thêm vào / submissions added ({len(diff.added)}):",
         *[_submission_line("+", s) for s in diff.added],
@@ -190,6 +192,20 @@ def render_diff(diff: SnapshotDiff, lang: str = "vi") -> str:
         *[_element_line(c, lang) for c in diff.elements],
     ]
     return "\n".join(lines) + "\n"
+
+
+def _signoff_line(signoff: dict[str, Any]) -> str:
+    """``mở lại / reopened: bản / revision 2 — Trần Thị B, 2024-07-02 03:00 UTC — lý do /
+    reason: …``"""
+    title = f", {signoff['title']}" if signoff["title"] else ""
+    who = (
+        f"bản / revision {signoff['revision']} — {signoff['by_name']}{title}, "
+        f"{_when(signoff['at'])}"
+    )
+    if signoff["action"] == "reopen":
+        return f"mở lại / reopened: {who} — lý do / reason: {signoff['note']}"
+    note = f" — {signoff['note']}" if signoff["note"] else ""
+    return f"duyệt / approved: {who}{note}"
 
 
 def _pct(value: float | None) -> float | None:

@@ -321,13 +321,27 @@ def _suggested() -> pl.Expr:
     )
 
 
+SHOWN_CHARS: Final = 200
+"""A text from the file is echoed in a message up to this many characters (then "…"):
+a note of thirty thousand characters is named, not copied into every message."""
+
+
+def _shown(column: str) -> pl.Expr:
+    text = pl.col(column)
+    return (
+        pl.when(text.str.len_chars() > SHOWN_CHARS)
+        .then(text.str.slice(0, SHOWN_CHARS) + pl.lit("…"))
+        .otherwise(text)
+    )
+
+
 def display_columns(element_codes: list[str]) -> list[pl.Expr]:
     """The placeholders of the templates, over the enriched rows."""
     local = pl.col("received_at").dt.convert_time_zone("Asia/Ho_Chi_Minh")
     return [
-        pl.col("value").fill_null(""),
-        pl.col("element_code").alias("element"),
-        pl.col("org_unit_code").alias("unit"),
+        _shown("value").fill_null("").alias("value"),
+        _shown("element_code").alias("element"),
+        _shown("org_unit_code").alias("unit"),
         pl.col("unit_level").alias("level"),
         _level_vi("unit_level").alias("level_vi"),
         _level_vi("collected_at").alias("collected_vi"),

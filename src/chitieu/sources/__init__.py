@@ -14,6 +14,8 @@ from typing import Final
 
 import polars as pl
 
+from chitieu.errors import SubmissionRejected
+
 # The columns of a submission row as read from any format, all text.
 ROW_COLUMNS: Final = (
     "org_unit_code",
@@ -26,6 +28,10 @@ ROW_COLUMNS: Final = (
     "location",  # where a person finds the row: "line 5", "values[2]", "BaoCao!D12"
 )
 ROW_SCHEMA: Final = dict.fromkeys(ROW_COLUMNS, pl.String)
+
+
+class FileRefused(SubmissionRejected):
+    """A path that is not read as a submission (`chitieu.sources.inbox`)."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,14 @@ class ReceivedFile:
 
     @classmethod
     def from_path(cls, path: Path) -> ReceivedFile:
-        return cls.from_bytes(str(path), path.read_bytes())
+        """The regular file at ``path`` (`chitieu.sources.inbox.receive`); raises
+        `FileRefused` for anything else: a link, a pipe, a device, a file too large."""
+        from chitieu.sources.inbox import receive
+
+        received = receive(path)
+        if not isinstance(received, ReceivedFile):
+            raise FileRefused(f"{received.source_name}: {received.message}")
+        return received
 
     @property
     def ref(self) -> FileRef:
@@ -98,21 +111,11 @@ SUBMISSION_SUFFIXES: Final = (".csv", ".json", ".xlsx")
 
 
 def gather(inputs: Sequence[Path]) -> list[Path]:
-    """Files to ingest: given files as they are, folders walked recursively in name
-    order, skipping hidden files (``.*``) and Office lock files (``~$*``)."""
-    found: list[Path] = []
-    for item in inputs:
-        if item.is_dir():
-            found += sorted(
-                p
-                for p in item.rglob("*")
-                if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(item).parts)
-                and not p.name.startswith("~$")
-            )
-        else:
-            found.append(item)
-    return found
+    """The regular files to ingest under ``inputs`` (`chitieu.sources.inbox.gather_inbox`,
+    which also says which entries it refuses and why)."""
+    from chitieu.sources.inbox import gather_inbox
+
+    return gather_inbox(inputs).paths
 
 
 LEGACY_EXCEL: Final = ".xls"
@@ -126,12 +129,17 @@ def read_submission(received: ReceivedFile) -> FileRead:
     """
     from chitieu.sources.csv_files import read_csv
     from chitieu.sources.json_files import read_json
+    from chitieu.sources.limits import MAX_FILE_BYTES, file_too_large
     from chitieu.sources.xlsx_files import read_xlsx
 
     readers = {".csv": read_csv, ".json": read_json, WORKBOOK: read_xlsx}
     suffix = Path(received.source_name).suffix.lower()
     format_ = suffix.lstrip(".")
     reader = readers.get(suffix)
+    if len(received.content) > MAX_FILE_BYTES:  # `inbox.receive` refuses it unread
+        return FileRead(
+            received.source_name, format_, empty_rows(), [file_too_large(len(received.content))]
+        )
     if reader is not None:
         try:
             return reader(received)

@@ -23,23 +23,37 @@ import io
 import math
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final, TypeVar, cast
 from xml.etree import ElementTree as ET
 
 from chitieu.excel.layout import column_number, nfc
-
-MAX_PART_BYTES: Final = 200 * 1024 * 1024
-"""A part this large (uncompressed) is no commune report: a zip bomb, or the wrong file."""
+from chitieu.shown import shown
+from chitieu.sources import FileProblem
+from chitieu.sources.limits import (
+    MAX_INFLATED_BYTES,
+    MAX_PART_BYTES,
+    part_too_large,
+)
 
 
 class PackageError(Exception):
     """The bytes are not a readable .xlsx workbook; ``reason`` says why, in English."""
+
+
+class PackageTooLarge(PackageError):
+    """A part, or the parts read together, inflate beyond what a report can be
+    (`chitieu.sources.limits`): ``problem`` says which, with the limit."""
+
+    def __init__(self, problem: FileProblem) -> None:
+        super().__init__(problem.message_en)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -117,12 +131,14 @@ class Package:
             if target[1] == "worksheet":  # chartsheets and dialog sheets hold no cells
                 self.sheets.append((name, state, target[0]))
         by_type = {kind: part for part, kind in rels.values()}
-        self.shared_strings_part = by_type.get("sharedStrings")
-        self._shared = self._shared_strings(self.shared_strings_part) if shared_strings else []
-        styles = by_type.get("styles")
-        styles_data = None if styles is None else self.read_part(styles)
+        styles = by_type.get("styles", "")
+        styles_data = self.read_part(styles) if styles else None
         # the cell styles (``s``) whose number format shows a date or time
         self.dates = frozenset() if styles_data is None else _date_styles(styles_data, styles)
+        # read after the styles, as a reader that parses them its own way reads them next:
+        # both count the same parts against the limits in the same order
+        self.shared_strings_part = by_type.get("sharedStrings")
+        self._shared = self._shared_strings(self.shared_strings_part) if shared_strings else []
 
     # ---- parts ---------------------------------------------------------------------
     def _open(self, content: bytes) -> None:
@@ -130,6 +146,7 @@ class Package:
             self._zip = zipfile.ZipFile(io.BytesIO(content))
         except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
             raise PackageError(f"not a zip archive ({exc})") from exc
+        self._content = content
         # part names are case-insensitive (ECMA-376 part 2)
         self._parts = {name.lower(): name for name in self._zip.namelist()}
 
@@ -138,14 +155,52 @@ class Package:
         name = self._parts.get(part.lstrip("/").lower())
         if name is None:
             return None
-        if self._zip.getinfo(name).file_size > MAX_PART_BYTES:
-            raise PackageError(f"the part {name} is too large to be a report")
-        try:
-            return self._zip.read(name)
-        except NotImplementedError as exc:  # a compression method zipfile does not know
-            raise PackageError(f"the part {name} cannot be unpacked ({exc})") from exc
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-            raise PackageError(f"the part {name} is damaged ({exc})") from exc
+        info = self._zip.getinfo(name)
+        if info.flag_bits & 0x1:
+            raise PackageError(f"the part {name} is encrypted")
+        start = data_start(self._content, info.header_offset, name)
+        member = (start, info.compress_size, info.compress_type, info.file_size, info.CRC)
+        return self._inflate(name, *member)
+
+    _inflated = 0  # bytes of the parts read so far
+
+    def _inflate(
+        self, name: str, start: int, packed: int, method: int, declared: int, crc: int
+    ) -> bytes:
+        """A member's bytes, inflated within the limits (`chitieu.sources.limits`): a part
+        whose header declares it too large is refused before a byte is inflated, and
+        inflating stops at the first byte over the budget, whatever the header says (a
+        zip bomb that lies about its size). Then its size and checksum are checked."""
+        if method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            # bzip2 and lzma inflate a whole chunk at once, unbounded; Excel writes neither
+            raise PackageError(
+                f"the part {name} cannot be unpacked (compression method {method}, which "
+                "Excel does not write)"
+            )
+        budget = min(MAX_PART_BYTES, MAX_INFLATED_BYTES - self._inflated)
+        if declared > budget:
+            raise self._too_large(name, declared)
+        data = self._content[start : start + packed]
+        if method == zipfile.ZIP_DEFLATED:
+            inflate = zlib.decompressobj(-15)
+            try:
+                data = inflate.decompress(data, budget + 1)
+            except zlib.error as exc:
+                raise PackageError(f"the part {name} is damaged ({exc})") from exc
+            if len(data) > budget:
+                raise self._too_large(name, None)
+            if not inflate.eof:
+                raise PackageError(f"the part {name} is damaged (its data ends too soon)")
+        if len(data) != declared or zlib.crc32(data) != crc:
+            raise PackageError(f"the part {name} is damaged (its size or checksum is wrong)")
+        self._inflated += declared
+        return data
+
+    def _too_large(self, name: str, size: int | None) -> PackageTooLarge:
+        if MAX_INFLATED_BYTES - self._inflated < MAX_PART_BYTES:  # the workbook's budget
+            total = None if size is None else self._inflated + size
+            return PackageTooLarge(part_too_large(None, total))
+        return PackageTooLarge(part_too_large(shown(name), size))
 
     def _relationships(self, part: str) -> Mapping[str, tuple[str, str]]:
         """Id → (target part, type's last word) of a part's relationships."""
@@ -241,6 +296,41 @@ class Package:
 # ---- parts alike in every workbook of a template, parsed once per distinct content ----
 _TOP_RELS: Final = "_rels/.rels"
 _PARTS_CACHED: Final = 64
+_CACHED_PART_BYTES: Final = 256 * 1024
+"""A part larger than this (a template's are a few KB) is parsed each time, never kept:
+the caches hold at most 64 × 256 KB per kind of part, whatever a batch of files holds."""
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _parsed_once(parse: _F) -> _F:
+    """``parse`` (of a part's bytes, then hashable arguments) cached by content, for
+    parts of at most `_CACHED_PART_BYTES`."""
+    cached = functools.lru_cache(maxsize=_PARTS_CACHED)(parse)
+
+    @functools.wraps(parse)
+    def parsed(data: bytes, *args: Any) -> Any:
+        return (parse if len(data) > _CACHED_PART_BYTES else cached)(data, *args)
+
+    return cast(_F, parsed)
+
+
+_LOCAL: Final = struct.Struct("<4s5H3I2H")  # a zip member's local file header
+
+
+def data_start(content: bytes, offset: int, name: str) -> int:
+    """Where a member's data starts: after its local header, which must name it."""
+    try:
+        local = _LOCAL.unpack_from(content, offset)
+    except struct.error as exc:
+        raise PackageError(f"the part {name} is damaged") from exc
+    start = offset + _LOCAL.size + local[9] + local[10]
+    written = content[offset + _LOCAL.size : start - local[10]]
+    if local[0] != b"PK\x03\x04" or (
+        written != name.encode() and written != name.encode("cp437", "replace")
+    ):
+        raise PackageError(f"the part {name} is damaged")
+    return start
 
 
 def _parse(data: bytes, part: str | None) -> ET.Element:
@@ -250,7 +340,7 @@ def _parse(data: bytes, part: str | None) -> ET.Element:
         raise PackageError(f"{part} is not well-formed XML ({exc})") from exc
 
 
-@functools.lru_cache(maxsize=_PARTS_CACHED)
+@_parsed_once
 def _document_target(data: bytes) -> str | None:
     """The main part named by the package relationships (``_rels/.rels``)."""
     for rel in _parse(data, _TOP_RELS).iter():
@@ -259,7 +349,7 @@ def _document_target(data: bytes) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=_PARTS_CACHED)
+@_parsed_once
 def _workbook(data: bytes, part: str) -> tuple[bool, tuple[tuple[str, str, str], ...]]:
     """Whether the workbook counts dates from 1904, and its sheets: (name, state, r:id)."""
     root = _parse(data, part)
@@ -280,7 +370,7 @@ def _workbook(data: bytes, part: str) -> tuple[bool, tuple[tuple[str, str, str],
     return date1904, sheets
 
 
-@functools.lru_cache(maxsize=_PARTS_CACHED)
+@_parsed_once
 def _relationships(data: bytes, part: str, folder: str) -> Mapping[str, tuple[str, str]]:
     """Id → (target part, type's last word); shared between packages, never changed."""
     found = {}
@@ -294,7 +384,7 @@ def _relationships(data: bytes, part: str, folder: str) -> Mapping[str, tuple[st
     return MappingProxyType(found)
 
 
-@functools.lru_cache(maxsize=_PARTS_CACHED)
+@_parsed_once
 def _date_styles(data: bytes, part: str) -> frozenset[int]:
     """Indexes of the cell styles (``s``) whose number format shows a date or time."""
     root = _parse(data, part)

@@ -71,7 +71,9 @@ _ROW_ATTRIBUTES: Final = (
     r"(?: collapsed=FLAG)?+(?: thickTop=FLAG)?+(?: thickBot=FLAG)?+(?: ph=FLAG)?+"
     r'(?: x14ac:dyDescent="[0-9.]++")?+'
 ).replace("FLAG", _FLAG)
-_NUMBER: Final = r"-?[0-9]++(?:\.[0-9]++)?+(?:[eE][-+]?[0-9]++)?+"
+# at most 40 digits a side: Excel writes 17 significant digits, and the cells' numbers
+# go through caches (`_plain_xlsx._number`) that must hold short texts only
+_NUMBER: Final = r"-?[0-9]{1,40}+(?:\.[0-9]{1,40}+)?+(?:[eE][-+]?[0-9]{1,3}+)?+"
 _CELL: Final = (
     r'<c r="[A-Z]{1,3}+[1-9][0-9]{0,6}+"(?: s="[0-9]++")?+'
     r'(?:(?: t="[sn]")?+ ?/>'  # empty: styled, no value
@@ -151,11 +153,14 @@ class _Skeletons:
                 return merged
         head, tail = data[:start], data[end:]
         merged = _skeleton(head, tail, prefixed)
-        self._known = [(head, tail, prefixed, merged), *self._known[: self._size - 1]]
+        if len(head) + len(tail) <= _KEPT_SKELETON_BYTES:
+            self._known = [(head, tail, prefixed, merged), *self._known[: self._size - 1]]
         return merged
 
 
 _SKELETONS: Final = _Skeletons(16)
+_KEPT_SKELETON_BYTES: Final = 1024 * 1024
+"""A template's skeleton is some 80 KB; a larger one is parsed each time, never kept."""
 
 
 def _skeleton(head: bytes, tail: bytes, prefixed: bool) -> _Ranges | None:

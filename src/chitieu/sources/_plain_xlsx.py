@@ -30,9 +30,10 @@ from operator import itemgetter
 from typing import Final, TypeAlias, cast
 
 from chitieu.excel import layout
-from chitieu.sources import FileRead, ReceivedFile
+from chitieu.sources import FileRead, ReceivedFile, empty_rows
 from chitieu.sources._ooxml import (
     Package,
+    PackageTooLarge,
     excel_date_text,
     number_text,
 )
@@ -86,7 +87,8 @@ class _Strings:
 
     @classmethod
     def of(cls, texts: list[str]) -> _Strings:
-        keys = list(map(layout.label_key, texts))
+        short = max(map(len, texts), default=0) <= layout.CACHED_LABEL_CHARS
+        keys = list(map(layout.short_label_key if short else layout.label_key, texts))
         labels = {str(i): keys[i] for i in _positions(keys, _LABEL_KEYS)}
         stripped = list(map(str.strip, texts))
         blank = frozenset(map(str, _positions(stripped, {""}))) if not all(stripped) else _NONE
@@ -189,9 +191,15 @@ class _Grid:
 
 
 def read_plain(received: ReceivedFile) -> FileRead | None:
-    """The reference reader's `FileRead` of a plain workbook, or None (declined)."""
+    """The reference reader's `FileRead` of a plain workbook, or None (declined).
+
+    A workbook larger than a report can be is the reference reader's answer too: both
+    read the same parts in the same order against the same limits (`Package._inflate`),
+    and reading it twice would cost seconds."""
     try:  # declined, or whatever surprises this path: the reference reader reads the file
         return _read(received, PlainPackage(received.content, shared_strings=False))
+    except PackageTooLarge as exc:
+        return FileRead(received.source_name, "xlsx", empty_rows(), [exc.problem])
     except Exception:
         return None
 
@@ -251,7 +259,8 @@ def _report(
     notes: list[str | None] = [None] * len(body)
     if note_col and note_col in set(map(_COLUMN, below)):
         notes = grid.texts(body, note_col)
-    return report_read(received, sheet, code_col, value_col, texts, body, codes, values, notes, [])
+    table_cols = (code_col, value_col, note_col)
+    return report_read(received, sheet, table_cols, texts, body, codes, values, notes, [])
 
 
 def _hides(

@@ -7,19 +7,20 @@ before the first member or between the members and their directory, ASCII names 
 given once, stored or deflated members without extra fields or encryption — and checks
 every member's size and CRC-32. Anything else raises `PackageError`: for the fast path,
 a decline, and the reference reader (with `zipfile`) reads the file.
+
+Members are inflated as the reference reader inflates them (`Package._inflate`): within
+the limits, stopping at the first byte over them.
 """
 
 from __future__ import annotations
 
 import struct
-import zlib
 from typing import Final
 
-from chitieu.sources._ooxml import MAX_PART_BYTES, Package, PackageError
+from chitieu.sources._ooxml import Package, PackageError, data_start
 
 _END: Final = struct.Struct("<4s4H2IH")  # end of central directory record
 _ENTRY: Final = struct.Struct("<4s6H3I5H2I")  # central directory file header
-_LOCAL: Final = struct.Struct("<4s5H3I2H")  # local file header
 _ZIP64_LOCATOR: Final = b"PK\x06\x07"
 _FLAGS: Final = 0x2 | 0x4 | 0x8 | 0x800  # deflate options, data descriptor, UTF-8 names
 _STORED, _DEFLATED = 0, 8
@@ -81,30 +82,8 @@ class PlainPackage(Package):
         if member is None:
             return None
         name, first, method, packed, unpacked, crc = member
-        if unpacked > MAX_PART_BYTES:
-            raise PackageError(f"the part {name} is too large to be a report")
-        content = self._content
-        try:
-            local = _LOCAL.unpack_from(content, first)
-        except struct.error as exc:
-            raise PackageError(f"the part {name} is damaged") from exc
-        start = first + _LOCAL.size + local[9] + local[10]
-        if local[0] != b"PK\x03\x04" or content[first + _LOCAL.size : start - local[10]] != (
-            name.encode()
-        ):
-            raise PackageError(f"the part {name} is damaged")
-        data = content[start : start + packed]
-        if method == _DEFLATED:
-            inflate = zlib.decompressobj(-15)
-            try:
-                data = inflate.decompress(data)
-            except zlib.error as exc:
-                raise PackageError(f"the part {name} is damaged ({exc})") from exc
-            if not inflate.eof or inflate.unused_data:
-                raise PackageError(f"the part {name} is damaged")
-        if len(data) != unpacked or zlib.crc32(data) != crc:
-            raise PackageError(f"the part {name} is damaged")
-        return data
+        start = data_start(self._content, first, name)
+        return self._inflate(name, start, packed, method, unpacked, crc)
 
     def close(self) -> None:
         pass

@@ -43,6 +43,19 @@ def decode_utf8(content: bytes, kind: str) -> tuple[str | None, FileProblem | No
             f"as .{kind}",
         )
     start = len(codecs.BOM_UTF8) if content.startswith(codecs.BOM_UTF8) else 0
+    nul = content.find(b"\x00")
+    if nul != -1:  # valid UTF-8, but no text holds it (and no database stores it)
+        line = content[:nul].count(b"\n") + 1
+        return None, problem(
+            "nul_character",
+            f"Tệp chứa ký tự NUL (byte 0x00) ở dòng {line}, vị trí byte {nul}: đây không phải "
+            f"tệp văn bản, hoặc tệp bị hỏng (tệp Unicode UTF-16 cũng vậy). Hãy xuất lại dưới "
+            f"dạng .{kind} UTF-8 rồi gửi lại.",
+            f"the file holds a NUL character (byte 0x00) on line {line}, at byte offset "
+            f"{nul}: it is not a text file, or it is damaged (a UTF-16 'Unicode text' file "
+            f"is too); export it again as UTF-8 .{kind} and send it",
+            f"line {line}",
+        )
     try:
         return content[start:].decode("utf-8", errors="strict"), None
     except UnicodeDecodeError as exc:

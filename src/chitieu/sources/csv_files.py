@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from typing import Final
 
 from chitieu.sources import FileProblem, FileRead, ReceivedFile, empty_rows
 from chitieu.sources._text import decode_utf8, problem, rows_frame
+from chitieu.sources.limits import (
+    MAX_FIELD_CHARS,
+    MAX_FILE_BYTES,
+    MAX_FILE_ROWS,
+    field_too_long,
+    rows_too_many,
+)
 
 REQUIRED_COLUMNS: Final = ("org_unit_code", "element_code", "period", "value")
 OPTIONAL_COLUMNS: Final = ("note", "submitted_at", "submitted_by")
@@ -30,7 +38,7 @@ def read_csv(received: ReceivedFile) -> FileRead:
     if text is not None:
         records, problems = _records(text)
     if not problems:
-        problems = _check_shape(records)
+        problems = _check_size(text or "", records) or _check_shape(records)
     if problems:
         return FileRead(received.source_name, "csv", empty_rows(), problems)
     (_, header), *body = records
@@ -43,8 +51,13 @@ def read_csv(received: ReceivedFile) -> FileRead:
     return FileRead(received.source_name, "csv", rows_frame({**columns, "location": location}))
 
 
+_MAX_RECORDS: Final = MAX_FILE_ROWS + 2
+"""Records read at most: the header, the rows a file may hold, and the first row over."""
+
+
 def _records(text: str) -> tuple[list[tuple[int, list[str]]], list[FileProblem]]:
-    """Non-blank records with the physical line each starts on."""
+    """Non-blank records with the physical line each starts on; reading stops at the
+    first row over `MAX_FILE_ROWS`."""
     plain = _plain_records(text)
     return (plain, []) if plain is not None else _csv_records(text)
 
@@ -53,16 +66,26 @@ def _plain_records(text: str) -> list[tuple[int, list[str]]] | None:
     """`_csv_records` of a text without quote, carriage return or NUL, where a record is a
     line and its cells are split at the commas: at a fraction of the cost. None for any
     other text."""
-    if any(char in text for char in _NOT_PLAIN) or len(text) > csv.field_size_limit():
+    if any(char in text for char in _NOT_PLAIN):
         return None
-    return [
+    lines = text.split("\n") if text.count("\n") < _MAX_RECORDS else _lines(text)
+    records = (
         (number, line.split(","))
-        for number, line in enumerate(text.split("\n"), 1)
+        for number, line in enumerate(lines, 1)
         if line.replace(",", "").strip()  # a cell that is not blank
-    ]
+    )
+    return list(itertools.islice(records, _MAX_RECORDS))
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a long text one by one, none held but the one read."""
+    return (line.removesuffix("\n") for line in io.StringIO(text, newline="\n"))
 
 
 def _csv_records(text: str) -> tuple[list[tuple[int, list[str]]], list[FileProblem]]:
+    # a field is never refused by the csv module (it would blame the quotes): its length
+    # is checked with the others (`_check_size`)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, list[str]]] = []
     start = 1
@@ -70,6 +93,8 @@ def _csv_records(text: str) -> tuple[list[tuple[int, list[str]]], list[FileProbl
         for cells in reader:
             if "".join(cells).strip():  # a cell that is not blank
                 records.append((start, cells))
+                if len(records) == _MAX_RECORDS:
+                    break
             start = reader.line_num + 1
     except csv.Error as exc:
         return records, [
@@ -84,6 +109,19 @@ def _csv_records(text: str) -> tuple[list[tuple[int, list[str]]], list[FileProbl
             )
         ]
     return records, []
+
+
+def _check_size(text: str, records: list[tuple[int, list[str]]]) -> list[FileProblem]:
+    """A file of more rows than a file may hold, or with a field longer than a cell."""
+    if len(records) > MAX_FILE_ROWS + 1:
+        return [rows_too_many(f"line {records[MAX_FILE_ROWS + 1][0]}")]
+    if len(text) <= MAX_FIELD_CHARS:
+        return []  # no field can be too long: every real report
+    for line, cells in records:
+        longest = max(map(len, cells))
+        if longest > MAX_FIELD_CHARS:
+            return [field_too_long(longest, f"line {line}")]
+    return []
 
 
 def _check_shape(records: list[tuple[int, list[str]]]) -> list[FileProblem]:

@@ -7,13 +7,16 @@ textual form so that validation reports it with the value as written.
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Callable
 from typing import Any, Final
 
 import polars as pl
 
 from chitieu.sources import FileProblem, FileRead, ReceivedFile, empty_rows
 from chitieu.sources._text import decode_utf8, problem, rows_frame
+from chitieu.sources.limits import MAX_FIELD_CHARS, MAX_FILE_ROWS, field_too_long, rows_too_many
 
 REPORT_REQUIRED: Final = ("org_unit_code", "period", "values")
 REPORT_OPTIONAL: Final = ("submitted_at", "submitted_by")
@@ -23,6 +26,11 @@ _EXAMPLE: Final = (
     '{"org_unit_code": "28987", "period": "2024M05", '
     '"values": [{"element_code": "DANG_VIEN_MOI", "value": 4}]}'
 )
+
+
+_MAX_ITEMS: Final = 2 * MAX_FILE_ROWS + 16
+"""Objects and numbers a report may hold: one object and one number per value, and the
+report's own. Parsing stops at the first one over it."""
 
 
 class _Number(str):
@@ -38,6 +46,22 @@ class _Object(dict[str, Any]):
         self.repeated = sorted({key for key in keys if keys.count(key) > 1})
 
 
+class _TooManyItems(Exception):
+    """More objects and numbers than a report holds."""
+
+
+def _counted(make: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``make`` for the JSON parser's hooks, counting what it builds (`_MAX_ITEMS`)."""
+    made = itertools.count(1)
+
+    def counted(item: Any) -> Any:
+        if next(made) > _MAX_ITEMS:
+            raise _TooManyItems
+        return make(item)
+
+    return counted
+
+
 def read_json(received: ReceivedFile) -> FileRead:
     """Rows of a JSON report (``location`` = ``values[i]``, 0-based), or the problems
     that make it unreadable."""
@@ -50,13 +74,16 @@ def read_json(received: ReceivedFile) -> FileRead:
             [problem("empty_file", "Tệp JSON rỗng.", "the JSON file is empty")],
         )
     try:
+        number, build = _counted(_Number), _counted(_Object)
         document = json.loads(
             text,
-            parse_float=_Number,
-            parse_int=_Number,
-            parse_constant=_Number,
-            object_pairs_hook=_Object,
+            parse_float=number,
+            parse_int=number,
+            parse_constant=number,
+            object_pairs_hook=build,
         )
+    except _TooManyItems:
+        return _failed(received, [rows_too_many("values")])
     except json.JSONDecodeError as exc:
         return _failed(
             received,
@@ -82,10 +109,60 @@ def read_json(received: ReceivedFile) -> FileRead:
                 )
             ],
         )
-    problems = _structure_problems(document)
+    problems = _size_problems(document) or _structure_problems(document)
     if problems:
         return _failed(received, problems)
-    return FileRead(received.source_name, "json", _rows(document))
+    rows = _rows(document)
+    # every real report is shorter than one field and holds no NUL: nothing to check
+    problems = (
+        [] if len(text) <= MAX_FIELD_CHARS and "\\u0000" not in text else _text_problems(rows)
+    )
+    if problems:
+        return _failed(received, problems)
+    return FileRead(received.source_name, "json", rows)
+
+
+def _size_problems(document: Any) -> list[FileProblem]:
+    """More values than a file may hold, or a key longer than a field."""
+    if not isinstance(document, dict):
+        return []
+    values = document.get("values")
+    if isinstance(values, list) and len(values) > MAX_FILE_ROWS:
+        return [rows_too_many(f"values[{MAX_FILE_ROWS}]")]
+    entries = enumerate(values if isinstance(values, list) else [])
+    for where, obj in [("", document), *((f"values[{i}]", e) for i, e in entries)]:
+        if isinstance(obj, dict):
+            longest = max(map(len, obj), default=0)
+            if longest > MAX_FIELD_CHARS:
+                return [field_too_long(longest, where or "{}")]
+    return []
+
+
+def _text_problems(rows: pl.DataFrame) -> list[FileProblem]:
+    """A field longer than a cell can be, or holding a NUL character (``\\u0000``): the
+    first one, at its place."""
+    texts = rows.select(pl.exclude("location"))
+    longest = texts.select(pl.all().str.len_chars().max()).max_horizontal().item()
+    nul = texts.select(pl.any_horizontal(pl.all().str.contains("\x00", literal=True)))
+    if (longest or 0) <= MAX_FIELD_CHARS and not nul.to_series().any():
+        return []
+    for row in rows.iter_rows(named=True):
+        for key in REPORT_REQUIRED + REPORT_OPTIONAL + ENTRY_REQUIRED + ENTRY_OPTIONAL:
+            text = row.get(key)
+            where = row["location"] if key in ENTRY_REQUIRED + ENTRY_OPTIONAL else key
+            if text and len(text) > MAX_FIELD_CHARS:
+                return [field_too_long(len(text), where)]
+            if text and "\x00" in text:
+                return [
+                    problem(
+                        "nul_character",
+                        f"{where} chứa ký tự NUL (\\u0000): xóa ký tự này rồi gửi lại.",
+                        f"{where} holds a NUL character (\\u0000): remove it and send the "
+                        "file again",
+                        where,
+                    )
+                ]
+    return []
 
 
 def _failed(received: ReceivedFile, problems: list[FileProblem]) -> FileRead:

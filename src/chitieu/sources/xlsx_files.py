@@ -28,8 +28,9 @@ import polars as pl
 
 from chitieu.excel import layout
 from chitieu.sources import ROW_SCHEMA, FileProblem, FileRead, ReceivedFile, empty_rows
-from chitieu.sources._ooxml import Cell, Package, PackageError, Sheet
+from chitieu.sources._ooxml import Cell, Package, PackageError, PackageTooLarge, Sheet
 from chitieu.sources._text import problem
+from chitieu.sources.limits import MAX_FIELD_CHARS, MAX_FILE_ROWS, field_too_long, rows_too_many
 
 _OLE2: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # A text that validation would take for a decimal but a Vietnamese officer may have
@@ -88,13 +89,17 @@ def read_reference(received: ReceivedFile) -> FileRead:
     try:
         package = Package(received.content)
     except PackageError as exc:
-        return _failed(received, _damaged(str(exc)))
+        return _failed(received, _package_problem(exc))
     try:
         return _read(received, package)
     except PackageError as exc:
-        return _failed(received, _damaged(str(exc)))
+        return _failed(received, _package_problem(exc))
     finally:
         package.close()
+
+
+def _package_problem(exc: PackageError) -> FileProblem:
+    return exc.problem if isinstance(exc, PackageTooLarge) else _damaged(str(exc))
 
 
 def _read(received: ReceivedFile, package: Package) -> FileRead:
@@ -265,8 +270,7 @@ def _rows(received: ReceivedFile, table: _Table) -> FileRead:
     return report_read(
         received,
         sheet.name,
-        table.code_col,
-        table.value_col,
+        (table.code_col, table.value_col, table.note_col),
         {field: (row, col, _stripped(header[field])) for field, (row, col) in fields.items()},
         body,
         [_stripped(code) for code in codes.values()],
@@ -279,8 +283,7 @@ def _rows(received: ReceivedFile, table: _Table) -> FileRead:
 def report_read(
     received: ReceivedFile,
     sheet: str,
-    code_col: int,
-    value_col: int,
+    table_cols: tuple[int, int, int | None],
     fields: dict[str, tuple[int, int, str | None]],
     body: list[int],
     codes: list[str | None],
@@ -290,9 +293,16 @@ def report_read(
 ) -> FileRead:
     """The `FileRead` of a report table: ``fields`` the cell and text of each header field,
     ``body`` the sheet rows of the report, with their code, value and note texts, all as
-    the rows carry them (`_stripped`)."""
+    the rows carry them (`_stripped`); ``table_cols`` the columns of the codes, values
+    and notes."""
+    code_col, value_col, _ = table_cols
     height = len(body)
     at = f"{layout.sheet_ref(sheet)}!{layout.column_letter(value_col)}"  # `cell_location`
+    if height > MAX_FILE_ROWS:
+        return _failed(received, rows_too_many(f"{at}{body[MAX_FILE_ROWS]}"))
+    long = _long_cell(sheet, table_cols, fields, body, [codes, values, notes])
+    if long is not None:
+        return _failed(received, long)
     columns: dict[str, list[str | None]] = {
         "org_unit_code": [fields["org_unit_code"][2]] * height,
         "element_code": codes,
@@ -314,6 +324,24 @@ def report_read(
         field_columns={"element_code": layout.column_letter(code_col)},
         cell_problems=cell_problems,
     )
+
+
+def _long_cell(
+    sheet: str,
+    columns: tuple[int, int, int | None],
+    fields: dict[str, tuple[int, int, str | None]],
+    body: list[int],
+    texts: list[list[str | None]],
+) -> FileProblem | None:
+    """The first cell of the report longer than a field can be, if any."""
+    cells = list(fields.values())
+    longest = max(max(map(len, filter(None, column)), default=0) for column in texts)
+    if longest <= MAX_FIELD_CHARS and all(len(t or "") <= MAX_FIELD_CHARS for *_, t in cells):
+        return None  # the common case, measured in C
+    for column, column_texts in zip(columns, texts, strict=True):
+        cells += [(row, column or 0, text) for row, text in zip(body, column_texts, strict=True)]
+    row, col, text = next(c for c in sorted(cells) if len(c[2] or "") > MAX_FIELD_CHARS)
+    return field_too_long(len(text or ""), layout.cell_location(sheet, row, col))
 
 
 class _CellReader:

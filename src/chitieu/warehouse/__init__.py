@@ -2,7 +2,8 @@
 
 `open_warehouse` gives a `Warehouse`, the same for every backend (DuckDB, PostgreSQL);
 its SQL lives in ``sql/``, one file per operation. `archive_file` keeps every received
-file byte for byte. `roles` makes read-only auditors on PostgreSQL.
+file byte for byte; `heads` keeps every published head in a log outside the database
+too. `roles` makes read-only auditors on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from chitieu.warehouse.models import (
     Published,
     SnapshotDraft,
     SnapshotRead,
+    Verification,
+    VerifyNote,
     VerifyProblem,
 )
 
@@ -24,6 +27,8 @@ __all__ = [
     "Published",
     "SnapshotDraft",
     "SnapshotRead",
+    "Verification",
+    "VerifyNote",
     "VerifyProblem",
     "Warehouse",
     "archive_file",

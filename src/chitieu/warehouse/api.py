@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import polars as pl
 
+from chitieu.credentials import parse
 from chitieu.errors import WarehouseError
-from chitieu.settings import duckdb_path, redact, warehouse_url
-from chitieu.warehouse import audit, intake, publishing, roles
+from chitieu.settings import beside_warehouse, duckdb_path, redact, warehouse_url
+from chitieu.warehouse import audit, heads, intake, publishing, roles, signoff
 from chitieu.warehouse.backend import Backend, Schema
 from chitieu.warehouse.migrate import migrate
 from chitieu.warehouse.models import (
@@ -19,11 +22,15 @@ from chitieu.warehouse.models import (
     SUBMISSIONS_SCHEMA,
     IntakeBatch,
     Published,
+    SignOff,
     SnapshotDraft,
     SnapshotRead,
+    Verification,
     VerifyProblem,
 )
 from chitieu.warehouse.queries import query
+from chitieu.warehouse.signoff import Hold
+from chitieu.warehouse.signoff_chain import read_approvals
 
 
 class Warehouse:
@@ -35,6 +42,12 @@ class Warehouse:
         self._backend = backend
         self.url = redact(url)  # safe to print
         self.schema_version = schema_version
+        in_memory = url.startswith("duckdb:") and str(duckdb_path(url)) == ":memory:"
+        self.heads_log: Path | None = None if in_memory else beside_warehouse(url, heads.LOG_NAME)
+        """The heads log (`heads`): beside a DuckDB file, or in CHITIEU_DATA_DIR."""
+        self.archive: Path = beside_warehouse(url, "archive")
+        """Where intake keeps the received files (`archive`)."""
+        self._identity: str | None = None
 
     @property
     def backend(self) -> Backend:
@@ -63,14 +76,18 @@ class Warehouse:
         """Which of these files (by SHA-256) were received before, whatever became of them."""
         return intake.known_sha256(self._backend, shas)
 
-    def register_intake(self, batch: IntakeBatch) -> pl.DataFrame:
+    def register_intake(self, batch: IntakeBatch, hold: Hold | None = None) -> pl.DataFrame:
         """Record a batch in one transaction and resolve supersession.
 
         Returns the batch's submissions (``batch_seq`` + ``SUBMISSIONS_SCHEMA``) with their
         submission_id and final status: a report older than the one already accepted for
-        its (org unit, period) comes back ``superseded``.
+        its (org unit, period) comes back ``superseded``; a report an approved review
+        holds (``hold``, by default every report for a period inside it) ``held``.
         """
-        return intake.register_intake(self._backend, batch)
+        rule = hold or signoff.within_locked_periods
+        return intake.register_intake(
+            self._backend, batch, lambda backend, reports: signoff.held_by(backend, rule, reports)
+        )
 
     def _read(self, name: str, schema: Schema, *params: object) -> pl.DataFrame:
         return self._backend.frame(query(f"reads/{name}", self._backend.dialect), params, schema)
@@ -94,11 +111,80 @@ class Warehouse:
 
     # snapshots
     def publish(self, draft: SnapshotDraft) -> Published:
-        """Publish revision n+1, or nothing when inputs and catalog are unchanged.
+        """Publish revision n+1, or nothing when inputs and catalog are unchanged; a new
+        revision's head goes to the heads log once its transaction has committed.
 
         Raises `SnapshotConflict` when another publication got there first.
         """
-        return publishing.publish(self._backend, draft)
+        published = publishing.publish(self._backend, draft)
+        if published.created:
+            previous = self.list_snapshots(draft.review_period, draft.root_org_unit).filter(
+                pl.col("revision") == published.revision - 1
+            )
+            self.append_head(
+                "publish",
+                draft.review_period,
+                draft.root_org_unit,
+                published.revision,
+                published.content_sha256,
+                prev_content_sha256=None if previous.is_empty() else previous["content_sha256"][0],
+            )
+        return published
+
+    @property
+    def identity(self) -> str:
+        """Which warehouse this is, as the heads log names it (``duckdb``, or
+        ``postgresql:<database>/<schema>``)."""
+        if self._identity is None:
+            [(found,)] = self._backend.rows(query("heads/identity", self._backend.dialect))
+            self._identity = str(found)
+        return self._identity
+
+    def append_head(
+        self,
+        kind: str,
+        review_period: str,
+        root_org_unit: str,
+        revision: int,
+        content_sha256: str,
+        **fields: Any,
+    ) -> None:
+        """Append a line of ``kind`` about a revision to the heads log (format: `heads`);
+        a log begun now first adopts every revision the database holds. Raises
+        `WarehouseError` when the log cannot be written (the revision stays published)."""
+        if self.heads_log is None:
+            return
+        try:
+            heads.append_head(
+                self.heads_log,
+                kind=kind,
+                warehouse=self.identity,
+                review_period=review_period,
+                root_org_unit=root_org_unit,
+                revision=revision,
+                content_sha256=content_sha256,
+                adopt=lambda: self._adoptable(
+                    (review_period, root_org_unit, revision) if kind == "publish" else None
+                ),
+                **fields,
+            )
+        except OSError as error:
+            raise WarehouseError(
+                f"{review_period} {root_org_unit} revision {revision} stands, but its "
+                f"{kind} line could not be added to the heads log {self.heads_log}: {error}"
+            ) from error
+
+    def _adoptable(self, publishing: tuple[str, str, int] | None) -> list[dict[str, Any]]:
+        """Every revision the database holds (but the one ``publishing`` names), as the
+        heads log's adopt lines."""
+        keys = ["review_period", "root_org_unit", "revision", "content_sha256"]
+        return [
+            {"warehouse": self.identity, **row}
+            for row in self.list_snapshots()
+            .select(*keys, "prev_content_sha256")
+            .iter_rows(named=True)
+            if (row["review_period"], row["root_org_unit"], row["revision"]) != publishing
+        ]
 
     def list_snapshots(
         self, review_period: str | None = None, root: str | None = None
@@ -132,25 +218,127 @@ class Warehouse:
         """Those of `input_values` that came with a note (the Excel report shows them)."""
         return audit.input_values(self._backend, snapshot_id, notes_only=True)
 
+    def input_figures(self, snapshot_id: int) -> pl.DataFrame:
+        """The values of a revision's inputs as the roll-up reads them (unit, element,
+        period, value: ``INPUT_FIGURES_SCHEMA``), in no order: what recomputing needs."""
+        return audit.input_figures(self._backend, snapshot_id)
+
+    # sign-off
+    def approvals(self, review_period: str | None = None, root: str | None = None) -> pl.DataFrame:
+        """The approvals and reopenings (``APPROVALS_SCHEMA``) of one review, or all, in
+        chain order. Readable by an auditor's role."""
+        return read_approvals(self._backend, review_period, root)
+
+    def approved_reviews(self) -> pl.DataFrame:
+        """The reviews approved now, i.e. locked (``APPROVALS_SCHEMA``: the approval
+        that locks each)."""
+        return signoff.standing(self._backend)
+
+    def standing_approval(self, review_period: str, root: str) -> dict[str, Any] | None:
+        """The approval that locks this review now (``APPROVALS_SCHEMA`` fields), or None."""
+        return signoff.standing_approval(self._backend, review_period, root)
+
+    def refuse_if_approved(self, review_period: str, root: str) -> None:
+        """Raise `ReviewLocked` (who approved, how to reopen) when the review is approved."""
+        signoff.refuse_if_approved(self._backend, review_period, root)
+
+    def approve(
+        self,
+        review_period: str,
+        root: str,
+        by: str | None,
+        revision: int | None = None,
+        title: str | None = None,
+        note: str | None = None,
+    ) -> SignOff:
+        """Approve the published revision (`SignOffRefused`, nothing written, when it
+        cannot be: see `chitieu.warehouse.signoff.approve`); the review is then locked.
+        The approval goes to the heads log once its transaction has committed."""
+        row = signoff.approve(self._backend, review_period, root, by, revision, title, note)
+        return self._logged(row)
+
+    def reopen(self, review_period: str, root: str, by: str | None, reason: str | None) -> SignOff:
+        """Reopen an approved review, saying why; its lock is lifted (and the reopening
+        logged, as an approval is)."""
+        return self._logged(signoff.reopen(self._backend, review_period, root, by, reason))
+
+    def _logged(self, row: SignOff) -> SignOff:
+        self.append_head(
+            row.action,
+            row.review_period,
+            row.root_org_unit,
+            row.revision,
+            row.content_sha256,
+            by_name=row.by_name,
+            sha256=row.sha256,
+        )
+        return row
+
+    def held_reports(self) -> pl.DataFrame:
+        """The reports held now (``ACCEPTED_REPORTS_SCHEMA``), by submission_id."""
+        return signoff.held_reports(self._backend)
+
+    def report_values(self, submission_ids: Sequence[int]) -> pl.DataFrame:
+        """Every value of these submissions (``INPUT_VALUES_SCHEMA``), whatever their status."""
+        return signoff.report_values(self._backend, submission_ids)
+
+    def release_held(self, hold: Hold | None = None) -> list[int]:
+        """Held reports no approved review holds any more become accepted, as if on
+        arrival (supersession by submitted_at, then arrival); their submission ids."""
+        return signoff.release_held(self._backend, hold or signoff.within_locked_periods)
+
+    # roles
     def auditor_sql(self, role: str) -> str:
         """The SQL that makes a PostgreSQL role an auditor (read the published tables only)."""
         return roles.auditor_sql(self._backend, role)
 
-    def grant_auditor(self, role: str) -> str:
-        """Run `auditor_sql` for an existing, unprivileged role; returns the SQL it ran."""
+    def grant_auditor(self, role: str) -> roles.AuditorGrant:
+        """Run `auditor_sql` for an existing, unprivileged role (the part on temporary
+        tables when this role may); returns the SQL it ran and what it says of them."""
         return roles.grant_auditor(self._backend, role)
 
+    def approver_sql(self, role: str) -> str:
+        """The SQL that makes a PostgreSQL role an approver: an auditor who may also
+        approve and reopen reviews."""
+        return roles.approver_sql(self._backend, role)
+
+    def grant_approver(self, role: str) -> roles.AuditorGrant:
+        """Run `approver_sql` for an existing, unprivileged role (the part on temporary
+        tables when this role may); returns the SQL it ran and what it says of them."""
+        return roles.grant_approver(self._backend, role)
+
     def verify(self) -> list[VerifyProblem]:
-        """Recompute every revision's hashes and check the chains; empty when all is well."""
-        return audit.verify(self._backend)
+        """Recompute every revision's hashes, check the chains, the input submissions and
+        the heads log; empty when all is well. `verification` says more."""
+        return self.verification().problems
+
+    def verification(
+        self,
+        expected_heads: Sequence[str] = (),
+        every_file: bool = False,
+        each_revision: audit.RevisionCheck | None = None,
+    ) -> Verification:
+        """What `verify` finds, with what it could not check and what it did; against the
+        heads log, the heads an auditor holds (``expected_heads``: content_sha256 values
+        from printed reports), the archived files of every revision's inputs (with
+        ``every_file``, of every received file) and ``each_revision``."""
+        scope = audit.VerifyScope(
+            heads=None if self.heads_log is None else heads.read_heads(self.heads_log),
+            warehouse_id=self.identity,
+            expected_heads=expected_heads,
+            archive=self.archive,
+            every_file=every_file,
+            each_revision=each_revision,
+        )
+        return audit.verification(self._backend, scope)
 
 
-def _backend(url: str) -> Backend:
+def _backend(url: str, create: bool) -> Backend:
     scheme = url.split("://", 1)[0]
     if scheme == "duckdb":
         from chitieu.warehouse.duckdb_backend import DuckDBBackend  # duckdb loads only here
 
-        return DuckDBBackend(duckdb_path(url))
+        return DuckDBBackend(duckdb_path(url), create)
     if scheme in ("postgresql", "postgres"):
         from chitieu.warehouse.postgres_backend import PostgresBackend  # psycopg loads only here
 
@@ -161,21 +349,25 @@ def _backend(url: str) -> Backend:
     )
 
 
-def open_warehouse(url: str) -> Warehouse:
+def open_warehouse(url: str, create: bool = True) -> Warehouse:
     """Open (and create or upgrade) the warehouse at ``url``.
 
     ``duckdb:///relative/file.duckdb``, ``duckdb:////absolute/file.duckdb`` or a bare path
     (a DuckDB file; its folder is created), or ``postgresql://user@host:port/database``
     (the password from the URL or libpq's environment: ``PGPASSWORD``, ``~/.pgpass``).
-    Raises `WarehouseError` for an unknown scheme, a server that cannot be reached, or a
-    warehouse written by a newer chitieu; its message never shows a password.
+    Commands that only read pass ``create=False``: a warehouse that does not exist yet
+    is then an error rather than a new, empty one. Raises `WarehouseError` for an
+    unknown scheme, an ambiguous URL, a server that cannot be reached, a DuckDB file
+    another process holds (`WarehouseBusy`), or a warehouse written by a newer chitieu;
+    its message never shows a password.
     """
     if not url.strip():
         raise WarehouseError("no warehouse URL given")
     url = warehouse_url(url)
-    backend = _backend(url)
+    parse(url)  # refuses a URL that could be read two ways before anything quotes it
+    backend = _backend(url, create)
     try:
-        version = migrate(backend, redact(url))
+        version = migrate(backend, redact(url), create)
     except BaseException:
         backend.close()
         raise

@@ -14,9 +14,12 @@ the batch in the warehouse.
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import hashlib
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -57,16 +60,51 @@ def archive_file(folder: Path, received: ReceivedFile) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{actual[:16]}.", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as f:
+        # locked until it has its name: `remove_stale_parts` leaves a file being written
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with os.fdopen(fd, "wb", closefd=False) as f:
             f.write(received.content)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(temporary, 0o444)  # an archived file is never edited
+        os.fchmod(fd, 0o444)  # an archived file is never edited
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
     return target
+
+
+_PART: Final = re.compile(r"\.[0-9a-f]{16}\.[A-Za-z0-9_]+\.part")
+"""The name `archive_file` gives its temporary file (``tempfile.mkstemp``'s letters)."""
+
+
+def remove_stale_parts(folder: Path, before: dt.datetime) -> int:
+    """Remove the temporary files an interrupted intake left in the archive, and say
+    how many: only ours (named as `archive_file` names them, in its ``ab/`` folders),
+    older than ``before`` (when the current intake started), and not being written (a
+    write holds a lock on its file until it has its name)."""
+    removed = 0
+    for part in folder.glob("[0-9a-f][0-9a-f]/.*.part"):
+        if not _PART.fullmatch(part.name):
+            continue
+        try:
+            status = part.lstat()
+            if not stat.S_ISREG(status.st_mode) or status.st_mtime >= before.timestamp():
+                continue
+            fd = os.open(part, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue  # gone meanwhile, or not ours to open
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            part.unlink()
+            removed += 1
+        except OSError:  # being written (locked), or renamed into place meanwhile
+            continue
+        finally:
+            os.close(fd)
+    return removed
 
 
 class ArchiveWrites:
@@ -74,10 +112,15 @@ class ArchiveWrites:
     ``with`` block (or calling `wait`) waits for every write and raises the first error."""
 
     def __init__(self, folder: Path, files: Iterable[ReceivedFile]) -> None:
+        self._folder = folder
         self._pool = ThreadPoolExecutor(ARCHIVE_THREADS, thread_name_prefix="archive")
-        self._writes: list[Future[Path]] = [
-            self._pool.submit(archive_file, folder, received) for received in files
-        ]
+        self._writes: list[Future[Path]] = []
+        for received in files:
+            self.add(received)
+
+    def add(self, received: ReceivedFile) -> None:
+        """Archive one more file, in the background."""
+        self._writes.append(self._pool.submit(archive_file, self._folder, received))
 
     def wait(self) -> list[Path]:
         """The archived paths, in the order of the files, once all are on disk."""
@@ -96,3 +139,19 @@ class ArchiveWrites:
 def archive_files(folder: Path, files: Iterable[ReceivedFile]) -> ArchiveWrites:
     """Start archiving ``files`` on a pool of threads; `ArchiveWrites.wait` for them."""
     return ArchiveWrites(folder, files)
+
+
+def _digest_or_none(path: Path) -> str | None:
+    try:
+        return _digest(path)
+    except FileNotFoundError:
+        return None
+
+
+def archived_digests(folder: Path, shas: Iterable[str]) -> dict[str, str | None]:
+    """Each archived file's SHA-256 as its bytes give it now (None: not in the archive),
+    read on a pool of threads (opening a file waits on the disk)."""
+    wanted = sorted(set(shas))
+    with ThreadPoolExecutor(ARCHIVE_THREADS, thread_name_prefix="rehash") as pool:
+        digests = pool.map(_digest_or_none, (archived_path(folder, sha) for sha in wanted))
+        return dict(zip(wanted, digests, strict=True))

@@ -1,7 +1,16 @@
-"""Reading published revisions back, and checking that none was edited since."""
+"""Reading published revisions back, and checking that none was edited since.
+
+`verification` composes the checks: each revision's rows against its hashes and its
+chain (here), its input submissions (`received`), the heads log and the heads an auditor
+holds (`rollback`), the archived files (`received`), and a check given from outside the
+warehouse for each revision (the recomputation from inputs, `chitieu.lineage.verify`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -9,7 +18,9 @@ import polars as pl
 from chitieu.errors import WarehouseError
 from chitieu.warehouse.backend import Backend
 from chitieu.warehouse.hashing import content_sha256, inputs_sha256
+from chitieu.warehouse.heads import HeadsLog
 from chitieu.warehouse.models import (
+    INPUT_FIGURES_SCHEMA,
     INPUT_SUBMISSIONS_SCHEMA,
     INPUT_VALUES_SCHEMA,
     SNAPSHOT_ELEMENTS_SCHEMA,
@@ -17,9 +28,13 @@ from chitieu.warehouse.models import (
     SNAPSHOT_INPUTS_SCHEMA,
     SNAPSHOTS_SCHEMA,
     SnapshotRead,
+    Verification,
     VerifyProblem,
 )
 from chitieu.warehouse.queries import query
+from chitieu.warehouse.received import UsedFile, check_archive, check_submissions, used_files
+from chitieu.warehouse.rollback import check_expected, check_log, check_signoff_log
+from chitieu.warehouse.signoff_chain import read_approvals, verify_signoffs
 
 
 def _sql(backend: Backend, name: str) -> str:
@@ -98,6 +113,12 @@ def input_values(backend: Backend, snapshot_id: int, notes_only: bool = False) -
     )
 
 
+def input_figures(backend: Backend, snapshot_id: int) -> pl.DataFrame:
+    """The values of those submissions as the roll-up reads them (``INPUT_FIGURES_SCHEMA``),
+    in no particular order."""
+    return backend.frame(_sql(backend, "input_figures"), [snapshot_id], INPUT_FIGURES_SCHEMA)
+
+
 def _recomputed(read: SnapshotRead) -> list[tuple[str, str]]:
     """(check, message) for rows that no longer match the header's hashes."""
     problems = []
@@ -151,20 +172,86 @@ def _chain(revisions: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
     return problems
 
 
-def verify(backend: Backend) -> list[VerifyProblem]:
-    """Every problem with every revision: edited rows, broken chains, gaps, wrong statuses."""
+RevisionCheck = Callable[[SnapshotRead, pl.DataFrame], Verification]
+"""A check of one revision given its rows and input submissions, from outside the
+warehouse (the recomputation of `chitieu.lineage.verify`)."""
+
+
+@dataclass(frozen=True)
+class VerifyScope:
+    """What `verification` checks beyond the database's own rows: the heads log (``heads``,
+    its lines about warehouse ``warehouse_id``), the heads an auditor holds
+    (``expected_heads``), the archive's files (those the revisions used, or with
+    ``every_file`` every received one), and ``each_revision``."""
+
+    heads: HeadsLog | None = None
+    warehouse_id: str = ""
+    expected_heads: Sequence[str] = ()
+    archive: Path | None = None
+    every_file: bool = False
+    each_revision: RevisionCheck | None = None
+
+
+def _revision_problems(
+    backend: Backend, header: dict[str, Any], scope: VerifyScope, found: Verification
+) -> tuple[list[tuple[int, str, str]], list[UsedFile]]:
+    read = _rows(backend, header)
+    problems = [(header["revision"], c, m) for c, m in _recomputed(read)]
+    submissions = input_submissions(backend, read.snapshot_id)
+    problems += [(p.revision, p.check, p.message) for p in check_submissions(read, submissions)]
+    if scope.each_revision is not None:
+        more = scope.each_revision(read, submissions)
+        problems += [(p.revision, p.check, p.message) for p in more.problems]
+        found.notes += more.notes
+        found.checked += more.checked
+    return problems, used_files(read, submissions)
+
+
+def _every_file(backend: Backend, used: list[UsedFile]) -> list[UsedFile]:
+    """The received files no revision used (rejected, duplicate, not yet reviewed)."""
+    seen = {file.submission_id for file in used}
+    every = backend.frame(query("reads/submissions", backend.dialect))
+    return [
+        UsedFile(sha, sid, name)
+        for sid, sha, name in every.select("submission_id", "sha256", "source_name").iter_rows()
+        if sid not in seen
+    ]
+
+
+def verification(backend: Backend, scope: VerifyScope | None = None) -> Verification:
+    """Every problem with every revision (edited rows, broken chains, gaps, wrong
+    statuses, changed submissions), with what ``scope`` adds; and what was not checked."""
+    scope = scope or VerifyScope()
     headers = list_snapshots(backend)
-    problems: list[VerifyProblem] = []
+    found = Verification(revisions=headers.height)
+    files: list[UsedFile] = []
     for (review_period, root), group in headers.group_by(
         ["review_period", "root_org_unit"], maintain_order=True
     ):
         revisions = group.sort("revision").to_dicts()
-        found = [
-            (r["revision"], c, m) for r in revisions for c, m in _recomputed(_rows(backend, r))
-        ]
-        found += _chain(revisions)
-        problems += [
+        problems: list[tuple[int, str, str]] = []
+        for header in revisions:
+            more, used = _revision_problems(backend, header, scope, found)
+            problems += more
+            files += used
+        problems += _chain(revisions)
+        found.problems += [
             VerifyProblem(str(review_period), str(root), revision, check, message)
-            for revision, check, message in sorted(found, key=lambda p: p[0])
+            for revision, check, message in sorted(problems, key=lambda p: p[0])
         ]
-    return problems
+    found.problems += verify_signoffs(backend, headers)
+    if scope.heads is not None:
+        found.add(check_log(headers, scope.heads, scope.warehouse_id))
+        found.add(check_signoff_log(read_approvals(backend), scope.heads, scope.warehouse_id))
+    found.add(check_expected(headers, scope.expected_heads))
+    if scope.archive is not None:
+        if scope.every_file:
+            files += _every_file(backend, files)
+        found.add(check_archive(scope.archive, files))
+    return found
+
+
+def verify(backend: Backend) -> list[VerifyProblem]:
+    """Every problem with every revision's rows, chain and input submissions, and with
+    every approval and reopening."""
+    return verification(backend).problems

@@ -7,6 +7,7 @@ read out, so reads here always read every row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from chitieu.errors import WarehouseError
+from chitieu.errors import WarehouseBusy, WarehouseError
 from chitieu.warehouse.backend import Params, Schema, WriteConflict
 from chitieu.warehouse.frames import conform
 
@@ -30,15 +31,39 @@ def _translated() -> Iterator[None]:
         raise WarehouseError(f"DuckDB: {error}") from error
 
 
+_LOCKED = re.compile(r"Could not set lock on file.*?Conflicting lock is held in.*?\(PID (\d+)\)")
+
+
+def _busy(path: Path, error: duckdb.Error) -> WarehouseBusy | None:
+    """DuckDB's lock conflict as one line that says what to do, or None for another error."""
+    if "Could not set lock" not in str(error):
+        return None
+    found = _LOCKED.search(str(error))
+    holder = f" (PID {found[1]})" if found else ""
+    return WarehouseBusy(
+        f"kho dữ liệu đang bận / the warehouse {path} is in use by another process{holder}: "
+        "chờ nó xong rồi chạy lại / wait until it finishes (an intake or a review), then "
+        "run the command again"
+    )
+
+
 class DuckDBBackend:
     dialect = "duckdb"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, create: bool = True) -> None:
         if str(path) != ":memory:":
+            if not create and not path.is_file():
+                raise WarehouseError(
+                    f"không có kho dữ liệu / no warehouse at {path}: nothing was ever ingested "
+                    "there (check --warehouse or CHITIEU_WAREHOUSE)"
+                )
             path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._con = duckdb.connect(str(path))
         except duckdb.Error as error:
+            busy = _busy(path, error)
+            if busy is not None:
+                raise busy from None
             raise WarehouseError(f"cannot open the DuckDB warehouse {path}: {error}") from error
         self._con.execute("SET TimeZone = 'UTC'")
 

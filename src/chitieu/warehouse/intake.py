@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
@@ -86,11 +86,14 @@ def _late_duplicates(
     )
 
 
-def register_intake(backend: Backend, batch: IntakeBatch) -> pl.DataFrame:
+def register_intake(
+    backend: Backend, batch: IntakeBatch, hold: Callable[[Backend, pl.DataFrame], list[int]]
+) -> pl.DataFrame:
     """Record the batch in one transaction; its submissions with id and final status.
 
     Under the intake lock; a file that a concurrent intake recorded first comes back as
-    one ``duplicate`` row.
+    one ``duplicate`` row. ``hold(backend, accepted)`` names the accepted reports that an
+    approved review holds: they are recorded ``held`` and supersede nothing.
     """
     subs = conform(batch.submissions, INTAKE_SUBMISSIONS_SCHEMA, "intake submissions")
     values = conform(batch.values, INTAKE_VALUES_SCHEMA, "intake values")
@@ -112,6 +115,14 @@ def register_intake(backend: Backend, batch: IntakeBatch) -> pl.DataFrame:
         ids = subs.sort("batch_seq").with_columns(
             submission_id=pl.int_range(last + 1, last + 1 + subs.height, dtype=pl.Int64)
         )
+        held = hold(backend, ids.filter(pl.col("status") == "accepted"))
+        if held:
+            ids = ids.with_columns(
+                pl.when(pl.col("submission_id").is_in(held))
+                .then(pl.lit("held"))
+                .otherwise(pl.col("status"))
+                .alias("status")
+            )
         to_id = ids.select("batch_seq", "submission_id")
         with backend.staged("staged_submissions", ids):
             backend.execute(query_for(backend, "insert_submissions"))

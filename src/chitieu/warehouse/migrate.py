@@ -25,17 +25,23 @@ def _newer(where: str, current: int, newest: int) -> WarehouseError:
     )
 
 
-def migrate(backend: Backend, where: str) -> int:
+def migrate(backend: Backend, where: str, create: bool = True) -> int:
     """Bring the schema up to the newest version this code knows; return that version.
 
     Opening an up-to-date warehouse writes nothing (an auditor's read-only role can open
     it). Concurrent openers take turns under a lock, so each migration runs once. A
     warehouse written by a newer chitieu is refused rather than misread. ``where`` names
-    it (redacted) in messages.
+    it (redacted) in messages. Without ``create``, an empty database is refused rather
+    than given the tables.
     """
     known = migrations(backend.dialect)
     newest = known[-1].version if known else 0
     current = _current(backend)
+    if current == 0 and not create:
+        raise WarehouseError(
+            f"không có kho dữ liệu / no warehouse in {where}: its schema holds no chitieu "
+            "tables, nothing was ever ingested there (check the URL and its search_path)"
+        )
     if current > newest:
         raise _newer(where, current, newest)
     if current == newest:
@@ -45,7 +51,8 @@ def migrate(backend: Backend, where: str) -> int:
             backend.lock("migrate")
             backend.script(query("schema_version_create", backend.dialect))
             [(current,)] = backend.rows(query("schema_version_current", backend.dialect))
-            for migration in known[current:]:  # none when another opener got there first
+            # none when another opener got there first
+            for migration in (m for m in known if m.version > current):
                 backend.script(migration.sql)
                 backend.execute(
                     query("schema_version_record", backend.dialect),

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
-SUBMISSION_STATUSES = ("accepted", "rejected", "superseded", "duplicate")
+SUBMISSION_STATUSES = ("accepted", "rejected", "superseded", "duplicate", "held")
 
 INTAKE_SUBMISSIONS_SCHEMA: dict[str, pl.DataType] = {
     "batch_seq": pl.Int64(),  # arrival order within the batch; becomes submission_id order
@@ -172,6 +172,12 @@ INPUT_SUBMISSIONS_SCHEMA: dict[str, pl.DataType] = {
     "received_at": pl.Datetime("us", "UTC"),
     "status": pl.String(),
 }
+INPUT_FIGURES_SCHEMA: dict[str, pl.DataType] = {
+    "org_unit_code": pl.String(),
+    "element_code": pl.String(),
+    "period": pl.String(),
+    "value": pl.Float64(),
+}
 INPUT_VALUES_SCHEMA: dict[str, pl.DataType] = {
     "submission_id": pl.Int64(),
     "org_unit_code": pl.String(),
@@ -181,6 +187,47 @@ INPUT_VALUES_SCHEMA: dict[str, pl.DataType] = {
     "note": pl.String(),
     "location": pl.String(),
 }
+
+
+# A review's sign-offs (SPEC §8): approvals and reopenings, in chain order (``seq``).
+# ``note`` is an approval's note or a reopening's reason; ``content_sha256`` the
+# approved revision's; ``sha256`` covers the row and ``prev_sha256``.
+SIGNOFF_ACTIONS = ("approve", "reopen")
+APPROVALS_SCHEMA: dict[str, pl.DataType] = {
+    "approval_id": pl.Int64(),
+    "review_period": pl.String(),
+    "root_org_unit": pl.String(),
+    "seq": pl.Int64(),
+    "action": pl.String(),
+    "revision": pl.Int64(),
+    "content_sha256": pl.String(),
+    "by_name": pl.String(),
+    "title": pl.String(),
+    "note": pl.String(),
+    "at": pl.Datetime("us", "UTC"),
+    "prev_sha256": pl.String(),
+    "sha256": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """One row of a review's sign-off chain (``APPROVALS_SCHEMA``): an approval of a
+    published revision, or a reopening of the approved one."""
+
+    approval_id: int
+    review_period: str
+    root_org_unit: str
+    seq: int
+    action: str
+    revision: int
+    content_sha256: str
+    by_name: str
+    title: str | None
+    note: str | None
+    at: dt.datetime
+    prev_sha256: str | None
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -199,12 +246,22 @@ class SnapshotRead:
 
 @dataclass(frozen=True)
 class VerifyProblem:
-    """One thing `Warehouse.verify` found wrong with one revision.
+    """One thing `Warehouse.verify` found wrong, with one revision when it is about one.
 
     ``check`` is one of ``content`` (rows no longer match content_sha256), ``inputs``
     (inputs no longer match inputs_sha256), ``chain`` (prev_content_sha256 is not the
-    previous revision's content_sha256), ``numbering`` (a gap or repeat in 1..n) and
-    ``status`` (not exactly the latest revision published).
+    previous revision's content_sha256), ``numbering`` (a gap or repeat in 1..n),
+    ``status`` (not exactly the latest revision published), ``rollback`` (the heads log
+    or an auditor's ``--head`` names a head the database no longer holds), ``heads-log``
+    (the log itself was edited), ``submissions`` (a used submission's row changed since
+    publication), ``archive`` (a received file missing from the archive, or its bytes
+    replaced) and ``recomputed`` (the revision's figures differ from a roll-up of its
+    inputs). A problem about no one revision (a line of the heads log, a file no
+    revision used) has an empty ``review_period`` and revision 0. For sign-offs
+    (``revision``: the one a row names): ``approval`` (a row edited), ``approval-chain``
+    (a row missing, or out of its place), ``approval-content`` (a row naming content
+    that is not its revision's) and ``approval-rules`` (a row the commands would have
+    refused).
     """
 
     review_period: str
@@ -214,7 +271,43 @@ class VerifyProblem:
     message: str
 
     def __str__(self) -> str:
+        if not self.review_period:
+            return f"{self.check}: {self.message}"
         return (
             f"{self.review_period} {self.root_org_unit} revision {self.revision}: "
             f"{self.check}: {self.message}"
         )
+
+
+@dataclass(frozen=True)
+class VerifyNote:
+    """Something `verify` could not check, and why: it limits what finding no problem
+    proves (no heads log here, no archive on this machine, another configuration)."""
+
+    subject: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.message}"
+
+
+@dataclass
+class Verification:
+    """What `verify` found (``problems``), could not check (``notes``) and did check
+    (``checked``: one line each, for people), over ``revisions`` revisions."""
+
+    revisions: int = 0
+    problems: list[VerifyProblem] = field(default_factory=list)
+    notes: list[VerifyNote] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+    def add(self, other: Verification) -> None:
+        """Take in another check's findings (its ``revisions`` count is not added)."""
+        self.problems += other.problems
+        self.notes += other.notes
+        self.checked += other.checked
+
+    @property
+    def intact(self) -> bool:
+        """Nothing wrong and nothing left unchecked."""
+        return not self.problems and not self.notes

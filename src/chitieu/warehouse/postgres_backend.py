@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import unquote
 
 import polars as pl
 import psycopg
 from psycopg import sql as pgsql
 from psycopg.pq import TransactionStatus
 
+from chitieu.credentials import PASSWORD_ENV, parse
 from chitieu.errors import WarehouseError
 from chitieu.settings import redact
 from chitieu.warehouse.backend import Params, Schema, WriteConflict
@@ -34,7 +33,6 @@ from chitieu.warehouse.frames import conform
 
 _COPY_ROWS = 250_000  # rows per CSV chunk: bounds the text held in memory at once
 _MIN_SECRET = 4  # shorter "passwords" would mask ordinary words in every message
-_URL_PASSWORD = re.compile(r"://[^:/@\s]+:([^@\s]*)@")
 
 # Result columns by type OID (pg_type), as polars types; anything else is read as text.
 _FROM_OID: dict[int, pl.DataType] = {
@@ -187,10 +185,9 @@ class PostgresBackend:
 
 
 def _secrets(url: str) -> list[str]:
-    """Password texts that must never appear in a message: from the URL and PGPASSWORD."""
-    found = []
-    match = _URL_PASSWORD.search(url)
-    if match:
-        found += [match[1], unquote(match[1])]
-    found.append(os.environ.get("PGPASSWORD", ""))
+    """Password texts that must never appear in a message: from the URL (as written and
+    decoded) and PGPASSWORD."""
+    found = [os.environ.get(PASSWORD_ENV, "")]
+    parsed = parse(url)
+    found += [parsed.password or "", parsed.written or ""]
     return sorted({s for s in found if len(s) >= _MIN_SECRET}, key=len, reverse=True)

@@ -20,6 +20,7 @@ from chitieu.warehouse.models import (
     SnapshotDraft,
 )
 from chitieu.warehouse.queries import query
+from chitieu.warehouse.signoff import refuse_if_approved
 
 
 def _sql(backend: Backend, name: str) -> str:
@@ -45,6 +46,7 @@ def publish(backend: Backend, draft: SnapshotDraft) -> Published:
     """Publish revision n+1 of the draft's review, or nothing if its inputs are unchanged.
 
     Unchanged means the same ``inputs_sha256`` and ``catalog_sha256`` as revision n.
+    An approved review publishes nothing: `ReviewLocked`.
     One transaction: a crash or an error anywhere leaves the warehouse as it was. Under
     the review's lock, so two publications of one review at once give n+1 then n+2 (or
     n+1 and nothing, when the second finds its inputs already published).
@@ -62,6 +64,8 @@ def publish(backend: Backend, draft: SnapshotDraft) -> Published:
         with backend.transaction():
             # concurrent reviews of one period take turns: the second sees the first's revision
             backend.lock("publish", draft.review_period, draft.root_org_unit)
+            # an approved review publishes nothing until it is reopened (SPEC §8)
+            refuse_if_approved(backend, draft.review_period, draft.root_org_unit)
             previous = _latest(backend, draft.review_period, draft.root_org_unit)
             if previous is not None:
                 if previous.status != "published":

@@ -42,20 +42,25 @@ class Migration:
 
 @cache
 def migrations(dialect: str) -> tuple[Migration, ...]:
-    """The schema migrations ``sql/migrations/NNN_name.sql`` in order, numbered 1..n."""
+    """The schema migrations ``sql/migrations/NNN_name.sql`` in order of their numbers.
+
+    A number may be missing (a branch numbers its migration ahead of the ones merged
+    before it); two migrations with one number for one dialect are refused.
+    """
     chosen: dict[int, tuple[str, str, bool]] = {}  # version -> (name, file, dialect's own)
-    for entry in _sql_root().joinpath("migrations").iterdir():
+    for entry in sorted(_sql_root().joinpath("migrations").iterdir(), key=lambda e: e.name):
         found = _MIGRATION.fullmatch(entry.name)
         if not found or found[3] not in (None, dialect):
             continue
         version, own = int(found[1]), found[3] is not None
+        if version in chosen and chosen[version][2] == own:
+            raise LookupError(
+                f"two migrations numbered {version:03d}: {chosen[version][1]} and {entry.name}"
+            )
         if version not in chosen or own:
             chosen[version] = (found[2], entry.name, own)
-    versions = sorted(chosen)
-    if versions != list(range(1, len(versions) + 1)):
-        raise LookupError(f"migrations must be numbered 1..n without gaps, found {versions}")
     folder = _sql_root().joinpath("migrations")
     return tuple(
         Migration(v, chosen[v][0], folder.joinpath(chosen[v][1]).read_text(encoding="utf-8"))
-        for v in versions
+        for v in sorted(chosen)
     )

@@ -1,0 +1,187 @@
+"""`snapshots verify` whole: the warehouse's own checks (hashes, chains, input
+submissions, heads log, archive: `Warehouse.verification`) and, for each revision, its
+figures recomputed from its inputs with the roll-up and the configuration.
+
+A revision published with another configuration (its ``catalog_sha256`` is not the one
+of ``--config``) is not recomputed: the difference would be the configuration's, not a
+tampering. Verify says so for each such revision instead of reporting false mismatches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+from chitieu.config import Config, load_config
+from chitieu.periods import Period
+from chitieu.rollup import roll_up
+from chitieu.warehouse import Verification, VerifyNote, VerifyProblem, Warehouse
+from chitieu.warehouse.models import (
+    SNAPSHOT_ELEMENTS_SCHEMA,
+    SNAPSHOT_INDICATORS_SCHEMA,
+    SnapshotRead,
+)
+
+RELATIVE_TOLERANCE: Final = 1e-9
+"""Numbers that differ by less than this share are the same figure: a sum of the same
+floats in another order may differ in its last bit."""
+SHOWN: Final = 5
+"""Differing figures named in one problem; the rest are counted."""
+
+
+def _same(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    close = (a == b) | ((a - b).abs() <= RELATIVE_TOLERANCE * pl.max_horizontal(a.abs(), b.abs()))
+    both = a.is_not_null() & b.is_not_null()
+    return (a.is_null() & b.is_null()) | (both & (close | (a.is_nan() & b.is_nan())))
+
+
+def _text(value: object) -> str:
+    return "–" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _differences(
+    published: pl.DataFrame, recomputed: pl.DataFrame, keys: list[str], columns: list[str]
+) -> list[str]:
+    """One line per key whose columns differ, or that only one side has."""
+    joined = published.with_columns(pl.lit(True).alias("_published")).join(
+        recomputed.with_columns(pl.lit(True).alias("_recomputed")),
+        on=keys,
+        how="full",
+        coalesce=True,
+        suffix="_again",
+    )
+    same = {
+        f"_same_{c}": (
+            _same(pl.col(c), pl.col(f"{c}_again"))
+            if published.schema[c].is_numeric()
+            else pl.col(c).eq_missing(pl.col(f"{c}_again"))
+        ).fill_null(False)
+        for c in columns
+    }
+    flagged = joined.with_columns(**same)
+    differing = flagged.filter(~pl.all_horizontal(list(same))).sort(keys)
+    lines = []
+    for row in differing.iter_rows(named=True):
+        key = " ".join(str(row[k]) for k in keys)
+        if not row["_published"]:
+            lines.append(f"{key} recomputed but not published")
+        elif not row["_recomputed"]:
+            lines.append(f"{key} published but not recomputed")
+        else:
+            lines += [
+                f"{key} {c} {_text(row[c])} (recomputed {_text(row[f'{c}_again'])})"
+                for c in columns
+                if not row[f"_same_{c}"]
+            ]
+    return lines
+
+
+def differences(
+    config: Config, read: SnapshotRead, submissions: pl.DataFrame, values: pl.DataFrame
+) -> list[str]:
+    """Where a revision's figures differ from a roll-up of its own inputs (``submissions``,
+    ``values``: `Warehouse.input_submissions`, `input_figures`) with ``config``."""
+    header = read.header
+    again = roll_up(
+        config,
+        values.select("org_unit_code", "element_code", "period", "value"),
+        Period.parse(str(header["review_period"])),
+        str(header["root_org_unit"]),
+        reports=submissions.select("org_unit_code", "period"),
+    )
+    indicators = again.indicators.select(
+        pl.col(n).cast(t) for n, t in SNAPSHOT_INDICATORS_SCHEMA.items()
+    )
+    elements = again.elements.select(pl.col(n).cast(t) for n, t in SNAPSHOT_ELEMENTS_SCHEMA.items())
+    found = _differences(
+        read.indicators,
+        indicators,
+        ["org_unit_code", "indicator_code"],
+        ["level", "actual", "target", "percent", "class"],
+    )
+    found += _differences(read.elements, elements, ["org_unit_code", "element_code"], ["value"])
+    schema = {"of": pl.String, "value": pl.Float64}
+    published, recomputed = (
+        pl.DataFrame({"of": ["completeness"], "value": [value]}, schema=schema)
+        for value in (header["completeness"], again.root_completeness())
+    )
+    return _differences(published, recomputed, ["of"], ["value"]) + found
+
+
+@dataclass
+class Recomputation:
+    """The check `Warehouse.verification` runs on each revision: recompute it from its
+    inputs when it was published with this configuration."""
+
+    store: Warehouse
+    config: Config
+    recomputed: int = 0
+
+    def __call__(self, read: SnapshotRead, submissions: pl.DataFrame) -> Verification:
+        header = read.header
+        review = f"{header['review_period']} {header['root_org_unit']}"
+        revision = int(str(header["revision"]))
+        published_with = str(header["catalog_sha256"])
+        if published_with != self.config.catalog_sha256:
+            return Verification(
+                notes=[
+                    VerifyNote(
+                        f"{review} revision {revision}",
+                        f"not recomputed: published with configuration {published_with[:16]}…, "
+                        f"--config {self.config.folder} is {self.config.catalog_sha256[:16]}… "
+                        "(give --config the folder it was published with)",
+                    )
+                ]
+            )
+        self.recomputed += 1
+        values = self.store.input_figures(read.snapshot_id)
+        found = differences(self.config, read, submissions, values)
+        if not found:
+            return Verification()
+        more = f"; and {len(found) - SHOWN} more" if len(found) > SHOWN else ""
+        message = (
+            f"rolled up again from its {submissions.height} input submissions, "
+            f"{len(found)} figure(s) differ: " + "; ".join(found[:SHOWN]) + more
+        )
+        return Verification(
+            problems=[
+                VerifyProblem(
+                    str(header["review_period"]),
+                    str(header["root_org_unit"]),
+                    revision,
+                    "recomputed",
+                    message,
+                )
+            ]
+        )
+
+
+def verify_warehouse(
+    store: Warehouse,
+    config_dir: Path,
+    expected_heads: tuple[str, ...] = (),
+    every_file: bool = False,
+) -> Verification:
+    """Everything `snapshots verify` checks. Without a configuration folder at
+    ``config_dir``, nothing is recomputed, and a note says so."""
+    config = load_config(config_dir) if config_dir.is_dir() else None
+    recompute = Recomputation(store, config) if config is not None else None
+    found = store.verification(expected_heads, every_file, recompute)
+    if recompute is None:
+        if found.revisions:
+            found.notes.append(
+                VerifyNote(
+                    "configuration",
+                    f"no folder {config_dir}: no revision was recomputed from its inputs "
+                    "(give --config the folder the revisions were published with)",
+                )
+            )
+    else:
+        found.checked.append(
+            f"{recompute.recomputed} revision(s) recomputed from their inputs with "
+            f"configuration {recompute.config.catalog_sha256[:16]}…"
+        )
+    return found

@@ -1,0 +1,289 @@
+"""A report draft as checkable text: paragraphs (and table cells) with where each is.
+
+A ``.txt`` or ``.md`` draft is read as UTF-8; a ``.docx`` through python-docx (imported
+only then): its body paragraphs and every table cell, in document order. A Word file with
+tracked changes is refused, since which text counts (inserted or deleted) is the
+author's decision, not ours. Nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from chitieu.errors import DraftError
+
+if TYPE_CHECKING:
+    from docx.document import Document
+
+TEXT_SUFFIXES: Final = (".txt", ".md", ".markdown")
+WORD_SUFFIX: Final = ".docx"
+MAX_BYTES: Final = 20_000_000
+"""A report draft is a few hundred kilobytes; anything far larger is not one."""
+
+_BLOCK_LINES: Final = 200
+"""A paragraph of text longer than this is read in parts (a file without blank lines)."""
+MAX_UNPACKED: Final = 200_000_000
+"""A Word file whose parts unpack to more than this is refused (a zip bomb, not a draft)."""
+_TRACKED: Final = ".//w:ins | .//w:del | .//w:moveFrom | .//w:moveTo"
+_BLOCK_START: Final = re.compile(r"\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|\|)")
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a piece of text sits, as an officer finds it again."""
+
+    line: int | None = None
+    paragraph: int | None = None
+    table: int | None = None
+    row: int | None = None
+    column: int | None = None
+
+    def describe(self, text: str = "", offset: int = 0) -> str:
+        if self.line is not None:
+            line = self.line + text.count("\n", 0, offset)
+            return f"dòng / line {line}"
+        if self.table is not None:
+            return f"bảng / table {self.table}, hàng / row {self.row}, cột / column {self.column}"
+        return f"đoạn / paragraph {self.paragraph}"
+
+    def number(self, text: str = "", offset: int = 0) -> int | None:
+        """The line (text drafts) or the paragraph (Word), for JSON."""
+        if self.line is not None:
+            return self.line + text.count("\n", 0, offset)
+        return self.paragraph
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A paragraph, or a table cell's paragraph: the unit in which figures are found.
+
+    ``anchor`` is the paragraph's position in `word_paragraphs` (Word drafts; -1 else),
+    which is how an annotated copy finds it again."""
+
+    text: str
+    where: Where
+    anchor: int = -1
+
+
+@dataclass(frozen=True)
+class DraftTable:
+    """A table's rows of cells (each cell's text with its first paragraph's anchor)."""
+
+    number: int
+    rows: tuple[tuple[Segment, ...], ...]
+
+
+@dataclass(frozen=True)
+class Draft:
+    name: str
+    kind: str
+    """``docx``, ``txt`` or ``md``."""
+    content: bytes
+    segments: tuple[Segment, ...]
+    """Prose: every paragraph outside tables and every cell paragraph, in order."""
+    tables: tuple[DraftTable, ...] = field(default=())
+
+
+def read_draft(path: Path) -> Draft:
+    """Read a draft, or raise `DraftError` saying what is wrong with it."""
+    suffix = path.suffix.lower()
+    if suffix not in (*TEXT_SUFFIXES, WORD_SUFFIX):
+        hint = (
+            "lưu lại dạng .docx / save it as .docx"
+            if suffix in (".doc", ".docm", ".odt", ".rtf", ".pdf")
+            else "dùng / use .docx, .txt or .md"
+        )
+        raise DraftError(
+            f"{path.name}: không phải bản thảo văn bản hoặc Word / not a text or Word "
+            f"draft ({suffix or 'no extension'}): {hint}"
+        )
+    if not path.is_file():
+        raise DraftError(f"{path}: không có tệp này / no such file")
+    if path.stat().st_size > MAX_BYTES:
+        raise DraftError(
+            f"{path.name}: tệp quá lớn cho một bản thảo / too large for a report draft "
+            f"({path.stat().st_size:,} bytes; at most {MAX_BYTES:,})"
+        )
+    content = path.read_bytes()
+    if suffix == WORD_SUFFIX:
+        return read_word(path.name, content)
+    kind = "md" if suffix in (".md", ".markdown") else "txt"
+    return read_text(path.name, content, kind)
+
+
+def read_text(name: str, content: bytes, kind: str = "txt") -> Draft:
+    """Paragraphs of a UTF-8 text: blocks of lines, a heading, list item or table line
+    starting a block of its own; Markdown pipe tables also read as tables."""
+    if b"\0" in content:
+        raise DraftError(
+            f"{name}: không phải tệp văn bản (có dữ liệu nhị phân) / not a text file "
+            "(it holds binary data)"
+        )
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise DraftError(
+            f"{name}, dòng / line {line}: không phải UTF-8 / not UTF-8: lưu lại với mã "
+            "UTF-8 / save it again as UTF-8"
+        ) from None
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    segments = list(_text_blocks(lines))
+    return Draft(name, kind, content, tuple(segments), tuple(_pipe_tables(segments)))
+
+
+def _text_blocks(lines: list[str]) -> Iterator[Segment]:
+    block: list[str] = []
+    first = 0
+    for number, line in enumerate(lines, start=1):
+        starts_block = bool(_BLOCK_START.match(line))
+        full = len(block) >= _BLOCK_LINES or (block and block[0].lstrip().startswith("|"))
+        if block and (not line.strip() or starts_block or full):
+            yield Segment("\n".join(block), Where(line=first))
+            block = []
+        if line.strip():
+            if not block:
+                first = number
+            block.append(line)
+    if block:
+        yield Segment("\n".join(block), Where(line=first))
+
+
+def _pipe_tables(segments: list[Segment]) -> Iterator[DraftTable]:
+    """Runs of ``| a | b |`` lines; the ``|---|`` separator line is dropped."""
+    rows: list[tuple[Segment, ...]] = []
+    number = 0
+    for segment in [*segments, Segment("", Where(line=-1))]:
+        text = segment.text.strip()
+        if text.startswith("|") and segment.where.line != -1:
+            if not re.fullmatch(r"\|[\s:|-]*", text):
+                cells = text.strip("|").split("|")
+                rows.append(tuple(Segment(c.strip(), segment.where) for c in cells))
+            continue
+        if rows:
+            number += 1
+            yield DraftTable(number, tuple(rows))
+            rows = []
+
+
+def read_word(name: str, content: bytes) -> Draft:
+    """A ``.docx``: every paragraph of the body and of its tables' cells, in order."""
+    document = open_word(name, content)
+    paragraphs = word_paragraphs(document)
+    tracked = document.element.body.xpath(_TRACKED)
+    if tracked:
+        raise DraftError(
+            f"{name}, {_first_tracked(tracked[0], paragraphs)}: bản thảo còn {len(tracked)} "
+            "thay đổi được theo dõi (Track Changes): chấp nhận hoặc từ chối chúng rồi lưu "
+            f"lại / the draft has {len(tracked)} tracked changes: accept or reject them in "
+            "Word and save it, so that the text checked is the text that will be read"
+        )
+    segments = tuple(
+        Segment(paragraph_text(p), where, i) for i, (where, p) in enumerate(paragraphs)
+    )
+    return Draft(name, "docx", content, segments, tuple(_word_tables(segments)))
+
+
+def open_word(name: str, content: bytes) -> Document:
+    import docx
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            unpacked = sum(info.file_size for info in package.infolist())
+        if unpacked > MAX_UNPACKED:
+            raise DraftError(
+                f"{name}: tệp Word giải nén quá lớn / the Word file unpacks to "
+                f"{unpacked:,} bytes (at most {MAX_UNPACKED:,}): not a report draft"
+            )
+        return docx.Document(io.BytesIO(content))
+    except DraftError:
+        raise
+    except Exception as exc:  # not a zip, not a Word package, a damaged part...
+        raise DraftError(
+            f"{name}: không đọc được tệp Word / cannot read it as a Word document (.docx): {exc}"
+        ) from None
+
+
+def word_paragraphs(document: Document) -> list[tuple[Where, Any]]:
+    """(where, ``w:p`` element) for each paragraph of the body and its tables' cells,
+    in document order; the same order every time the same file is opened."""
+    found: list[tuple[Where, Any]] = []
+    counters = {"paragraph": 0, "table": 0}
+    _walk(document.element.body, found, counters, None)
+    return found
+
+
+def _walk(
+    container: Any, found: list[tuple[Where, Any]], counters: dict[str, int], cell: Where | None
+) -> None:
+    from docx.oxml.ns import qn
+
+    for child in container.iterchildren():
+        if child.tag == qn("w:p"):
+            if cell is None:
+                counters["paragraph"] += 1
+                found.append((Where(paragraph=counters["paragraph"]), child))
+            else:
+                found.append((cell, child))
+        elif child.tag == qn("w:tbl"):
+            counters["table"] += 1
+            table = counters["table"]
+            for row_number, row in enumerate(child.iterchildren(qn("w:tr")), start=1):
+                column = 1
+                for tc in row.iterchildren(qn("w:tc")):
+                    where = Where(table=table, row=row_number, column=column)
+                    _walk(tc, found, counters, where)
+                    column += _grid_span(tc)
+        elif child.tag == qn("w:sdt"):
+            for content in child.iterchildren(qn("w:sdtContent")):
+                _walk(content, found, counters, cell)
+
+
+def _grid_span(tc: Any) -> int:
+    spans = tc.xpath("./w:tcPr/w:gridSpan/@w:val")
+    return int(spans[0]) if spans else 1
+
+
+def paragraph_runs(paragraph: Any) -> list[Any]:
+    """The ``w:r`` elements whose text the paragraph shows (hyperlinks and content
+    controls included, text boxes left out), in order."""
+    return list(paragraph.xpath(".//w:r[not(ancestor::w:txbxContent)]"))
+
+
+def paragraph_text(paragraph: Any) -> str:
+    return "".join(run.text for run in paragraph_runs(paragraph))
+
+
+def _first_tracked(element: Any, paragraphs: list[tuple[Where, Any]]) -> str:
+    """Where the first tracked change is: its paragraph (or the body)."""
+    owners = {id(element), *(id(a) for a in element.iterancestors())}
+    for where, p in paragraphs:
+        if id(p) in owners:
+            return where.describe()
+    return "thân văn bản / body"
+
+
+def _word_tables(segments: tuple[Segment, ...]) -> Iterator[DraftTable]:
+    """Cells (their paragraphs joined) row by row, for each table."""
+    tables: dict[int, dict[int, dict[int, Segment]]] = {}
+    for segment in segments:
+        w = segment.where
+        if w.table is None or w.row is None or w.column is None:
+            continue
+        cells = tables.setdefault(w.table, {}).setdefault(w.row, {})
+        if w.column in cells:
+            before = cells[w.column]
+            cells[w.column] = Segment(f"{before.text}\n{segment.text}", w, before.anchor)
+        else:
+            cells[w.column] = segment
+    for number, rows in sorted(tables.items()):
+        yield DraftTable(
+            number,
+            tuple(tuple(cells[c] for c in sorted(cells)) for _, cells in sorted(rows.items())),
+        )

@@ -1,0 +1,87 @@
+"""What a draft is checked against: one unit's indicators in one published revision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from chitieu.config import Config
+from chitieu.rollup.summary import ClassCounts, class_counts
+
+
+@dataclass(frozen=True)
+class Published:
+    """One indicator of the unit as the revision published it, with its catalog names."""
+
+    code: str
+    name: str
+    name_en: str
+    unit: str
+    direction: str
+    actual: float | None
+    target: float | None
+    percent: float | None
+    class_name: str | None
+
+
+@dataclass(frozen=True)
+class RevisionFigures:
+    review_period: str
+    root_org_unit: str
+    org_unit_code: str
+    revision: int
+    status: str
+    created_at: Any
+    content_sha256: str
+    resolution_org_unit: str
+    indicators: tuple[Published, ...]
+    counts: ClassCounts
+    on_track: float
+    """The catalog's on-track threshold (50), which the summary sentence names."""
+
+    def trace_command(self, code: str) -> str:
+        """The command that shows where the unit's figure of ``code`` came from."""
+        command = f"chitieu trace {self.review_period} {code} --revision {self.revision}"
+        if self.org_unit_code != self.root_org_unit:
+            command += f" --org {self.org_unit_code}"
+        if self.root_org_unit != self.resolution_org_unit:
+            command += f" --root {self.root_org_unit}"
+        return command
+
+
+def revision_figures(
+    config: Config, header: dict[str, Any], indicators: pl.DataFrame, unit: str
+) -> RevisionFigures:
+    """The unit's rows of a revision (``snapshot_indicators``), in catalog order."""
+    mine = indicators.filter(pl.col("org_unit_code") == unit)
+    rows = {r["indicator_code"]: r for r in mine.iter_rows(named=True)}
+    published = tuple(
+        Published(
+            code=spec.code,
+            name=spec.name,
+            name_en=spec.name_en or "",
+            unit=spec.unit,
+            direction=spec.direction,
+            actual=rows[spec.code]["actual"],
+            target=rows[spec.code]["target"],
+            percent=rows[spec.code]["percent"],
+            class_name=rows[spec.code]["class"],
+        )
+        for spec in config.catalog.indicators
+        if spec.code in rows
+    )
+    return RevisionFigures(
+        review_period=str(header["review_period"]),
+        root_org_unit=str(header["root_org_unit"]),
+        org_unit_code=unit,
+        revision=int(str(header["revision"])),
+        status=str(header["status"]),
+        created_at=header["created_at"],
+        content_sha256=str(header["content_sha256"]),
+        resolution_org_unit=config.catalog.resolution.org_unit,
+        indicators=published,
+        counts=class_counts(mine),
+        on_track=config.catalog.classification.on_track,
+    )

@@ -1,0 +1,127 @@
+"""Words near a figure against an indicator's name.
+
+Text is compared in NFC and case-folded, as syllables (Vietnamese writes a word as
+several syllables: "đảng viên"), singly and in adjacent pairs, so that "nhà tình thương"
+does not pass for "nhà tình nghĩa". A syllable that many indicator names share weighs
+less than one that names a single indicator. A syllable typed without its marks still
+counts, for half ("dang vien" for "đảng viên"). Common abbreviations are spelt out first.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+ABBREVIATIONS: Final = {
+    "ntm": "nông thôn mới",
+    "bhyt": "bảo hiểm y tế",
+    "tsvm": "trong sạch vững mạnh",
+    "xkld": "xuất khẩu lao động",
+    "xklđ": "xuất khẩu lao động",
+    "ttcn": "tiểu thủ công nghiệp",
+    "htx": "hợp tác xã",
+    "tht": "tổ hợp tác",
+    "gtnt": "giao thông nông thôn",
+    "nsnn": "ngân sách nhà nước",
+    "gqvl": "giải quyết việc làm",
+    "tccsđ": "tổ chức cơ sở đảng",
+    "tccsd": "tổ chức cơ sở đảng",
+    "đv": "đảng viên",
+}
+_IGNORED: Final = frozenset(
+    (
+        *("số", "của", "các", "và", "được", "cho", "từ", "theo", "ở", "là", "có", "những"),
+        *("the", "of", "and", "a", "an", "in", "to", "or", "by", "on", "at", "with", "for"),
+    )
+)
+_SYLLABLE: Final = re.compile(r"[^\W\d_]+")
+
+
+def normalise(text: str) -> str:
+    """NFC, case-folded, one space between words."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def fold(syllable: str) -> str:
+    """Without Vietnamese marks: ``đảng`` → ``dang``."""
+    bare = unicodedata.normalize("NFD", syllable.replace("đ", "d"))
+    return "".join(c for c in bare if not unicodedata.combining(c))
+
+
+def syllables(text: str) -> list[str]:
+    """The text's syllables, numbers and punctuation dropped, abbreviations spelt out."""
+    found: list[str] = []
+    for token in _SYLLABLE.findall(normalise(text)):
+        found += ABBREVIATIONS.get(token, token).split()
+    return found
+
+
+def _pairs(tokens: Sequence[str]) -> list[str]:
+    return [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
+@dataclass(frozen=True)
+class _Bag:
+    single: frozenset[str]
+    double: frozenset[str]
+
+
+def _bag(name: str) -> _Bag:
+    tokens = [t for t in syllables(name) if t not in _IGNORED]
+    return _Bag(frozenset(tokens), frozenset(_pairs(tokens)))
+
+
+@dataclass(frozen=True)
+class _Context:
+    exact: frozenset[str]
+    folded: frozenset[str]
+
+    @classmethod
+    def of(cls, items: Iterable[str]) -> _Context:
+        kept = frozenset(items)
+        return cls(kept, frozenset(fold(i) for i in kept))
+
+    def credit(self, item: str) -> float:
+        if item in self.exact:
+            return 1.0
+        return 0.5 if fold(item) in self.folded else 0.0
+
+
+class NameIndex:
+    """Every indicator's names (Vietnamese and English) ready to be scored against the
+    words around a figure."""
+
+    def __init__(self, names: dict[str, Sequence[str]]) -> None:
+        self._bags = {code: [_bag(n) for n in given if n] for code, given in names.items()}
+        documents = len(self._bags) or 1
+        seen: Counter[str] = Counter()
+        for bags in self._bags.values():
+            seen.update({item for bag in bags for item in bag.single | bag.double})
+        self._weight = {item: math.log(1 + documents / n) for item, n in seen.items()}
+
+    def scores(self, context: str) -> dict[str, float]:
+        """How much of each indicator's name (0..1, weighted) the context contains: the
+        mean of its syllables' and its syllable pairs' shares, its best name counted."""
+        tokens = syllables(context)
+        single, double = _Context.of(tokens), _Context.of(_pairs(tokens))
+        found = {}
+        for code, bags in self._bags.items():
+            best = 0.0
+            for bag in bags:
+                shares = [self._share(bag.single, single)]
+                if bag.double:
+                    shares.append(self._share(bag.double, double))
+                best = max(best, sum(shares) / len(shares))
+            found[code] = best
+        return found
+
+    def _share(self, items: frozenset[str], context: _Context) -> float:
+        total = sum(self._weight[i] for i in items)
+        found = sum(self._weight[i] * context.credit(i) for i in items)
+        return found / total if total else 0.0

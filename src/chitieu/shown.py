@@ -1,0 +1,76 @@
+"""Text from outside, made safe to print: names and values as a person can read them.
+
+A file name or a cell may hold a newline, a terminal escape (``\\x1b[2J`` clears the
+screen), a right-to-left override that shows ``exe.csv`` as ``vsc.exe``, or, for a name
+that is not UTF-8, bytes Python keeps as lone surrogates (which no terminal, log or
+database takes). `shown` writes each such character as an escape (``\\n``, ``\\x1b``,
+``\\u202e``), so that one file is one line and what is printed is what is there. Kept
+light: the command line imports it at start-up.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from typing import Final
+
+# control characters, line and paragraph separators, format characters (bidi overrides,
+# zero-width marks, the byte order mark) and lone surrogates
+_ESCAPED_CATEGORIES: Final = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_NAMED: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(char: str) -> str:
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+@functools.cache
+def escapes() -> dict[str, str]:
+    """Every character `shown` escapes within the Basic Multilingual Plane, with its
+    escape (for a polars ``replace_many`` over a column of texts)."""
+    return {
+        chr(code): _escape(chr(code))
+        for code in range(0x10000)
+        if unicodedata.category(chr(code)) in _ESCAPED_CATEGORIES
+        and not 0xD800 <= code <= 0xDFFF  # no polars text holds a surrogate
+    }
+
+
+def shown(text: str) -> str:
+    """``text`` with every control, format or separator character escaped."""
+    if text.isprintable():  # the common case, checked in C: nothing to escape
+        return text
+    return "".join(
+        _escape(char) if unicodedata.category(char) in _ESCAPED_CATEGORIES else char
+        for char in text
+    )
+
+
+def count_vi(number: int) -> str:
+    """20000 → "20.000": Vietnamese groups thousands with a dot."""
+    return f"{number:,}".replace(",", ".")
+
+
+def count_en(number: int) -> str:
+    """20000 → "20,000"."""
+    return f"{number:,}"
+
+
+def size_vi(size: int) -> str:
+    """A number of bytes as a person reads it: "4 MB", "150,3 MB", "16 KB"."""
+    return _size(size).replace(".", ",")
+
+
+def size_en(size: int) -> str:
+    return _size(size)
+
+
+def _size(size: int) -> str:
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if size >= scale:
+            text = f"{size / scale:.1f}".removesuffix(".0")
+            return f"{text} {unit}"
+    return f"{size} B"

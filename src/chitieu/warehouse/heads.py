@@ -1,0 +1,231 @@
+"""The heads log: every published head of every review, kept outside the database too.
+
+Someone who can write the database can roll a review back (delete its latest revision and
+mark the one before it published) and leave a chain that is consistent by itself. The log
+still names the heads that were published, and `snapshots verify` compares the database
+with it (`chitieu.warehouse.rollback`).
+
+Where: ``<file>.heads.log`` beside a DuckDB file ``<file>.duckdb``;
+``CHITIEU_DATA_DIR/heads.log`` for PostgreSQL (`settings.beside_warehouse`), on the
+machine that publishes, like the archive.
+
+Format, version 1: a UTF-8 text file, one JSON object per line, each line ending with
+``\\n``; lines are appended and never rewritten. Keys, in this order::
+
+    {"v":1,"kind":"publish","at":"2024-06-19T00:02:13.104233+00:00",
+     "warehouse":"duckdb","review_period":"2024S1","root_org_unit":"834","revision":2,
+     "content_sha256":"841a…","prev_content_sha256":"efef…","prev_line_sha256":"9c1d…"}
+
+(one line in the file). ``kind`` is ``publish`` (a revision was published: written when
+its transaction committed) or ``adopt`` (a revision already in the database when the log
+began: a log started on an existing warehouse vouches for those from then on). Other
+kinds (sign-off: ``approve``, ``reopen``) carry the same keys before their own; readers
+skip kinds they do not know. ``warehouse`` says which warehouse the line is about
+(``duckdb`` beside a DuckDB file; ``postgresql:<database>/<schema>``), so that one data
+folder may serve several. ``at`` is UTC. ``prev_line_sha256`` is the SHA-256 of the
+previous line's bytes, newline included (null on the first line): a line edited, removed
+or inserted breaks the link of the line after it.
+
+A line is appended under an exclusive lock of the file (``flock``), in one write, then
+flushed to disk (``fsync``; the folder too when the file is new).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+LOG_NAME: Final = "heads.log"
+"""Its name beside the warehouse (`settings.beside_warehouse`)."""
+LOG_VERSION: Final = 1
+HEAD_KINDS: Final = ("publish", "adopt")
+"""The kinds that record a revision's head (what the rollback check reads)."""
+KEYS: Final = (
+    "v",
+    "kind",
+    "at",
+    "warehouse",
+    "review_period",
+    "root_org_unit",
+    "revision",
+    "content_sha256",
+)
+
+
+@dataclass(frozen=True)
+class HeadLine:
+    """One line of the log: its number (from 1) and its fields."""
+
+    number: int
+    fields: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        return str(self.fields["kind"])
+
+    @property
+    def review(self) -> tuple[str, str]:
+        return str(self.fields["review_period"]), str(self.fields["root_org_unit"])
+
+    @property
+    def revision(self) -> int:
+        return int(self.fields["revision"])
+
+    @property
+    def content_sha256(self) -> str:
+        return str(self.fields["content_sha256"])
+
+    @property
+    def at(self) -> str:
+        return str(self.fields["at"])
+
+
+@dataclass(frozen=True)
+class HeadsLog:
+    """The log as read: its well-formed lines, and what is wrong with the others."""
+
+    path: Path
+    exists: bool
+    lines: list[HeadLine]
+    problems: list[tuple[int, str]]
+    """(line number, what is wrong): unreadable lines, broken links."""
+
+    def about(self, warehouse: str) -> list[HeadLine]:
+        """The lines about one warehouse, in order."""
+        return [line for line in self.lines if line.fields.get("warehouse") == warehouse]
+
+
+def _sha(line: bytes) -> str:
+    return hashlib.sha256(line).hexdigest()
+
+
+def _encode(fields: Mapping[str, Any], prev_line: str | None) -> bytes:
+    ordered = {key: fields[key] for key in KEYS if key in fields}
+    ordered |= {k: v for k, v in fields.items() if k not in ordered}
+    ordered["prev_line_sha256"] = prev_line
+    text = json.dumps(ordered, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text.encode("utf-8") + b"\n"
+
+
+def _read(fd: int) -> bytes:
+    chunks, offset = [], 0
+    while chunk := os.pread(fd, 1 << 20, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def append_head(
+    path: Path,
+    *,
+    kind: str,
+    warehouse: str,
+    review_period: str,
+    root_org_unit: str,
+    revision: int,
+    content_sha256: str,
+    adopt: Callable[[], Iterable[Mapping[str, Any]]] | None = None,
+    **fields: Any,
+) -> None:
+    """Append one line of ``kind`` (with ``fields`` after the common keys) to the log.
+
+    When the log is new (missing or empty), ``adopt`` is called first and its lines
+    (``warehouse``, ``review_period``, ``root_org_unit``, ``revision``, ``content_sha256``,
+    ``prev_content_sha256`` each) are written before this one, as ``adopt`` lines, in the
+    same write.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new_file = not path.exists()
+    now = dt.datetime.now(dt.UTC).isoformat()
+    line = {
+        "v": LOG_VERSION,
+        "kind": kind,
+        "at": now,
+        "warehouse": warehouse,
+        "review_period": review_period,
+        "root_org_unit": root_org_unit,
+        "revision": revision,
+        "content_sha256": content_sha256,
+        **fields,
+    }
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd closes
+        existing = _read(fd)
+        records = []
+        if not existing.strip() and adopt is not None:
+            records = [{"v": LOG_VERSION, "kind": "adopt", "at": now, **a} for a in adopt()]
+        records.append(line)
+        # a line torn by a crash is ended, so that the next one starts on its own line
+        out = b"" if not existing or existing.endswith(b"\n") else b"\n"
+        tail = existing + out
+        prev = _sha(tail[tail[:-1].rfind(b"\n") + 1 :]) if tail else None
+        for record in records:
+            encoded = _encode(record, prev)
+            out += encoded
+            prev = _sha(encoded)
+        view = memoryview(out)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if new_file:
+        _sync_folder(path.parent)
+
+
+def _problem_of(fields: Any) -> str | None:
+    if not isinstance(fields, dict):
+        return "not a JSON object"
+    missing = [key for key in (*KEYS, "prev_line_sha256") if key not in fields]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    if not isinstance(fields["revision"], int):
+        return "revision is not a number"
+    return None
+
+
+def read_heads(path: Path) -> HeadsLog:
+    """Read the whole log (a line per publication: small), checking each line's form and
+    its link to the line before."""
+    if not path.is_file():
+        return HeadsLog(path, False, [], [])
+    lines: list[HeadLine] = []
+    problems: list[tuple[int, str]] = []
+    prev: str | None = None
+    for number, raw in enumerate(path.read_bytes().splitlines(keepends=True), start=1):
+        try:
+            fields = json.loads(raw)
+        except ValueError:
+            fields = None
+        if not raw.endswith(b"\n"):
+            problems.append((number, "the last line is incomplete (a crash while writing it)"))
+        elif (trouble := _problem_of(fields)) is not None:
+            problems.append((number, f"not a heads-log line ({trouble})"))
+        else:
+            if fields["prev_line_sha256"] != prev:
+                problems.append(
+                    (
+                        number,
+                        "does not follow the line before it: a line before it was edited, "
+                        "removed or inserted",
+                    )
+                )
+            lines.append(HeadLine(number, fields))
+        prev = _sha(raw)
+    return HeadsLog(path, True, lines, problems)

@@ -1,0 +1,300 @@
+"""Sign-off in the warehouse (SPEC §8): approvals and reopenings, the reviews they lock,
+the reports they hold.
+
+An approval names one published revision by its ``content_sha256``; a reopening names
+the approved one and why. Both are rows that are never changed, chained per review
+(`chitieu.warehouse.signoff_chain`). Each is recorded in one transaction under the
+intake lock and the review's publication lock: an intake registering at the same moment
+decides held or accepted on one side of it, and no revision is published past it.
+
+Which reports an approval holds depends on the hierarchy, which the warehouse does not
+know: the caller passes a `Hold` (`chitieu.signoff.hold_rule`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import polars as pl
+
+from chitieu.errors import PeriodError, ReviewLocked, SignOffRefused
+from chitieu.periods import Period
+from chitieu.warehouse import audit
+from chitieu.warehouse.backend import Backend, WriteConflict
+from chitieu.warehouse.hashing import content_sha256
+from chitieu.warehouse.intake import query_for as intake_sql
+from chitieu.warehouse.models import (
+    ACCEPTED_REPORTS_SCHEMA,
+    APPROVALS_SCHEMA,
+    INPUT_VALUES_SCHEMA,
+    SignOff,
+)
+from chitieu.warehouse.queries import query
+from chitieu.warehouse.signoff_chain import read_approvals, signoff_sha256
+
+Hold = Callable[[pl.DataFrame, pl.DataFrame], Sequence[int]]
+"""``hold(locks, reports)``: the submission ids of ``reports`` (``submission_id,
+org_unit_code, period``) that the approved reviews ``locks`` (`standing`) hold."""
+
+
+def _sql(backend: Backend, name: str) -> str:
+    return query(f"signoff/{name}", backend.dialect)
+
+
+def _text(value: str | None) -> str | None:
+    """A name, title, note or reason as stored: NFC, trimmed, None when empty."""
+    if value is None:
+        return None
+    cleaned = unicodedata.normalize("NFC", value).strip()
+    return cleaned or None
+
+
+def _required(value: str | None, option: str, vi: str, en: str) -> str:
+    cleaned = _text(value)
+    if cleaned is None:
+        raise SignOffRefused(f"{option}: {vi} / {en}; nothing recorded")
+    return cleaned
+
+
+def standing(backend: Backend) -> pl.DataFrame:
+    """The reviews approved now (``APPROVALS_SCHEMA``: the approval that locks each)."""
+    return backend.frame(_sql(backend, "standing"), [], APPROVALS_SCHEMA)
+
+
+def held_reports(backend: Backend) -> pl.DataFrame:
+    """The reports held now (``ACCEPTED_REPORTS_SCHEMA``), by submission_id."""
+    return backend.frame(_sql(backend, "held_reports"), [], ACCEPTED_REPORTS_SCHEMA)
+
+
+def report_values(backend: Backend, submission_ids: Sequence[int]) -> pl.DataFrame:
+    """Every value of these submissions (``INPUT_VALUES_SCHEMA``), in no particular order."""
+    return backend.frame(
+        query("reads/report_values", backend.dialect), [list(submission_ids)], INPUT_VALUES_SCHEMA
+    )
+
+
+def _who(row: dict[str, Any]) -> str:
+    title = f", {row['title']}" if row["title"] else ""
+    return f"{row['by_name']}{title}, {row['at']:%Y-%m-%d %H:%M} UTC"
+
+
+def approved_message(row: dict[str, Any]) -> str:
+    """Why a review is locked, in Vietnamese and English, from its standing approval."""
+    what = f"{row['review_period']} {row['root_org_unit']}"
+    return (
+        f"kỳ {what} đã được duyệt (bản {row['revision']}, {_who(row)}); mở lại bằng "
+        f"`chitieu reopen {row['review_period']} --org {row['root_org_unit']} --by … "
+        f"--reason …` / {what} is approved (revision {row['revision']}, {_who(row)}); "
+        "reopen it first"
+    )
+
+
+def standing_approval(backend: Backend, review_period: str, root: str) -> dict[str, Any] | None:
+    """The approval that locks this review now (``APPROVALS_SCHEMA`` fields), or None."""
+    found = standing(backend).filter(
+        (pl.col("review_period") == review_period) & (pl.col("root_org_unit") == root)
+    )
+    return found.row(0, named=True) if found.height else None
+
+
+def refuse_if_approved(backend: Backend, review_period: str, root: str) -> None:
+    """`ReviewLocked`, saying by whom and how to reopen, when the review is approved."""
+    approval = standing_approval(backend, review_period, root)
+    if approval is not None:
+        raise ReviewLocked(approved_message(approval))
+
+
+@contextmanager
+def _turn(backend: Backend, review_period: str, root: str) -> Iterator[list[dict[str, Any]]]:
+    """One transaction under the intake lock and the review's publication lock (in the
+    order every writer takes them); yields the review's sign-offs so far."""
+    try:
+        with backend.transaction():
+            backend.lock("intake")
+            backend.lock("publish", review_period, root)
+            yield read_approvals(backend, review_period, root).sort("seq").to_dicts()
+    except WriteConflict as error:
+        raise SignOffRefused(
+            f"{review_period} {root}: một lần duyệt khác vừa được ghi cùng lúc / another "
+            "sign-off of this review was recorded at the same moment; nothing recorded, "
+            "look at `chitieu snapshots show` and try again if still needed"
+        ) from error
+
+
+def _record(backend: Backend, chain: list[dict[str, Any]], fields: dict[str, Any]) -> SignOff:
+    """Insert the next row of ``chain``: numbered, dated now, hashed, linked."""
+    [(last_id,)] = backend.rows(_sql(backend, "last_approval_id"))
+    previous = chain[-1] if chain else None
+    row: dict[str, Any] = {
+        "approval_id": int(last_id) + 1,
+        **fields,
+        "seq": 1 if previous is None else int(previous["seq"]) + 1,
+        "at": dt.datetime.now(dt.UTC),
+        "prev_sha256": None if previous is None else previous["sha256"],
+    }
+    row["sha256"] = signoff_sha256(row)
+    backend.execute(_sql(backend, "insert_signoff"), [row[name] for name in APPROVALS_SCHEMA])
+    return SignOff(**{name: row[name] for name in APPROVALS_SCHEMA})
+
+
+def _revision(
+    backend: Backend, review_period: str, root: str, revision: int | None
+) -> dict[str, Any]:
+    """The header of the revision to approve: the published one, or ``revision`` if it is
+    the published one."""
+    what = f"{review_period} {root}"
+    headers = audit.list_snapshots(backend, review_period, root)
+    if headers.is_empty():
+        raise SignOffRefused(
+            f"{what}: chưa có bản nào được công bố để duyệt / nothing published to approve; "
+            "nothing recorded"
+        )
+    latest = headers.sort("revision").row(-1, named=True)
+    if revision is None:
+        return latest
+    numbers = headers["revision"].to_list()
+    if revision not in numbers:
+        raise SignOffRefused(
+            f"{what}: không có bản {revision} / there is no revision {revision} "
+            f"(revisions {', '.join(map(str, numbers))}); nothing recorded"
+        )
+    if revision != latest["revision"]:
+        raise SignOffRefused(
+            f"{what}: bản {revision} đã bị thay bởi bản {latest['revision']}, chỉ duyệt được "
+            f"bản đang công bố / revision {revision} is superseded by revision "
+            f"{latest['revision']}: only the published revision can be approved; nothing recorded"
+        )
+    return latest
+
+
+def approve(
+    backend: Backend,
+    review_period: str,
+    root: str,
+    by: str | None,
+    revision: int | None = None,
+    title: str | None = None,
+    note: str | None = None,
+) -> SignOff:
+    """Record who approved the published revision of a review (``revision``, when given,
+    must be it), with its content_sha256. Refuses (`SignOffRefused`, nothing written) a
+    missing name, an unknown or superseded revision, a revision whose rows no longer match
+    its hash, and a review already approved."""
+    name = _required(by, "--by", "phải ghi tên người duyệt", "name who approves")
+    header = _revision(backend, review_period, root, revision)
+    read = audit.snapshot(backend, review_period, root, int(header["revision"]))
+    recomputed = content_sha256(read.header, read.indicators, read.elements, read.inputs)
+    if recomputed != header["content_sha256"]:
+        raise SignOffRefused(
+            f"{review_period} {root}: bản {header['revision']} không còn khớp mã băm / revision "
+            f"{header['revision']} no longer matches its content_sha256 (run `chitieu "
+            "snapshots verify`); nothing recorded"
+        )
+    with _turn(backend, review_period, root) as chain:
+        if chain and chain[-1]["action"] == "approve":
+            standing = chain[-1]
+            raise SignOffRefused(
+                f"{review_period} {root}: đã được duyệt rồi / is already approved (revision "
+                f"{standing['revision']}, {_who(standing)}): reopen it first (`chitieu reopen "
+                f"{review_period} --org {root} --by … --reason …`); nothing recorded"
+            )
+        if _revision(backend, review_period, root, None)["snapshot_id"] != header["snapshot_id"]:
+            raise SignOffRefused(
+                f"{review_period} {root}: một bản mới vừa được công bố / a new revision was "
+                "published meanwhile: look at it, then approve again; nothing recorded"
+            )
+        return _record(
+            backend,
+            chain,
+            {
+                "review_period": review_period,
+                "root_org_unit": root,
+                "action": "approve",
+                "revision": int(header["revision"]),
+                "content_sha256": header["content_sha256"],
+                "by_name": name,
+                "title": _text(title),
+                "note": _text(note),
+            },
+        )
+
+
+def reopen(
+    backend: Backend, review_period: str, root: str, by: str | None, reason: str | None
+) -> SignOff:
+    """Record who reopened an approved review and why; the lock is lifted (the next
+    review takes the held reports in). Refuses a missing name or reason, and a review
+    that is not approved (`SignOffRefused`, nothing written)."""
+    name = _required(by, "--by", "phải ghi tên người mở lại", "name who reopens")
+    why = _required(reason, "--reason", "phải ghi lý do mở lại", "give the reason for reopening")
+    with _turn(backend, review_period, root) as chain:
+        if not chain or chain[-1]["action"] != "approve":
+            raise SignOffRefused(
+                f"{review_period} {root}: chưa được duyệt, không có gì để mở lại / is not "
+                "approved: nothing to reopen; nothing recorded"
+            )
+        approved = chain[-1]
+        return _record(
+            backend,
+            chain,
+            {
+                "review_period": review_period,
+                "root_org_unit": root,
+                "action": "reopen",
+                "revision": int(approved["revision"]),
+                "content_sha256": approved["content_sha256"],
+                "by_name": name,
+                "title": None,
+                "note": why,
+            },
+        )
+
+
+def _parsed(code: str) -> Period | None:
+    try:
+        return Period.parse(code)
+    except PeriodError:
+        return None
+
+
+def within_locked_periods(locks: pl.DataFrame, reports: pl.DataFrame) -> list[int]:
+    """The `Hold` when no hierarchy is at hand: every report for a period inside an
+    approved review, whatever its unit (with the configuration, `chitieu.signoff.hold_rule`
+    holds only the reports of the approved root's subtree)."""
+    reviews = [p for p in map(_parsed, locks["review_period"].unique()) if p is not None]
+    inside = [
+        code
+        for code in reports["period"].drop_nulls().unique()
+        if (period := _parsed(code)) is not None and any(r.contains(period) for r in reviews)
+    ]
+    return reports.filter(pl.col("period").is_in(inside))["submission_id"].to_list()
+
+
+def held_by(backend: Backend, hold: Hold, reports: pl.DataFrame) -> list[int]:
+    """Inside a transaction under the intake lock: which of ``reports`` the reviews
+    approved now hold."""
+    locks = standing(backend)
+    if locks.is_empty() or reports.is_empty():
+        return []
+    return sorted(hold(locks, reports.select("submission_id", "org_unit_code", "period")))
+
+
+def release_held(backend: Backend, hold: Hold) -> list[int]:
+    """Held reports that no approval holds any more become accepted, and supersession is
+    settled among them and the accepted ones by submitted_at, then arrival: as if they
+    had been accepted when they arrived. Returns their submission ids."""
+    with backend.transaction():
+        backend.lock("intake")
+        held = held_reports(backend)
+        still = set(held_by(backend, hold, held))
+        released = [i for i in held["submission_id"].to_list() if i not in still]
+        if released:
+            backend.execute(_sql(backend, "release_held"), [released])
+            # settling every report from the first released one on changes nothing else:
+            # each (unit, period) had one accepted report before
+            backend.execute(intake_sql(backend, "resolve_supersession"), [min(released)])
+    return released

@@ -1,0 +1,1 @@
+SELECT coalesce(max(approval_id), 0) FROM approvals

@@ -1,0 +1,127 @@
+"""The heads log as a file: its line format, appends from processes at once, a line
+torn by a crash, other kinds of lines (sign-off), and what its reader reports."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+
+from chitieu.warehouse.heads import append_head, read_heads
+from chitieu.warehouse.rollback import check_log
+
+HEAD = {
+    "warehouse": "duckdb",
+    "review_period": "2024S1",
+    "root_org_unit": "834",
+    "revision": 1,
+    "content_sha256": "a" * 64,
+}
+
+
+def test_each_line_is_one_json_object_chained_to_the_one_before(tmp_path: Path) -> None:
+    log = tmp_path / "w.heads.log"
+    append_head(log, kind="publish", **HEAD, prev_content_sha256=None)
+    append_head(
+        log,
+        kind="publish",
+        **{**HEAD, "revision": 2, "content_sha256": "b" * 64},
+        prev_content_sha256="a" * 64,
+    )
+    raw = log.read_bytes()
+    assert raw.endswith(b"\n")
+    assert raw.count(b"\n") == 2
+    first, second = (json.loads(line) for line in raw.splitlines())
+    assert list(first) == [
+        "v",
+        "kind",
+        "at",
+        "warehouse",
+        "review_period",
+        "root_org_unit",
+        "revision",
+        "content_sha256",
+        "prev_content_sha256",
+        "prev_line_sha256",
+    ]
+    assert (first["v"], first["prev_line_sha256"]) == (1, None)
+    assert first["at"].endswith("+00:00")
+    assert (
+        second["prev_line_sha256"] == hashlib.sha256(raw.splitlines(keepends=True)[0]).hexdigest()
+    )
+    read = read_heads(log)
+    assert read.problems == []
+    assert [(line.number, line.revision) for line in read.lines] == [(1, 1), (2, 2)]
+
+
+APPENDER = """
+import sys
+from pathlib import Path
+from chitieu.warehouse.heads import append_head
+for n in range(25):
+    append_head(Path(sys.argv[1]), kind="publish", warehouse="duckdb", review_period="2024S1",
+                root_org_unit=sys.argv[2], revision=n + 1, content_sha256="c" * 64)
+"""
+
+
+def test_processes_appending_at_once_interleave_whole_chained_lines(tmp_path: Path) -> None:
+    log = tmp_path / "heads.log"
+    writers = [
+        subprocess.Popen([sys.executable, "-c", APPENDER, str(log), f"U{i}"]) for i in range(4)
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0, 0]
+    read = read_heads(log)
+    assert read.problems == []
+    assert len(read.lines) == 100
+    for unit in ("U0", "U1", "U2", "U3"):
+        mine = [line.revision for line in read.lines if line.review == ("2024S1", unit)]
+        assert mine == list(range(1, 26))
+
+
+def test_a_line_torn_by_a_crash_is_reported_and_the_next_starts_afresh(tmp_path: Path) -> None:
+    log = tmp_path / "heads.log"
+    append_head(log, kind="publish", **HEAD)
+    with log.open("ab") as f:
+        f.write(b'{"v":1,"kind":"publish","at":"2024-')  # the process died here
+    assert read_heads(log).problems == [
+        (2, "the last line is incomplete (a crash while writing it)")
+    ]
+    append_head(log, kind="publish", **{**HEAD, "revision": 2})
+    read = read_heads(log)
+    assert [line.revision for line in read.lines] == [1, 2]
+    assert read.problems == [(2, "not a heads-log line (not a JSON object)")]
+
+
+def test_other_kinds_carry_their_own_fields_and_are_not_heads(tmp_path: Path) -> None:
+    """What sign-off (approve, reopen) would append: the rollback check skips it."""
+    log = tmp_path / "heads.log"
+    append_head(log, kind="publish", **HEAD)
+    append_head(log, kind="approve", **HEAD, by_name="Nguyễn Văn A", note="dòng 1\ndòng 2")
+    lines = log.read_text("utf-8").splitlines()
+    assert len(lines) == 2  # a newline in a note stays inside its JSON string
+    approval = json.loads(lines[1])
+    assert list(approval)[-3:] == ["by_name", "note", "prev_line_sha256"]
+    assert approval["by_name"] == "Nguyễn Văn A"
+    database = pl.DataFrame([HEAD]).drop("warehouse")  # the one revision it holds
+    found = check_log(database, read_heads(log), "duckdb")
+    assert (found.problems, found.notes) == ([], [])
+
+
+def test_a_new_log_adopts_first_in_the_same_write(tmp_path: Path) -> None:
+    log = tmp_path / "heads.log"
+    adopted = [{**HEAD, "prev_content_sha256": None}]
+    calls = []
+
+    def adopt() -> list[dict[str, object]]:
+        calls.append(1)
+        return adopted
+
+    append_head(log, kind="publish", **{**HEAD, "revision": 2}, adopt=adopt)
+    append_head(log, kind="publish", **{**HEAD, "revision": 3}, adopt=adopt)
+    assert len(calls) == 1  # only for the new log
+    kinds = [line.kind for line in read_heads(log).lines]
+    assert kinds == ["adopt", "publish", "publish"]

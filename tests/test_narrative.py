@@ -1,0 +1,298 @@
+"""check-text's pure functions on short drafts, one per form a report writes a figure in,
+against a hand-made revision holding the article's figures (no warehouse here: the
+command on the example's warehouse is tests/test_check_text_cli.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from chitieu.errors import DraftError
+from chitieu.narrative import check_draft, read_draft
+from chitieu.narrative.draft import read_text
+from chitieu.narrative.figures import ABOUT, ABOVE, BELOW, EXACT, Percent
+from chitieu.narrative.numbers import detect_lang, parse_number
+from chitieu.narrative.revision import Published, RevisionFigures
+from chitieu.narrative.verdicts import FigureCheck, judge
+from chitieu.rollup.summary import ClassCounts
+
+
+def published(
+    code: str, name: str, actual: float, target: float, unit: str = "", name_en: str = ""
+) -> Published:
+    percent = round(actual / target * 100, 2)
+    klass = "exceeded" if percent >= 100 else "on_track"
+    return Published(code, name, name_en, unit, "increase", actual, target, percent, klass)
+
+
+INDICATORS = (
+    published("CT01", "Kết nạp đảng viên mới", 102, 130, "đảng viên", "New party members"),
+    published("CT02", "Chi bộ ấp, khu phố đạt trong sạch, vững mạnh toàn diện", 23, 15),
+    published(
+        "CT05",
+        "Giá trị sản xuất công nghiệp - tiểu thủ công nghiệp",
+        1752,
+        3300,
+        "tỷ đồng",
+        "Industrial and handicraft production value",
+    ),
+    published("CT15", "Xã đạt chuẩn nông thôn mới", 12, 20, "xã"),
+    published("CT16", "Xã đạt chuẩn nông thôn mới nâng cao", 3, 5, "xã"),
+    published("CT20", "Giải quyết việc làm mới", 1807, 2800, "lao động", "New jobs"),
+    published("CT24", "Xây dựng, bàn giao nhà tình nghĩa", 42, 30, "căn"),
+    published("CT28", "Tỷ lệ dân số tham gia bảo hiểm y tế", 92.04, 94.5, "%"),
+    published("CT30", "Trường đạt chuẩn quốc gia (công nhận mới)", 3, 5, "trường"),
+)
+COUNTS = ClassCounts(
+    total=31,
+    exceeded=2,
+    basically_achieved=4,
+    on_track=15,
+    below_half=7,
+    not_started=2,
+    year_end=3,
+    no_target=0,
+)
+REVISION = RevisionFigures(
+    review_period="2024S1",
+    root_org_unit="834",
+    org_unit_code="834",
+    revision=1,
+    status="published",
+    created_at=dt.datetime(2024, 6, 17, tzinfo=dt.UTC),
+    content_sha256="0" * 64,
+    resolution_org_unit="834",
+    indicators=INDICATORS,
+    counts=COUNTS,
+    on_track=50.0,
+)
+
+
+def check(text: str) -> list[FigureCheck]:
+    return list(check_draft(read_text("draft.txt", text.encode()), REVISION).figures)
+
+
+def verdicts(text: str) -> list[tuple[str, str]]:
+    """(indicator code, or class of a class count, or "-"; verdict) per figure."""
+    return [
+        ((f.indicator.code if f.indicator else f.figure.class_name) or "-", f.verdict)
+        for f in check(text)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "huyện đã kết nạp 102/130 đảng viên (đạt 78,46% NQ).",
+            [("CT01", "agrees")],
+            id="pair-with-percent",
+        ),
+        pytest.param(
+            "Cho chủ trương công nhận 23/15 chi bộ ấp, khu phố đạt trong sạch, vững mạnh toàn "
+            "diện (đạt 153,33% NQ)…",
+            [("CT02", "agrees")],
+            id="pair-above-100",
+        ),
+        pytest.param(
+            "giải quyết việc làm mới cho 1.807/2.800 lao động (đạt hơn 64,5% NQ)",
+            [("CT20", "agrees_as_written")],
+            id="thousands-and-hon",
+        ),
+        pytest.param(
+            "Đã bàn giao 135/50 căn nhà tình thương (đạt 270% kế hoạch)",
+            [("-", "not_matched")],
+            id="plan-figure-of-no-indicator",
+        ),
+        pytest.param(
+            "Đến nay, toàn huyện có 12/20 xã đạt chuẩn NTM (các xã còn lại đạt từ 12 tiêu chí).",
+            [("CT15", "agrees")],
+            id="pair-without-percent",
+        ),
+        pytest.param(
+            "42/30 căn nhà tình nghĩa (đạt 140% NQ)", [("CT24", "agrees")], id="no-words-before"
+        ),
+        pytest.param("thực hiện vượt 2/31 chỉ tiêu (CT)", [("exceeded", "agrees")], id="vuot"),
+        pytest.param("cơ bản đạt 4/31 CT", [("basically_achieved", "agrees")], id="co-ban-dat"),
+        pytest.param("15/31 CT đạt từ 50% trở lên", [("on_track", "agrees")], id="from-50-up"),
+        pytest.param(
+            "7/31 CT đạt dưới 50%, trong đó có 2 CT chưa thực hiện",
+            [("below_half", "agrees")],
+            id="below-50-of-which-not-started",
+        ),
+        pytest.param(
+            "3/31 CT đánh giá vào cuối năm", [("year_end", "agrees")], id="judged-at-year-end"
+        ),
+        pytest.param(
+            "Kết nạp đảng viên mới đạt gần 78,5% NQ; giải quyết việc làm mới đạt trên 64,5% NQ; "
+            "kết nạp đảng viên mới đạt khoảng 78% NQ.",
+            [("CT01", "agrees_as_written")] * 1
+            + [("CT20", "agrees_as_written"), ("CT01", "agrees_as_written")],
+            id="percent-alone-gan-tren-khoang",
+        ),
+        pytest.param(
+            "Tỷ lệ dân số tham gia bảo hiểm y tế đạt 92,04%.",
+            [("CT28", "agrees")],
+            id="a-rate-is-its-own-value",
+        ),
+        pytest.param(
+            "In six months the district admitted 102/130 new party members (78.46% of the "
+            "target) and exceeded 2/31 indicators; 7/31 below 50%, of which 2 not started.",
+            [("CT01", "agrees"), ("exceeded", "agrees"), ("below_half", "agrees")],
+            id="english",
+        ),
+    ],
+)
+def test_each_form_is_found_matched_and_judged(text: str, expected: list[tuple[str, str]]) -> None:
+    assert verdicts(text) == expected
+
+
+def test_the_articles_slip_is_understated_by_0_89_points() -> None:
+    [found] = check(
+        "Giá trị sản xuất ước đạt 1.752/3.300 tỷ đồng, đạt hơn 52,2% NQ (tăng 15% so với cùng kỳ)."
+    )
+    assert (found.indicator and found.indicator.code, found.verdict) == ("CT05", "disagrees")
+    assert found.difference is not None
+    assert round(found.difference, 2) == Decimal("0.89")
+    [note] = found.notes
+    assert note.vi == "“hơn 52,2%” thấp hơn giá trị 53,09 % 0,89 điểm phần trăm"
+    assert note.en == "“hơn 52,2%” understates 53,09 % by 0,89 points"
+    assert found.trace == "chitieu trace 2024S1 CT05 --revision 1"
+    assert found.published == "1.752/3.300 = 53,09 %"
+    assert found.figure.quoted == "1.752/3.300 tỷ đồng, đạt hơn 52,2% NQ"
+
+
+@pytest.mark.parametrize(
+    ("qualifier", "stated", "value", "agrees"),
+    [
+        (ABOVE, "64,5", "64.5357", True),  # hơn 64,5 % for 64,54 %
+        (ABOVE, "52,2", "53.0909", False),  # above, but not at the precision written
+        (ABOVE, "60", "60", False),  # exactly, not more
+        (ABOVE, "53,1", "53.0909", False),  # rounds to it, but is not above it
+        (BELOW, "78,5", "78.4615", True),  # gần 78,5 %
+        (BELOW, "65", "64.5357", True),
+        (BELOW, "64,6", "64.5357", False),  # below it, but 64,5 at one decimal
+        (BELOW, "53,1", "53.0909", True),
+        (BELOW, "78,4", "78.4615", False),
+        (ABOUT, "78", "78.4615", True),
+        (ABOUT, "79", "78.4615", False),
+        (EXACT, "78,46", "78.4615", True),
+        (EXACT, "78,5", "78.4615", True),  # at the one decimal written
+        (EXACT, "78,47", "78.4615", False),
+        (EXACT, "153,33", "153.3333", True),
+        (EXACT, "0,5", "0.45", True),  # half away from zero, as SPEC §3.5 rounds
+    ],
+)
+def test_a_percent_is_read_at_the_precision_written(
+    qualifier: str, stated: str, value: str, agrees: bool
+) -> None:
+    percent = Percent(parse_number(stated, "vi"), qualifier, True, 0, 0)
+    assert judge(percent, Decimal(value)).agrees is agrees
+
+
+def test_numbers_are_read_the_way_the_draft_writes_them() -> None:
+    assert parse_number("1.752", "vi").value == 1752
+    assert parse_number("12.345,6", "vi").value == Decimal("12345.6")
+    assert parse_number("78,46", "vi").decimals == 2
+    assert parse_number("1,752", "en").value == 1752
+    assert parse_number("78.46", "en").value == Decimal("78.46")
+    assert (
+        detect_lang(
+            Path(__file__)
+            .with_name("data")
+            .joinpath("narrative", "seed-article-vi.txt")
+            .read_text("utf-8")
+        )
+        == "vi"
+    )
+    assert detect_lang("The district of Giồng Trôm admitted 102/130 new members.") == "en"
+
+
+def test_a_percent_of_change_a_date_and_a_threshold_are_not_figures() -> None:
+    text = (
+        "Ngày 17/06/2024, huyện họp sơ kết; lễ kỷ niệm ngày 27/7 và tháng 06/2024. Doanh thu "
+        "tăng hơn 15% so với cùng kỳ, giảm 2% còn lại. Phấn đấu 50% xã đạt chuẩn."
+    )
+    assert check(text) == []
+
+
+def test_two_indicators_with_the_same_numbers_are_told_apart_by_the_words() -> None:
+    text = "Có 3/5 xã đạt chuẩn nông thôn mới nâng cao; 3/5 trường đạt chuẩn quốc gia."
+    assert verdicts(text) == [("CT16", "agrees"), ("CT30", "agrees")]
+    for unclear in ("Đã đạt 3/5.", "Có 3/5 xã, trường đạt chuẩn."):  # no words; both
+        [alone] = check(unclear)
+        assert alone.verdict == "not_matched"
+        assert alone.notes[0].en == "matches several indicators equally: CT16, CT30"
+
+
+def test_numbers_that_are_not_the_revisions_are_matched_by_words_and_flagged() -> None:
+    [found] = check("Huyện kết nạp 100/130 đảng viên mới (đạt 78,46% NQ).")
+    assert (found.indicator and found.indicator.code, found.method) == ("CT01", "words")
+    assert found.verdict == "disagrees"
+    assert [n.en for n in found.notes] == [
+        "actual written 100, the revision has 102",
+        "“78,46%” is not the ratio 100/130 = 76,92 %",
+    ]
+
+
+def test_class_counts_that_differ_name_the_revisions_count() -> None:
+    found = check(
+        "Trong đó, thực hiện vượt 3/31 chỉ tiêu (CT); 7/31 CT đạt dưới 50%, trong đó có 3 CT "
+        "chưa thực hiện; 3/30 CT đánh giá vào cuối năm."
+    )
+    assert [f.verdict for f in found] == ["disagrees"] * 3
+    assert found[0].notes[0].vi == ("ghi 3/31, bản công bố có 2/31 chỉ tiêu thực hiện vượt")
+    assert found[1].notes[0].en == "written 3 not started, the revision has 2"
+    assert (
+        found[2].notes[0].en == "written 3/30, the revision has 3/31 indicators judged at year end"
+    )
+
+
+def test_an_indicator_table_is_read_row_by_row_by_its_code_column() -> None:
+    text = (
+        "Kết quả:\n\n"
+        "| Mã | Chỉ tiêu | Đơn vị tính | Thực hiện | Kế hoạch năm | Tỷ lệ | Cùng kỳ |\n"
+        "|---|---|---|---|---|---|---|\n"
+        "| **Xây dựng Đảng** | | | | | | |\n"
+        "| CT01 | Kết nạp đảng viên mới | đảng viên | 102 | 130 | 78,46 % | 90 |\n"
+        "| CT05 | Giá trị sản xuất | tỷ đồng | 1.752 | 3.300 | 52,20 % | 1.500 |\n"
+        "| CT99 | Một chỉ tiêu khác | hộ | 10 | 20 | 50 % | |\n"
+    )
+    found = check(text)
+    assert [(f.line, f.figure.kind, f.method, f.verdict) for f in found] == [
+        (6, "row", "code", "agrees"),
+        (7, "row", "code", "disagrees"),
+        (8, "row", "", "not_matched"),
+    ]
+    assert found[1].notes[0].en == "“52,20%” understates 53,09 % by 0,89 points"
+
+
+def test_a_table_without_an_indicator_header_is_prose() -> None:
+    text = (
+        "| Lĩnh vực | Kết quả |\n|---|---|\n| Đảng | kết nạp 102/130 đảng viên (đạt 78,46% NQ) |\n"
+    )
+    assert verdicts(text) == [("CT01", "agrees")]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("bao-cao.pdf", b"%PDF-1.7", r"not a text or Word draft \(\.pdf\): .*save it as \.docx"),
+        ("bao-cao.doc", b"\xd0\xcf\x11\xe0", r"save it as \.docx"),
+        ("bao-cao.txt", b"PK\x03\x04\x00\x00binary", r"not a text file \(it holds binary data\)"),
+        ("bao-cao.md", b"dong mot\n\xf0\xe3t 78,46%\n", r"dòng / line 2: .*not UTF-8"),
+        ("bao-cao.docx", "kết nạp 102/130".encode(), r"cannot read it as a Word document"),
+    ],
+)
+def test_a_file_that_is_not_a_readable_draft_is_refused(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DraftError, match=message):
+        read_draft(path)
+    with pytest.raises(DraftError, match="no such file"):
+        read_draft(tmp_path / "missing.txt")

@@ -1,0 +1,152 @@
+"""Word drafts: figures in paragraphs and in tables, tracked changes refused, and the
+annotated copy with a comment on exactly each figure that disagrees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from test_narrative import REVISION
+
+from chitieu.errors import DraftError
+from chitieu.narrative import check_draft, read_draft
+from chitieu.narrative.annotate import AUTHOR, annotated_copy
+
+PROSE_CELL = "Giải quyết việc làm mới cho 1.807/2.800 lao động (đạt hơn 65,5% NQ)."
+
+
+def word_draft(path: Path) -> Path:
+    """Paragraphs (one figure split over a bold run), a table with a figure in its prose,
+    and an indicator table in the review document's columns."""
+    document = docx.Document()
+    document.add_paragraph("BÁO CÁO sơ kết 6 tháng đầu năm 2024")
+    paragraph = document.add_paragraph("Trong 6 tháng, huyện đã kết nạp ")
+    paragraph.add_run("100/130").bold = True
+    paragraph.add_run(
+        " đảng viên (đạt 76,92% NQ). Giá trị sản xuất ước đạt 1.752/3.300 tỷ đồng, đạt hơn "
+        "52,2% NQ (tăng 15% so với cùng kỳ). Công nhận 23/15 chi bộ ấp, khu phố đạt trong "
+        "sạch, vững mạnh toàn diện (đạt 153,33% NQ)."
+    )
+    prose = document.add_table(rows=2, cols=2)
+    for cell, text in zip(
+        prose._cells, ["Lĩnh vực", "Kết quả", "Việc làm", PROSE_CELL], strict=True
+    ):
+        cell.text = text
+    document.add_paragraph("Bảng chỉ tiêu:")
+    table = document.add_table(rows=3, cols=5)
+    rows = [
+        ["STT", "Chỉ tiêu", "Kế hoạch năm", "Thực hiện", "Tỷ lệ % kế hoạch"],
+        ["1", "Kết nạp đảng viên mới", "130", "102", "78,46"],
+        ["2", "Xã đạt chuẩn nông thôn mới", "20", "13", "65"],
+    ]
+    for cell, text in zip(table._cells, [t for row in rows for t in row], strict=True):
+        cell.text = text
+    document.save(path)
+    return path
+
+
+def commented(document: Any) -> dict[str, str]:
+    """Each comment's text (its paragraphs joined) → the draft's text it covers."""
+    covered: dict[str, list[str]] = {}
+    open_ids: set[str] = set()
+    for element in document.element.body.iter():
+        if element.tag == qn("w:commentRangeStart"):
+            open_ids.add(element.get(qn("w:id")))
+            covered[element.get(qn("w:id"))] = []
+        elif element.tag == qn("w:commentRangeEnd"):
+            open_ids.discard(element.get(qn("w:id")))
+        elif element.tag == qn("w:t"):
+            for comment_id in open_ids:
+                covered[comment_id].append(element.text or "")
+    return {
+        "\n".join(p.text for p in c.paragraphs): "".join(covered[str(c.comment_id)])
+        for c in document.comments
+    }
+
+
+def test_figures_are_found_in_paragraphs_and_in_table_cells(tmp_path: Path) -> None:
+    draft = read_draft(word_draft(tmp_path / "bao-cao.docx"))
+    checked = check_draft(draft, REVISION)
+    found = [
+        (f.where, f.indicator.code if f.indicator else None, f.figure.kind, f.verdict)
+        for f in checked.figures
+    ]
+    assert found == [
+        ("đoạn / paragraph 2", "CT01", "pair", "disagrees"),
+        ("đoạn / paragraph 2", "CT05", "pair", "disagrees"),
+        ("đoạn / paragraph 2", "CT02", "pair", "agrees"),
+        ("bảng / table 1, hàng / row 2, cột / column 2", "CT20", "pair", "disagrees"),
+        ("bảng / table 2, hàng / row 2, cột / column 4", "CT01", "row", "agrees"),
+        ("bảng / table 2, hàng / row 3, cột / column 4", "CT15", "row", "disagrees"),
+    ]
+    assert checked.figures[3].notes[0].en == "“hơn 65,5%” overstates 64,54 % by 0,96 points"
+    assert [n.en for n in checked.figures[5].notes] == [
+        "actual written 13, the revision has 12",
+        "“65%” overstates 60,00 % by 5,00 points",
+    ]
+
+
+def test_the_annotated_copy_comments_exactly_the_figures_that_disagree(tmp_path: Path) -> None:
+    path = word_draft(tmp_path / "bao-cao.docx")
+    before = path.read_bytes()
+    draft = read_draft(path)
+    checked = check_draft(draft, REVISION)
+    content, count = annotated_copy(draft, checked.figures)
+    assert path.read_bytes() == before
+    assert count == 4
+    out = tmp_path / "bao-cao.ghi-chu.docx"
+    out.write_bytes(content)
+    copy = docx.Document(out)
+    comments = commented(copy)
+    assert sorted(comments.values()) == sorted(
+        [
+            "100/130 đảng viên (đạt 76,92% NQ)",
+            "1.752/3.300 tỷ đồng, đạt hơn 52,2% NQ",
+            "1.807/2.800 lao động (đạt hơn 65,5% NQ)",
+            "13",
+        ]
+    )
+    slip = next(text for text, words in comments.items() if words.startswith("1.752"))
+    assert slip.splitlines() == [
+        "KHÔNG KHỚP / disagrees: 1.752/3.300 tỷ đồng, đạt hơn 52,2% NQ",
+        "“hơn 52,2%” thấp hơn giá trị 53,09 % 0,89 điểm phần trăm",
+        "“hơn 52,2%” understates 53,09 % by 0,89 points",
+        "công bố / published: 1.752/3.300 = 53,09 %",
+        "xem / see: chitieu trace 2024S1 CT05 --revision 1",
+    ]
+    assert {c.author for c in copy.comments} == {AUTHOR}
+    # the text reads as before, and the split bold run keeps its formatting
+    assert [p.text for p in copy.paragraphs] == [p.text for p in docx.Document(path).paragraphs]
+    bold = [r.text for p in copy.paragraphs for r in p.runs if r.bold]
+    assert bold == ["100/130"]
+
+
+def test_a_draft_with_tracked_changes_is_refused(tmp_path: Path) -> None:
+    path = word_draft(tmp_path / "bao-cao.docx")
+    document = docx.Document(path)
+    paragraph = document.paragraphs[1]
+    inserted = OxmlElement("w:ins", {qn("w:id"): "1", qn("w:author"): "Cán bộ"})
+    run = paragraph.runs[1]._r
+    run.addprevious(inserted)
+    inserted.append(run)
+    document.save(path)
+    with pytest.raises(
+        DraftError, match=r"bao-cao.docx, đoạn / paragraph 2: .*1 tracked changes: accept or reject"
+    ):
+        read_draft(path)
+
+
+def test_a_word_file_that_unpacks_too_large_is_refused_before_it_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zip bomb named .docx: the limit is lowered here instead of writing 200 MB."""
+    from chitieu.narrative import draft
+
+    path = word_draft(tmp_path / "bao-cao.docx")
+    monkeypatch.setattr(draft, "MAX_UNPACKED", 10_000)
+    with pytest.raises(DraftError, match=r"bao-cao.docx: .*the Word file unpacks to [\d,]+ bytes"):
+        read_draft(path)
