@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import docx
 import polars as pl
 import pytest
 from rollup_helpers import MakeConfig, element, indicator, write_config
@@ -18,9 +19,12 @@ from chitieu.periods import Period
 from chitieu.report import build_report
 from chitieu.report.cells import indicator_cells
 from chitieu.report.completeness import annex_rows
-from chitieu.report.document import approval_of, document_info
+from chitieu.report.document import Approval, document_info
 from chitieu.report.model import with_last_year
 from chitieu.report.numbers import date_line
+from chitieu.report.output import render_text, write_report
+from chitieu.signoff import approval_of
+from chitieu.warehouse.models import APPROVALS_SCHEMA
 
 UNITS = """
 D,Huyện Đông,district,,2020-01-01,,
@@ -260,33 +264,29 @@ def test_a_party_committee_and_a_peoples_committee_number_and_sign_their_reports
     )
 
 
-def approvals(*rows: tuple[str, str, str, str | None, int]) -> pl.DataFrame:
-    """``Warehouse.approvals`` rows: (content_sha256, action, by_name, title, day of June)."""
+def approvals(*rows: tuple[int, str, str, str | None, int]) -> pl.DataFrame:
+    """``Warehouse.approvals`` rows: (revision, action, by_name, title, day of June)."""
     return pl.DataFrame(
         [
-            (i, "2024S1", "D", 2, sha, action, who, title, None,
-             dt.datetime(2024, 6, day, 2, tzinfo=dt.UTC))
-            for i, (sha, action, who, title, day) in enumerate(rows, start=1)
+            (i, "2024S1", "D", i, action, revision, "ab" * 32, who, title, None,
+             dt.datetime(2024, 6, day, 2, tzinfo=dt.UTC), None, f"{i:064x}")
+            for i, (revision, action, who, title, day) in enumerate(rows, start=1)
         ],
-        schema=["approval_id", "review_period", "root_org_unit", "revision", "content_sha256",
-                "action", "by_name", "title", "note", "at"],
+        schema=APPROVALS_SCHEMA,
         orient="row",
     )  # fmt: skip
 
 
 def test_the_signature_names_the_approver_of_the_revision(tmp_path: Path) -> None:
-    mine = "ab" * 32
     frame = approvals(
-        (mine, "approve", "Trần Thị B", "Phó Bí thư", 17),
-        (mine, "reopen", "Trần Thị B", None, 18),
-        (mine, "approve", "Lê Văn C", "Phó Bí thư Thường trực", 19),
-        ("cd" * 32, "approve", "Someone Else", None, 20),
+        (1, "approve", "Trần Thị B", "Phó Bí thư", 17),
+        (1, "reopen", "Trần Thị B", None, 18),
+        (2, "approve", "Lê Văn C", "Phó Bí thư Thường trực", 19),
     )
-    approval = approval_of(frame, mine)
+    approval = Approval.of(approval_of(frame, 2))
     assert approval is not None
     assert (approval.by, approval.title) == ("Lê Văn C", "Phó Bí thư Thường trực")
-    assert approval_of(frame.head(2), mine) is None  # reopened: no approval stands
-    assert approval_of(None, mine) is None
+    assert Approval.of(approval_of(frame, 3)) is None
     folder = write_config(
         tmp_path / "config",
         {
@@ -305,5 +305,34 @@ def test_the_signature_names_the_approver_of_the_revision(tmp_path: Path) -> Non
     signed = build_report(config, HEADER, indicators(), "vi", approval=approval)
     signature = signed.document.signature
     assert (signature.title, signature.name) == ("PHÓ BÍ THƯ THƯỜNG TRỰC", "Lê Văn C")
+    assert (signed.approved_by, signed.approved_title) == ("Lê Văn C", "Phó Bí thư Thường trực")
+    assert signed.approved_at == dt.datetime(2024, 6, 19, 2, tzinfo=dt.UTC)
     unsigned = build_report(config, HEADER, indicators(), "vi").document.signature
     assert (unsigned.title, unsigned.name, unsigned.approved_at) == ("BÍ THƯ", "Nguyễn Văn A", None)
+
+
+def test_names_from_the_configuration_are_printed_escaped(
+    make_config: MakeConfig, tmp_path: Path
+) -> None:
+    """A unit, an indicator and a group named with a terminal escape, a bidi override and
+    a NUL: every format prints them escaped (`chitieu.shown.shown`), and the Word document
+    is still written."""
+    config = make_config(
+        [element("MEMBERS"), element("HOUSES")],
+        [
+            indicator("CT01", "MEMBERS", group="Xây dựng\x00 Đảng", unit="đảng viên"),
+            indicator("CT02", "HOUSES", name="Nhà\u202e ở"),
+        ],
+        UNITS.replace("Xã Một", "Xã Một\x1b[2J"),
+        targets=[("CT01", "D", 2024, 130, ""), ("CT01", "C1", 2024, 7, "")],
+    )
+    model = build_report(config, HEADER, indicators(), "vi")
+    assert [(u.org_unit_code, u.name) for u in model.annex] == [("C1", "Xã Một\\x1b[2J")]
+    assert [g.name for g in model.groups] == ["Xây dựng\\x00 Đảng", "Các chỉ tiêu khác"]
+    assert model.indicators.get_column("name").to_list()[1] == "Nhà\\u202e ở"
+    for fmt in ("md", "html", "json"):
+        text = render_text(model, fmt)
+        assert not any(char in text for char in "\x00\x1b\u202e"), fmt
+    document = docx.Document(str(write_report(model, "docx", tmp_path / "d.docx")))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert any("Xã Một\\x1b[2J" in text for text in cells)

@@ -16,6 +16,7 @@ from chitieu.periods import Period
 from chitieu.report import build_report
 from chitieu.report.model import AuditTables
 from chitieu.report.output import write_report
+from chitieu.shown import shown
 from chitieu.warehouse.models import INPUT_SUBMISSIONS_SCHEMA, INPUT_VALUES_SCHEMA
 
 # What a commune could type, and Excel or LibreOffice would run if written as formulas.
@@ -28,6 +29,11 @@ HOSTILE = [
     "=cmd|' /C calc'!A0",
     "  =1+1",
     "\t=1+1",
+    # and what no cell takes as it is: a newline, a terminal escape, NUL, a bidi override
+    "name\nwith newline.csv",
+    "\x1b[2J",
+    "a\x00b",
+    "\u202evsc.exe",
 ]
 
 
@@ -102,7 +108,9 @@ def test_hostile_texts_come_back_as_the_same_text(workbook: openpyxl.Workbook) -
         if isinstance(cell.value, str)
     ]
     for hostile in HOSTILE:
-        assert hostile in texts, hostile
+        assert shown(hostile) in texts, hostile  # control characters escaped, as printed
+    assert {"\\t=1+1", "name\\nwith newline.csv", "a\\x00b", "\\x1b[2J"} <= set(texts)
+    assert not any(char in text for text in texts for char in "\t\n\x00\x1b\u202e")
     assert any(t.startswith(f"Sơ kết 6 tháng đầu năm 2024 — {HOSTILE[0]}") for t in texts)
     assert "@đơn vị" in texts
 
@@ -156,7 +164,7 @@ def test_sheets_hold_the_report_annexes_units_inputs_and_notes(
     assert inputs[1][:3] == (0, HOSTILE[0], f"{0:064x}")
     assert inputs[1][5] == dt.datetime(2024, 5, 16)
     notes = list(workbook["Ghi chú"].iter_rows(values_only=True))
-    assert {row[4] for row in notes[1:]} == set(HOSTILE)
+    assert {row[4] for row in notes[1:]} == {shown(text) for text in HOSTILE}
 
 
 def _repeated_row(sheet: openpyxl.worksheet.worksheet.Worksheet) -> int:

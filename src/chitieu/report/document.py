@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Final
-
-import polars as pl
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Final
 
 from chitieu.config.catalog import ReportSection
 from chitieu.periods import Period
 from chitieu.report.labels import review_title
 from chitieu.report.numbers import date_line, today
+from chitieu.shown import shown
 
 _PREFIXES: Final = re.compile(
     r"^(Tỉnh|Thành phố|Huyện|Quận|Thị xã|Xã|Phường|Thị trấn|Đặc khu)\s+", re.IGNORECASE
@@ -30,11 +29,34 @@ BLANK_NUMBER: Final = " " * 6
 
 @dataclass(frozen=True)
 class Approval:
-    """Who approved the revision a document renders (issue 15's sign-off)."""
+    """Who approved the revision a document renders (``chitieu approve``, SPEC §8)."""
 
     by: str
     title: str | None
     at: dt.datetime
+    note: str | None = None
+
+    @classmethod
+    def of(cls, found: Mapping[str, Any] | None) -> Approval | None:
+        """From `chitieu.signoff.approval_of`'s ``approved_by``, ``approved_title``,
+        ``approved_at``, ``approved_note`` (None: the revision is not approved)."""
+        if found is None:
+            return None
+        return cls(
+            str(found["approved_by"]),
+            found["approved_title"],
+            found["approved_at"],
+            found.get("approved_note"),
+        )
+
+    def shown(self) -> Approval:
+        """As printed: every control character escaped (`chitieu.shown.shown`)."""
+        return replace(
+            self,
+            by=shown(self.by),
+            title=shown(self.title) if self.title else self.title,
+            note=shown(self.note) if self.note else self.note,
+        )
 
 
 @dataclass(frozen=True)
@@ -65,21 +87,6 @@ class DocumentInfo:
 
     reference: str
     """How an annex names its document: ``Báo cáo số 123-BC/HU ngày 17/06/2024``."""
-
-
-def approval_of(approvals: pl.DataFrame | None, content_sha256: str) -> Approval | None:
-    """The approval standing for the revision with this hash: its latest sign-off row,
-    when that row approves (a later reopening withdraws it). ``approvals``: the frame of
-    ``Warehouse.approvals`` (``content_sha256, action, by_name, title, at``)."""
-    if approvals is None or approvals.is_empty():
-        return None
-    mine = approvals.filter(pl.col("content_sha256") == content_sha256).sort("at")
-    if mine.is_empty():
-        return None
-    last = mine.row(-1, named=True)
-    if last["action"] != "approve":
-        return None
-    return Approval(str(last["by_name"]), last.get("title"), last["at"])
 
 
 def place_of(unit_name: str) -> str:
@@ -120,9 +127,11 @@ def document_info(
     """The document's particulars. ``number`` and ``day`` come from the command line,
     else from the section; the day is today (in Vietnam) when neither gives one. An
     ``approval`` names its approver in the signature block, instead of the section's
-    signer."""
-    section = section or ReportSection()
-    number = number or section.number
+    signer. Texts from the configuration and the command line are printed `shown`: a
+    control character would break the Word file and the terminal."""
+    section = _shown_section(section or ReportSection())
+    number = shown(number) if number else section.number
+    resolution_title, root_name = shown(resolution_title), shown(root_name)
     day = day or section.date or today()
     place = section.place or place_of(root_name)
     subject = section.subject or (
@@ -131,8 +140,8 @@ def document_info(
     if approval is not None:
         signature = Signature(
             section.signer_on_behalf,
-            approval.title.upper() if approval.title else section.signer_title,
-            approval.by,
+            shown(approval.title.upper()) if approval.title else section.signer_title,
+            shown(approval.by),
             approval.at,
         )
     else:
@@ -151,4 +160,15 @@ def document_info(
         signature=signature,
         reference=f"Báo cáo số {numbered(section.body_type, number, section.symbol)} "
         f"ngày {day:%d/%m/%Y}",
+    )
+
+
+def _shown_section(section: ReportSection) -> ReportSection:
+    texts = {
+        key: shown(value)
+        for key, value in section.model_dump(exclude={"recipients"}).items()
+        if isinstance(value, str)
+    }
+    return section.model_copy(
+        update={**texts, "recipients": [shown(r) for r in section.recipients]}
     )

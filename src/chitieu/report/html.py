@@ -103,11 +103,10 @@ def render_html(model: ReportModel) -> str:
         f"{format_percent(None if rate is None else rate * 100, lang)} · "
         f"sha256 {model.content_sha256}"
     )
-    signature = model.document.signature
-    if signature.approved_at is not None:
-        meta += (
-            f" · {words['approved']} {signature.name or ''} {format_time(signature.approved_at)}"
-        )
+    approval = model.approval
+    if approval is not None:
+        who = ", ".join(text for text in (approval.by, approval.title) if text)
+        meta += f" · {words['approved']} {who} {format_time(approval.at)}"
     parts = [
         f"<h1>{escape(title)}</h1>",
         f"<p>{escape(meta)}</p>",

@@ -3,7 +3,9 @@
 ``indicators`` keeps the keys scripts already read (``indicator_code, name, unit, group,
 org_unit_code, level, actual, target, percent, class``) and adds ``comparable``,
 ``last_actual``, ``last_comparable`` and ``change_percent``; a last-year figure that is not
-comparable is null, as no document prints it.
+comparable is null, as no document prints it. ``approval`` names who approved the
+revision (``approved_by``, ``approved_title``, ``approved_at``, ``approved_note``), or is
+null.
 """
 
 from __future__ import annotations
@@ -90,6 +92,14 @@ def render_json(model: ReportModel) -> str:
                 }
                 for unit in annex.units.to_dicts()
             ],
+        },
+        "approval": None
+        if model.approval is None
+        else {
+            "approved_by": model.approval.by,
+            "approved_title": model.approval.title,
+            "approved_at": model.approval.at,
+            "approved_note": model.approval.note,
         },
         "document": dataclasses.asdict(model.document),
     }

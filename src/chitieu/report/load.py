@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
 
 from chitieu.config import Config
 from chitieu.periods import Period
-from chitieu.report.document import Approval, approval_of
+from chitieu.report.document import Approval
 from chitieu.report.model import AuditTables, ReportModel, build_reports
+from chitieu.signoff import approval_of
 from chitieu.warehouse import Warehouse
 
 
@@ -35,14 +36,12 @@ def reporting_status(
     return totals
 
 
-def approval(warehouse: Warehouse, header: dict[str, object]) -> Approval | None:
-    """The approval of the revision (``Warehouse.approvals``, issue 15), or None where this
-    warehouse records no sign-off. One place to simplify once it is merged."""
-    read = getattr(warehouse, "approvals", None)
-    if read is None:
-        return None
-    frame: pl.DataFrame = read(header["review_period"], header["root_org_unit"])
-    return approval_of(frame, str(header["content_sha256"]))
+def approval(warehouse: Warehouse, header: Mapping[str, Any]) -> Approval | None:
+    """Who approved the revision (`chitieu.signoff.approval_of` over the review's
+    sign-offs, SPEC §8), or None when it is not approved."""
+    review_period, root = str(header["review_period"]), str(header["root_org_unit"])
+    approvals = warehouse.approvals(review_period, root)
+    return Approval.of(approval_of(approvals, int(str(header["revision"]))))
 
 
 def load_reports(

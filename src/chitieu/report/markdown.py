@@ -57,11 +57,12 @@ def _meta(model: ReportModel) -> list[str]:
         f"{format_percent(None if rate is None else rate * 100, model.lang)}",
         f"- {'Mã băm nội dung' if vi else 'Content SHA-256'}: `{model.content_sha256}`",
     ]
-    signature = model.document.signature
-    if signature.approved_at is not None:
+    approval = model.approval
+    if approval is not None:
+        who = ", ".join(md_text(text) for text in (approval.by, approval.title) if text)
+        note = f" — {md_text(approval.note)}" if approval.note else ""
         lines.append(
-            f"- {'Phê duyệt' if vi else 'Approved'}: {md_text(signature.name or '')} "
-            f"({format_time(signature.approved_at)})"
+            f"- {'Phê duyệt' if vi else 'Approved'}: {who} ({format_time(approval.at)}){note}"
         )
     return lines
 

@@ -24,6 +24,14 @@ from chitieu.report.labels import OTHER_GROUP, class_labels
 from chitieu.report.numbers import format_number
 from chitieu.rollup.hierarchy import subtree, valid_on
 from chitieu.rollup.summary import class_counts, summary_sentence
+from chitieu.shown import escapes, shown
+
+
+def shown_text(column: str) -> pl.Expr:
+    """A column of texts from outside (configuration, received files) as `shown` prints
+    them: every control, format or separator character escaped."""
+    table = escapes()
+    return pl.col(column).str.replace_many(list(table), list(table.values()))
 
 
 def with_last_year(indicators: pl.DataFrame) -> pl.DataFrame:
@@ -59,10 +67,13 @@ def change_percent() -> pl.Expr:
 def unit_names(org_units: pl.DataFrame, day: dt.date) -> pl.DataFrame:
     """``org_unit_code, name`` as each code read on ``day`` (codes are reused after
     mergers: 28987 is Xã Phong Nẫm in 2024 and Xã Lương Hòa from July 2025); a code not
-    valid that day by its last name."""
-    at_day = org_units.filter(valid_on(day)).select(pl.col("code").alias("org_unit_code"), "name")
+    valid that day by its last name. Names are `shown` (a control character escaped)."""
+    named = org_units.select(
+        pl.col("code").alias("org_unit_code"), shown_text("name"), "valid_from", "valid_to"
+    )
+    at_day = named.filter(valid_on(day)).select("org_unit_code", "name")
     others = (
-        org_units.select(pl.col("code").alias("org_unit_code"), "name")
+        named.select("org_unit_code", "name")
         .unique("org_unit_code", keep="last", maintain_order=True)
         .join(at_day, on="org_unit_code", how="anti")
     )
@@ -78,9 +89,9 @@ def catalog_frame(config: Config, lang: str) -> pl.DataFrame:
             "position": list(range(len(indicators))),
             "stt": list(range(1, len(indicators) + 1)),
             "indicator_code": [i.code for i in indicators],
-            "name": [(i.name_en or i.name) if lang == "en" else i.name for i in indicators],
-            "unit": [i.unit for i in indicators],
-            "group": [i.group or OTHER_GROUP[lang] for i in indicators],
+            "name": [shown((i.name_en or i.name) if lang == "en" else i.name) for i in indicators],
+            "unit": [shown(i.unit) for i in indicators],
+            "group": [shown(i.group) if i.group else OTHER_GROUP[lang] for i in indicators],
         },
         schema_overrides={"position": pl.Int64, "stt": pl.Int64},
     )
@@ -150,6 +161,8 @@ class ReportModel:
     completeness: annexes.CompletenessAnnex
     charts: Charts
     document: DocumentInfo
+    approval: Approval | None = None
+    """Who approved the revision (``chitieu approve``), as printed; None if no one did."""
     audit: AuditTables | None = None
 
     @property
@@ -164,6 +177,18 @@ class ReportModel:
     def created_at(self) -> dt.datetime:
         created: dt.datetime = self.header["created_at"]
         return created
+
+    @property
+    def approved_by(self) -> str | None:
+        return self.approval.by if self.approval else None
+
+    @property
+    def approved_title(self) -> str | None:
+        return self.approval.title if self.approval else None
+
+    @property
+    def approved_at(self) -> dt.datetime | None:
+        return self.approval.at if self.approval else None
 
     @property
     def class_labels(self) -> dict[str, str]:
@@ -271,7 +296,7 @@ def build_reports(
             review_period=period,
             root=root,
             root_name=root_name,
-            resolution_title=resolution.title,
+            resolution_title=shown(resolution.title),
             summary=summary_sentence(counts, lang, thresholds, mid_year=not period.is_year),
             counts=counts.as_dict(),
             thresholds=thresholds,
@@ -287,6 +312,7 @@ def build_reports(
                 completeness=completeness_heatmap(completeness, lang),
             ),
             document=document,
+            approval=approval.shown() if approval else None,
             audit=audit,
         )
     return models

@@ -9,7 +9,8 @@ and its content hash in the footer.
 Names, notes and file names come from the communes: a text that begins with ``=``, ``+``,
 ``-`` or ``@`` would run as a formula if written as one, so every text goes in with
 ``write_string`` (never ``write``, which guesses), and the workbook refuses to turn
-strings into formulas, numbers or links at all.
+strings into formulas, numbers or links at all. A control character (a file named with a
+newline, a note holding ``\x00``) is written as `chitieu.shown.shown` prints it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from chitieu.report.labels import (
 )
 from chitieu.report.model import ReportModel
 from chitieu.report.numbers import NONE, local
+from chitieu.shown import shown
 
 SHEETS = {
     "vi": ("Báo cáo", "Phụ lục I", "Phụ lục II", "Đơn vị", "Báo cáo đã dùng", "Ghi chú"),
@@ -119,8 +121,8 @@ class _Sheet:
         elif isinstance(value, dt.datetime):
             naive = value.astimezone(dt.UTC).replace(tzinfo=None)
             self.sheet.write_datetime(self.row, col, naive, self.formats["when"])
-        else:
-            self.sheet.write_string(self.row, col, str(value), fmt)
+        else:  # a cell takes no control character: names and notes from files `shown`
+            self.sheet.write_string(self.row, col, shown(str(value)), fmt)
 
     def line(
         self, values: tuple[object, ...] | list[object], styles: tuple[str | None, ...] = ()
