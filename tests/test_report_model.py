@@ -307,6 +307,11 @@ def test_the_signature_names_the_approver_of_the_revision(tmp_path: Path) -> Non
     assert (signature.title, signature.name) == ("PHÓ BÍ THƯ THƯỜNG TRỰC", "Lê Văn C")
     assert (signed.approved_by, signed.approved_title) == ("Lê Văn C", "Phó Bí thư Thường trực")
     assert signed.approved_at == dt.datetime(2024, 6, 19, 2, tzinfo=dt.UTC)
+    approved = "Lê Văn C, Phó Bí thư Thường trực (19/06/2024 09:00)"
+    assert f"- Phê duyệt: {approved}\n" in render_text(signed, "md")
+    assert "phê duyệt Lê Văn C, Phó Bí thư Thường trực 19/06/2024 09:00" in render_text(
+        signed, "html"
+    )
     unsigned = build_report(config, HEADER, indicators(), "vi").document.signature
     assert (unsigned.title, unsigned.name, unsigned.approved_at) == ("BÍ THƯ", "Nguyễn Văn A", None)
 
