@@ -5,7 +5,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.synced
 
-.PHONY: venv browser demo test lint typecheck bench clean
+.PHONY: venv browser office demo test lint typecheck bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,19 @@ browser:
 	  else echo "make test needs Debian's chromium: apt-get install chromium (as root)" >&2; exit 1; fi; \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
 
+# The review document's test prints it with LibreOffice headless and reads the PDF with
+# poppler: Debian's libreoffice-writer and poppler-utils, installed as the browser is.
+office:
+	@command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	  else echo "make test needs Debian's libreoffice-writer and poppler-utils: apt-get install libreoffice-writer poppler-utils (as root)" >&2; exit 1; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends libreoffice-writer poppler-utils; }
+
 demo: $(STAMP)
 	$(VENV)/bin/chitieu demo --workdir demo-output
 
-test: $(STAMP) browser
+test: $(STAMP) browser office
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy

@@ -10,8 +10,9 @@ Groups (``--only``): ``review`` (the national review against the three bare roll
 the year's warehouse without and with SPEC §7's rules and outlier tests),
 ``prefect`` (the review and the CSV intake as Prefect flows), ``scaling`` (review and CSV
 intake at each scale), ``publish`` (DuckDB, and PostgreSQL when a server answers at
-``BENCH_POSTGRES``, default ``postgresql://postgres@127.0.0.1:5432/postgres``). The
-review, intake, prefect and publish groups run at the largest scale asked for.
+``BENCH_POSTGRES``, default ``postgresql://postgres@127.0.0.1:5432/postgres``), ``report``
+(the national revision's report in each format: md, html, json, xlsx, docx). The
+review, intake, prefect, publish and report groups run at the largest scale asked for.
 
 Data is generated on first use under ``benchmarks/data/<scale>/`` (git-ignored) and
 reused; each run works in a scratch copy that is deleted afterwards. Wall seconds are
@@ -50,9 +51,10 @@ if str(ROOT_DIR) not in sys.path:  # run as a script: python benchmarks/run.py
 from benchmarks.generate import DATA_DIR, DataSet, dataset, scale_fraction  # noqa: E402
 
 OUT_DIR = ROOT_DIR / "benchmarks" / "out"
-GROUPS = ("review", "intake", "prefect", "scaling", "publish")
-WITH_THE_YEAR = ("review", "intake-history", "intake-checks")
+GROUPS = ("review", "intake", "prefect", "scaling", "publish", "report")
+WITH_THE_YEAR = ("review", "intake-history", "intake-checks", "report")
 """Scenarios that work on a copy of the year's warehouse."""
+REPORT_FORMATS = ("md", "html", "json", "xlsx", "docx")
 SCALES = ("1/16", "1/4", "1")
 POSTGRES_ENV = "BENCH_POSTGRES"
 POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -319,6 +321,8 @@ def plan(groups: Sequence[str], scales: Sequence[str], formats: Sequence[str]) -
             steps += [Step("scaling", scale, "review"), Step("scaling", scale, "intake", "csv")]
     if "publish" in groups:
         steps += [Step("publish", top, "publish-duckdb"), Step("publish", top, "publish-postgres")]
+    if "report" in groups:
+        steps += [Step("report", top, "report", fmt) for fmt in REPORT_FORMATS]
     return steps
 
 
@@ -339,7 +343,8 @@ def execute(
         key = (step.scale, step.scenario, step.fmt)
         if key in planned:
             continue
-        data = ensure_data(step.scale, [step.fmt] if step.fmt else [], env, data_dir)
+        inbox = [step.fmt] if step.fmt and step.group != "report" else []  # md... not inboxes
+        data = ensure_data(step.scale, inbox, env, data_dir)
         runs = Runs(step.scale, step.scenario, step.fmt)
         if step.scenario == "publish-postgres" and postgres_url is None:
             runs.error = f"no PostgreSQL server at {POSTGRES_ENV}"

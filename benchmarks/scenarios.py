@@ -446,7 +446,44 @@ def publish(data: DataSet, work: Path, url: str | None = None, **_: Any) -> Resu
     }
 
 
+# ---- the review's report in each format ----------------------------------------------
+
+
+def report(data: DataSet, fmt: str, work: Path, **_: Any) -> Result:
+    """`chitieu report 2024 --org VN --format FMT -o FILE` without the process start: read
+    the published revision, build the report's model, render it. The national revision is
+    published into the run's copy of the warehouse first (not timed)."""
+    from chitieu import report as package
+    from chitieu.config import load_config
+    from chitieu.report import load, output
+    from chitieu.warehouse import Warehouse, open_warehouse
+
+    url = f"duckdb:///{work / 'warehouse.duckdb'}"
+    with open_warehouse(url) as warehouse:
+        warehouse.publish(cached_draft(data))
+    phases = Phases()
+    phases.wrap(Warehouse, "snapshot", "read revision")
+    phases.wrap(load, "build_reports", "model")
+    phases.wrap(output, "write_report", "render and write")
+    target = work / f"report-{REVIEW}-{ROOT_CODE}.{fmt}"
+    result: Result = {}
+    with stopwatch(result):
+        config = load_config(data.config)
+        with open_warehouse(url) as warehouse:
+            model = load.load_report(
+                config, warehouse, REVIEW, ROOT_CODE, audit=fmt == "xlsx", number="1"
+            )
+        output.write_report(model, fmt, target, config.folder)
+    assert isinstance(model, package.ReportModel)
+    return {
+        **result,
+        "phases": phases.as_dict(),
+        "files": f"{target.stat().st_size / 1e6:.1f} MB, {len(model.annex)} units in the annex",
+    }
+
+
 SCENARIOS: dict[str, Callable[..., Result]] = {
+    "report": report,
     "review": review,
     "review-prefect": review_prefect,
     "rollup-polars": rollup_polars,

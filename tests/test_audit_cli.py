@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import docx
 import openpyxl
+import polars as pl
 import pytest
 from click.testing import CliRunner, Result
 from example_fixtures import (
@@ -56,7 +58,7 @@ def test_show_gives_an_older_revision(example: Example) -> None:
     assert "revision             1" in text
     assert "status               superseded" in text
     assert example.published["2024S1/1"].content_sha256 in text
-    assert "| CT01 | Kết nạp đảng viên mới | đảng viên | 102 | 130 | 78,46 % |" in text
+    assert "| 1 | CT01 | Kết nạp đảng viên mới | đảng viên | 130 | 102 | 78,46 % |" in text
 
 
 def test_diff_names_the_correction_behind_each_change(example: Example) -> None:
@@ -137,10 +139,34 @@ def test_the_excel_report_of_a_revision(example: Example, tmp_path: Path) -> Non
     assert ok(example, "report", "2024S1", "--format", "xlsx", "-o", str(path)).strip() == str(path)
     workbook = openpyxl.load_workbook(path)
     rows = list(workbook["Báo cáo"].iter_rows(values_only=True))
-    assert ("CT01", "Kết nạp đảng viên mới", "đảng viên", 104, 130) in [r[:5] for r in rows]
-    assert workbook["Báo cáo đã dùng"].max_row == 1 + len(
-        open_warehouse(example.url).snapshot("2024S1", "834").inputs
-    )
+    assert (1, "CT01", "Kết nạp đảng viên mới", "đảng viên", 130, 104) in [r[:6] for r in rows]
+    with open_warehouse(example.url) as store:
+        snap = store.snapshot("2024S1", "834")
+        values, notes = store.input_values(snap.snapshot_id), store.input_notes(snap.snapshot_id)
+    assert workbook["Báo cáo đã dùng"].max_row == 1 + len(snap.inputs)
+    noted = values.filter(pl.col("note").fill_null("").str.strip_chars() != "")
+    assert notes.equals(noted)  # what the notes sheet needs, not every value
+    assert 0 < notes.height < values.height
+    assert workbook["Ghi chú"].max_row == 1 + notes.height
+
+
+def test_the_excel_report_names_units_as_in_the_review_period(
+    example: Example, tmp_path: Path
+) -> None:
+    """28987 is Xã Phong Nẫm in 2024 and the merged Xã Lương Hòa from July 2025."""
+    path = tmp_path / "bao-cao.xlsx"
+    ok(example, "report", "2024S1", "--format", "xlsx", "-o", str(path))
+    units = openpyxl.load_workbook(path)["Đơn vị"].iter_rows(values_only=True)
+    names = {row[0]: row[1] for row in units}
+    assert names["28987"] == "Xã Phong Nẫm"
+    assert names["28984"] == "Thị trấn Giồng Trôm"
+
+
+def test_the_review_document_of_a_revision(example: Example, tmp_path: Path) -> None:
+    path = tmp_path / "bao-cao.docx"
+    assert ok(example, "report", "2024S1", "--format", "docx", "-o", str(path)).strip() == str(path)
+    footer = docx.Document(str(path)).sections[0].footer.paragraphs[0].text
+    assert example.published["2024S1/2"].content_sha256 in footer
 
 
 def test_the_excel_report_needs_a_file(example: Example) -> None:

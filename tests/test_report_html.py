@@ -9,7 +9,9 @@ from pathlib import Path
 import polars as pl
 
 from chitieu.config import load_config
-from chitieu.report import render_html, render_markdown, report_data
+from chitieu.report import build_report
+from chitieu.report.html import render_html
+from chitieu.report.markdown import render_markdown
 from chitieu.rollup import roll_up
 
 BASIC = Path(__file__).parent / "data" / "rollup_basic"
@@ -40,7 +42,7 @@ def _data(tmp_path: Path, lang: str):
         "completeness": 0.5,
         "content_sha256": "ab" * 32,
     }
-    return report_data(config, header, rollup.indicators, lang)
+    return build_report(config, header, rollup.indicators, lang)
 
 
 def test_html_report_escapes_text_and_formats_numbers(tmp_path):

@@ -12,8 +12,11 @@ import polars as pl
 import pytest
 from rollup_helpers import MakeConfig, element, indicator
 
-from chitieu.report import report_data
-from chitieu.report_xlsx import write_report_xlsx
+from chitieu.periods import Period
+from chitieu.report import build_report
+from chitieu.report.model import AuditTables
+from chitieu.report.output import write_report
+from chitieu.shown import shown
 from chitieu.warehouse.models import INPUT_SUBMISSIONS_SCHEMA, INPUT_VALUES_SCHEMA
 
 # What a commune could type, and Excel or LibreOffice would run if written as formulas.
@@ -26,6 +29,11 @@ HOSTILE = [
     "=cmd|' /C calc'!A0",
     "  =1+1",
     "\t=1+1",
+    # and what no cell takes as it is: a newline, a terminal escape, NUL, a bidi override
+    "name\nwith newline.csv",
+    "\x1b[2J",
+    "a\x00b",
+    "\u202evsc.exe",
 ]
 
 
@@ -78,9 +86,9 @@ def workbook(make_config: MakeConfig, tmp_path: Path) -> openpyxl.Workbook:
         schema=INPUT_VALUES_SCHEMA,
         orient="row",
     )
-    data = report_data(config, header, indicators, "vi")
-    path = tmp_path / "out" / "report.xlsx"
-    write_report_xlsx(path, data, config, indicators, submissions, values)
+    audit = AuditTables.of(config, Period.parse("2024S1"), indicators, submissions, values)
+    model = build_report(config, header, indicators, "vi", audit=audit)
+    path = write_report(model, "xlsx", tmp_path / "out" / "report.xlsx")
     return openpyxl.load_workbook(path)
 
 
@@ -100,26 +108,80 @@ def test_hostile_texts_come_back_as_the_same_text(workbook: openpyxl.Workbook) -
         if isinstance(cell.value, str)
     ]
     for hostile in HOSTILE:
-        assert hostile in texts, hostile
+        assert shown(hostile) in texts, hostile  # control characters escaped, as printed
+    assert {"\\t=1+1", "name\\nwith newline.csv", "a\\x00b", "\\x1b[2J"} <= set(texts)
+    assert not any(char in text for text in texts for char in "\t\n\x00\x1b\u202e")
     assert any(t.startswith(f"Sơ kết 6 tháng đầu năm 2024 — {HOSTILE[0]}") for t in texts)
     assert "@đơn vị" in texts
 
 
-def test_sheets_hold_the_report_units_inputs_and_notes(workbook: openpyxl.Workbook) -> None:
-    assert workbook.sheetnames == ["Báo cáo", "Đơn vị", "Báo cáo đã dùng", "Ghi chú"]
+def test_sheets_hold_the_report_annexes_units_inputs_and_notes(
+    workbook: openpyxl.Workbook,
+) -> None:
+    assert workbook.sheetnames == [
+        "Báo cáo",
+        "Phụ lục I",
+        "Phụ lục II",
+        "Đơn vị",
+        "Báo cáo đã dùng",
+        "Ghi chú",
+    ]
     report = workbook["Báo cáo"]
     rows = list(report.iter_rows(values_only=True))
     table = rows.index(
-        ("Mã", "Chỉ tiêu", "Đơn vị tính", "Thực hiện", "Kế hoạch năm", "Tỷ lệ", "Đánh giá")
+        (
+            "STT",
+            "Mã",
+            "Chỉ tiêu",
+            "ĐVT",
+            "Kế hoạch năm",
+            "Thực hiện",
+            "Tỷ lệ % kế hoạch",
+            "Cùng kỳ năm trước",
+            "So với cùng kỳ %",
+            "Đánh giá",
+        )
     )
-    assert rows[table + 1] == ("CT01", "Chỉ tiêu CT01", "@đơn vị", 4, 10, 0.4, "Đạt dưới 50%")
-    assert report.cell(table + 2, 6).number_format == "0.00%"
+    assert rows[table + 1][0] == "1. -nhóm"  # the group, as text
+    assert rows[table + 2] == (
+        1,
+        "CT01",
+        "Chỉ tiêu CT01",
+        "@đơn vị",
+        10,
+        4,
+        0.4,
+        "–",
+        "–",
+        "Đạt dưới 50%",
+    )
+    assert report.cell(table + 3, 7).number_format == "0.00%"
     assert rows[6][:2] == ("Mã băm nội dung", "c" * 64)
     units = list(workbook["Đơn vị"].iter_rows(values_only=True))
-    assert units[1][:4] == ("C0", HOSTILE[0], "commune", "CT01")
+    assert units[1][:4] == ("C0", HOSTILE[0], "Cấp xã", "CT01")
     inputs = list(workbook["Báo cáo đã dùng"].iter_rows(values_only=True))
     assert len(inputs) == 1 + len(HOSTILE)
     assert inputs[1][:3] == (0, HOSTILE[0], f"{0:064x}")
     assert inputs[1][5] == dt.datetime(2024, 5, 16)
     notes = list(workbook["Ghi chú"].iter_rows(values_only=True))
-    assert {row[4] for row in notes[1:]} == set(HOSTILE)
+    assert {row[4] for row in notes[1:]} == {shown(text) for text in HOSTILE}
+
+
+def _repeated_row(sheet: openpyxl.worksheet.worksheet.Worksheet) -> int:
+    """The row printed again at the top of every page (``$10:$10``)."""
+    return int(sheet.print_title_rows.split(":")[0].lstrip("$"))
+
+
+def test_every_sheet_prints_on_landscape_a4_one_page_wide_with_its_heading_repeated(
+    workbook: openpyxl.Workbook,
+) -> None:
+    for sheet in workbook:
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize) == ("landscape", 9), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert setup.fitToWidth in (None, 1), sheet.title  # 1 page wide: the default, omitted
+        assert setup.fitToHeight == 0, sheet.title  # as many pages long as it takes
+        assert sheet.cell(_repeated_row(sheet), 1).font.b, sheet.title  # the heading row
+        assert "c" * 64 in sheet.oddFooter.left.text, sheet.title
+    report = workbook["Báo cáo"]
+    assert report.cell(_repeated_row(report), 1).value == "STT"

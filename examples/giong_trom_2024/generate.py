@@ -424,6 +424,34 @@ def q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# The review document's header and signature (SPEC §6): the district party committee's
+# format (Hướng dẫn 36-HD/VPTW). The signer's name is a placeholder, not a real person.
+REPORT = {
+    "body_type": "party",
+    "issuing_body": "HUYỆN ỦY GIỒNG TRÔM",
+    "parent_body": "ĐẢNG BỘ TỈNH BẾN TRE",
+    "symbol": "BC/HU",
+    "place": "Giồng Trôm",
+    "signer_on_behalf": "T/M BAN THƯỜNG VỤ",
+    "signer_title": "BÍ THƯ",
+    "signer_name": "Nguyễn Văn A",
+}
+RECIPIENTS = [
+    "Ban Thường vụ Tỉnh ủy (báo cáo)",
+    "Các đồng chí Huyện ủy viên",
+    "Các chi, đảng bộ cơ sở",
+    "Lưu Văn phòng Huyện ủy",
+]
+
+
+def report_yaml() -> list[str]:
+    lines = ["report:"]
+    lines += [f"  {key}: {q(value)}" for key, value in REPORT.items()]
+    lines.append("  recipients:")
+    lines += [f"    - {q(line)}" for line in RECIPIENTS]
+    return lines
+
+
 def catalog_yaml() -> str:
     out = [
         "# Nghị quyết Huyện ủy Giồng Trôm năm 2024: the bundled example (SPEC.md §1).",
@@ -439,6 +467,7 @@ def catalog_yaml() -> str:
         "  exceeded: 100",
         "  basically_achieved: 90",
         "  on_track: 50",
+        *report_yaml(),
         "elements:",
     ]
     for code, name, name_en, unit, vtype, time_agg, org_agg, level, top in ELEMENTS:

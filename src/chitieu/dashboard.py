@@ -18,13 +18,9 @@ import polars as pl
 from chitieu.config import Config
 from chitieu.errors import PeriodError
 from chitieu.periods import Period
-from chitieu.report import (
-    CLASS_LABELS,
-    format_number,
-    format_percent,
-    report_data,
-    review_title,
-)
+from chitieu.report import CLASS_LABELS, class_labels, format_number, format_percent, review_title
+from chitieu.report.cells import indicator_cells
+from chitieu.report.model import catalog_frame, prepared, unit_table
 from chitieu.rollup import ClassCounts, Rollup
 from chitieu.rollup.hierarchy import valid_on
 from chitieu.rollup.indicators import CLASSES
@@ -130,39 +126,27 @@ def review_markdown(view: ReviewView) -> str:
     return "\n".join(lines) + "\n"
 
 
-INDICATOR_COLUMNS = (
-    "Mã / code",
-    "Chỉ tiêu / indicator",
-    "Đơn vị tính / unit",
-    "Thực hiện / actual",
-    "Kế hoạch năm / target",
-    "Tỷ lệ / percent",
-    "Đánh giá / class",
-)
+INDICATOR_COLUMNS = {
+    "code": "Mã / code",
+    "name": "Chỉ tiêu / indicator",
+    "unit": "Đơn vị tính / unit",
+    "actual": "Thực hiện / actual",
+    "target": "Kế hoạch năm / target",
+    "percent": "Tỷ lệ / percent",
+    "last_actual": "Cùng kỳ năm trước / same period last year",
+    "change": "So với cùng kỳ / change",
+    "class": "Đánh giá / class",
+}
 
 
 def indicator_rows(config: Config, rollup: Rollup) -> list[dict[str, str]]:
-    """Every indicator of the root, in catalog order, numbers written the Vietnamese way."""
-    header = {"review_period": rollup.review_period.code, "root_org_unit": rollup.root}
-    data = report_data(config, header, rollup.indicators, "vi")
-    half = format_number(data.on_track, "vi")
+    """Every indicator of the root, in catalog order, numbers written the Vietnamese way,
+    with last year's figure and the change ("không so sánh được" where not comparable)."""
+    table = unit_table(catalog_frame(config, "vi"), prepared(rollup.indicators), rollup.root)
+    labels = class_labels("vi", format_number(config.catalog.classification.on_track, "vi"))
     return [
-        dict(
-            zip(
-                INDICATOR_COLUMNS,
-                (
-                    row["indicator_code"],
-                    row["name"],
-                    row["unit"],
-                    format_number(row["actual"], "vi"),
-                    format_number(row["target"], "vi"),
-                    format_percent(row["percent"], "vi"),
-                    CLASS_LABELS["vi"].get(row["class"] or "", "–").format(half=half),
-                ),
-                strict=True,
-            )
-        )
-        for row in data.indicators.iter_rows(named=True)
+        {label: cells[key] for key, label in INDICATOR_COLUMNS.items()}
+        for cells in (indicator_cells(row, "vi", labels) for row in table.iter_rows(named=True))
     ]
 
 

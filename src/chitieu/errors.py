@@ -69,6 +69,13 @@ class SnapshotConflict(WarehouseError):
     """Publishing raced with another publication or found a broken chain."""
 
 
+class ReportTemplateError(ChitieuError):
+    """A Word template of the review document that cannot be used (not a .docx, a Jinja
+    syntax error, a placeholder it lacks or does not know)."""
+
+    exit_code = 2
+
+
 class DraftError(ChitieuError):
     """A report draft that `chitieu check-text` cannot read: not text or Word, tracked
     changes left in it, not UTF-8, too large."""

@@ -26,7 +26,8 @@ from chitieu.excel.feedback import feedback_folder, write_feedback, write_warnin
 from chitieu.intake import STILL_REJECTED_SCHEMA, FileOutcome, outcomes, plan_intake, read_all
 from chitieu.periods import Period
 from chitieu.quality import CheckResult, GateFolders, QualityGateFailed, run_gate, write_result
-from chitieu.report import render_json, render_markdown, report_data
+from chitieu.report.load import load_reports
+from chitieu.report.output import write_report
 from chitieu.rollup import Rollup, roll_up
 from chitieu.snapshot import draft_snapshot
 from chitieu.sources import FileRead, FileRef, ReceivedFile, gather, read_submission
@@ -472,16 +473,16 @@ def write_reports(
 ) -> list[Path]:
     """The published revision's report: Markdown in Vietnamese and English, and JSON,
     as ``<period>-<root>-<lang>.md`` and ``<period>-<root>.json`` in ``folder``."""
-    snap = warehouse.snapshot(review_period, root, elements=False)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for lang in REPORT_LANGS:
-        data = report_data(config, snap.header, snap.indicators, lang)
-        path = folder / f"{review_period}-{root}-{lang}.md"
-        path.write_text(render_markdown(data), "utf-8")
-        written.append(path)
-    path = folder / f"{review_period}-{root}.json"
-    path.write_text(
-        render_json(report_data(config, snap.header, snap.indicators, REPORT_LANGS[0])), "utf-8"
-    )
-    return [*written, path]
+    models = load_reports(config, warehouse, review_period, root, langs=REPORT_LANGS)
+    stem = folder / f"{review_period}-{root}"
+    written = [write_report(models[lang], "md", Path(f"{stem}-{lang}.md")) for lang in REPORT_LANGS]
+    return [*written, write_report(models[REPORT_LANGS[0]], "json", Path(f"{stem}.json"))]
+
+
+def write_document(
+    config: Config, warehouse: Warehouse, review_period: str, root: str, path: Path
+) -> Path:
+    """The published revision's review document (SPEC §6) as a Word file, from the
+    configuration's ``report_template.docx`` when it has one."""
+    model = load_reports(config, warehouse, review_period, root)["vi"]
+    return write_report(model, "docx", path, config.folder)

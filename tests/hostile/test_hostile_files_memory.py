@@ -32,21 +32,53 @@ the heaviest hostile file about 200 MB (README, "Limits on received files")."""
 INTAKE_PEAK_MB = 450
 
 
+PEAK_HOOK = textwrap.dedent(
+    """
+    import atexit, os
+
+    def _peak():
+        with open("/proc/self/status") as status:
+            kb = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+        with open(os.environ["CHITIEU_TEST_PEAK_FILE"], "w") as out:
+            out.write(kb)
+
+    atexit.register(_peak)
+    """
+)
+"""A ``sitecustomize`` that writes the process's own resident peak (``VmHWM``, KB) when it
+exits. ``wait4``'s ``ru_maxrss`` would not do: the child is forked from pytest (a
+``preexec_fn`` forces a fork) and keeps the highest resident size it ever had, pytest's
+copied pages included, so it measured the test session (300 MB once every test module is
+imported) rather than the command."""
+
+
 def run_bounded(args: list[str], cwd: Path) -> tuple[int, str, int]:
-    """``args`` run under `ADDRESS_SPACE`: exit code, output, peak resident memory (MB)."""
+    """``args`` (a Python process) run under `ADDRESS_SPACE`: exit code, output, peak
+    resident memory (MB) of the command itself, from its start (`PEAK_HOOK`)."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 
-    env = dict(os.environ, POLARS_MAX_THREADS="2", MALLOC_ARENA_MAX="2")
-    with tempfile.TemporaryFile() as out:
+    with tempfile.TemporaryDirectory() as hook, tempfile.TemporaryFile() as out:
+        (Path(hook) / "sitecustomize.py").write_text(PEAK_HOOK, "utf-8")
+        peak_file = Path(hook) / "peak"
+        paths = [hook, *filter(None, [os.environ.get("PYTHONPATH")])]
+        env = dict(
+            os.environ,
+            POLARS_MAX_THREADS="2",
+            MALLOC_ARENA_MAX="2",
+            PYTHONPATH=os.pathsep.join(paths),
+            CHITIEU_TEST_PEAK_FILE=str(peak_file),
+        )
         child = subprocess.Popen(
             args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=limit
         )
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
-        return child.returncode, out.read().decode("utf-8", "replace"), usage.ru_maxrss // 1024
+        # killed before it could say: the fork's peak, an upper bound
+        peak = int(peak_file.read_text()) if peak_file.exists() else usage.ru_maxrss
+        return child.returncode, out.read().decode("utf-8", "replace"), peak // 1024
 
 
 @pytest.fixture(scope="module")

@@ -74,7 +74,8 @@ def snapshots_show(
     from chitieu.config import load_config
     from chitieu.periods import Period
     from chitieu.quality.results import GateFolders, read_result
-    from chitieu.report import render_markdown, report_data
+    from chitieu.report.load import load_report
+    from chitieu.report.markdown import render_markdown
     from chitieu.signoff import signoff_lines
     from chitieu.warehouse import open_warehouse
 
@@ -83,6 +84,9 @@ def snapshots_show(
     with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         snap = store.snapshot(code, root, revision, elements=False)
         signed = signoff_lines(store.approvals(code, root), int(str(snap.header["revision"])))
+        model = load_report(
+            config, store, code, root, int(str(snap.header["revision"])), with_status=False
+        )
     for key, value in snap.header.items():
         click.echo(f"{key:<20} {value}")
     for key, text in signed:
@@ -96,7 +100,7 @@ def snapshots_show(
     )
     click.echo(f"{'data_docs':<20} {kept.describe() if kept else '-'}")
     click.echo("")
-    click.echo(render_markdown(report_data(config, snap.header, snap.indicators, "vi")), nl=False)
+    click.echo(render_markdown(model, annexes=False), nl=False)
 
 
 @snapshots.command("verify")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -172,12 +173,23 @@ def _dry_run(config_dir: Path, url: str, period: str, org: str | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "html", "json", "xlsx"]),
+    type=click.Choice(["md", "html", "json", "xlsx", "docx"]),
     default="md",
     show_default=True,
+    help="docx: the Word document the meeting reads and signs, from the configuration "
+    "folder's report_template.docx when it has one.",
 )
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--number", default=None, help="The document's number: 123 in Số 123-BC/HU (docx).")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]),
+    default=None,
+    help="The document's date (docx): 2024-06-17 or 17/06/2024; default: the report: "
+    "section's, else today in Vietnam.",
+)
 def report(
     config_dir: Path,
     warehouse: str | None,
@@ -187,38 +199,36 @@ def report(
     fmt: str,
     lang: str,
     output: Path | None,
+    number: str | None,
+    day: dt.datetime | None,
 ) -> None:
-    """The review report of a published revision."""
+    """The review report of a published revision (md, html, json, xlsx; docx: the
+    signed review document)."""
     from chitieu.config import load_config
     from chitieu.periods import Period
-    from chitieu.report import render_html, render_json, render_markdown, report_data
+    from chitieu.report.load import load_report
+    from chitieu.report.output import FILE_FORMATS, render_text, write_report
     from chitieu.warehouse import open_warehouse
 
     period_code = Period.parse(period).code
-    if fmt == "xlsx" and output is None:
-        raise click.UsageError("--format xlsx writes a file: give -o FILE.xlsx")
+    if fmt in FILE_FORMATS and output is None:
+        raise click.UsageError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
+    if fmt == "docx" and lang != "vi":
+        raise click.UsageError("the review document (--format docx) is in Vietnamese: --lang vi")
     config = load_config(config_dir)
     with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
-        root = org or config.catalog.resolution.org_unit
-        snap = store.snapshot(period_code, root, revision, elements=False)
-        if fmt == "xlsx":
-            inputs = (
-                store.input_submissions(snap.snapshot_id),
-                store.input_values(snap.snapshot_id),
-            )
-    data = report_data(config, snap.header, snap.indicators, lang)
-    if fmt == "xlsx":
-        from chitieu.report_xlsx import write_report_xlsx
-
-        assert output is not None
-        write_report_xlsx(output, data, config, snap.indicators, *inputs)
-        click.echo(str(output))
-        return
-    renderers = {"md": render_markdown, "html": render_html, "json": render_json}
-    text = renderers[fmt](data)
-    if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-        click.echo(str(output))
+        model = load_report(
+            config,
+            store,
+            period_code,
+            org or config.catalog.resolution.org_unit,
+            revision,
+            lang,
+            audit=fmt == "xlsx",
+            number=number,
+            day=day.date() if day else None,
+        )
+    if output is not None:
+        click.echo(str(write_report(model, fmt, output, config.folder)))
     else:
-        click.echo(text, nl=False)
+        click.echo(render_text(model, fmt), nl=False)

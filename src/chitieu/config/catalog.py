@@ -7,10 +7,19 @@ Every problem is collected so that the data team sees them all at once.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from chitieu import formula
 from chitieu.config.rules import OutlierSpec, RuleSpec, check_rules, outlier_setting
@@ -95,10 +104,43 @@ class IndicatorSpec(_Strict):
     review: Literal["mid_year", "year_end"] = "mid_year"
 
 
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class ReportSection(_Strict):
+    """Who issues the review document and how it is headed and signed (SPEC §6).
+
+    ``party``: a party committee, headed "ĐẢNG CỘNG SẢN VIỆT NAM" (Hướng dẫn
+    36-HD/VPTW); ``state``: a people's committee, headed by the national name and motto
+    (Decree 30/2020/NĐ-CP). The document's number and date change with every document,
+    so the command line gives them too (``--number``, ``--date``).
+    """
+
+    body_type: Literal["party", "state"] = "state"
+    issuing_body: Text | None = None
+    """In capitals, as printed: "HUYỆN ỦY GIỒNG TRÔM"; default: the root unit's name."""
+    parent_body: Text | None = None
+    """The body above it, printed above its name: "ĐẢNG BỘ TỈNH BẾN TRE"."""
+    number: Text | None = None
+    """The document's number ("123"); left blank for the office to fill in by hand."""
+    symbol: Text = "BC"
+    """The symbol after the number: "BC/HU" (Số 123-BC/HU), "BC-UBND" (Số: 45/BC-UBND)."""
+    place: Text | None = None
+    date: dt.date | None = None
+    subject: Text | None = None
+    """The title line under "BÁO CÁO"; default: the review and the resolution's title."""
+    signer_on_behalf: Text | None = None
+    """"T/M BAN THƯỜNG VỤ", "TM. ỦY BAN NHÂN DÂN"."""
+    signer_title: Text | None = None
+    signer_name: Text | None = None
+    recipients: list[Text] = Field(default_factory=list)
+
+
 class Catalog(_Strict):
     resolution: Resolution
     classification: Classification = Classification()
     quality: Quality = Quality()
+    report: ReportSection | None = None
     elements: list[ElementSpec] = Field(min_length=1)
     indicators: list[IndicatorSpec] = Field(min_length=1)
     rules: list[RuleSpec] = Field(default_factory=list)

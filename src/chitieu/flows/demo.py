@@ -7,14 +7,18 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from prefect import flow
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
+from chitieu import pipeline
+from chitieu.config import load_config
 from chitieu.examples import example_dir
 from chitieu.flows.intake import intake_flow
 from chitieu.flows.review import review_flow
 from chitieu.flows.support import fails_on_domain_errors
 from chitieu.receipts import status_counts
 from chitieu.settings import beside_warehouse
+from chitieu.warehouse import open_warehouse
 from chitieu.warehouse.heads import LOG_NAME
 
 DEMO_REVIEWS = ("2024S1", "2024")
@@ -23,6 +27,16 @@ DEMO_REVIEWS = ("2024S1", "2024")
 @dataclass(frozen=True)
 class DemoResult:
     lines: list[str]
+
+
+@task(name="write review document", cache_policy=NO_CACHE)
+def write_document(config_dir: str, url: str, period: str, root: str, path: str) -> str:
+    """The review's Word document, as the meeting reads it."""
+    with open_warehouse(url) as warehouse:
+        written = pipeline.write_document(
+            load_config(config_dir), warehouse, period, root, Path(path)
+        )
+    return str(written)
 
 
 @flow(name="chitieu-demo", flow_run_name="demo-giong-trom-2024")
@@ -55,9 +69,11 @@ def demo_flow(workdir: str) -> DemoResult:
     written: list[str] = []
     for period in DEMO_REVIEWS:
         outcome = review_flow(period, str(config_dir), url, reports_dir=str(reports))
+        document = reports / f"{period}-{outcome.root}.docx"
+        write_document(str(config_dir), url, period, outcome.root, str(document))
         lines.append("")
         lines.append(f"{period} {outcome.root}: {outcome.summary_vi}")
-        written += outcome.reports
+        written += [*outcome.reports, str(document)]
     lines += [
         "",
         f"Kho dữ liệu / warehouse: {database}",

@@ -246,6 +246,10 @@ class Warehouse:
         """The accepted values of the submissions a revision used (``INPUT_VALUES_SCHEMA``)."""
         return audit.input_values(self._backend, snapshot_id)
 
+    def input_notes(self, snapshot_id: int) -> pl.DataFrame:
+        """Those of `input_values` that came with a note (the Excel report shows them)."""
+        return audit.input_values(self._backend, snapshot_id, notes_only=True)
+
     def input_figures(self, snapshot_id: int) -> pl.DataFrame:
         """The values of a revision's inputs as the roll-up reads them (unit, element,
         period, value: ``INPUT_FIGURES_SCHEMA``), in no order: what recomputing needs."""

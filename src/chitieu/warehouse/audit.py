@@ -104,9 +104,11 @@ def input_submissions(backend: Backend, snapshot_id: int) -> pl.DataFrame:
     )
 
 
-def input_values(backend: Backend, snapshot_id: int) -> pl.DataFrame:
-    """The accepted values of those submissions (``INPUT_VALUES_SCHEMA``)."""
-    return backend.frame(_sql(backend, "input_values"), [snapshot_id], INPUT_VALUES_SCHEMA).sort(
+def input_values(backend: Backend, snapshot_id: int, notes_only: bool = False) -> pl.DataFrame:
+    """The accepted values of those submissions (``INPUT_VALUES_SCHEMA``); with
+    ``notes_only``, those that came with a note."""
+    name = "input_notes" if notes_only else "input_values"
+    return backend.frame(_sql(backend, name), [snapshot_id], INPUT_VALUES_SCHEMA).sort(
         "submission_id", "element_code", "period", "org_unit_code"
     )
 

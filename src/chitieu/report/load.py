@@ -1,0 +1,95 @@
+"""Read what a report needs from the warehouse, once, and build its model.
+
+The only module of the report package that talks to the warehouse (through
+`chitieu.warehouse.Warehouse`); the renderers get the model and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import polars as pl
+
+from chitieu import status
+from chitieu.config import Config
+from chitieu.periods import Period
+from chitieu.report.document import Approval
+from chitieu.report.model import AuditTables, ReportModel, build_reports
+from chitieu.signoff import approval_of
+from chitieu.warehouse import Warehouse
+
+
+def reporting_status(
+    config: Config, warehouse: Warehouse, review_period: Period, root: str
+) -> pl.DataFrame:
+    """The reporting status's totals per unit and month (`chitieu.status.totals`): on
+    time, late, missing, rejected, held, from every submission received."""
+    states = status.month_states(config, warehouse.submissions(), review_period, root)
+    return status.totals(states, config, review_period, root)
+
+
+def approval(warehouse: Warehouse, header: Mapping[str, Any]) -> Approval | None:
+    """Who approved the revision (`chitieu.signoff.approval_of` over the review's
+    sign-offs, SPEC §8), or None when it is not approved."""
+    review_period, root = str(header["review_period"]), str(header["root_org_unit"])
+    approvals = warehouse.approvals(review_period, root)
+    return Approval.of(approval_of(approvals, int(str(header["revision"]))))
+
+
+def load_reports(
+    config: Config,
+    warehouse: Warehouse,
+    review_period: str,
+    root: str,
+    revision: int | None = None,
+    langs: Sequence[str] = ("vi",),
+    *,
+    audit: bool = False,
+    number: str | None = None,
+    day: dt.date | None = None,
+    with_status: bool = True,
+) -> dict[str, ReportModel]:
+    """The report of the published revision (or ``revision``) of a review, one model per
+    language, from one read; with ``audit``, the tables only the Excel export shows
+    (every unit, the inputs). Without ``with_status`` (an auditor's role, which reads
+    only what was published), the completeness annex counts the reports the revision
+    used instead of every submission received."""
+    snap = warehouse.snapshot(review_period, root, revision, elements=False)
+    period = Period.parse(review_period)
+    tables = None
+    if audit:
+        snapshot_id = int(str(snap.header["snapshot_id"]))
+        tables = AuditTables.of(
+            config,
+            period,
+            snap.indicators,
+            warehouse.input_submissions(snapshot_id),
+            warehouse.input_notes(snapshot_id),
+        )
+    return build_reports(
+        config,
+        snap.header,
+        snap.indicators,
+        langs,
+        reports=snap.inputs.select("org_unit_code", "period"),
+        status_totals=reporting_status(config, warehouse, period, root) if with_status else None,
+        approval=approval(warehouse, snap.header),
+        number=number,
+        day=day,
+        audit=tables,
+    )
+
+
+def load_report(
+    config: Config,
+    warehouse: Warehouse,
+    review_period: str,
+    root: str,
+    revision: int | None = None,
+    lang: str = "vi",
+    **options: Any,
+) -> ReportModel:
+    """`load_reports` in one language."""
+    return load_reports(config, warehouse, review_period, root, revision, (lang,), **options)[lang]

@@ -1,0 +1,329 @@
+"""One model of the review report's content, built once from a published revision.
+
+Every format renders this model (`chitieu.report.markdown`, ``html``, ``json_``, ``xlsx``,
+``docx``) and none reaches back into the warehouse, as Pandoc's writers never reach into
+its readers: a new format is a new renderer, not a new query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from chitieu.config import Config
+from chitieu.config.catalog import Classification
+from chitieu.periods import Period
+from chitieu.report import completeness as annexes
+from chitieu.report.charts import Charts, band_bars, class_bars, completeness_heatmap
+from chitieu.report.document import Approval, DocumentInfo, document_info
+from chitieu.report.labels import OTHER_GROUP, class_labels
+from chitieu.report.numbers import format_number
+from chitieu.rollup.hierarchy import subtree, valid_on
+from chitieu.rollup.summary import class_counts, summary_sentence
+from chitieu.shown import escapes, shown
+
+
+def shown_text(column: str) -> pl.Expr:
+    """A column of texts from outside (configuration, received files) as `shown` prints
+    them: every control, format or separator character escaped."""
+    table = escapes()
+    return pl.col(column).str.replace_many(list(table), list(table.values()))
+
+
+def with_last_year(indicators: pl.DataFrame) -> pl.DataFrame:
+    """The same-period-last-year columns of issue 12 (``comparable``, ``last_actual``,
+    ``last_comparable``) as the revision holds them; a revision without them reads as
+    comparable with no figure for last year. The one place to simplify once every
+    revision carries them."""
+    neutral = {
+        "comparable": pl.lit(True),
+        "last_actual": pl.lit(None, pl.Float64),
+        "last_comparable": pl.lit(None, pl.Boolean),
+    }
+    return indicators.with_columns(
+        value.alias(name) for name, value in neutral.items() if name not in indicators.columns
+    )
+
+
+def change_percent() -> pl.Expr:
+    """(actual − last year) / last year × 100; none where last year has no figure, a
+    zero, or either figure is not comparable (SPEC §3.8)."""
+    usable = (
+        pl.col("comparable").fill_null(True)
+        & pl.col("last_comparable").fill_null(True)
+        & (pl.col("last_actual") != 0)
+    )
+    return (
+        pl.when(usable)
+        .then((pl.col("actual") - pl.col("last_actual")) / pl.col("last_actual") * 100)
+        .alias("change")
+    )
+
+
+def unit_names(org_units: pl.DataFrame, day: dt.date) -> pl.DataFrame:
+    """``org_unit_code, name`` as each code read on ``day`` (codes are reused after
+    mergers: 28987 is Xã Phong Nẫm in 2024 and Xã Lương Hòa from July 2025); a code not
+    valid that day by its last name. Names are `shown` (a control character escaped)."""
+    named = org_units.select(
+        pl.col("code").alias("org_unit_code"), shown_text("name"), "valid_from", "valid_to"
+    )
+    at_day = named.filter(valid_on(day)).select("org_unit_code", "name")
+    others = (
+        named.select("org_unit_code", "name")
+        .unique("org_unit_code", keep="last", maintain_order=True)
+        .join(at_day, on="org_unit_code", how="anti")
+    )
+    return pl.concat([at_day.unique("org_unit_code", keep="last"), others])
+
+
+def catalog_frame(config: Config, lang: str) -> pl.DataFrame:
+    """Every indicator of the catalog, in its order: ``position, stt, indicator_code, name,
+    unit, group`` (an indicator without a group in the "other indicators" group)."""
+    indicators = config.catalog.indicators
+    return pl.DataFrame(
+        {
+            "position": list(range(len(indicators))),
+            "stt": list(range(1, len(indicators) + 1)),
+            "indicator_code": [i.code for i in indicators],
+            "name": [shown((i.name_en or i.name) if lang == "en" else i.name) for i in indicators],
+            "unit": [shown(i.unit) for i in indicators],
+            "group": [shown(i.group) if i.group else OTHER_GROUP[lang] for i in indicators],
+        },
+        schema_overrides={"position": pl.Int64, "stt": pl.Int64},
+    )
+
+
+@dataclass(frozen=True)
+class IndicatorGroup:
+    number: int
+    name: str
+    rows: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class AnnexUnit:
+    org_unit_code: str
+    name: str
+    rows: pl.DataFrame
+    """The unit's indicators that have a target, with the root table's columns."""
+
+
+@dataclass(frozen=True)
+class AuditTables:
+    """What only the Excel export adds: every unit's indicators (named), the submissions
+    the revision used and the values that came with a note."""
+
+    indicators: pl.DataFrame
+    submissions: pl.DataFrame
+    values: pl.DataFrame
+
+    @classmethod
+    def of(
+        cls,
+        config: Config,
+        review_period: Period,
+        indicators: pl.DataFrame,
+        submissions: pl.DataFrame,
+        values: pl.DataFrame,
+    ) -> AuditTables:
+        """``indicators``: every unit's, as the revision holds them (named here as at the
+        review's end); ``submissions`` and ``values``: the revision's inputs
+        (``INPUT_SUBMISSIONS_SCHEMA``, ``INPUT_VALUES_SCHEMA``)."""
+        names = unit_names(config.org_units, review_period.end)
+        named = prepared(indicators).join(names, on="org_unit_code", how="left")
+        return cls(named, submissions, values)
+
+
+@dataclass(frozen=True)
+class ReportModel:
+    lang: str
+    header: dict[str, Any]
+    """The revision's header as the warehouse gives it (``SNAPSHOTS_SCHEMA``)."""
+    review_period: Period
+    root: str
+    root_name: str
+    resolution_title: str
+    summary: str
+    counts: dict[str, int]
+    thresholds: Classification
+    indicators: pl.DataFrame
+    """The root's indicators in catalog order: ``position, stt, indicator_code, name, unit,
+    group, org_unit_code, level, actual, target, percent, class, comparable, last_actual,
+    last_comparable, change``."""
+    groups: list[IndicatorGroup]
+    annex: list[AnnexUnit]
+    untargeted: list[tuple[str, str]]
+    """Units directly below the root without any target: (code, name)."""
+    completeness: annexes.CompletenessAnnex
+    charts: Charts
+    document: DocumentInfo
+    approval: Approval | None = None
+    """Who approved the revision (``chitieu approve``), as printed; None if no one did."""
+    audit: AuditTables | None = None
+
+    @property
+    def revision(self) -> int:
+        return int(self.header["revision"])
+
+    @property
+    def content_sha256(self) -> str:
+        return str(self.header["content_sha256"])
+
+    @property
+    def created_at(self) -> dt.datetime:
+        created: dt.datetime = self.header["created_at"]
+        return created
+
+    @property
+    def approved_by(self) -> str | None:
+        return self.approval.by if self.approval else None
+
+    @property
+    def approved_title(self) -> str | None:
+        return self.approval.title if self.approval else None
+
+    @property
+    def approved_at(self) -> dt.datetime | None:
+        return self.approval.at if self.approval else None
+
+    @property
+    def class_labels(self) -> dict[str, str]:
+        return class_labels(self.lang, format_number(self.thresholds.on_track, self.lang))
+
+
+def unit_table(catalog: pl.DataFrame, indicators: pl.DataFrame, unit: str) -> pl.DataFrame:
+    """One unit's indicators in catalog order, every indicator of the catalog present
+    (``indicators``: with the last-year columns and ``change``)."""
+    mine = indicators.filter(pl.col("org_unit_code") == unit)
+    return catalog.join(mine, on="indicator_code", how="left").sort("position")
+
+
+def prepared(indicators: pl.DataFrame) -> pl.DataFrame:
+    """A revision's (or a roll-up's) indicators with the last-year columns and the
+    change against last year."""
+    return with_last_year(indicators).with_columns(change_percent())
+
+
+def _groups(table: pl.DataFrame) -> list[IndicatorGroup]:
+    names = table.get_column("group").unique(maintain_order=True).to_list()
+    return [
+        IndicatorGroup(n, name, table.filter(pl.col("group") == name))
+        for n, name in enumerate(names, start=1)
+    ]
+
+
+def _annex(
+    catalog: pl.DataFrame, indicators: pl.DataFrame, units: pl.DataFrame
+) -> tuple[list[AnnexUnit], list[tuple[str, str]]]:
+    below = units.filter(~pl.col("is_root"))
+    rows = (
+        indicators.join(below.select("org_unit_code"), on="org_unit_code", how="semi")
+        .filter(pl.col("target").is_not_null())
+        .join(catalog, on="indicator_code")
+        .sort("org_unit_code", "position")
+    )
+    by_unit = {key[0]: frame for key, frame in rows.group_by("org_unit_code")}
+    annex, untargeted = [], []
+    for code, name in below.select("org_unit_code", "name").iter_rows():
+        if code in by_unit:
+            annex.append(AnnexUnit(code, name or code, by_unit[code].select(rows.columns)))
+        else:
+            untargeted.append((code, name or code))
+    return annex, untargeted
+
+
+def build_reports(
+    config: Config,
+    header: Mapping[str, Any],
+    indicators: pl.DataFrame,
+    langs: Sequence[str] = ("vi",),
+    *,
+    reports: pl.DataFrame | None = None,
+    status_totals: pl.DataFrame | None = None,
+    approval: Approval | None = None,
+    number: str | None = None,
+    day: dt.date | None = None,
+    audit: AuditTables | None = None,
+) -> dict[str, ReportModel]:
+    """The report of a revision, one model per language (what does not depend on the
+    language, such as the completeness annex, is built once): ``header`` and
+    ``indicators`` (every unit's) as the warehouse gives them back. The completeness annex
+    comes from ``status_totals`` (``chitieu.status.totals``) when given, else from
+    ``reports`` (``org_unit_code, period``: the reports the revision used). ``number`` and
+    ``day`` date and number the document; ``approval`` signs it."""
+    period = Period.parse(str(header["review_period"]))
+    root = str(header["root_org_unit"])
+    tree = subtree(config.org_units, root, period.end)
+    units = annexes.annex_units(tree, root, unit_names(config.org_units, period.end))
+    indicators = prepared(indicators)
+    counts = class_counts(indicators.filter(pl.col("org_unit_code") == root))
+    if status_totals is not None:
+        completeness = annexes.from_status(status_totals, units, period)
+    else:
+        used = (
+            reports
+            if reports is not None
+            else pl.DataFrame(schema={"org_unit_code": pl.String, "period": pl.String})
+        )
+        completeness = annexes.from_revision(
+            used, config.org_units, tree, units, period, config.submitting_levels()
+        )
+    root_name = units.filter(pl.col("is_root")).item(0, "name") or root
+    resolution = config.catalog.resolution
+    document = document_info(
+        config.catalog.report,
+        period,
+        resolution.title,
+        root_name,
+        number=number,
+        day=day,
+        approval=approval,
+    )
+    thresholds = config.catalog.classification
+    models = {}
+    for lang in langs:
+        catalog = catalog_frame(config, lang)
+        table = unit_table(catalog, indicators, root)
+        annex, untargeted = _annex(catalog, indicators, units)
+        labels = class_labels(lang, format_number(thresholds.on_track, lang))
+        models[lang] = ReportModel(
+            lang=lang,
+            header=dict(header),
+            review_period=period,
+            root=root,
+            root_name=root_name,
+            resolution_title=shown(resolution.title),
+            summary=summary_sentence(counts, lang, thresholds, mid_year=not period.is_year),
+            counts=counts.as_dict(),
+            thresholds=thresholds,
+            indicators=table,
+            groups=_groups(table),
+            annex=annex,
+            untargeted=untargeted,
+            completeness=completeness,
+            charts=Charts(
+                classes=class_bars(counts, labels),
+                bands=band_bars(table),
+                thresholds=thresholds,
+                completeness=completeness_heatmap(completeness, lang),
+            ),
+            document=document,
+            approval=approval.shown() if approval else None,
+            audit=audit,
+        )
+    return models
+
+
+def build_report(
+    config: Config,
+    header: Mapping[str, Any],
+    indicators: pl.DataFrame,
+    lang: str = "vi",
+    **options: Any,
+) -> ReportModel:
+    """`build_reports` in one language."""
+    return build_reports(config, header, indicators, (lang,), **options)[lang]
