@@ -23,9 +23,13 @@ from chitieu.warehouse import Warehouse
 
 def reporting_status(
     config: Config, warehouse: Warehouse, review_period: Period, root: str
-) -> pl.DataFrame:
+) -> pl.DataFrame | None:
     """The reporting status's totals per unit and month (`chitieu.status.totals`): on
-    time, late, missing, rejected, held, from every submission received."""
+    time, late, missing, rejected, held, from every submission received; None for a
+    role that may not read them (an auditor's: the annex then counts the reports the
+    revision used)."""
+    if not warehouse.reads_submissions():
+        return None
     states = status.month_states(config, warehouse.submissions(), review_period, root)
     return status.totals(states, config, review_period, root)
 

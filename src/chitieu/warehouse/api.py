@@ -108,6 +108,12 @@ class Warehouse:
         """Every submission ever received (``SUBMISSIONS_SCHEMA``), by submission_id."""
         return self._read("submissions", SUBMISSIONS_SCHEMA)
 
+    def reads_submissions(self) -> bool:
+        """Whether this connection may read every submission received (`submissions`):
+        an auditor's role reads only what was published."""
+        [(allowed,)] = self._backend.rows(query("reads/reads_submissions", self._backend.dialect))
+        return bool(allowed)
+
     def accepted_values(self) -> pl.DataFrame:
         """The values of the reports now accepted (``ACCEPTED_VALUES_SCHEMA``), in no
         particular order."""
