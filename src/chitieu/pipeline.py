@@ -26,6 +26,7 @@ from chitieu.excel.feedback import feedback_folder, write_feedback, write_warnin
 from chitieu.intake import STILL_REJECTED_SCHEMA, FileOutcome, outcomes, plan_intake, read_all
 from chitieu.periods import Period
 from chitieu.quality import CheckResult, GateFolders, QualityGateFailed, run_gate, write_result
+from chitieu.quality import worker as gate_worker
 from chitieu.report.load import load_reports
 from chitieu.report.output import write_report
 from chitieu.rollup import Rollup, roll_up
@@ -383,6 +384,7 @@ def prepare_review(
     Data Docs page; without (a dry run), nothing is written at all. ``inputs``: what to
     roll up instead of the accepted reports (a dry run of a locked review).
     """
+    gate_worker.warm()  # GX imports in its own process while this one reads and rolls up
     if keep_results:
         warehouse.refuse_if_approved(review_period.code, root or config.catalog.resolution.org_unit)
         warehouse.release_held(signoff.hold_rule(config))

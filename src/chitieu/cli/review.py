@@ -23,6 +23,9 @@ from chitieu.cli._base import cli, common_options, ephemeral_option, start_prefe
 @ephemeral_option
 def demo(workdir: Path, ephemeral: bool) -> None:
     """Run the whole job on the bundled Giồng Trôm 2024 example."""
+    from chitieu.quality import worker
+
+    worker.warm()  # Great Expectations imports beside Prefect's start and the intake
     ui = start_prefect(ephemeral)
     from chitieu.flows.demo import demo_flow
     from chitieu.flows.support import attended
@@ -58,7 +61,9 @@ def review(
     from chitieu.cli.signoff import refuse_if_approved
     from chitieu.config import load_config
     from chitieu.errors import ReviewLocked
+    from chitieu.quality import worker
 
+    worker.warm()  # Great Expectations imports in its own process while this one works
     if dry_run:
         _dry_run(config_dir, settings.warehouse_url(warehouse), period, org)
         return

@@ -26,6 +26,7 @@ from chitieu.quality.suite import ROW_NAMES, SUITE, SUITE_NAME, gate_frame
 from chitieu.rollup import Rollup
 
 if TYPE_CHECKING:
+    import polars as pl
     from great_expectations.data_context import AbstractDataContext
 
 GX_ENVIRONMENT: Final = {"GX_ANALYTICS_ENABLED": "false"}
@@ -60,16 +61,36 @@ def run_name_of(rollup: Rollup) -> str:
 
 def run_gate(rollup: Rollup, config: Config, folders: GateFolders | None = None) -> CheckResult:
     """Validate a review's frames against the suite; with ``folders``, keep the result in
-    the GX project and build its Data Docs page."""
+    the GX project and build its Data Docs page. The suite runs in the warm worker when
+    the command started one (`chitieu.quality.worker`), else here."""
+    from chitieu.quality import worker
+
     started = time.perf_counter()
     frame = gate_frame(rollup, config)
-    framed = time.perf_counter()
+    timings = {"frame": time.perf_counter() - started}
+    return worker.validate(frame, config, run_name_of(rollup), folders, timings)
+
+
+def import_gx() -> Any:
+    """Great Expectations, imported quiet and offline (seconds, the first time)."""
     for name, value in GX_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     import great_expectations as gx
 
+    return gx
+
+
+def validate_frame(
+    frame: pl.DataFrame,
+    config: Config,
+    run_name: str,
+    folders: GateFolders | None,
+    timings: dict[str, float],
+) -> CheckResult:
+    """The suite on a review's gate frame (`gate_frame`), in this process."""
+    started = time.perf_counter()
+    gx = import_gx()
     imported = time.perf_counter()
-    run_name = run_name_of(rollup)
     with _project_turn(folders):
         context = _context(gx, folders)
         checkpoint = _checkpoint(gx, context, config, frame.height, with_docs=folders is not None)
@@ -88,11 +109,7 @@ def run_gate(rollup: Rollup, config: Config, folders: GateFolders | None = None)
         run_name=run_name,
         validation=json_safe(validation.to_json_dict()),
         data_docs=page,
-        timings={
-            "frame": framed - started,
-            "import": imported - framed,
-            "validate": validated - imported,
-        },
+        timings={**timings, "import": imported - started, "validate": validated - imported},
     )
 
 

@@ -1,0 +1,142 @@
+"""Great Expectations in a process of its own, imported while this one rolls up.
+
+Importing GX costs two seconds even compiled, more than a district's whole review, and
+every check of the gate needs it. A command that will run the gate calls `warm()` first
+thing: a worker process starts and imports GX on the other core while this process
+imports Prefect, reads the warehouse and rolls up. The gate then hands the worker its
+frame (`validate`), and the same suite runs there, with the same GX project, lock and
+Data Docs as in this process. Where no worker was started (a deployed run, a test) or
+the one started has died, the gate runs here, as it always did.
+
+The worker serves the process that started it and ends with it (a daemon process); a
+second review in the same command (``chitieu demo``) reuses it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from dataclasses import replace
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any, Final, cast
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from chitieu.config import Config
+    from chitieu.quality.checks import CheckResult
+    from chitieu.quality.results import GateFolders
+
+WORKER_ENV: Final = "CHITIEU_GATE_WORKER"
+"""``0`` runs the gate in the command's own process, as before (for measuring)."""
+
+
+class GateWorker:
+    """One worker process and the pipe to it; `validate` is one job at a time."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork polars' threads
+        self._pipe, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve, args=(child,), name="chitieu-gate", daemon=True
+        )
+        self._process.start()
+        child.close()
+        self._lock = threading.Lock()
+
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def validate(
+        self,
+        frame: pl.DataFrame,
+        config: Config,
+        run_name: str,
+        folders: GateFolders | None,
+        timings: dict[str, float],
+    ) -> CheckResult:
+        """The suite on ``frame``, in the worker (waiting for its import to finish); its
+        timings gain ``worker``: the seconds from handing the frame over to the answer."""
+        started = time.perf_counter()
+        with self._lock:
+            self._pipe.send((frame, config, run_name, folders, timings))
+            try:
+                kind, answer = self._pipe.recv()
+            except EOFError:
+                raise WorkerLost from None
+        if kind == "error":
+            raise answer
+        result = cast("CheckResult", answer)
+        return replace(result, timings={**result.timings, "worker": time.perf_counter() - started})
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            with contextlib.suppress(OSError):
+                self._pipe.send(None)
+            self._process.join(timeout=5)
+        if self._process.is_alive():
+            self._process.kill()
+        self._pipe.close()
+
+
+class WorkerLost(Exception):
+    """The worker process ended before answering (killed, out of memory)."""
+
+
+_WORKER: GateWorker | None = None
+
+
+def warm() -> None:
+    """Start the worker unless GX is already in this process, or one runs already, or
+    ``CHITIEU_GATE_WORKER=0``. Safe to call more than once."""
+    global _WORKER
+    if os.environ.get(WORKER_ENV, "").strip() == "0" or "great_expectations" in sys.modules:
+        return
+    if _WORKER is not None and _WORKER.alive:
+        return
+    _WORKER = GateWorker()
+    atexit.register(_WORKER.close)
+
+
+def validate(
+    frame: pl.DataFrame,
+    config: Config,
+    run_name: str,
+    folders: GateFolders | None,
+    timings: dict[str, float],
+) -> CheckResult:
+    """The suite on ``frame``: in the warm worker when there is one, else here."""
+    from chitieu.quality import gate
+
+    worker = _WORKER
+    if worker is not None and worker.alive:
+        try:
+            return worker.validate(frame, config, run_name, folders, timings)
+        except WorkerLost:
+            pass  # run it here instead: the check must not be skipped
+    return gate.validate_frame(frame, config, run_name, folders, timings)
+
+
+def _serve(pipe: Connection) -> None:
+    """The worker's life: import GX at once, then validate each frame sent, until told
+    to stop (None) or the pipe closes."""
+    from chitieu.quality import gate
+
+    gate.import_gx()
+    while True:
+        try:
+            job: Any = pipe.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if job is None:
+            return
+        try:
+            pipe.send(("ok", gate.validate_frame(*job)))
+        except Exception as error:  # sent back and raised there, as if run there
+            pipe.send(("error", error))

@@ -1,0 +1,67 @@
+"""The quality gate in its warm worker process (`chitieu.quality.worker`): the same suite
+with the same verdicts as in the command's own process, every critical check still
+failing its broken case, and a worker that died replaced by the gate running here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from test_quality_gate import BROKEN, example, first_half  # noqa: F401
+
+from chitieu.quality import run_gate, worker
+
+
+@pytest.fixture
+def warm_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[worker.GateWorker]:
+    """A worker of this test's own, even though GX is imported in the test process."""
+    started = worker.GateWorker()
+    monkeypatch.setattr(worker, "_WORKER", started)
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+def test_the_example_passes_the_same_suite_in_the_worker(
+    first_half,  # noqa: F811
+    warm_worker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with monkeypatch.context() as here_only:
+        here_only.setattr(worker, "_WORKER", None)
+        here = run_gate(*first_half)
+    assert "worker" not in here.timings
+    there = run_gate(*first_half)
+    assert "worker" in there.timings  # it ran in the worker, after waiting for GX there
+    assert there.passed
+    assert there.outcomes == here.outcomes
+    assert there.run_name == here.run_name
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_a_broken_critical_check_fails_in_the_worker(first_half, warm_worker, name) -> None:  # noqa: F811
+    doctor, evidence = BROKEN[name]
+    result = run_gate(*doctor(*first_half))
+    assert "worker" in result.timings
+    assert not result.passed
+    assert [o.name for o in result.failures()] == [name]
+    assert evidence in result.reason()
+
+
+def test_a_worker_that_died_leaves_the_gate_to_this_process(first_half, warm_worker) -> None:  # noqa: F811
+    warm_worker._process.kill()
+    warm_worker._process.join()
+    doctor, evidence = BROKEN["percent_matches_formula"]
+    result = run_gate(*doctor(*first_half))
+    assert "worker" not in result.timings
+    assert [o.name for o in result.failures()] == ["percent_matches_formula"]
+    assert evidence in result.reason()
+
+
+def test_warm_starts_no_worker_where_gx_is_already_imported(monkeypatch) -> None:
+    import great_expectations  # noqa: F401  (the test process has it: nothing to overlap)
+
+    monkeypatch.setattr(worker, "_WORKER", None)
+    worker.warm()
+    assert worker._WORKER is None
