@@ -65,3 +65,20 @@ def test_warm_starts_no_worker_where_gx_is_already_imported(monkeypatch) -> None
     monkeypatch.setattr(worker, "_WORKER", None)
     worker.warm()
     assert worker._WORKER is None
+
+
+def test_a_large_review_keeps_its_summary_in_the_worker(
+    first_half, warm_worker, monkeypatch
+) -> None:  # noqa: F811
+    """How much of the failing rows a result names is decided by the command (a national
+    review's summary), not by the worker's own copy of the limit."""
+    from chitieu.quality import gate
+
+    monkeypatch.setattr(gate, "COMPLETE_UP_TO_ROWS", 10)
+    doctor, _ = BROKEN["percent_matches_formula"]
+    result = run_gate(*doctor(*first_half))
+    assert "worker" in result.timings
+    assert result.validation is not None
+    (failed,) = [r for r in result.validation["results"] if not r["success"]]
+    assert "unexpected_index_list" not in failed["result"]
+    assert failed["result"]["partial_unexpected_index_list"]

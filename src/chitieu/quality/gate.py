@@ -45,9 +45,9 @@ EXAMPLES_IN_DETAIL: Final = 3
 """Failing rows named in a check's one-line detail."""
 
 
-def result_format(rows: int) -> dict[str, Any]:
+def result_format(complete: bool) -> dict[str, Any]:
     return {
-        "result_format": "COMPLETE" if rows <= COMPLETE_UP_TO_ROWS else "SUMMARY",
+        "result_format": "COMPLETE" if complete else "SUMMARY",
         "unexpected_index_column_names": list(ROW_NAMES),
         "partial_unexpected_count": PARTIAL_UNEXPECTED,
         "return_unexpected_index_query": False,
@@ -68,7 +68,8 @@ def run_gate(rollup: Rollup, config: Config, folders: GateFolders | None = None)
     started = time.perf_counter()
     frame = gate_frame(rollup, config)
     timings = {"frame": time.perf_counter() - started}
-    return worker.validate(frame, config, run_name_of(rollup), folders, timings)
+    complete = frame.height <= COMPLETE_UP_TO_ROWS  # decided here, not in the worker
+    return worker.validate(frame, config, run_name_of(rollup), folders, timings, complete)
 
 
 def import_gx() -> Any:
@@ -86,14 +87,16 @@ def validate_frame(
     run_name: str,
     folders: GateFolders | None,
     timings: dict[str, float],
+    complete: bool,
 ) -> CheckResult:
-    """The suite on a review's gate frame (`gate_frame`), in this process."""
+    """The suite on a review's gate frame (`gate_frame`), in this process; ``complete``
+    names every failing row in the result, else a summary (`COMPLETE_UP_TO_ROWS`)."""
     started = time.perf_counter()
     gx = import_gx()
     imported = time.perf_counter()
     with _project_turn(folders):
         context = _context(gx, folders)
-        checkpoint = _checkpoint(gx, context, config, frame.height, with_docs=folders is not None)
+        checkpoint = _checkpoint(gx, context, config, complete, with_docs=folders is not None)
         outcome = checkpoint.run(
             batch_parameters={"dataframe": frame.to_pandas()},
             run_id=gx.RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC)),
@@ -176,7 +179,7 @@ def _context(gx: Any, folders: GateFolders | None) -> AbstractDataContext:
 
 
 def _checkpoint(
-    gx: Any, context: AbstractDataContext, config: Config, rows: int, with_docs: bool
+    gx: Any, context: AbstractDataContext, config: Config, complete: bool, with_docs: bool
 ) -> Any:
     """The suite, its validation definition and checkpoint, (re)stated from code each run."""
     import great_expectations.expectations as gxe
@@ -200,7 +203,7 @@ def _checkpoint(
             name=SUITE_NAME,
             validation_definitions=[definition],
             actions=actions if with_docs else [],
-            result_format=result_format(rows),
+            result_format=result_format(complete),
         )
     )
 

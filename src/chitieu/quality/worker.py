@@ -60,12 +60,13 @@ class GateWorker:
         run_name: str,
         folders: GateFolders | None,
         timings: dict[str, float],
+        complete: bool,
     ) -> CheckResult:
         """The suite on ``frame``, in the worker (waiting for its import to finish); its
         timings gain ``worker``: the seconds from handing the frame over to the answer."""
         started = time.perf_counter()
         with self._lock:
-            self._pipe.send((frame, config, run_name, folders, timings))
+            self._pipe.send((frame, config, run_name, folders, timings, complete))
             try:
                 kind, answer = self._pipe.recv()
             except EOFError:
@@ -110,6 +111,7 @@ def validate(
     run_name: str,
     folders: GateFolders | None,
     timings: dict[str, float],
+    complete: bool,
 ) -> CheckResult:
     """The suite on ``frame``: in the warm worker when there is one, else here."""
     from chitieu.quality import gate
@@ -117,10 +119,10 @@ def validate(
     worker = _WORKER
     if worker is not None and worker.alive:
         try:
-            return worker.validate(frame, config, run_name, folders, timings)
+            return worker.validate(frame, config, run_name, folders, timings, complete)
         except WorkerLost:
             pass  # run it here instead: the check must not be skipped
-    return gate.validate_frame(frame, config, run_name, folders, timings)
+    return gate.validate_frame(frame, config, run_name, folders, timings, complete)
 
 
 def _serve(pipe: Connection) -> None:
