@@ -212,6 +212,8 @@ def against_approved(
         "prev_content_sha256": before.header["content_sha256"],
         "completeness": draft.completeness,
         "checks_passed": draft.checks_passed,
+        "content_version": None,
+        "history_sha256": draft.history_sha256,
     }
     after = SnapshotRead(header, draft.indicators, draft.elements, draft.inputs)
     added = sorted(set(draft.inputs["submission_id"]) - set(before.inputs["submission_id"]))

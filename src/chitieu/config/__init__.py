@@ -1,4 +1,5 @@
-"""A reporting configuration is a folder: catalog.yaml, org_units.csv, targets.csv.
+"""A reporting configuration is a folder: catalog.yaml, org_units.csv, targets.csv, and
+optionally history.csv (`chitieu.config.history`).
 
 `load_config` reads all three, checks each file and the rules between them, and
 raises one `ConfigError` listing every problem found.
@@ -15,6 +16,7 @@ from typing import Final
 import polars as pl
 
 from chitieu.config.catalog import CATALOG_FILE, Catalog, ElementSpec, IndicatorSpec, parse_catalog
+from chitieu.config.history import HISTORY_FILE, history_sha256, load_history, no_history
 from chitieu.config.rules import RuleSpec, check_rule_levels
 from chitieu.config.tables import (
     ORG_UNITS_FILE,
@@ -40,6 +42,11 @@ class Config:
     """indicator_code, org_unit_code, year, target, baseline, line"""
     catalog_sha256: str
     """Hash over the three files' bytes: which configuration a snapshot was made with."""
+    history: pl.DataFrame = dataclasses.field(default_factory=no_history)
+    """history.csv's rows (``HISTORY_SCHEMA``): last year's figures the warehouse lacks."""
+    history_sha256: str | None = None
+    """The SHA-256 of history.csv's bytes, None without one: a revision that used one of
+    its figures records it (``snapshots.history_sha256``)."""
 
     @property
     def lowest_level(self) -> str:
@@ -119,7 +126,7 @@ def _sha256_of(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-_LOADED: dict[tuple[Path, str], Config] = {}
+_LOADED: dict[tuple[Path, str, str | None], Config] = {}
 """Configurations checked in this process, by folder and the hash of their bytes: a
 flow and its tasks each load the configuration, and a national one (10,000 units)
 takes a fifth of a second to check. The same bytes give the same `Config` (frozen,
@@ -134,17 +141,17 @@ def load_config(folder: str | Path) -> Config:
         raise ConfigError([ConfigProblem(str(folder), "", "", "configuration folder not found")])
     catalog_path = folder / CATALOG_FILE
     files = [catalog_path, folder / ORG_UNITS_FILE, folder / TARGETS_FILE]
-    key = (folder.resolve(), _sha256_of(files))
+    key = (folder.resolve(), _sha256_of(files), history_sha256(folder))
     if key in _LOADED:
         return dataclasses.replace(_LOADED[key], folder=folder)
-    config = _load(folder, key[1])
+    config = _load(folder, key[1], key[2])
     if len(_LOADED) >= _KEEP_LOADED:
         _LOADED.pop(next(iter(_LOADED)))
     _LOADED[key] = config
     return config
 
 
-def _load(folder: Path, catalog_sha256: str) -> Config:
+def _load(folder: Path, catalog_sha256: str, history_hash: str | None = None) -> Config:
     problems: list[ConfigProblem] = []
     catalog_path = folder / CATALOG_FILE
     if catalog_path.exists():
@@ -161,6 +168,8 @@ def _load(folder: Path, catalog_sha256: str) -> Config:
         problems += _check_catalog_against_units(catalog, org_units)
     if catalog is not None and org_units is not None and targets is not None:
         problems += _check_targets(catalog, org_units, targets)
+    history, found = load_history(folder / HISTORY_FILE, catalog, org_units)
+    problems += found
     if problems or catalog is None or org_units is None or targets is None:
         raise ConfigError(problems)
     return Config(
@@ -169,6 +178,8 @@ def _load(folder: Path, catalog_sha256: str) -> Config:
         org_units=org_units,
         targets=targets,
         catalog_sha256=catalog_sha256,
+        history=history,
+        history_sha256=history_hash,
     )
 
 
