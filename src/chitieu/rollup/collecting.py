@@ -10,6 +10,8 @@ millions of values picks its row by index (a ``gather``), never by a join.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from chitieu.config import Config
@@ -29,7 +31,9 @@ def _number(column: str) -> pl.Expr:
     return pl.col(column).to_physical().cast(pl.UInt32)
 
 
-def report_table(config: Config, review: Period, codes: Codes, units: pl.DataFrame) -> pl.DataFrame:
+def report_table(
+    config: Config, review: Period, codes: Codes, units: pl.DataFrame, as_of: dt.date
+) -> pl.DataFrame:
     """One row per (unit code, review period) pair, in category order (row ``u × P + p``
     for code ``u`` and period ``p`` of ``P``): ``unit_id``, ``effective_code`` and its
     ``level`` (null outside the root's subtree), ``p_first, p_last, p_span``.
@@ -44,7 +48,7 @@ def report_table(config: Config, review: Period, codes: Codes, units: pl.DataFra
     attributed = attribute(
         combos.select(pl.col("code").alias("org_unit_code"), "p_end").unique(),
         config.org_units,
-        review.end,
+        as_of,
     )
     table = (
         combos.join(
@@ -81,6 +85,7 @@ def at_collecting_units(
     codes: Codes,
     units: pl.DataFrame,
     elements: pl.DataFrame,
+    as_of: dt.date,
 ) -> pl.DataFrame:
     """One value per (collecting unit, element) over the review's periods:
     ``org_unit_code, element_code, value`` (encoded).
@@ -93,7 +98,7 @@ def at_collecting_units(
 
     ``values``: ``org_unit_code, element_code, period`` (encoded, not null), ``value``.
     ``units``: the root's subtree, ``elements`` the catalog's, both encoded."""
-    table = report_table(config, review, codes, units)
+    table = report_table(config, review, codes, units, as_of)
     if elements.height != len(codes.elements.categories):
         raise ValueError("elements must hold every element of the catalog once")
     n_periods = len(codes.periods.categories)

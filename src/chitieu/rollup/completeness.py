@@ -8,6 +8,8 @@ reports among those, a quarter or half report counting for each month it covers.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from chitieu.periods import Period, period_columns
@@ -20,6 +22,7 @@ def completeness(
     units: pl.DataFrame,
     review: Period,
     submitting_levels: set[str],
+    as_of: dt.date | None = None,
 ) -> pl.DataFrame:
     """``org_unit_code, received, expected, completeness`` for every unit of ``units``.
 
@@ -32,16 +35,17 @@ def completeness(
         },
         schema={"month": pl.Int32, "month_end": pl.Date},
     )
+    day = review.end if as_of is None else as_of
     closure = ancestors(units)
     expected = (
         org_units.filter(pl.col("level").is_in(sorted(submitting_levels)))
         .join(months, how="cross")
         .filter(valid_on(pl.col("month_end")))
         .select("unit_id", "month")
-        .join(successor_map(org_units, review.end), on="unit_id")
+        .join(successor_map(org_units, day), on="unit_id")
         .join(closure, left_on="effective_code", right_on="org_unit_code")
     )
-    received = _months_reported(reports, org_units, review).join(
+    received = _months_reported(reports, org_units, review, day).join(
         expected.select("unit_id", "month").unique(), on=["unit_id", "month"], how="semi"
     )
     received_counts = (
@@ -68,7 +72,7 @@ def completeness(
 
 
 def _months_reported(
-    reports: pl.DataFrame, org_units: pl.DataFrame, review: Period
+    reports: pl.DataFrame, org_units: pl.DataFrame, review: Period, day: dt.date
 ) -> pl.DataFrame:
     """Distinct (``unit_id``, ``month``) of the review covered by an accepted report."""
     inside = (
@@ -82,7 +86,7 @@ def _months_reported(
         )
         .with_columns(pl.date(pl.col("p_year"), pl.col("p_last"), 14).alias("p_end"))
     )
-    resolved = attribute(inside.select("org_unit_code", "p_end").unique(), org_units, review.end)
+    resolved = attribute(inside.select("org_unit_code", "p_end").unique(), org_units, day)
     return (
         inside.join(resolved, on=["org_unit_code", "p_end"])
         .filter(pl.col("unit_id").is_not_null())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
@@ -13,7 +14,7 @@ from chitieu.rollup.codes import Codes, encoded
 from chitieu.rollup.collecting import at_collecting_units
 from chitieu.rollup.completeness import completeness
 from chitieu.rollup.elements import up_the_hierarchy
-from chitieu.rollup.hierarchy import subtree
+from chitieu.rollup.hierarchy import ReviewError, subtree
 from chitieu.rollup.indicators import classify, indicator_actuals
 
 VALUES_SCHEMA = {
@@ -30,12 +31,15 @@ class Rollup:
 
     review_period: Period
     root: str
+    as_of: dt.date
+    """The day whose hierarchy the review is rolled up on (SPEC §3.7): the review period's
+    end, or a later day for a past period restated on today's units."""
     units: pl.DataFrame
     """org_unit_code, name, level, parent_code, depth"""
     elements: pl.DataFrame
-    """org_unit_code, level, element_code, value"""
+    """org_unit_code, level, element_code, value, comparable"""
     indicators: pl.DataFrame
-    """org_unit_code, level, indicator_code, actual, target, percent, class"""
+    """org_unit_code, level, indicator_code, actual, target, percent, class, comparable"""
     completeness: pl.DataFrame
     """org_unit_code, received, expected, completeness"""
 
@@ -53,16 +57,29 @@ def roll_up(
     review_period: Period | str,
     root: str | None = None,
     reports: pl.DataFrame | None = None,
+    *,
+    as_of: dt.date | None = None,
 ) -> Rollup:
-    """Roll accepted values up to ``root`` for ``review_period``.
+    """Roll accepted values up to ``root`` for ``review_period``, on the hierarchy valid
+    on ``as_of`` (default: the review period's end; a later day restates the period on
+    the units of that day, SPEC §3.7).
 
     ``values``: ``org_unit_code, element_code, period, value``, one accepted value
     per (unit, element, period). ``reports`` (``org_unit_code, period``) are the
     accepted reports for completeness; by default, the reports the values came from.
+    ``comparable`` (elements and indicators) is False where a figure needed a
+    succession share that does not exist.
     """
     period = Period.parse(review_period) if isinstance(review_period, str) else review_period
     root = root or config.catalog.resolution.org_unit
-    units = subtree(config.org_units, root, period.end)
+    day = period.end if as_of is None else as_of
+    if day < period.end:
+        raise ReviewError(
+            f"ngày {day.isoformat()} trước khi kỳ {period.code} kết thúc / as_of "
+            f"{day.isoformat()} is before the end of {period.code} ({period.end.isoformat()}): "
+            "a period is restated on a later hierarchy, never an earlier one"
+        )
+    units = subtree(config.org_units, root, day)
     codes = Codes.of(config, period)
     elements = config.elements_frame().with_columns(
         encoded("element_code", codes.elements), encoded("collected_at", codes.levels)
@@ -85,9 +102,11 @@ def roll_up(
         .drop_nulls(["org_unit_code", "element_code", "period"])
         .collect(engine="streaming")
     )
-    own = at_collecting_units(coded, config, period, codes, units_coded, elements)
+    own = at_collecting_units(coded, config, period, codes, units_coded, elements, day)
     del coded
-    element_values = up_the_hierarchy(own, units_coded, elements)
+    element_values = up_the_hierarchy(own, units_coded, elements).with_columns(
+        pl.lit(True).alias("comparable")
+    )
 
     actuals = indicator_actuals(element_values, config.catalog)
     indicators = classify(
@@ -96,20 +115,21 @@ def roll_up(
         config.catalog,
         year=period.year,
         mid_year_review=not period.is_year,
-    )
+    ).with_columns(pl.lit(True).alias("comparable"))
     if reports is None:
         reports = values.lazy().select("org_unit_code", "period").unique().collect()
     ordered = units.select("org_unit_code", "level", "depth")
     return Rollup(
         review_period=period,
         root=root,
+        as_of=day,
         units=units,
         elements=_in_unit_order(
             element_values, units_coded.select("org_unit_code", "level", "depth"), "element_code"
         ),
         indicators=_in_unit_order(indicators, ordered, "indicator_code"),
         completeness=completeness(
-            reports, config.org_units, units, period, config.submitting_levels()
+            reports, config.org_units, units, period, config.submitting_levels(), as_of=day
         ),
     )
 
