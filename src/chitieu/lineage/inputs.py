@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from chitieu.config import Config
@@ -22,18 +24,23 @@ ATTRIBUTED_COLUMNS = (
 )
 
 
-def attributed(config: Config, values: pl.DataFrame, period: Period, root: str) -> pl.DataFrame:
-    """Each input value with ``unit``, the unit of ``root``'s subtree holding it at the
-    review's end (its own code, or its successor's after a merger; null outside the
-    subtree), and ``used``: whether the roll-up counted it (it does not when a report of
-    a longer period covers the month, or when the element is not collected at that
-    unit's level)."""
+def attributed(
+    config: Config,
+    values: pl.DataFrame,
+    period: Period,
+    root: str,
+    as_of: dt.date | None = None,
+) -> pl.DataFrame:
+    """Each input value with ``unit``, the unit of ``root``'s subtree holding it on
+    ``as_of`` (by default the review's end: its own code, or its successor's after a
+    merger; null outside the subtree or the period), and ``used``: whether the roll-up
+    counted it (it does not when a report of a longer period covers the month, or when
+    the element is not collected at that unit's level)."""
+    day = as_of or period.end
     rows = values.with_row_index("row")
     inside = within_review(rows.lazy(), period).collect()
-    placed = attribute(
-        inside.select("org_unit_code", "p_end").unique(), config.org_units, period.end
-    )
-    units = subtree(config.org_units, root, period.end).select(
+    placed = attribute(inside.select("org_unit_code", "p_end").unique(), config.org_units, day)
+    units = subtree(config.org_units, root, day).select(
         pl.col("org_unit_code").alias("effective_code"), "level"
     )
     collected = config.elements_frame().select("element_code", "collected_at")

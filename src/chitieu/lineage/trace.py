@@ -17,6 +17,7 @@ from chitieu import formula
 from chitieu.config import Config
 from chitieu.errors import ChitieuError
 from chitieu.lineage.inputs import attributed, within
+from chitieu.lineage.last_year import LastYearTrace, trace_last_year
 from chitieu.periods import Period
 from chitieu.rollup import roll_up
 from chitieu.warehouse.models import SnapshotRead
@@ -102,6 +103,8 @@ class Trace:
     recomputed_actual: float | None
     recomputed_class: str | None
     elements: list[ElementTrace]
+    last_year: LastYearTrace | None = None
+    """The same period last year: where the revision's figure came from."""
 
     @property
     def matches(self) -> bool:
@@ -110,6 +113,7 @@ class Trace:
             self.actual == self.recomputed_actual
             and self.classification == self.recomputed_class
             and all(e.matches for e in self.elements)
+            and (self.last_year is None or self.last_year.matches)
         )
 
 
@@ -169,6 +173,8 @@ def trace_indicator(
         org,
         reports=submissions.select("org_unit_code", "period"),
     )
+    row = published.row(0, named=True)
+    last = trace_last_year(config, header, row, submissions, values, indicator, org)
     tree = within(config, period, org)
     placed = (
         attributed(config, values, period, root)
@@ -188,7 +194,6 @@ def trace_indicator(
         for code in element_codes
     ]
     unit = tree.filter(pl.col("org_unit_code") == org).row(0, named=True)
-    row = published.row(0, named=True)
     return Trace(
         review_period=period.code,
         root_org_unit=root,
@@ -211,6 +216,7 @@ def trace_indicator(
         recomputed_actual=_at(recomputed.indicators, org, "indicator_code", indicator, "actual"),
         recomputed_class=_at(recomputed.indicators, org, "indicator_code", indicator, "class"),
         elements=elements,
+        last_year=last,
     )
 
 

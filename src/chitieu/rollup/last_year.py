@@ -78,7 +78,7 @@ def last_year(
         previous,
         root,
         reports=_NO_REPORTS,
-        # as_of=review_period.end,  # XXX i12core: restore on merge
+        as_of=review_period.end,
     )
     stored = with_comparable(restated.indicators).select(
         "org_unit_code",
