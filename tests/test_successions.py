@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import pytest
 from rollup_helpers import MERGER, MakeConfig, element, element_values, indicator, values
 
-from chitieu.rollup import roll_up
+from chitieu.rollup import Rollup, roll_up
 from chitieu.rollup.hierarchy import ReviewError
 
 
@@ -32,3 +33,111 @@ def test_as_of_before_the_period_ends_is_refused(make_config: MakeConfig) -> Non
     config = make_config([element("A")], [indicator("CT01", "A")], org_units=MERGER)
     with pytest.raises(ReviewError, match="before the end of 2024Q1"):
         roll_up(config, values(), "2024Q1", as_of=dt.date(2024, 3, 1))
+
+
+# Xã A ends on 31 March 2024 and is split between Xã Một and Xã Hai
+SPLIT = """
+D,Huyện,district,,2020-01-01,,
+C1,Xã Một,commune,D,2020-01-01,,
+C2,Xã Hai,commune,D,2020-01-01,,
+CA,Xã A,commune,D,2020-01-01,2024-03-31,
+"""
+JUNE = dt.date(2024, 6, 14)
+SUM_AND_STOCK = (
+    [element("S"), element("K", time_aggregation="last")],
+    [indicator("CT01", "S"), indicator("CT02", "K"), indicator("CT03", "S + K")],
+)
+BEFORE_THE_SPLIT = values(
+    ("CA", "S", "2024M01", 10.0),
+    ("CA", "K", "2024M02", 100.0),
+    ("C1", "S", "2024M01", 1.0),
+    ("C1", "K", "2024M01", 5.0),
+    ("C2", "K", "2024M03", 7.0),
+)
+
+
+def comparable(rollup: Rollup, frame: str, code: str) -> dict[str, bool]:
+    rows = getattr(rollup, frame).filter(pl.col(f"{frame[:-1]}_code") == code)
+    return dict(rows.select("org_unit_code", "comparable").iter_rows())
+
+
+def test_a_sixty_forty_split_divides_a_sum_and_leaves_a_stock_not_comparable(
+    make_config: MakeConfig,
+) -> None:
+    config = make_config(
+        *SUM_AND_STOCK, org_units=SPLIT, successions="CA,C1,2024-04-01,0.6\nCA,C2,2024-04-01,0.4"
+    )
+    restated = roll_up(config, BEFORE_THE_SPLIT, "2024Q1", as_of=JUNE)
+    assert element_values(restated, "S") == pytest.approx({"D": 11.0, "C1": 7.0, "C2": 4.0})
+    assert comparable(restated, "elements", "S") == {"D": True, "C1": True, "C2": True}
+    # households cannot be cut 60/40 by rule: the stock is shown as not comparable
+    assert comparable(restated, "elements", "K") == {"D": False, "C1": False, "C2": False}
+    assert comparable(restated, "indicators", "CT01") == {"D": True, "C1": True, "C2": True}
+    assert comparable(restated, "indicators", "CT02") == {"D": False, "C1": False, "C2": False}
+    assert comparable(restated, "indicators", "CT03") == {"D": False, "C1": False, "C2": False}
+    # on its own hierarchy the quarter needs no share: Xã A is there
+    then = roll_up(config, BEFORE_THE_SPLIT, "2024Q1")
+    assert element_values(then, "K") == {"D": 112.0, "C1": 5.0, "C2": 7.0, "CA": 100.0}
+    assert then.elements.get_column("comparable").all()
+
+
+def test_a_split_without_shares_is_not_comparable(make_config: MakeConfig) -> None:
+    """A `partial` row of the real crosswalk: nobody knows how much went where."""
+    config = make_config(
+        *SUM_AND_STOCK, org_units=SPLIT, successions="CA,C1,2024-04-01,\nCA,C2,2024-04-01,"
+    )
+    restated = roll_up(config, BEFORE_THE_SPLIT, "2024Q1", as_of=JUNE)
+    assert comparable(restated, "elements", "S") == {"D": False, "C1": False, "C2": False}
+    assert comparable(restated, "indicators", "CT01") == {"D": False, "C1": False, "C2": False}
+    # the figure stays what is known, flagged: never passed off as the whole
+    assert element_values(restated, "S") == {"D": 1.0, "C1": 1.0, "C2": None}
+
+
+def test_a_split_unit_that_reported_nothing_needs_no_share(make_config: MakeConfig) -> None:
+    config = make_config(
+        *SUM_AND_STOCK, org_units=SPLIT, successions="CA,C1,2024-04-01,\nCA,C2,2024-04-01,"
+    )
+    rows = values(("C1", "S", "2024M01", 1.0), ("C2", "K", "2024M03", 7.0))
+    assert roll_up(config, rows, "2024Q1", as_of=JUNE).elements.get_column("comparable").all()
+
+
+def test_two_reforms_in_a_row_compose(make_config: MakeConfig) -> None:
+    """X merges into Y on 1 April; Y is split half and half into Z and W on 1 July.
+    Then P is split 60/40 into Z and W on 1 April, and both halves come back together
+    in W on 1 July: all of P, so even its stock goes there."""
+    org_units = """
+    D,Huyện,district,,2020-01-01,,
+    X,Xã X,commune,D,2020-01-01,2024-03-31,Y
+    Y,Xã Y,commune,D,2020-01-01,2024-06-30,
+    Z,Xã Z,commune,D,2020-01-01,,
+    W,Xã W,commune,D,2020-01-01,,
+    P,Xã P,commune,D,2020-01-01,2024-03-31,
+    Q,Xã Q,commune,D,2024-04-01,2024-06-30,
+    """
+    successions = """
+    Y,Z,2024-07-01,0.5
+    Y,W,2024-07-01,0.5
+    P,Q,2024-04-01,0.6
+    P,W,2024-04-01,0.4
+    Q,W,2024-07-01,1
+    """
+    config = make_config(*SUM_AND_STOCK, org_units=org_units, successions=successions)
+    rows = values(
+        ("X", "S", "2024M01", 10.0),
+        ("Y", "S", "2024M02", 20.0),
+        ("P", "S", "2024M03", 100.0),
+        ("P", "K", "2024M03", 50.0),
+    )
+    restated = roll_up(config, rows, "2024Q1", as_of=dt.date(2024, 12, 14))
+    assert element_values(restated, "S") == pytest.approx({"D": 130.0, "Z": 15.0, "W": 115.0})
+    assert element_values(restated, "K") == {"D": 50.0, "Z": None, "W": 50.0}
+    assert comparable(restated, "elements", "K") == {"D": True, "Z": True, "W": True}
+    # on the hierarchy of June, P's stock was split: not comparable in Q and W
+    june = roll_up(config, rows, "2024Q1", as_of=JUNE)
+    assert comparable(june, "elements", "K") == {
+        "D": False,
+        "Y": True,
+        "Z": True,
+        "W": False,
+        "Q": False,
+    }

@@ -1,4 +1,5 @@
-"""A reporting configuration is a folder: catalog.yaml, org_units.csv, targets.csv.
+"""A reporting configuration is a folder: catalog.yaml, org_units.csv, targets.csv and,
+optionally, successions.csv.
 
 `load_config` reads all three, checks each file and the rules between them, and
 raises one `ConfigError` listing every problem found.
@@ -16,6 +17,7 @@ import polars as pl
 
 from chitieu.config.catalog import CATALOG_FILE, Catalog, ElementSpec, IndicatorSpec, parse_catalog
 from chitieu.config.rules import RuleSpec, check_rule_levels
+from chitieu.config.successions import SUCCESSIONS_FILE, load_successions
 from chitieu.config.tables import (
     ORG_UNITS_FILE,
     TARGETS_FILE,
@@ -39,7 +41,10 @@ class Config:
     targets: pl.DataFrame
     """indicator_code, org_unit_code, year, target, baseline, line"""
     catalog_sha256: str
-    """Hash over the three files' bytes: which configuration a snapshot was made with."""
+    """Hash over the files' bytes: which configuration a snapshot was made with."""
+    successions: pl.DataFrame
+    """old_id, new_id, date, share (null: unknown): who took over which unit row, from
+    successions.csv and org_units.csv's successor_code (share 1)."""
 
     @property
     def lowest_level(self) -> str:
@@ -134,6 +139,8 @@ def load_config(folder: str | Path) -> Config:
         raise ConfigError([ConfigProblem(str(folder), "", "", "configuration folder not found")])
     catalog_path = folder / CATALOG_FILE
     files = [catalog_path, folder / ORG_UNITS_FILE, folder / TARGETS_FILE]
+    if (folder / SUCCESSIONS_FILE).exists():  # hashed when present: older hashes stand
+        files.append(folder / SUCCESSIONS_FILE)
     key = (folder.resolve(), _sha256_of(files))
     if key in _LOADED:
         return dataclasses.replace(_LOADED[key], folder=folder)
@@ -157,11 +164,15 @@ def _load(folder: Path, catalog_sha256: str) -> Config:
     problems += found
     targets, found = load_targets(folder / TARGETS_FILE)
     problems += found
+    successions = None
+    if org_units is not None:
+        successions, found = load_successions(folder / SUCCESSIONS_FILE, org_units)
+        problems += found
     if catalog is not None and org_units is not None:
         problems += _check_catalog_against_units(catalog, org_units)
     if catalog is not None and org_units is not None and targets is not None:
         problems += _check_targets(catalog, org_units, targets)
-    if problems or catalog is None or org_units is None or targets is None:
+    if problems or catalog is None or org_units is None or targets is None or successions is None:
         raise ConfigError(problems)
     return Config(
         folder=folder,
@@ -169,6 +180,7 @@ def _load(folder: Path, catalog_sha256: str) -> Config:
         org_units=org_units,
         targets=targets,
         catalog_sha256=catalog_sha256,
+        successions=successions,
     )
 
 

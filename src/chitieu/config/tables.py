@@ -84,7 +84,7 @@ def problems_where(
     if flagged.is_empty():
         return []
     message_expr = pl.lit(message) if isinstance(message, str) else message
-    first = "code" if "code" in frame.columns else "indicator_code"
+    first = next(c for c in ("code", "indicator_code", "old_code") if c in frame.columns)
     rows = flagged.select(
         (pl.lit("line ") + pl.col(LINE).cast(pl.String)).alias("entry"),
         pl.col(first).alias("first"),
