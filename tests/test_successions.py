@@ -4,11 +4,24 @@ a past period restated on a later hierarchy (``roll_up(..., as_of=...)``)."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
-from rollup_helpers import MERGER, MakeConfig, element, element_values, indicator, values
+from rollup_helpers import (
+    MERGER,
+    TARGETS_HEADER,
+    MakeConfig,
+    element,
+    element_values,
+    indicator,
+    indicator_row,
+    values,
+)
 
+from chitieu.config import Config, load_config
+from chitieu.errors import ConfigError
 from chitieu.rollup import Rollup, roll_up
 from chitieu.rollup.hierarchy import ReviewError
 
@@ -141,3 +154,81 @@ def test_two_reforms_in_a_row_compose(make_config: MakeConfig) -> None:
         "W": False,
         "Q": False,
     }
+
+
+# ---- the real Giồng Trôm mapping: 21 communes of district 834 → 8 units of Vĩnh Long (86)
+
+EXAMPLE_CONFIG = Path(__file__).parents[1] / "examples" / "giong_trom_2024" / "config"
+
+
+def giong_trom(tmp_path: Path, targets: str = "", catalog_text: str | None = None) -> Config:
+    folder = tmp_path / "config"
+    shutil.copytree(EXAMPLE_CONFIG, folder)
+    (folder / "targets.csv").write_text(TARGETS_HEADER + ",valid_from\n" + targets)
+    if catalog_text is not None:
+        (folder / "catalog.yaml").write_text(catalog_text, encoding="utf-8")
+    return load_config(folder)
+
+
+def test_a_target_names_one_unit_of_a_reused_code(tmp_path: Path) -> None:
+    """28984 is the old Thị trấn Giồng Trôm until 30 June 2025 and the new Xã Giồng Trôm
+    from 1 July: the new commune's 2025 target is not the old town's in 2025S1."""
+    config = giong_trom(
+        tmp_path,
+        "CT01,28984,2025,100,,\n"  # no valid_from: the unit of 28984 at the end of 2025
+        "CT01,28984,2025,8,,2020-01-01\n",  # the old town's, for its six months
+    )
+    rows = values(
+        ("28984", "DANG_VIEN_MOI", "2025M03", 4.0),
+        ("29017", "DANG_VIEN_MOI", "2025M03", 3.0),
+        ("29032", "DANG_VIEN_MOI", "2025M05", 2.0),
+        ("28984", "DANG_VIEN_MOI", "2025M08", 11.0),
+    )
+    first_half = indicator_row(roll_up(config, rows, "2025S1", root="834"), "28984", "CT01")
+    assert (first_half["actual"], first_half["target"], first_half["percent"]) == (4.0, 8.0, 50.0)
+    year = indicator_row(roll_up(config, rows, "2025", root="86"), "28984", "CT01")
+    assert (year["actual"], year["target"], year["percent"]) == (20.0, 100.0, 20.0)
+    # 2025S1 restated on the new commune is judged against the new commune's target
+    restated = roll_up(config, rows, "2025S1", root="86", as_of=dt.date(2025, 12, 14))
+    assert indicator_row(restated, "28984", "CT01")["target"] == 100.0
+    assert indicator_row(restated, "28984", "CT01")["actual"] == 9.0
+
+
+def test_a_target_naming_no_unit_row_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(
+        ConfigError,
+        match=r"targets\.csv: line 2 \(CT01\), key 'valid_from': "
+        r"no row of unit 28984 in org_units\.csv starts on 2024-07-01",
+    ):
+        giong_trom(tmp_path, "CT01,28984,2025,8,,2024-07-01\n")
+
+
+def test_completeness_of_a_province_review_across_july_2025(tmp_path: Path) -> None:
+    """Vĩnh Long (86) reviews 2025 for the part that was Giồng Trôm: January to June the 21
+    old communes report (each under the new unit that took it over, Sơn Phú under
+    Phường An Hội), July to December the 8 new units. The province's own reports (83
+    until June, then 86: an element collected at province level) are not its own
+    reporters, nor is the district's (834 ends without a successor)."""
+    text = (EXAMPLE_CONFIG / "catalog.yaml").read_text(encoding="utf-8")
+    text = text.replace("collected_at: district", "collected_at: province", 1)
+    config = giong_trom(tmp_path, catalog_text=text)
+    assert "province" in config.submitting_levels()
+    reports = pl.DataFrame(
+        [
+            ("28984", "2025M01"),
+            ("29014", "2025M03"),  # Sơn Phú, now part of Phường An Hội
+            ("29017", "2025S1"),  # six months of Bình Hoà, now part of Xã Giồng Trôm
+            ("83", "2025M06"),
+            ("86", "2025M07"),
+            ("28984", "2025M07"),
+            ("28777", "2025M12"),
+        ],
+        schema={"org_unit_code": pl.String, "period": pl.String},
+        orient="row",
+    )
+    result = roll_up(config, values(), "2025", root="86", reports=reports)
+    got = {c: (r, e) for c, r, e, _ in result.completeness.iter_rows()}
+    assert got["86"] == (1 + 1 + 6 + 1 + 1, 21 * 6 + 8 * 6)
+    # Xã Giồng Trôm answers for the old town, Bình Hoà and Bình Thành until June
+    assert got["28984"] == (1 + 6 + 1, 3 * 6 + 6)
+    assert got["28777"] == (2, 1 * 6 + 6)

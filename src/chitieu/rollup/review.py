@@ -17,7 +17,7 @@ from chitieu.rollup.collecting import at_collecting_units
 from chitieu.rollup.completeness import completeness
 from chitieu.rollup.elements import up_the_hierarchy
 from chitieu.rollup.hierarchy import ReviewError, ancestors, subtree
-from chitieu.rollup.indicators import classify, indicator_actuals
+from chitieu.rollup.indicators import classify, indicator_actuals, targets_on
 
 VALUES_SCHEMA = {
     "org_unit_code": pl.String,
@@ -112,7 +112,7 @@ def roll_up(
     actuals = indicator_actuals(element_values, config.catalog)
     indicators = classify(
         actuals.with_columns(pl.col("org_unit_code").cast(pl.String)),
-        config.targets,
+        targets_on(config.targets, config.org_units, day),
         config.catalog,
         year=period.year,
         mid_year_review=not period.is_year,
