@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -24,6 +25,8 @@ from chitieu.config import Config, load_config
 from chitieu.errors import ConfigError
 from chitieu.rollup import Rollup, roll_up
 from chitieu.rollup.hierarchy import ReviewError
+from chitieu.schemas import validate_rows
+from chitieu.sources import ReceivedFile, read_submission
 
 
 def test_a_past_period_restated_on_a_later_hierarchy(make_config: MakeConfig) -> None:
@@ -232,3 +235,46 @@ def test_completeness_of_a_province_review_across_july_2025(tmp_path: Path) -> N
     # Xã Giồng Trôm answers for the old town, Bình Hoà and Bình Thành until June
     assert got["28984"] == (1 + 6 + 1, 3 * 6 + 6)
     assert got["28777"] == (2, 1 * 6 + 6)
+
+
+# ---- intake: a dissolved code after its end
+
+
+def validated_issue(config: Config, text: str, received: dt.datetime) -> dict[str, Any]:
+    rows = read_submission(ReceivedFile.from_bytes("r.csv", text.encode("utf-8"))).rows
+    result = validate_rows(
+        rows.with_columns(pl.lit(0, pl.Int64).alias("file_index")), config, received
+    )
+    assert result.rejected_reports().height == 1
+    return result.issues.row(0, named=True)
+
+
+def test_an_august_2025_report_under_a_dissolved_code_names_its_successor(tmp_path: Path) -> None:
+    config = giong_trom(tmp_path)
+    issue = validated_issue(
+        config,
+        "org_unit_code,element_code,period,value,note\n29017,DANG_VIEN_MOI,2025M08,2,\n",
+        dt.datetime(2025, 8, 16, 9, tzinfo=dt.timezone(dt.timedelta(hours=7))),
+    )
+    assert issue["check"] == "org_unit_inactive"
+    assert (
+        "Từ ngày 01/07/2025 đơn vị này do đơn vị 28984 kế thừa: báo cáo theo mã đơn vị kế thừa."
+        in issue["message_vi"]
+    )
+    assert (
+        "from 2025-07-01 it is succeeded by 28984, report under the successor's code"
+        in (issue["message_en"])
+    )
+
+
+def test_a_report_under_a_split_code_names_every_successor(make_config: MakeConfig) -> None:
+    config = make_config(
+        *SUM_AND_STOCK, org_units=SPLIT, successions="CA,C1,2024-04-01,0.6\nCA,C2,2024-04-01,"
+    )
+    issue = validated_issue(
+        config,
+        "org_unit_code,element_code,period,value,note\nCA,S,2024M05,2,\n",
+        dt.datetime(2024, 5, 16, 9, tzinfo=dt.timezone(dt.timedelta(hours=7))),
+    )
+    assert "do đơn vị C1 (60.0%), C2 kế thừa" in issue["message_vi"]
+    assert "succeeded by C1 (60.0%), C2, report under" in issue["message_en"]
