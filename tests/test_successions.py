@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rollup_helpers import (
     MERGER,
     TARGETS_HEADER,
     MakeConfig,
+    catalog,
     element,
     element_values,
     indicator,
     indicator_row,
     values,
+    write_config,
 )
 
 from chitieu.config import Config, load_config
@@ -278,3 +283,66 @@ def test_a_report_under_a_split_code_names_every_successor(make_config: MakeConf
     )
     assert "do đơn vị C1 (60.0%), C2 kế thừa" in issue["message_vi"]
     assert "succeeded by C1 (60.0%), C2, report under" in issue["message_en"]
+
+
+def test_review_refuses_as_of_without_dry_run(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from chitieu.cli import cli
+
+    result = CliRunner().invoke(
+        cli,
+        [
+            *("review", "2025S1", "--as-of", "2025-12-14"),
+            *("--config", str(EXAMPLE_CONFIG), "--warehouse", str(tmp_path / "w")),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "--as-of needs --dry-run" in result.output
+
+
+# ---- property: restating keeps what the shares carry
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    shares=st.lists(
+        st.lists(st.sampled_from([None, 0.25, 0.5, 1.0]), min_size=1, max_size=3),
+        min_size=1,
+        max_size=4,
+    ),
+    figures=st.lists(st.integers(0, 50), min_size=4, max_size=4),
+)
+def test_restating_sums_keeps_the_root_total_but_for_missing_shares(
+    shares: list[list[float | None]], figures: list[int]
+) -> None:
+    """Old communes O0..On split among new communes N0..N2 with the drawn shares
+    (trimmed to add up to at most 1): the root's restated total of a sum element is the
+    old total less each old commune's figure times the part of it no share carries, and
+    it is comparable exactly when every share is known."""
+    olds = [f"O{i}" for i in range(len(shares))]
+    lines = ["D,Huyện,district,,2020-01-01,,"]
+    lines += [f"{o},Xã cũ {o},commune,D,2020-01-01,2024-06-30," for o in olds]
+    lines += [f"N{j},Xã mới {j},commune,D,2024-07-01,," for j in range(3)]
+    rows, expected, all_known = [], 0.0, True
+    for old, drawn in zip(olds, shares, strict=True):
+        kept, total = [], 0.0
+        for j, share in enumerate(drawn):
+            if share is not None and total + share > 1:
+                continue
+            kept.append((j, share))
+            total += share or 0.0
+        rows += [f"{old},N{j},2024-07-01,{'' if s is None else s}" for j, s in kept]
+        figure = figures[olds.index(old)]
+        expected += figure * total
+        all_known &= all(s is not None for _, s in kept)  # every old commune reported
+    submitted = values(*[(o, "S", "2024M03", float(figures[i])) for i, o in enumerate(olds)])
+    with tempfile.TemporaryDirectory() as folder:
+        doc = catalog([element("S")], [indicator("CT01", "S")], "D")
+        config = load_config(write_config(Path(folder), doc, "\n".join(lines), "", "\n".join(rows)))
+        before = roll_up(config, submitted, "2024S1")
+        after = roll_up(config, submitted, "2024S1", as_of=dt.date(2024, 12, 14))
+    assert element_values(before, "S")["D"] == sum(figures[: len(olds)])
+    root = after.elements.filter(pl.col("org_unit_code") == "D").row(0, named=True)
+    assert (root["value"] or 0.0) == pytest.approx(expected)
+    assert root["comparable"] is all_known
