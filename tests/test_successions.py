@@ -4,6 +4,7 @@ a past period restated on a later hierarchy (``roll_up(..., as_of=...)``)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -346,3 +347,40 @@ def test_restating_sums_keeps_the_root_total_but_for_missing_shares(
     root = after.elements.filter(pl.col("org_unit_code") == "D").row(0, named=True)
     assert (root["value"] or 0.0) == pytest.approx(expected)
     assert root["comparable"] is all_known
+
+
+# ---- trace: a restated figure down to the old units' files and the share applied
+
+
+def test_trace_as_of_shows_the_old_units_files_and_their_share(make_config: MakeConfig) -> None:
+    from test_lineage import Sub, revision
+
+    from chitieu.lineage import trace_indicator
+    from chitieu.lineage.text import render_trace, trace_json
+
+    config = make_config(
+        *SUM_AND_STOCK, org_units=SPLIT, successions="CA,C1,2024-04-01,0.6\nCA,C2,2024-04-01,0.4"
+    )
+    subs = [Sub(1, "CA", "2024M02", {"S": 10, "K": 100}), Sub(2, "C1", "2024M01", {"S": 1})]
+    rev = revision(config, subs, "2024Q1")
+    found = trace_indicator(
+        config, rev.read, rev.submissions, rev.values, "CT01", "D", "en", as_of=JUNE
+    )
+    assert found.as_of == JUNE
+    assert (found.actual, found.recomputed_actual, found.comparable) == (11.0, 11.0, True)
+    [element_trace] = found.elements
+    by_unit = {c.org_unit_code: c for c in element_trace.children}
+    assert set(by_unit) == {"C1", "C2"}  # Xã A is gone: its file shows under both
+    assert [(s.org_unit_code, s.unit, s.share, s.used) for s in by_unit["C2"].sources] == [
+        ("CA", "C2", 0.4, True)
+    ]
+    assert by_unit["C2"].sources[0].source_name == "CA_2024M02_1.csv"
+    text = render_trace(found, "en")
+    assert "RESTATED on the units of 2024-06-14" in text
+    assert "CA→C2 × 0.4" in text
+    stock = trace_indicator(
+        config, rev.read, rev.submissions, rev.values, "CT02", "D", "en", as_of=JUNE
+    )
+    assert stock.comparable is False
+    assert "not comparable" in render_trace(stock, "en")
+    assert json.loads(trace_json(stock))["as_of"] == "2024-06-14"
