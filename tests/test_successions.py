@@ -384,3 +384,68 @@ def test_trace_as_of_shows_the_old_units_files_and_their_share(make_config: Make
     assert stock.comparable is False
     assert "not comparable" in render_trace(stock, "en")
     assert json.loads(trace_json(stock))["as_of"] == "2024-06-14"
+
+
+# ---- report --as-of: a restated report, never a published revision
+
+
+def test_report_as_of_is_restated_and_marks_what_is_not_comparable(
+    make_config: MakeConfig, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from chitieu import pipeline
+    from chitieu.cli import cli
+    from chitieu.warehouse import open_warehouse
+
+    config = make_config(
+        *SUM_AND_STOCK,
+        org_units=SPLIT,
+        successions="CA,C1,2024-04-01,0.6\nCA,C2,2024-04-01,0.4",
+        targets=[("CT01", "D", 2024, 20, "")],
+    )
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    files = []
+    for unit, element_code, month, value in (
+        ("CA", "S", "2024M02", 10),
+        ("CA", "K", "2024M03", 100),
+        ("C1", "S", "2024M01", 1),
+    ):
+        path = inbox / f"{unit}_{element_code}_{month}.csv"
+        path.write_text(
+            f"org_unit_code,element_code,period,value,note\n{unit},{element_code},{month},{value},\n",
+            encoding="utf-8",
+        )
+        files.append(path)
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    received = dt.datetime(2024, 3, 16, 9, tzinfo=dt.UTC)
+    with open_warehouse(url) as store:
+        pipeline.ingest_batch(files, config, store, tmp_path / "archive", received_at=received)
+    common = ["--config", str(config.folder), "--warehouse", url, "--as-of", "2024-06-14"]
+    md = CliRunner().invoke(cli, ["report", "2024Q1", "--format", "md", *common])
+    assert md.exit_code == 0, md.output
+    assert "SỐ LIỆU TÍNH LẠI theo địa giới hành chính ngày 14/06/2024" in md.output
+    assert "không phải bản công bố" in md.output
+    assert "không so sánh được" in md.output  # CT02, the stock split 60/40
+    document = json.loads(
+        CliRunner()
+        .invoke(cli, ["report", "2024Q1", "--format", "json", "--lang", "en", *common])
+        .output
+    )
+    assert document["restated_as_of"] == "2024-06-14"
+    by_code = {row["indicator_code"]: row for row in document["indicators"]}
+    assert (by_code["CT01"]["actual"], by_code["CT01"]["comparable"]) == (11.0, True)
+    assert by_code["CT02"]["comparable"] is False
+    refused = CliRunner().invoke(cli, ["report", "2024Q1", "--revision", "1", *common])
+    assert refused.exit_code == 2
+    assert "no --revision" in refused.output
+    docx = tmp_path / "restated.docx"
+    written = CliRunner().invoke(
+        cli, ["report", "2024Q1", "--format", "docx", "-o", str(docx), *common]
+    )
+    assert written.exit_code == 0, written.output
+    import docx as python_docx
+
+    text = "\n".join(p.text for p in python_docx.Document(str(docx)).paragraphs)
+    assert "SỐ LIỆU TÍNH LẠI" in text

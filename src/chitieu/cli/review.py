@@ -213,6 +213,7 @@ def _dry_run(
     help="The document's date (docx): 2024-06-17 or 17/06/2024; default: the report: "
     "section's, else today in Vietnam.",
 )
+@as_of_option
 def report(
     config_dir: Path,
     warehouse: str | None,
@@ -224,9 +225,11 @@ def report(
     output: Path | None,
     number: str | None,
     day: dt.datetime | None,
+    as_of: dt.date | None,
 ) -> None:
     """The review report of a published revision (md, html, json, xlsx; docx: the
-    signed review document)."""
+    signed review document). With --as-of, the period restated on the units of a later
+    day from the reports accepted now: not a published revision, and it says so."""
     from chitieu.config import load_config
     from chitieu.periods import Period
     from chitieu.report.load import load_report
@@ -238,19 +241,39 @@ def report(
         raise click.UsageError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
     if fmt == "docx" and lang != "vi":
         raise click.UsageError("the review document (--format docx) is in Vietnamese: --lang vi")
-    config = load_config(config_dir)
-    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
-        model = load_report(
-            config,
-            store,
-            period_code,
-            org or config.catalog.resolution.org_unit,
-            revision,
-            lang,
-            audit=fmt == "xlsx",
-            number=number,
-            day=day.date() if day else None,
+    if as_of is not None and (revision is not None or fmt == "xlsx"):
+        raise click.UsageError(
+            "--as-of tính lại số liệu, không đọc một bản công bố / --as-of restates the "
+            "period from the reports accepted now: no --revision, and md, html, json or docx"
         )
+    config = load_config(config_dir)
+    if as_of is not None:
+        from chitieu.report.load import load_restated_report
+
+        with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
+            model = load_restated_report(
+                config,
+                store,
+                period_code,
+                org or config.catalog.resolution.org_unit,
+                as_of,
+                lang,
+                number=number,
+                day=day.date() if day else None,
+            )
+    else:
+        with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
+            model = load_report(
+                config,
+                store,
+                period_code,
+                org or config.catalog.resolution.org_unit,
+                revision,
+                lang,
+                audit=fmt == "xlsx",
+                number=number,
+                day=day.date() if day else None,
+            )
     if output is not None:
         click.echo(str(write_report(model, fmt, output, config.folder)))
     else:
