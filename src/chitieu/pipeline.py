@@ -376,6 +376,7 @@ def prepare_review(
     flow_run_id: str | None = None,
     keep_results: bool = True,
     inputs: ReviewInputs | None = None,
+    as_of: dt.date | None = None,
 ) -> PreparedReview:
     """Roll up the accepted values and run the quality gate; nothing is published. The
     same period last year (`chitieu.rollup.last_year`) is rolled up from the same values
@@ -385,7 +386,8 @@ def prepare_review(
     (`ReviewLocked`), held reports that no approval holds any more are taken in (SPEC §8),
     and the gate keeps its run in the GX project beside the warehouse and builds the run's
     Data Docs page; without (a dry run), nothing is written at all. ``inputs``: what to
-    roll up instead of the accepted reports (a dry run of a locked review).
+    roll up instead of the accepted reports (a dry run of a locked review). ``as_of``:
+    the day whose hierarchy the period is rolled up on (a restatement, never published).
     """
     gate_worker.warm()  # GX imports in its own process while this one reads and rolls up
     if keep_results:
@@ -398,8 +400,9 @@ def prepare_review(
         review_period,
         root,
         reports=reports.select("org_unit_code", "period"),
+        as_of=as_of,
     )
-    last = last_year(config, values, review_period, rollup.root)
+    last = last_year(config, values, review_period, rollup.root, rollup.as_of)
     folders = GateFolders.beside(warehouse.url) if keep_results else None
     checks = run_gate(rollup, config, folders)
     draft = draft_snapshot(rollup, config, reports, checks.passed, flow_run_id, last)

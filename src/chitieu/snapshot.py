@@ -38,17 +38,22 @@ def reports_within(
 ) -> pl.DataFrame:
     """The ``reports`` (``submission_id, org_unit_code, period``...) a review of ``period``
     draws on: a period inside it, from a unit whose history belongs to ``units`` (the
-    subtree's ``org_unit_code``) on ``as_of`` (by default the review's end). Their own
-    columns, in their order."""
+    subtree's ``org_unit_code``) at the review's end (or ``as_of``). Their own columns,
+    in their order."""
     inside = within_review(reports.lazy(), period).collect()
     attributed = attribute(
-        inside.select("org_unit_code", "p_end").unique(), config.org_units, as_of or period.end
+        inside.select("org_unit_code", "p_end").unique(),
+        config.org_units,
+        period.end if as_of is None else as_of,
+        config.successions,
     )
     subtree = units.select(pl.col("org_unit_code").alias("effective_code"))
-    return (
-        inside.join(attributed, on=["org_unit_code", "p_end"])
-        .join(subtree, on="effective_code", how="semi")
-        .select(reports.columns)
+    # a split unit's report reaches several units: it is one input all the same
+    drawn = attributed.join(subtree, on="effective_code", how="semi").select(
+        "org_unit_code", "p_end"
+    )
+    return inside.join(drawn.unique(), on=["org_unit_code", "p_end"], how="semi").select(
+        reports.columns
     )
 
 
@@ -57,8 +62,8 @@ def used_reports(
 ) -> pl.DataFrame:
     """The accepted reports a review drew on: a period inside the review (or inside
     ``last``'s period), from a unit whose history belongs to the root's subtree at the
-    review's end."""
-    used = [reports_within(reports, config, rollup.review_period, rollup.units)]
+    review's end (the roll-up's ``as_of``)."""
+    used = [reports_within(reports, config, rollup.review_period, rollup.units, rollup.as_of)]
     if last is not None:
         used.append(reports_within(reports, config, last.period, rollup.units, last.as_of))
     return pl.concat(used).select(list(SNAPSHOT_INPUTS_SCHEMA)).unique().sort("submission_id")

@@ -49,7 +49,8 @@ class LastYearTrace:
     revision of content version 1 (it holds none), nor with another history.csv."""
     submissions: list[dict[str, object]]
     """Last year's submitted values of the formula's elements under the unit (``SourceValue``
-    fields: ``org_unit_code`` as the old report named it, ``unit`` who holds it now)."""
+    fields: ``org_unit_code`` as the old report named it, ``unit`` who holds it now and
+    the ``share`` of it that unit holds, null where nobody knows)."""
     history: list[HistoryLine]
 
     @property
@@ -155,6 +156,7 @@ def _submitted(
         "submitted_by",
         "org_unit_code",
         "unit",
+        "share",
         "element_code",
         "period",
         "value",

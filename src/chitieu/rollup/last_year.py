@@ -21,7 +21,7 @@ import polars as pl
 from chitieu import formula
 from chitieu.config import Config
 from chitieu.periods import Period
-from chitieu.rollup.hierarchy import successor_map, valid_on
+from chitieu.rollup.hierarchy import history_map, valid_on
 from chitieu.rollup.review import roll_up
 
 LAST_YEAR_FIGURES: Final[dict[str, pl.DataType]] = {
@@ -48,13 +48,12 @@ class LastYear:
     unit of the review's subtree and indicator)."""
 
     review_period: Period
-    """This year's review period; its end is the day last year is restated on."""
+    """This year's review period."""
     period: Period
     figures: pl.DataFrame
-
-    @property
-    def as_of(self) -> dt.date:
-        return self.review_period.end
+    as_of: dt.date
+    """The day whose units last year is restated on: the end of the review (or the day
+    a restated review is rolled up on)."""
 
     @property
     def used_history(self) -> bool:
@@ -67,18 +66,21 @@ def last_year(
     values: pl.DataFrame | pl.LazyFrame,
     review_period: Period,
     root: str,
+    as_of: dt.date | None = None,
 ) -> LastYear:
-    """Last year's figures for a review of ``review_period`` at ``root``. ``values``: the
-    accepted values (``org_unit_code, element_code, period, value``), of any periods:
-    those of last year's period are rolled up."""
+    """Last year's figures for a review of ``review_period`` at ``root``, on the units of
+    ``as_of`` (by default the review's end). ``values``: the accepted values
+    (``org_unit_code, element_code, period, value``), of any periods: those of last
+    year's period are rolled up."""
     previous = previous_period(review_period)
+    day = review_period.end if as_of is None else as_of
     restated = roll_up(
         config,
         values,
         previous,
         root,
         reports=_NO_REPORTS,
-        as_of=review_period.end,
+        as_of=day,
     )
     stored = with_comparable(restated.indicators).select(
         "org_unit_code",
@@ -88,7 +90,7 @@ def last_year(
         .then(pl.col("comparable"))
         .alias("last_comparable"),
     )
-    history = history_figures(config, previous, review_period.end, restated.units)
+    history = history_figures(config, previous, day, restated.units)
     figures = (
         stored.join(history, on=["org_unit_code", "indicator_code"], how="left", suffix="_h")
         .with_columns(
@@ -114,7 +116,7 @@ def last_year(
             .alias("source"),
         )
     )
-    return LastYear(review_period, previous, figures.cast(LAST_YEAR_FIGURES))  # type: ignore[arg-type]
+    return LastYear(review_period, previous, figures.cast(LAST_YEAR_FIGURES), day)  # type: ignore[arg-type]
 
 
 def with_comparable(indicators: pl.DataFrame) -> pl.DataFrame:
@@ -136,10 +138,16 @@ def with_last_year(indicators: pl.DataFrame, last: LastYear) -> pl.DataFrame:
     )
 
 
-def additive_indicators(config: Config) -> set[str]:
+def additive_indicators(config: Config, *, scalable: bool = False) -> set[str]:
     """Indicators whose figure for a merged unit is the sum of its predecessors': their
-    formula adds elements (``+`` only) that add up over units (``org_aggregation: sum``)."""
-    summed = {e.code for e in config.catalog.elements if e.org_aggregation == "sum"}
+    formula adds elements (``+`` only) that add up over units (``org_aggregation: sum``).
+    With ``scalable``, those whose elements are no booleans either: a part of a split
+    unit holds its share of them (SPEC §3.7)."""
+    summed = {
+        e.code
+        for e in config.catalog.elements
+        if e.org_aggregation == "sum" and not (scalable and e.value_type == "boolean")
+    }
 
     def adds(node: formula.Node) -> bool:
         if isinstance(node, formula.Element):
@@ -156,12 +164,16 @@ def additive_indicators(config: Config) -> set[str]:
 
 def contributors(config: Config, previous: Period, as_of: dt.date) -> pl.DataFrame:
     """``org_unit_code`` (the unit valid on ``previous``'s last day, as history.csv names
-    it) and ``unit``: the unit holding its history on ``as_of``."""
+    it), ``unit`` (a unit holding its history on ``as_of``) and ``share`` (how much of
+    it; null where nobody knows): `chitieu.rollup.hierarchy.history_map`."""
     then = config.org_units.filter(valid_on(previous.end)).select("unit_id", "code")
+    held = history_map(config.org_units, as_of, config.successions)
     return (
-        then.join(successor_map(config.org_units, as_of), on="unit_id")
+        then.join(held, on="unit_id")
         .filter(pl.col("effective_code").is_not_null())
-        .select(pl.col("code").alias("org_unit_code"), pl.col("effective_code").alias("unit"))
+        .select(
+            pl.col("code").alias("org_unit_code"), pl.col("effective_code").alias("unit"), "share"
+        )
     )
 
 
@@ -169,26 +181,38 @@ def history_figures(
     config: Config, previous: Period, as_of: dt.date, units: pl.DataFrame
 ) -> pl.DataFrame:
     """history.csv's figures for ``previous``, restated on ``units`` (``org_unit_code``:
-    those valid on ``as_of``): ``LAST_YEAR_FIGURES`` without ``source``, for the units and
-    indicators that have rows."""
+    those valid on ``as_of``) by SPEC §3.7: ``LAST_YEAR_FIGURES`` without ``source``, for
+    the units and indicators that have rows. A unit that is all of one unit of then (the
+    same, or its whole successor) takes its figure; a unit made of several, or of part of
+    one, takes the sum (times the shares) where the indicator adds up and every part has
+    a row and a known share; otherwise it is not comparable."""
     rows = config.history.filter(pl.col("period") == previous.code)
     placed = contributors(config, previous, as_of).join(
         units.select(pl.col("org_unit_code").alias("unit")), on="unit", how="semi"
     )
-    expected = placed.group_by("unit").agg(pl.len().alias("expected"))
+    parts = placed.group_by("unit").agg(
+        pl.len().alias("parts"),
+        (pl.col("share") == 1).all().alias("whole"),
+        pl.col("share").is_not_null().all().alias("known"),
+    )
     found = (
         rows.join(placed, on="org_unit_code")
         .group_by("unit", "indicator_code")
-        .agg(pl.len().alias("found"), pl.col("actual").sum().alias("total"))
-        .join(expected, on="unit")
+        .agg(pl.len().alias("found"), (pl.col("actual") * pl.col("share")).sum().alias("total"))
+        .join(parts, on="unit")
     )
-    single = pl.col("expected") == 1
-    summed = (pl.col("found") == pl.col("expected")) & pl.col("indicator_code").is_in(
-        sorted(additive_indicators(config))
+    single = (pl.col("parts") == 1) & pl.col("whole")
+    summed = (pl.col("found") == pl.col("parts")) & (
+        (pl.col("whole") & pl.col("indicator_code").is_in(sorted(additive_indicators(config))))
+        | (
+            pl.col("known")
+            & pl.col("indicator_code").is_in(sorted(additive_indicators(config, scalable=True)))
+        )
     )
+    usable = single | summed
     return found.select(
         pl.col("unit").alias("org_unit_code"),
         "indicator_code",
-        pl.when(single | summed).then(pl.col("total")).alias("last_actual"),
-        (single | summed).alias("last_comparable"),
+        pl.when(usable).then(pl.col("total")).alias("last_actual"),
+        usable.alias("last_comparable"),
     )

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 import polars as pl
 import polars.selectors as cs
 
+from chitieu import formula
 from chitieu.config import Config
+from chitieu.config.catalog import Catalog
 from chitieu.periods import Period
 from chitieu.rollup.codes import Codes, encoded
 from chitieu.rollup.collecting import at_collecting_units
 from chitieu.rollup.completeness import completeness
 from chitieu.rollup.elements import up_the_hierarchy
-from chitieu.rollup.hierarchy import ReviewError, subtree
-from chitieu.rollup.indicators import classify, indicator_actuals
+from chitieu.rollup.hierarchy import ReviewError, ancestors, subtree
+from chitieu.rollup.indicators import classify, indicator_actuals, targets_on
 
 VALUES_SCHEMA = {
     "org_unit_code": pl.String,
@@ -102,20 +104,26 @@ def roll_up(
         .drop_nulls(["org_unit_code", "element_code", "period"])
         .collect(engine="streaming")
     )
-    own = at_collecting_units(coded, config, period, codes, units_coded, elements, day)
+    own, missing = at_collecting_units(coded, config, period, codes, units_coded, elements, day)
     del coded
-    element_values = up_the_hierarchy(own, units_coded, elements).with_columns(
-        pl.lit(True).alias("comparable")
-    )
+    element_values = up_the_hierarchy(own, units_coded, elements)
+    not_comparable = _up_from(missing, units)
 
     actuals = indicator_actuals(element_values, config.catalog)
     indicators = classify(
         actuals.with_columns(pl.col("org_unit_code").cast(pl.String)),
-        config.targets,
+        targets_on(config.targets, config.org_units, day),
         config.catalog,
         year=period.year,
         mid_year_review=not period.is_year,
-    ).with_columns(pl.lit(True).alias("comparable"))
+    )
+    element_values = _comparable(
+        element_values,
+        not_comparable.with_columns(
+            encoded("org_unit_code", codes.units), encoded("element_code", codes.elements)
+        ),
+    )
+    indicators = _comparable(indicators, _indicators_using(not_comparable, config.catalog))
     if reports is None:
         reports = values.lazy().select("org_unit_code", "period").unique().collect()
     ordered = units.select("org_unit_code", "level", "depth")
@@ -129,7 +137,13 @@ def roll_up(
         ),
         indicators=_in_unit_order(indicators, ordered, "indicator_code"),
         completeness=completeness(
-            reports, config.org_units, units, period, config.submitting_levels(), as_of=day
+            reports,
+            config.org_units,
+            units,
+            period,
+            config.submitting_levels(),
+            as_of=day,
+            successions=config.successions,
         ),
     )
 
@@ -155,3 +169,46 @@ def _in_unit_order(frame: pl.DataFrame, units: pl.DataFrame, code: str) -> pl.Da
 
 def _number(column: str) -> pl.Expr:
     return pl.col(column).to_physical().cast(pl.UInt64)
+
+
+def _up_from(missing: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
+    """``org_unit_code, element_code`` (text) of every unit whose value holds one of
+    ``missing`` (the collecting units' values that needed a share that does not exist):
+    the units themselves and every unit above them (SPEC §3.7: not comparable)."""
+    flagged = missing.select(pl.col("org_unit_code", "element_code").cast(pl.String))
+    if flagged.is_empty():
+        return flagged
+    return (
+        flagged.join(ancestors(units), on="org_unit_code")
+        .select(pl.col("ancestor_code").alias("org_unit_code"), "element_code")
+        .unique()
+    )
+
+
+def _indicators_using(not_comparable: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """``org_unit_code, indicator_code`` whose formula uses a not comparable element."""
+    uses = pl.DataFrame(
+        [
+            (indicator.code, code)
+            for indicator in catalog.indicators
+            for code in sorted(formula.elements(catalog.formula_tree(indicator.code)))
+        ],
+        schema={"indicator_code": pl.String, "element_code": pl.String},
+        orient="row",
+    )
+    return (
+        not_comparable.join(uses, on="element_code")
+        .select("org_unit_code", "indicator_code")
+        .unique()
+    )
+
+
+def _comparable(frame: pl.DataFrame, flagged: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``comparable``: False on the rows ``flagged`` names (by its columns)."""
+    if flagged.is_empty():
+        return frame.with_columns(pl.lit(True).alias("comparable"))
+    return frame.join(
+        flagged.with_columns(pl.lit(False).alias("comparable")),
+        on=flagged.columns,
+        how="left",
+    ).with_columns(pl.col("comparable").fill_null(True))
