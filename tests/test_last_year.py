@@ -53,7 +53,17 @@ RECEIVED = dt.datetime(2024, 6, 16, 1, 0, tzinfo=dt.UTC)
 CSV_HEADER = "org_unit_code,element_code,period,value,note,submitted_at\n"
 
 
-def make_config(folder: Path, history: str = "") -> Config:
+SPLIT = """
+D,Huyện,district,,2020-01-01,,
+C1,Xã Một,commune,D,2020-01-01,,
+C3,Xã Ba,commune,D,2020-01-01,,
+CA,Xã A (chia cho Xã Một và Xã Ba),commune,D,2020-01-01,2024-03-31,
+"""
+
+
+def make_config(
+    folder: Path, history: str = "", org_units: str = MERGER, successions: str | None = None
+) -> Config:
     """CT01 new members (a sum), CT02 the poor-household rate (a ratio of sums), targets
     for D; ``history``: rows of history.csv, without its header."""
     doc = catalog(
@@ -68,7 +78,8 @@ def make_config(folder: Path, history: str = "") -> Config:
         ],
         "D",
     )
-    write_config(folder, doc, MERGER, [("CT01", "D", 2024, 20, ""), ("CT02", "D", 2024, 5, "")])
+    targets = [("CT01", "D", 2024, 20, ""), ("CT02", "D", 2024, 5, "")]
+    write_config(folder, doc, org_units, targets, successions)
     if history:
         (folder / "history.csv").write_text(HISTORY_HEADER + history, "utf-8")
     return load_config(folder)
@@ -137,6 +148,30 @@ def test_history_fills_what_the_warehouse_lacks(tmp_path: Path) -> None:
 def test_a_merged_unit_missing_a_predecessors_row_is_not_comparable(tmp_path: Path) -> None:
     config = make_config(tmp_path / "config", "CT01,C1,2023S1,3\n")
     assert figures(config, values(*THIS_YEAR))["C1", "CT01"] == (None, False, "history")
+
+
+@pytest.mark.parametrize(
+    ("shares", "c1", "c3"),
+    [
+        ("0.6,0.4", (9.0, True, "history"), (6.0, True, "history")),
+        (",", (None, False, "history"), (None, False, "history")),  # nobody knows the split
+    ],
+)
+def test_history_of_a_split_unit_goes_by_its_shares(
+    tmp_path: Path, shares: str, c1: tuple[object, ...], c3: tuple[object, ...]
+) -> None:
+    """CA split between C1 and C3 on 2024-04-01: a sum goes by the shares; a rate never."""
+    to_c1, to_c3 = shares.split(",")
+    history = "CT01,C1,2023S1,3\nCT01,CA,2023S1,10\nCT01,C3,2023S1,2\nCT02,C1,2023S1,4\n"
+    config = make_config(
+        tmp_path / "config",
+        history,
+        SPLIT,
+        f"CA,C1,2024-04-01,{to_c1}\nCA,C3,2024-04-01,{to_c3}",
+    )
+    found = figures(config, values(*THIS_YEAR))
+    assert (found["C1", "CT01"], found["C3", "CT01"]) == (c1, c3)
+    assert found["C1", "CT02"] == (None, False, "history")  # CA's part of a rate is unknown
 
 
 # --- the example: the real mergers of 1 July 2025, and its history.csv ------------------

@@ -192,7 +192,7 @@ def history_figures(
     )
     parts = placed.group_by("unit").agg(
         pl.len().alias("parts"),
-        (pl.col("share") == 1).all().alias("whole"),
+        (pl.col("share") == 1).fill_null(False).all().alias("whole"),
         pl.col("share").is_not_null().all().alias("known"),
     )
     found = (
