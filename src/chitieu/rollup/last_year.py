@@ -74,9 +74,11 @@ def last_year(
     year's period are rolled up."""
     previous = previous_period(review_period)
     day = review_period.end if as_of is None else as_of
+    # only last year's periods are read again (a period code starts with its year)
+    theirs = values.lazy().filter(pl.col("period").str.starts_with(str(previous.year)))
     restated = roll_up(
         config,
-        values,
+        theirs,
         previous,
         root,
         reports=_NO_REPORTS,
