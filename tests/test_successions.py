@@ -449,3 +449,25 @@ def test_report_as_of_is_restated_and_marks_what_is_not_comparable(
 
     text = "\n".join(p.text for p in python_docx.Document(str(docx)).paragraphs)
     assert "SỐ LIỆU TÍNH LẠI" in text
+
+
+def test_the_real_giong_trom_mapping_carries_every_commune_whole(tmp_path: Path) -> None:
+    """21 communes → 8 units of Vĩnh Long on 1 July 2025 (all `full`, 7 codes reused,
+    Sơn Phú to Phường An Hội outside the old district): restated as of the year's end,
+    the first half's total is the district's, each new unit's the sum of its old ones."""
+    config = giong_trom(tmp_path)
+    old = config.org_units.filter(
+        (pl.col("level") == "commune") & (pl.col("valid_to") == dt.date(2025, 6, 30))
+    )
+    assert old.height == 21
+    figures = {code: float(i + 1) for i, code in enumerate(old.get_column("code"))}
+    rows = values(*[(c, "DANG_VIEN_MOI", "2025M04", v) for c, v in figures.items()])
+    then = roll_up(config, rows, "2025S1", root="834")
+    restated = roll_up(config, rows, "2025S1", root="86", as_of=dt.date(2025, 12, 14))
+    before, after = element_values(then, "DANG_VIEN_MOI"), element_values(restated, "DANG_VIEN_MOI")
+    assert after["86"] == before["834"] == sum(figures.values())
+    successor = dict(old.select("code", "successor_code").iter_rows())
+    for new in ("28984", "28987", "28993", "28996", "29020", "29029", "29044", "28777"):
+        assert after[new] == sum(v for c, v in figures.items() if successor[c] == new), new
+    assert after["28777"] == figures["29014"]  # Sơn Phú alone
+    assert restated.elements.get_column("comparable").all()

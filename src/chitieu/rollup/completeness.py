@@ -83,13 +83,20 @@ def counted_at(expected: pl.DataFrame, closure: pl.DataFrame) -> pl.DataFrame:
     units it absorbed; one that has (a province collecting its own figures) does not.
     """
     keys = [c for c in expected.columns if c != "effective_code"]
-    placed = expected.join(closure, left_on="effective_code", right_on="org_unit_code")
-    above = placed.filter(pl.col("ancestor_code") != pl.col("effective_code"))
-    heads = above.select(pl.col("ancestor_code").alias("effective_code")).unique()
-    own = placed.filter(pl.col("ancestor_code") == pl.col("effective_code")).join(
-        heads, on="effective_code", how="anti"
+    holders = expected.select("effective_code").unique()
+    heads = (
+        closure.filter(pl.col("ancestor_code") != pl.col("org_unit_code"))
+        .join(holders, left_on="org_unit_code", right_on="effective_code", how="semi")
+        .get_column("ancestor_code")
+        .unique()
     )
-    return pl.concat([above, own]).unique([*keys, "ancestor_code"], maintain_order=True)
+    placed = expected.join(closure, left_on="effective_code", right_on="org_unit_code").filter(
+        (pl.col("ancestor_code") != pl.col("effective_code"))
+        | ~pl.col("effective_code").is_in(heads.implode())
+    )
+    split = expected.height > expected.select(keys).n_unique() if keys else False
+    # a split unit's report reaching one unit along two branches counts there once
+    return placed.unique([*keys, "ancestor_code"], maintain_order=True) if split else placed
 
 
 def _months_reported(
