@@ -129,7 +129,7 @@ def _quality(quality: QualityReport) -> Iterable[str]:
         yield f"| {headers['check']} | {headers['detail']} |"
         yield "|---|---|"
         for gate in quality.gate:
-            yield f"| {md_text(gate.label)} ({gate.check}) | {md_text(gate.detail)} |"
+            yield f"| {md_text(f'{gate.label} ({gate.check})')} | {md_text(gate.detail)} |"
     if quality.warnings.height:
         yield ""
         yield f"### {SUBMISSIONS_HEADING[lang]}"

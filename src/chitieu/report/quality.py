@@ -202,18 +202,30 @@ class QualityReport:
                 )
             else:
                 parts.append(f"{count} {check}")
-        line = (
-            f"Các báo cáo đã dùng có {self.warnings.height} cảnh báo"
-            if vi
-            else f"The reports used carry {self.warnings.height} warnings"
-        )
-        line += f" ({'; '.join(parts)})" if parts else ""
+        found = self.warnings.height
+        if not found:
+            line = (
+                "Các báo cáo đã dùng không có cảnh báo nào"
+                if vi
+                else "The reports used carry no warnings"
+            )
+        elif vi:
+            line = f"Các báo cáo đã dùng có {found} cảnh báo ({'; '.join(parts)})"
+        else:
+            plural = "s" if found != 1 else ""
+            line = f"The reports used carry {found} warning{plural} ({'; '.join(parts)})"
         gate = counts["gate"]
-        if self.checks_kept:
+        if self.checks_kept and gate:
             line += (
                 f"; kiểm tra chất lượng của bản công bố có {gate} cảnh báo."
                 if vi
                 else f"; the quality gate found {gate} on the revision."
+            )
+        elif self.checks_kept:
+            line += (
+                "; kiểm tra chất lượng của bản công bố không có cảnh báo nào."
+                if vi
+                else "; the quality gate found none on the revision."
             )
         else:
             line += "."

@@ -52,7 +52,7 @@ INDICATOR_CELLS = (
     "row.stt", "row.name", "row.unit", "row.target", "row.actual", "row.percent",
     "row.last_actual", "row.change", "row.class",
 )  # fmt: skip
-QUALITY_WIDTHS = (9, 34, 16, 0, 26)
+QUALITY_WIDTHS = (10, 30, 18, 0, 30)
 """mm: STT, đơn vị, kỳ, cảnh báo (what the text width leaves), vị trí."""
 QUALITY_CELLS = ("row.stt", "row.unit", "row.period", "row.message", "row.location")
 QUALITY_HEADINGS = ("STT", "Đơn vị", "Kỳ", "Cảnh báo", "Vị trí")
