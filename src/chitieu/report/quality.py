@@ -266,10 +266,14 @@ def quality_report(section: QualitySection, config: Config, lang: str) -> Qualit
         )
     )
     periods = {
-        code: _period_label(code, lang) for code in frame.get_column("period").unique().to_list()
+        code: _period_label(code, lang)
+        for code in frame.get_column("period").drop_nulls().unique().to_list()
     }
     frame = frame.with_columns(
-        pl.col("period").replace_strict(periods, return_dtype=pl.String).alias("period_label")
+        pl.col("period")
+        .replace_strict(periods, default=pl.col("period"), return_dtype=pl.String)
+        .fill_null("")
+        .alias("period_label")
     )
     labels = GATE_LABELS[lang]
     gate = [
@@ -285,10 +289,8 @@ def quality_report(section: QualitySection, config: Config, lang: str) -> Qualit
     )
 
 
-def _period_label(code: str | None, lang: str) -> str:
+def _period_label(code: str, lang: str) -> str:
     """A month as its heading prints it (``T9/2024``); any other period by its code."""
-    if code is None:
-        return ""
     try:
         period = Period.parse(code)
     except PeriodError:
