@@ -93,10 +93,14 @@ def _particulars(model: ReportModel) -> dict[str, Any]:
             "root": model.root,
             "root_name": model.root_name,
         },
-        "revision": model.revision,
+        # a restatement has no revision: the document's sentence naming it says so
+        "revision": model.revision
+        if model.restated_as_of is None
+        else f"0 ({model.restated_note()})",
         "published": format_date(model.created_at),
         "content_sha256": model.content_sha256,
-        "source_line": f"bản công bố số {model.revision} kỳ {period.code}, đơn vị {model.root} "
+        "source_line": model.restated_note()
+        or f"bản công bố số {model.revision} kỳ {period.code}, đơn vị {model.root} "
         f"({model.root_name}), công bố {format_time(model.created_at)}"
         + (f", phê duyệt {format_time(approved)}" if approved else ""),
         "recipients": doc.recipients,

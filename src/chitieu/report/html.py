@@ -147,6 +147,11 @@ def render_html(model: ReportModel) -> str:
         f"{format_percent(None if rate is None else rate * 100, lang)} · "
         f"sha256 {model.content_sha256}"
     )
+    restated = model.restated_note()
+    if restated is not None:
+        meta = f"{model.review_period.code} · {restated} · " + format_percent(
+            None if rate is None else rate * 100, lang
+        )
     approval = model.approval
     if approval is not None:
         who = ", ".join(text for text in (approval.by, approval.title) if text)

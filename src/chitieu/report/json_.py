@@ -87,6 +87,11 @@ def render_json(model: ReportModel) -> str:
     document = {
         "snapshot": {k: _plain(v) for k, v in model.header.items()},
         "content_sha256": model.content_sha256,
+        **(
+            {"restated_as_of": model.restated_as_of.isoformat(), "restated": model.restated_note()}
+            if model.restated_as_of is not None
+            else {}
+        ),
         "root_name": model.root_name,
         "lang": model.lang,
         "summary": model.summary,

@@ -118,3 +118,49 @@ def load_report(
 ) -> ReportModel:
     """`load_reports` in one language."""
     return load_reports(config, warehouse, review_period, root, revision, (lang,), **options)[lang]
+
+
+def load_restated_report(
+    config: Config,
+    warehouse: Warehouse,
+    review_period: str,
+    root: str,
+    as_of: dt.date,
+    lang: str = "vi",
+    *,
+    number: str | None = None,
+    day: dt.date | None = None,
+) -> ReportModel:
+    """The report of ``review_period`` restated on the units of ``as_of`` (SPEC §3.7),
+    rolled up from the reports the warehouse holds as accepted now: a restatement is
+    never a published revision (it has no number and no hash), and says so."""
+    from chitieu.rollup import roll_up
+
+    period = Period.parse(review_period)
+    reports = warehouse.accepted_reports().select("org_unit_code", "period")
+    rollup = roll_up(
+        config, warehouse.accepted_values(), period, root, reports=reports, as_of=as_of
+    )
+    header = {
+        "snapshot_id": None,
+        "review_period": period.code,
+        "root_org_unit": root,
+        "revision": 0,
+        "status": "restated",
+        "created_at": dt.datetime.now(dt.UTC),
+        "catalog_sha256": config.catalog_sha256,
+        "inputs_sha256": "",
+        "content_sha256": "",
+        "completeness": rollup.root_completeness(),
+        "checks_passed": None,
+    }
+    return build_reports(
+        config,
+        header,
+        rollup.indicators,
+        (lang,),
+        reports=reports,
+        number=number,
+        day=day,
+        as_of=as_of,
+    )[lang]

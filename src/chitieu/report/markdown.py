@@ -69,6 +69,9 @@ def _meta(model: ReportModel) -> list[str]:
         f"{format_percent(None if rate is None else rate * 100, model.lang)}",
         f"- {'Mã băm nội dung' if vi else 'Content SHA-256'}: `{model.content_sha256}`",
     ]
+    restated = model.restated_note()
+    if restated is not None:  # no revision, no hash: say what it is instead
+        lines = [lines[0], f"- **{restated}**", lines[2]]
     approval = model.approval
     if approval is not None:
         who = ", ".join(md_text(text) for text in (approval.by, approval.title) if text)

@@ -168,6 +168,23 @@ class ReportModel:
     audit: AuditTables | None = None
     quality: QualityReport | None = None
     """The quality section (`chitieu.report.quality`); None when it was not read."""
+    restated_as_of: dt.date | None = None
+    """Set for a report restated on the units of a later day (``report --as-of``): its
+    figures are computed from the reports received, not a published revision."""
+
+    def restated_note(self) -> str | None:
+        """What a restated report says in place of its revision; None for a revision."""
+        if self.restated_as_of is None:
+            return None
+        if self.lang == "vi":
+            return (
+                f"SỐ LIỆU TÍNH LẠI theo địa giới hành chính ngày "
+                f"{self.restated_as_of:%d/%m/%Y} từ các báo cáo đã nhận, không phải bản công bố"
+            )
+        return (
+            f"RESTATED on the units of {self.restated_as_of.isoformat()} from the reports "
+            "received: not a published revision"
+        )
 
     @property
     def revision(self) -> int:
@@ -253,6 +270,7 @@ def build_reports(
     day: dt.date | None = None,
     audit: AuditTables | None = None,
     quality: QualitySection | None = None,
+    as_of: dt.date | None = None,
 ) -> dict[str, ReportModel]:
     """The report of a revision, one model per language (what does not depend on the
     language, such as the completeness annex, is built once): ``header`` and
@@ -260,11 +278,13 @@ def build_reports(
     comes from ``status_totals`` (``chitieu.status.totals``) when given, else from
     ``reports`` (``org_unit_code, period``: the reports the revision used). ``number`` and
     ``day`` date and number the document; ``approval`` signs it; ``quality``: the
-    warnings of the revision (`chitieu.quality.warnings.quality_section`)."""
+    warnings of the revision (`chitieu.quality.warnings.quality_section`). ``as_of``: the
+    units of a restatement (``indicators`` rolled up on them), not a published revision."""
     period = Period.parse(str(header["review_period"]))
     root = str(header["root_org_unit"])
-    tree = subtree(config.org_units, root, period.end)
-    units = annexes.annex_units(tree, root, unit_names(config.org_units, period.end))
+    on = period.end if as_of is None else as_of
+    tree = subtree(config.org_units, root, on)
+    units = annexes.annex_units(tree, root, unit_names(config.org_units, on))
     indicators = prepared(indicators)
     counts = class_counts(indicators.filter(pl.col("org_unit_code") == root))
     if status_totals is not None:
@@ -321,6 +341,7 @@ def build_reports(
             approval=approval.shown() if approval else None,
             audit=audit,
             quality=None if quality is None else quality_report(quality, config, lang),
+            restated_as_of=as_of,
         )
     return models
 
