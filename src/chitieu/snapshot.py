@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from chitieu.config import Config
@@ -19,27 +21,37 @@ from chitieu.warehouse.models import (
 
 
 def reports_within(
-    reports: pl.DataFrame, config: Config, period: Period, units: pl.DataFrame
+    reports: pl.DataFrame,
+    config: Config,
+    period: Period,
+    units: pl.DataFrame,
+    as_of: dt.date | None = None,
 ) -> pl.DataFrame:
     """The ``reports`` (``submission_id, org_unit_code, period``...) a review of ``period``
     draws on: a period inside it, from a unit whose history belongs to ``units`` (the
-    subtree's ``org_unit_code``) at the review's end. Their own columns, in their order."""
+    subtree's ``org_unit_code``) at the review's end (or ``as_of``). Their own columns,
+    in their order."""
     inside = within_review(reports.lazy(), period).collect()
     attributed = attribute(
-        inside.select("org_unit_code", "p_end").unique(), config.org_units, period.end
+        inside.select("org_unit_code", "p_end").unique(),
+        config.org_units,
+        period.end if as_of is None else as_of,
+        config.successions,
     )
     subtree = units.select(pl.col("org_unit_code").alias("effective_code"))
-    return (
-        inside.join(attributed, on=["org_unit_code", "p_end"])
-        .join(subtree, on="effective_code", how="semi")
-        .select(reports.columns)
+    # a split unit's report reaches several units: it is one input all the same
+    drawn = attributed.join(subtree, on="effective_code", how="semi").select(
+        "org_unit_code", "p_end"
+    )
+    return inside.join(drawn.unique(), on=["org_unit_code", "p_end"], how="semi").select(
+        reports.columns
     )
 
 
 def used_reports(reports: pl.DataFrame, config: Config, rollup: Rollup) -> pl.DataFrame:
     """The accepted reports a review drew on: a period inside the review, from a unit
     whose history belongs to the root's subtree at the review's end."""
-    used = reports_within(reports, config, rollup.review_period, rollup.units)
+    used = reports_within(reports, config, rollup.review_period, rollup.units, rollup.as_of)
     return used.select(list(SNAPSHOT_INPUTS_SCHEMA)).sort("submission_id")
 
 
