@@ -18,8 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from chitieu.cli import cli
+from chitieu.config import load_config
 from chitieu.errors import ReformDataError
-from chitieu.hierarchy_reform import ReformTables, build
+from chitieu.hierarchy_reform import ReformTables, build, write
 
 DATA = Path(__file__).parent / "data"
 BASE = DATA / "reform_base"
@@ -28,6 +29,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 UNITS = SHARED / "vn_admin_units_2025-03-01.csv"
 CROSSWALK = SHARED / "vn_admin_crosswalk_2025-07-01.csv"
 REFORM = dt.date(2025, 7, 1)
+EXAMPLE_2025 = Path(__file__).parents[1] / "examples" / "giong_trom_2025"
 
 needs_real_data = pytest.mark.skipif(
     not CROSSWALK.exists(), reason=f"the real crosswalk is not at {CROSSWALK}"
@@ -334,3 +336,45 @@ def test_the_command_has_help() -> None:
     assert result.exit_code == 0
     assert "successions.csv" in result.output
     assert "--force" in result.output
+
+
+# ---- the generated configuration loads (config.successions, i12core) ---------------
+
+
+def _configuration(folder: Path, tables: ReformTables, root: str) -> Path:
+    """The generated hierarchy with the 2025 example's catalog for ``root`` and no target."""
+    write(tables, folder)
+    catalog = (EXAMPLE_2025 / "config" / "catalog.yaml").read_text(encoding="utf-8")
+    (folder / "catalog.yaml").write_text(
+        catalog.replace("org_unit: '28984'", f"org_unit: '{root}'"), encoding="utf-8"
+    )
+    (folder / "targets.csv").write_text(
+        "indicator_code,org_unit_code,year,target,baseline\n", encoding="utf-8"
+    )
+    return folder
+
+
+@needs_real_data
+@pytest.mark.parametrize(
+    ("scope", "root", "rows", "successions"),
+    [({"province": "86"}, "86", 508, 389), ({"country": True}, "VN", 14162, 11359)],
+    ids=["vinh-long", "country"],
+)
+def test_the_generated_configuration_loads(
+    tmp_path: Path, scope: dict, root: str, rows: int, successions: int
+) -> None:
+    folder = _configuration(tmp_path / "config", build(UNITS, CROSSWALK, **scope), root)
+    config = load_config(folder)
+    assert config.org_units.height == rows
+    loaded = config.successions
+    assert loaded.height == successions
+    assert loaded.get_column("share").null_count() == (12 if root == "86" else 1014)
+    # each succession links the old row that ends on 30 June to the new row of 1 July
+    units = config.org_units.select("unit_id", "code", "valid_from", "valid_to")
+    linked = loaded.join(
+        units.rename(lambda c: f"old_{c}"), left_on="old_id", right_on="old_unit_id"
+    ).join(units.rename(lambda c: f"new_{c}"), left_on="new_id", right_on="new_unit_id")
+    assert (linked.get_column("old_valid_to") == dt.date(2025, 6, 30)).all()
+    assert (linked.get_column("new_valid_from") == REFORM).all()
+    reused = linked.filter(pl.col("old_code") == pl.col("new_code"))
+    assert reused.filter(pl.col("old_code") == "28984").height == 1

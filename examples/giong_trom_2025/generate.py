@@ -24,7 +24,6 @@ old code of the district. It then reviews 2026S1 against 2025S1.
   month of the new commune is its predecessors' month, combined as children are).
 """
 
-# ruff: noqa: E501  (the tables read best one entry per line)
 from __future__ import annotations
 
 import argparse
