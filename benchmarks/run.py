@@ -441,7 +441,7 @@ def targets(done: dict[tuple[str, str, str], Runs], scales: Sequence[str]) -> li
     add("review peak memory (GB)", peak, "≤ 4", peak is not None and peak <= 4)
     restated = _ratio(get(reform.SCENARIO), review)
     add(
-        "2025 year-end across the reform / 2024 review (national)",
+        "2025 year-end across the reform / 2024 review",
         restated,
         "≤ 1.5",
         restated is not None and restated <= 1.5,
