@@ -4,26 +4,35 @@ a past period restated on a later hierarchy (``roll_up(..., as_of=...)``)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rollup_helpers import (
     MERGER,
     TARGETS_HEADER,
     MakeConfig,
+    catalog,
     element,
     element_values,
     indicator,
     indicator_row,
     values,
+    write_config,
 )
 
 from chitieu.config import Config, load_config
 from chitieu.errors import ConfigError
 from chitieu.rollup import Rollup, roll_up
 from chitieu.rollup.hierarchy import ReviewError
+from chitieu.schemas import validate_rows
+from chitieu.sources import ReceivedFile, read_submission
 
 
 def test_a_past_period_restated_on_a_later_hierarchy(make_config: MakeConfig) -> None:
@@ -232,3 +241,146 @@ def test_completeness_of_a_province_review_across_july_2025(tmp_path: Path) -> N
     # Xã Giồng Trôm answers for the old town, Bình Hoà and Bình Thành until June
     assert got["28984"] == (1 + 6 + 1, 3 * 6 + 6)
     assert got["28777"] == (2, 1 * 6 + 6)
+
+
+# ---- intake: a dissolved code after its end
+
+
+def validated_issue(config: Config, text: str, received: dt.datetime) -> dict[str, Any]:
+    rows = read_submission(ReceivedFile.from_bytes("r.csv", text.encode("utf-8"))).rows
+    result = validate_rows(
+        rows.with_columns(pl.lit(0, pl.Int64).alias("file_index")), config, received
+    )
+    assert result.rejected_reports().height == 1
+    return result.issues.row(0, named=True)
+
+
+def test_an_august_2025_report_under_a_dissolved_code_names_its_successor(tmp_path: Path) -> None:
+    config = giong_trom(tmp_path)
+    issue = validated_issue(
+        config,
+        "org_unit_code,element_code,period,value,note\n29017,DANG_VIEN_MOI,2025M08,2,\n",
+        dt.datetime(2025, 8, 16, 9, tzinfo=dt.timezone(dt.timedelta(hours=7))),
+    )
+    assert issue["check"] == "org_unit_inactive"
+    assert (
+        "Từ ngày 01/07/2025 đơn vị này do đơn vị 28984 kế thừa: báo cáo theo mã đơn vị kế thừa."
+        in issue["message_vi"]
+    )
+    assert (
+        "from 2025-07-01 it is succeeded by 28984, report under the successor's code"
+        in (issue["message_en"])
+    )
+
+
+def test_a_report_under_a_split_code_names_every_successor(make_config: MakeConfig) -> None:
+    config = make_config(
+        *SUM_AND_STOCK, org_units=SPLIT, successions="CA,C1,2024-04-01,0.6\nCA,C2,2024-04-01,"
+    )
+    issue = validated_issue(
+        config,
+        "org_unit_code,element_code,period,value,note\nCA,S,2024M05,2,\n",
+        dt.datetime(2024, 5, 16, 9, tzinfo=dt.timezone(dt.timedelta(hours=7))),
+    )
+    assert "do đơn vị C1 (60.0%), C2 kế thừa" in issue["message_vi"]
+    assert "succeeded by C1 (60.0%), C2, report under" in issue["message_en"]
+
+
+def test_review_refuses_as_of_without_dry_run(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from chitieu.cli import cli
+
+    result = CliRunner().invoke(
+        cli,
+        [
+            *("review", "2025S1", "--as-of", "2025-12-14"),
+            *("--config", str(EXAMPLE_CONFIG), "--warehouse", str(tmp_path / "w")),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "--as-of needs --dry-run" in result.output
+
+
+# ---- property: restating keeps what the shares carry
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    shares=st.lists(
+        st.lists(st.sampled_from([None, 0.25, 0.5, 1.0]), min_size=1, max_size=3),
+        min_size=1,
+        max_size=4,
+    ),
+    figures=st.lists(st.integers(0, 50), min_size=4, max_size=4),
+)
+def test_restating_sums_keeps_the_root_total_but_for_missing_shares(
+    shares: list[list[float | None]], figures: list[int]
+) -> None:
+    """Old communes O0..On split among new communes N0..N2 with the drawn shares
+    (trimmed to add up to at most 1): the root's restated total of a sum element is the
+    old total less each old commune's figure times the part of it no share carries, and
+    it is comparable exactly when every share is known."""
+    olds = [f"O{i}" for i in range(len(shares))]
+    lines = ["D,Huyện,district,,2020-01-01,,"]
+    lines += [f"{o},Xã cũ {o},commune,D,2020-01-01,2024-06-30," for o in olds]
+    lines += [f"N{j},Xã mới {j},commune,D,2024-07-01,," for j in range(3)]
+    rows, expected, all_known = [], 0.0, True
+    for old, drawn in zip(olds, shares, strict=True):
+        kept, total = [], 0.0
+        for j, share in enumerate(drawn):
+            if share is not None and total + share > 1:
+                continue
+            kept.append((j, share))
+            total += share or 0.0
+        rows += [f"{old},N{j},2024-07-01,{'' if s is None else s}" for j, s in kept]
+        figure = figures[olds.index(old)]
+        expected += figure * total
+        all_known &= all(s is not None for _, s in kept)  # every old commune reported
+    submitted = values(*[(o, "S", "2024M03", float(figures[i])) for i, o in enumerate(olds)])
+    with tempfile.TemporaryDirectory() as folder:
+        doc = catalog([element("S")], [indicator("CT01", "S")], "D")
+        config = load_config(write_config(Path(folder), doc, "\n".join(lines), "", "\n".join(rows)))
+        before = roll_up(config, submitted, "2024S1")
+        after = roll_up(config, submitted, "2024S1", as_of=dt.date(2024, 12, 14))
+    assert element_values(before, "S")["D"] == sum(figures[: len(olds)])
+    root = after.elements.filter(pl.col("org_unit_code") == "D").row(0, named=True)
+    assert (root["value"] or 0.0) == pytest.approx(expected)
+    assert root["comparable"] is all_known
+
+
+# ---- trace: a restated figure down to the old units' files and the share applied
+
+
+def test_trace_as_of_shows_the_old_units_files_and_their_share(make_config: MakeConfig) -> None:
+    from test_lineage import Sub, revision
+
+    from chitieu.lineage import trace_indicator
+    from chitieu.lineage.text import render_trace, trace_json
+
+    config = make_config(
+        *SUM_AND_STOCK, org_units=SPLIT, successions="CA,C1,2024-04-01,0.6\nCA,C2,2024-04-01,0.4"
+    )
+    subs = [Sub(1, "CA", "2024M02", {"S": 10, "K": 100}), Sub(2, "C1", "2024M01", {"S": 1})]
+    rev = revision(config, subs, "2024Q1")
+    found = trace_indicator(
+        config, rev.read, rev.submissions, rev.values, "CT01", "D", "en", as_of=JUNE
+    )
+    assert found.as_of == JUNE
+    assert (found.actual, found.recomputed_actual, found.comparable) == (11.0, 11.0, True)
+    [element_trace] = found.elements
+    by_unit = {c.org_unit_code: c for c in element_trace.children}
+    assert set(by_unit) == {"C1", "C2"}  # Xã A is gone: its file shows under both
+    assert [(s.org_unit_code, s.unit, s.share, s.used) for s in by_unit["C2"].sources] == [
+        ("CA", "C2", 0.4, True)
+    ]
+    assert by_unit["C2"].sources[0].source_name == "CA_2024M02_1.csv"
+    text = render_trace(found, "en")
+    assert "RESTATED on the units of 2024-06-14" in text
+    assert "CA→C2 × 0.4" in text
+    stock = trace_indicator(
+        config, rev.read, rev.submissions, rev.values, "CT02", "D", "en", as_of=JUNE
+    )
+    assert stock.comparable is False
+    assert "not comparable" in render_trace(stock, "en")
+    assert json.loads(trace_json(stock))["as_of"] == "2024-06-14"

@@ -375,6 +375,7 @@ def prepare_review(
     flow_run_id: str | None = None,
     keep_results: bool = True,
     inputs: ReviewInputs | None = None,
+    as_of: dt.date | None = None,
 ) -> PreparedReview:
     """Roll up the accepted values and run the quality gate; nothing is published.
 
@@ -382,7 +383,8 @@ def prepare_review(
     (`ReviewLocked`), held reports that no approval holds any more are taken in (SPEC §8),
     and the gate keeps its run in the GX project beside the warehouse and builds the run's
     Data Docs page; without (a dry run), nothing is written at all. ``inputs``: what to
-    roll up instead of the accepted reports (a dry run of a locked review).
+    roll up instead of the accepted reports (a dry run of a locked review). ``as_of``:
+    the day whose hierarchy the period is rolled up on (a restatement, never published).
     """
     gate_worker.warm()  # GX imports in its own process while this one reads and rolls up
     if keep_results:
@@ -395,6 +397,7 @@ def prepare_review(
         review_period,
         root,
         reports=reports.select("org_unit_code", "period"),
+        as_of=as_of,
     )
     folders = GateFolders.beside(warehouse.url) if keep_results else None
     checks = run_gate(rollup, config, folders)

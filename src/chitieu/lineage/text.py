@@ -49,6 +49,10 @@ def _source_line(source: SourceValue, lang: str, indent: str) -> str:
     unit = source.org_unit_code
     if source.unit != source.org_unit_code:
         unit += f"→{source.unit}"
+    if source.share is None:
+        unit += " × ? (không rõ tỷ lệ / share unknown)"
+    elif source.share != 1:
+        unit += f" × {format_number(source.share, lang, _DECIMALS)}"
     flag = "" if source.used else "  (không tính / not counted)"
     where = f" ({source.location})" if source.location else ""
     return (
@@ -80,6 +84,18 @@ def render_trace(trace: Trace, lang: str = "vi") -> str:
             (trace.actual, trace.classification), (trace.recomputed_actual, trace.recomputed_class)
         ),
     ]
+    if trace.as_of is not None:
+        lines.insert(
+            2,
+            f"TÍNH LẠI theo địa giới ngày / RESTATED on the units of {trace.as_of.isoformat()} "
+            "từ các báo cáo của bản này, không phải số liệu đã công bố / from this revision's "
+            "inputs, not a published figure",
+        )
+    if not trace.comparable:
+        lines.append(
+            "không so sánh được / not comparable: một đơn vị bị chia tách không có tỷ lệ / "
+            "a split unit's share is missing"
+        )
     if any(not s.used for e in trace.elements for s in _all_sources(e)):
         lines.append(
             "không tính / not counted: tháng đã có báo cáo kỳ dài hơn thay thế / "
