@@ -76,7 +76,8 @@ def test_intake_accepts_every_report_but_the_dissolved_communes_august(example) 
     assert by_status == EXPECTED["intake"]["by_status"]
     rejected = [o for o in outcomes if o.status == "rejected"]
     assert [Path(o.source_name).name for o in rejected] == ["29017_2025M08.csv"]
-    assert "29017" in rejected[0].first_problem
+    # Bình Hoà ended on 30 June: the message names the commune to report as
+    assert "Từ ngày 01/07/2025 đơn vị này do đơn vị 28984 kế thừa" in rejected[0].first_problem
 
 
 def _independent_sums(review_months: list[str], before: list[str]) -> pl.DataFrame:
