@@ -15,10 +15,13 @@ import polars as pl
 from chitieu import status
 from chitieu.config import Config
 from chitieu.periods import Period
+from chitieu.quality.results import GateFolders, read_result
+from chitieu.quality.warnings import QualitySection, quality_section
 from chitieu.report.document import Approval
 from chitieu.report.model import AuditTables, ReportModel, build_reports
 from chitieu.signoff import approval_of
 from chitieu.warehouse import Warehouse
+from chitieu.warehouse.models import INPUT_WARNINGS_SCHEMA
 
 
 def reporting_status(
@@ -40,6 +43,23 @@ def approval(warehouse: Warehouse, header: Mapping[str, Any]) -> Approval | None
     review_period, root = str(header["review_period"]), str(header["root_org_unit"])
     approvals = warehouse.approvals(review_period, root)
     return Approval.of(approval_of(approvals, int(str(header["revision"]))))
+
+
+def quality(config: Config, warehouse: Warehouse, header: Mapping[str, Any]) -> QualitySection:
+    """The revision's quality section: the warnings of the submissions it used (from the
+    view an auditor's role reads; none, and said so, for a role that may not read them)
+    and the gate's warnings kept beside the warehouse (when they are kept there)."""
+    review_period, root = str(header["review_period"]), str(header["root_org_unit"])
+    kept = read_result(
+        GateFolders.beside(warehouse.url), review_period, root, int(str(header["revision"]))
+    )
+    readable = warehouse.reads_warnings()
+    warned = (
+        warehouse.input_warnings(int(str(header["snapshot_id"])))
+        if readable
+        else pl.DataFrame(schema=INPUT_WARNINGS_SCHEMA)
+    )
+    return quality_section(warned, kept, config.org_units, warnings_read=readable)
 
 
 def load_reports(
@@ -83,6 +103,7 @@ def load_reports(
         number=number,
         day=day,
         audit=tables,
+        quality=quality(config, warehouse, snap.header),
     )
 
 

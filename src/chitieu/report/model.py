@@ -17,11 +17,13 @@ import polars as pl
 from chitieu.config import Config
 from chitieu.config.catalog import Classification
 from chitieu.periods import Period
+from chitieu.quality.warnings import QualitySection
 from chitieu.report import completeness as annexes
 from chitieu.report.charts import Charts, band_bars, class_bars, completeness_heatmap
 from chitieu.report.document import Approval, DocumentInfo, document_info
 from chitieu.report.labels import OTHER_GROUP, class_labels
 from chitieu.report.numbers import format_number
+from chitieu.report.quality import QualityReport, quality_report
 from chitieu.rollup.hierarchy import subtree, valid_on
 from chitieu.rollup.summary import class_counts, summary_sentence
 from chitieu.shown import escapes, shown
@@ -157,6 +159,8 @@ class ReportModel:
     approval: Approval | None = None
     """Who approved the revision (``chitieu approve``), as printed; None if no one did."""
     audit: AuditTables | None = None
+    quality: QualityReport | None = None
+    """The quality section (`chitieu.report.quality`); None when it was not read."""
     restated_as_of: dt.date | None = None
     """Set for a report restated on the units of a later day (``report --as-of``): its
     figures are computed from the reports received, not a published revision."""
@@ -258,6 +262,7 @@ def build_reports(
     number: str | None = None,
     day: dt.date | None = None,
     audit: AuditTables | None = None,
+    quality: QualitySection | None = None,
     as_of: dt.date | None = None,
 ) -> dict[str, ReportModel]:
     """The report of a revision, one model per language (what does not depend on the
@@ -265,8 +270,9 @@ def build_reports(
     ``indicators`` (every unit's) as the warehouse gives them back. The completeness annex
     comes from ``status_totals`` (``chitieu.status.totals``) when given, else from
     ``reports`` (``org_unit_code, period``: the reports the revision used). ``number`` and
-    ``day`` date and number the document; ``approval`` signs it. ``as_of``: the units of
-    a restatement (``indicators`` rolled up on them), not a published revision."""
+    ``day`` date and number the document; ``approval`` signs it; ``quality``: the
+    warnings of the revision (`chitieu.quality.warnings.quality_section`). ``as_of``: the
+    units of a restatement (``indicators`` rolled up on them), not a published revision."""
     period = Period.parse(str(header["review_period"]))
     root = str(header["root_org_unit"])
     on = period.end if as_of is None else as_of
@@ -327,6 +333,7 @@ def build_reports(
             document=document,
             approval=approval.shown() if approval else None,
             audit=audit,
+            quality=None if quality is None else quality_report(quality, config, lang),
             restated_as_of=as_of,
         )
     return models
