@@ -475,3 +475,42 @@ def test_an_old_revision_still_verifies_and_reads_as_comparable_with_no_last_yea
         )
         problems = wh.verify()
         assert [(p.revision, p.check) for p in problems] == [(2, "content")]
+
+
+# --- the second example: Xã Giồng Trôm (28984) after the reform -----------------------
+
+EXAMPLE_2025 = Path(__file__).parents[1] / "examples" / "giong_trom_2025"
+
+
+def test_the_new_communes_2026s1_revision_compares_with_its_predecessors_2025s1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its three predecessors reported January–June 2025 on the old codes: the revision of
+    2026S1 holds their figures summed as last year's, rests on their files too, and
+    verifies."""
+    monkeypatch.setenv("CHITIEU_DATA_DIR", str(tmp_path / "data"))
+    config = load_config(EXAMPLE_2025 / "config")
+    expected = json.loads((EXAMPLE_2025 / "expected.json").read_text("utf-8"))
+    indicators = expected["reviews"]["2026S1"]["indicators"]
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    with open_warehouse(url) as wh:
+        files = pipeline.gather_files([EXAMPLE_2025 / "submissions"])
+        received = dt.datetime(2026, 7, 5, 2, 0, tzinfo=dt.UTC)  # after every period of it
+        pipeline.ingest_batch(files, config, wh, wh.archive, received_at=received)
+        prepared = pipeline.prepare_review(config, wh, Period.parse("2026S1"), "28984")
+        pipeline.publish_review(wh, prepared)
+        read = wh.snapshot("2026S1", "28984")
+        inputs = wh.input_submissions(read.snapshot_id)
+        model = load_report(config, wh, "2026S1", "28984")
+    root = read.indicators.filter(pl.col("org_unit_code") == "28984")
+    for code, last, comparable in root.select(
+        "indicator_code", "last_actual", "last_comparable"
+    ).iter_rows():
+        assert last == pytest.approx(indicators[code]["last_actual"], rel=1e-12), code
+        assert comparable is (last is not None), code
+    old = inputs.filter(pl.col("period").str.starts_with("2025"))
+    assert set(old["org_unit_code"]) == {"28984", "29017", "29032"}  # the old units' files
+    assert set(old["period"]) == {f"2025M{m:02d}" for m in range(1, 7)}
+    ct01 = model.indicators.filter(pl.col("indicator_code") == "CT01").row(0, named=True)
+    assert ct01["last_actual"] == indicators["CT01"]["last_actual"]
+    assert verify_warehouse(open_warehouse(url), config.folder).problems == []
