@@ -4,9 +4,9 @@ Standalone on purpose: it reads the configuration folder itself (YAML and CSV) a
 imports nothing from chitieu, so that agreeing with chitieu on the example
 (tests/test_bench_baselines.py) says something.
 
-Written as a pandas engineer would defend it: the text codes of the 23 M values are
-factorised once (``Series.factorize``, pyarrow's dictionary encoding under pandas' string
-dtype) and every later step works on integer codes. What follows from the review and the
+Written as a pandas engineer would defend it: each text code column of the 23 M values
+is made categorical once (pyarrow's dictionary encoding under pandas' string dtype) and
+every later step works on the integer codes. What follows from the review and the
 hierarchy (the at most 19 periods, every possible report: unit code × period) is worked
 out on the small tables, and each value finds its report by position (``take`` on the
 report table), never by a ``merge`` of the values. Over time, each element's rule is
@@ -267,10 +267,11 @@ def element_values(
         report_row[matched["index"]] = matched["unit_id"]
 
     with _step(profile, "codes of the values"):
-        # each text column factorised once; its few distinct codes placed among ours
+        # each text column made categorical once; its few categories placed among ours
         def positions(column: str, known: pd.Index) -> np.ndarray:
-            codes, uniques = values[column].factorize()
-            return np.where(codes >= 0, known.get_indexer(uniques)[codes], -1)
+            categorical = values[column].astype("category").cat
+            codes = categorical.codes.to_numpy()
+            return np.where(codes >= 0, known.get_indexer(categorical.categories)[codes], -1)
 
         code_no = positions("org_unit_code", code_index)
         period_no = positions("period", period_index)
