@@ -600,6 +600,9 @@ def render(
             ]
             + ([runs.checked] if runs.checked else [])
         )
+        cpu = [d["timed_cpu"] for d in runs.details if "timed_cpu" in d]
+        if cpu and runs.scenario in ROLLUPS:  # all in this process: its CPU is the work
+            note = f"timed section's CPU s {statistics.median(cpu):.1f}; " + note
         lines.append(
             f"| {runs.scale} | {runs.name} | {runs.median:.2f} | "
             f"{min(runs.seconds):.2f}–{max(runs.seconds):.2f} | "
