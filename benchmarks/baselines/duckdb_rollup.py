@@ -1,8 +1,10 @@
 """Runs ``duckdb_rollup.sql``: the roll-up of SPEC §3 as DuckDB SQL.
 
 Standalone like the pandas baseline (no chitieu import): `load` puts the configuration
-folder and the accepted values into a DuckDB connection, `roll_up` runs the statements
-and returns (element values, indicators) as polars frames.
+folder and the accepted values into a DuckDB connection (before the clock starts),
+`roll_up` runs the statements (the one pass over the values, or the general path when
+the data has longer periods or merged units) and returns (element values, indicators)
+as polars frames, with each statement's seconds in ``profile`` when given.
 """
 
 from __future__ import annotations
