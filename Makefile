@@ -30,13 +30,15 @@ browser:
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
 
 # The review document's test prints it with LibreOffice headless and reads the PDF with
-# poppler: Debian's libreoffice-writer and poppler-utils, installed as the browser is.
+# poppler: Debian's libreoffice-writer and poppler-utils, installed as the browser is, with
+# fonts-liberation (Times New Roman's metrics: without it the header block wraps).
 office:
-	@command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { \
+	@command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && \
+	  { fc-list 2>/dev/null | grep -qi "liberation serif"; } || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
 	  elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
-	  else echo "make test needs Debian's libreoffice-writer and poppler-utils: apt-get install libreoffice-writer poppler-utils (as root)" >&2; exit 1; fi; \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends libreoffice-writer poppler-utils; }
+	  else echo "make test needs Debian's libreoffice-writer and poppler-utils: apt-get install libreoffice-writer poppler-utils fonts-liberation (as root)" >&2; exit 1; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends libreoffice-writer poppler-utils fonts-liberation; }
 
 demo: $(STAMP)
 	$(VENV)/bin/chitieu demo --workdir demo-output

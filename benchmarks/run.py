@@ -11,8 +11,10 @@ the year's warehouse without and with SPEC §7's rules and outlier tests),
 ``prefect`` (the review and the CSV intake as Prefect flows), ``scaling`` (review and CSV
 intake at each scale), ``publish`` (DuckDB, and PostgreSQL when a server answers at
 ``BENCH_POSTGRES``, default ``postgresql://postgres@127.0.0.1:5432/postgres``), ``report``
-(the national revision's report in each format: md, html, json, xlsx, docx). The
-review, intake, prefect, publish and report groups run at the largest scale asked for.
+(the national revision's report in each format: md, html, json, xlsx, docx), ``reform``
+(the 2025 year-end on the hierarchy after the 1 July 2025 reform against the 2024 review:
+`benchmarks.reform`). The review, intake, prefect, publish, report and reform groups run
+at the largest scale asked for.
 
 Data is generated on first use under ``benchmarks/data/<scale>/`` (git-ignored) and
 reused; each run works in a scratch copy that is deleted afterwards. Wall seconds are
@@ -48,11 +50,12 @@ ROOT_DIR = Path(__file__).resolve().parents[1]
 if str(ROOT_DIR) not in sys.path:  # run as a script: python benchmarks/run.py
     sys.path.insert(0, str(ROOT_DIR))
 
+from benchmarks import reform  # noqa: E402
 from benchmarks.generate import DATA_DIR, DataSet, dataset, scale_fraction  # noqa: E402
 
 OUT_DIR = ROOT_DIR / "benchmarks" / "out"
-GROUPS = ("review", "intake", "prefect", "scaling", "publish", "report")
-WITH_THE_YEAR = ("review", "intake-history", "intake-checks", "report")
+GROUPS = ("review", "intake", "prefect", "scaling", "publish", "report", "reform")
+WITH_THE_YEAR = ("review", "intake-history", "intake-checks", "report", reform.SCENARIO)
 """Scenarios that work on a copy of the year's warehouse."""
 REPORT_FORMATS = ("md", "html", "json", "xlsx", "docx")
 SCALES = ("1/16", "1/4", "1")
@@ -120,10 +123,11 @@ def run_child(
     scenario: str, data: Path, work: Path, fmt: str, env: dict[str, str], url: str | None = None
 ) -> Measured:
     """One run of ``scenario`` in a child process."""
+    module = "benchmarks.reform" if scenario == reform.SCENARIO else "benchmarks.scenarios"
     command = [
         sys.executable,
         "-m",
-        "benchmarks.scenarios",
+        module,
         scenario,
         "--data",
         str(data),
@@ -326,6 +330,8 @@ def plan(groups: Sequence[str], scales: Sequence[str], formats: Sequence[str]) -
         steps += [Step("publish", top, "publish-duckdb"), Step("publish", top, "publish-postgres")]
     if "report" in groups:
         steps += [Step("report", top, "report", fmt) for fmt in REPORT_FORMATS]
+    if "reform" in groups:
+        steps += [Step("reform", top, "review"), Step("reform", top, reform.SCENARIO)]
     return steps
 
 
@@ -347,7 +353,10 @@ def execute(
         if key in planned:
             continue
         inbox = [step.fmt] if step.fmt and step.group != "report" else []  # md... not inboxes
-        data = ensure_data(step.scale, inbox, env, data_dir)
+        if step.scenario == reform.SCENARIO:
+            data = reform.ensure(step.scale, env, data_dir)
+        else:
+            data = ensure_data(step.scale, inbox, env, data_dir)
         runs = Runs(step.scale, step.scenario, step.fmt)
         if step.scenario == "publish-postgres" and postgres_url is None:
             runs.error = f"no PostgreSQL server at {POSTGRES_ENV}"
@@ -482,6 +491,13 @@ def targets(done: dict[tuple[str, str, str], Runs], scales: Sequence[str]) -> li
     add("DuckDB SQL roll-up / review end to end", duck, "> 1", duck is not None and duck > 1)
     peak = review.peak_mb / 1024 if review else None
     add("review peak memory (GB)", peak, "≤ 4", peak is not None and peak <= 4)
+    restated = _ratio(get(reform.SCENARIO), review)
+    add(
+        "2025 year-end across the reform / 2024 review",
+        restated,
+        "≤ 1.5",
+        restated is not None and restated <= 1.5,
+    )
     for fmt in ("csv", "xlsx", "json"):
         ratio = _ratio(get("intake", fmt), get("read", fmt))
         if ratio is not None:

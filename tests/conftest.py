@@ -28,7 +28,8 @@ os.environ.setdefault("CHITIEU_PREFECT_SERVER", "ephemeral")
 
 @pytest.fixture
 def make_config(tmp_path: Path) -> MakeConfig:
-    """``make_config(elements, indicators, org_units=..., targets=..., org_unit=...)``."""
+    """``make_config(elements, indicators, org_units=..., targets=..., org_unit=...,
+    successions=...)``."""
     counter = iter(range(1_000_000))
 
     def make(
@@ -38,12 +39,14 @@ def make_config(tmp_path: Path) -> MakeConfig:
         targets: str | Iterable[Sequence[object]] = "",
         org_unit: str | None = None,
         year: int = 2024,
+        successions: str | Iterable[Sequence[object]] | None = None,
     ) -> Config:
         if org_unit is None:
             first = table(ORG_UNITS_HEADER, org_units).splitlines()[1]
             org_unit = first.split(",")[0]
         folder = tmp_path / f"config{next(counter)}"
-        write_config(folder, catalog(elements, indicators, org_unit, year), org_units, targets)
+        doc = catalog(elements, indicators, org_unit, year)
+        write_config(folder, doc, org_units, targets, successions)
         return load_config(folder)
 
     return make

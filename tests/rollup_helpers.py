@@ -25,6 +25,7 @@ MakeConfig = Callable[..., Config]
 
 ORG_UNITS_HEADER = "code,name,level,parent_code,valid_from,valid_to,successor_code"
 TARGETS_HEADER = "indicator_code,org_unit_code,year,target,baseline"
+SUCCESSIONS_HEADER = "old_code,new_code,date,share"
 
 # province P → districts D1, D2 → communes → hamlets (the deepest tree the tests use)
 TREE_4_LEVELS = """
@@ -104,8 +105,10 @@ def write_config(
     catalog_doc: dict[str, Any] | str,
     org_units: str | Iterable[Sequence[object]],
     targets: str | Iterable[Sequence[object]] = "",
+    successions: str | Iterable[Sequence[object]] | None = None,
 ) -> Path:
-    """Write catalog.yaml, org_units.csv and targets.csv (rows without their header)."""
+    """Write catalog.yaml, org_units.csv, targets.csv and, when given, successions.csv
+    (rows without their header)."""
     folder.mkdir(parents=True, exist_ok=True)
     text = (
         catalog_doc
@@ -115,6 +118,9 @@ def write_config(
     (folder / "catalog.yaml").write_text(text, encoding="utf-8")
     (folder / "org_units.csv").write_text(table(ORG_UNITS_HEADER, org_units), encoding="utf-8")
     (folder / "targets.csv").write_text(table(TARGETS_HEADER, targets), encoding="utf-8")
+    if successions is not None:
+        text = table(SUCCESSIONS_HEADER, successions)
+        (folder / "successions.csv").write_text(text, encoding="utf-8")
     return folder
 
 

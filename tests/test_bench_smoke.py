@@ -30,6 +30,7 @@ SCENARIOS = {
     ("intake-history", "csv"),
     ("intake-checks", "csv"),
     ("publish-duckdb", ""),
+    ("reform-review", ""),
     *(("report", fmt) for fmt in ("md", "html", "json", "xlsx", "docx")),
 }
 

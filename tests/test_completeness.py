@@ -88,16 +88,18 @@ def test_the_year_review_expects_twelve_months(communes: Config) -> None:
     }
 
 
-def test_the_district_is_expected_when_an_element_is_collected_there(
+def test_the_district_collecting_its_own_element_is_not_its_own_reporter(
     make_config: MakeConfig,
 ) -> None:
+    """SPEC §3.6 (issue 12): the units strictly below the unit; the district's own
+    reports count above it (a province's review), never in its own completeness."""
     config = make_config(
         [element("A"), element("INDUSTRY", collected_at="district")],
         [indicator("CT01", "A"), indicator("CT02", "INDUSTRY")],
     )
     rows = [("D", "INDUSTRY", "2024M06", 5.0), ("C1", "A", "2024M06", 1.0)]
     assert counts(config, rows) == {
-        "D": (2, 24),  # three communes and the district itself, six months each
+        "D": (1, 18),  # three communes, six months each; not the district itself
         "C1": (1, 6),
         "C2": (0, 6),
         "C3": (0, 6),

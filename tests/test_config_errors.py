@@ -90,6 +90,8 @@ def test_the_base_loads(tmp_path: Path) -> None:
         "year": 2024,
         "target": 10.0,
         "baseline": 30.0,
+        "valid_from": None,  # issue 12: which row of a reused code (optional)
+        "unit_id": 1,  # the unit row the target names: D's
     }
 
 

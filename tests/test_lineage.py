@@ -236,6 +236,7 @@ def test_trace_json_is_complete_and_plain(deep: Config) -> None:
         "value": 1.5,
         "note": "",
         "location": "line 2",
+        "share": 1.0,  # issue 12: the part of the value the unit holds
         "used": True,
     }
 

@@ -124,6 +124,10 @@ def test_the_first_command_starts_the_server_and_the_next_reuses_it(site: Site) 
         assert json.loads(answer.read())["api_url"] == site.server.api_url
     status = site.chitieu("server", "status")
     assert f"running: {site.server.url}  (pid {pid})" in status.stdout
+    # the quality gate is kept warm beside it (chitieu.quality.service), and stops with it
+    assert "quality gate kept warm: pid " in status.stdout
+    gate_pid = int(status.stdout.split("quality gate kept warm: pid ")[1].split()[0])
+    assert alive(gate_pid)
 
     stopped = site.chitieu("server", "stop")
     assert "đã dừng / stopped" in stopped.stdout
@@ -132,6 +136,10 @@ def test_the_first_command_starts_the_server_and_the_next_reuses_it(site: Site) 
         time.sleep(0.2)
     assert not alive(pid)
     assert not (site.home / PID_FILE).exists()
+    while alive(gate_pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive(gate_pid)
+    assert not (site.home / "chitieu-gate.sock").exists()
     assert site.chitieu("server", "status", check=False).returncode == 3
     assert "no server was running" in site.chitieu("server", "stop").stdout
 

@@ -216,7 +216,10 @@ def test_units_outside_the_subtree_are_named(make_config: MakeConfig):
     doctored = dataclasses.replace(
         rollup,
         elements=pl.concat(
-            [rollup.elements, stray.with_columns(element_code=pl.lit("X"), value=pl.lit(1.0))]
+            [
+                rollup.elements,
+                stray.with_columns(element_code=pl.lit("X"), value=pl.lit(1.0), comparable=True),
+            ]
         ),
     )
     frame = gate_frame(doctored, config)

@@ -162,7 +162,7 @@ BROKEN: dict[str, tuple[Doctor, str]] = {
     ),
     "completeness_at_least_minimum": (
         require_completeness,
-        "834 132/132 reports (completeness=0.85)",
+        "834 126/126 reports (completeness=0.85)",  # 21 communes × 6 months (SPEC §3.6)
     ),
     # more new party members than new jobs: no unit has that (21 communes and the district)
     "error_rules_hold": (

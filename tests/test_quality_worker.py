@@ -68,8 +68,10 @@ def test_warm_starts_no_worker_where_gx_is_already_imported(monkeypatch) -> None
 
 
 def test_a_large_review_keeps_its_summary_in_the_worker(
-    first_half, warm_worker, monkeypatch
-) -> None:  # noqa: F811
+    first_half,  # noqa: F811
+    warm_worker,
+    monkeypatch,
+) -> None:
     """How much of the failing rows a result names is decided by the command (a national
     review's summary), not by the worker's own copy of the limit."""
     from chitieu.quality import gate

@@ -64,8 +64,9 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Example:
 
 
 def last_year(snap: SnapshotRead) -> pl.DataFrame:
-    """The revision's indicators with issue 12's columns, constructed: CT01 last year 85 at
-    the district; CT20 not comparable; 28987's CT01 last year 5."""
+    """The revision's indicators with issue 12's columns replaced by constructed ones: CT01
+    last year 85 at the district; CT20 not comparable; 28987's CT01 last year 5; no
+    other figure (the revision's own, from the example's history.csv: test_last_year.py)."""
     known = pl.DataFrame(
         {
             "org_unit_code": ["834", "834", "28987"],
@@ -74,9 +75,11 @@ def last_year(snap: SnapshotRead) -> pl.DataFrame:
             "last_comparable": [True, False, True],
         }
     )
-    return snap.indicators.join(
-        known, on=["org_unit_code", "indicator_code"], how="left"
-    ).with_columns(pl.lit(True).alias("comparable"))
+    return (
+        snap.indicators.drop("last_actual", "last_comparable")
+        .join(known, on=["org_unit_code", "indicator_code"], how="left")
+        .with_columns(pl.lit(True).alias("comparable"))
+    )
 
 
 def render(
@@ -210,7 +213,8 @@ def test_the_annexes(document: Document) -> None:
     by_unit = {row[0]: row[1:] for row in completeness[1:]}
     assert len(by_unit) == 22  # 21 communes, then the district
     assert by_unit["Xã Phong Nẫm (28987)"] == ["đã nhận"] * 6 + ["6/6 (100,00 %)"]
-    assert by_unit["Huyện Giồng Trôm (834)"][-1] == "132/132 (100,00 %)"
+    # the 21 communes: the district is not its own reporter (SPEC §3.6, issue 12)
+    assert by_unit["Huyện Giồng Trôm (834)"][-1] == "126/126 (100,00 %)"
     assert len(document.inline_shapes) == 3  # the charts
 
 

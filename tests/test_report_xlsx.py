@@ -13,6 +13,8 @@ import pytest
 from rollup_helpers import MakeConfig, element, indicator
 
 from chitieu.periods import Period
+from chitieu.quality.checks import CheckOutcome
+from chitieu.quality.warnings import SUBMISSION_WARNING_COLUMNS, QualitySection
 from chitieu.report import build_report
 from chitieu.report.model import AuditTables
 from chitieu.report.output import write_report
@@ -70,7 +72,11 @@ def workbook(make_config: MakeConfig, tmp_path: Path) -> openpyxl.Workbook:
             "target": [10.0, None],
             "percent": [40.0, None],
             "class": ["below_half", "no_target"],
-        }
+            "comparable": [True, True],
+            "last_actual": [None, None],
+            "last_comparable": [None, None],
+        },
+        schema_overrides={"last_actual": pl.Float64, "last_comparable": pl.Boolean},
     )
     submissions = pl.DataFrame(
         [
@@ -87,7 +93,16 @@ def workbook(make_config: MakeConfig, tmp_path: Path) -> openpyxl.Workbook:
         orient="row",
     )
     audit = AuditTables.of(config, Period.parse("2024S1"), indicators, submissions, values)
-    model = build_report(config, header, indicators, "vi", audit=audit)
+    warnings = pl.DataFrame(
+        [(f"C{i}", name, "2024M05", name, name, "S", name, "outlier", name, name)
+         for i, name in enumerate(HOSTILE)],
+        schema=list(SUBMISSION_WARNING_COLUMNS),
+        orient="row",
+    )  # fmt: skip
+    quality = QualitySection(
+        warnings, [CheckOutcome("warning_rules_hold", "warning", False, HOSTILE[0])]
+    )
+    model = build_report(config, header, indicators, "vi", audit=audit, quality=quality)
     path = write_report(model, "xlsx", tmp_path / "out" / "report.xlsx")
     return openpyxl.load_workbook(path)
 
@@ -125,6 +140,7 @@ def test_sheets_hold_the_report_annexes_units_inputs_and_notes(
         "Đơn vị",
         "Báo cáo đã dùng",
         "Ghi chú",
+        "Chất lượng dữ liệu",
     ]
     report = workbook["Báo cáo"]
     rows = list(report.iter_rows(values_only=True))
@@ -165,6 +181,12 @@ def test_sheets_hold_the_report_annexes_units_inputs_and_notes(
     assert inputs[1][5] == dt.datetime(2024, 5, 16)
     notes = list(workbook["Ghi chú"].iter_rows(values_only=True))
     assert {row[4] for row in notes[1:]} == {shown(text) for text in HOSTILE}
+    quality = list(workbook["Chất lượng dữ liệu"].iter_rows(values_only=True))
+    assert ("Quy tắc giữa các phần tử (mức cảnh báo) không thỏa (warning_rules_hold)",
+            HOSTILE[0]) in [row[:2] for row in quality]  # fmt: skip
+    warned = quality[-len(HOSTILE) :]
+    assert [row[1] for row in warned] == [shown(text) for text in HOSTILE]  # the unit's name
+    assert {row[6] for row in warned} == {shown(text) for text in HOSTILE}  # the message
 
 
 def _repeated_row(sheet: openpyxl.worksheet.worksheet.Worksheet) -> int:

@@ -99,6 +99,7 @@ def test_no_data_is_not_started(make_config: MakeConfig) -> None:
         "target": 100.0,
         "percent": None,
         "class": "not_started",
+        "comparable": True,  # issue 12: no succession share was needed
     }
 
 

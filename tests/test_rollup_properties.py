@@ -109,7 +109,7 @@ def rolled_up(tree: Tree, rows: list[tuple[str, str, str, float]]) -> dict[str, 
         assert config.lowest_level == "leaf"
         result = roll_up(config, values(*rows), "2024S1")
     by_element: dict[str, dict] = {}
-    for unit, _level, code, value in result.elements.iter_rows():
+    for unit, _level, code, value, _comparable in result.elements.iter_rows():
         by_element.setdefault(code, {})[unit] = value
     return by_element
 

@@ -31,7 +31,10 @@ from warehouse_fixtures import (  # noqa: F401
 )
 
 from chitieu.cli import cli
+from chitieu.config import load_config
 from chitieu.errors import WarehouseError
+from chitieu.report.load import load_report
+from chitieu.report.markdown import render_markdown
 from chitieu.warehouse import Warehouse, open_warehouse
 from chitieu.warehouse.archive import archived_path
 from chitieu.warehouse.queries import migrations
@@ -194,6 +197,36 @@ def test_the_auditors_walk_through_runs_as_the_auditor(audited: Audited, tmp_pat
         result = runner.invoke(cli, [*args, *common], catch_exceptions=False)
         assert result.exit_code == 0, (args, result.output)
     assert (tmp_path / "r.xlsx").is_file()
+
+
+def test_the_auditors_report_shows_the_warnings_the_role_may_read(
+    audited: Audited, request: pytest.FixtureRequest
+) -> None:
+    """The report's quality section as the auditor reads it: the year's warnings through
+    published_warnings; a role granted before the warehouse had them (no SELECT on the
+    view) gets the report, and is told it may not read them."""
+    config = load_config(CONFIG_DIR)
+    with open_warehouse(audited.auditor_url) as auditor:
+        quality = load_report(config, auditor, "2024", "834", with_status=False).quality
+    assert quality is not None
+    assert quality.warnings.height == 4
+    assert quality.warnings_read
+    schema = audited.auditor_url.rsplit("%3D", 1)[1]
+    postgres_admin(request.config).execute(
+        f'REVOKE SELECT ON {schema}.published_warnings FROM "{audited.role}"'
+    )
+    try:
+        with open_warehouse(audited.auditor_url) as auditor:
+            model = load_report(config, auditor, "2024", "834", with_status=False)
+        assert model.quality is not None
+        assert not model.quality.warnings_read
+        assert model.quality.warnings.is_empty()
+        assert "Vai trò này không được đọc cảnh báo của các báo cáo đã dùng" in render_markdown(
+            model
+        )
+    finally:
+        with open_warehouse(audited.owner_url) as owner:
+            owner.grant_auditor(audited.role)
 
 
 def test_print_sql_changes_nothing(audited: Audited, request: pytest.FixtureRequest) -> None:

@@ -51,6 +51,26 @@ class ConfigError(ChitieuError):
         super().__init__(f"configuration error ({len(self.problems)}):\n{lines}")
 
 
+class ReformDataError(ChitieuError):
+    """An input of `chitieu hierarchy from-crosswalk` (the pre-reform units, the
+    crosswalk) that cannot be turned into a configuration, or an output it will not
+    overwrite: every problem found, each with its file, line and key."""
+
+    exit_code = 2
+    shown: int = 30
+
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems[: self.shown])
+        more = len(self.problems) - self.shown
+        if more > 0:
+            lines += f"\n  ... và {more} lỗi khác / and {more} more"
+        super().__init__(
+            f"không tạo được cấu hình / cannot build the configuration "
+            f"({len(self.problems)}):\n{lines}"
+        )
+
+
 class SubmissionRejected(ChitieuError):
     """A file or report that cannot be accepted as a submission."""
 

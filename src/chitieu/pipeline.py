@@ -30,6 +30,7 @@ from chitieu.quality import worker as gate_worker
 from chitieu.report.load import load_reports
 from chitieu.report.output import write_report
 from chitieu.rollup import Rollup, roll_up
+from chitieu.rollup.last_year import last_year
 from chitieu.snapshot import draft_snapshot
 from chitieu.sources import FileRead, FileRef, ReceivedFile, gather, read_submission
 from chitieu.sources.inbox import Refused, gather_inbox, receive, received_name
@@ -375,14 +376,18 @@ def prepare_review(
     flow_run_id: str | None = None,
     keep_results: bool = True,
     inputs: ReviewInputs | None = None,
+    as_of: dt.date | None = None,
 ) -> PreparedReview:
-    """Roll up the accepted values and run the quality gate; nothing is published.
+    """Roll up the accepted values and run the quality gate; nothing is published. The
+    same period last year (`chitieu.rollup.last_year`) is rolled up from the same values
+    (every accepted period is read once: last year's are among them) and history.csv.
 
     With ``keep_results`` (a review, not a dry run) an approved review is refused
     (`ReviewLocked`), held reports that no approval holds any more are taken in (SPEC §8),
     and the gate keeps its run in the GX project beside the warehouse and builds the run's
     Data Docs page; without (a dry run), nothing is written at all. ``inputs``: what to
-    roll up instead of the accepted reports (a dry run of a locked review).
+    roll up instead of the accepted reports (a dry run of a locked review). ``as_of``:
+    the day whose hierarchy the period is rolled up on (a restatement, never published).
     """
     gate_worker.warm()  # GX imports in its own process while this one reads and rolls up
     if keep_results:
@@ -395,10 +400,12 @@ def prepare_review(
         review_period,
         root,
         reports=reports.select("org_unit_code", "period"),
+        as_of=as_of,
     )
+    last = last_year(config, values, review_period, rollup.root, rollup.as_of)
     folders = GateFolders.beside(warehouse.url) if keep_results else None
     checks = run_gate(rollup, config, folders)
-    draft = draft_snapshot(rollup, config, reports, checks.passed, flow_run_id)
+    draft = draft_snapshot(rollup, config, reports, checks.passed, flow_run_id, last)
     return PreparedReview(rollup, checks, draft, checks.data_docs)
 
 
@@ -454,9 +461,10 @@ def next_revision(warehouse: Warehouse, draft: SnapshotDraft) -> tuple[int, bool
     if revisions.is_empty():
         return 1, True
     latest = revisions.sort("revision").row(-1, named=True)
-    unchanged = (latest["inputs_sha256"], latest["catalog_sha256"]) == (
+    unchanged = (latest["inputs_sha256"], latest["catalog_sha256"], latest["history_sha256"]) == (
         draft.inputs_sha256,
         draft.catalog_sha256,
+        draft.history_sha256,
     )
     return (latest["revision"], False) if unchanged else (latest["revision"] + 1, True)
 

@@ -33,9 +33,12 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from chitieu.errors import ChitieuError
+
+if TYPE_CHECKING:
+    from chitieu.quality.service import GateService
 
 SERVER_ENV: Final = "CHITIEU_PREFECT_SERVER"
 """``local`` (default): the kept-running local server; ``ephemeral``: Prefect's
@@ -177,13 +180,21 @@ class LocalServer:
         with self._locked():
             pid = self.pid()
             if pid is not None and self._answers_within(pid, timeout):
-                return False
-            if pid is None and self.healthy():
+                started = False
+            elif pid is None and self.healthy():
                 # a Prefect server someone started on this port by hand: use it
-                return False
-            self._forget_stale()
-            self._start(timeout)
-            return True
+                started = False
+            else:
+                self._forget_stale()
+                self._start(timeout)
+                started = True
+            self._gate().start()  # the quality gate kept warm beside it (quality.service)
+            return started
+
+    def _gate(self) -> GateService:
+        from chitieu.quality.service import GateService
+
+        return GateService(self.home)
 
     def _answers_within(self, pid: int, timeout: float) -> bool:
         """A recorded, living server: answering, or still starting (another command
@@ -298,6 +309,7 @@ class LocalServer:
                 self._terminate(pid)
             for name in (PID_FILE, STATE_FILE):
                 (self.home / name).unlink(missing_ok=True)
+            self._gate().stop()
             return pid is not None
 
 

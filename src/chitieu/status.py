@@ -30,6 +30,7 @@ import polars as pl
 
 from chitieu.config import Config
 from chitieu.periods import Period, period_columns
+from chitieu.rollup.completeness import counted_at
 from chitieu.rollup.hierarchy import ancestors, attribute, subtree, successor_map, valid_on
 
 LOCAL_TIME_ZONE: Final = "Asia/Ho_Chi_Minh"
@@ -96,7 +97,7 @@ def expected_units(config: Config, period: Period, root: str) -> pl.DataFrame:
         config.org_units.filter(pl.col("level").is_in(sorted(config.submitting_levels())))
         .join(_months(period), how="cross")
         .filter(valid_on(pl.col("month_end")))
-        .join(successor_map(config.org_units, period.end), on="unit_id")
+        .join(successor_map(config.org_units, period.end, config.successions), on="unit_id")
         .join(below, left_on="effective_code", right_on="org_unit_code", how="semi")
         .select(
             "unit_id",
@@ -172,7 +173,10 @@ def month_states(
     ``submissions``: the warehouse's (``Warehouse.submissions``), with an optional
     ``warnings`` count per submission (``Warehouse.warning_counts``)."""
     period = _period(review_period)
-    expected = expected_units(config, period, root)
+    # a split unit's months are expected once, whichever units hold its history
+    expected = expected_units(config, period, root).unique(
+        ["unit_id", "month"], keep="first", maintain_order=True
+    )
     reports = _reports(submissions, config, period)
     # the report in force: accepted, the most specific (a month before its quarter), newest
     in_force = (
@@ -273,15 +277,19 @@ def totals(
     closure = ancestors(units).join(
         heads.select("org_unit_code"), left_on="ancestor_code", right_on="org_unit_code", how="semi"
     )
-    placed = (
+    expected = (
         expected_units(config, period, root)
         .select("org_unit_code", "period", "due", "effective_code")
-        .unique(["org_unit_code", "period"])
+        .unique(["org_unit_code", "period", "effective_code"])
+    )
+    # counted where the review's completeness counts them (SPEC §3.6: strictly below)
+    placed = (
+        counted_at(expected, ancestors(units))
+        .join(closure.select("ancestor_code").unique(), on="ancestor_code", how="semi")
         .join(
             states.select("org_unit_code", "period", "state", "submitted_at"),
             on=["org_unit_code", "period"],
         )
-        .join(closure, left_on="effective_code", right_on="org_unit_code")
     )
     state = pl.col("state")
     late = _late(pl.col("submitted_at"), pl.col("due"))

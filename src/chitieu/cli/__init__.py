@@ -14,6 +14,7 @@ import click
 from chitieu.cli import (
     audit,
     check_text,
+    hierarchy,
     intake,
     review,
     server,
@@ -29,6 +30,7 @@ __all__ = [
     "audit",
     "check_text",
     "cli",
+    "hierarchy",
     "intake",
     "main",
     "review",

@@ -47,6 +47,21 @@ def ephemeral_option(command: F) -> F:
     )(command)
 
 
+def as_of_option(command: F) -> F:
+    """``--as-of DATE``: the period rolled up on the hierarchy valid on a later day."""
+    return click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        callback=lambda _ctx, _param, value: None if value is None else value.date(),
+        metavar="DATE",
+        help="Restate the period on the units valid on DATE (YYYY-MM-DD, after the "
+        "period's end): the history of merged and split units carried to today's units "
+        "(SPEC §3.7). Default: the period's end.",
+    )(command)
+
+
 def start_prefect(ephemeral: bool) -> str | None:
     """Choose where the command's flows run (before Prefect is imported) and say so on
     stderr; returns the UI's address when there is one to visit."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import click
 
 from chitieu import settings
-from chitieu.cli._base import cli, common_options
+from chitieu.cli._base import as_of_option, cli, common_options
 
 
 @cli.group()
@@ -217,6 +218,7 @@ def snapshots_diff(
 @click.option("--revision", type=int, default=None, help="Default: the published revision.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@as_of_option
 def trace(
     config_dir: Path,
     warehouse: str | None,
@@ -227,11 +229,14 @@ def trace(
     revision: int | None,
     fmt: str,
     lang: str,
+    as_of: dt.date | None,
 ) -> None:
     """Where a published figure came from: INDICATOR's formula, each element's value at
     the unit, the child units' contributions, down to the submissions (file, SHA-256,
     submitted_at) and their values, each recomputed from the revision's inputs; exit 1
-    when a published figure differs from its recomputation."""
+    when a published figure differs from its recomputation. With --as-of, the revision's
+    inputs restated on the units of that day: the old units' files and the share each
+    value was carried with."""
     from chitieu.config import load_config
     from chitieu.lineage import trace_indicator
     from chitieu.lineage.text import render_trace, trace_json
@@ -244,7 +249,9 @@ def trace(
         snap = store.snapshot(Period.parse(period).code, root, revision)
         submissions = store.input_submissions(snap.snapshot_id)
         values = store.input_values(snap.snapshot_id)
-    found = trace_indicator(config, snap, submissions, values, indicator, org or root, lang)
+    found = trace_indicator(
+        config, snap, submissions, values, indicator, org or root, lang, as_of=as_of
+    )
     click.echo(trace_json(found) if fmt == "json" else render_trace(found, lang), nl=False)
     if not found.matches:
         sys.exit(1)  # a published figure disagrees with its inputs

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from chitieu import settings
-from chitieu.cli._base import cli, common_options, ephemeral_option, start_prefect
+from chitieu.cli._base import as_of_option, cli, common_options, ephemeral_option, start_prefect
 
 
 @cli.command()
@@ -47,6 +47,7 @@ def demo(workdir: Path, ephemeral: bool) -> None:
     is_flag=True,
     help="Roll up and run the quality checks, say what would be published; write nothing.",
 )
+@as_of_option
 @ephemeral_option
 def review(
     config_dir: Path,
@@ -54,6 +55,7 @@ def review(
     period: str,
     org: str | None,
     dry_run: bool,
+    as_of: dt.date | None,
     ephemeral: bool,
 ) -> None:
     """Roll up, check and publish a snapshot revision of a review period. An approved
@@ -63,9 +65,15 @@ def review(
     from chitieu.errors import ReviewLocked
     from chitieu.quality import worker
 
+    if as_of is not None and not dry_run:
+        raise click.UsageError(
+            "--as-of chỉ dùng với --dry-run: số liệu tính lại theo địa giới về sau không được "
+            "công bố / --as-of needs --dry-run: a period restated on a later hierarchy is "
+            "never published as a revision"
+        )
     worker.warm()  # Great Expectations imports in its own process while this one works
     if dry_run:
-        _dry_run(config_dir, settings.warehouse_url(warehouse), period, org)
+        _dry_run(config_dir, settings.warehouse_url(warehouse), period, org, as_of)
         return
     from chitieu.periods import Period
 
@@ -104,7 +112,9 @@ def review(
         click.echo("cảnh báo / warnings: " + "; ".join(outcome.failed_checks))
 
 
-def _dry_run(config_dir: Path, url: str, period: str, org: str | None) -> None:
+def _dry_run(
+    config_dir: Path, url: str, period: str, org: str | None, as_of: dt.date | None = None
+) -> None:
     """`review --dry-run`: the roll-up and the quality gate without Prefect; writes nothing
     (exit 4, as a review, when a critical check fails). Held reports the review would take
     in are taken in; an approved review is rolled up as if reopened, compared with the
@@ -124,7 +134,7 @@ def _dry_run(config_dir: Path, url: str, period: str, org: str | None) -> None:
         approval = store.standing_approval(review_period.code, root)
         inputs, taken = pipeline.review_inputs(config, store, review_period, root)
         prepared = pipeline.prepare_review(
-            config, store, review_period, root, keep_results=False, inputs=inputs
+            config, store, review_period, root, keep_results=False, inputs=inputs, as_of=as_of
         )
         revision, new = pipeline.next_revision(store, prepared.draft)
         if approval is not None:
@@ -137,6 +147,14 @@ def _dry_run(config_dir: Path, url: str, period: str, org: str | None) -> None:
         click.echo(f"{approved_message(approval)}; nếu mở lại / if reopened:")
     click.echo(f"{draft.review_period} {draft.root_org_unit}: {summary}")
     click.echo("chạy thử, không ghi gì / dry run, nothing written")
+    if as_of is not None:
+        import polars as pl
+
+        apart = rollup.root_indicators().filter(~pl.col("comparable")).get_column("indicator_code")
+        click.echo(
+            f"tính lại theo địa giới ngày / restated on the units of {as_of.isoformat()}; "
+            f"không so sánh được / not comparable: {', '.join(apart) or '-'}"
+        )
     for line in held_lines(taken):
         click.echo(line)
     complete = "-" if draft.completeness is None else f"{draft.completeness:.1%}"
@@ -195,6 +213,7 @@ def _dry_run(config_dir: Path, url: str, period: str, org: str | None) -> None:
     help="The document's date (docx): 2024-06-17 or 17/06/2024; default: the report: "
     "section's, else today in Vietnam.",
 )
+@as_of_option
 def report(
     config_dir: Path,
     warehouse: str | None,
@@ -206,9 +225,11 @@ def report(
     output: Path | None,
     number: str | None,
     day: dt.datetime | None,
+    as_of: dt.date | None,
 ) -> None:
     """The review report of a published revision (md, html, json, xlsx; docx: the
-    signed review document)."""
+    signed review document). With --as-of, the period restated on the units of a later
+    day from the reports accepted now: not a published revision, and it says so."""
     from chitieu.config import load_config
     from chitieu.periods import Period
     from chitieu.report.load import load_report
@@ -220,19 +241,39 @@ def report(
         raise click.UsageError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
     if fmt == "docx" and lang != "vi":
         raise click.UsageError("the review document (--format docx) is in Vietnamese: --lang vi")
-    config = load_config(config_dir)
-    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
-        model = load_report(
-            config,
-            store,
-            period_code,
-            org or config.catalog.resolution.org_unit,
-            revision,
-            lang,
-            audit=fmt == "xlsx",
-            number=number,
-            day=day.date() if day else None,
+    if as_of is not None and (revision is not None or fmt == "xlsx"):
+        raise click.UsageError(
+            "--as-of tính lại số liệu, không đọc một bản công bố / --as-of restates the "
+            "period from the reports accepted now: no --revision, and md, html, json or docx"
         )
+    config = load_config(config_dir)
+    if as_of is not None:
+        from chitieu.report.load import load_restated_report
+
+        with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
+            model = load_restated_report(
+                config,
+                store,
+                period_code,
+                org or config.catalog.resolution.org_unit,
+                as_of,
+                lang,
+                number=number,
+                day=day.date() if day else None,
+            )
+    else:
+        with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
+            model = load_report(
+                config,
+                store,
+                period_code,
+                org or config.catalog.resolution.org_unit,
+                revision,
+                lang,
+                audit=fmt == "xlsx",
+                number=number,
+                day=day.date() if day else None,
+            )
     if output is not None:
         click.echo(str(write_report(model, fmt, output, config.folder)))
     else:

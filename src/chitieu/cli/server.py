@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -28,6 +29,7 @@ def server_status() -> None:
         click.echo(f"đang chạy / running: {local.url}  (pid {pid})")
         click.echo(f"Prefect home: {local.home}")
         click.echo(f"nhật ký / log: {local.log_path}")
+        _gate_status(local.home)
         return
     if pid is not None:
         click.echo(
@@ -61,3 +63,18 @@ def server_stop() -> None:
         click.echo(f"đã dừng / stopped: {local.url}")
     else:
         click.echo("không có máy chủ nào đang chạy / no server was running")
+
+
+def _gate_status(home: Path) -> None:
+    from chitieu.quality.service import GateService
+
+    gate = GateService(home)
+    connection = gate.connect()
+    if connection is not None:
+        connection.close()
+        click.echo(f"kiểm tra chất lượng giữ sẵn / quality gate kept warm: pid {gate.pid()}")
+    else:
+        click.echo(
+            "kiểm tra chất lượng không giữ sẵn / quality gate not kept warm (each review "
+            f"starts its own; log: {gate.log_path})"
+        )

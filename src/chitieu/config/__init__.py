@@ -1,4 +1,5 @@
-"""A reporting configuration is a folder: catalog.yaml, org_units.csv, targets.csv.
+"""A reporting configuration is a folder: catalog.yaml, org_units.csv, targets.csv and,
+optionally, successions.csv and history.csv (`chitieu.config.history`).
 
 `load_config` reads all three, checks each file and the rules between them, and
 raises one `ConfigError` listing every problem found.
@@ -15,8 +16,11 @@ from typing import Final
 import polars as pl
 
 from chitieu.config.catalog import CATALOG_FILE, Catalog, ElementSpec, IndicatorSpec, parse_catalog
+from chitieu.config.history import HISTORY_FILE, history_sha256, load_history, no_history
 from chitieu.config.rules import RuleSpec, check_rule_levels
+from chitieu.config.successions import SUCCESSIONS_FILE, load_successions
 from chitieu.config.tables import (
+    LINE,
     ORG_UNITS_FILE,
     TARGETS_FILE,
     load_org_units,
@@ -37,9 +41,18 @@ class Config:
     org_units: pl.DataFrame
     """code, name, level, parent_code, valid_from, valid_to, successor_code, unit_id, line"""
     targets: pl.DataFrame
-    """indicator_code, org_unit_code, year, target, baseline, line"""
+    """indicator_code, org_unit_code, year, target, baseline, valid_from, line, unit_id:
+    the unit row the target names (`target_units`)."""
     catalog_sha256: str
-    """Hash over the three files' bytes: which configuration a snapshot was made with."""
+    """Hash over the files' bytes: which configuration a snapshot was made with."""
+    successions: pl.DataFrame
+    """old_id, new_id, date, share (null: unknown): who took over which unit row, from
+    successions.csv and org_units.csv's successor_code (share 1)."""
+    history: pl.DataFrame = dataclasses.field(default_factory=no_history)
+    """history.csv's rows (``HISTORY_SCHEMA``): last year's figures the warehouse lacks."""
+    history_sha256: str | None = None
+    """The SHA-256 of history.csv's bytes, None without one: a revision that used one of
+    its figures records it (``snapshots.history_sha256``); not in ``catalog_sha256``."""
 
     @property
     def lowest_level(self) -> str:
@@ -119,7 +132,7 @@ def _sha256_of(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-_LOADED: dict[tuple[Path, str], Config] = {}
+_LOADED: dict[tuple[Path, str, str | None], Config] = {}
 """Configurations checked in this process, by folder and the hash of their bytes: a
 flow and its tasks each load the configuration, and a national one (10,000 units)
 takes a fifth of a second to check. The same bytes give the same `Config` (frozen,
@@ -134,17 +147,19 @@ def load_config(folder: str | Path) -> Config:
         raise ConfigError([ConfigProblem(str(folder), "", "", "configuration folder not found")])
     catalog_path = folder / CATALOG_FILE
     files = [catalog_path, folder / ORG_UNITS_FILE, folder / TARGETS_FILE]
-    key = (folder.resolve(), _sha256_of(files))
+    if (folder / SUCCESSIONS_FILE).exists():  # hashed when present: older hashes stand
+        files.append(folder / SUCCESSIONS_FILE)
+    key = (folder.resolve(), _sha256_of(files), history_sha256(folder))
     if key in _LOADED:
         return dataclasses.replace(_LOADED[key], folder=folder)
-    config = _load(folder, key[1])
+    config = _load(folder, key[1], key[2])
     if len(_LOADED) >= _KEEP_LOADED:
         _LOADED.pop(next(iter(_LOADED)))
     _LOADED[key] = config
     return config
 
 
-def _load(folder: Path, catalog_sha256: str) -> Config:
+def _load(folder: Path, catalog_sha256: str, history_hash: str | None = None) -> Config:
     problems: list[ConfigProblem] = []
     catalog_path = folder / CATALOG_FILE
     if catalog_path.exists():
@@ -157,11 +172,19 @@ def _load(folder: Path, catalog_sha256: str) -> Config:
     problems += found
     targets, found = load_targets(folder / TARGETS_FILE)
     problems += found
+    successions = None
+    if org_units is not None:
+        successions, found = load_successions(folder / SUCCESSIONS_FILE, org_units)
+        problems += found
     if catalog is not None and org_units is not None:
         problems += _check_catalog_against_units(catalog, org_units)
     if catalog is not None and org_units is not None and targets is not None:
         problems += _check_targets(catalog, org_units, targets)
-    if problems or catalog is None or org_units is None or targets is None:
+        targets, found = target_units(targets, org_units)
+        problems += found
+    history, found = load_history(folder / HISTORY_FILE, catalog, org_units)
+    problems += found
+    if problems or catalog is None or org_units is None or targets is None or successions is None:
         raise ConfigError(problems)
     return Config(
         folder=folder,
@@ -169,6 +192,9 @@ def _load(folder: Path, catalog_sha256: str) -> Config:
         org_units=org_units,
         targets=targets,
         catalog_sha256=catalog_sha256,
+        successions=successions,
+        history=history,
+        history_sha256=history_hash,
     )
 
 
@@ -197,6 +223,57 @@ def _check_catalog_against_units(catalog: Catalog, org_units: pl.DataFrame) -> l
         )
     problems += check_rule_levels(catalog.rules, levels, CATALOG_FILE, ORG_UNITS_FILE)
     return problems
+
+
+def target_units(
+    targets: pl.DataFrame, org_units: pl.DataFrame
+) -> tuple[pl.DataFrame, list[ConfigProblem]]:
+    """Each target with the ``unit_id`` of the one unit it names (SPEC §1: a reused code
+    names several units). With ``valid_from``, the code's row that starts that day;
+    without, the latest row of the code that exists during the target's year (the unit
+    the year-end review judges), or the code's only row."""
+    rows = org_units.select(
+        pl.col("code").alias("org_unit_code"),
+        pl.col("unit_id").alias("row_id"),
+        pl.col("valid_from").alias("row_from"),
+        pl.col("valid_to").alias("row_to"),
+    )
+    candidates = targets.select(LINE, "org_unit_code", "year", "valid_from").join(
+        rows, on="org_unit_code"
+    )
+    named = candidates.filter(pl.col("row_from") == pl.col("valid_from"))
+    overlaps = (pl.col("row_from") <= pl.date(pl.col("year"), 12, 31)) & (
+        pl.col("row_to").is_null() | (pl.col("row_to") >= pl.date(pl.col("year"), 1, 1))
+    )
+    latest = (
+        candidates.filter(pl.col("valid_from").is_null())
+        .sort(LINE, overlaps, "row_from", descending=[False, True, True])
+        .unique(LINE, keep="first")
+    )
+    chosen = pl.concat([named, latest]).select(LINE, pl.col("row_id").alias("unit_id"))
+    resolved = targets.join(chosen, on=LINE, how="left")
+    problems = problems_where(
+        resolved,
+        pl.col("valid_from").is_not_null()
+        & pl.col("unit_id").is_null()
+        & pl.col("org_unit_code").is_in(org_units.get_column("code").unique().implode()),
+        TARGETS_FILE,
+        "valid_from",
+        pl.lit("no row of unit ")
+        + pl.col("org_unit_code")
+        + pl.lit(f" in {ORG_UNITS_FILE} starts on ")
+        + pl.col("valid_from").dt.to_string("%Y-%m-%d"),
+    )
+    problems += problems_where(
+        resolved.filter(pl.col("unit_id").is_not_null()),
+        pl.struct("indicator_code", "unit_id", "year").is_duplicated(),
+        TARGETS_FILE,
+        "org_unit_code",
+        pl.lit("two targets for the same unit (")
+        + pl.col("org_unit_code")
+        + pl.lit(") and year: valid_from tells the units of a reused code apart"),
+    )
+    return resolved.sort(LINE), problems
 
 
 def _check_targets(

@@ -24,7 +24,7 @@ ORG_UNIT_COLUMNS = (
     "valid_to",
     "successor_code",
 )
-TARGET_COLUMNS = ("indicator_code", "org_unit_code", "year", "target", "baseline")
+TARGET_COLUMNS = ("indicator_code", "org_unit_code", "year", "target", "baseline", "valid_from")
 _NUMBER = r"^-?\d+(\.\d+)?$"
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
 LINE = "line"
@@ -84,7 +84,7 @@ def problems_where(
     if flagged.is_empty():
         return []
     message_expr = pl.lit(message) if isinstance(message, str) else message
-    first = "code" if "code" in frame.columns else "indicator_code"
+    first = next(c for c in ("code", "indicator_code", "old_code") if c in frame.columns)
     rows = flagged.select(
         (pl.lit("line ") + pl.col(LINE).cast(pl.String)).alias("entry"),
         pl.col(first).alias("first"),
@@ -253,6 +253,17 @@ def load_targets(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]]:
         "year",
         "not a year (YYYY)",
     )
+    problems += problems_where(
+        frame,
+        pl.col("valid_from").is_not_null()
+        & (
+            ~pl.col("valid_from").str.contains(_DATE)
+            | pl.col("valid_from").str.to_date(strict=False).is_null()
+        ),
+        file,
+        "valid_from",
+        "not an ISO date (YYYY-MM-DD)",
+    )
     for key in ("target", "baseline"):
         problems += problems_where(
             frame,
@@ -268,8 +279,9 @@ def load_targets(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]]:
         pl.col("year").cast(pl.Int32),
         pl.col("target").cast(pl.Float64),
         pl.col("baseline").cast(pl.Float64),
+        pl.col("valid_from").str.to_date(),
     )
-    duplicated = pl.struct("indicator_code", "org_unit_code", "year").is_duplicated()
+    duplicated = pl.struct("indicator_code", "org_unit_code", "year", "valid_from").is_duplicated()
     problems += problems_where(
         frame, duplicated, file, "indicator_code", "duplicate target for this unit and year"
     )

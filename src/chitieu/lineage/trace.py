@@ -7,6 +7,7 @@ with the roll-up itself, so a figure that disagrees with its inputs shows at onc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
@@ -17,6 +18,7 @@ from chitieu import formula
 from chitieu.config import Config
 from chitieu.errors import ChitieuError
 from chitieu.lineage.inputs import attributed, within
+from chitieu.lineage.last_year import LastYearTrace, trace_last_year
 from chitieu.periods import Period
 from chitieu.rollup import roll_up
 from chitieu.warehouse.models import SnapshotRead
@@ -44,8 +46,12 @@ class SourceValue:
     value: float | None
     note: str | None
     location: str | None
+    share: float | None
+    """The part of the value ``unit`` holds: 1, or a split unit's share (SPEC §3.7; null
+    where none is known)."""
     used: bool
-    """False when a report for a longer period covers this month, which then counts."""
+    """False when a report for a longer period covers this month, which then counts, or
+    when it needed a share that does not exist."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,13 @@ class Trace:
     recomputed_actual: float | None
     recomputed_class: str | None
     elements: list[ElementTrace]
+    as_of: dt.date | None = None
+    """Set for a period restated on the units of a later day (``trace --as-of``): the
+    figures are then the restatement of the revision's inputs, not published ones."""
+    comparable: bool = True
+    """False where the figure needed a succession share that does not exist."""
+    last_year: LastYearTrace | None = None
+    """The same period last year: where the revision's figure came from."""
 
     @property
     def matches(self) -> bool:
@@ -110,6 +123,7 @@ class Trace:
             self.actual == self.recomputed_actual
             and self.classification == self.recomputed_class
             and all(e.matches for e in self.elements)
+            and (self.last_year is None or self.last_year.matches)
         )
 
 
@@ -134,11 +148,15 @@ def trace_indicator(
     indicator: str,
     org: str,
     lang: str = "vi",
+    as_of: dt.date | None = None,
 ) -> Trace:
     """Trace ``indicator`` of unit ``org`` in ``snapshot``.
 
     ``submissions`` and ``values``: the revision's inputs (``INPUT_SUBMISSIONS_SCHEMA``,
     ``INPUT_VALUES_SCHEMA``), as `Warehouse.input_submissions`/`input_values` give them.
+    ``as_of``: trace the revision's period restated on the units of that day (SPEC §3.7)
+    from the same inputs: the figures are the restatement's, each source value shown
+    with the unit that holds it now and the share applied.
     """
     header = snapshot.header
     period = Period.parse(str(header["review_period"]))
@@ -149,6 +167,8 @@ def trace_indicator(
         raise TraceError(
             f"chỉ tiêu không có / unknown indicator {indicator} (known: {', '.join(codes)})"
         )
+    if as_of is not None:
+        snapshot = restated(config, snapshot, submissions, values, as_of)
     published = snapshot.indicators.filter(
         (pl.col("org_unit_code") == org) & (pl.col("indicator_code") == indicator)
     )
@@ -168,10 +188,17 @@ def trace_indicator(
         period,
         org,
         reports=submissions.select("org_unit_code", "period"),
+        as_of=as_of,
     )
-    tree = within(config, period, org)
+    row = published.row(0, named=True)
+    last = (
+        None
+        if as_of is not None  # a restatement is no revision: it holds no last year
+        else trace_last_year(config, header, row, submissions, values, indicator, org)
+    )
+    tree = within(config, period, org, as_of)
     placed = (
-        attributed(config, values, period, root)
+        attributed(config, values, period, root, as_of)
         .join(
             submissions.select(
                 "submission_id", "source_name", "sha256", "submitted_at", "submitted_by"
@@ -188,7 +215,6 @@ def trace_indicator(
         for code in element_codes
     ]
     unit = tree.filter(pl.col("org_unit_code") == org).row(0, named=True)
-    row = published.row(0, named=True)
     return Trace(
         review_period=period.code,
         root_org_unit=root,
@@ -211,7 +237,31 @@ def trace_indicator(
         recomputed_actual=_at(recomputed.indicators, org, "indicator_code", indicator, "actual"),
         recomputed_class=_at(recomputed.indicators, org, "indicator_code", indicator, "class"),
         elements=elements,
+        as_of=as_of,
+        comparable=row.get("comparable") is not False,
+        last_year=last,
     )
+
+
+def restated(
+    config: Config,
+    snapshot: SnapshotRead,
+    submissions: pl.DataFrame,
+    values: pl.DataFrame,
+    as_of: dt.date,
+) -> SnapshotRead:
+    """``snapshot`` with its figures replaced by its inputs rolled up on the units of
+    ``as_of`` (for the whole root): what a trace of a restatement shows."""
+    header = snapshot.header
+    again = roll_up(
+        config,
+        values.select("org_unit_code", "element_code", "period", "value"),
+        Period.parse(str(header["review_period"])),
+        str(header["root_org_unit"]),
+        reports=submissions.select("org_unit_code", "period"),
+        as_of=as_of,
+    )
+    return dataclasses.replace(snapshot, indicators=again.indicators, elements=again.elements)
 
 
 def _element(

@@ -136,7 +136,7 @@ def _unit_factors(config: Config, rollup: Rollup, units: pl.DataFrame) -> pl.Dat
     ``level``, ``merged`` (how many unit rows' history it holds: itself and the units
     merged into it) and ``below`` (``merged`` summed over its units at that level)."""
     merged = (
-        successor_map(config.org_units, rollup.review_period.end)
+        successor_map(config.org_units, rollup.as_of, config.successions)
         .drop_nulls("effective_code")
         .group_by("effective_code")
         .agg(pl.len().cast(pl.Float64).alias("merged"))

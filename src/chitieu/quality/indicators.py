@@ -15,6 +15,7 @@ import polars as pl
 from chitieu.config import Config
 from chitieu.quality.checks import CRITICAL, Check
 from chitieu.rollup import Rollup
+from chitieu.rollup.indicators import targets_on
 
 PART: Final = "indicators"
 
@@ -123,7 +124,8 @@ def indicator_part(rollup: Rollup, config: Config) -> pl.DataFrame:
         },
         schema={"indicator_code": pl.String, "direction": pl.String, "review": pl.String},
     )
-    adopted = config.targets.filter(pl.col("year") == period.year).select(
+    targets = targets_on(config.targets, config.org_units, rollup.as_of)
+    adopted = targets.filter(pl.col("year") == period.year).select(
         "indicator_code",
         "org_unit_code",
         pl.col("target").cast(pl.Float64).alias("config_target"),

@@ -39,7 +39,7 @@ SUITE: Final[tuple[Check, ...]] = (
 
 def gate_frame(rollup: Rollup, config: Config) -> pl.DataFrame:
     """Everything the suite checks about a review, in one frame (see the module's doc)."""
-    units = subtree(config.org_units, rollup.root, rollup.review_period.end)
+    units = subtree(config.org_units, rollup.root, rollup.as_of)
     parts = [
         indicators.indicator_part(rollup, config),
         structure.unit_part(rollup, units),

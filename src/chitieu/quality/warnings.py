@@ -24,6 +24,7 @@ SUBMISSION_WARNING_COLUMNS = (
     "source_name",
     "location",
     "element_code",
+    "value",
     "check",
     "message_vi",
     "message_en",
@@ -37,14 +38,18 @@ class QualitySection:
     submission_warnings: pl.DataFrame
     """One row per warning of a submission the revision used (``SUBMISSION_WARNING_COLUMNS``:
     the unit and its name, the period, the file and the cell or line, the element, the
-    check — ``outlier`` or ``rule_<code>`` — and the message in both languages), by unit
-    and period."""
+    value as received, the check — ``outlier`` or ``rule_<code>`` — and the message in
+    both languages), by unit and period."""
     gate_warnings: list[CheckOutcome] = field(default_factory=list)
     """The gate's warning checks that failed on the revision (``values_within_plausible_
     range``, ``warning_rules_hold``...), each with what failed."""
     checks_kept: bool = True
     """False when the gate's result of the revision is not kept beside the warehouse
     (then nothing can be said of the gate's warnings)."""
+    warnings_read: bool = True
+    """False when the connection may not read the submissions' warnings (an auditor's
+    role granted before the warehouse had them): then ``submission_warnings`` is empty
+    for that reason, not because there are none."""
 
     @property
     def empty(self) -> bool:
@@ -57,10 +62,15 @@ class QualitySection:
 
 
 def quality_section(
-    input_warnings: pl.DataFrame, kept: KeptResult | None, org_units: pl.DataFrame
+    input_warnings: pl.DataFrame,
+    kept: KeptResult | None,
+    org_units: pl.DataFrame,
+    *,
+    warnings_read: bool = True,
 ) -> QualitySection:
     """The section from the revision's input warnings (``INPUT_WARNINGS_SCHEMA``) and the
-    gate's kept result (None when there is none)."""
+    gate's kept result (None when there is none); without ``warnings_read``, the input
+    warnings could not be read (and are empty)."""
     named = input_warnings.with_columns(
         pl.Series("name", unit_names(input_warnings, org_units), pl.String)
     )
@@ -71,4 +81,5 @@ def quality_section(
         ),
         gate_warnings=gate,
         checks_kept=kept is not None,
+        warnings_read=warnings_read,
     )

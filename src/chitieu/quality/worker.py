@@ -9,7 +9,9 @@ Data Docs as in this process. Where no worker was started (a deployed run, a tes
 the one started has died, the gate runs here, as it always did.
 
 The worker serves the process that started it and ends with it (a daemon process); a
-second review in the same command (``chitieu demo``) reuses it.
+second review in the same command (``chitieu demo``) reuses it. Where the local Prefect
+server runs, the gate kept warm beside it (`chitieu.quality.service`) serves instead:
+then no command waits for GX's import at all.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class GateWorker:
             self._pipe.send((frame, config, run_name, folders, timings, complete))
             try:
                 kind, answer = self._pipe.recv()
-            except EOFError:
+            except (EOFError, OSError):
                 raise WorkerLost from None
         if kind == "error":
             raise answer
@@ -86,23 +88,95 @@ class GateWorker:
         self._pipe.close()
 
 
+class ServiceWorker:
+    """The gate kept warm beside the local server (`chitieu.quality.service`), through
+    the connection this command opened to it."""
+
+    def __init__(self, connection: Connection, pid: int) -> None:
+        self._connection = connection
+        self._pid = pid
+        self._lock = threading.Lock()
+
+    @property
+    def alive(self) -> bool:
+        try:
+            os.kill(self._pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return not self._connection.closed
+
+    def validate(
+        self,
+        frame: pl.DataFrame,
+        config: Config,
+        run_name: str,
+        folders: GateFolders | None,
+        timings: dict[str, float],
+        complete: bool,
+    ) -> CheckResult:
+        """As `GateWorker.validate`; the service works in its own folder, so the GX
+        project's folders go to it absolute."""
+        from chitieu.quality.results import GateFolders
+
+        if folders is not None:
+            folders = GateFolders(folders.results.resolve(), folders.data_docs.resolve())
+        started = time.perf_counter()
+        with self._lock:
+            try:
+                self._connection.send((frame, config, run_name, folders, timings, complete))
+                while not self._connection.poll(1.0):
+                    if not self.alive:
+                        raise WorkerLost
+                kind, answer = self._connection.recv()
+            except (EOFError, OSError):
+                raise WorkerLost from None
+        if kind == "error":
+            raise answer
+        result = cast("CheckResult", answer)
+        return replace(result, timings={**result.timings, "worker": time.perf_counter() - started})
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._connection.send(None)
+        self._connection.close()
+
+
 class WorkerLost(Exception):
     """The worker process ended before answering (killed, out of memory)."""
 
 
-_WORKER: GateWorker | None = None
+_WORKER: GateWorker | ServiceWorker | None = None
 
 
 def warm() -> None:
-    """Start the worker unless GX is already in this process, or one runs already, or
-    ``CHITIEU_GATE_WORKER=0``. Safe to call more than once."""
+    """Connect to the gate kept warm beside the local server, or else start this
+    command's own worker; neither when GX is already in this process, or one is there
+    already, or ``CHITIEU_GATE_WORKER=0``. Safe to call more than once."""
     global _WORKER
     if os.environ.get(WORKER_ENV, "").strip() == "0" or "great_expectations" in sys.modules:
         return
     if _WORKER is not None and _WORKER.alive:
         return
-    _WORKER = GateWorker()
+    _WORKER = _kept_warm() or GateWorker()
     atexit.register(_WORKER.close)
+
+
+def _kept_warm() -> ServiceWorker | None:
+    """The service under this user's Prefect home, when the local server is the one
+    flows run on (not a remote ``PREFECT_API_URL``, not Prefect's temporary mode)."""
+    from chitieu.prefect_server import SERVER_ENV, prefect_home
+    from chitieu.quality.service import GateService
+
+    if os.environ.get(SERVER_ENV, "").strip().lower() == "ephemeral":
+        return None
+    service = GateService(prefect_home())
+    connection = service.connect()
+    pid = service.pid()
+    if connection is None or pid is None:
+        return None
+    return ServiceWorker(connection, pid)
 
 
 def validate(

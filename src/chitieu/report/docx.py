@@ -28,6 +28,7 @@ from chitieu.report.completeness import REVISION_NOTE, annex_rows
 from chitieu.report.labels import NO_TARGETS, review_title
 from chitieu.report.model import ReportModel
 from chitieu.report.numbers import format_date, format_percent, format_time
+from chitieu.report.quality import DOCUMENT_ROWS
 
 TEMPLATES: Final = Path(__file__).resolve().parent / "templates"
 CUSTOM_TEMPLATE: Final = "report_template.docx"
@@ -35,7 +36,7 @@ CONTEXT: Final = frozenset(
     {
         "doc", "review", "revision", "published", "content_sha256", "source_line", "total",
         "summary", "completeness_line", "groups", "annex_units", "untargeted", "months",
-        "completeness", "completeness_note", "recipients", "signature", "charts",
+        "completeness", "completeness_note", "recipients", "signature", "charts", "quality",
     }
 )  # fmt: skip
 """Every name a template may use (see the README for what each holds)."""
@@ -92,10 +93,14 @@ def _particulars(model: ReportModel) -> dict[str, Any]:
             "root": model.root,
             "root_name": model.root_name,
         },
-        "revision": model.revision,
+        # a restatement has no revision: the document's sentence naming it says so
+        "revision": model.revision
+        if model.restated_as_of is None
+        else f"0 ({model.restated_note()})",
         "published": format_date(model.created_at),
         "content_sha256": model.content_sha256,
-        "source_line": f"bản công bố số {model.revision} kỳ {period.code}, đơn vị {model.root} "
+        "source_line": model.restated_note()
+        or f"bản công bố số {model.revision} kỳ {period.code}, đơn vị {model.root} "
         f"({model.root_name}), công bố {format_time(model.created_at)}"
         + (f", phê duyệt {format_time(approved)}" if approved else ""),
         "recipients": doc.recipients,
@@ -140,6 +145,26 @@ def _figures(model: ReportModel) -> dict[str, Any]:
     }
 
 
+def _quality(model: ReportModel) -> dict[str, Any]:
+    """The quality section: ``shown`` (False when the report has none, and a template
+    prints nothing of it), ``lines`` (the counts, or "no warnings"), ``gate`` (the gate's
+    warnings, one line each), ``rows`` (the first warnings of the reports used: ``stt,
+    unit, period, element, value, message, location``) and ``more`` ("… và 12 cảnh báo
+    khác", or empty)."""
+    quality = model.quality
+    if quality is None:
+        return {"shown": False, "lines": [], "gate": [], "rows": [], "more": ""}
+    return {
+        "shown": True,
+        "lines": quality.lines(),
+        "gate": [gate.text() for gate in quality.gate],
+        "rows": [
+            {"stt": str(n), **row} for n, row in enumerate(quality.rows(DOCUMENT_ROWS), start=1)
+        ],
+        "more": quality.more(DOCUMENT_ROWS),
+    }
+
+
 def _charts(model: ReportModel, template: DocxTemplate) -> dict[str, InlineImage]:
     """The three charts as pictures, ``width`` mm wide."""
     charts = model.charts
@@ -160,7 +185,12 @@ def _charts(model: ReportModel, template: DocxTemplate) -> dict[str, InlineImage
 
 def _context(model: ReportModel, template: DocxTemplate) -> dict[str, Any]:
     """Every name of `CONTEXT`."""
-    return {**_particulars(model), **_figures(model), "charts": _charts(model, template)}
+    return {
+        **_particulars(model),
+        **_figures(model),
+        "charts": _charts(model, template),
+        "quality": _quality(model),
+    }
 
 
 def _open(source: Path) -> DocxTemplate:

@@ -13,6 +13,14 @@ from chitieu.report.labels import HEADERS, NO_TARGETS, TOTAL, month_label, revie
 from chitieu.report.markdown import TABLE_COLUMNS
 from chitieu.report.model import ReportModel
 from chitieu.report.numbers import format_percent, format_time
+from chitieu.report.quality import (
+    GATE_HEADING,
+    SHOWN_ROWS,
+    SUBMISSIONS_HEADING,
+    QualityReport,
+)
+from chitieu.report.quality import HEADERS as QUALITY_HEADERS
+from chitieu.report.quality import TABLE as QUALITY_TABLE
 from chitieu.report.svg import bands_chart, class_chart, heatmap_chart
 
 NUMERIC = {"target", "actual", "percent", "last_actual", "change"}
@@ -93,6 +101,42 @@ def _completeness(model: ReportModel) -> str:
     )
 
 
+def _quality(quality: QualityReport) -> list[str]:
+    """The quality section, as the Markdown report has it."""
+    lang, headers = quality.lang, QUALITY_HEADERS[quality.lang]
+    parts = [f"<h2>{escape(quality.title)}</h2>"]
+    parts += [f"<p>{escape(line)}</p>" for line in quality.lines()]
+    if quality.gate:
+        rows = "\n".join(
+            f"<tr><td>{escape(f'{g.label} ({g.check})')}</td><td>{escape(g.detail)}</td></tr>"
+            for g in quality.gate
+        )
+        parts += [
+            f"<h3>{escape(GATE_HEADING[lang])}</h3>",
+            f"<table><thead><tr><th>{escape(headers['check'])}</th>"
+            f"<th>{escape(headers['detail'])}</th></tr></thead><tbody>\n{rows}\n</tbody></table>",
+        ]
+    if quality.warnings.height:
+        head = "".join(f"<th>{escape(headers[c])}</th>" for c in QUALITY_TABLE)
+        rows = "\n".join(
+            "<tr>"
+            + "".join(
+                f"<td{' class=num' if c == 'value' else ''}>{escape(row[c])}</td>"
+                for c in QUALITY_TABLE
+            )
+            + "</tr>"
+            for row in quality.rows(SHOWN_ROWS)
+        )
+        parts += [
+            f"<h3>{escape(SUBMISSIONS_HEADING[lang])}</h3>",
+            f"<table><thead><tr>{head}</tr></thead><tbody>\n{rows}\n</tbody></table>",
+        ]
+        more = quality.more(SHOWN_ROWS)
+        if more:
+            parts.append(f'<p class="note">{escape(more)}</p>')
+    return parts
+
+
 def render_html(model: ReportModel) -> str:
     lang, words = model.lang, WORDS[model.lang]
     title = f"{review_title(model.review_period, lang)} — {model.root_name} ({model.root})"
@@ -103,6 +147,11 @@ def render_html(model: ReportModel) -> str:
         f"{format_percent(None if rate is None else rate * 100, lang)} · "
         f"sha256 {model.content_sha256}"
     )
+    restated = model.restated_note()
+    if restated is not None:
+        meta = f"{model.review_period.code} · {restated} · " + format_percent(
+            None if rate is None else rate * 100, lang
+        )
     approval = model.approval
     if approval is not None:
         who = ", ".join(text for text in (approval.by, approval.title) if text)
@@ -118,6 +167,8 @@ def render_html(model: ReportModel) -> str:
     parts.append(
         "<figure>" + bands_chart(model.charts, words["bands"], lang, words["empty"]) + "</figure>"
     )
+    if model.quality is not None:
+        parts += _quality(model.quality)
     parts.append(f"<h2>{escape(words['annex1'])}</h2>")
     for unit in model.annex:
         heading = f"{unit.org_unit_code} {unit.name}"

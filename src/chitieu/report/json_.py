@@ -5,7 +5,10 @@ org_unit_code, level, actual, target, percent, class``) and adds ``comparable``,
 ``last_actual``, ``last_comparable`` and ``change_percent``; a last-year figure that is not
 comparable is null, as no document prints it. ``approval`` names who approved the
 revision (``approved_by``, ``approved_title``, ``approved_at``, ``approved_note``), or is
-null.
+null. ``quality`` is the quality section: whether the warnings could be read and the
+gate's result is kept, the counts by check, the gate's warnings and every warning of the
+reports used (the value as received, the message in the report's language); null when
+the report was built without it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from chitieu.report.model import ReportModel
+from chitieu.report.quality import QualityReport
 
 ROW_KEYS = (
     "stt",
@@ -52,6 +56,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _quality(quality: QualityReport | None) -> dict[str, Any] | None:
+    if quality is None:
+        return None
+    return {
+        "warnings_read": quality.warnings_read,
+        "checks_kept": quality.checks_kept,
+        "total": quality.total,
+        "counts": quality.counts(),
+        "gate": [{"check": g.check, "label": g.label, "detail": g.detail} for g in quality.gate],
+        "warnings": quality.warnings.select(
+            "org_unit_code",
+            pl.col("unit").alias("name"),
+            "period",
+            "element_code",
+            "element",
+            "value",
+            "check",
+            "message",
+            "location",
+        ).to_dicts(),
+    }
+
+
 def render_json(model: ReportModel) -> str:
     annex = model.completeness
     months = annex.cells.sort("period").group_by("org_unit_code", maintain_order=True)
@@ -60,6 +87,11 @@ def render_json(model: ReportModel) -> str:
     document = {
         "snapshot": {k: _plain(v) for k, v in model.header.items()},
         "content_sha256": model.content_sha256,
+        **(
+            {"restated_as_of": model.restated_as_of.isoformat(), "restated": model.restated_note()}
+            if model.restated_as_of is not None
+            else {}
+        ),
         "root_name": model.root_name,
         "lang": model.lang,
         "summary": model.summary,
@@ -102,5 +134,6 @@ def render_json(model: ReportModel) -> str:
             "approved_note": model.approval.note,
         },
         "document": dataclasses.asdict(model.document),
+        "quality": _quality(model.quality),
     }
     return json.dumps(document, ensure_ascii=False, indent=2, default=_plain) + "\n"

@@ -15,10 +15,13 @@ import polars as pl
 from chitieu import status
 from chitieu.config import Config
 from chitieu.periods import Period
+from chitieu.quality.results import GateFolders, read_result
+from chitieu.quality.warnings import QualitySection, quality_section
 from chitieu.report.document import Approval
 from chitieu.report.model import AuditTables, ReportModel, build_reports
 from chitieu.signoff import approval_of
 from chitieu.warehouse import Warehouse
+from chitieu.warehouse.models import INPUT_WARNINGS_SCHEMA
 
 
 def reporting_status(
@@ -40,6 +43,23 @@ def approval(warehouse: Warehouse, header: Mapping[str, Any]) -> Approval | None
     review_period, root = str(header["review_period"]), str(header["root_org_unit"])
     approvals = warehouse.approvals(review_period, root)
     return Approval.of(approval_of(approvals, int(str(header["revision"]))))
+
+
+def quality(config: Config, warehouse: Warehouse, header: Mapping[str, Any]) -> QualitySection:
+    """The revision's quality section: the warnings of the submissions it used (from the
+    view an auditor's role reads; none, and said so, for a role that may not read them)
+    and the gate's warnings kept beside the warehouse (when they are kept there)."""
+    review_period, root = str(header["review_period"]), str(header["root_org_unit"])
+    kept = read_result(
+        GateFolders.beside(warehouse.url), review_period, root, int(str(header["revision"]))
+    )
+    readable = warehouse.reads_warnings()
+    warned = (
+        warehouse.input_warnings(int(str(header["snapshot_id"])))
+        if readable
+        else pl.DataFrame(schema=INPUT_WARNINGS_SCHEMA)
+    )
+    return quality_section(warned, kept, config.org_units, warnings_read=readable)
 
 
 def load_reports(
@@ -83,6 +103,7 @@ def load_reports(
         number=number,
         day=day,
         audit=tables,
+        quality=quality(config, warehouse, snap.header),
     )
 
 
@@ -97,3 +118,51 @@ def load_report(
 ) -> ReportModel:
     """`load_reports` in one language."""
     return load_reports(config, warehouse, review_period, root, revision, (lang,), **options)[lang]
+
+
+def load_restated_report(
+    config: Config,
+    warehouse: Warehouse,
+    review_period: str,
+    root: str,
+    as_of: dt.date,
+    lang: str = "vi",
+    *,
+    number: str | None = None,
+    day: dt.date | None = None,
+) -> ReportModel:
+    """The report of ``review_period`` restated on the units of ``as_of`` (SPEC §3.7),
+    rolled up from the reports the warehouse holds as accepted now: a restatement is
+    never a published revision (it has no number and no hash), and says so."""
+    from chitieu.rollup import roll_up
+    from chitieu.rollup.last_year import last_year, with_last_year
+
+    period = Period.parse(review_period)
+    reports = warehouse.accepted_reports().select("org_unit_code", "period")
+    values = warehouse.accepted_values()
+    rollup = roll_up(config, values, period, root, reports=reports, as_of=as_of)
+    # last year restated on the same units (SPEC §3.8)
+    indicators = with_last_year(rollup.indicators, last_year(config, values, period, root, as_of))
+    header = {
+        "snapshot_id": None,
+        "review_period": period.code,
+        "root_org_unit": root,
+        "revision": 0,
+        "status": "restated",
+        "created_at": dt.datetime.now(dt.UTC),
+        "catalog_sha256": config.catalog_sha256,
+        "inputs_sha256": "",
+        "content_sha256": "",
+        "completeness": rollup.root_completeness(),
+        "checks_passed": None,
+    }
+    return build_reports(
+        config,
+        header,
+        indicators,
+        (lang,),
+        reports=reports,
+        number=number,
+        day=day,
+        as_of=as_of,
+    )[lang]

@@ -16,6 +16,18 @@ from chitieu.report.completeness import REVISION_NOTE, annex_rows
 from chitieu.report.labels import COLUMNS, HEADERS, NO_TARGETS, TOTAL, month_label, review_title
 from chitieu.report.model import ReportModel
 from chitieu.report.numbers import format_percent, format_time
+from chitieu.report.quality import (
+    GATE_HEADING,
+    SHOWN_ROWS,
+    SUBMISSIONS_HEADING,
+    QualityReport,
+)
+from chitieu.report.quality import (
+    HEADERS as QUALITY_HEADERS,
+)
+from chitieu.report.quality import (
+    TABLE as QUALITY_TABLE,
+)
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 TABLE_COLUMNS = COLUMNS
@@ -57,6 +69,9 @@ def _meta(model: ReportModel) -> list[str]:
         f"{format_percent(None if rate is None else rate * 100, model.lang)}",
         f"- {'Mã băm nội dung' if vi else 'Content SHA-256'}: `{model.content_sha256}`",
     ]
+    restated = model.restated_note()
+    if restated is not None:  # no revision, no hash: say what it is instead
+        lines = [lines[0], f"- **{restated}**", lines[2]]
     approval = model.approval
     if approval is not None:
         who = ", ".join(md_text(text) for text in (approval.by, approval.title) if text)
@@ -102,6 +117,36 @@ def _completeness(model: ReportModel) -> Iterable[str]:
         yield f"*{REVISION_NOTE[lang]}*"
 
 
+def _quality(quality: QualityReport) -> Iterable[str]:
+    """The quality section: its counts (or "no warnings"), the gate's warnings, the first
+    `SHOWN_ROWS` warnings of the reports used and how many more there are."""
+    lang, headers = quality.lang, QUALITY_HEADERS[quality.lang]
+    yield ""
+    yield f"## {quality.title}"
+    yield ""
+    yield from quality.lines()
+    if quality.gate:
+        yield ""
+        yield f"### {GATE_HEADING[lang]}"
+        yield ""
+        yield f"| {headers['check']} | {headers['detail']} |"
+        yield "|---|---|"
+        for gate in quality.gate:
+            yield f"| {md_text(f'{gate.label} ({gate.check})')} | {md_text(gate.detail)} |"
+    if quality.warnings.height:
+        yield ""
+        yield f"### {SUBMISSIONS_HEADING[lang]}"
+        yield ""
+        yield "| " + " | ".join(headers[c] for c in QUALITY_TABLE) + " |"
+        yield "|" + "|".join("---:" if c == "value" else "---" for c in QUALITY_TABLE) + "|"
+        for row in quality.rows(SHOWN_ROWS):
+            yield "| " + " | ".join(md_text(row[c]) for c in QUALITY_TABLE) + " |"
+        more = quality.more(SHOWN_ROWS)
+        if more:
+            yield ""
+            yield more
+
+
 def render_markdown(model: ReportModel, annexes: bool = True) -> str:
     """The whole report; without ``annexes``, the root's part (for ``snapshots show``)."""
     vi = model.lang == "vi"
@@ -115,6 +160,8 @@ def render_markdown(model: ReportModel, annexes: bool = True) -> str:
     ]
     for group in model.groups:
         lines += ["", f"## {group.number}. {md_text(group.name)}", "", *_table(group.rows, model)]
+    if model.quality is not None:
+        lines += list(_quality(model.quality))
     if annexes:
         lines += list(_annexes(model))
     return "\n".join(lines) + "\n"

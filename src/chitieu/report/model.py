@@ -17,11 +17,13 @@ import polars as pl
 from chitieu.config import Config
 from chitieu.config.catalog import Classification
 from chitieu.periods import Period
+from chitieu.quality.warnings import QualitySection
 from chitieu.report import completeness as annexes
 from chitieu.report.charts import Charts, band_bars, class_bars, completeness_heatmap
 from chitieu.report.document import Approval, DocumentInfo, document_info
 from chitieu.report.labels import OTHER_GROUP, class_labels
 from chitieu.report.numbers import format_number
+from chitieu.report.quality import QualityReport, quality_report
 from chitieu.rollup.hierarchy import subtree, valid_on
 from chitieu.rollup.summary import class_counts, summary_sentence
 from chitieu.shown import escapes, shown
@@ -35,18 +37,11 @@ def shown_text(column: str) -> pl.Expr:
 
 
 def with_last_year(indicators: pl.DataFrame) -> pl.DataFrame:
-    """The same-period-last-year columns of issue 12 (``comparable``, ``last_actual``,
-    ``last_comparable``) as the revision holds them; a revision without them reads as
-    comparable with no figure for last year. The one place to simplify once every
-    revision carries them."""
-    neutral = {
-        "comparable": pl.lit(True),
-        "last_actual": pl.lit(None, pl.Float64),
-        "last_comparable": pl.lit(None, pl.Boolean),
-    }
-    return indicators.with_columns(
-        value.alias(name) for name, value in neutral.items() if name not in indicators.columns
-    )
+    """A revision's indicators with the same-period-last-year columns as it holds them
+    (``comparable``, ``last_actual``, ``last_comparable``: `chitieu.rollup.last_year`). A
+    revision published before them (content version 1) holds nulls there: it reads as
+    comparable, with no figure for last year."""
+    return indicators.with_columns(pl.col("comparable").fill_null(True))
 
 
 def change_percent() -> pl.Expr:
@@ -164,6 +159,25 @@ class ReportModel:
     approval: Approval | None = None
     """Who approved the revision (``chitieu approve``), as printed; None if no one did."""
     audit: AuditTables | None = None
+    quality: QualityReport | None = None
+    """The quality section (`chitieu.report.quality`); None when it was not read."""
+    restated_as_of: dt.date | None = None
+    """Set for a report restated on the units of a later day (``report --as-of``): its
+    figures are computed from the reports received, not a published revision."""
+
+    def restated_note(self) -> str | None:
+        """What a restated report says in place of its revision; None for a revision."""
+        if self.restated_as_of is None:
+            return None
+        if self.lang == "vi":
+            return (
+                f"SỐ LIỆU TÍNH LẠI theo địa giới hành chính ngày "
+                f"{self.restated_as_of:%d/%m/%Y} từ các báo cáo đã nhận, không phải bản công bố"
+            )
+        return (
+            f"RESTATED on the units of {self.restated_as_of.isoformat()} from the reports "
+            "received: not a published revision"
+        )
 
     @property
     def revision(self) -> int:
@@ -248,17 +262,22 @@ def build_reports(
     number: str | None = None,
     day: dt.date | None = None,
     audit: AuditTables | None = None,
+    quality: QualitySection | None = None,
+    as_of: dt.date | None = None,
 ) -> dict[str, ReportModel]:
     """The report of a revision, one model per language (what does not depend on the
     language, such as the completeness annex, is built once): ``header`` and
     ``indicators`` (every unit's) as the warehouse gives them back. The completeness annex
     comes from ``status_totals`` (``chitieu.status.totals``) when given, else from
     ``reports`` (``org_unit_code, period``: the reports the revision used). ``number`` and
-    ``day`` date and number the document; ``approval`` signs it."""
+    ``day`` date and number the document; ``approval`` signs it; ``quality``: the
+    warnings of the revision (`chitieu.quality.warnings.quality_section`). ``as_of``: the
+    units of a restatement (``indicators`` rolled up on them), not a published revision."""
     period = Period.parse(str(header["review_period"]))
     root = str(header["root_org_unit"])
-    tree = subtree(config.org_units, root, period.end)
-    units = annexes.annex_units(tree, root, unit_names(config.org_units, period.end))
+    on = period.end if as_of is None else as_of
+    tree = subtree(config.org_units, root, on)
+    units = annexes.annex_units(tree, root, unit_names(config.org_units, on))
     indicators = prepared(indicators)
     counts = class_counts(indicators.filter(pl.col("org_unit_code") == root))
     if status_totals is not None:
@@ -314,6 +333,8 @@ def build_reports(
             document=document,
             approval=approval.shown() if approval else None,
             audit=audit,
+            quality=None if quality is None else quality_report(quality, config, lang),
+            restated_as_of=as_of,
         )
     return models
 

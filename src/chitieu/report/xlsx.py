@@ -2,7 +2,8 @@
 
 Sheets: the report (header, summary, the root's indicators by group), the two annexes
 (the units directly below the root; reporting by month), every unit's indicators, the
-submissions the revision used, and the notes submitted with their values. Each prints on
+submissions the revision used, the notes submitted with their values, and the quality
+section (every warning of the reports used and of the quality gate). Each prints on
 landscape A4, one page wide, its table's heading row repeated on every page, the revision
 and its content hash in the footer.
 
@@ -34,12 +35,19 @@ from chitieu.report.labels import (
 )
 from chitieu.report.model import ReportModel
 from chitieu.report.numbers import NONE, local
+from chitieu.report.quality import GATE_HEADING, SUBMISSIONS_HEADING, QualityReport
 from chitieu.shown import shown
 
 SHEETS = {
     "vi": ("Báo cáo", "Phụ lục I", "Phụ lục II", "Đơn vị", "Báo cáo đã dùng", "Ghi chú"),
     "en": ("Report", "Annex I", "Annex II", "Units", "Submissions used", "Notes"),
 }
+QUALITY_SHEET = {"vi": "Chất lượng dữ liệu", "en": "Data quality"}
+QUALITY_HEADERS = {
+    "vi": ("Mã đơn vị", "Tên đơn vị", "Kỳ", "Phần tử", "Giá trị", "Kiểm tra", "Cảnh báo", "Vị trí"),
+    "en": ("Unit code", "Unit", "Period", "Element", "Value", "Check", "Warning", "Location"),
+}
+GATE_HEADERS = {"vi": ("Kiểm tra", "Chi tiết"), "en": ("Check", "Detail")}
 TABLE = ("stt", "code", "name", "unit", "target", "actual", "percent", "last_actual", "change")
 TABLE_STYLES = (None, None, None, None, "number", "number", "percent", "number", "percent", None)
 UNIT_HEADERS = {
@@ -275,6 +283,43 @@ def _notes_sheet(out: _Sheet, submissions: pl.DataFrame, values: pl.DataFrame, l
     out.sheet.set_column(6, 6, 40)
 
 
+def _quality_sheet(out: _Sheet, quality: QualityReport) -> None:
+    """What the section says, the gate's warnings, then every warning of the reports used
+    (a value received as a number written as one)."""
+    lang = quality.lang
+    out.line([quality.title], ("title",))
+    for line in quality.lines():
+        out.line([line])
+    if quality.gate:
+        out.row += 1
+        out.line([GATE_HEADING[lang]], ("group",))
+        out.line(list(GATE_HEADERS[lang]), ("header", "header"))
+        for gate in quality.gate:
+            out.line([f"{gate.label} ({gate.check})", gate.detail])
+    out.row += 1
+    out.line([SUBMISSIONS_HEADING[lang]], ("group",))
+    rows = quality.warnings.select(
+        "org_unit_code",
+        "unit",
+        "period",
+        "element",
+        pl.col("value").str.strip_chars().cast(pl.Float64, strict=False).alias("number"),
+        "value_text",
+        "check",
+        "message",
+        "location",
+    )
+    out.heading(QUALITY_HEADERS[lang])
+    for code, unit, period, element, figure, text, check, message, location in rows.iter_rows():
+        value = text if figure is None else figure
+        cells = [code, unit, period, element, value, check, message, location]
+        out.line(cells, (None, None, None, None, "number"))
+    out.sheet.set_column(1, 1, 24)
+    out.sheet.set_column(3, 3, 36)
+    out.sheet.set_column(6, 6, 70)
+    out.sheet.set_column(7, 7, 30)
+
+
 def write_xlsx(model: ReportModel, path: Path) -> None:
     """Write the workbook of a revision (the model built with its ``audit`` tables)."""
     if model.audit is None:
@@ -309,5 +354,10 @@ def write_xlsx(model: ReportModel, path: Path) -> None:
         _units_sheet(sheet(3), model, model.audit.indicators)
         _inputs_sheet(sheet(4), model.audit.submissions, lang)
         _notes_sheet(sheet(5), model.audit.submissions, model.audit.values, lang)
+        if model.quality is not None:
+            _quality_sheet(
+                _Sheet(workbook.add_worksheet(QUALITY_SHEET[lang]), formats, footer),
+                model.quality,
+            )
     finally:
         workbook.close()

@@ -10,6 +10,8 @@ millions of values picks its row by index (a ``gather``), never by a join.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from chitieu.config import Config
@@ -29,10 +31,14 @@ def _number(column: str) -> pl.Expr:
     return pl.col(column).to_physical().cast(pl.UInt32)
 
 
-def report_table(config: Config, review: Period, codes: Codes, units: pl.DataFrame) -> pl.DataFrame:
+def report_table(
+    config: Config, review: Period, codes: Codes, units: pl.DataFrame, as_of: dt.date
+) -> pl.DataFrame:
     """One row per (unit code, review period) pair, in category order (row ``u × P + p``
     for code ``u`` and period ``p`` of ``P``): ``unit_id``, ``effective_code`` and its
-    ``level`` (null outside the root's subtree), ``p_first, p_last, p_span``.
+    ``level`` (null outside the root's subtree), the ``share`` of the unit's history it
+    holds, ``p_first, p_last, p_span``; a pair whose unit was split has one row per
+    unit holding part of it (then the rows are no longer indexed by pair: `has_splits`).
 
     ``units``: the root's subtree, encoded."""
     periods = codes.period_table(review).sort("period")
@@ -44,7 +50,8 @@ def report_table(config: Config, review: Period, codes: Codes, units: pl.DataFra
     attributed = attribute(
         combos.select(pl.col("code").alias("org_unit_code"), "p_end").unique(),
         config.org_units,
-        review.end,
+        as_of,
+        config.successions,
     )
     table = (
         combos.join(
@@ -59,19 +66,32 @@ def report_table(config: Config, review: Period, codes: Codes, units: pl.DataFra
             on="effective_code",
             how="left",
         )
-        .sort("row")
+        .sort("row", "effective_code")
     )
     return table.select(
+        encoded("code", codes.units).alias("org_unit_code"),
         pl.col("unit_id").cast(pl.UInt32),
         pl.when(pl.col("level").is_not_null())
         .then(pl.col("effective_code"))
         .alias("effective_code"),
         "level",
+        "share",
         "period",
         "p_first",
         "p_last",
         "p_span",
     )
+
+
+def has_splits(table: pl.DataFrame, codes: Codes) -> bool:
+    """Whether some report of `report_table` goes to several units, or to one unit with a
+    share other than 1 (a split unit's history): then values are joined to the table
+    and weighed by their share, not looked up by index."""
+    pairs = len(codes.units.categories) * len(codes.periods.categories)
+    partial = table.select(
+        (pl.col("effective_code").is_not_null() & (pl.col("share") != 1).fill_null(True)).any()
+    ).item()
+    return table.height != pairs or bool(partial)
 
 
 def at_collecting_units(
@@ -81,9 +101,12 @@ def at_collecting_units(
     codes: Codes,
     units: pl.DataFrame,
     elements: pl.DataFrame,
-) -> pl.DataFrame:
+    as_of: dt.date,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One value per (collecting unit, element) over the review's periods:
-    ``org_unit_code, element_code, value`` (encoded).
+    ``org_unit_code, element_code, value`` (encoded); and the (``org_unit_code,
+    element_code``) whose value needed a succession share that does not exist (SPEC §3.7:
+    not comparable).
 
     Each value goes to the unit holding its report's history, if that unit collects
     the element; a longer period replaces the months it covers, per unit row; units
@@ -93,9 +116,11 @@ def at_collecting_units(
 
     ``values``: ``org_unit_code, element_code, period`` (encoded, not null), ``value``.
     ``units``: the root's subtree, ``elements`` the catalog's, both encoded."""
-    table = report_table(config, review, codes, units)
+    table = report_table(config, review, codes, units, as_of)
     if elements.height != len(codes.elements.categories):
         raise ValueError("elements must hold every element of the catalog once")
+    if has_splits(table, codes):
+        return _with_shares(values, table, elements)
     n_periods = len(codes.periods.categories)
     row = _number("org_unit_code") * n_periods + _number("period")
 
@@ -116,7 +141,8 @@ def at_collecting_units(
         rows = values.lazy().select(
             pl.lit(base).gather(row).alias("key"), "element_code", "value", collects.alias("ok")
         )
-        return over_time_keyed(rows.filter(pl.col("ok")).drop("ok"), elements, codes.units)
+        own = over_time_keyed(rows.filter(pl.col("ok")).drop("ok"), elements, codes.units)
+        return own, own.select("org_unit_code", "element_code").clear()
     frame = (
         values.lazy()
         .filter(collects)
@@ -129,9 +155,15 @@ def at_collecting_units(
         )
         .collect()
     )
+    own = _over_units_and_time(frame, elements)
+    return own, own.select("org_unit_code", "element_code").clear()
+
+
+def _over_units_and_time(frame: pl.DataFrame, elements: pl.DataFrame) -> pl.DataFrame:
+    """``frame``: values with their ``effective_code, unit_id, p_first, p_last, p_span``."""
     # a unit's longer period replaces its own months before a merger mixes the merged
     # unit's reports with its successor's (keyed by the unit row, not the code)
-    frame = drop_covered_periods(frame, keys=("unit_id", "element_code"))
+    frame = drop_covered_periods(frame, keys=("unit_id", "effective_code", "element_code"))
     own = frame.select(
         pl.col("effective_code").alias("org_unit_code"),
         "element_code",
@@ -142,6 +174,67 @@ def at_collecting_units(
         "p_span",
     )
     return over_time(combine_merged_units(own, elements), elements)
+
+
+def shareable() -> pl.Expr:
+    """Elements whose value divides between a split unit's successors by their share
+    (SPEC §3.7): summed over time and over units, not a boolean (a count of communes
+    meeting a standard cannot be split). Every other element goes only where the
+    share is 1."""
+    return (
+        (pl.col("time_aggregation") == "sum")
+        & (pl.col("org_aggregation") == "sum")
+        & (pl.col("value_type") != "boolean")
+    )
+
+
+def _with_shares(
+    values: pl.DataFrame, table: pl.DataFrame, elements: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`at_collecting_units` where some history is split: each value joined to every unit
+    holding part of its report's history, times the share for a `shareable` element,
+    whole where the share is 1; a value that needed a share that does not exist (none
+    known, or a share below 1 of an element that cannot be divided) is left out and its
+    unit and element marked not comparable."""
+    rules = elements.select("element_code", "collected_at", shareable().alias("shareable"))
+    placed = (
+        values.lazy()
+        .join(
+            table.lazy().filter(pl.col("effective_code").is_not_null()),
+            on=["org_unit_code", "period"],
+        )
+        .join(rules.lazy(), on="element_code")
+        .filter(pl.col("level") == pl.col("collected_at"))
+        .with_columns(
+            (
+                (pl.col("share") == 1).fill_null(False)
+                | (pl.col("shareable") & pl.col("share").is_not_null())
+            ).alias("usable")
+        )
+        .collect()
+    )
+    missing = (
+        placed.filter(~pl.col("usable"))
+        .select(pl.col("effective_code").alias("org_unit_code"), "element_code")
+        .unique()
+        .sort("org_unit_code", "element_code")
+    )
+    kept = placed.filter(pl.col("usable")).select(
+        "org_unit_code",
+        "element_code",
+        "period",
+        # whole where the share is 1: a merger's values stay exactly what was reported
+        pl.when(pl.col("share") == 1)
+        .then(pl.col("value"))
+        .otherwise(pl.col("value") * pl.col("share"))
+        .alias("value"),
+        "effective_code",
+        "unit_id",
+        "p_first",
+        "p_last",
+        "p_span",
+    )
+    return _over_units_and_time(kept, elements), missing
 
 
 def _needs_care(values: pl.DataFrame, table: pl.DataFrame) -> bool:

@@ -1,12 +1,15 @@
 """Completeness (SPEC §3.6): reports received / reports expected, per unit of the review.
 
 Expected: every submitting unit (a level some element is collected at) active at
-the end of each month of the review, counted at each of its ancestors through
-the unit that holds its history at the review's end. Received: the accepted
-reports among those, a quarter or half report counting for each month it covers.
+the end of each month of the review, counted through the units that hold its
+history at the review's end (or ``as_of``): at each unit strictly above them
+(`counted_at`). Received: the accepted reports among those, a quarter or half
+report counting for each month it covers.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import polars as pl
 
@@ -20,10 +23,13 @@ def completeness(
     units: pl.DataFrame,
     review: Period,
     submitting_levels: set[str],
+    as_of: dt.date | None = None,
+    successions: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``org_unit_code, received, expected, completeness`` for every unit of ``units``.
 
     ``reports``: accepted reports, ``org_unit_code, period`` (one row per report).
+    ``successions``: `Config.successions` (default: org_units' ``successor_code``).
     """
     months = pl.DataFrame(
         {
@@ -32,16 +38,17 @@ def completeness(
         },
         schema={"month": pl.Int32, "month_end": pl.Date},
     )
+    day = review.end if as_of is None else as_of
     closure = ancestors(units)
     expected = (
         org_units.filter(pl.col("level").is_in(sorted(submitting_levels)))
         .join(months, how="cross")
         .filter(valid_on(pl.col("month_end")))
         .select("unit_id", "month")
-        .join(successor_map(org_units, review.end), on="unit_id")
-        .join(closure, left_on="effective_code", right_on="org_unit_code")
+        .join(successor_map(org_units, day, successions), on="unit_id")
     )
-    received = _months_reported(reports, org_units, review).join(
+    expected = counted_at(expected, closure).select("unit_id", "month", "ancestor_code")
+    received = _months_reported(reports, org_units, review, day, successions).join(
         expected.select("unit_id", "month").unique(), on=["unit_id", "month"], how="semi"
     )
     received_counts = (
@@ -67,8 +74,37 @@ def completeness(
     )
 
 
+def counted_at(expected: pl.DataFrame, closure: pl.DataFrame) -> pl.DataFrame:
+    """Where each expected report counts (SPEC §3.6): ``expected`` (one row per report
+    and unit holding its history, ``effective_code``) with ``ancestor_code``, each unit
+    of ``closure`` (`ancestors`) strictly above its ``effective_code``, once per report
+    even when a split unit's history reaches a unit along two branches. A unit that has
+    no submitting unit below it (a commune) counts its own reports and those of the
+    units it absorbed; one that has (a province collecting its own figures) does not.
+    """
+    keys = [c for c in expected.columns if c != "effective_code"]
+    holders = expected.select("effective_code").unique()
+    heads = (
+        closure.filter(pl.col("ancestor_code") != pl.col("org_unit_code"))
+        .join(holders, left_on="org_unit_code", right_on="effective_code", how="semi")
+        .get_column("ancestor_code")
+        .unique()
+    )
+    placed = expected.join(closure, left_on="effective_code", right_on="org_unit_code").filter(
+        (pl.col("ancestor_code") != pl.col("effective_code"))
+        | ~pl.col("effective_code").is_in(heads.implode())
+    )
+    split = expected.height > expected.select(keys).n_unique() if keys else False
+    # a split unit's report reaching one unit along two branches counts there once
+    return placed.unique([*keys, "ancestor_code"], maintain_order=True) if split else placed
+
+
 def _months_reported(
-    reports: pl.DataFrame, org_units: pl.DataFrame, review: Period
+    reports: pl.DataFrame,
+    org_units: pl.DataFrame,
+    review: Period,
+    day: dt.date,
+    successions: pl.DataFrame | None,
 ) -> pl.DataFrame:
     """Distinct (``unit_id``, ``month``) of the review covered by an accepted report."""
     inside = (
@@ -82,7 +118,9 @@ def _months_reported(
         )
         .with_columns(pl.date(pl.col("p_year"), pl.col("p_last"), 14).alias("p_end"))
     )
-    resolved = attribute(inside.select("org_unit_code", "p_end").unique(), org_units, review.end)
+    resolved = attribute(
+        inside.select("org_unit_code", "p_end").unique(), org_units, day, successions
+    )
     return (
         inside.join(resolved, on=["org_unit_code", "p_end"])
         .filter(pl.col("unit_id").is_not_null())

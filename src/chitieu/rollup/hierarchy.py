@@ -8,9 +8,11 @@ Official codes are reused after mergers, so a unit is a row of org_units.csv
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 import polars as pl
 
+from chitieu.config.successions import from_org_units
 from chitieu.errors import ChitieuError
 
 
@@ -78,53 +80,87 @@ def ancestors(units: pl.DataFrame) -> pl.DataFrame:
     return pairs
 
 
-def successor_map(org_units: pl.DataFrame, day: dt.date) -> pl.DataFrame:
-    """For every unit row, the code of the unit that holds its history on ``day``.
+SHARE_ONE: Final = 1 - 1e-9
+"""A composed share at least this is 1: shares written with a few decimals (0.6 then
+0.4 back into one unit) add up to 1 within float rounding."""
 
-    A row valid on ``day`` maps to its own code; a row that ended maps through
-    ``successor_code`` (the successor row valid on the day after it ended), as
-    many steps as the chain has. Rows with no successor reaching ``day`` map to null.
-    Columns: ``unit_id, effective_code``.
+
+def history_map(
+    org_units: pl.DataFrame, day: dt.date, successions: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """For every unit row, the units valid on ``day`` that hold its history, and how much
+    of it (SPEC §3.7): ``unit_id, effective_code, share`` (share null: not known).
+
+    A row valid on ``day`` maps to its own code with share 1; a row that ended maps
+    through its successions (the successor rows valid on the day after it ended),
+    shares multiplied along a chain of reforms and added where two paths meet again
+    (a split then merged back). One join per step of the chains, never a loop over
+    units. Rows whose history reaches no unit on ``day`` map to one row with a null
+    ``effective_code``. ``successions``: `Config.successions`; by default the
+    ``successor_code`` column's (share 1).
     """
-    rows = org_units.select("unit_id", "code", "valid_from", "valid_to", "successor_code")
-    step = rows.join(
-        rows.select(
-            pl.col("code").alias("successor_code"),
-            pl.col("unit_id").alias("next_id"),
-            pl.col("valid_from").alias("next_from"),
-            pl.col("valid_to").alias("next_to"),
-        ),
-        on="successor_code",
-    ).filter(
-        (pl.col("next_from") <= pl.col("valid_to") + pl.duration(days=1))
-        & (
-            pl.col("next_to").is_null()
-            | (pl.col("next_to") >= pl.col("valid_to") + pl.duration(days=1))
-        )
+    edges = (from_org_units(org_units) if successions is None else successions).select(
+        pl.col("old_id").alias("at_id"),
+        pl.col("new_id").alias("next_id"),
+        pl.col("share").alias("step_share"),
     )
-    step = step.select("unit_id", "next_id").unique("unit_id", keep="first")
+    rows = org_units.select(pl.col("unit_id").cast(pl.UInt32), "code", "valid_from", "valid_to")
     alive = rows.filter(valid_on(day)).select(pl.col("unit_id").alias("at_id"), "code")
-    chain = rows.select("unit_id", pl.col("unit_id").alias("at_id"))
+    chain = rows.select("unit_id", pl.col("unit_id").alias("at_id"), pl.lit(1.0).alias("share"))
     resolved: list[pl.DataFrame] = []
-    for _ in range(rows.height + 1):
+    for _ in range(rows.height + 1):  # one step of every chain at once
         hit = chain.join(alive, on="at_id")
-        resolved.append(hit.select("unit_id", pl.col("code").alias("effective_code")))
+        resolved.append(hit.select("unit_id", pl.col("code").alias("effective_code"), "share"))
         chain = (
-            chain.join(hit.select("unit_id"), on="unit_id", how="anti")
-            .join(step.rename({"unit_id": "at_id"}), on="at_id")
-            .select("unit_id", pl.col("next_id").alias("at_id"))
+            chain.join(hit.select("at_id"), on="at_id", how="anti")
+            .join(edges, on="at_id")
+            .select(
+                "unit_id", pl.col("next_id").alias("at_id"), pl.col("share") * pl.col("step_share")
+            )
         )
         if chain.is_empty():
             break
-    found = pl.concat(resolved)
-    return rows.select("unit_id").join(found, on="unit_id", how="left")
+    found = (
+        pl.concat(resolved)
+        .group_by("unit_id", "effective_code", maintain_order=True)
+        .agg(
+            # a path of unknown share makes the whole unknown
+            pl.when(pl.col("share").null_count() == 0).then(pl.col("share").sum()).alias("share")
+        )
+        .with_columns(
+            pl.when(pl.col("share") >= SHARE_ONE)
+            .then(1.0)
+            .otherwise(pl.col("share"))
+            .alias("share")
+        )
+    )
+    return (
+        rows.select("unit_id")
+        .join(found, on="unit_id", how="left")
+        .sort("unit_id", "effective_code")
+    )
 
 
-def attribute(pairs: pl.DataFrame, org_units: pl.DataFrame, review_end: dt.date) -> pl.DataFrame:
-    """Map each (``org_unit_code``, ``p_end``) to the unit holding its history at the review.
+def successor_map(
+    org_units: pl.DataFrame, day: dt.date, successions: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """`history_map` without the share: ``unit_id, effective_code`` (a split unit's row
+    once per unit holding part of its history)."""
+    return history_map(org_units, day, successions).select("unit_id", "effective_code")
+
+
+def attribute(
+    pairs: pl.DataFrame,
+    org_units: pl.DataFrame,
+    review_end: dt.date,
+    successions: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Map each (``org_unit_code``, ``p_end``) to the units holding its history on
+    ``review_end`` (`history_map`).
 
     A code in a submission names the unit valid on the last day of its period
-    (``p_end``). Adds ``unit_id`` and ``effective_code`` (null where no unit matches).
+    (``p_end``). Adds ``unit_id``, ``effective_code`` and ``share`` (null where no unit
+    matches): one row per unit holding part of it, so a split unit's pair has several.
     """
     matched = (
         pairs.join(
@@ -138,4 +174,5 @@ def attribute(pairs: pl.DataFrame, org_units: pl.DataFrame, review_end: dt.date)
         .drop("valid_from", "valid_to")
     )
     matched = pairs.join(matched, on=pairs.columns, how="left")
-    return matched.join(successor_map(org_units, review_end), on="unit_id", how="left")
+    history = history_map(org_units, review_end, successions)
+    return matched.join(history, on="unit_id", how="left")

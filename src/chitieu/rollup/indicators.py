@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 import polars as pl
@@ -10,6 +11,7 @@ import polars as pl
 from chitieu import formula
 from chitieu.config import Catalog
 from chitieu.config.catalog import Classification
+from chitieu.rollup.hierarchy import valid_on
 
 CLASSES: Final = (
     "exceeded",
@@ -52,6 +54,13 @@ def indicator_actuals(element_values: pl.DataFrame, catalog: Catalog) -> pl.Data
     ).with_columns(
         pl.col("actual").cast(pl.Float64).fill_nan(None),
     )
+
+
+def targets_on(targets: pl.DataFrame, org_units: pl.DataFrame, day: dt.date) -> pl.DataFrame:
+    """The targets (`Config.targets`) of the units valid on ``day``: a target names one
+    unit row (``unit_id``), so the 2025 target of the new 28984 is not the old 28984's."""
+    rows = org_units.filter(valid_on(day)).select("unit_id")
+    return targets.join(rows, on="unit_id", how="semi")
 
 
 def percent_expr(direction: pl.Expr) -> pl.Expr:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
 import polars.selectors as cs
 
+from chitieu import formula
 from chitieu.config import Config
+from chitieu.config.catalog import Catalog
 from chitieu.periods import Period
 from chitieu.rollup.codes import Codes, encoded
 from chitieu.rollup.collecting import at_collecting_units
 from chitieu.rollup.completeness import completeness
 from chitieu.rollup.elements import up_the_hierarchy
-from chitieu.rollup.hierarchy import subtree
-from chitieu.rollup.indicators import classify, indicator_actuals
+from chitieu.rollup.hierarchy import ReviewError, ancestors, subtree
+from chitieu.rollup.indicators import classify, indicator_actuals, targets_on
 
 VALUES_SCHEMA = {
     "org_unit_code": pl.String,
@@ -30,12 +33,15 @@ class Rollup:
 
     review_period: Period
     root: str
+    as_of: dt.date
+    """The day whose hierarchy the review is rolled up on (SPEC §3.7): the review period's
+    end, or a later day for a past period restated on today's units."""
     units: pl.DataFrame
     """org_unit_code, name, level, parent_code, depth"""
     elements: pl.DataFrame
-    """org_unit_code, level, element_code, value"""
+    """org_unit_code, level, element_code, value, comparable"""
     indicators: pl.DataFrame
-    """org_unit_code, level, indicator_code, actual, target, percent, class"""
+    """org_unit_code, level, indicator_code, actual, target, percent, class, comparable"""
     completeness: pl.DataFrame
     """org_unit_code, received, expected, completeness"""
 
@@ -53,16 +59,29 @@ def roll_up(
     review_period: Period | str,
     root: str | None = None,
     reports: pl.DataFrame | None = None,
+    *,
+    as_of: dt.date | None = None,
 ) -> Rollup:
-    """Roll accepted values up to ``root`` for ``review_period``.
+    """Roll accepted values up to ``root`` for ``review_period``, on the hierarchy valid
+    on ``as_of`` (default: the review period's end; a later day restates the period on
+    the units of that day, SPEC §3.7).
 
     ``values``: ``org_unit_code, element_code, period, value``, one accepted value
     per (unit, element, period). ``reports`` (``org_unit_code, period``) are the
     accepted reports for completeness; by default, the reports the values came from.
+    ``comparable`` (elements and indicators) is False where a figure needed a
+    succession share that does not exist.
     """
     period = Period.parse(review_period) if isinstance(review_period, str) else review_period
     root = root or config.catalog.resolution.org_unit
-    units = subtree(config.org_units, root, period.end)
+    day = period.end if as_of is None else as_of
+    if day < period.end:
+        raise ReviewError(
+            f"ngày {day.isoformat()} trước khi kỳ {period.code} kết thúc / as_of "
+            f"{day.isoformat()} is before the end of {period.code} ({period.end.isoformat()}): "
+            "a period is restated on a later hierarchy, never an earlier one"
+        )
+    units = subtree(config.org_units, root, day)
     codes = Codes.of(config, period)
     elements = config.elements_frame().with_columns(
         encoded("element_code", codes.elements), encoded("collected_at", codes.levels)
@@ -85,31 +104,46 @@ def roll_up(
         .drop_nulls(["org_unit_code", "element_code", "period"])
         .collect(engine="streaming")
     )
-    own = at_collecting_units(coded, config, period, codes, units_coded, elements)
+    own, missing = at_collecting_units(coded, config, period, codes, units_coded, elements, day)
     del coded
     element_values = up_the_hierarchy(own, units_coded, elements)
+    not_comparable = _up_from(missing, units)
 
     actuals = indicator_actuals(element_values, config.catalog)
     indicators = classify(
         actuals.with_columns(pl.col("org_unit_code").cast(pl.String)),
-        config.targets,
+        targets_on(config.targets, config.org_units, day),
         config.catalog,
         year=period.year,
         mid_year_review=not period.is_year,
     )
+    element_values = _comparable(
+        element_values,
+        not_comparable.with_columns(
+            encoded("org_unit_code", codes.units), encoded("element_code", codes.elements)
+        ),
+    )
+    indicators = _comparable(indicators, _indicators_using(not_comparable, config.catalog))
     if reports is None:
         reports = values.lazy().select("org_unit_code", "period").unique().collect()
     ordered = units.select("org_unit_code", "level", "depth")
     return Rollup(
         review_period=period,
         root=root,
+        as_of=day,
         units=units,
         elements=_in_unit_order(
             element_values, units_coded.select("org_unit_code", "level", "depth"), "element_code"
         ),
         indicators=_in_unit_order(indicators, ordered, "indicator_code"),
         completeness=completeness(
-            reports, config.org_units, units, period, config.submitting_levels()
+            reports,
+            config.org_units,
+            units,
+            period,
+            config.submitting_levels(),
+            as_of=day,
+            successions=config.successions,
         ),
     )
 
@@ -135,3 +169,46 @@ def _in_unit_order(frame: pl.DataFrame, units: pl.DataFrame, code: str) -> pl.Da
 
 def _number(column: str) -> pl.Expr:
     return pl.col(column).to_physical().cast(pl.UInt64)
+
+
+def _up_from(missing: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
+    """``org_unit_code, element_code`` (text) of every unit whose value holds one of
+    ``missing`` (the collecting units' values that needed a share that does not exist):
+    the units themselves and every unit above them (SPEC §3.7: not comparable)."""
+    flagged = missing.select(pl.col("org_unit_code", "element_code").cast(pl.String))
+    if flagged.is_empty():
+        return flagged
+    return (
+        flagged.join(ancestors(units), on="org_unit_code")
+        .select(pl.col("ancestor_code").alias("org_unit_code"), "element_code")
+        .unique()
+    )
+
+
+def _indicators_using(not_comparable: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """``org_unit_code, indicator_code`` whose formula uses a not comparable element."""
+    uses = pl.DataFrame(
+        [
+            (indicator.code, code)
+            for indicator in catalog.indicators
+            for code in sorted(formula.elements(catalog.formula_tree(indicator.code)))
+        ],
+        schema={"indicator_code": pl.String, "element_code": pl.String},
+        orient="row",
+    )
+    return (
+        not_comparable.join(uses, on="element_code")
+        .select("org_unit_code", "indicator_code")
+        .unique()
+    )
+
+
+def _comparable(frame: pl.DataFrame, flagged: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``comparable``: False on the rows ``flagged`` names (by its columns)."""
+    if flagged.is_empty():
+        return frame.with_columns(pl.lit(True).alias("comparable"))
+    return frame.join(
+        flagged.with_columns(pl.lit(False).alias("comparable")),
+        on=flagged.columns,
+        how="left",
+    ).with_columns(pl.col("comparable").fill_null(True))

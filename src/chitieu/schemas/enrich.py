@@ -51,7 +51,7 @@ def enrich(rows: pl.DataFrame, config: Config, received_at: dt.datetime) -> pl.D
     )
     frame = frame.join(_periods(frame), on="period", how="left")
     frame = frame.join(
-        _units(frame, config.org_units),
+        _units(frame, config.org_units, config.successions),
         on=["org_unit_code", "period"],
         how="left",
         nulls_equal=True,
@@ -91,17 +91,49 @@ def _periods(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _units(frame: pl.DataFrame, org_units: pl.DataFrame) -> pl.DataFrame:
+def _units(frame: pl.DataFrame, org_units: pl.DataFrame, successions: pl.DataFrame) -> pl.DataFrame:
     """Per distinct (code, period): is the code known, the level of the unit it names
-    on the period's last day, and the code's validity to quote when it names none."""
+    on the period's last day, the code's validity to quote when it names none, and,
+    when the code's unit had ended by then, the codes to report as (its successors)."""
     pairs = frame.select("org_unit_code", "period", "p_end").unique()
-    units = org_units.select(
-        pl.col("code").alias("org_unit_code"), "level", "valid_from", "valid_to", "successor_code"
+    units = with_successors(org_units, successions).select(
+        pl.col("code").alias("org_unit_code"),
+        "level",
+        "valid_from",
+        "valid_to",
+        "successor_code",
+        "successors",
     )
     resolved = (
         pairs.join(units, on="org_unit_code")
         .filter(valid_on(pl.col("p_end")))
         .select("org_unit_code", "period", pl.col("level").alias("unit_level"))
+    )
+    # the latest row of the code that ended before the period's last day
+    ended = (
+        pairs.join(units, on="org_unit_code")
+        .filter(pl.col("valid_to") < pl.col("p_end"))
+        .sort("valid_to", descending=True)
+        .unique(["org_unit_code", "period"], keep="first")
+        .filter(pl.col("successors").is_not_null())
+        .select(
+            "org_unit_code",
+            "period",
+            pl.concat_str(
+                pl.lit(" Từ ngày "),
+                pl.col("valid_to").dt.offset_by("1d").dt.strftime("%d/%m/%Y"),
+                pl.lit(" đơn vị này do đơn vị "),
+                pl.col("successors"),
+                pl.lit(" kế thừa: báo cáo theo mã đơn vị kế thừa."),
+            ).alias("unit_successor_vi"),
+            pl.concat_str(
+                pl.lit("; from "),
+                pl.col("valid_to").dt.offset_by("1d").cast(pl.String),
+                pl.lit(" it is succeeded by "),
+                pl.col("successors"),
+                pl.lit(", report under the successor's code"),
+            ).alias("unit_successor_en"),
+        )
     )
     validity = (
         units.sort("valid_from")
@@ -114,6 +146,7 @@ def _units(frame: pl.DataFrame, org_units: pl.DataFrame) -> pl.DataFrame:
     )
     return (
         pairs.join(resolved, on=["org_unit_code", "period"], how="left", nulls_equal=True)
+        .join(ended, on=["org_unit_code", "period"], how="left", nulls_equal=True)
         .join(validity, on="org_unit_code", how="left")
         .select(
             "org_unit_code",
@@ -122,8 +155,32 @@ def _units(frame: pl.DataFrame, org_units: pl.DataFrame) -> pl.DataFrame:
             "unit_level",
             "unit_validity_vi",
             "unit_validity_en",
+            pl.col("unit_successor_vi").fill_null(""),
+            pl.col("unit_successor_en").fill_null(""),
         )
     )
+
+
+def with_successors(org_units: pl.DataFrame, successions: pl.DataFrame) -> pl.DataFrame:
+    """``org_units`` with ``successors``: the codes of the units that took each row over
+    (successions.csv and ``successor_code``), a split's as "C1 (60%), C2 (40%)"."""
+    codes = org_units.select(pl.col("unit_id").cast(pl.UInt32).alias("new_id"), "code")
+    share = (
+        pl.when(pl.col("share").is_null())
+        .then(pl.lit(""))
+        .when(pl.col("share") < 1)
+        .then(pl.lit(" (") + (pl.col("share") * 100).round(2).cast(pl.String) + pl.lit("%)"))
+        .otherwise(pl.lit(""))
+    )
+    named = (
+        successions.join(codes, on="new_id")
+        .sort("old_id", "code")
+        .group_by("old_id", maintain_order=True)
+        .agg((pl.col("code") + share).str.join(", ").alias("successors"))
+    )
+    return org_units.join(
+        named, left_on=pl.col("unit_id").cast(pl.UInt32), right_on="old_id", how="left"
+    ).drop("old_id", strict=False)
 
 
 def _elements(config: Config) -> pl.DataFrame:

@@ -32,9 +32,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "org_unit_inactive": (
         "Đơn vị {unit} không hoạt động trong kỳ {period} (ngày cuối kỳ {p_end_vi}); mã "
-        "{unit} có hiệu lực: {validity_vi}. Kiểm tra lại mã đơn vị hoặc kỳ báo cáo.",
+        "{unit} có hiệu lực: {validity_vi}.{successor_vi} Kiểm tra lại mã đơn vị hoặc kỳ "
+        "báo cáo.",
         "org unit {unit} is not active in period {period} (last day {p_end_en}); code "
-        "{unit} is valid {validity_en}: check the unit code or the period",
+        "{unit} is valid {validity_en}{successor_en}: check the unit code or the period",
     ),
     "period_missing": (
         f"Thiếu kỳ báo cáo: ghi kỳ theo một trong các dạng {VALID_FORMS}.",
@@ -179,8 +180,8 @@ def validity_vi() -> pl.Expr:
         pl.when(pl.col("valid_to").is_null())
         .then(pl.lit(" đến nay"))
         .otherwise(pl.lit("–") + _vi_date("valid_to")),
-        pl.when(pl.col("successor_code").is_not_null())
-        .then(pl.lit(" (sau đó do đơn vị ") + pl.col("successor_code") + pl.lit(" kế thừa)"))
+        pl.when(pl.col("successors").is_not_null())
+        .then(pl.lit(" (sau đó do đơn vị ") + pl.col("successors") + pl.lit(" kế thừa)"))
         .otherwise(pl.lit("")),
     )
 
@@ -191,8 +192,8 @@ def validity_en() -> pl.Expr:
         pl.when(pl.col("valid_to").is_null())
         .then(pl.lit(" on"))
         .otherwise(pl.lit(" to ") + pl.col("valid_to").cast(pl.String)),
-        pl.when(pl.col("successor_code").is_not_null())
-        .then(pl.lit(" (then succeeded by ") + pl.col("successor_code") + pl.lit(")"))
+        pl.when(pl.col("successors").is_not_null())
+        .then(pl.lit(" (then succeeded by ") + pl.col("successors") + pl.lit(")"))
         .otherwise(pl.lit("")),
     )
 
@@ -356,6 +357,8 @@ def _displayed(local: pl.Expr, element_codes: list[str]) -> list[pl.Expr]:
         local.dt.strftime("%Y-%m-%d %H:%M +07:00").alias("received_en"),
         pl.col("unit_validity_vi").alias("validity_vi"),
         pl.col("unit_validity_en").alias("validity_en"),
+        pl.col("unit_successor_vi").alias("successor_vi"),
+        pl.col("unit_successor_en").alias("successor_en"),
         pl.col("element_first_location").alias("first_location"),
         _vi_location("element_first_location").alias("first_location_vi"),
         _vi_location("report_submitted_location").alias("report_submitted_location_vi"),

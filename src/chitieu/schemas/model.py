@@ -41,6 +41,8 @@ class EnrichedRows(pa.DataFrameModel):
     unit_level: str = pa.Field(nullable=True)
     unit_validity_vi: str = pa.Field(nullable=True)
     unit_validity_en: str = pa.Field(nullable=True)
+    unit_successor_vi: str
+    unit_successor_en: str
     value_type: str = pa.Field(nullable=True)
     collected_at: str = pa.Field(nullable=True)
     min: float = pa.Field(nullable=True)

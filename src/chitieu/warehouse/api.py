@@ -114,6 +114,13 @@ class Warehouse:
         [(allowed,)] = self._backend.rows(query("reads/reads_submissions", self._backend.dialect))
         return bool(allowed)
 
+    def reads_warnings(self) -> bool:
+        """Whether this connection may read the warnings of the submissions a revision
+        used (`input_warnings`): an auditor's role granted before the warehouse had them
+        may not, until it is granted again."""
+        [(allowed,)] = self._backend.rows(query("reads/reads_warnings", self._backend.dialect))
+        return bool(allowed)
+
     def accepted_values(self) -> pl.DataFrame:
         """The values of the reports now accepted (``ACCEPTED_VALUES_SCHEMA``), in no
         particular order."""

@@ -52,6 +52,10 @@ INDICATOR_CELLS = (
     "row.stt", "row.name", "row.unit", "row.target", "row.actual", "row.percent",
     "row.last_actual", "row.change", "row.class",
 )  # fmt: skip
+QUALITY_WIDTHS = (10, 30, 18, 0, 30)
+"""mm: STT, đơn vị, kỳ, cảnh báo (what the text width leaves), vị trí."""
+QUALITY_CELLS = ("row.stt", "row.unit", "row.period", "row.message", "row.location")
+QUALITY_HEADINGS = ("STT", "Đơn vị", "Kỳ", "Cảnh báo", "Vị trí")
 INDICATOR_HEADINGS = (
     "STT", "Chỉ tiêu", "ĐVT", "Kế hoạch năm", "Thực hiện", "Tỷ lệ % kế hoạch",
     "Cùng kỳ năm trước", "So với cùng kỳ %", "Đánh giá",
@@ -320,6 +324,41 @@ def _indicator_table(container: Document, fmt: Format, loop: str, unit_rows: boo
         _cell(table.cell(at + 3, 0), "{%tr endfor %}")
 
 
+def _quality(document: Document, fmt: Format) -> None:
+    """Section IV, the quality section (issue 14), printed only when the report has one
+    (``quality.shown``): its lines, the gate's warnings and the first warnings of the
+    reports used; a template without it prints none of it."""
+    _para(document, "{%p if quality.shown %}", "Normal")
+    _para(document, "IV. CHẤT LƯỢNG DỮ LIỆU", "Mục")
+    _para(document, "{%p for line in quality.lines %}", "Normal")
+    _para(document, "{{ line }}")
+    _para(document, "{%p endfor %}", "Normal")
+    _para(document, "{%p for line in quality.gate %}", "Normal")
+    _para(document, "- {{ line }}")
+    _para(document, "{%p endfor %}", "Normal")
+    _para(document, "{%p if quality.rows %}", "Normal")
+    table = document.add_table(rows=4, cols=len(QUALITY_CELLS))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    rest = fmt.text_width - sum(QUALITY_WIDTHS)
+    _widths(table, tuple(w or rest for w in QUALITY_WIDTHS))
+    _cell_margins(table)
+    for cell, heading in zip(table.rows[0].cells, QUALITY_HEADINGS, strict=True):
+        _cell(cell, heading, "Tiêu đề bảng")
+    _row_flags(table.rows[0], header=True)
+    _cell(table.cell(1, 0), "{%tr for row in quality.rows %}")
+    for column, name in enumerate(QUALITY_CELLS):
+        align = CENTER if column in (0, 2) else LEFT
+        _cell(table.cell(2, column), f"{{{{ {name} }}}}", "Bảng nhỏ", align)
+    _row_flags(table.rows[2])
+    _cell(table.cell(3, 0), "{%tr endfor %}")
+    _para(document, "{%p endif %}", "Normal")
+    _para(document, "{%p if quality.more %}", "Normal")
+    _para(document, "{{ quality.more }}", "Nội dung", 11, italic=True)
+    _para(document, "{%p endif %}", "Normal")
+    _para(document, "{%p endif %}", "Normal")
+
+
 def _body(document: Document, fmt: Format) -> None:
     _para(
         document,
@@ -342,6 +381,7 @@ def _body(document: Document, fmt: Format) -> None:
         document,
         "Mức đầy đủ báo cáo của các đơn vị: {{ completeness_line }}; chi tiết tại Phụ lục II.",
     )
+    _quality(document, fmt)
     closing = _para(document, "Trên đây là báo cáo {{ doc.subject_sentence }}./.")
     closing.paragraph_format.keep_with_next = True
 

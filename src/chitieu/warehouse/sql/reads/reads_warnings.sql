@@ -1,0 +1,2 @@
+-- A DuckDB file has no roles: whoever opens it reads everything.
+SELECT true

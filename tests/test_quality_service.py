@@ -1,0 +1,117 @@
+"""The quality gate kept warm beside the local server (`chitieu.quality.service`): the
+same suite with the same verdicts as in the command's own process, every critical check
+still failing its broken case there, reachable only by its owner with its key, used by a
+command's `warm()` when it runs, and stopped with nothing left behind."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_quality_gate import BROKEN, example, first_half  # noqa: F401
+
+from chitieu.quality import run_gate, worker
+from chitieu.quality.service import KEY_FILE, SOCKET_FILE, GateService
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GateService]:
+    home = tmp_path_factory.mktemp("prefect-home")
+    started = GateService(home)
+    assert started.start()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture
+def kept_warm(service: GateService, monkeypatch: pytest.MonkeyPatch) -> worker.ServiceWorker:
+    """This test's commands find the service under their Prefect home, as `warm()` does."""
+    monkeypatch.setenv("PREFECT_HOME", str(service.home))
+    monkeypatch.delenv("CHITIEU_PREFECT_SERVER", raising=False)
+    found = worker._kept_warm()
+    assert isinstance(found, worker.ServiceWorker)
+    monkeypatch.setattr(worker, "_WORKER", found)
+    return found
+
+
+def test_the_example_passes_the_same_suite_in_the_kept_warm_gate(
+    first_half,  # noqa: F811
+    kept_warm,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with monkeypatch.context() as here_only:
+        here_only.setattr(worker, "_WORKER", None)
+        here = run_gate(*first_half)
+    there = run_gate(*first_half)
+    assert "worker" in there.timings
+    assert "worker" not in here.timings
+    assert there.passed
+    assert there.outcomes == here.outcomes
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_a_broken_critical_check_fails_in_the_kept_warm_gate(first_half, kept_warm, name) -> None:  # noqa: F811
+    doctor, evidence = BROKEN[name]
+    result = run_gate(*doctor(*first_half))
+    assert "worker" in result.timings
+    assert not result.passed
+    assert [o.name for o in result.failures()] == [name]
+    assert evidence in result.reason()
+
+
+def test_the_gate_answers_only_its_owner_with_its_key(service: GateService) -> None:
+    for name in (SOCKET_FILE, KEY_FILE):
+        assert stat.S_IMODE((service.home / name).stat().st_mode) == 0o600
+    stranger = GateService(service.home)
+    key = service.home / KEY_FILE
+    kept = key.read_text()
+    try:
+        key.write_text("00" * 32)  # a client without the key is refused: not used
+        assert stranger.connect() is None
+    finally:
+        key.write_text(kept)
+    assert stranger.connect() is not None
+
+
+def test_a_second_start_reuses_the_running_gate(service: GateService) -> None:
+    pid = service.pid()
+    assert not service.start()
+    assert service.pid() == pid
+
+
+def test_without_a_gate_kept_warm_a_command_starts_its_own_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    monkeypatch.delenv("CHITIEU_PREFECT_SERVER", raising=False)
+    assert worker._kept_warm() is None
+    monkeypatch.setenv("CHITIEU_PREFECT_SERVER", "ephemeral")
+    assert worker._kept_warm() is None  # a temporary server's command keeps nothing warm
+
+
+def test_stop_leaves_nothing_behind(tmp_path: Path) -> None:
+    gate = GateService(tmp_path)
+    assert gate.start()
+    pid = gate.pid()
+    assert pid is not None
+    assert gate.stop()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the gate service did not stop")
+    assert not any((tmp_path / name).exists() for name in (SOCKET_FILE, KEY_FILE))
+    assert gate.connect() is None
+    assert not gate.stop()
