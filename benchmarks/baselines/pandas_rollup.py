@@ -268,19 +268,22 @@ def element_values(
 
     with _step(profile, "codes of the values"):
         # each text column made categorical once; its few categories placed among ours
+        # (a missing or unknown code is -1: the lookup's last entry)
         def positions(column: str, known: pd.Index) -> np.ndarray:
             categorical = values[column].astype("category").cat
-            codes = categorical.codes.to_numpy()
-            return np.where(codes >= 0, known.get_indexer(categorical.categories)[codes], -1)
+            lookup = np.append(known.get_indexer(categorical.categories), -1).astype(np.int32)
+            return lookup[categorical.codes.to_numpy()]
 
         code_no = positions("org_unit_code", code_index)
         period_no = positions("period", period_index)
         element_no = positions("element_code", element_index)
-        report = np.where((code_no >= 0) & (period_no >= 0), code_no * n_periods + period_no, -1)
-        unit_no = np.where(report >= 0, report_unit[report], -1)
+        report = code_no * n_periods + period_no
+        report[(code_no < 0) | (period_no < 0)] = len(report_unit)
+        unit_no = np.append(report_unit, -1).astype(np.int32)[report]
         kept = (unit_no >= 0) & (element_no >= 0)
-        unit_no, element_no, period_no = unit_no[kept], element_no[kept], period_no[kept]
-        report = report[kept]
+        # packed keys below multiply these: 64 bits from here on
+        unit_no, element_no = unit_no[kept].astype(np.int64), element_no[kept].astype(np.int64)
+        period_no, report = period_no[kept].astype(np.int64), report[kept]
         value = values["value"].to_numpy(dtype=float)[kept]
         p_span = periods["p_span"].to_numpy()[period_no]
 
