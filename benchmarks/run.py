@@ -5,7 +5,9 @@
     python benchmarks/run.py --only review,publish --repeat 5
     python benchmarks/run.py --tiny                # a few seconds: what `make test` runs
 
-Groups (``--only``): ``review`` (the national review against the three bare roll-ups),
+Groups (``--only``): ``review`` (the national review against the three bare roll-ups:
+chitieu's and the DuckDB SQL and pandas baselines, whose root rows are checked against
+chitieu's and whose steps, the DuckDB one's per statement, are timed),
 ``intake`` (a national month against the bare read of its files, per format, and into
 the year's warehouse without and with SPEC §7's rules and outlier tests),
 ``prefect`` (the review and the CSV intake as Prefect flows), ``scaling`` (review and CSV
