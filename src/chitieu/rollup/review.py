@@ -104,10 +104,10 @@ def roll_up(
         .drop_nulls(["org_unit_code", "element_code", "period"])
         .collect(engine="streaming")
     )
-    own, missing = at_collecting_units(coded, config, period, codes, units_coded, elements, day)
+    collected = at_collecting_units(coded, config, period, codes, units_coded, elements, day)
     del coded
-    element_values = up_the_hierarchy(own, units_coded, elements)
-    not_comparable = _up_from(missing, units)
+    element_values = up_the_hierarchy(collected.own, units_coded, elements, collected.whole)
+    not_comparable = _up_from(collected.not_comparable, units)
 
     actuals = indicator_actuals(element_values, config.catalog)
     indicators = classify(
@@ -172,14 +172,23 @@ def _number(column: str) -> pl.Expr:
 
 
 def _up_from(missing: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
-    """``org_unit_code, element_code`` (text) of every unit whose value holds one of
-    ``missing`` (the collecting units' values that needed a share that does not exist):
-    the units themselves and every unit above them (SPEC §3.7: not comparable)."""
-    flagged = missing.select(pl.col("org_unit_code", "element_code").cast(pl.String))
+    """``org_unit_code, element_code`` (text) of every unit whose value holds part of a
+    split unit's value and not the rest (SPEC §3.7: not comparable): the collecting units
+    of ``missing`` (`chitieu.rollup.collecting.Collected.not_comparable`) and every unit
+    above them strictly below their ``holder`` (every unit above them where none)."""
+    flagged = missing.select(pl.col("org_unit_code", "element_code", "holder").cast(pl.String))
     if flagged.is_empty():
-        return flagged
+        return flagged.drop("holder")
+    depth = units.select("org_unit_code", "depth")
     return (
         flagged.join(ancestors(units), on="org_unit_code")
+        .join(depth.rename({"org_unit_code": "ancestor_code"}), on="ancestor_code")
+        .join(
+            depth.rename({"org_unit_code": "holder", "depth": "holder_depth"}),
+            on="holder",
+            how="left",
+        )
+        .filter(pl.col("holder_depth").is_null() | (pl.col("depth") > pl.col("holder_depth")))
         .select(pl.col("ancestor_code").alias("org_unit_code"), "element_code")
         .unique()
     )
