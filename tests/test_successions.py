@@ -284,6 +284,29 @@ def nation_then(make_config: MakeConfig) -> Rollup:
     return roll_up(config, OLD_A, "2024Q1", "VN")
 
 
+def test_two_old_communes_held_whole_count_as_two_more_children(make_config: MakeConfig) -> None:
+    """A and B both split into C1 and C2: D1's households are C1's and each old commune's
+    last count, whatever month each last reported."""
+    config = make_config(
+        *WHOLE,
+        org_units=NATION,
+        successions="A,C1,2024-04-01,\nA,C2,2024-04-01,\nB,C1,2024-04-01,\nB,C2,2024-04-01,",
+        org_unit="VN",
+    )
+    rows = values(
+        ("A", "K", "2024M01", 100.0),
+        ("B", "K", "2024M02", 50.0),
+        ("C1", "K", "2024M03", 5.0),
+        ("A", "S", "2024M01", 10.0),
+        ("B", "S", "2024M01", 20.0),
+    )
+    restated = roll_up(config, rows, "2024Q1", "VN", as_of=JUNE)
+    stock, sums = element_values(restated, "K"), element_values(restated, "S")
+    assert (stock["C1"], stock["D1"], sums["C1"], sums["D1"]) == (5.0, 155.0, None, 30.0)
+    assert comparable(restated, "elements", "K")["D1"] is True
+    assert comparable(restated, "elements", "K")["C1"] is False
+
+
 def test_a_unit_holding_only_some_of_the_successors_is_not_comparable(
     make_config: MakeConfig,
 ) -> None:

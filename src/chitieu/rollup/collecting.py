@@ -20,6 +20,7 @@ from chitieu.config import Config
 from chitieu.periods import Period
 from chitieu.rollup.codes import Codes, encoded
 from chitieu.rollup.elements import (
+    combine_in_order,
     combine_merged_units,
     drop_covered_periods,
     over_time,
@@ -353,24 +354,49 @@ def _with_shares(
     )
     # the rest of a value, once (at its anchor's row), to the unit holding it whole
     rests = unplaced.filter(
-        pl.col("holder").is_not_null() & (pl.col("effective_code") == pl.col("anchor"))
+        pl.col("holder").is_not_null()
+        & (pl.col("effective_code") == pl.col("anchor"))
+        & (pl.col("rest") > 0)
     ).with_columns(
         pl.when(pl.col("rest") == 1)
         .then(pl.col("value"))
         .otherwise(pl.col("value") * pl.col("rest"))
-        .alias("value"),
-        pl.col("holder").alias("effective_code"),
+        .alias("value")
     )
+    # a holder collecting the element is the one successor missing its share: the rest
+    # is its own, as a merged unit's value would be
     own = _over_units_and_time(
         pl.concat(
             [
                 kept.select(columns),
-                rests.filter(pl.col("holder_collects")).select(columns),
+                rests.filter(pl.col("holder_collects"))
+                .with_columns(pl.col("holder").alias("effective_code"))
+                .select(columns),
             ]
         ),
         elements,
     )
-    whole = _over_units_and_time(rests.filter(~pl.col("holder_collects")).select(columns), elements)
+    # elsewhere each old unit is one more child of its holder: over time on its own
+    # reports, then with the other old units the holder holds, in code order
+    held = rests.filter(~pl.col("holder_collects"))
+    per_old = _over_units_and_time(
+        held.with_columns(pl.col("org_unit_code").alias("effective_code")).select(columns),
+        elements,
+    )
+    whole = combine_in_order(
+        per_old.join(
+            held.select("org_unit_code", "element_code", "holder").unique(),
+            on=["org_unit_code", "element_code"],
+        ).select(
+            pl.col("holder").alias("org_unit_code"),
+            "element_code",
+            pl.col("org_unit_code").alias("old"),
+            "value",
+        ),
+        elements,
+        ["org_unit_code", "element_code"],
+        "old",
+    )
     return Collected(own, whole, missing)
 
 

@@ -220,12 +220,20 @@ def combine_merged_units(frame: pl.DataFrame, elements: pl.DataFrame) -> pl.Data
     """Values of units merged into one successor, for the same period, combine by the
     element's ``org_aggregation``, as children do into their parent (in the order of
     the merged units' rows in org_units: ``unit_id``). Codes encoded."""
-    keys = ["org_unit_code", "element_code", "period"]
-    extra = [c for c in frame.columns if c not in (*keys, "value", "unit_id")]
+    return combine_in_order(frame, elements, ["org_unit_code", "element_code", "period"], "unit_id")
+
+
+def combine_in_order(
+    frame: pl.DataFrame, elements: pl.DataFrame, keys: list[str], order: str
+) -> pl.DataFrame:
+    """One row per ``keys`` (which hold ``element_code``): its ``value``s combined by the
+    element's ``org_aggregation``, taken in ``order`` (a column, dropped); other columns
+    as in the first row."""
+    extra = [c for c in frame.columns if c not in (*keys, "value", order)]
     rules = _per_element(elements, "org_aggregation")
     combined = (
         frame.lazy()
-        .sort(*keys, "unit_id")
+        .sort(*keys, order)
         .with_columns(pl.struct(keys).rle_id().alias("group").set_sorted())
         .group_by("group")
         .agg(pl.col(*keys, *extra).first(), *_aggregates())
@@ -234,7 +242,7 @@ def combine_merged_units(frame: pl.DataFrame, elements: pl.DataFrame) -> pl.Data
         )
         .with_columns(_by_rule("org_aggregation"))
     )
-    return combined.select(c for c in frame.columns if c != "unit_id").collect(engine=ORDERED)
+    return combined.select(c for c in frame.columns if c != order).collect(engine=ORDERED)
 
 
 class _Tree:
