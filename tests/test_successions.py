@@ -3,6 +3,7 @@ a past period restated on a later hierarchy (``roll_up(..., as_of=...)``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -305,6 +306,26 @@ def test_two_old_communes_held_whole_count_as_two_more_children(make_config: Mak
     assert (stock["C1"], stock["D1"], sums["C1"], sums["D1"]) == (5.0, 155.0, None, 30.0)
     assert comparable(restated, "elements", "K")["D1"] is True
     assert comparable(restated, "elements", "K")["C1"] is False
+
+
+def test_the_gate_counts_a_value_held_whole_as_one_more_child(make_config: MakeConfig) -> None:
+    """sum_elements_reconcile: D1's households are its children's and Xã A's, held whole."""
+    from chitieu.quality import elements as element_checks
+    from chitieu.rollup.hierarchy import subtree
+
+    config = make_config(
+        *WHOLE, org_units=NATION, successions="A,C1,2024-04-01,\nA,C2,2024-04-01,", org_unit="VN"
+    )
+    restated = roll_up(config, OLD_A, "2024Q1", "VN", as_of=JUNE)
+    held = {(u, e): v for u, e, v in restated.held.iter_rows()}
+    assert (held[("D1", "S")], held[("D1", "K")], held[("D1", "M")]) == (30.0, 100.0, 90.0)
+    units = subtree(config.org_units, "VN", JUNE)
+    rows = element_checks.reconciliation_part(restated, config, units)
+    assert (rows.get_column("parent_value") == rows.get_column("children_sum")).all()
+    assert rows.filter(pl.col("subject") == "D1 K").row(0, named=True)["children_sum"] == 105.0
+    forgotten = dataclasses.replace(restated, held=restated.held.clear())
+    rows = element_checks.reconciliation_part(forgotten, config, units)
+    assert rows.filter(pl.col("subject") == "D1 K").row(0, named=True)["children_sum"] == 5.0
 
 
 def test_a_unit_holding_only_some_of_the_successors_is_not_comparable(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 import polars.selectors as cs
@@ -19,6 +19,9 @@ from chitieu.rollup.elements import up_the_hierarchy
 from chitieu.rollup.hierarchy import ReviewError, ancestors, subtree
 from chitieu.rollup.indicators import classify, indicator_actuals, targets_on
 
+HELD_SCHEMA = pl.DataFrame(
+    schema={"org_unit_code": pl.String, "element_code": pl.String, "value": pl.Float64}
+)
 VALUES_SCHEMA = {
     "org_unit_code": pl.String,
     "element_code": pl.String,
@@ -44,6 +47,10 @@ class Rollup:
     """org_unit_code, level, indicator_code, actual, target, percent, class, comparable"""
     completeness: pl.DataFrame
     """org_unit_code, received, expected, completeness"""
+    held: pl.DataFrame = field(default_factory=lambda: HELD_SCHEMA.clear())
+    """org_unit_code, element_code, value: split units' values a unit holds whole beside
+    its children's (SPEC §3.7: the lowest unit holding every successor missing a share),
+    over time, combined by the element's org_aggregation; counted in its value."""
 
     def root_indicators(self) -> pl.DataFrame:
         return self.indicators.filter(pl.col("org_unit_code") == self.root)
@@ -136,6 +143,9 @@ def roll_up(
             element_values, units_coded.select("org_unit_code", "level", "depth"), "element_code"
         ),
         indicators=_in_unit_order(indicators, ordered, "indicator_code"),
+        held=collected.whole.with_columns(cs.enum().cast(pl.String)).sort(
+            "org_unit_code", "element_code"
+        ),
         completeness=completeness(
             reports,
             config.org_units,
