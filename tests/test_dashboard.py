@@ -99,7 +99,11 @@ def test_the_indicator_table_is_in_catalog_order_with_vietnamese_numbers(
 ) -> None:
     prepared = job["prepared"]
     assert isinstance(prepared, pipeline.PreparedReview)
-    rows = dashboard.indicator_rows(job["config"], prepared.rollup)  # type: ignore[arg-type]
+    rows = dashboard.indicator_rows(
+        job["config"],  # type: ignore[arg-type]
+        prepared.rollup.root,
+        prepared.draft.indicators,
+    )
     assert len(rows) == 31
     assert list(rows[0]) == list(dashboard.INDICATOR_COLUMNS.values())
     first = rows[0]
@@ -108,31 +112,27 @@ def test_the_indicator_table_is_in_catalog_order_with_vietnamese_numbers(
     assert first["Kế hoạch năm / target"] == "130"
     assert first["Tỷ lệ / percent"] == "78,46 %"
     assert first["Đánh giá / class"] == "Đạt từ 50% trở lên"
-    assert first["Cùng kỳ năm trước / same period last year"] == "–"  # nobody has it yet
+    assert first["Cùng kỳ năm trước / same period last year"] == "91"  # history.csv, 2023S1
+    assert first["So với cùng kỳ / change"] == "+12,09 %"
 
 
 def test_the_indicator_table_compares_with_the_same_period_last_year(
     job: dict[str, object],
 ) -> None:
-    """With issue 12's columns in the roll-up: last year's figure and the change, or "không
-    so sánh được" where a restatement needed a share that does not exist."""
+    """Last year's figure and the change, or "không so sánh được" where a restatement
+    needed a share that does not exist."""
     prepared = job["prepared"]
     assert isinstance(prepared, pipeline.PreparedReview)
-    rollup = prepared.rollup
     known = {"CT01": (85.0, True), "CT02": (20.0, False)}
-    last = rollup.indicators.with_columns(
+    last = prepared.draft.indicators.with_columns(
         pl.col("indicator_code")
         .replace_strict({k: v[0] for k, v in known.items()}, default=None, return_dtype=pl.Float64)
         .alias("last_actual"),
         pl.col("indicator_code")
         .replace_strict({k: v[1] for k, v in known.items()}, default=None, return_dtype=pl.Boolean)
         .alias("last_comparable"),
-        pl.lit(True).alias("comparable"),
     )
-    rows = dashboard.indicator_rows(
-        job["config"],  # type: ignore[arg-type]
-        dataclasses.replace(rollup, indicators=last),
-    )
+    rows = dashboard.indicator_rows(job["config"], prepared.rollup.root, last)  # type: ignore[arg-type]
     compared = {r["Mã / code"]: r for r in rows}
     assert compared["CT01"]["Cùng kỳ năm trước / same period last year"] == "85"
     assert compared["CT01"]["So với cùng kỳ / change"] == "+20,00 %"

@@ -64,8 +64,9 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Example:
 
 
 def last_year(snap: SnapshotRead) -> pl.DataFrame:
-    """The revision's indicators with issue 12's columns, constructed: CT01 last year 85 at
-    the district; CT20 not comparable; 28987's CT01 last year 5."""
+    """The revision's indicators with issue 12's columns replaced by constructed ones: CT01
+    last year 85 at the district; CT20 not comparable; 28987's CT01 last year 5; no
+    other figure (the revision's own, from the example's history.csv: test_last_year.py)."""
     known = pl.DataFrame(
         {
             "org_unit_code": ["834", "834", "28987"],
@@ -74,9 +75,11 @@ def last_year(snap: SnapshotRead) -> pl.DataFrame:
             "last_comparable": [True, False, True],
         }
     )
-    return snap.indicators.join(
-        known, on=["org_unit_code", "indicator_code"], how="left"
-    ).with_columns(pl.lit(True).alias("comparable"))
+    return (
+        snap.indicators.drop("last_actual", "last_comparable")
+        .join(known, on=["org_unit_code", "indicator_code"], how="left")
+        .with_columns(pl.lit(True).alias("comparable"))
+    )
 
 
 def render(

@@ -13,6 +13,7 @@ from chitieu.report import build_report
 from chitieu.report.html import render_html
 from chitieu.report.markdown import render_markdown
 from chitieu.rollup import roll_up
+from chitieu.rollup.last_year import last_year, with_last_year
 
 BASIC = Path(__file__).parent / "data" / "rollup_basic"
 
@@ -34,6 +35,7 @@ def _data(tmp_path: Path, lang: str):
         }
     )
     rollup = roll_up(config, values, "2024S1")
+    last = last_year(config, values, rollup.review_period, rollup.root)  # none: "–"
     header = {
         "review_period": "2024S1",
         "root_org_unit": "P1",
@@ -42,7 +44,7 @@ def _data(tmp_path: Path, lang: str):
         "completeness": 0.5,
         "content_sha256": "ab" * 32,
     }
-    return build_report(config, header, rollup.indicators, lang)
+    return build_report(config, header, with_last_year(rollup.indicators, last), lang)
 
 
 def test_html_report_escapes_text_and_formats_numbers(tmp_path):

@@ -45,7 +45,9 @@ HEADER = {
 
 
 def indicators(**extra: list[Any]) -> pl.DataFrame:
-    """Two indicators at the district and a commune; ``extra`` columns (issue 12's)."""
+    """Two indicators at the district and a commune, as a revision holds them; ``extra``:
+    its last-year columns (by default none, as in a revision of content version 1)."""
+    last_year = {"comparable": [None] * 4, "last_actual": [None] * 4, "last_comparable": [None] * 4}
     return pl.DataFrame(
         {
             "org_unit_code": ["D", "D", "C1", "C2"],
@@ -55,8 +57,13 @@ def indicators(**extra: list[Any]) -> pl.DataFrame:
             "target": [130.0, 10.0, 7.0, None],
             "percent": [78.46, 50.0, 114.29, None],
             "class": ["on_track", "on_track", "exceeded", "no_target"],
-            **extra,
-        }
+            **{**last_year, **extra},
+        },
+        schema_overrides={
+            "comparable": pl.Boolean,
+            "last_actual": pl.Float64,
+            "last_comparable": pl.Boolean,
+        },
     )
 
 
@@ -77,7 +84,7 @@ def config(make_config: MakeConfig) -> Config:
     )
 
 
-def test_without_last_year_columns_every_figure_is_comparable_and_last_year_unknown() -> None:
+def test_a_revision_before_last_year_reads_as_comparable_with_no_last_year_figure() -> None:
     frame = with_last_year(indicators())
     assert frame.get_column("comparable").to_list() == [True] * 4
     assert frame.get_column("last_actual").null_count() == 4

@@ -72,7 +72,11 @@ def workbook(make_config: MakeConfig, tmp_path: Path) -> openpyxl.Workbook:
             "target": [10.0, None],
             "percent": [40.0, None],
             "class": ["below_half", "no_target"],
-        }
+            "comparable": [True, True],
+            "last_actual": [None, None],
+            "last_comparable": [None, None],
+        },
+        schema_overrides={"last_actual": pl.Float64, "last_comparable": pl.Boolean},
     )
     submissions = pl.DataFrame(
         [

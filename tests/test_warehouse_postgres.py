@@ -104,6 +104,9 @@ def test_awkward_values_round_trip_exactly(wh: Warehouse) -> None:
             "target": AWKWARD_FLOATS,
             "percent": AWKWARD_FLOATS[::-1],
             "class": AWKWARD_TEXTS[::-1],
+            "comparable": [i % 3 != 1 for i in range(n)],
+            "last_actual": AWKWARD_FLOATS[1:] + AWKWARD_FLOATS[:1],
+            "last_comparable": [None if i % 3 == 0 else i % 3 == 2 for i in range(n)],
         },
         schema=SNAPSHOT_INDICATORS_SCHEMA,
     )

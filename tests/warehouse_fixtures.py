@@ -30,11 +30,13 @@ import psycopg
 import pytest
 
 from chitieu.warehouse import IntakeBatch, SnapshotDraft, Warehouse, open_warehouse
-from chitieu.warehouse.hashing import inputs_sha256
+from chitieu.warehouse.backend import Backend
+from chitieu.warehouse.hashing import content_sha256, inputs_sha256
 from chitieu.warehouse.models import (
     INTAKE_ISSUES_SCHEMA,
     INTAKE_SUBMISSIONS_SCHEMA,
     INTAKE_VALUES_SCHEMA,
+    ROLLUP_INDICATORS_SCHEMA,
     SNAPSHOT_ELEMENTS_SCHEMA,
     SNAPSHOT_INDICATORS_SCHEMA,
     SNAPSHOT_INPUTS_SCHEMA,
@@ -236,7 +238,7 @@ INPUTS_1 = ((1, "a" * 64, "C1", "2024M05"),)
 def draft(
     inputs: Sequence[tuple[int, str, str, str]] = INPUTS_1,
     elements: Sequence[tuple[str, str, float | None]] = (("C1", "E1", 4.0), ("D", "E1", 4.0)),
-    indicators: Sequence[tuple[str, str, str, float | None, float | None, float | None, str]] = (
+    indicators: Sequence[tuple[object, ...]] = (
         ("D", "district", "CT01", 4.0, 8.0, 50.0, "on_track"),
     ),
     review_period: str = "2024S1",
@@ -244,7 +246,9 @@ def draft(
     catalog_sha256: str = "c" * 64,
     completeness: float | None = 0.5,
 ) -> SnapshotDraft:
-    """A small draft; its inputs_sha256 is computed from its inputs."""
+    """A small draft; its inputs_sha256 is computed from its inputs. An indicator row of
+    seven fields (a roll-up's) is comparable, with no figure for last year."""
+    rows = [row if len(row) == 10 else (*row, True, None, None) for row in indicators]
     input_rows = pl.DataFrame(list(inputs), schema=SNAPSHOT_INPUTS_SCHEMA, orient="row")
     return SnapshotDraft(
         review_period=review_period,
@@ -254,7 +258,7 @@ def draft(
         completeness=completeness,
         checks_passed=True,
         flow_run_id="run-1",
-        indicators=pl.DataFrame(list(indicators), schema=SNAPSHOT_INDICATORS_SCHEMA, orient="row"),
+        indicators=pl.DataFrame(rows, schema=SNAPSHOT_INDICATORS_SCHEMA, orient="row"),
         elements=pl.DataFrame(list(elements), schema=SNAPSHOT_ELEMENTS_SCHEMA, orient="row"),
         inputs=input_rows,
     )
@@ -278,3 +282,67 @@ def postgres_role(config: pytest.Config, prefix: str, *options: str) -> str:
 
     config.add_cleanup(drop)
     return name
+
+
+def publish_before_last_year(backend: Backend, made: SnapshotDraft) -> str:
+    """Publish ``made`` as chitieu did before migration 007 (the same period last year):
+    the columns of then, hashed by content definition 1; returns its content_sha256.
+    What an old warehouse holds, for the upgrade tests."""
+    with backend.transaction():
+        found = backend.rows(
+            "SELECT snapshot_id, revision, content_sha256 FROM snapshots "
+            "WHERE review_period = $1 AND root_org_unit = $2 ORDER BY revision DESC LIMIT 1",
+            [made.review_period, made.root_org_unit],
+        )
+        [(last_id,)] = backend.rows("SELECT COALESCE(MAX(snapshot_id), 0) FROM snapshots")
+        previous = found[0] if found else None
+        revision = 1 if previous is None else previous[1] + 1
+        header = {
+            "review_period": made.review_period,
+            "root_org_unit": made.root_org_unit,
+            "revision": revision,
+            "catalog_sha256": made.catalog_sha256,
+            "inputs_sha256": made.inputs_sha256,
+            "prev_content_sha256": None if previous is None else previous[2],
+            "completeness": made.completeness,
+            "checks_passed": made.checks_passed,
+        }
+        indicators = made.indicators.select(list(ROLLUP_INDICATORS_SCHEMA))
+        content = content_sha256(header, indicators, made.elements, made.inputs)
+        backend.execute(
+            "INSERT INTO snapshots (snapshot_id, review_period, root_org_unit, revision, status, "
+            "created_at, flow_run_id, catalog_sha256, inputs_sha256, content_sha256, "
+            "prev_content_sha256, completeness, checks_passed) "
+            "VALUES ($1, $2, $3, $4, 'published', $5, $6, $7, $8, $9, $10, $11, $12)",
+            [
+                last_id + 1,
+                made.review_period,
+                made.root_org_unit,
+                revision,
+                T0,
+                made.flow_run_id,
+                made.catalog_sha256,
+                made.inputs_sha256,
+                content,
+                header["prev_content_sha256"],
+                made.completeness,
+                made.checks_passed,
+            ],
+        )
+        for table, rows in (
+            ("indicators", indicators),
+            ("elements", made.elements),
+            ("inputs", made.inputs),
+        ):
+            names = ", ".join(f'"{c}"' for c in rows.columns)
+            with backend.staged(f"staged_{table}", rows):
+                backend.execute(
+                    f"INSERT INTO snapshot_{table} (snapshot_id, {names}) "
+                    f"SELECT CAST($1 AS BIGINT), {names} FROM staged_{table}",
+                    [last_id + 1],
+                )
+        if previous is not None:
+            backend.execute(
+                "UPDATE snapshots SET status = 'superseded' WHERE snapshot_id = $1", [previous[0]]
+            )
+    return content

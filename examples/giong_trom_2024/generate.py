@@ -1158,6 +1158,7 @@ def generate(out: Path) -> None:
     reviews = {p: review(accepted, p) for p in (f"{YEAR}S1", str(YEAR))}
     check_article(reviews[f"{YEAR}S1"])
     check_quality(reviews[f"{YEAR}S1"])
+    write(out / "config" / "history.csv", history_csv(accepted, reviews).encode("utf-8"))
     special = {path: status[path] for path in specials}
     expected = {
         "about": (
@@ -1183,6 +1184,43 @@ def generate(out: Path) -> None:
         out / "expected.json",
         (json.dumps(expected, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
     )
+
+
+# --------------------------------------------------------------------------------------
+# history.csv: the same periods of 2023 (illustrative)
+# --------------------------------------------------------------------------------------
+
+HISTORY_SEED = SEED - 1
+HISTORY_COMMUNE_INDICATORS = ("CT01", "CT20")  # the ones communes have targets for
+
+
+def history_csv(accepted: dict, reviews: dict) -> str:
+    """Figures of 2023S1 and 2023 as a team would copy them from last year's printed
+    reports: the district's every indicator that has a figure this year, and each
+    commune's CT01 and CT20 (which add up to the district's). Invented: this year's
+    figure times a factor drawn from a generator of its own (0.80 to 1.05; a `decrease`
+    indicator's last year higher, 1.03 to 1.20), rates at most 100."""
+    rng = random.Random(HISTORY_SEED)
+    rows = []
+    for review_period, this_year in reviews.items():
+        last = review_period.replace(str(YEAR), str(YEAR - 1))
+        for code, row in this_year["indicators"].items():
+            actual = row["actual"]
+            if actual is None:
+                continue
+            spec = INDICATOR[code]
+            low, high = (1.03, 1.20) if spec[6] == "decrease" else (0.80, 1.05)
+            figure = Fraction(actual) * Fraction(round(rng.uniform(low, high), 3))
+            if spec[4] == "%":
+                figure = min(figure, Fraction(100))
+            text = str(round(figure)) if isinstance(actual, int) else f"{float(figure):.2f}"
+            rows.append([code, ROOT, last, text])
+            if code in HISTORY_COMMUNE_INDICATORS:
+                element = spec[5]
+                weights = {c: rolled_value(accepted, c, element, review_period) or 0 for c in CODES}
+                for commune, share in apportion(int(text), weights).items():
+                    rows.append([code, commune, last, str(share)])
+    return csv_text(["indicator_code", "org_unit_code", "period", "actual"], rows)
 
 
 def check_article(s1: dict) -> None:

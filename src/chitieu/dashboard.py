@@ -139,10 +139,11 @@ INDICATOR_COLUMNS = {
 }
 
 
-def indicator_rows(config: Config, rollup: Rollup) -> list[dict[str, str]]:
+def indicator_rows(config: Config, root: str, indicators: pl.DataFrame) -> list[dict[str, str]]:
     """Every indicator of the root, in catalog order, numbers written the Vietnamese way,
-    with last year's figure and the change ("không so sánh được" where not comparable)."""
-    table = unit_table(catalog_frame(config, "vi"), prepared(rollup.indicators), rollup.root)
+    with last year's figure and the change ("không so sánh được" where not comparable).
+    ``indicators``: a revision's (or its draft's), with the same period last year."""
+    table = unit_table(catalog_frame(config, "vi"), prepared(indicators), root)
     labels = class_labels("vi", format_number(config.catalog.classification.on_track, "vi"))
     return [
         {label: cells[key] for key, label in INDICATOR_COLUMNS.items()}

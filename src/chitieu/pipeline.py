@@ -30,6 +30,7 @@ from chitieu.quality import worker as gate_worker
 from chitieu.report.load import load_reports
 from chitieu.report.output import write_report
 from chitieu.rollup import Rollup, roll_up
+from chitieu.rollup.last_year import last_year
 from chitieu.snapshot import draft_snapshot
 from chitieu.sources import FileRead, FileRef, ReceivedFile, gather, read_submission
 from chitieu.sources.inbox import Refused, gather_inbox, receive, received_name
@@ -377,7 +378,9 @@ def prepare_review(
     inputs: ReviewInputs | None = None,
     as_of: dt.date | None = None,
 ) -> PreparedReview:
-    """Roll up the accepted values and run the quality gate; nothing is published.
+    """Roll up the accepted values and run the quality gate; nothing is published. The
+    same period last year (`chitieu.rollup.last_year`) is rolled up from the same values
+    (every accepted period is read once: last year's are among them) and history.csv.
 
     With ``keep_results`` (a review, not a dry run) an approved review is refused
     (`ReviewLocked`), held reports that no approval holds any more are taken in (SPEC §8),
@@ -399,9 +402,10 @@ def prepare_review(
         reports=reports.select("org_unit_code", "period"),
         as_of=as_of,
     )
+    last = last_year(config, values, review_period, rollup.root, rollup.as_of)
     folders = GateFolders.beside(warehouse.url) if keep_results else None
     checks = run_gate(rollup, config, folders)
-    draft = draft_snapshot(rollup, config, reports, checks.passed, flow_run_id)
+    draft = draft_snapshot(rollup, config, reports, checks.passed, flow_run_id, last)
     return PreparedReview(rollup, checks, draft, checks.data_docs)
 
 
@@ -457,9 +461,10 @@ def next_revision(warehouse: Warehouse, draft: SnapshotDraft) -> tuple[int, bool
     if revisions.is_empty():
         return 1, True
     latest = revisions.sort("revision").row(-1, named=True)
-    unchanged = (latest["inputs_sha256"], latest["catalog_sha256"]) == (
+    unchanged = (latest["inputs_sha256"], latest["catalog_sha256"], latest["history_sha256"]) == (
         draft.inputs_sha256,
         draft.catalog_sha256,
+        draft.history_sha256,
     )
     return (latest["revision"], False) if unchanged else (latest["revision"] + 1, True)
 

@@ -1,4 +1,12 @@
-"""From a roll-up to the snapshot draft the warehouse publishes: its rows and its inputs."""
+"""From a roll-up to the snapshot draft the warehouse publishes: its rows and its inputs.
+
+A revision rests on this year's reports and on last year's (the same period a year
+earlier, restated on this review's units: `chitieu.rollup.last_year`): both are its
+inputs (``snapshot_inputs``, told apart by their periods), so a late correction of last
+year's report makes a new revision, and ``snapshots verify`` recomputes last year's
+figures from the revision's own inputs. A history.csv that filled a figure is recorded
+by its SHA-256 in the header (``history_sha256``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ from chitieu.periods import Period
 from chitieu.rollup import Rollup
 from chitieu.rollup.elements import within_review
 from chitieu.rollup.hierarchy import attribute
+from chitieu.rollup.last_year import LastYear, with_comparable, with_last_year
 from chitieu.warehouse.hashing import inputs_sha256
 from chitieu.warehouse.models import (
     SNAPSHOT_ELEMENTS_SCHEMA,
@@ -48,11 +57,16 @@ def reports_within(
     )
 
 
-def used_reports(reports: pl.DataFrame, config: Config, rollup: Rollup) -> pl.DataFrame:
-    """The accepted reports a review drew on: a period inside the review, from a unit
-    whose history belongs to the root's subtree at the review's end."""
-    used = reports_within(reports, config, rollup.review_period, rollup.units, rollup.as_of)
-    return used.select(list(SNAPSHOT_INPUTS_SCHEMA)).sort("submission_id")
+def used_reports(
+    reports: pl.DataFrame, config: Config, rollup: Rollup, last: LastYear | None = None
+) -> pl.DataFrame:
+    """The accepted reports a review drew on: a period inside the review (or inside
+    ``last``'s period), from a unit whose history belongs to the root's subtree at the
+    review's end (the roll-up's ``as_of``)."""
+    used = [reports_within(reports, config, rollup.review_period, rollup.units, rollup.as_of)]
+    if last is not None:
+        used.append(reports_within(reports, config, last.period, rollup.units, last.as_of))
+    return pl.concat(used).select(list(SNAPSHOT_INPUTS_SCHEMA)).unique().sort("submission_id")
 
 
 def draft_snapshot(
@@ -61,9 +75,16 @@ def draft_snapshot(
     reports: pl.DataFrame,
     checks_passed: bool,
     flow_run_id: str | None = None,
+    last: LastYear | None = None,
 ) -> SnapshotDraft:
-    """The revision to publish. ``reports``: the warehouse's accepted reports."""
-    inputs = used_reports(reports, config, rollup)
+    """The revision to publish. ``reports``: the warehouse's accepted reports; ``last``:
+    the same period last year (without it, none: the column stays empty)."""
+    inputs = used_reports(reports, config, rollup, last)
+    indicators = (
+        with_comparable(rollup.indicators)
+        if last is None
+        else with_last_year(rollup.indicators, last)
+    )
     return SnapshotDraft(
         review_period=rollup.review_period.code,
         root_org_unit=rollup.root,
@@ -72,11 +93,13 @@ def draft_snapshot(
         completeness=rollup.root_completeness(),
         checks_passed=checks_passed,
         flow_run_id=flow_run_id,
-        indicators=rollup.indicators.select(
-            pl.col(n).cast(t) for n, t in SNAPSHOT_INDICATORS_SCHEMA.items()
+        indicators=indicators.select(
+            pl.col(n).cast(t) if n in indicators.columns else pl.lit(None, t).alias(n)
+            for n, t in SNAPSHOT_INDICATORS_SCHEMA.items()
         ),
         elements=rollup.elements.select(
             pl.col(n).cast(t) for n, t in SNAPSHOT_ELEMENTS_SCHEMA.items()
         ),
         inputs=inputs.select(pl.col(n).cast(t) for n, t in SNAPSHOT_INPUTS_SCHEMA.items()),
+        history_sha256=config.history_sha256 if last is not None and last.used_history else None,
     )

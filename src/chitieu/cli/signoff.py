@@ -196,6 +196,7 @@ def against_approved(
 
     from chitieu.lineage import diff_snapshots
     from chitieu.lineage.text import render_diff
+    from chitieu.warehouse.hashing import CONTENT_VERSION
     from chitieu.warehouse.models import INPUT_SUBMISSIONS_SCHEMA, SnapshotRead
 
     before = store.snapshot(draft.review_period, draft.root_org_unit, int(approval["revision"]))
@@ -212,6 +213,8 @@ def against_approved(
         "prev_content_sha256": before.header["content_sha256"],
         "completeness": draft.completeness,
         "checks_passed": draft.checks_passed,
+        "content_version": CONTENT_VERSION,
+        "history_sha256": draft.history_sha256,
     }
     after = SnapshotRead(header, draft.indicators, draft.elements, draft.inputs)
     added = sorted(set(draft.inputs["submission_id"]) - set(before.inputs["submission_id"]))

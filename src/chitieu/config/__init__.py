@@ -1,5 +1,5 @@
 """A reporting configuration is a folder: catalog.yaml, org_units.csv, targets.csv and,
-optionally, successions.csv.
+optionally, successions.csv and history.csv (`chitieu.config.history`).
 
 `load_config` reads all three, checks each file and the rules between them, and
 raises one `ConfigError` listing every problem found.
@@ -16,6 +16,7 @@ from typing import Final
 import polars as pl
 
 from chitieu.config.catalog import CATALOG_FILE, Catalog, ElementSpec, IndicatorSpec, parse_catalog
+from chitieu.config.history import HISTORY_FILE, history_sha256, load_history, no_history
 from chitieu.config.rules import RuleSpec, check_rule_levels
 from chitieu.config.successions import SUCCESSIONS_FILE, load_successions
 from chitieu.config.tables import (
@@ -47,6 +48,11 @@ class Config:
     successions: pl.DataFrame
     """old_id, new_id, date, share (null: unknown): who took over which unit row, from
     successions.csv and org_units.csv's successor_code (share 1)."""
+    history: pl.DataFrame = dataclasses.field(default_factory=no_history)
+    """history.csv's rows (``HISTORY_SCHEMA``): last year's figures the warehouse lacks."""
+    history_sha256: str | None = None
+    """The SHA-256 of history.csv's bytes, None without one: a revision that used one of
+    its figures records it (``snapshots.history_sha256``); not in ``catalog_sha256``."""
 
     @property
     def lowest_level(self) -> str:
@@ -126,7 +132,7 @@ def _sha256_of(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-_LOADED: dict[tuple[Path, str], Config] = {}
+_LOADED: dict[tuple[Path, str, str | None], Config] = {}
 """Configurations checked in this process, by folder and the hash of their bytes: a
 flow and its tasks each load the configuration, and a national one (10,000 units)
 takes a fifth of a second to check. The same bytes give the same `Config` (frozen,
@@ -143,17 +149,17 @@ def load_config(folder: str | Path) -> Config:
     files = [catalog_path, folder / ORG_UNITS_FILE, folder / TARGETS_FILE]
     if (folder / SUCCESSIONS_FILE).exists():  # hashed when present: older hashes stand
         files.append(folder / SUCCESSIONS_FILE)
-    key = (folder.resolve(), _sha256_of(files))
+    key = (folder.resolve(), _sha256_of(files), history_sha256(folder))
     if key in _LOADED:
         return dataclasses.replace(_LOADED[key], folder=folder)
-    config = _load(folder, key[1])
+    config = _load(folder, key[1], key[2])
     if len(_LOADED) >= _KEEP_LOADED:
         _LOADED.pop(next(iter(_LOADED)))
     _LOADED[key] = config
     return config
 
 
-def _load(folder: Path, catalog_sha256: str) -> Config:
+def _load(folder: Path, catalog_sha256: str, history_hash: str | None = None) -> Config:
     problems: list[ConfigProblem] = []
     catalog_path = folder / CATALOG_FILE
     if catalog_path.exists():
@@ -176,6 +182,8 @@ def _load(folder: Path, catalog_sha256: str) -> Config:
         problems += _check_targets(catalog, org_units, targets)
         targets, found = target_units(targets, org_units)
         problems += found
+    history, found = load_history(folder / HISTORY_FILE, catalog, org_units)
+    problems += found
     if problems or catalog is None or org_units is None or targets is None or successions is None:
         raise ConfigError(problems)
     return Config(
@@ -185,6 +193,8 @@ def _load(folder: Path, catalog_sha256: str) -> Config:
         targets=targets,
         catalog_sha256=catalog_sha256,
         successions=successions,
+        history=history,
+        history_sha256=history_hash,
     )
 
 

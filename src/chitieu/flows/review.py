@@ -301,7 +301,7 @@ def _show(
         dashboard.review_markdown(view), key=key, description=f"Tóm tắt / summary — {title}"
     )
     create_table_artifact(
-        dashboard.indicator_rows(config, prepared.rollup),
+        dashboard.indicator_rows(config, view.root, prepared.draft.indicators),
         key=dashboard.artifact_key(key, "indicators"),
         description=f"Các chỉ tiêu / every indicator — {title}",
     )

@@ -3,12 +3,16 @@
 Between revisions the inputs differ (reports added, or superseded by corrected ones) or
 the configuration does. A changed element of unit U is explained by the added or removed
 submissions that carry a value of that element from a unit in U's subtree; a changed
-indicator by those touching any element of its formula there.
+indicator by those touching any element of its formula there. A changed figure for the
+same period last year is explained the same way by last year's submissions (placed on
+the units at the end of the review), or by history.csv when the revisions used
+different ones (``history_changed``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +24,7 @@ from chitieu.config import Config
 from chitieu.lineage.inputs import attributed
 from chitieu.periods import Period
 from chitieu.rollup.hierarchy import ancestors, subtree
+from chitieu.rollup.last_year import previous_period
 from chitieu.warehouse.models import SnapshotRead
 
 
@@ -62,13 +67,22 @@ class SnapshotDiff:
     signoffs: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     """The approvals and reopenings of the revisions from the older one up to (not
     including) the newer one, in chain order: why the figures were opened again."""
+    last_year: list[Change] = dataclasses.field(default_factory=list)
+    """Units' indicators whose same-period-last-year figure (or a comparable flag)
+    differs, with last year's submissions behind the change."""
 
     @property
     def catalog_changed(self) -> bool:
         return bool(self.before["catalog_sha256"] != self.after["catalog_sha256"])
 
+    @property
+    def history_changed(self) -> bool:
+        """Whether the history.csv whose figures entered the revisions differs."""
+        return bool(self.before.get("history_sha256") != self.after.get("history_sha256"))
+
 
 INDICATOR_VALUES = ["actual", "target", "percent", "class"]
+LAST_YEAR_VALUES = ["comparable", "last_actual", "last_comparable"]
 
 
 def _changed(old: pl.DataFrame, new: pl.DataFrame, key: str, compared: list[str]) -> pl.DataFrame:
@@ -86,22 +100,27 @@ def _changed(old: pl.DataFrame, new: pl.DataFrame, key: str, compared: list[str]
 
 
 def _reach(
-    config: Config, values: pl.DataFrame, sides: dict[str, set[int]], period: Period, root: str
+    config: Config,
+    values: pl.DataFrame,
+    sides: dict[str, set[int]],
+    period: Period,
+    root: str,
+    as_of: dt.date | None = None,
 ) -> pl.DataFrame:
     """``org_unit_code, element_code, submission_id, side``: for each value of an added or
-    removed submission, every unit whose element value it reaches (its own unit's and
-    every ancestor's up to the root)."""
+    removed submission of ``period``, every unit whose element value it reaches (its own
+    unit's and every ancestor's up to the root) on the units of ``as_of``."""
     side = pl.lit(None, pl.String)
     for name, ids in sides.items():
         side = (
             pl.when(pl.col("submission_id").is_in(sorted(ids))).then(pl.lit(name)).otherwise(side)
         )
     placed = (
-        attributed(config, values.unique(), period, root)
+        attributed(config, values.unique(), period, root, as_of)
         .with_columns(side.alias("side"))
         .filter(pl.col("side").is_not_null() & pl.col("unit").is_not_null())
     )
-    units = subtree(config.org_units, root, period.end)
+    units = subtree(config.org_units, root, as_of or period.end)
     closure = ancestors(units.select("org_unit_code", "parent_code"))
     return (
         placed.join(closure, left_on="unit", right_on="org_unit_code")
@@ -141,6 +160,10 @@ def _explained(
     return changes
 
 
+def _flags_read(indicators: pl.DataFrame) -> pl.DataFrame:
+    return indicators.with_columns(pl.col("comparable").fill_null(True))
+
+
 def _listed(submissions: pl.DataFrame, ids: set[int]) -> list[ChangedSubmission]:
     rows = submissions.unique("submission_id").filter(pl.col("submission_id").is_in(sorted(ids)))
     fields = list(ChangedSubmission.__dataclass_fields__)
@@ -174,6 +197,14 @@ def diff_snapshots(
 
     indicators = _changed(before.indicators, after.indicators, "indicator_code", INDICATOR_VALUES)
     elements = _changed(before.elements, after.elements, "element_code", ["value"])
+    # a revision of content version 1 holds null flags: read as comparable, as reports do
+    last = _changed(
+        _flags_read(before.indicators),
+        _flags_read(after.indicators),
+        "indicator_code",
+        LAST_YEAR_VALUES,
+    )
+    last_reach = _reach(config, values, sides, previous_period(period), root, period.end)
     return SnapshotDiff(
         review_period=period.code,
         root_org_unit=root,
@@ -184,6 +215,7 @@ def diff_snapshots(
         indicators=_explained(indicators, "indicator_code", reach, formula_elements),
         elements=_explained(elements, "element_code", reach, lambda code: {code}),
         signoffs=_between(signoffs, before.header["revision"], after.header["revision"]),
+        last_year=_explained(last, "indicator_code", last_reach, formula_elements),
     )
 
 

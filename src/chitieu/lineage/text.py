@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from chitieu.lineage.diff import Change, ChangedSubmission, SnapshotDiff
+from chitieu.lineage.last_year import LastYearTrace
 from chitieu.lineage.trace import ElementTrace, SourceValue, Trace
 from chitieu.report import format_number, format_percent
 from chitieu.shown import shown
@@ -132,7 +133,70 @@ def render_trace(trace: Trace, lang: str = "vi") -> str:
             value = _number(child.value, lang)
             lines.append(f"    {child.org_unit_code:<8} {child.name:<32} {value:>12}{mismatch}")
             lines += [_source_line(s, lang, "        ") for s in child.sources]
+    if trace.last_year is not None:
+        lines += ["", *_last_year_lines(trace.last_year, lang)]
     return "\n".join(lines) + "\n"
+
+
+_SOURCE = {
+    "warehouse": "báo cáo năm trước trong kho / last year's submissions in the warehouse",
+    "history": "history.csv (số liệu năm trước / last year's printed figures)",
+    None: "không có số liệu / no figure",
+}
+
+
+def _flagged(value: float | None, comparable: bool | None, lang: str) -> str:
+    if comparable is False:
+        return "không so sánh được / not comparable"
+    return _number(value, lang)
+
+
+def _last_year_lines(last: LastYearTrace, lang: str) -> list[str]:
+    """The same period last year: the published figure, its recomputation and source,
+    then the old units' values (placed on today's units) or the history.csv lines."""
+    check = (
+        _check(
+            (last.last_actual, last.last_comparable),
+            (last.recomputed_actual, last.recomputed_comparable),
+        )
+        if last.checked
+        else "(không kiểm / not compared: revision without last year, or another history.csv)"
+    )
+    lines = [
+        f"cùng kỳ năm trước / same period last year {last.period} "
+        f"(trên đơn vị ngày / on the units of {last.as_of:%Y-%m-%d}): "
+        f"{_flagged(last.last_actual, last.last_comparable, lang)}",
+        f"  tính lại / recomputed: "
+        f"{_flagged(last.recomputed_actual, last.recomputed_comparable, lang)} {check}",
+        f"  nguồn / source: {_SOURCE.get(last.source, last.source)}",
+    ]
+    if last.comparable is False:
+        lines.append("  số năm nay không so sánh được / this year's figure is not comparable")
+    if last.submissions:
+        lines.append(f"  báo cáo năm trước / last year's reports ({len(last.submissions)}):")
+    for row in last.submissions:
+        unit = str(row["org_unit_code"])
+        if row["unit"] != row["org_unit_code"]:
+            unit += f"→{row['unit']}"
+        if row["share"] != 1:
+            share = row["share"]
+            unit += " ×" + (_number(share, lang) if isinstance(share, float) else "?")
+        flag = "" if row["used"] else "  (không tính / not counted)"
+        where = f" ({row['location']})" if row["location"] else ""
+        value = row["value"]
+        lines.append(
+            f"    {row['element_code']:<16} {row['period']:<8} {unit:<14} "
+            f"{_number(value if isinstance(value, float) else None, lang):>12}{flag}  "
+            f"{shown(str(row['source_name']))}{where}  #{row['submission_id']}  "
+            f"sha256 {row['sha256']}"
+        )
+    if last.history:
+        lines.append(f"  history.csv ({len(last.history)}):")
+    lines += [
+        f"    dòng / line {h.line}: {h.org_unit_code} {h.period} {_number(h.actual, lang)}"
+        for h in last.history
+    ]
+    return lines
 
 
 def _plain(value: Any) -> Any:
@@ -174,6 +238,23 @@ def _indicator_line(change: Change, lang: str) -> str:
     )
 
 
+def _last_year_figure(row: dict[str, Any], lang: str) -> str:
+    if row["last_comparable"] is False:
+        return "không so sánh được / not comparable"
+    return _number(row["last_actual"], lang)
+
+
+def _last_year_line(change: Change, lang: str) -> str:
+    b, a = change.before, change.after
+    flag = ""
+    if b["comparable"] != a["comparable"]:
+        flag = f"; so sánh được / comparable {b['comparable']} → {a['comparable']}"
+    return (
+        f"  {change.org_unit_code:<8} {change.code:<8} "
+        f"{_last_year_figure(b, lang)} → {_last_year_figure(a, lang)}{flag}{_causes(change)}"
+    )
+
+
 def _element_line(change: Change, lang: str) -> str:
     return (
         f"  {change.org_unit_code:<8} {change.code:<16} "
@@ -206,7 +287,13 @@ def render_diff(diff: SnapshotDiff, lang: str = "vi") -> str:
         *[_indicator_line(c, lang) for c in diff.indicators],
         f"phần tử thay đổi / elements changed ({len(diff.elements)}):",
         *[_element_line(c, lang) for c in diff.elements],
+        f"cùng kỳ năm trước thay đổi / same period last year changed ({len(diff.last_year)}):",
+        *[_last_year_line(c, lang) for c in diff.last_year],
     ]
+    if diff.history_changed:
+        lines.append(
+            f"  history.csv: {b.get('history_sha256') or '–'} → {a.get('history_sha256') or '–'}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -231,4 +318,5 @@ def _pct(value: float | None) -> float | None:
 def diff_json(diff: SnapshotDiff) -> str:
     document = dataclasses.asdict(diff)
     document["catalog_changed"] = diff.catalog_changed
+    document["history_changed"] = diff.history_changed
     return json.dumps(_plain(document), ensure_ascii=False, indent=2) + "\n"

@@ -18,6 +18,7 @@ from chitieu import formula
 from chitieu.config import Config
 from chitieu.errors import ChitieuError
 from chitieu.lineage.inputs import attributed, within
+from chitieu.lineage.last_year import LastYearTrace, trace_last_year
 from chitieu.periods import Period
 from chitieu.rollup import roll_up
 from chitieu.warehouse.models import SnapshotRead
@@ -112,6 +113,8 @@ class Trace:
     figures are then the restatement of the revision's inputs, not published ones."""
     comparable: bool = True
     """False where the figure needed a succession share that does not exist."""
+    last_year: LastYearTrace | None = None
+    """The same period last year: where the revision's figure came from."""
 
     @property
     def matches(self) -> bool:
@@ -120,6 +123,7 @@ class Trace:
             self.actual == self.recomputed_actual
             and self.classification == self.recomputed_class
             and all(e.matches for e in self.elements)
+            and (self.last_year is None or self.last_year.matches)
         )
 
 
@@ -186,6 +190,12 @@ def trace_indicator(
         reports=submissions.select("org_unit_code", "period"),
         as_of=as_of,
     )
+    row = published.row(0, named=True)
+    last = (
+        None
+        if as_of is not None  # a restatement is no revision: it holds no last year
+        else trace_last_year(config, header, row, submissions, values, indicator, org)
+    )
     tree = within(config, period, org, as_of)
     placed = (
         attributed(config, values, period, root, as_of)
@@ -205,7 +215,6 @@ def trace_indicator(
         for code in element_codes
     ]
     unit = tree.filter(pl.col("org_unit_code") == org).row(0, named=True)
-    row = published.row(0, named=True)
     return Trace(
         review_period=period.code,
         root_org_unit=root,
@@ -230,6 +239,7 @@ def trace_indicator(
         elements=elements,
         as_of=as_of,
         comparable=row.get("comparable") is not False,
+        last_year=last,
     )
 
 

@@ -5,10 +5,17 @@ figures recomputed from its inputs with the roll-up and the configuration.
 A revision published with another configuration (its ``catalog_sha256`` is not the one
 of ``--config``) is not recomputed: the difference would be the configuration's, not a
 tampering. Verify says so for each such revision instead of reporting false mismatches.
+
+A revision of content version 2 also holds the same period last year: it is recomputed
+from the revision's own inputs (last year's submissions are among them) and, where the
+revision recorded a history.csv (``history_sha256``), from that file when ``--config``
+holds the same one; with another one, last year's figures are not compared, and a note
+says so. A revision of version 1 holds no last-year figures to compare.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -16,8 +23,11 @@ from typing import Final
 import polars as pl
 
 from chitieu.config import Config, load_config
+from chitieu.config.history import no_history
+from chitieu.lineage.last_year import compares_last_year
 from chitieu.periods import Period
 from chitieu.rollup import roll_up
+from chitieu.rollup.last_year import last_year, with_last_year
 from chitieu.warehouse import Verification, VerifyNote, VerifyProblem, Warehouse
 from chitieu.warehouse.models import (
     SNAPSHOT_ELEMENTS_SCHEMA,
@@ -79,29 +89,39 @@ def _differences(
     return lines
 
 
+ROLLUP_COLUMNS: Final = ["level", "actual", "target", "percent", "class"]
+LAST_YEAR_COLUMNS: Final = ["comparable", "last_actual", "last_comparable"]
+
+
 def differences(
     config: Config, read: SnapshotRead, submissions: pl.DataFrame, values: pl.DataFrame
 ) -> list[str]:
     """Where a revision's figures differ from a roll-up of its own inputs (``submissions``,
-    ``values``: `Warehouse.input_submissions`, `input_figures`) with ``config``."""
+    ``values``: `Warehouse.input_submissions`, `input_figures`) with ``config``; last
+    year's too when `compares_last_year`."""
     header = read.header
+    period = Period.parse(str(header["review_period"]))
+    root = str(header["root_org_unit"])
+    figures = values.select("org_unit_code", "element_code", "period", "value")
     again = roll_up(
         config,
-        values.select("org_unit_code", "element_code", "period", "value"),
-        Period.parse(str(header["review_period"])),
-        str(header["root_org_unit"]),
+        figures,
+        period,
+        root,
         reports=submissions.select("org_unit_code", "period"),
     )
-    indicators = again.indicators.select(
-        pl.col(n).cast(t) for n, t in SNAPSHOT_INDICATORS_SCHEMA.items()
+    rows, columns = again.indicators, ROLLUP_COLUMNS
+    if compares_last_year(config, header):
+        # history.csv counts only where the revision used it (else none of it filled a gap then)
+        history = config if header.get("history_sha256") else _without_history(config)
+        rows = with_last_year(rows, last_year(history, figures, period, root))
+        columns = ROLLUP_COLUMNS + LAST_YEAR_COLUMNS
+    keys = ["org_unit_code", "indicator_code"]
+    indicators = rows.select(
+        *(pl.col(n).cast(t) for n, t in SNAPSHOT_INDICATORS_SCHEMA.items() if n in keys + columns)
     )
     elements = again.elements.select(pl.col(n).cast(t) for n, t in SNAPSHOT_ELEMENTS_SCHEMA.items())
-    found = _differences(
-        read.indicators,
-        indicators,
-        ["org_unit_code", "indicator_code"],
-        ["level", "actual", "target", "percent", "class"],
-    )
+    found = _differences(read.indicators, indicators, keys, columns)
     found += _differences(read.elements, elements, ["org_unit_code", "element_code"], ["value"])
     schema = {"of": pl.String, "value": pl.Float64}
     published, recomputed = (
@@ -109,6 +129,10 @@ def differences(
         for value in (header["completeness"], again.root_completeness())
     )
     return _differences(published, recomputed, ["of"], ["value"]) + found
+
+
+def _without_history(config: Config) -> Config:
+    return dataclasses.replace(config, history=no_history(), history_sha256=None)
 
 
 @dataclass
@@ -137,16 +161,27 @@ class Recomputation:
                 ]
             )
         self.recomputed += 1
+        notes = []
+        if compares_last_year(self.config, header) is False:
+            notes.append(
+                VerifyNote(
+                    f"{review} revision {revision}",
+                    "same period last year not recomputed: it used history.csv "
+                    f"{str(header['history_sha256'])[:16]}…, --config {self.config.folder} "
+                    f"holds {(self.config.history_sha256 or 'none')[:16]}…",
+                )
+            )
         values = self.store.input_figures(read.snapshot_id)
         found = differences(self.config, read, submissions, values)
         if not found:
-            return Verification()
+            return Verification(notes=notes)
         more = f"; and {len(found) - SHOWN} more" if len(found) > SHOWN else ""
         message = (
             f"rolled up again from its {submissions.height} input submissions, "
             f"{len(found)} figure(s) differ: " + "; ".join(found[:SHOWN]) + more
         )
         return Verification(
+            notes=notes,
             problems=[
                 VerifyProblem(
                     str(header["review_period"]),
@@ -155,7 +190,7 @@ class Recomputation:
                     "recomputed",
                     message,
                 )
-            ]
+            ],
         )
 
 

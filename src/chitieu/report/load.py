@@ -135,12 +135,14 @@ def load_restated_report(
     rolled up from the reports the warehouse holds as accepted now: a restatement is
     never a published revision (it has no number and no hash), and says so."""
     from chitieu.rollup import roll_up
+    from chitieu.rollup.last_year import last_year, with_last_year
 
     period = Period.parse(review_period)
     reports = warehouse.accepted_reports().select("org_unit_code", "period")
-    rollup = roll_up(
-        config, warehouse.accepted_values(), period, root, reports=reports, as_of=as_of
-    )
+    values = warehouse.accepted_values()
+    rollup = roll_up(config, values, period, root, reports=reports, as_of=as_of)
+    # last year restated on the same units (SPEC §3.8)
+    indicators = with_last_year(rollup.indicators, last_year(config, values, period, root, as_of))
     header = {
         "snapshot_id": None,
         "review_period": period.code,
@@ -157,7 +159,7 @@ def load_restated_report(
     return build_reports(
         config,
         header,
-        rollup.indicators,
+        indicators,
         (lang,),
         reports=reports,
         number=number,

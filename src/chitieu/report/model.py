@@ -37,18 +37,11 @@ def shown_text(column: str) -> pl.Expr:
 
 
 def with_last_year(indicators: pl.DataFrame) -> pl.DataFrame:
-    """The same-period-last-year columns of issue 12 (``comparable``, ``last_actual``,
-    ``last_comparable``) as the revision holds them; a revision without them reads as
-    comparable with no figure for last year. The one place to simplify once every
-    revision carries them."""
-    neutral = {
-        "comparable": pl.lit(True),
-        "last_actual": pl.lit(None, pl.Float64),
-        "last_comparable": pl.lit(None, pl.Boolean),
-    }
-    return indicators.with_columns(
-        value.alias(name) for name, value in neutral.items() if name not in indicators.columns
-    )
+    """A revision's indicators with the same-period-last-year columns as it holds them
+    (``comparable``, ``last_actual``, ``last_comparable``: `chitieu.rollup.last_year`). A
+    revision published before them (content version 1) holds nulls there: it reads as
+    comparable, with no figure for last year."""
+    return indicators.with_columns(pl.col("comparable").fill_null(True))
 
 
 def change_percent() -> pl.Expr:

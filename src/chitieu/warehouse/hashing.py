@@ -14,8 +14,18 @@ strings as they are, integers in decimal, booleans ``true``/``false``, floats th
 decimal that reads back as the same double, as polars casts Float64 to String (``0.1``,
 ``4.0``, ``1e+20``, ``NaN``, ``inf``), with ``-0.0`` written ``0.0``.
 
+Definition (version 2), for revisions published with the same period last year (their
+``snapshots.content_version`` is 2; every revision published before it holds 1 and is
+checked by version 1, unchanged). The same text as version 1 but for: the first line
+``chitieu-snapshot-content v2``; the ``header`` section's columns, which go on with
+``content_version`` and ``history_sha256`` (the SHA-256 of the history.csv whose figures
+entered the revision, null if none did); and the ``indicators`` section's, which go on
+with ``comparable``, ``last_actual`` and ``last_comparable`` (`HEADER_V2`,
+`INDICATOR_COLUMNS_V2`). Last year's submissions are rows of ``inputs`` like this year's
+(their periods tell them apart).
+
 ``inputs_sha256`` is the same over the first line ``chitieu-snapshot-inputs v1`` and the one
-section ``inputs``.
+section ``inputs`` (one definition for every revision).
 """
 
 from __future__ import annotations
@@ -48,6 +58,20 @@ INDICATOR_COLUMNS: Final[dict[str, pl.DataType]] = {
     "percent": pl.Float64(),
     "class": pl.String(),
 }
+HEADER_V2: Final[dict[str, pl.DataType]] = {
+    **HEADER_SCHEMA,
+    "content_version": pl.Int64(),
+    "history_sha256": pl.String(),
+}
+INDICATOR_COLUMNS_V2: Final[dict[str, pl.DataType]] = {
+    **INDICATOR_COLUMNS,
+    "comparable": pl.Boolean(),
+    "last_actual": pl.Float64(),
+    "last_comparable": pl.Boolean(),
+}
+CONTENT_VERSION: Final = 2
+"""The definition new revisions are hashed with."""
+_DEFINITIONS: Final = {1: (HEADER_SCHEMA, INDICATOR_COLUMNS), 2: (HEADER_V2, INDICATOR_COLUMNS_V2)}
 ELEMENT_COLUMNS: Final[dict[str, pl.DataType]] = {
     "org_unit_code": pl.String(),
     "element_code": pl.String(),
@@ -97,18 +121,24 @@ def content_sha256(
     elements: pl.DataFrame,
     inputs: pl.DataFrame,
 ) -> str:
-    """The hash a revision's ``content_sha256`` holds (see the module docstring).
+    """The hash a revision's ``content_sha256`` holds (see the module docstring), by the
+    definition its header's ``content_version`` names (1 when it has none).
 
-    ``header`` needs the fields of ``HEADER_SCHEMA``; any others (created_at, status,
-    snapshot_id, flow_run_id) are ignored.
+    ``header`` needs the fields of that definition's header; any others (created_at,
+    status, snapshot_id, flow_run_id) are ignored.
     """
-    missing = [name for name in HEADER_SCHEMA if name not in header]
+    version = header.get("content_version")
+    version = 1 if version is None else int(str(version))
+    if version not in _DEFINITIONS:
+        raise ValueError(f"unknown content_version {version} (known: 1, 2)")
+    header_schema, indicator_columns = _DEFINITIONS[version]
+    missing = [name for name in header_schema if name not in header]
     if missing:
         raise ValueError(f"missing header field(s) {', '.join(missing)} to hash")
-    head = pl.DataFrame([{name: header[name] for name in HEADER_SCHEMA}], schema=HEADER_SCHEMA)
-    digest = hashlib.sha256(b"chitieu-snapshot-content v1\n")
-    _feed(digest, "header", head, HEADER_SCHEMA)
-    _feed(digest, "indicators", indicators, INDICATOR_COLUMNS)
+    head = pl.DataFrame([{name: header[name] for name in header_schema}], schema=header_schema)
+    digest = hashlib.sha256(f"chitieu-snapshot-content v{version}\n".encode())
+    _feed(digest, "header", head, header_schema)
+    _feed(digest, "indicators", indicators, indicator_columns)
     _feed(digest, "elements", elements, ELEMENT_COLUMNS)
     _feed(digest, "inputs", inputs, INPUT_COLUMNS)
     return digest.hexdigest()

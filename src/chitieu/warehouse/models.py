@@ -82,7 +82,7 @@ HISTORY_ROWS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-SNAPSHOT_INDICATORS_SCHEMA: dict[str, pl.DataType] = {
+ROLLUP_INDICATORS_SCHEMA: dict[str, pl.DataType] = {
     "org_unit_code": pl.String(),
     "level": pl.String(),
     "indicator_code": pl.String(),
@@ -90,6 +90,20 @@ SNAPSHOT_INDICATORS_SCHEMA: dict[str, pl.DataType] = {
     "target": pl.Float64(),
     "percent": pl.Float64(),
     "class": pl.String(),
+}
+"""An indicator row as the roll-up gives it (and as revisions of content version 1 hold it)."""
+LAST_YEAR_SCHEMA: dict[str, pl.DataType] = {
+    "comparable": pl.Boolean(),
+    "last_actual": pl.Float64(),
+    "last_comparable": pl.Boolean(),
+}
+"""The same period last year (SPEC §3 rule 8, `chitieu.lastyear`): ``comparable`` (this
+year's figure; False where it needed a succession share that does not exist),
+``last_actual`` (null where last year has no figure) and ``last_comparable`` (null
+without one). Null in all three in a revision of content version 1."""
+SNAPSHOT_INDICATORS_SCHEMA: dict[str, pl.DataType] = {
+    **ROLLUP_INDICATORS_SCHEMA,
+    **LAST_YEAR_SCHEMA,
 }
 SNAPSHOT_ELEMENTS_SCHEMA: dict[str, pl.DataType] = {
     "org_unit_code": pl.String(),
@@ -117,7 +131,9 @@ class SnapshotDraft:
     flow_run_id: str | None
     indicators: pl.DataFrame  # SNAPSHOT_INDICATORS_SCHEMA
     elements: pl.DataFrame  # SNAPSHOT_ELEMENTS_SCHEMA
-    inputs: pl.DataFrame  # SNAPSHOT_INPUTS_SCHEMA
+    inputs: pl.DataFrame  # SNAPSHOT_INPUTS_SCHEMA: this year's reports and last year's
+    history_sha256: str | None = None
+    """The SHA-256 of the history.csv whose figures entered last year's column, if any did."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +203,8 @@ SNAPSHOTS_SCHEMA: dict[str, pl.DataType] = {
     "prev_content_sha256": pl.String(),
     "completeness": pl.Float64(),
     "checks_passed": pl.Boolean(),
+    "content_version": pl.Int64(),
+    "history_sha256": pl.String(),
 }
 
 

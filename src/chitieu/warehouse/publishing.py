@@ -11,7 +11,7 @@ from chitieu.errors import SnapshotConflict, WarehouseError
 from chitieu.warehouse.backend import Backend, WriteConflict
 from chitieu.warehouse.faults import fault_point
 from chitieu.warehouse.frames import conform
-from chitieu.warehouse.hashing import content_sha256, inputs_sha256
+from chitieu.warehouse.hashing import CONTENT_VERSION, content_sha256, inputs_sha256
 from chitieu.warehouse.models import (
     SNAPSHOT_ELEMENTS_SCHEMA,
     SNAPSHOT_INDICATORS_SCHEMA,
@@ -35,6 +35,7 @@ class _Latest(NamedTuple):
     catalog_sha256: str
     inputs_sha256: str
     content_sha256: str
+    history_sha256: str | None
 
 
 def _latest(backend: Backend, review_period: str, root: str) -> _Latest | None:
@@ -45,7 +46,9 @@ def _latest(backend: Backend, review_period: str, root: str) -> _Latest | None:
 def publish(backend: Backend, draft: SnapshotDraft) -> Published:
     """Publish revision n+1 of the draft's review, or nothing if its inputs are unchanged.
 
-    Unchanged means the same ``inputs_sha256`` and ``catalog_sha256`` as revision n.
+    Unchanged means the same ``inputs_sha256``, ``catalog_sha256`` and ``history_sha256``
+    (this year's and last year's submissions, the configuration, the history.csv figures
+    used) as revision n. A new revision is hashed with `CONTENT_VERSION`.
     An approved review publishes nothing: `ReviewLocked`.
     One transaction: a crash or an error anywhere leaves the warehouse as it was. Under
     the review's lock, so two publications of one review at once give n+1 then n+2 (or
@@ -74,10 +77,11 @@ def publish(backend: Backend, draft: SnapshotDraft) -> Published:
                         f"{previous.status}, not published: the chain is broken "
                         "(run `chitieu snapshots verify`)"
                     )
-                if (previous.inputs_sha256, previous.catalog_sha256) == (
-                    draft.inputs_sha256,
-                    draft.catalog_sha256,
-                ):
+                if (
+                    previous.inputs_sha256,
+                    previous.catalog_sha256,
+                    previous.history_sha256,
+                ) == (draft.inputs_sha256, draft.catalog_sha256, draft.history_sha256):
                     return Published(
                         snapshot_id=previous.snapshot_id,
                         revision=previous.revision,
@@ -103,6 +107,8 @@ def publish(backend: Backend, draft: SnapshotDraft) -> Published:
                 "prev_content_sha256": prev_content,
                 "completeness": draft.completeness,
                 "checks_passed": draft.checks_passed,
+                "content_version": CONTENT_VERSION,
+                "history_sha256": draft.history_sha256,
             }
             content = content_sha256(header, indicators, elements, inputs)
             backend.execute(
@@ -120,6 +126,8 @@ def publish(backend: Backend, draft: SnapshotDraft) -> Published:
                     prev_content,
                     draft.completeness,
                     draft.checks_passed,
+                    CONTENT_VERSION,
+                    draft.history_sha256,
                 ],
             )
             fault_point("publish:after_header")
