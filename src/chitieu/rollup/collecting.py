@@ -317,12 +317,26 @@ def _with_shares(
     placed = (
         values.lazy()
         .join(
-            table.lazy().filter(pl.col("effective_code").is_not_null()),
+            table.lazy()
+            .filter(pl.col("effective_code").is_not_null())
+            .drop("heir_code", "heir_level"),
             on=["org_unit_code", "period"],
         )
         .join(rules.lazy().drop("org_aggregation"), on="element_code")
         .filter(pl.col("level") == pl.col("collected_at"))
-        .with_columns(_usable().alias("usable"))
+        .select(
+            "org_unit_code",
+            "element_code",
+            "period",
+            "value",
+            "effective_code",
+            "unit_id",
+            "share",
+            "p_first",
+            "p_last",
+            "p_span",
+            _usable().alias("usable"),
+        )
         .collect()
     )
     holders = _holders(table, rules, units)
