@@ -246,7 +246,13 @@ def _holders(table: pl.DataFrame, rules: pl.DataFrame, units: pl.DataFrame) -> p
     carries (1 when none is known); ``holder_collects``: whether the holder collects the
     element itself (a single successor missing its share: then it takes the rest as
     its own value)."""
-    ids = table.filter(pl.col("effective_code").is_not_null()).select("unit_id").unique()
+    # the unit rows split (a share other than 1) with a successor inside the subtree
+    ids = (
+        table.filter((pl.col("share") != 1).fill_null(True))
+        .select("unit_id")
+        .unique()
+        .join(table.filter(pl.col("effective_code").is_not_null()), on="unit_id", how="semi")
+    )
     fates = (
         table.filter(pl.col("heir_code").is_not_null())
         .join(ids, on="unit_id", how="semi")
