@@ -5,7 +5,9 @@
     python benchmarks/run.py --only review,publish --repeat 5
     python benchmarks/run.py --tiny                # a few seconds: what `make test` runs
 
-Groups (``--only``): ``review`` (the national review against the three bare roll-ups),
+Groups (``--only``): ``review`` (the national review against the three bare roll-ups:
+chitieu's and the DuckDB SQL and pandas baselines, whose root rows are checked against
+chitieu's and whose steps, the DuckDB one's per statement, are timed),
 ``intake`` (a national month against the bare read of its files, per format, and into
 the year's warehouse without and with SPEC §7's rules and outlier tests),
 ``prefect`` (the review and the CSV intake as Prefect flows), ``scaling`` (review and CSV
@@ -74,6 +76,8 @@ class Runs:
     rss_mb: list[float] = field(default_factory=list)
     details: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
+    checked: str = ""
+    """What was checked of its result (a baseline's root against chitieu's)."""
 
     @property
     def name(self) -> str:
@@ -99,6 +103,7 @@ class Runs:
             "peak_rss_mb": self.peak_mb,
             "details": self.details,
             "error": self.error,
+            "checked": self.checked,
         }
 
 
@@ -401,6 +406,55 @@ def _maybe_prefect(needed: bool, scratch: Path, postgres_url: str | None) -> Ite
         yield url
 
 
+# ---- the baselines compute chitieu's numbers -----------------------------------------
+
+BASELINES = ("rollup-duckdb", "rollup-pandas")
+TOLERANCE = 1e-9
+"""Relative: sums of 23 M floats in another order differ in their last bits."""
+
+
+def _differences(got: dict[str, Any], want: dict[str, Any]) -> list[str]:
+    """Rows of the root (indicators, elements) where a baseline and chitieu disagree."""
+
+    def same(a: Any, b: Any) -> bool:
+        a, b = (None if x != x else x for x in (a, b))  # NaN: no value, as null
+        if isinstance(a, float) and isinstance(b, float):
+            return abs(a - b) <= TOLERANCE * max(1.0, abs(a), abs(b))
+        return bool(a == b)
+
+    found: list[str] = []
+    for part in ("indicators", "elements"):
+        theirs = {row[0]: row[1:] for row in got.get(part, [])}
+        ours = {row[0]: row[1:] for row in want.get(part, [])}
+        for code in sorted(set(theirs) | set(ours)):
+            a, b = theirs.get(code), ours.get(code)
+            if a is None or b is None or not all(map(same, a, b)) or len(a) != len(b):
+                found.append(f"{part} {code}: {a} ≠ chitieu's {b}")
+    return found
+
+
+def check_roots(done: dict[tuple[str, str, str], Runs]) -> None:
+    """Each baseline's root rows (every run) against chitieu's bare roll-up's, at each
+    scale: an error on the baseline where any row differs, a note where all agree."""
+    for (scale, scenario, fmt), runs in done.items():
+        ours = done.get((scale, "rollup-polars", fmt))
+        if scenario not in BASELINES or ours is None or not ours.details or runs.error:
+            continue
+        want = ours.details[-1].get("root", {})
+        for detail in runs.details:
+            wrong = _differences(detail.get("root", {}), want)
+            if wrong:
+                runs.error = f"root differs from chitieu's in {len(wrong)} rows: {wrong[0]}"
+                print(f"  ! {runs.name} at {scale}: {runs.error}", file=sys.stderr)
+                break
+        else:
+            if runs.details:
+                runs.checked = (
+                    f"root = chitieu's ({len(want.get('indicators', []))} indicators, "
+                    f"{len(want.get('elements', []))} elements)"
+                )
+
+
 # ---- the report ---------------------------------------------------------------------
 
 
@@ -484,6 +538,28 @@ def targets(done: dict[tuple[str, str, str], Runs], scales: Sequence[str]) -> li
     return found
 
 
+def ratios(
+    done: dict[tuple[str, str, str], Runs], scales: Sequence[str]
+) -> list[tuple[str, float]]:
+    """The bare roll-ups against each other and the review against the DuckDB one."""
+    top = max(scales, key=scale_fraction)
+    runs = {name: done.get((top, name, "")) for name in ("review", *ROLLUPS)}
+    found = []
+    for what, num, den in (
+        ("DuckDB SQL bare roll-up / chitieu's bare roll-up", "rollup-duckdb", "rollup-polars"),
+        ("pandas bare roll-up / chitieu's bare roll-up", "rollup-pandas", "rollup-polars"),
+        ("review end to end / DuckDB SQL bare roll-up", "review", "rollup-duckdb"),
+        ("review end to end / chitieu's bare roll-up", "review", "rollup-polars"),
+    ):
+        value = _ratio(runs[num], runs[den])
+        if value is not None:
+            found.append((what, value))
+    return found
+
+
+ROLLUPS = ("rollup-polars", "rollup-duckdb", "rollup-pandas")
+
+
 def load_average() -> str:
     with suppress(OSError):
         return "{:.1f} / {:.1f} / {:.1f}".format(*os.getloadavg())
@@ -499,6 +575,15 @@ def machine() -> str:
         f"{platform.node()}: {os.cpu_count()} cores{memory}, {platform.system()} "
         f"{platform.release()}, Python {platform.python_version()}"
     )
+
+
+def median_phases(runs: Runs) -> dict[str, float]:
+    """Each phase's median over the runs that timed it, in the order they ran."""
+    seen: dict[str, list[float]] = {}
+    for detail in runs.details:
+        for name, seconds in (detail.get("phases") or {}).items():
+            seen.setdefault(name, []).append(float(seconds))
+    return {name: statistics.median(values) for name, values in seen.items()}
 
 
 def render(
@@ -526,10 +611,16 @@ def render(
             continue
         detail = runs.details[-1]
         note = ", ".join(
-            f"{k}: {v}"
-            for k, v in detail.items()
-            if k in ("outcomes", "warnings", "files", "values", "element_rows", "root_classes")
+            [
+                f"{k}: {v}"
+                for k, v in detail.items()
+                if k in ("outcomes", "warnings", "files", "values", "element_rows", "root_classes")
+            ]
+            + ([runs.checked] if runs.checked else [])
         )
+        cpu = [d["timed_cpu"] for d in runs.details if "timed_cpu" in d]
+        if cpu and runs.scenario in ROLLUPS:  # all in this process: its CPU is the work
+            note = f"timed section's CPU s {statistics.median(cpu):.1f}; " + note
         lines.append(
             f"| {runs.scale} | {runs.name} | {runs.median:.2f} | "
             f"{min(runs.seconds):.2f}–{max(runs.seconds):.2f} | "
@@ -545,13 +636,14 @@ def render(
             value = "—" if t.value is None else f"{t.value:.2f}"
             met = "—" if t.met is None else ("yes" if t.met else "**no**")
             lines.append(f"| {t.what} | {value} | {t.wanted} | {met} |")
-    phases = [
-        (runs, runs.details[-1]["phases"])
-        for runs in done.values()
-        if runs.seconds and runs.details[-1].get("phases")
-    ]
+    compared = ratios(done, scales)
+    if compared:
+        lines += ["", "| ratio of medians | measured |", "|---|---:|"]
+        lines += [f"| {what} | {value:.2f} |" for what, value in compared]
+    phases = [(runs, median_phases(runs)) for runs in done.values() if runs.seconds]
+    phases = [(runs, spent) for runs, spent in phases if spent]
     if phases:
-        lines += ["", "Where the time went (last run of each, seconds):", ""]
+        lines += ["", "Where the time went (each step's median over the runs, seconds):", ""]
         for runs, spent in sorted(phases, key=lambda p: (scale_fraction(p[0].scale), p[0].name)):
             shown = ", ".join(f"{k} {v:.2f}" for k, v in spent.items())
             lines.append(f"- {runs.scale} {runs.name}: {shown}")
@@ -593,6 +685,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="chitieu-bench-", dir=args.out) as scratch:
         done = execute(steps, times, Path(scratch), postgres_url or None, args.data)
+    check_roots(done)
     report = render(done, scales, times, command.strip(), load_at_start)
     print("\n" + report)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

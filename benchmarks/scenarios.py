@@ -11,7 +11,9 @@ show the run did the work. What is timed:
 - ``review-prefect``: the same through `chitieu.flows.review.review_flow`.
 - ``rollup-polars`` / ``rollup-pandas`` / ``rollup-duckdb``: the bare roll-up on values
   already in memory (read from parquet before timing): chitieu's `roll_up`, the pandas
-  baseline, the DuckDB SQL baseline (values loaded into an in-memory table first).
+  baseline, the DuckDB SQL baseline (values loaded into an in-memory table first). Each
+  returns the root's rows (`benchmarks.run` checks the baselines' against chitieu's) and
+  the baselines their time per step (the DuckDB one: per statement).
 - ``read-<fmt>``: the bare cost of reading a month's files into frames (every cell as
   text): `pl.read_csv`, `pl.read_excel` (calamine), `json.loads`.
 - ``intake-<fmt>``: ingesting that month into an empty warehouse as the intake flow
@@ -75,9 +77,12 @@ class Phases:
 
 @contextmanager
 def stopwatch(result: Result) -> Iterator[None]:
-    started = time.perf_counter()
+    """``seconds`` of the timed section, and ``timed_cpu`` (this process's CPU seconds
+    in it, all threads: on a shared machine, steadier than the wall clock)."""
+    started, cpu = time.perf_counter(), time.process_time()
     yield
     result["seconds"] = time.perf_counter() - started
+    result["timed_cpu"] = round(time.process_time() - cpu, 2)
 
 
 # ---- review -------------------------------------------------------------------------
@@ -167,10 +172,36 @@ def rollup_polars(data: DataSet, **_: Any) -> Result:
     config = load_config(data.config)
     values = pl.read_parquet(data.values).select("org_unit_code", "element_code", "period", "value")
     reports = pl.read_parquet(data.reports).select("org_unit_code", "period")
+    phases = _rollup_phases()
     result: Result = {}
     with stopwatch(result):
         rollup = roll_up(config, values, REVIEW, ROOT_CODE, reports)
-    return {**result, "values": values.height, **_root_classes(rollup.root_indicators())}
+    spent = phases.as_dict()
+    spent["the rest (encoding the values)"] = round(result["seconds"] - sum(spent.values()), 3)
+    result["phases"] = spent
+    root = rollup.root_indicators()
+    elements = rollup.elements.filter(pl.col("org_unit_code") == ROOT_CODE)
+    return {**result, "values": values.height, **_root_classes(root), **_root(root, elements)}
+
+
+def _rollup_phases() -> Phases:
+    """chitieu's roll-up by its steps, to set against the baselines' (those of its steps
+    that `chitieu.rollup.review` calls by name; a step renamed is simply not shown)."""
+    from chitieu.rollup import review
+
+    phases = Phases()
+    for name, label in (
+        ("subtree", "hierarchy"),
+        ("at_collecting_units", "own values (reports, one pass, over time)"),
+        ("up_the_hierarchy", "up the hierarchy"),
+        ("indicator_actuals", "indicator actuals"),
+        ("classify", "classify"),
+        ("completeness", "completeness"),
+        ("_in_unit_order", "in unit order, codes as text"),
+    ):
+        if hasattr(review, name):
+            phases.wrap(review, name, label)
+    return phases
 
 
 def rollup_pandas(data: DataSet, **_: Any) -> Result:
@@ -183,12 +214,20 @@ def rollup_pandas(data: DataSet, **_: Any) -> Result:
         data.values, columns=["org_unit_code", "element_code", "period", "value"]
     )
     result: Result = {}
+    profile: dict[str, float] = {}
     with stopwatch(result):
-        _, indicators = pandas_rollup.roll_up(setup, values, REVIEW, ROOT_CODE)
+        elements, indicators = pandas_rollup.roll_up(setup, values, REVIEW, ROOT_CODE, profile)
     import polars as pl
 
     root = pl.from_pandas(indicators[indicators["org_unit_code"] == ROOT_CODE])
-    return {**result, "values": len(values), **_root_classes(root)}
+    root_elements = pl.from_pandas(elements[elements["org_unit_code"] == ROOT_CODE])
+    return {
+        **result,
+        "phases": {k: round(v, 3) for k, v in profile.items()},
+        "values": len(values),
+        **_root_classes(root),
+        **_root(root, root_elements),
+    }
 
 
 def rollup_duckdb(data: DataSet, **_: Any) -> Result:
@@ -200,16 +239,38 @@ def rollup_duckdb(data: DataSet, **_: Any) -> Result:
     con = duckdb.connect()
     catalog = duckdb_rollup.load(con, data.config, data.values)
     result: Result = {}
+    profile: dict[str, float] = {}
     with stopwatch(result):
-        _, indicators = duckdb_rollup.roll_up(con, catalog, REVIEW, ROOT_CODE)
+        elements, indicators = duckdb_rollup.roll_up(con, catalog, REVIEW, ROOT_CODE, profile)
     root = indicators.filter(pl.col("org_unit_code") == ROOT_CODE)
-    return {**result, **_root_classes(root)}
+    root_elements = elements.filter(pl.col("org_unit_code") == ROOT_CODE)
+    return {
+        **result,
+        "phases": {k: round(v, 3) for k, v in profile.items()},
+        **_root_classes(root),
+        **_root(root, root_elements),
+    }
 
 
 def _root_classes(root: Any) -> Result:
     """The root's class counts: the same in every implementation, a cheap cross-check."""
     counts = dict(root.group_by("class").len().iter_rows())
     return {"root_classes": dict(sorted(counts.items()))}
+
+
+def _root(indicators: Any, elements: Any) -> Result:
+    """The root's rows (polars frames): every indicator (actual, target, percent, class)
+    and every element value, which `benchmarks.run` compares with chitieu's."""
+    return {
+        "root": {
+            "indicators": sorted(
+                indicators.select(
+                    "indicator_code", "actual", "target", "percent", "class"
+                ).iter_rows()
+            ),
+            "elements": sorted(elements.select("element_code", "value").iter_rows()),
+        }
+    }
 
 
 # ---- intake -------------------------------------------------------------------------

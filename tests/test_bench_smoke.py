@@ -1,6 +1,7 @@
 """`make bench` at a tiny scale, once, so that it cannot rot: every scenario runs in its
 own process on a generated data set (a district's worth of the real hierarchy), and the
-report shows each of them with the same class counts from every roll-up. No timing is
+report shows each of them with the same class counts from every roll-up, and the
+baselines' root rows checked equal to chitieu's. No timing is
 asserted: this machine's timings say nothing here."""
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def test_the_benchmark_runs_every_scenario_at_a_tiny_scale(
         for name in ("rollup-polars", "rollup-pandas", "rollup-duckdb")
     ]
     assert classes[0] == classes[1] == classes[2], classes
+    for baseline in ("rollup-pandas", "rollup-duckdb"):  # every root row, not only classes
+        assert runs[(baseline, "")]["checked"].startswith("root = chitieu's"), runs[(baseline, "")]
     intake = runs[("intake", "csv")]["details"][0]["outcomes"]
     assert intake["rejected"] >= 1
     assert intake["superseded"] >= 1

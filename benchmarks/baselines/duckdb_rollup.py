@@ -1,14 +1,17 @@
 """Runs ``duckdb_rollup.sql``: the roll-up of SPEC §3 as DuckDB SQL.
 
 Standalone like the pandas baseline (no chitieu import): `load` puts the configuration
-folder and the accepted values into a DuckDB connection, `roll_up` runs the statements
-and returns (element values, indicators) as polars frames.
+folder and the accepted values into a DuckDB connection (before the clock starts),
+`roll_up` runs the statements (the one pass over the values, or the general path when
+the data has longer periods or merged units) and returns (element values, indicators)
+as polars frames, with each statement's seconds in ``profile`` when given.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -113,9 +116,20 @@ def _levels(org: pl.DataFrame) -> list[str]:
     return [by_depth[d] for d in sorted(by_depth)]
 
 
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> None:
-    used = {name: params[name] for name in set(_PARAM.findall(sql))}
-    con.execute(sql, used)
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    sql: str,
+    params: dict[str, Any],
+    profile: dict[str, float] | None,
+) -> list[tuple[Any, ...]]:
+    """Run one statement; its seconds added to ``profile[name]``."""
+    used = {key: params[key] for key in set(_PARAM.findall(sql))}
+    started = time.perf_counter()
+    rows = con.execute(sql, used).fetchall()
+    if profile is not None:
+        profile[name] = profile.get(name, 0.0) + time.perf_counter() - started
+    return rows
 
 
 def _formulas(catalog: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -135,21 +149,28 @@ def _formulas(catalog: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield code, expand(text, (code,))
 
 
-def actuals_sql(catalog: dict[str, Any]) -> str:
-    """The indicators statement: element values pivoted wide, each formula, unpivoted."""
-    elements = ", ".join(f"'{e['code']}'" for e in catalog["elements"])
+def actuals_sql(catalog: dict[str, Any], numbers: dict[str, int]) -> str:
+    """The indicators statement: the element values the formulas use pivoted wide (a
+    column per element, found by its number), each formula, unpivoted.
+
+    ``numbers``: element code → element_no."""
     formulas = list(_formulas(catalog))
+    used = sorted({m[1] for _, expr in formulas for m in re.finditer(r'"(\w+)"', expr)})
+    wanted = ", ".join(str(numbers[code]) for code in used)
+    columns = ", ".join(f'{numbers[code]} AS "{code}"' for code in used)
     computed = ",\n        ".join(f'({expr}) AS "{code}"' for code, expr in formulas)
     names = ", ".join(f'"{code}"' for code, _ in formulas)
     return f"""
 CREATE OR REPLACE TEMP TABLE actuals AS
 WITH wide AS (
-    SELECT * FROM element_values
-    PIVOT (first(value) FOR element_code IN ({elements}) GROUP BY org_unit_code)
+    PIVOT (SELECT unit_no, element_no, value FROM element_values WHERE element_no IN ({wanted}))
+    ON element_no IN ({columns})
+    USING first(value)
+    GROUP BY unit_no
 ), computed AS (
-    SELECT org_unit_code,
+    SELECT u.code AS org_unit_code,
         {computed}
-    FROM wide
+    FROM units AS u LEFT JOIN wide USING (unit_no)
 )
 SELECT org_unit_code, indicator_code, CASE WHEN isfinite(actual) THEN actual END AS actual
 FROM computed UNPIVOT INCLUDE NULLS (actual FOR indicator_code IN ({names}))
@@ -157,9 +178,16 @@ FROM computed UNPIVOT INCLUDE NULLS (actual FOR indicator_code IN ({names}))
 
 
 def roll_up(
-    con: duckdb.DuckDBPyConnection, catalog: dict[str, Any], review: str, root: str
+    con: duckdb.DuckDBPyConnection,
+    catalog: dict[str, Any],
+    review: str,
+    root: str,
+    profile: dict[str, float] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(element values, indicators) of every unit of ``root``'s subtree for ``review``."""
+    """(element values, indicators) of every unit of ``root``'s subtree for ``review``.
+
+    ``profile``: filled with the seconds of each statement (the per-statement profile
+    `make bench` prints); ``lift`` is the sum over the depths."""
     year, first, last = parse_period(review)
     thresholds = {**THRESHOLDS, **(catalog.get("classification") or {})}
     params: dict[str, Any] = {
@@ -172,21 +200,36 @@ def roll_up(
         **thresholds,
     }
     steps = statements()
-    for name in ("periods", "units", "successors", "report_units", "own_rows"):
-        _run(con, steps[name], params)
-    [(merged,)] = con.execute(
-        "SELECT count(*) FROM (SELECT effective_code, period FROM report_units "
-        "GROUP BY ALL HAVING count(DISTINCT unit_id) > 1)"
-    ).fetchall()
-    if merged:
-        _run(con, steps["combine_merged"], params)
-    for name in ("over_time", "grid"):
-        _run(con, steps[name], params)
+
+    def run(name: str, extra: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return _run(con, name, steps[name], {**params, **(extra or {})}, profile)
+
+    for name in ("periods", "levels", "element_rules", "units", "successors", "reports"):
+        run(name)
+    [(longer,)] = run("has_longer_periods")
+    [(merged,)] = run("has_merged_units")
+    if longer or merged:
+        if not longer:
+            run("nothing_covered")
+            run("own_values_general")
+        else:
+            run("covered")
+            run("own_values_general")
+    else:
+        run("own_values")
+    run("grid")
     [(max_depth,)] = con.execute("SELECT max(depth) FROM units").fetchall()
     for depth in range(int(max_depth or 0), 0, -1):
-        _run(con, steps["lift"], {**params, "depth": depth})
-    con.execute(actuals_sql(catalog))
-    _run(con, steps["classify"], params)
-    elements = con.sql("SELECT org_unit_code, element_code, value FROM element_values").pl()
+        run("lift", {"depth": depth})
+    started = time.perf_counter()
+    numbers = dict(con.execute("SELECT element_code, element_no FROM element_rules").fetchall())
+    con.execute(actuals_sql(catalog, numbers))
+    if profile is not None:
+        profile["actuals"] = time.perf_counter() - started
+    run("classify")
+    started = time.perf_counter()
+    elements = con.sql(steps["element_rows"]).pl()
     indicators = con.sql("SELECT * FROM indicator_values").pl()
+    if profile is not None:
+        profile["results to polars"] = time.perf_counter() - started
     return elements, indicators
