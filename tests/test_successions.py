@@ -3,6 +3,7 @@ a past period restated on a later hierarchy (``roll_up(..., as_of=...)``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -69,6 +70,12 @@ SUM_AND_STOCK = (
     [element("S"), element("K", time_aggregation="last")],
     [indicator("CT01", "S"), indicator("CT02", "K"), indicator("CT03", "S + K")],
 )
+AVERAGED_STOCK = (
+    [element("S"), element("K", time_aggregation="last", org_aggregation="average")],
+    SUM_AND_STOCK[1],
+)
+"""The stock averaged over units: a split unit's share is needed at every level, so its
+figures stay not comparable up to the root."""
 BEFORE_THE_SPLIT = values(
     ("CA", "S", "2024M01", 10.0),
     ("CA", "K", "2024M02", 100.0),
@@ -83,7 +90,7 @@ def comparable(rollup: Rollup, frame: str, code: str) -> dict[str, bool]:
     return dict(rows.select("org_unit_code", "comparable").iter_rows())
 
 
-def test_a_sixty_forty_split_divides_a_sum_and_leaves_a_stock_not_comparable(
+def test_a_sixty_forty_split_divides_a_sum_and_keeps_a_stock_whole_above_the_successors(
     make_config: MakeConfig,
 ) -> None:
     config = make_config(
@@ -92,27 +99,32 @@ def test_a_sixty_forty_split_divides_a_sum_and_leaves_a_stock_not_comparable(
     restated = roll_up(config, BEFORE_THE_SPLIT, "2024Q1", as_of=JUNE)
     assert element_values(restated, "S") == pytest.approx({"D": 11.0, "C1": 7.0, "C2": 4.0})
     assert comparable(restated, "elements", "S") == {"D": True, "C1": True, "C2": True}
-    # households cannot be cut 60/40 by rule: the stock is shown as not comparable
-    assert comparable(restated, "elements", "K") == {"D": False, "C1": False, "C2": False}
+    # households cannot be cut 60/40 by rule: not comparable in the new communes, but the
+    # district holds both, so all of Xã A's households are its own
+    assert element_values(restated, "K") == {"D": 112.0, "C1": 5.0, "C2": 7.0}
+    assert comparable(restated, "elements", "K") == {"D": True, "C1": False, "C2": False}
     assert comparable(restated, "indicators", "CT01") == {"D": True, "C1": True, "C2": True}
-    assert comparable(restated, "indicators", "CT02") == {"D": False, "C1": False, "C2": False}
-    assert comparable(restated, "indicators", "CT03") == {"D": False, "C1": False, "C2": False}
+    assert comparable(restated, "indicators", "CT02") == {"D": True, "C1": False, "C2": False}
+    assert comparable(restated, "indicators", "CT03") == {"D": True, "C1": False, "C2": False}
     # on its own hierarchy the quarter needs no share: Xã A is there
     then = roll_up(config, BEFORE_THE_SPLIT, "2024Q1")
     assert element_values(then, "K") == {"D": 112.0, "C1": 5.0, "C2": 7.0, "CA": 100.0}
     assert then.elements.get_column("comparable").all()
 
 
-def test_a_split_without_shares_is_not_comparable(make_config: MakeConfig) -> None:
-    """A `partial` row of the real crosswalk: nobody knows how much went where."""
+def test_a_split_without_shares_is_not_comparable_in_the_successors(
+    make_config: MakeConfig,
+) -> None:
+    """A `partial` row of the real crosswalk: nobody knows how much went where, but the
+    district holding both successors holds all of Xã A."""
     config = make_config(
         *SUM_AND_STOCK, org_units=SPLIT, successions="CA,C1,2024-04-01,\nCA,C2,2024-04-01,"
     )
     restated = roll_up(config, BEFORE_THE_SPLIT, "2024Q1", as_of=JUNE)
-    assert comparable(restated, "elements", "S") == {"D": False, "C1": False, "C2": False}
-    assert comparable(restated, "indicators", "CT01") == {"D": False, "C1": False, "C2": False}
-    # the figure stays what is known, flagged: never passed off as the whole
-    assert element_values(restated, "S") == {"D": 1.0, "C1": 1.0, "C2": None}
+    assert comparable(restated, "elements", "S") == {"D": True, "C1": False, "C2": False}
+    assert comparable(restated, "indicators", "CT01") == {"D": True, "C1": False, "C2": False}
+    # the successors' figures stay what is known, flagged: never passed off as the whole
+    assert element_values(restated, "S") == {"D": 11.0, "C1": 1.0, "C2": None}
 
 
 def test_a_split_unit_that_reported_nothing_needs_no_share(make_config: MakeConfig) -> None:
@@ -154,15 +166,236 @@ def test_two_reforms_in_a_row_compose(make_config: MakeConfig) -> None:
     assert element_values(restated, "S") == pytest.approx({"D": 130.0, "Z": 15.0, "W": 115.0})
     assert element_values(restated, "K") == {"D": 50.0, "Z": None, "W": 50.0}
     assert comparable(restated, "elements", "K") == {"D": True, "Z": True, "W": True}
-    # on the hierarchy of June, P's stock was split: not comparable in Q and W
+    # on the hierarchy of June, P's stock was split: not comparable in Q and W (the
+    # district holds both: all of P's stock)
     june = roll_up(config, rows, "2024Q1", as_of=JUNE)
+    assert element_values(june, "K")["D"] == 50.0
     assert comparable(june, "elements", "K") == {
-        "D": False,
+        "D": True,
         "Y": True,
         "Z": True,
         "W": False,
         "Q": False,
     }
+
+
+# ---- where a split unit's value is whole: the lowest unit holding all its successors
+
+# VN: provinces P1 (districts D1, D2) and P2 (district D3); D1 holds C1 and C2, D2 holds
+# C3, D3 holds C4. Old communes A and B (district OD of P1) end on 31 March 2024.
+NATION = """
+VN,Việt Nam,country,,2020-01-01,,
+P1,Tỉnh 1,province,VN,2020-01-01,,
+P2,Tỉnh 2,province,VN,2020-01-01,,
+D1,Huyện 1,district,P1,2020-01-01,,
+D2,Huyện 2,district,P1,2020-01-01,,
+D3,Huyện 3,district,P2,2020-01-01,,
+OD,Huyện cũ,district,P1,2020-01-01,2024-03-31,
+C1,Xã 1,commune,D1,2020-01-01,,
+C2,Xã 2,commune,D1,2020-01-01,,
+C3,Xã 3,commune,D2,2020-01-01,,
+C4,Xã 4,commune,D3,2020-01-01,,
+A,Xã A,commune,OD,2020-01-01,2024-03-31,
+B,Xã B,commune,OD,2020-01-01,2024-03-31,
+"""
+WHOLE = (
+    [
+        element("S"),
+        element("K", time_aggregation="last"),
+        element("Y", value_type="boolean", time_aggregation="last"),
+        element("M", time_aggregation="max", org_aggregation="max"),
+        element("N", time_aggregation="min", org_aggregation="min"),
+        element("G", time_aggregation="last", org_aggregation="average"),
+    ],
+    [
+        indicator("CT01", "S"),
+        indicator("CT02", "K"),
+        indicator("CT03", "M - N"),
+        indicator("CT04", "G"),
+    ],
+)
+OLD_A = values(
+    ("A", "S", "2024M01", 10.0),
+    ("A", "S", "2024M02", 20.0),
+    ("A", "K", "2024M02", 100.0),
+    ("A", "Y", "2024M03", 1.0),
+    ("A", "M", "2024M01", 90.0),
+    ("A", "N", "2024M01", 2.0),
+    ("A", "G", "2024M03", 40.0),
+    ("C1", "S", "2024M01", 1.0),
+    ("C1", "K", "2024M03", 5.0),
+    ("C1", "Y", "2024M03", 0.0),
+    ("C1", "M", "2024M02", 7.0),
+    ("C1", "N", "2024M02", 7.0),
+    ("C1", "G", "2024M03", 10.0),
+    ("C3", "S", "2024M03", 2.0),
+    ("C3", "K", "2024M03", 3.0),
+    ("C3", "Y", "2024M03", 1.0),
+    ("C3", "M", "2024M03", 8.0),
+    ("C3", "N", "2024M03", 8.0),
+    ("C3", "G", "2024M03", 20.0),
+    ("C4", "S", "2024M03", 4.0),
+    ("C4", "K", "2024M03", 6.0),
+    ("C4", "M", "2024M03", 9.0),
+    ("C4", "N", "2024M03", 9.0),
+    ("C4", "G", "2024M03", 30.0),
+)
+
+
+def nation(make_config: MakeConfig, successions: str, root: str = "VN") -> Rollup:
+    config = make_config(*WHOLE, org_units=NATION, successions=successions, org_unit="VN")
+    return roll_up(config, OLD_A, "2024Q1", root, as_of=JUNE)
+
+
+def flags(rollup: Rollup, element_code: str) -> dict[str, bool]:
+    return {u: c for u, c in comparable(rollup, "elements", element_code).items() if u != "C2"}
+
+
+def test_the_district_holding_both_successors_holds_the_old_commune_whole(
+    make_config: MakeConfig,
+) -> None:
+    """A split without shares into C1 and C2 of D1: each successor's figure lacks part of
+    A's (not comparable), D1 and everything above hold all of A."""
+    restated = nation(make_config, "A,C1,2024-04-01,\nA,C2,2024-04-01,")
+    then = nation_then(make_config)
+    sums = element_values(restated, "S")
+    assert (sums["C1"], sums["C2"], sums["D1"], sums["P1"], sums["VN"]) == (
+        1.0,
+        None,
+        31.0,
+        33.0,
+        37.0,
+    )
+    assert sums["VN"] == element_values(then, "S")["VN"] == 37.0
+    stock = element_values(restated, "K")
+    assert (stock["C1"], stock["D1"], stock["P1"], stock["VN"]) == (5.0, 105.0, 108.0, 114.0)
+    assert element_values(restated, "Y")["D1"] == 1.0  # a count of communes: A's yes counts
+    for code in ("S", "K", "Y", "M", "N"):
+        got = comparable(restated, "elements", code)
+        assert got == {
+            "VN": True, "P1": True, "P2": True, "D1": True, "D2": True, "D3": True,
+            "C1": False, "C2": False, "C3": True, "C4": True,
+        }, code  # fmt: skip
+    assert comparable(restated, "indicators", "CT01")["D1"] is True
+    assert comparable(restated, "indicators", "CT02")["C1"] is False
+
+
+def nation_then(make_config: MakeConfig) -> Rollup:
+    config = make_config(*WHOLE, org_units=NATION, successions="", org_unit="VN")
+    return roll_up(config, OLD_A, "2024Q1", "VN")
+
+
+def test_two_old_communes_held_whole_count_as_two_more_children(make_config: MakeConfig) -> None:
+    """A and B both split into C1 and C2: D1's households are C1's and each old commune's
+    last count, whatever month each last reported."""
+    config = make_config(
+        *WHOLE,
+        org_units=NATION,
+        successions="A,C1,2024-04-01,\nA,C2,2024-04-01,\nB,C1,2024-04-01,\nB,C2,2024-04-01,",
+        org_unit="VN",
+    )
+    rows = values(
+        ("A", "K", "2024M01", 100.0),
+        ("B", "K", "2024M02", 50.0),
+        ("C1", "K", "2024M03", 5.0),
+        ("A", "S", "2024M01", 10.0),
+        ("B", "S", "2024M01", 20.0),
+    )
+    restated = roll_up(config, rows, "2024Q1", "VN", as_of=JUNE)
+    stock, sums = element_values(restated, "K"), element_values(restated, "S")
+    assert (stock["C1"], stock["D1"], sums["C1"], sums["D1"]) == (5.0, 155.0, None, 30.0)
+    assert comparable(restated, "elements", "K")["D1"] is True
+    assert comparable(restated, "elements", "K")["C1"] is False
+
+
+def test_the_gate_counts_a_value_held_whole_as_one_more_child(make_config: MakeConfig) -> None:
+    """sum_elements_reconcile: D1's households are its children's and Xã A's, held whole."""
+    from chitieu.quality import elements as element_checks
+    from chitieu.rollup.hierarchy import subtree
+
+    config = make_config(
+        *WHOLE, org_units=NATION, successions="A,C1,2024-04-01,\nA,C2,2024-04-01,", org_unit="VN"
+    )
+    restated = roll_up(config, OLD_A, "2024Q1", "VN", as_of=JUNE)
+    held = {(u, e): v for u, e, v in restated.held.iter_rows()}
+    assert (held[("D1", "S")], held[("D1", "K")], held[("D1", "M")]) == (30.0, 100.0, 90.0)
+    units = subtree(config.org_units, "VN", JUNE)
+    rows = element_checks.reconciliation_part(restated, config, units)
+    assert (rows.get_column("parent_value") == rows.get_column("children_sum")).all()
+    assert rows.filter(pl.col("subject") == "D1 K").row(0, named=True)["children_sum"] == 105.0
+    forgotten = dataclasses.replace(restated, held=restated.held.clear())
+    rows = element_checks.reconciliation_part(forgotten, config, units)
+    assert rows.filter(pl.col("subject") == "D1 K").row(0, named=True)["children_sum"] == 5.0
+
+
+def test_a_unit_holding_only_some_of_the_successors_is_not_comparable(
+    make_config: MakeConfig,
+) -> None:
+    """A split into C1 (D1) and C3 (D2): the districts each hold a part, P1 all of A."""
+    restated = nation(make_config, "A,C1,2024-04-01,\nA,C3,2024-04-01,")
+    for code in ("S", "K"):
+        assert flags(restated, code) == {
+            "VN": True, "P1": True, "P2": True, "D1": False, "D2": False, "D3": True,
+            "C1": False, "C3": False, "C4": True,
+        }, code  # fmt: skip
+    sums = element_values(restated, "S")
+    assert (sums["D1"], sums["D2"], sums["P1"]) == (1.0, 2.0, 33.0)
+    assert element_values(restated, "K")["P1"] == 108.0
+
+
+def test_a_split_across_two_provinces_is_comparable_only_in_the_country(
+    make_config: MakeConfig,
+) -> None:
+    successions = "A,C1,2024-04-01,\nA,C4,2024-04-01,"
+    restated = nation(make_config, successions)
+    assert flags(restated, "S") == {
+        "VN": True, "P1": False, "P2": False, "D1": False, "D2": True, "D3": False,
+        "C1": False, "C3": True, "C4": False,
+    }  # fmt: skip
+    assert element_values(restated, "S")["VN"] == 37.0
+    assert comparable(restated, "indicators", "CT01")["VN"] is True
+    # reviewed from P1, part of A lies outside: P1 holds no whole value of it
+    province = nation(make_config, successions, root="P1")
+    assert comparable(province, "elements", "S")["P1"] is False
+    assert element_values(province, "S")["P1"] == 3.0
+
+
+def test_a_stock_split_by_known_shares_is_whole_where_both_parts_are(
+    make_config: MakeConfig,
+) -> None:
+    """Households cannot be cut 60/40 by rule (SPEC §3.7), the activity can."""
+    restated = nation(make_config, "A,C1,2024-04-01,0.6\nA,C3,2024-04-01,0.4")
+    sums = element_values(restated, "S")
+    assert (sums["C1"], sums["C3"], sums["P1"]) == pytest.approx((19.0, 14.0, 33.0))
+    assert comparable(restated, "elements", "S")["C1"] is True
+    assert flags(restated, "K") == {
+        "VN": True, "P1": True, "P2": True, "D1": False, "D2": False, "D3": True,
+        "C1": False, "C3": False, "C4": True,
+    }  # fmt: skip
+    assert element_values(restated, "K")["P1"] == 108.0
+
+
+def test_a_maximum_and_a_minimum_take_the_old_unit_whole(make_config: MakeConfig) -> None:
+    restated = nation(make_config, "A,C1,2024-04-01,\nA,C2,2024-04-01,")
+    highest, lowest = element_values(restated, "M"), element_values(restated, "N")
+    assert (highest["C1"], highest["D1"], highest["P1"], highest["VN"]) == (7.0, 90.0, 90.0, 90.0)
+    assert (lowest["C1"], lowest["D1"], lowest["P1"], lowest["VN"]) == (7.0, 2.0, 2.0, 2.0)
+    assert comparable(restated, "indicators", "CT03") == comparable(restated, "elements", "M")
+    assert comparable(restated, "elements", "N")["D1"] is True
+
+
+def test_an_average_over_units_stays_not_comparable_up_to_the_root(
+    make_config: MakeConfig,
+) -> None:
+    """A's value cannot be one more unit in an average of the new communes: the average
+    of D1 needs how A divided."""
+    restated = nation(make_config, "A,C1,2024-04-01,\nA,C2,2024-04-01,")
+    assert flags(restated, "G") == {
+        "VN": False, "P1": False, "P2": True, "D1": False, "D2": True, "D3": True,
+        "C1": False, "C3": True, "C4": True,
+    }  # fmt: skip
+    assert element_values(restated, "G")["D1"] == 10.0  # C1's own, flagged
+    assert comparable(restated, "indicators", "CT04")["VN"] is False
 
 
 # ---- the real Giồng Trôm mapping: 21 communes of district 834 → 8 units of Vĩnh Long (86)
@@ -317,36 +550,65 @@ def test_review_refuses_as_of_without_dry_run(tmp_path: Path) -> None:
 def test_restating_sums_keeps_the_root_total_but_for_missing_shares(
     shares: list[list[float | None]], figures: list[int]
 ) -> None:
-    """Old communes O0..On split among new communes N0..N2 with the drawn shares
-    (trimmed to add up to at most 1): the root's restated total of a sum element is the
-    old total less each old commune's figure times the part of it no share carries, and
-    it is comparable exactly when every share is known."""
+    """Old communes O0..On of province P split among new communes N0, N1 (district D1)
+    and N2 (district D2) with the drawn shares (trimmed to add up to at most 1). An old
+    commune's value goes to each successor times its known share; the part no known
+    share carries goes whole to the lowest unit holding every successor whose share is
+    unknown. So the province, holding them all, keeps the old total less what known
+    shares below 1 leave out, and is comparable; a district is comparable unless it
+    holds some but not all of an old commune's successors of unknown share."""
     olds = [f"O{i}" for i in range(len(shares))]
-    lines = ["D,Huyện,district,,2020-01-01,,"]
-    lines += [f"{o},Xã cũ {o},commune,D,2020-01-01,2024-06-30," for o in olds]
-    lines += [f"N{j},Xã mới {j},commune,D,2024-07-01,," for j in range(3)]
-    rows, expected, all_known = [], 0.0, True
-    for old, drawn in zip(olds, shares, strict=True):
-        kept, total = [], 0.0
+    district = {0: "D1", 1: "D1", 2: "D2"}
+    lines = ["P,Tỉnh,province,,2020-01-01,,", "OD,Huyện cũ,district,P,2020-01-01,2024-06-30,"]
+    lines += ["D1,Huyện 1,district,P,2020-01-01,,", "D2,Huyện 2,district,P,2020-01-01,,"]
+    lines += [f"{o},Xã cũ {o},commune,OD,2020-01-01,2024-06-30," for o in olds]
+    lines += [f"N{j},Xã mới {j},commune,{district[j]},2024-07-01,," for j in range(3)]
+    rows: list[str] = []
+    total_p = 0.0
+    total_d = {"D1": 0.0, "D2": 0.0}
+    comparable_d = {"D1": True, "D2": True}
+    for old, drawn, figure in zip(olds, shares, figures, strict=False):
+        kept: list[tuple[int, float | None]] = []
+        known = 0.0
         for j, share in enumerate(drawn):
-            if share is not None and total + share > 1:
+            if share is not None and known + share > 1:
                 continue
             kept.append((j, share))
-            total += share or 0.0
+            known += share or 0.0
         rows += [f"{old},N{j},2024-07-01,{'' if s is None else s}" for j, s in kept]
-        figure = figures[olds.index(old)]
-        expected += figure * total
-        all_known &= all(s is not None for _, s in kept)  # every old commune reported
-    submitted = values(*[(o, "S", "2024M03", float(figures[i])) for i, o in enumerate(olds)])
+        for j, share in kept:
+            if share is not None:
+                total_d[district[j]] += figure * share
+        unknown = {district[j] for j, s in kept if s is None}
+        if not unknown:
+            total_p += figure * known
+            continue
+        total_p += figure  # every successor is in P: the whole old commune
+        if len(unknown) == 1:  # one district holds them all: the rest is its own
+            total_d[unknown.pop()] += figure * (1 - known if known else 1)
+        else:
+            comparable_d = {"D1": False, "D2": False}
+    submitted = values(
+        *[(o, "S", "2024M03", float(f)) for o, f in zip(olds, figures, strict=False)]
+    )
     with tempfile.TemporaryDirectory() as folder:
-        doc = catalog([element("S")], [indicator("CT01", "S")], "D")
+        doc = catalog([element("S")], [indicator("CT01", "S")], "P")
         config = load_config(write_config(Path(folder), doc, "\n".join(lines), "", "\n".join(rows)))
         before = roll_up(config, submitted, "2024S1")
         after = roll_up(config, submitted, "2024S1", as_of=dt.date(2024, 12, 14))
-    assert element_values(before, "S")["D"] == sum(figures[: len(olds)])
-    root = after.elements.filter(pl.col("org_unit_code") == "D").row(0, named=True)
-    assert (root["value"] or 0.0) == pytest.approx(expected)
-    assert root["comparable"] is all_known
+    assert element_values(before, "S")["P"] == sum(figures[: len(olds)])
+    found = {
+        row["org_unit_code"]: row
+        for row in after.elements.filter(pl.col("element_code") == "S").iter_rows(named=True)
+    }
+    assert (found["P"]["value"] or 0.0) == pytest.approx(total_p)
+    assert found["P"]["comparable"] is True
+    for unit in ("D1", "D2"):
+        assert found[unit]["comparable"] is comparable_d[unit], unit
+        if comparable_d[unit]:
+            assert (found[unit]["value"] or 0.0) == pytest.approx(total_d[unit]), unit
+    if all(s is not None for drawn in shares for s in drawn):
+        assert after.elements.get_column("comparable").all()
 
 
 # ---- trace: a restated figure down to the old units' files and the share applied
@@ -359,7 +621,7 @@ def test_trace_as_of_shows_the_old_units_files_and_their_share(make_config: Make
     from chitieu.lineage.text import render_trace, trace_json
 
     config = make_config(
-        *SUM_AND_STOCK, org_units=SPLIT, successions="CA,C1,2024-04-01,0.6\nCA,C2,2024-04-01,0.4"
+        *AVERAGED_STOCK, org_units=SPLIT, successions="CA,C1,2024-04-01,0.6\nCA,C2,2024-04-01,0.4"
     )
     subs = [Sub(1, "CA", "2024M02", {"S": 10, "K": 100}), Sub(2, "C1", "2024M01", {"S": 1})]
     rev = revision(config, subs, "2024Q1")
@@ -399,7 +661,7 @@ def test_report_as_of_is_restated_and_marks_what_is_not_comparable(
     from chitieu.warehouse import open_warehouse
 
     config = make_config(
-        *SUM_AND_STOCK,
+        *AVERAGED_STOCK,
         org_units=SPLIT,
         successions="CA,C1,2024-04-01,0.6\nCA,C2,2024-04-01,0.4",
         targets=[("CT01", "D", 2024, 20, "")],
@@ -427,7 +689,7 @@ def test_report_as_of_is_restated_and_marks_what_is_not_comparable(
     assert md.exit_code == 0, md.output
     assert "SỐ LIỆU TÍNH LẠI theo địa giới hành chính ngày 14/06/2024" in md.output
     assert "không phải bản công bố" in md.output
-    assert "không so sánh được" in md.output  # CT02, the stock split 60/40
+    assert "không so sánh được" in md.output  # CT02, the averaged stock split 60/40
     document = json.loads(
         CliRunner()
         .invoke(cli, ["report", "2024Q1", "--format", "json", "--lang", "en", *common])

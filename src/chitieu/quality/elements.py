@@ -34,9 +34,10 @@ SUM_ELEMENTS_RECONCILE: Final = Check(
     name="sum_elements_reconcile",
     severity=CRITICAL,
     description="sum_elements_reconcile (critical): for every element aggregated by `sum`, "
-    "each unit above the level that submits it holds the sum of its children's values, at "
-    "every level (null only when every child is null); children_sum is that sum, shown as "
-    "published when they agree to floating-point precision.",
+    "each unit above the level that submits it holds the sum of its children's values "
+    "(and of the split units' values it holds whole, SPEC §3.7), at every level (null only "
+    "when every child is null); children_sum is that sum, shown as published when they "
+    "agree to floating-point precision.",
     expectation="ExpectColumnPairValuesToBeEqual",
     arguments={
         "column_A": "parent_value",
@@ -82,6 +83,22 @@ def reconciliation_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> 
         )
         .rename({"parent_code": "org_unit_code"})
     )
+    if not rollup.held.is_empty():
+        # a split unit's value held whole is one more child (SPEC §3.7)
+        held = rollup.held.filter(pl.col("element_code").is_in(list(collected_at))).select(
+            "org_unit_code", "element_code", pl.col("value").alias("held")
+        )
+        children = (
+            children.join(held, on=["org_unit_code", "element_code"], how="full", coalesce=True)
+            .with_columns(
+                pl.when(pl.col("exact_sum").is_null() & pl.col("held").is_null())
+                .then(None)
+                .otherwise(pl.col("exact_sum").fill_null(0) + pl.col("held").fill_null(0))
+                .alias("exact_sum"),
+                pl.col("children").fill_null(0),
+            )
+            .drop("held")
+        )
     parents = values.filter(above_submitting_level).select(
         "org_unit_code", "element_code", pl.col("value").alias("parent_value")
     )

@@ -20,9 +20,10 @@ import polars as pl
 from chitieu.config import Config
 from chitieu.periods import Period
 
-MAX_UNITS: Final = 2**24
+MAX_UNITS: Final = 2**24 - 1
 MAX_ELEMENTS: Final = 2**16
-"""What the packed sort keys of `chitieu.rollup.elements` have room for."""
+"""What the packed sort keys of `chitieu.rollup.elements` have room for (the last unit
+number is kept for the values a unit holds whole after its children)."""
 
 
 def periods_within(review: Period) -> list[Period]:

@@ -220,12 +220,20 @@ def combine_merged_units(frame: pl.DataFrame, elements: pl.DataFrame) -> pl.Data
     """Values of units merged into one successor, for the same period, combine by the
     element's ``org_aggregation``, as children do into their parent (in the order of
     the merged units' rows in org_units: ``unit_id``). Codes encoded."""
-    keys = ["org_unit_code", "element_code", "period"]
-    extra = [c for c in frame.columns if c not in (*keys, "value", "unit_id")]
+    return combine_in_order(frame, elements, ["org_unit_code", "element_code", "period"], "unit_id")
+
+
+def combine_in_order(
+    frame: pl.DataFrame, elements: pl.DataFrame, keys: list[str], order: str
+) -> pl.DataFrame:
+    """One row per ``keys`` (which hold ``element_code``): its ``value``s combined by the
+    element's ``org_aggregation``, taken in ``order`` (a column, dropped); other columns
+    as in the first row."""
+    extra = [c for c in frame.columns if c not in (*keys, "value", order)]
     rules = _per_element(elements, "org_aggregation")
     combined = (
         frame.lazy()
-        .sort(*keys, "unit_id")
+        .sort(*keys, order)
         .with_columns(pl.struct(keys).rle_id().alias("group").set_sorted())
         .group_by("group")
         .agg(pl.col(*keys, *extra).first(), *_aggregates())
@@ -234,7 +242,7 @@ def combine_merged_units(frame: pl.DataFrame, elements: pl.DataFrame) -> pl.Data
         )
         .with_columns(_by_rule("org_aggregation"))
     )
-    return combined.select(c for c in frame.columns if c != "unit_id").collect(engine=ORDERED)
+    return combined.select(c for c in frame.columns if c != order).collect(engine=ORDERED)
 
 
 class _Tree:
@@ -259,24 +267,43 @@ class _Tree:
         self.level = table.get_column("level")
 
 
+_AFTER_CHILDREN: Final = 2**_UNIT_BITS - 1
+"""The order field of a split unit's whole value among its holder's children: after
+them all (no unit code has this category number, `chitieu.rollup.codes.MAX_UNITS`)."""
+
+
 def _lift(
-    children: pl.LazyFrame, tree: _Tree, elements: pl.DataFrame, codes: pl.Enum
+    children: pl.LazyFrame,
+    tree: _Tree,
+    elements: pl.DataFrame,
+    codes: pl.Enum,
+    whole: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """Children's values to their parent by the element's ``org_aggregation``, the
     children taken in code order: ``org_unit_code`` (the parent), ``element_code, value``,
     without the parents that collect the element themselves (they keep their own).
 
-    ``children``: ``org_unit_code, element_code`` (encoded), ``value``."""
+    ``children``: ``org_unit_code, element_code`` (encoded), ``value``; ``whole``: the
+    same columns, values of split units the parent (``org_unit_code``) holds whole
+    (`chitieu.rollup.collecting.Collected.whole`), taken after the children."""
     parent = pl.lit(tree.parent).gather(_code("org_unit_code"))
     key = (
         parent * pl.lit(2 ** (_ELEMENT_BITS + _UNIT_BITS), pl.UInt64)
         + _code("element_code", _UNIT_BITS)
         + _code("org_unit_code")
     )
+    rows = children.select(key.alias("key"), "value")
+    if whole is not None:
+        held = (
+            _code("org_unit_code", _ELEMENT_BITS + _UNIT_BITS)
+            + _code("element_code", _UNIT_BITS)
+            + pl.lit(_AFTER_CHILDREN, pl.UInt64)
+        )
+        rows = pl.concat([rows, whole.select(held.alias("key"), "value")])
     parent_number = _field("group", _ELEMENT_BITS, _UNIT_BITS)
     element_number = _field("group", 0, _ELEMENT_BITS)
     return (
-        _in_order(children.select(key.alias("key"), "value"), _UNIT_BITS)
+        _in_order(rows, _UNIT_BITS)
         .group_by("group")
         .agg(*_aggregates())
         .filter(
@@ -297,10 +324,14 @@ def _lift(
 
 
 def up_the_hierarchy(
-    own: pl.DataFrame, units: pl.DataFrame, elements: pl.DataFrame
+    own: pl.DataFrame,
+    units: pl.DataFrame,
+    elements: pl.DataFrame,
+    whole: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Every unit × element it is responsible for: its own value where the element is
-    collected at its level, else the ``org_aggregation`` of its children's values.
+    collected at its level, else the ``org_aggregation`` of its children's values (and
+    of the split units' values it holds whole: ``whole``, same columns as ``own``).
 
     ``own``: ``org_unit_code, element_code, value`` at the collecting units.
     ``units``: the subtree (``org_unit_code, level, parent_code, depth``).
@@ -320,11 +351,20 @@ def up_the_hierarchy(
     at_depth: dict[int, list[pl.DataFrame]] = {}
     for part in collected.partition_by("depth"):
         at_depth.setdefault(int(part.item(0, "depth")), []).append(part.drop("depth"))
+    held: dict[int, pl.DataFrame] = {}
+    if whole is not None and not whole.is_empty():
+        placed = whole.join(units.select("org_unit_code", "depth"), on="org_unit_code")
+        for part in placed.partition_by("depth"):
+            held[int(part.item(0, "depth"))] = part.drop("depth")
     max_depth = units.height and int(units.get_column("depth").cast(pl.Int64).max())  # type: ignore[arg-type]
     for depth in range(max_depth, 0, -1):
         children = at_depth.get(depth)
-        if not children:
+        extra = held.get(depth - 1)
+        if not children and extra is None:
             continue
-        lifted = _lift(pl.concat(children).lazy(), tree, elements, codes).collect(engine=ORDERED)
+        rows = pl.concat(children) if children else own.clear().select(collected.columns[:-1])
+        lifted = _lift(
+            rows.lazy(), tree, elements, codes, None if extra is None else extra.lazy()
+        ).collect(engine=ORDERED)
         at_depth.setdefault(depth - 1, []).append(lifted)
     return pl.concat([part for parts in at_depth.values() for part in parts])

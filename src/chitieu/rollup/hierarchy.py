@@ -80,6 +80,52 @@ def ancestors(units: pl.DataFrame) -> pl.DataFrame:
     return pairs
 
 
+def lowest_common_ancestor(
+    members: pl.DataFrame, units: pl.DataFrame, keys: list[str]
+) -> pl.DataFrame:
+    """For each group of ``members`` (``keys`` and ``org_unit_code``, units of ``units``),
+    the lowest unit of ``units`` whose subtree holds every member of the group:
+    ``keys``, ``ancestor_code``. ``units``: a subtree (``org_unit_code, parent_code,
+    depth``), codes of any one type. One join per level of depth, walking up from the
+    members only (never the whole subtree's closure)."""
+    parents = units.select("org_unit_code", "parent_code", "depth")
+    members = members.select(*keys, "org_unit_code").unique()
+    sizes = members.group_by(keys).agg(pl.len().alias("size"))
+    frontier = members.with_columns(pl.col("org_unit_code").alias("ancestor_code"))
+    chains = [frontier]
+    for _ in range(units.height):
+        frontier = (
+            frontier.join(parents, left_on="ancestor_code", right_on="org_unit_code")
+            .filter(pl.col("parent_code").is_not_null())
+            .select(*keys, "org_unit_code", pl.col("parent_code").alias("ancestor_code"))
+            .join(
+                parents.select("org_unit_code"),
+                left_on="ancestor_code",
+                right_on="org_unit_code",
+                how="semi",
+            )
+        )
+        if frontier.is_empty():
+            break
+        chains.append(frontier)
+    shared = (
+        pl.concat(chains)
+        .group_by(*keys, "ancestor_code")
+        .agg(pl.len().alias("holds"))
+        .join(sizes, on=keys)
+        .filter(pl.col("holds") == pl.col("size"))
+        .join(
+            parents.select(pl.col("org_unit_code").alias("ancestor_code"), "depth"),
+            on="ancestor_code",
+        )
+    )
+    return (
+        shared.sort("depth", descending=True)
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col("ancestor_code").first())
+    )
+
+
 SHARE_ONE: Final = 1 - 1e-9
 """A composed share at least this is 1: shares written with a few decimals (0.6 then
 0.4 back into one unit) add up to 1 within float rounding."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 import polars.selectors as cs
@@ -19,6 +19,9 @@ from chitieu.rollup.elements import up_the_hierarchy
 from chitieu.rollup.hierarchy import ReviewError, ancestors, subtree
 from chitieu.rollup.indicators import classify, indicator_actuals, targets_on
 
+HELD_SCHEMA = pl.DataFrame(
+    schema={"org_unit_code": pl.String, "element_code": pl.String, "value": pl.Float64}
+)
 VALUES_SCHEMA = {
     "org_unit_code": pl.String,
     "element_code": pl.String,
@@ -44,6 +47,10 @@ class Rollup:
     """org_unit_code, level, indicator_code, actual, target, percent, class, comparable"""
     completeness: pl.DataFrame
     """org_unit_code, received, expected, completeness"""
+    held: pl.DataFrame = field(default_factory=lambda: HELD_SCHEMA.clear())
+    """org_unit_code, element_code, value: split units' values a unit holds whole beside
+    its children's (SPEC §3.7: the lowest unit holding every successor missing a share),
+    over time, combined by the element's org_aggregation; counted in its value."""
 
     def root_indicators(self) -> pl.DataFrame:
         return self.indicators.filter(pl.col("org_unit_code") == self.root)
@@ -104,10 +111,10 @@ def roll_up(
         .drop_nulls(["org_unit_code", "element_code", "period"])
         .collect(engine="streaming")
     )
-    own, missing = at_collecting_units(coded, config, period, codes, units_coded, elements, day)
+    collected = at_collecting_units(coded, config, period, codes, units_coded, elements, day)
     del coded
-    element_values = up_the_hierarchy(own, units_coded, elements)
-    not_comparable = _up_from(missing, units)
+    element_values = up_the_hierarchy(collected.own, units_coded, elements, collected.whole)
+    not_comparable = _up_from(collected.not_comparable, units)
 
     actuals = indicator_actuals(element_values, config.catalog)
     indicators = classify(
@@ -136,6 +143,9 @@ def roll_up(
             element_values, units_coded.select("org_unit_code", "level", "depth"), "element_code"
         ),
         indicators=_in_unit_order(indicators, ordered, "indicator_code"),
+        held=collected.whole.with_columns(cs.enum().cast(pl.String)).sort(
+            "org_unit_code", "element_code"
+        ),
         completeness=completeness(
             reports,
             config.org_units,
@@ -172,14 +182,23 @@ def _number(column: str) -> pl.Expr:
 
 
 def _up_from(missing: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
-    """``org_unit_code, element_code`` (text) of every unit whose value holds one of
-    ``missing`` (the collecting units' values that needed a share that does not exist):
-    the units themselves and every unit above them (SPEC §3.7: not comparable)."""
-    flagged = missing.select(pl.col("org_unit_code", "element_code").cast(pl.String))
+    """``org_unit_code, element_code`` (text) of every unit whose value holds part of a
+    split unit's value and not the rest (SPEC §3.7: not comparable): the collecting units
+    of ``missing`` (`chitieu.rollup.collecting.Collected.not_comparable`) and every unit
+    above them strictly below their ``holder`` (every unit above them where none)."""
+    flagged = missing.select(pl.col("org_unit_code", "element_code", "holder").cast(pl.String))
     if flagged.is_empty():
-        return flagged
+        return flagged.drop("holder")
+    depth = units.select("org_unit_code", "depth")
     return (
         flagged.join(ancestors(units), on="org_unit_code")
+        .join(depth.rename({"org_unit_code": "ancestor_code"}), on="ancestor_code")
+        .join(
+            depth.rename({"org_unit_code": "holder", "depth": "holder_depth"}),
+            on="holder",
+            how="left",
+        )
+        .filter(pl.col("holder_depth").is_null() | (pl.col("depth") > pl.col("holder_depth")))
         .select(pl.col("ancestor_code").alias("org_unit_code"), "element_code")
         .unique()
     )
