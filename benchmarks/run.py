@@ -401,7 +401,8 @@ def upgrade_warehouse(path: Path, env: dict[str, str]) -> None:
     the submissions) must never be timed as part of a review."""
     if not path.exists():
         return
-    opening = f"from chitieu.warehouse import open_warehouse\nwith open_warehouse({'duckdb:///' + str(path)!r}): pass"
+    url = f"duckdb:///{path}"
+    opening = f"from chitieu.warehouse import open_warehouse\nwith open_warehouse({url!r}): pass"
     subprocess.run(
         [sys.executable, "-c", opening],
         cwd=ROOT_DIR,
