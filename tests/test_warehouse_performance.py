@@ -36,6 +36,9 @@ def big_draft(seed: int) -> SnapshotDraft:
             "target": 2.0,
             "percent": 50.0,
             "class": "on_track",
+            "comparable": True,
+            "last_actual": 0.5,
+            "last_comparable": True,
         }
     )
     inputs = pl.DataFrame(
@@ -76,6 +79,8 @@ def test_publish_two_million_element_rows(wh: Warehouse) -> None:
             "prev_content_sha256": None,
             "completeness": 1.0,
             "checks_passed": True,
+            "content_version": 2,
+            "history_sha256": None,
         },
         drafts[0].indicators,
         drafts[0].elements,
