@@ -1,6 +1,6 @@
 """``chitieu hierarchy from-crosswalk``: the 2025 reform as org_units.csv and
-successions.csv, on the real data of ``../shared/data/`` (Giồng Trôm, the country) and
-on a small real extract (``data/reform_base/``) whose broken variants
+successions.csv, on the real data of ``../shared/data/`` (checked in under ``benchmarks/``:
+Giồng Trôm, the country) and on a small real extract (``data/reform_base/``) whose broken variants
 (``data/reform_errors/<case>/``, one replaced file and an ``expected.txt`` of one
 regular expression per problem) must each fail with exactly those problems."""
 
@@ -25,15 +25,13 @@ from chitieu.hierarchy_reform import ReformTables, build, write
 DATA = Path(__file__).parent / "data"
 BASE = DATA / "reform_base"
 CASES = sorted(p for p in (DATA / "reform_errors").iterdir() if p.is_dir())
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-UNITS = SHARED / "vn_admin_units_2025-03-01.csv"
-CROSSWALK = SHARED / "vn_admin_crosswalk_2025-07-01.csv"
+# the real files of ../shared/data/, checked in beside the benchmarks' generator so that a
+# clone anywhere (CI's) runs these tests
+REAL = Path(__file__).resolve().parents[1] / "benchmarks"
+UNITS = REAL / "vn_admin_units_2025-03-01.csv"
+CROSSWALK = REAL / "vn_admin_crosswalk_2025-07-01.csv"
 REFORM = dt.date(2025, 7, 1)
 EXAMPLE_2025 = Path(__file__).parents[1] / "examples" / "giong_trom_2025"
-
-needs_real_data = pytest.mark.skipif(
-    not CROSSWALK.exists(), reason=f"the real crosswalk is not at {CROSSWALK}"
-)
 
 
 def frames(tables: ReformTables) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -47,15 +45,12 @@ def frames(tables: ReformTables) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 @pytest.fixture(scope="module")
 def country() -> tuple[pl.DataFrame, pl.DataFrame]:
-    if not CROSSWALK.exists():
-        pytest.skip(f"the real crosswalk is not at {CROSSWALK}")
     return frames(build(UNITS, CROSSWALK, country=True))
 
 
 # ---- the real Giồng Trôm ----------------------------------------------------------
 
 
-@needs_real_data
 def test_giong_trom_21_communes_become_8_all_whole_7_codes_reused() -> None:
     org, successions = frames(build(UNITS, CROSSWALK, province="86"))
     old_communes = org.filter(
@@ -79,7 +74,6 @@ def test_giong_trom_21_communes_become_8_all_whole_7_codes_reused() -> None:
     assert district.select("new_code", "share").rows() == [("86", 1.0)]
 
 
-@needs_real_data
 def test_a_reused_code_is_two_rows_one_before_one_from_the_reform() -> None:
     org, _ = frames(build(UNITS, CROSSWALK, province="86"))
     rows = org.filter(pl.col("code") == "28984").sort("valid_from")
@@ -91,7 +85,6 @@ def test_a_reused_code_is_two_rows_one_before_one_from_the_reform() -> None:
     assert province.get_column("valid_to").to_list() == [dt.date(2025, 6, 30), None]
 
 
-@needs_real_data
 def test_vinh_long_holds_its_three_old_provinces_and_every_unit_named() -> None:
     org, successions = frames(build(UNITS, CROSSWALK, province="86"))
     old = org.filter(pl.col("valid_to").is_not_null())
@@ -109,7 +102,6 @@ def test_vinh_long_holds_its_three_old_provinces_and_every_unit_named() -> None:
 # ---- the country ------------------------------------------------------------------
 
 
-@needs_real_data
 def test_the_country_10047_communes_become_3321(
     country: tuple[pl.DataFrame, pl.DataFrame],
 ) -> None:
@@ -127,7 +119,6 @@ def test_the_country_10047_communes_become_3321(
     assert (org.filter(pl.col("level") == "province").get_column("parent_code") == "VN").all()
 
 
-@needs_real_data
 def test_the_country_every_crosswalk_row_a_succession_partial_ones_without_share(
     country: tuple[pl.DataFrame, pl.DataFrame],
 ) -> None:
@@ -158,7 +149,6 @@ def test_the_country_every_crosswalk_row_a_succession_partial_ones_without_share
     assert split.get_column("old_code").n_unique() == 1
 
 
-@needs_real_data
 def test_the_country_shares_of_an_old_unit_add_up_to_at_most_1(
     country: tuple[pl.DataFrame, pl.DataFrame],
 ) -> None:
@@ -174,7 +164,6 @@ def test_the_country_shares_of_an_old_unit_add_up_to_at_most_1(
     assert len(old) == 63 + 696 + 10047  # every old unit has a successor
 
 
-@needs_real_data
 def test_the_country_every_new_unit_valid_on_the_reform_date_no_code_twice_a_day(
     country: tuple[pl.DataFrame, pl.DataFrame],
 ) -> None:
@@ -354,7 +343,6 @@ def _configuration(folder: Path, tables: ReformTables, root: str) -> Path:
     return folder
 
 
-@needs_real_data
 @pytest.mark.parametrize(
     ("scope", "root", "rows", "successions"),
     [({"province": "86"}, "86", 508, 389), ({"country": True}, "VN", 14162, 11359)],

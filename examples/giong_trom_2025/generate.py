@@ -45,9 +45,9 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-SHARED = REPO.parent / "shared" / "data"
-UNITS = SHARED / "vn_admin_units_2025-03-01.csv"
-CROSSWALK = SHARED / "vn_admin_crosswalk_2025-07-01.csv"
+REAL = REPO / "benchmarks"  # ../shared/data/'s files, checked in
+UNITS = REAL / "vn_admin_units_2025-03-01.csv"
+CROSSWALK = REAL / "vn_admin_crosswalk_2025-07-01.csv"
 CATALOG_2024 = REPO / "examples" / "giong_trom_2024" / "config" / "catalog.yaml"
 SEED = 2025
 ROOT = "28984"
