@@ -1,7 +1,8 @@
-"""The quality gate kept warm beside the local server (`chitieu.quality.service`): the
-same suite with the same verdicts as in the command's own process, every critical check
-still failing its broken case there, reachable only by its owner with its key, used by a
-command's `warm()` when it runs, and stopped with nothing left behind."""
+"""The quality gate kept warm beside the local server (`chitieu.quality.service`):
+reachable only by its owner with its key, reused by a second start, not used where
+nothing runs or in temporary mode, and stopped with nothing left behind. Its verdicts,
+the same as in the command's own process, are tested with the command's own worker's
+(`test_quality_worker`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_quality_gate import BROKEN, example, first_half  # noqa: F401
 
-from chitieu.quality import run_gate, worker
+from chitieu.quality import worker
 from chitieu.quality.service import KEY_FILE, SOCKET_FILE, GateService
 
 pytestmark = pytest.mark.slow
@@ -29,42 +29,6 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GateService]:
         yield started
     finally:
         started.stop()
-
-
-@pytest.fixture
-def kept_warm(service: GateService, monkeypatch: pytest.MonkeyPatch) -> worker.ServiceWorker:
-    """This test's commands find the service under their Prefect home, as `warm()` does."""
-    monkeypatch.setenv("PREFECT_HOME", str(service.home))
-    monkeypatch.delenv("CHITIEU_PREFECT_SERVER", raising=False)
-    found = worker._kept_warm()
-    assert isinstance(found, worker.ServiceWorker)
-    monkeypatch.setattr(worker, "_WORKER", found)
-    return found
-
-
-def test_the_example_passes_the_same_suite_in_the_kept_warm_gate(
-    first_half,  # noqa: F811
-    kept_warm,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    with monkeypatch.context() as here_only:
-        here_only.setattr(worker, "_WORKER", None)
-        here = run_gate(*first_half)
-    there = run_gate(*first_half)
-    assert "worker" in there.timings
-    assert "worker" not in here.timings
-    assert there.passed
-    assert there.outcomes == here.outcomes
-
-
-@pytest.mark.parametrize("name", sorted(BROKEN))
-def test_a_broken_critical_check_fails_in_the_kept_warm_gate(first_half, kept_warm, name) -> None:  # noqa: F811
-    doctor, evidence = BROKEN[name]
-    result = run_gate(*doctor(*first_half))
-    assert "worker" in result.timings
-    assert not result.passed
-    assert [o.name for o in result.failures()] == [name]
-    assert evidence in result.reason()
 
 
 def test_the_gate_answers_only_its_owner_with_its_key(service: GateService) -> None:

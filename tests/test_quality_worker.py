@@ -1,6 +1,8 @@
-"""The quality gate in its warm worker process (`chitieu.quality.worker`): the same suite
-with the same verdicts as in the command's own process, every critical check still
-failing its broken case, and a worker that died replaced by the gate running here."""
+"""The quality gate out of the command's process: in its own worker process
+(`chitieu.quality.worker`) and in the gate kept warm beside the local server
+(`chitieu.quality.service`): the same suite with the same verdicts as in the command's own
+process, every critical check still failing its broken case, a national review's summary
+decided by the command, and a worker that died replaced by the gate running here."""
 
 from __future__ import annotations
 
@@ -10,6 +12,18 @@ import pytest
 from test_quality_gate import BROKEN, example, first_half  # noqa: F401
 
 from chitieu.quality import run_gate, worker
+from chitieu.quality.service import GateService
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GateService]:
+    """A gate kept warm under a Prefect home of this module's own."""
+    started = GateService(tmp_path_factory.mktemp("prefect-home"))
+    assert started.start()
+    try:
+        yield started
+    finally:
+        started.stop()
 
 
 @pytest.fixture
@@ -23,9 +37,26 @@ def warm_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[worker.GateWorker]:
         started.close()
 
 
+@pytest.fixture
+def kept_warm(service: GateService, monkeypatch: pytest.MonkeyPatch) -> worker.ServiceWorker:
+    """This test's command finds the service under its Prefect home, as `warm()` does."""
+    monkeypatch.setenv("PREFECT_HOME", str(service.home))
+    monkeypatch.delenv("CHITIEU_PREFECT_SERVER", raising=False)
+    found = worker._kept_warm()
+    assert isinstance(found, worker.ServiceWorker)
+    monkeypatch.setattr(worker, "_WORKER", found)
+    return found
+
+
+@pytest.fixture(params=["own worker", "kept warm"])
+def elsewhere(request: pytest.FixtureRequest) -> object:
+    """The gate out of this process: each test runs with each kind."""
+    return request.getfixturevalue("warm_worker" if request.param == "own worker" else "kept_warm")
+
+
 def test_the_example_passes_the_same_suite_in_the_worker(
     first_half,  # noqa: F811
-    warm_worker,
+    elsewhere,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with monkeypatch.context() as here_only:
@@ -40,7 +71,7 @@ def test_the_example_passes_the_same_suite_in_the_worker(
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
-def test_a_broken_critical_check_fails_in_the_worker(first_half, warm_worker, name) -> None:  # noqa: F811
+def test_a_broken_critical_check_fails_in_the_worker(first_half, elsewhere, name) -> None:  # noqa: F811
     doctor, evidence = BROKEN[name]
     result = run_gate(*doctor(*first_half))
     assert "worker" in result.timings
@@ -69,7 +100,7 @@ def test_warm_starts_no_worker_where_gx_is_already_imported(monkeypatch) -> None
 
 def test_a_large_review_keeps_its_summary_in_the_worker(
     first_half,  # noqa: F811
-    warm_worker,
+    elsewhere,
     monkeypatch,
 ) -> None:
     """How much of the failing rows a result names is decided by the command (a national

@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlparse
@@ -59,17 +60,35 @@ def run_name_of(rollup: Rollup) -> str:
     return f"review-{rollup.review_period.code}-{rollup.root}"
 
 
+@dataclass(frozen=True)
+class GateJob:
+    """What validating a review takes, as it goes to a worker process (pickled)."""
+
+    frame: pl.DataFrame
+    """The review's gate frame (`gate_frame`)."""
+    config: Config
+    run_name: str
+    folders: GateFolders | None
+    """Absolute: a worker may work in another folder."""
+    timings: dict[str, float]
+    complete: bool
+    """Name every failing row in the result, else a summary (`COMPLETE_UP_TO_ROWS`);
+    decided by the command, not by a worker's own copy of the limit."""
+
+
 def run_gate(rollup: Rollup, config: Config, folders: GateFolders | None = None) -> CheckResult:
     """Validate a review's frames against the suite; with ``folders``, keep the result in
     the GX project and build its Data Docs page. The suite runs in the warm worker when
-    the command started one (`chitieu.quality.worker`), else here."""
+    the command has one (`chitieu.quality.worker`), else here."""
     from chitieu.quality import worker
 
     started = time.perf_counter()
     frame = gate_frame(rollup, config)
     timings = {"frame": time.perf_counter() - started}
-    complete = frame.height <= COMPLETE_UP_TO_ROWS  # decided here, not in the worker
-    return worker.validate(frame, config, run_name_of(rollup), folders, timings, complete)
+    if folders is not None:
+        folders = GateFolders(folders.results.resolve(), folders.data_docs.resolve())
+    complete = frame.height <= COMPLETE_UP_TO_ROWS
+    return worker.validate(GateJob(frame, config, run_name_of(rollup), folders, timings, complete))
 
 
 def import_gx() -> Any:
@@ -81,22 +100,15 @@ def import_gx() -> Any:
     return gx
 
 
-def validate_frame(
-    frame: pl.DataFrame,
-    config: Config,
-    run_name: str,
-    folders: GateFolders | None,
-    timings: dict[str, float],
-    complete: bool,
-) -> CheckResult:
-    """The suite on a review's gate frame (`gate_frame`), in this process; ``complete``
-    names every failing row in the result, else a summary (`COMPLETE_UP_TO_ROWS`)."""
+def validate_frame(job: GateJob) -> CheckResult:
+    """The suite on a review's gate frame, in this process."""
+    frame, config, run_name, folders = job.frame, job.config, job.run_name, job.folders
     started = time.perf_counter()
     gx = import_gx()
     imported = time.perf_counter()
     with _project_turn(folders):
         context = _context(gx, folders)
-        checkpoint = _checkpoint(gx, context, config, complete, with_docs=folders is not None)
+        checkpoint = _checkpoint(gx, context, config, job.complete, with_docs=folders is not None)
         outcome = checkpoint.run(
             batch_parameters={"dataframe": frame.to_pandas()},
             run_id=gx.RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC)),
@@ -112,7 +124,7 @@ def validate_frame(
         run_name=run_name,
         validation=json_safe(validation.to_json_dict()),
         data_docs=page,
-        timings={**timings, "import": imported - started, "validate": validated - imported},
+        timings={**job.timings, "import": imported - started, "validate": validated - imported},
     )
 
 

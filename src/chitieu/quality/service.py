@@ -250,7 +250,7 @@ def _answer(connection: Connection, me: str, one_at_a_time: threading.Lock) -> N
                     return
                 try:
                     with one_at_a_time:
-                        answer: tuple[str, Any] = ("ok", gate.validate_frame(*job))
+                        answer: tuple[str, Any] = ("ok", gate.validate_frame(job))
                 except Exception as error:  # sent back and raised there, as if run there
                     answer = ("error", error)
                 connection.send(answer)

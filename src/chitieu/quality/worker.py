@@ -28,104 +28,32 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Final, cast
 
 if TYPE_CHECKING:
-    import polars as pl
-
-    from chitieu.config import Config
     from chitieu.quality.checks import CheckResult
-    from chitieu.quality.results import GateFolders
+    from chitieu.quality.gate import GateJob
 
 WORKER_ENV: Final = "CHITIEU_GATE_WORKER"
 """``0`` runs the gate in the command's own process, as before (for measuring)."""
 
 
-class GateWorker:
-    """One worker process and the pipe to it; `validate` is one job at a time."""
+class _Connected:
+    """A gate process at the other end of a connection; `validate` is one job at a time."""
 
-    def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")  # never fork polars' threads
-        self._pipe, child = context.Pipe()
-        self._process = context.Process(
-            target=_serve, args=(child,), name="chitieu-gate", daemon=True
-        )
-        self._process.start()
-        child.close()
-        self._lock = threading.Lock()
-
-    @property
-    def alive(self) -> bool:
-        return self._process.is_alive()
-
-    def validate(
-        self,
-        frame: pl.DataFrame,
-        config: Config,
-        run_name: str,
-        folders: GateFolders | None,
-        timings: dict[str, float],
-        complete: bool,
-    ) -> CheckResult:
-        """The suite on ``frame``, in the worker (waiting for its import to finish); its
-        timings gain ``worker``: the seconds from handing the frame over to the answer."""
-        started = time.perf_counter()
-        with self._lock:
-            self._pipe.send((frame, config, run_name, folders, timings, complete))
-            try:
-                kind, answer = self._pipe.recv()
-            except (EOFError, OSError):
-                raise WorkerLost from None
-        if kind == "error":
-            raise answer
-        result = cast("CheckResult", answer)
-        return replace(result, timings={**result.timings, "worker": time.perf_counter() - started})
-
-    def close(self) -> None:
-        if self._process.is_alive():
-            with contextlib.suppress(OSError):
-                self._pipe.send(None)
-            self._process.join(timeout=5)
-        if self._process.is_alive():
-            self._process.kill()
-        self._pipe.close()
-
-
-class ServiceWorker:
-    """The gate kept warm beside the local server (`chitieu.quality.service`), through
-    the connection this command opened to it."""
-
-    def __init__(self, connection: Connection, pid: int) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
-        self._pid = pid
         self._lock = threading.Lock()
 
     @property
     def alive(self) -> bool:
-        try:
-            os.kill(self._pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            pass
-        return not self._connection.closed
+        raise NotImplementedError
 
-    def validate(
-        self,
-        frame: pl.DataFrame,
-        config: Config,
-        run_name: str,
-        folders: GateFolders | None,
-        timings: dict[str, float],
-        complete: bool,
-    ) -> CheckResult:
-        """As `GateWorker.validate`; the service works in its own folder, so the GX
-        project's folders go to it absolute."""
-        from chitieu.quality.results import GateFolders
-
-        if folders is not None:
-            folders = GateFolders(folders.results.resolve(), folders.data_docs.resolve())
+    def validate(self, job: GateJob) -> CheckResult:
+        """The suite on ``job``'s frame, over there (waiting for GX's import to finish
+        there if it has not); its timings gain ``worker``: the seconds from handing the
+        job over to the answer. `WorkerLost` when the process ends before answering."""
         started = time.perf_counter()
         with self._lock:
             try:
-                self._connection.send((frame, config, run_name, folders, timings, complete))
+                self._connection.send(job)
                 while not self._connection.poll(1.0):
                     if not self.alive:
                         raise WorkerLost
@@ -137,9 +65,57 @@ class ServiceWorker:
         result = cast("CheckResult", answer)
         return replace(result, timings={**result.timings, "worker": time.perf_counter() - started})
 
-    def close(self) -> None:
+    def _say_goodbye(self) -> None:
         with contextlib.suppress(OSError):
             self._connection.send(None)
+
+
+class GateWorker(_Connected):
+    """This command's own worker process, started by `warm`."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork polars' threads
+        pipe, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve, args=(child,), name="chitieu-gate", daemon=True
+        )
+        self._process.start()
+        child.close()
+        super().__init__(pipe)
+
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            self._say_goodbye()
+            self._process.join(timeout=5)
+        if self._process.is_alive():
+            self._process.kill()
+        self._connection.close()
+
+
+class ServiceWorker(_Connected):
+    """The gate kept warm beside the local server (`chitieu.quality.service`), through
+    the connection this command opened to it."""
+
+    def __init__(self, connection: Connection, pid: int) -> None:
+        super().__init__(connection)
+        self._pid = pid
+
+    @property
+    def alive(self) -> bool:
+        try:
+            os.kill(self._pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return not self._connection.closed
+
+    def close(self) -> None:
+        self._say_goodbye()
         self._connection.close()
 
 
@@ -179,24 +155,17 @@ def _kept_warm() -> ServiceWorker | None:
     return ServiceWorker(connection, pid)
 
 
-def validate(
-    frame: pl.DataFrame,
-    config: Config,
-    run_name: str,
-    folders: GateFolders | None,
-    timings: dict[str, float],
-    complete: bool,
-) -> CheckResult:
-    """The suite on ``frame``: in the warm worker when there is one, else here."""
+def validate(job: GateJob) -> CheckResult:
+    """The suite on ``job``'s frame: in the warm worker when there is one, else here."""
     from chitieu.quality import gate
 
     worker = _WORKER
     if worker is not None and worker.alive:
         try:
-            return worker.validate(frame, config, run_name, folders, timings, complete)
+            return worker.validate(job)
         except WorkerLost:
             pass  # run it here instead: the check must not be skipped
-    return gate.validate_frame(frame, config, run_name, folders, timings, complete)
+    return gate.validate_frame(job)
 
 
 def _serve(pipe: Connection) -> None:
@@ -213,6 +182,6 @@ def _serve(pipe: Connection) -> None:
         if job is None:
             return
         try:
-            pipe.send(("ok", gate.validate_frame(*job)))
+            pipe.send(("ok", gate.validate_frame(job)))
         except Exception as error:  # sent back and raised there, as if run there
             pipe.send(("error", error))
