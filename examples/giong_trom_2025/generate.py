@@ -30,6 +30,7 @@ import argparse
 import csv
 import datetime as dt
 import filecmp
+import importlib.util
 import io
 import json
 import random
@@ -54,31 +55,21 @@ ROOT = "28984"
 TZ = dt.timezone(dt.timedelta(hours=7))
 HIERARCHY_FILES = ("org_units.csv", "successions.csv")
 
+
+def _example_2024() -> Any:
+    """The 2024 example's generator, for its communes (one list of the real codes)."""
+    path = REPO / "examples" / "giong_trom_2024" / "generate.py"
+    spec = importlib.util.spec_from_file_location("giong_trom_2024_generate", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # The 21 communes of the old district 834 (GSO codes and names) with their households
 # at the end of 2024 (illustrative, the 2024 example's), and who took them over.
-OLD_COMMUNES: list[tuple[str, str, int, str]] = [
-    ("28984", "Thị trấn Giồng Trôm", 3620, "28984"),
-    ("28987", "Xã Phong Nẫm", 3050, "28987"),
-    ("28993", "Xã Mỹ Thạnh", 2310, "28993"),
-    ("28996", "Xã Châu Hòa", 2870, "28996"),
-    ("28999", "Xã Lương Hòa", 2960, "28987"),
-    ("29002", "Xã Lương Quới", 2240, "28996"),
-    ("29005", "Xã Lương Phú", 2410, "28993"),
-    ("29008", "Xã Châu Bình", 2780, "28996"),
-    ("29011", "Xã Thuận Điền", 1920, "28993"),
-    ("29014", "Xã Sơn Phú", 2350, "28777"),
-    ("29017", "Xã Bình Hoà", 2690, "28984"),
-    ("29020", "Xã Phước Long", 2830, "29020"),
-    ("29023", "Xã Hưng Phong", 1760, "29020"),
-    ("29026", "Xã Long Mỹ", 1980, "29020"),
-    ("29029", "Xã Tân Hào", 2650, "29029"),
-    ("29032", "Xã Bình Thành", 2120, "28984"),
-    ("29035", "Xã Tân Thanh", 2060, "29044"),
-    ("29038", "Xã Tân Lợi Thạnh", 2540, "29029"),
-    ("29041", "Xã Thạnh Phú Đông", 2730, "29029"),
-    ("29044", "Xã Hưng Nhượng", 2380, "29044"),
-    ("29047", "Xã Hưng Lễ", 2150, "29044"),
-]
+OLD_COMMUNES: list[tuple[str, str, int, str]] = _example_2024().COMMUNES
 # The new communes that reuse an old code of the district (Phường An Hội, which took
 # Sơn Phú, is the old provincial capital's ward and reports elsewhere).
 NEW_COMMUNES = ["28984", "28987", "28993", "28996", "29020", "29029", "29044"]
