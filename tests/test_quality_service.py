@@ -52,11 +52,15 @@ def test_a_second_start_reuses_the_running_gate(service: GateService) -> None:
 
 
 def test_without_a_gate_kept_warm_a_command_starts_its_own_worker(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    service: GateService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
     monkeypatch.delenv("CHITIEU_PREFECT_SERVER", raising=False)
-    assert worker._kept_warm() is None
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    assert worker._kept_warm() is None  # nothing runs under this home
+    monkeypatch.setenv("PREFECT_HOME", str(service.home))
+    found = worker._kept_warm()
+    assert isinstance(found, worker.ServiceWorker)  # one runs under this one
+    found.close()
     monkeypatch.setenv("CHITIEU_PREFECT_SERVER", "ephemeral")
     assert worker._kept_warm() is None  # a temporary server's command keeps nothing warm
 

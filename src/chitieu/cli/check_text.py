@@ -50,7 +50,6 @@ def check_text(
     "vượt 2/31 chỉ tiêu", percents such as "đạt hơn 64,5% NQ", and indicator tables.
     Exit 0 when every figure matched to an indicator agrees, 1 otherwise."""
     from chitieu.config import load_config
-    from chitieu.errors import WarehouseError
     from chitieu.narrative import check_draft, read_draft, revision_figures
     from chitieu.narrative.render import check_json, render_check
     from chitieu.periods import Period
@@ -62,9 +61,7 @@ def check_text(
     draft = read_draft(file)
     config = load_config(config_dir)
     url = settings.warehouse_url(warehouse)
-    if url.startswith("duckdb:") and not settings.duckdb_path(url).exists():
-        raise WarehouseError(f"không có kho / no warehouse at {settings.duckdb_path(url)}")
-    with open_warehouse(url) as store:
+    with open_warehouse(url, create=False) as store:  # reads only: never makes one
         snap, unit = _find_revision(store, review_period, org, config, revision)
     checked = check_draft(draft, revision_figures(config, snap.header, snap.indicators, unit))
     click.echo(check_json(checked) if fmt == "json" else render_check(checked), nl=False)
