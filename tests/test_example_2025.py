@@ -145,3 +145,17 @@ def _matches_expected(got: pl.DataFrame, expected: dict[str, dict]) -> None:
         assert row["percent"] == (
             None if want["percent"] is None else pytest.approx(want["percent"], abs=1e-9)
         ), row
+
+
+def test_a_restated_reports_completeness_counts_the_predecessors_under_the_new_commune(
+    example,
+) -> None:
+    """2025S1 restated on the new Xã Giồng Trôm: its annex counts its three
+    predecessors' months under it (they reported every month), as the roll-up does, not
+    the old units of each month's end."""
+    from chitieu.report.load import load_restated_report
+
+    config, wh, _ = example
+    model = load_restated_report(config, wh, "2025S1", ROOT, dt.date(2025, 12, 14))
+    months = len(Period.parse("2025S1").months())
+    assert model.completeness.root_counts() == (len(PREDECESSORS) * months,) * 2

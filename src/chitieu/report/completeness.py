@@ -8,6 +8,7 @@ received or not, never on time or late.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Final
 
@@ -94,10 +95,14 @@ def from_revision(
     units: pl.DataFrame,
     review: Period,
     submitting_levels: set[str],
+    as_of: dt.date,
+    successions: pl.DataFrame | None = None,
 ) -> CompletenessAnnex:
     """The annex from the reports a revision used (``reports``: ``org_unit_code,
     period``), month by month as the roll-up counts completeness (SPEC §3.6): a report
-    for a quarter or a half counts for each of its months."""
+    for a quarter or a half counts for each of its months. Each month's reports are
+    attributed as the roll-up attributes them: to the units of ``as_of`` (the review's
+    end, or a restatement's day: those of ``subtree``), through ``successions``."""
     months = review.months()
     periods = reports.get_column("period").unique().to_list()
     covers = pl.DataFrame(
@@ -121,6 +126,8 @@ def from_revision(
             subtree,
             month,
             submitting_levels,
+            as_of=as_of,
+            successions=successions,
         )
         .filter(pl.col("org_unit_code").is_in(wanted))
         .select("org_unit_code", pl.lit(month.code).alias("period"), "expected", "received")

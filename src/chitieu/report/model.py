@@ -289,7 +289,14 @@ def build_reports(
             else pl.DataFrame(schema={"org_unit_code": pl.String, "period": pl.String})
         )
         completeness = annexes.from_revision(
-            used, config.org_units, tree, units, period, config.submitting_levels()
+            used,
+            config.org_units,
+            tree,
+            units,
+            period,
+            config.submitting_levels(),
+            as_of=on,
+            successions=config.successions,
         )
     root_name = units.filter(pl.col("is_root")).item(0, "name") or root
     resolution = config.catalog.resolution
