@@ -20,9 +20,9 @@ from chitieu.report import build_report
 from chitieu.report.cells import indicator_cells
 from chitieu.report.completeness import annex_rows
 from chitieu.report.document import Approval, document_info
-from chitieu.report.model import with_last_year
 from chitieu.report.numbers import date_line
 from chitieu.report.output import render_text, write_report
+from chitieu.rollup.last_year import with_comparable as with_last_year
 from chitieu.signoff import approval_of
 from chitieu.warehouse.models import APPROVALS_SCHEMA
 

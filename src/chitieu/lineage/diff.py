@@ -24,7 +24,7 @@ from chitieu.config import Config
 from chitieu.lineage.inputs import attributed
 from chitieu.periods import Period
 from chitieu.rollup.hierarchy import ancestors, subtree
-from chitieu.rollup.last_year import previous_period
+from chitieu.rollup.last_year import previous_period, with_comparable
 from chitieu.warehouse.models import SnapshotRead
 
 
@@ -160,10 +160,6 @@ def _explained(
     return changes
 
 
-def _flags_read(indicators: pl.DataFrame) -> pl.DataFrame:
-    return indicators.with_columns(pl.col("comparable").fill_null(True))
-
-
 def _listed(submissions: pl.DataFrame, ids: set[int]) -> list[ChangedSubmission]:
     rows = submissions.unique("submission_id").filter(pl.col("submission_id").is_in(sorted(ids)))
     fields = list(ChangedSubmission.__dataclass_fields__)
@@ -199,8 +195,8 @@ def diff_snapshots(
     elements = _changed(before.elements, after.elements, "element_code", ["value"])
     # a revision of content version 1 holds null flags: read as comparable, as reports do
     last = _changed(
-        _flags_read(before.indicators),
-        _flags_read(after.indicators),
+        with_comparable(before.indicators),
+        with_comparable(after.indicators),
         "indicator_code",
         LAST_YEAR_VALUES,
     )

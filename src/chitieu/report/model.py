@@ -25,6 +25,7 @@ from chitieu.report.labels import OTHER_GROUP, class_labels
 from chitieu.report.numbers import format_number
 from chitieu.report.quality import QualityReport, quality_report
 from chitieu.rollup.hierarchy import subtree, valid_on
+from chitieu.rollup.last_year import with_comparable
 from chitieu.rollup.summary import class_counts, summary_sentence
 from chitieu.shown import escapes, shown
 
@@ -34,14 +35,6 @@ def shown_text(column: str) -> pl.Expr:
     them: every control, format or separator character escaped."""
     table = escapes()
     return pl.col(column).str.replace_many(list(table), list(table.values()))
-
-
-def with_last_year(indicators: pl.DataFrame) -> pl.DataFrame:
-    """A revision's indicators with the same-period-last-year columns as it holds them
-    (``comparable``, ``last_actual``, ``last_comparable``: `chitieu.rollup.last_year`). A
-    revision published before them (content version 1) holds nulls there: it reads as
-    comparable, with no figure for last year."""
-    return indicators.with_columns(pl.col("comparable").fill_null(True))
 
 
 def change_percent() -> pl.Expr:
@@ -219,7 +212,9 @@ def unit_table(catalog: pl.DataFrame, indicators: pl.DataFrame, unit: str) -> pl
 def prepared(indicators: pl.DataFrame) -> pl.DataFrame:
     """A revision's (or a roll-up's) indicators with the last-year columns and the
     change against last year."""
-    return with_last_year(indicators).with_columns(change_percent())
+    # a revision published before last year (content version 1) holds nulls there: it
+    # reads as comparable, with no figure for last year
+    return with_comparable(indicators).with_columns(change_percent())
 
 
 def _groups(table: pl.DataFrame) -> list[IndicatorGroup]:
