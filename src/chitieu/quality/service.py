@@ -239,23 +239,14 @@ def _accept(listener: Listener, me: str, one_at_a_time: threading.Lock) -> None:
 
 
 def _answer(connection: Connection, me: str, one_at_a_time: threading.Lock) -> None:
-    from chitieu.quality import gate
+    from chitieu.quality.worker import answer_jobs
 
     with connection:
         try:
             connection.send(("chitieu-gate", me))
-            while True:
-                job = connection.recv()
-                if job is None:
-                    return
-                try:
-                    with one_at_a_time:
-                        answer: tuple[str, Any] = ("ok", gate.validate_frame(job))
-                except Exception as error:  # sent back and raised there, as if run there
-                    answer = ("error", error)
-                connection.send(answer)
-        except (OSError, EOFError):
+        except OSError:
             return
+        answer_jobs(connection, one_at_a_time)
 
 
 def main(argv: list[str] | None = None) -> None:

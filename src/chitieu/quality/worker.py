@@ -169,19 +169,28 @@ def validate(job: GateJob) -> CheckResult:
 
 
 def _serve(pipe: Connection) -> None:
-    """The worker's life: import GX at once, then validate each frame sent, until told
-    to stop (None) or the pipe closes."""
+    """The worker's life: import GX at once, then answer the jobs sent."""
     from chitieu.quality import gate
 
     gate.import_gx()
-    while True:
-        try:
-            job: Any = pipe.recv()
-        except (EOFError, KeyboardInterrupt):
-            return
-        if job is None:
-            return
-        try:
-            pipe.send(("ok", gate.validate_frame(job)))
-        except Exception as error:  # sent back and raised there, as if run there
-            pipe.send(("error", error))
+    answer_jobs(pipe)
+
+
+def answer_jobs(connection: Connection, one_at_a_time: threading.Lock | None = None) -> None:
+    """Validate each `GateJob` received and send back ``("ok", result)`` or ``("error",
+    exception)`` (raised there, as if run there), until told to stop (None) or the
+    connection closes. ``one_at_a_time``: a lock the validations take (several
+    connections served at once: the kept-warm service)."""
+    from chitieu.quality import gate
+
+    turn = one_at_a_time or contextlib.nullcontext()
+    try:
+        while (job := connection.recv()) is not None:
+            try:
+                with turn:
+                    answer: tuple[str, Any] = ("ok", gate.validate_frame(job))
+            except Exception as error:
+                answer = ("error", error)
+            connection.send(answer)
+    except (EOFError, OSError, KeyboardInterrupt):
+        return
