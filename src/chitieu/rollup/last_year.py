@@ -34,7 +34,6 @@ LAST_YEAR_FIGURES: Final[dict[str, pl.DataType]] = {
 """``source``: ``warehouse`` or ``history`` (history.csv), null where there is no figure."""
 FROM_WAREHOUSE: Final = "warehouse"
 FROM_HISTORY: Final = "history"
-_NO_REPORTS: Final = pl.DataFrame(schema={"org_unit_code": pl.String, "period": pl.String})
 
 
 def previous_period(period: Period) -> Period:
@@ -81,8 +80,8 @@ def last_year(
         theirs,
         previous,
         root,
-        reports=_NO_REPORTS,
         as_of=day,
+        with_completeness=False,  # only its figures are read
     )
     stored = with_comparable(restated.indicators).select(
         "org_unit_code",

@@ -68,6 +68,7 @@ def roll_up(
     reports: pl.DataFrame | None = None,
     *,
     as_of: dt.date | None = None,
+    with_completeness: bool = True,
 ) -> Rollup:
     """Roll accepted values up to ``root`` for ``review_period``, on the hierarchy valid
     on ``as_of`` (default: the review period's end; a later day restates the period on
@@ -76,8 +77,9 @@ def roll_up(
     ``values``: ``org_unit_code, element_code, period, value``, one accepted value
     per (unit, element, period). ``reports`` (``org_unit_code, period``) are the
     accepted reports for completeness; by default, the reports the values came from.
-    ``comparable`` (elements and indicators) is False where a figure needed a
-    succession share that does not exist.
+    Without ``with_completeness`` (a roll-up read only for its figures: last year's),
+    ``completeness`` is an empty frame. ``comparable`` (elements and indicators) is False
+    where a figure needed a succession share that does not exist.
     """
     period = Period.parse(review_period) if isinstance(review_period, str) else review_period
     root = root or config.catalog.resolution.org_unit
@@ -131,8 +133,19 @@ def roll_up(
         ),
     )
     indicators = _comparable(indicators, _indicators_using(not_comparable, config.catalog))
-    if reports is None:
-        reports = values.lazy().select("org_unit_code", "period").unique().collect()
+    complete = _NO_COMPLETENESS
+    if with_completeness:
+        if reports is None:
+            reports = values.lazy().select("org_unit_code", "period").unique().collect()
+        complete = completeness(
+            reports,
+            config.org_units,
+            units,
+            period,
+            config.submitting_levels(),
+            as_of=day,
+            successions=config.successions,
+        )
     ordered = units.select("org_unit_code", "level", "depth")
     return Rollup(
         review_period=period,
@@ -146,16 +159,18 @@ def roll_up(
         held=collected.whole.with_columns(cs.enum().cast(pl.String)).sort(
             "org_unit_code", "element_code"
         ),
-        completeness=completeness(
-            reports,
-            config.org_units,
-            units,
-            period,
-            config.submitting_levels(),
-            as_of=day,
-            successions=config.successions,
-        ),
+        completeness=complete,
     )
+
+
+_NO_COMPLETENESS = pl.DataFrame(
+    schema={
+        "org_unit_code": pl.String,
+        "received": pl.Int64,
+        "expected": pl.Int64,
+        "completeness": pl.Float64,
+    }
+)
 
 
 def _in_unit_order(frame: pl.DataFrame, units: pl.DataFrame, code: str) -> pl.DataFrame:
