@@ -163,16 +163,13 @@ class Warehouse:
         """
         published = publishing.publish(self._backend, draft)
         if published.created:
-            previous = self.list_snapshots(draft.review_period, draft.root_org_unit).filter(
-                pl.col("revision") == published.revision - 1
-            )
             self.append_head(
                 "publish",
                 draft.review_period,
                 draft.root_org_unit,
                 published.revision,
                 published.content_sha256,
-                prev_content_sha256=None if previous.is_empty() else previous["content_sha256"][0],
+                prev_content_sha256=published.prev_content_sha256,
             )
         return published
 

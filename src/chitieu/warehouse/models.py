@@ -146,6 +146,9 @@ class Published:
     created: bool
     superseded_revision: int | None
     created_at: dt.datetime
+    prev_content_sha256: str | None = None
+    """A new revision's ``prev_content_sha256`` (the revision it follows; None for the
+    first): what the heads log chains to. None when nothing new was published."""
 
 
 # What the warehouse gives back (reads). Time stamps are UTC throughout.

@@ -150,6 +150,7 @@ def publish(backend: Backend, draft: SnapshotDraft) -> Published:
         created=True,
         superseded_revision=None if previous is None else previous.revision,
         created_at=created_at,
+        prev_content_sha256=prev_content,
     )
 
 
