@@ -76,7 +76,12 @@ def configured_port() -> int:
     return int(given)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs and is ours to use or stop; a child of this process that
+    ended is reaped first (no zombie counted as running)."""
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -86,13 +91,23 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def terminate(pid: int, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+    """SIGTERM to ``pid`` and its process group, SIGKILL after ``timeout`` seconds."""
+    _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if alive(pid):
+        _signal(pid, signal.SIGKILL)
+
+
 def _is_prefect_server(pid: int) -> bool:
     """Whether ``pid`` is a ``prefect server start`` process (a pid in a stale file may
     have been reused by anything after a reboot)."""
     try:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
-        return _alive(pid)  # no /proc (macOS): trust the pid
+        return alive(pid)  # no /proc (macOS): trust the pid
     return b"prefect" in b" ".join(command) and b"server" in command
 
 
@@ -150,7 +165,7 @@ class LocalServer:
             pid = int((self.home / PID_FILE).read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if _alive(pid) and _is_prefect_server(pid) else None
+        return pid if alive(pid) and _is_prefect_server(pid) else None
 
     def state(self) -> dict[str, object]:
         try:
@@ -203,7 +218,7 @@ class LocalServer:
         while time.monotonic() < deadline:
             if self.healthy():
                 return True
-            if not _alive(pid):
+            if not alive(pid):
                 return False
             time.sleep(0.25)
         return False
@@ -213,7 +228,7 @@ class LocalServer:
         start in the background while its pid file exists."""
         pid = self.pid()
         if pid is not None:  # alive but not answering: stop it before starting another
-            self._terminate(pid)
+            terminate(pid)
         for name in (PID_FILE, STATE_FILE):
             (self.home / name).unlink(missing_ok=True)
 
@@ -261,7 +276,7 @@ class LocalServer:
                     f"(log: {self.log_path})"
                 )
             if time.monotonic() > deadline:
-                self._terminate(process.pid)
+                terminate(process.pid)
                 raise ServerUnavailable(
                     f"máy chủ Prefect không trả lời sau {timeout:.0f} giây / the Prefect server "
                     f"did not answer within {timeout:.0f} s (log: {self.log_path})"
@@ -291,22 +306,12 @@ class LocalServer:
         found = [line.strip() for line in lines if line.strip()]
         return found[-1][:300] if found else "-"
 
-    def _terminate(self, pid: int) -> None:
-        _signal(pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-        while _alive(pid) and time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)  # reap it when it is our own child
-            time.sleep(0.1)
-        if _alive(pid):
-            _signal(pid, signal.SIGKILL)
-
     def stop(self) -> bool:
         """Stop the server this home started; whether one was running."""
         with self._locked():
             pid = self.pid()
             if pid is not None:
-                self._terminate(pid)
+                terminate(pid)
             for name in (PID_FILE, STATE_FILE):
                 (self.home / name).unlink(missing_ok=True)
             self._gate().stop()

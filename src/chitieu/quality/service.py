@@ -73,17 +73,13 @@ class GateService:
         return self.home / LOG_FILE
 
     def pid(self) -> int | None:
+        from chitieu.prefect_server import alive
+
         try:
             pid = int((self.home / PID_FILE).read_text(encoding="ascii").strip())
         except (OSError, ValueError):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            pass
-        return pid
+        return pid if alive(pid) else None
 
     def _key(self) -> bytes | None:
         try:
@@ -114,7 +110,9 @@ class GateService:
     def start(self) -> bool:
         """Start the service unless one of this chitieu answers; whether this call started
         it. Never raises for the service's sake: without it, commands start their own."""
-        if os.environ.get("CHITIEU_GATE_WORKER", "").strip() == "0":
+        from chitieu.quality.worker import WORKER_ENV
+
+        if os.environ.get(WORKER_ENV, "").strip() == "0":
             return False
         probe = self.connect()
         if probe is not None:
@@ -154,35 +152,14 @@ class GateService:
 
     def stop(self) -> bool:
         """Stop the service of this home; whether one was running."""
+        from chitieu.prefect_server import terminate
+
         pid = self.pid()
         if pid is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGTERM)
-            deadline = time.monotonic() + 10
-            while _alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if _alive(pid):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
+            terminate(pid, timeout=10)  # it leads its own session: its group is itself
         for name in (SOCKET_FILE, PID_FILE, KEY_FILE):
             (self.home / name).unlink(missing_ok=True)
         return pid is not None
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` still runs; reaps it first when it is this process's own child
-    (a command that started the service and stops it: no zombie left)."""
-    with contextlib.suppress(ChildProcessError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # ---- the service's own process ------------------------------------------------------

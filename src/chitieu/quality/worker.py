@@ -106,13 +106,9 @@ class ServiceWorker(_Connected):
 
     @property
     def alive(self) -> bool:
-        try:
-            os.kill(self._pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            pass
-        return not self._connection.closed
+        from chitieu.prefect_server import alive
+
+        return alive(self._pid) and not self._connection.closed
 
     def close(self) -> None:
         self._say_goodbye()
