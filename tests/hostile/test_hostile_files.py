@@ -417,3 +417,17 @@ def test_a_file_gone_is_refused_and_a_failing_share_is_raised_for_a_retry(tmp_pa
 
     with pytest.raises(OSError, match="Input/output error"):
         inbox._unreadable("x.csv", OSError(5, "Input/output error"))
+
+
+def test_objects_and_numbers_count_together_against_the_limit() -> None:
+    """12,000 values (fewer rows than a file holds), each with two empty objects beside
+    it: 36,001 objects and 12,000 numbers, each under the 40,016 items a report may hold,
+    together over it."""
+    value = b'{"element_code": "DANG_VIEN_MOI", "value": 1, "a": {}, "b": {}}'
+    content = b'{"org_unit_code": "28987", "period": "2024M05", "values": ['
+    content += b",".join([value] * 12_000) + b"]}"
+    check, message, where = only_problem(
+        read_submission(ReceivedFile.from_bytes("objects.json", content))
+    )
+    assert (check, where) == ("file_too_large", "values")
+    assert "more than 20,000 rows of figures" in message

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 import polars as pl
@@ -50,9 +50,9 @@ class _TooManyItems(Exception):
     """More objects and numbers than a report holds."""
 
 
-def _counted(make: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``make`` for the JSON parser's hooks, counting what it builds (`_MAX_ITEMS`)."""
-    made = itertools.count(1)
+def _counted(made: Iterator[int], make: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``make`` for the JSON parser's hooks, counting what it builds on ``made``, one
+    count for every hook of a document (`_MAX_ITEMS`)."""
 
     def counted(item: Any) -> Any:
         if next(made) > _MAX_ITEMS:
@@ -74,7 +74,8 @@ def read_json(received: ReceivedFile) -> FileRead:
             [problem("empty_file", "Tệp JSON rỗng.", "the JSON file is empty")],
         )
     try:
-        number, build = _counted(_Number), _counted(_Object)
+        made = itertools.count(1)  # objects and numbers together
+        number, build = _counted(made, _Number), _counted(made, _Object)
         document = json.loads(
             text,
             parse_float=number,
