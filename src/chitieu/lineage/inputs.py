@@ -8,7 +8,7 @@ import polars as pl
 
 from chitieu.config import Config
 from chitieu.periods import Period
-from chitieu.rollup.collecting import shareable
+from chitieu.rollup.collecting import shareable, usable
 from chitieu.rollup.elements import drop_covered_periods, within_review
 from chitieu.rollup.hierarchy import ancestors, attribute, subtree
 
@@ -61,15 +61,12 @@ def attributed(
         .join(collected, on="element_code", how="left")
     )
     # the roll-up's own steps, in its order: covered months out, then the collecting level
-    usable = (pl.col("share") == 1).fill_null(False) | (
-        pl.col("shareable") & pl.col("share").is_not_null()
-    )
     counted = (
         drop_covered_periods(
             found.filter(pl.col("unit_id").is_not_null()),
             keys=("unit_id", "effective_code", "element_code"),
         )
-        .filter((pl.col("level") == pl.col("collected_at")) & usable)
+        .filter((pl.col("level") == pl.col("collected_at")) & usable())
         .select("row", "effective_code")
     )
     in_subtree = found.filter(pl.col("level").is_not_null()).select(

@@ -76,7 +76,7 @@ def trace_last_year(
     period = Period.parse(str(header["review_period"]))
     root = str(header["root_org_unit"])
     checked = compares_last_year(config, header)
-    used = config if header.get("history_sha256") or checked is None else _no_history(config)
+    used = config if checked is None else history_config(config, header)
     figures = values.select("org_unit_code", "element_code", "period", "value")
     last = last_year(used, figures, period, root)
     mine = last.figures.filter(
@@ -110,7 +110,11 @@ def compares_last_year(config: Config, header: dict[str, object]) -> bool | None
     return used is None or used == config.history_sha256
 
 
-def _no_history(config: Config) -> Config:
+def history_config(config: Config, header: dict[str, object]) -> Config:
+    """``config`` as a revision's last year is recomputed with: its history.csv counts
+    only where the revision used one (else none of it filled a gap then)."""
+    if header.get("history_sha256"):
+        return config
     return dataclasses.replace(config, history=no_history(), history_sha256=None)
 
 

@@ -15,7 +15,6 @@ says so. A revision of version 1 holds no last-year figures to compare.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -23,8 +22,7 @@ from typing import Final
 import polars as pl
 
 from chitieu.config import Config, load_config
-from chitieu.config.history import no_history
-from chitieu.lineage.last_year import compares_last_year
+from chitieu.lineage.last_year import compares_last_year, history_config
 from chitieu.periods import Period
 from chitieu.rollup import roll_up
 from chitieu.rollup.last_year import last_year, with_last_year
@@ -112,8 +110,7 @@ def differences(
     )
     rows, columns = again.indicators, ROLLUP_COLUMNS
     if compares_last_year(config, header):
-        # history.csv counts only where the revision used it (else none of it filled a gap then)
-        history = config if header.get("history_sha256") else _without_history(config)
+        history = history_config(config, header)
         rows = with_last_year(rows, last_year(history, figures, period, root))
         columns = ROLLUP_COLUMNS + LAST_YEAR_COLUMNS
     keys = ["org_unit_code", "indicator_code"]
@@ -129,10 +126,6 @@ def differences(
         for value in (header["completeness"], again.root_completeness())
     )
     return _differences(published, recomputed, ["of"], ["value"]) + found
-
-
-def _without_history(config: Config) -> Config:
-    return dataclasses.replace(config, history=no_history(), history_sha256=None)
 
 
 @dataclass

@@ -219,7 +219,7 @@ def shareable() -> pl.Expr:
     )
 
 
-def _usable() -> pl.Expr:
+def usable() -> pl.Expr:
     """A split unit's history goes to a successor: whole where its share is 1, times its
     share for a `shareable` element whose share is known; otherwise it needs a share that
     does not exist."""
@@ -259,7 +259,7 @@ def _holders(table: pl.DataFrame, rules: pl.DataFrame, units: pl.DataFrame) -> p
         .select("unit_id", "effective_code", "heir_code", "heir_level", "share")
         .unique()
         .join(rules, left_on="heir_level", right_on="collected_at")
-        .with_columns(_usable().alias("usable"))
+        .with_columns(usable().alias("usable"))
     )
     groups = (
         fates.group_by("unit_id", "element_code")
@@ -341,7 +341,7 @@ def _with_shares(
             "p_first",
             "p_last",
             "p_span",
-            _usable().alias("usable"),
+            usable().alias("usable"),
         )
         .collect()
     )
