@@ -16,6 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
+from chitieu.config.successions import SUCCESSIONS_FILE
+from chitieu.config.tables import ORG_UNITS_FILE
 from chitieu.errors import ConfigProblem, ReformDataError
 from chitieu.files import write_atomically
 from chitieu.hierarchy_reform.inputs import read_crosswalk, read_units
@@ -26,9 +28,6 @@ from chitieu.hierarchy_reform.tables import (
     ReformTables,
     reform_tables,
 )
-
-ORG_UNITS_FILE = "org_units.csv"
-SUCCESSIONS_FILE = "successions.csv"
 
 __all__ = [
     "COUNTRY_CODE",
