@@ -12,6 +12,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -19,6 +20,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from prefect_fixtures import prefect_api_url  # noqa: F401
+from test_quality_gate import BROKEN
 
 from chitieu import pipeline
 from chitieu.cli import cli
@@ -164,6 +166,70 @@ def test_a_failing_critical_check_publishes_nothing(site, monkeypatch):
     assert "834 CT01" in prepared.data_docs.read_text(encoding="utf-8")
     new_files = set(files_under(site.folders.results)) - set(files)
     assert not [f for f in new_files if not f.startswith(str(site.folders.results / "gx"))]
+
+
+def copy_of(site: Site, folder: Path) -> Site:
+    """The site copied whole (warehouse, heads log, gate results, configuration)."""
+    shutil.copytree(site.root, folder)
+    return replace(site, root=folder, url=f"duckdb:///{folder / 'warehouse.duckdb'}")
+
+
+def heads_log_of(site: Site) -> dict[str, str]:
+    return {
+        path: Path(path).read_text(encoding="utf-8")
+        for path in files_under(site.root)
+        if "heads" in Path(path).name
+    }
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_a_review_breaking_a_critical_check_publishes_nothing_on_the_fast_path(
+    site, tmp_path, monkeypatch, name
+):
+    """`prepare_review(publish=True)`: the revision is written while the gate runs, in a
+    transaction rolled back when a critical check fails: nothing of it is left, and no
+    result is kept beside a revision (issue 16)."""
+    copy = copy_of(site, tmp_path / "site")
+    doctor, evidence = BROKEN[name]
+    _, config = doctor(site.prepared.rollup, copy.config)  # a doctored configuration, if any
+    real = pipeline.roll_up
+
+    def doctored(*args: Any, **kwargs: Any) -> Rollup:
+        return doctor(real(*args, **kwargs), config)[0]
+
+    monkeypatch.setattr(pipeline, "roll_up", doctored)
+    before, heads = snapshot_rows(copy), heads_log_of(copy)
+    results = set(files_under(copy.folders.results))
+    with open_warehouse(copy.url) as warehouse:
+        prepared = pipeline.prepare_review(config, warehouse, Period.parse("2024S1"), publish=True)
+    assert prepared.published is None
+    assert [o.name for o in prepared.checks.failures()] == [name]
+    assert evidence in prepared.checks.reason()
+    assert prepared.draft.checks_passed is False
+    assert snapshot_rows(copy) == before
+    assert heads_log_of(copy) == heads
+    kept = set(files_under(copy.folders.results)) - results
+    assert not [f for f in kept if not f.startswith(str(copy.folders.results / "gx"))]
+
+
+def test_the_fast_path_publishes_what_publishing_after_the_gate_publishes(site, tmp_path):
+    """The same revision, byte for byte in its content hash, whether it is written while
+    the gate runs or after it."""
+    one, other = copy_of(site, tmp_path / "one"), copy_of(site, tmp_path / "other")
+    with open_warehouse(one.url) as warehouse:
+        fast = pipeline.prepare_review(one.config, warehouse, Period.parse("2024"), publish=True)
+        header = warehouse.snapshot("2024", "834", 1).header
+    with open_warehouse(other.url) as warehouse:
+        slow = pipeline.publish_review(
+            warehouse, pipeline.prepare_review(other.config, warehouse, Period.parse("2024"))
+        )
+    assert fast.published is not None
+    assert fast.published.created
+    assert fast.checks.passed
+    assert header["checks_passed"] is True
+    assert fast.published.content_sha256 == slow.content_sha256
+    assert read_result(one.folders, "2024", "834", 1) is not None
+    assert CliRunner().invoke(cli, ["snapshots", "verify", *one.options()]).exit_code == 0
 
 
 def test_a_failing_warning_publishes_and_is_recorded(site, tmp_path):

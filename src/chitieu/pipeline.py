@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -361,6 +361,8 @@ class PreparedReview:
     draft: SnapshotDraft
     data_docs: Path | None = None
     """The quality gate's Data Docs page of this run, when it built one."""
+    published: Published | None = None
+    """What `prepare_review` published with ``publish`` (None: nothing, the gate failed)."""
 
 
 ReviewInputs = tuple[pl.DataFrame, pl.DataFrame]
@@ -377,10 +379,21 @@ def prepare_review(
     keep_results: bool = True,
     inputs: ReviewInputs | None = None,
     as_of: dt.date | None = None,
+    *,
+    publish: bool = False,
 ) -> PreparedReview:
-    """Roll up the accepted values and run the quality gate; nothing is published. The
-    same period last year (`chitieu.rollup.last_year`) is rolled up from the same values
-    (every accepted period is read once: last year's are among them) and history.csv.
+    """Roll up the accepted values and run the quality gate; with ``publish``, publish
+    the revision too (`publish_review`'s rule), written while the gate runs and
+    committed only when every critical check passed. The same period last year
+    (`chitieu.rollup.last_year`) is rolled up from the same values (every accepted
+    period is read once: last year's are among them) and history.csv.
+
+    The gate (its frame, then the suite: in the warm worker process, else here) runs in
+    a thread beside last year's roll-up, the draft and its publication: a national
+    review's gate takes seconds that the rest fills. The draft is hashed and written as
+    passed (a revision is only ever committed so); if a critical check fails, the
+    transaction is rolled back, nothing is written, ``published`` is None and the draft
+    says ``checks_passed`` False.
 
     With ``keep_results`` (a review, not a dry run) an approved review is refused
     (`ReviewLocked`), held reports that no approval holds any more are taken in (SPEC §8),
@@ -389,6 +402,8 @@ def prepare_review(
     roll up instead of the accepted reports (a dry run of a locked review). ``as_of``:
     the day whose hierarchy the period is rolled up on (a restatement, never published).
     """
+    if publish and (not keep_results or inputs is not None or as_of is not None):
+        raise ValueError("only a review of the accepted reports, keeping its results, publishes")
     gate_worker.warm()  # GX imports in its own process while this one reads and rolls up
     if keep_results:
         warehouse.refuse_if_approved(review_period.code, root or config.catalog.resolution.org_unit)
@@ -402,11 +417,55 @@ def prepare_review(
         reports=reports.select("org_unit_code", "period"),
         as_of=as_of,
     )
-    last = last_year(config, values, review_period, rollup.root, rollup.as_of)
     folders = GateFolders.beside(warehouse.url) if keep_results else None
-    checks = run_gate(rollup, config, folders)
-    draft = draft_snapshot(rollup, config, reports, checks.passed, flow_run_id, last)
-    return PreparedReview(rollup, checks, draft, checks.data_docs)
+    published = None
+    with ThreadPoolExecutor(1, thread_name_prefix="chitieu-gate") as beside:
+        gate = beside.submit(run_gate, rollup, config, folders)
+        last = last_year(config, values, review_period, rollup.root, rollup.as_of)
+        del values
+        draft = draft_snapshot(rollup, config, reports, True, flow_run_id, last)
+        if publish:
+            published = _published_if_passed(warehouse, draft, gate)
+    checks = gate.result()
+    prepared = PreparedReview(
+        rollup, checks, replace(draft, checks_passed=checks.passed), checks.data_docs, published
+    )
+    if published is not None:
+        _keep_gate_result(warehouse, prepared, published)
+    return prepared
+
+
+def _published_if_passed(
+    warehouse: Warehouse, draft: SnapshotDraft, gate: Future[CheckResult]
+) -> Published | None:
+    """``draft`` published, its transaction committed only once ``gate`` has passed;
+    None when a critical check failed (the transaction rolled back)."""
+
+    def passed() -> None:
+        checks = gate.result()
+        if not checks.passed:
+            raise QualityGateFailed(checks)
+
+    try:
+        published = warehouse.publish(draft, confirm=passed)
+    except QualityGateFailed:
+        return None
+    # nothing new: the revision standing was checked when it was published; this run's
+    # verdict still decides what the run says
+    return published if gate.result().passed else None
+
+
+def _keep_gate_result(warehouse: Warehouse, prepared: PreparedReview, published: Published) -> None:
+    """The gate's result kept beside the revision it passed (SPEC §7)."""
+    draft = prepared.draft
+    write_result(
+        GateFolders.beside(warehouse.url),
+        draft.review_period,
+        draft.root_org_unit,
+        published.revision,
+        prepared.checks,
+        replace=published.created,
+    )
 
 
 def held_for(config: Config, warehouse: Warehouse, approval: dict[str, Any]) -> pl.DataFrame:
@@ -442,15 +501,7 @@ def publish_review(warehouse: Warehouse, prepared: PreparedReview) -> Published:
     if not prepared.checks.passed:
         raise QualityGateFailed(prepared.checks)
     published = warehouse.publish(prepared.draft)
-    draft = prepared.draft
-    write_result(
-        GateFolders.beside(warehouse.url),
-        draft.review_period,
-        draft.root_org_unit,
-        published.revision,
-        prepared.checks,
-        replace=published.created,
-    )
+    _keep_gate_result(warehouse, prepared, published)
     return published
 
 

@@ -82,9 +82,9 @@ def _run_name() -> str:
 
 @task(name="roll up and check", cache_policy=NO_CACHE)
 def prepare(
-    config_dir: str, warehouse_url: str, review_period: str, root: str, dry_run: bool
+    config_dir: str, warehouse_url: str, review_period: str, root: str
 ) -> pipeline.PreparedReview:
-    """Roll up and run the quality gate; a dry run keeps no gate results either."""
+    """A dry run: roll up and run the quality gate, keeping nothing, not even its results."""
     config = load_config(config_dir)
     with open_warehouse(warehouse_url) as warehouse:
         return pipeline.prepare_review(
@@ -93,15 +93,27 @@ def prepare(
             Period.parse(review_period),
             root,
             flow_run_id=_flow_run_id(),
-            keep_results=not dry_run,
+            keep_results=False,
         )
 
 
-@task(name="publish snapshot", cache_policy=NO_CACHE)
-def publish(warehouse_url: str, prepared: pipeline.PreparedReview) -> Published:
-    """Not retried: a stale draft must never be published over a newer revision."""
+@task(name="roll up, check and publish", cache_policy=NO_CACHE)
+def prepare_and_publish(
+    config_dir: str, warehouse_url: str, review_period: str, root: str
+) -> pipeline.PreparedReview:
+    """Roll up, run the quality gate and publish the snapshot revision, written while
+    the gate runs and committed only if it passes. Not retried: a stale draft must never
+    be published over a newer revision."""
+    config = load_config(config_dir)
     with open_warehouse(warehouse_url) as warehouse:
-        return pipeline.publish_review(warehouse, prepared)
+        return pipeline.prepare_review(
+            config,
+            warehouse,
+            Period.parse(review_period),
+            root,
+            flow_run_id=_flow_run_id(),
+            publish=True,
+        )
 
 
 @task(
@@ -196,7 +208,17 @@ def review_flow(
         approval = None if dry_run else _approval(config, url, period.code, unit)
         if approval is not None:
             return _locked(config, period, unit, approval, key)
-        prepared = prepare(config_dir, url, period.code, unit, dry_run)
+        try:
+            prepared = (
+                prepare(config_dir, url, period.code, unit)
+                if dry_run
+                else prepare_and_publish(config_dir, url, period.code, unit)
+            )
+        except ReviewLocked:  # approved while this run rolled up
+            found = _approval(config, url, period.code, unit)
+            if found is None:
+                raise
+            return _locked(config, period, unit, found, key)
         view = _view(config, prepared, dry_run)
         reports: list[str] = []
         if not view.checks_passed:
@@ -209,13 +231,8 @@ def review_flow(
         elif dry_run:
             logger.info("Chạy thử, không công bố / dry run, nothing published")
         else:
-            try:
-                published = publish(url, prepared)
-            except ReviewLocked:  # approved while this run rolled up
-                found = _approval(config, url, period.code, unit)
-                if found is None:
-                    raise
-                return _locked(config, period, unit, found, key)
+            published = prepared.published
+            assert published is not None  # the gate passed
             view = dataclasses.replace(view, published=published)
             if published.created:
                 logger.info(

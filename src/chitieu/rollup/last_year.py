@@ -21,7 +21,7 @@ import polars as pl
 from chitieu import formula
 from chitieu.config import Config
 from chitieu.periods import Period
-from chitieu.rollup.hierarchy import history_map, valid_on
+from chitieu.rollup.hierarchy import history_map, subtree, valid_on
 from chitieu.rollup.review import roll_up
 
 LAST_YEAR_FIGURES: Final[dict[str, pl.DataType]] = {
@@ -75,6 +75,15 @@ def last_year(
     day = review_period.end if as_of is None else as_of
     # only last year's periods are read again (a period code starts with its year)
     theirs = values.lazy().filter(pl.col("period").str.starts_with(str(previous.year)))
+    if theirs.head(1).collect().is_empty():
+        # a first year in the warehouse: no second roll-up, only history.csv's figures
+        # (a unit and indicator without a row gets null, null from `with_last_year`,
+        # as a roll-up of nothing gives)
+        units = subtree(config.org_units, root, day)
+        figures = history_figures(config, previous, day, units).with_columns(
+            source=pl.lit(FROM_HISTORY)
+        )
+        return LastYear(review_period, previous, figures.cast(LAST_YEAR_FIGURES), day)  # type: ignore[arg-type]
     restated = roll_up(
         config,
         theirs,

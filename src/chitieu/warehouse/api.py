@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -155,13 +155,15 @@ class Warehouse:
         return checks.input_warnings(self._backend, snapshot_id)
 
     # snapshots
-    def publish(self, draft: SnapshotDraft) -> Published:
+    def publish(self, draft: SnapshotDraft, confirm: Callable[[], None] | None = None) -> Published:
         """Publish revision n+1, or nothing when inputs and catalog are unchanged; a new
         revision's head goes to the heads log once its transaction has committed.
+        ``confirm``: called before a new revision commits; what it raises rolls it back
+        (`chitieu.warehouse.publishing.publish`).
 
         Raises `SnapshotConflict` when another publication got there first.
         """
-        published = publishing.publish(self._backend, draft)
+        published = publishing.publish(self._backend, draft, confirm)
         if published.created:
             self.append_head(
                 "publish",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import NamedTuple
 
 import polars as pl
@@ -43,7 +44,9 @@ def _latest(backend: Backend, review_period: str, root: str) -> _Latest | None:
     return _Latest(*found[0]) if found else None
 
 
-def publish(backend: Backend, draft: SnapshotDraft) -> Published:
+def publish(
+    backend: Backend, draft: SnapshotDraft, confirm: Callable[[], None] | None = None
+) -> Published:
     """Publish revision n+1 of the draft's review, or nothing if its inputs are unchanged.
 
     Unchanged means the same ``inputs_sha256``, ``catalog_sha256`` and ``history_sha256``
@@ -53,6 +56,10 @@ def publish(backend: Backend, draft: SnapshotDraft) -> Published:
     One transaction: a crash or an error anywhere leaves the warehouse as it was. Under
     the review's lock, so two publications of one review at once give n+1 then n+2 (or
     n+1 and nothing, when the second finds its inputs already published).
+
+    ``confirm``: called once a new revision is written, before it is committed; what it
+    raises rolls the transaction back and is raised here (the quality gate's verdict,
+    awaited there while the rows were written: `chitieu.pipeline.prepare_review`).
     """
     what = f"snapshot {draft.review_period} {draft.root_org_unit}"
     indicators = conform(draft.indicators, SNAPSHOT_INDICATORS_SCHEMA, f"{what} indicators")
@@ -139,6 +146,8 @@ def publish(backend: Backend, draft: SnapshotDraft) -> Published:
             if previous is not None:
                 backend.execute(_sql(backend, "supersede_snapshot"), [previous.snapshot_id])
             fault_point("publish:before_commit")
+            if confirm is not None:
+                confirm()
     except WriteConflict as error:
         raise SnapshotConflict(
             f"{what}: another publication was written at the same time; run the review again"
