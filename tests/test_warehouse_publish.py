@@ -142,6 +142,44 @@ def test_an_error_inside_the_transaction_rolls_back(
     assert wh.publish(draft(inputs=CHANGED_INPUTS)).revision == 2
 
 
+class GateSaysNo(Exception):
+    pass
+
+
+def test_a_refusal_before_commit_leaves_nothing_and_no_head(wh: Warehouse) -> None:
+    """``confirm`` (the quality gate's verdict, awaited while the rows were written) is
+    asked once the whole revision is written; what it raises rolls it all back, and the
+    heads log gains no line (issue 16: published while the gate runs)."""
+    wh.publish(draft())
+    before = dump(wh)
+    log = wh.heads_log
+    lines = log.read_text(encoding="utf-8") if log is not None and log.exists() else ""
+    asked: list[dict[str, list[tuple[object, ...]]]] = []
+
+    def refuse() -> None:
+        asked.append(dump(wh))  # seen from inside the transaction
+        raise GateSaysNo
+
+    with pytest.raises(GateSaysNo):
+        wh.publish(draft(inputs=CHANGED_INPUTS), confirm=refuse)
+    assert len(asked) == 1
+    assert len(asked[0]["snapshots"]) == 2  # the revision was written when it was asked
+    assert dump(wh) == before
+    if log is not None and log.exists():
+        assert log.read_text(encoding="utf-8") == lines
+    confirmed = wh.publish(draft(inputs=CHANGED_INPUTS), confirm=lambda: None)
+    assert (confirmed.revision, confirmed.created) == (2, True)
+
+
+def test_confirm_is_not_asked_when_nothing_is_new(wh: Warehouse) -> None:
+    wh.publish(draft())
+
+    def never() -> None:
+        raise AssertionError("asked for an unchanged review")
+
+    assert wh.publish(draft(), confirm=never).created is False
+
+
 def test_a_broken_chain_refuses_to_publish(wh: Warehouse) -> None:
     wh.publish(draft())
     wh.backend.execute("UPDATE snapshots SET status = 'superseded'")
