@@ -20,6 +20,7 @@ FAULT_POINTS: Final = (
     "intake:after_submissions",
     "intake:after_values",
     "intake:before_commit",
+    "intake:after_commit",
     "publish:after_header",
     "publish:after_indicators",
     "publish:after_elements",
