@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -99,3 +100,93 @@ def test_a_failed_write_in_a_batch_is_raised(tmp_path: Path) -> None:
     with pytest.raises(WarehouseError, match=r"bad\.csv: its bytes hash to"):
         archive_files(tmp_path, files).wait()
     assert archived_path(tmp_path, files[0].sha256).read_bytes() == CONTENT
+
+
+def test_a_batch_is_flushed_then_renamed_then_its_folders_flushed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per group: every temporary file flushed before any rename, every folder flushed
+    after the renames, all of it before `wait` returns; one flush per file and per folder."""
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        events.append(("flush", os.readlink(f"/proc/self/fd/{fd}")))
+
+    def replace(src: str, dst: str) -> None:
+        real_replace(src, dst)
+        events.append(("rename", str(src)))
+
+    monkeypatch.setattr(archive.os, "fsync", fsync)
+    monkeypatch.setattr(archive.os, "replace", replace)
+    files = [ReceivedFile.from_bytes(f"f{i}.csv", CONTENT + str(i).encode()) for i in range(400)]
+    paths = archive_files(tmp_path, files).wait()
+    assert [p.read_bytes() for p in paths] == [f.content for f in files]
+    flushed = [Path(name) for kind, name in events if kind == "flush"]
+    renamed = [Path(name) for kind, name in events if kind == "rename"]
+    assert sorted(p for p in flushed if p.suffix == ".part") == sorted(renamed)
+    size = archive.GROUP_FILES
+    folders = [
+        folder
+        for start in range(0, len(paths), size)
+        for folder in {p.parent for p in paths[start : start + size]} | {tmp_path}
+    ]  # each folder once per group that touched it
+    assert sorted(p for p in flushed if p.suffix != ".part") == sorted(folders)
+    # the groups: a flush of its files, its renames, a flush of its folders; in that order
+    kinds = [
+        "folder" if kind == "flush" and not name.endswith(".part") else kind
+        for kind, name in events
+    ]
+    runs = [kind for kind, _ in itertools.groupby(kinds)]
+    assert runs == ["flush", "rename", "folder"] * -(-len(files) // size)
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_a_failed_flush_names_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file not on disk never gets its archive name; its temporary file is removed."""
+    files = [ReceivedFile.from_bytes(f"f{i}.csv", CONTENT + str(i).encode()) for i in range(20)]
+    real_fsync = os.fsync
+
+    def failing(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(".part"):
+            raise OSError("I/O error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(archive.os, "fsync", failing)
+    with pytest.raises(OSError, match="I/O error"):
+        archive_files(tmp_path, files).wait()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_file_already_archived_gets_its_folder_flushed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Left by an intake killed between its rename and the folder's flush, it is not
+    written again, but its name is made durable before the batch is registered."""
+    received = ReceivedFile.from_bytes("a.csv", CONTENT)
+    path = archive_file(tmp_path, received)
+    flushed: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        flushed.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(archive.os, "fsync", fsync)
+    assert archive_files(tmp_path, [received]).wait() == [path]
+    assert sorted(flushed) == sorted([str(path.parent), str(tmp_path)])
+
+
+def test_open_files_stay_bounded(tmp_path: Path) -> None:
+    """A group's temporary files stay open (locked) until renamed: never more than
+    `MAX_OPEN` at once, whatever the batch."""
+    before = len(os.listdir("/proc/self/fd"))
+    most = 0
+    files = [ReceivedFile.from_bytes(f"f{i}.csv", str(i).encode()) for i in range(1500)]
+    with archive_files(tmp_path, []) as writes:
+        for received in files:
+            writes.add(received)
+            most = max(most, len(os.listdir("/proc/self/fd")) - before)
+    assert most <= archive.MAX_OPEN + archive.ARCHIVE_THREADS + 4
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1500

@@ -166,7 +166,8 @@ def plan_batch(
     planned in parallel (``known``: the SHA-256 of files received before this batch)."""
     received_at = received_at or dt.datetime.now(dt.UTC)
     # the files are written to the archive while they are read and validated
-    with archive_files(archive, files):
+    with archive_files(archive, files) as writes:
+        writes.all_added()  # made durable while the batch is validated
         batch = plan_intake(files, read_all(files), config, known, received_at)
     # a rejected workbook gets an annotated copy the commune can correct (beside the archive)
     write_feedback(feedback_folder(archive), files, batch)
@@ -203,6 +204,7 @@ def plan_paths(
             reads.append(read_submission(received))
             rows += reads[-1].rows.height
             size += len(received.content)
+        writes.all_added()  # the last files made durable while the batch is validated
         batch = plan_intake(files, reads, config, known([f.sha256 for f in files]), received_at)
     write_feedback(feedback_folder(archive), files, batch)
     return PlannedBatch(

@@ -4,12 +4,20 @@ Content addressing makes archiving idempotent (the same bytes land on the same p
 the write is atomic (a temporary file in the same folder, then ``os.replace``), so a crash
 never leaves a half-written file under an archive name.
 
-A batch is archived by `archive_files` on a pool of threads: creating a file is a few
-system calls that wait on the disk (about 0.3-0.7 ms each on a virtual machine's disk,
-where a national month is 10,000 files), and they overlap each other and the parsing the
-caller does meanwhile. Each file is flushed to disk (``fsync``) before it is renamed into
-place, so an archive name always holds the whole file, and before the caller registers
-the batch in the warehouse.
+A batch is archived by `archive_files` in groups of up to `GROUP_FILES` files, each
+durable as a whole before the caller registers the batch in the warehouse:
+
+1. each file is written under a temporary name, on a pool of threads (creating a file is
+   a few system calls that wait on the disk, and they overlap each other and the parsing
+   the caller does meanwhile); it stays locked until it has its name, so
+   `remove_stale_parts` leaves it alone;
+2. one barrier: every temporary file of the group is flushed to disk (``fsync``) at once,
+   on the pool, so the disk commits them together instead of one wait per file;
+3. the renames into place: an archive name only ever holds a file already on disk;
+4. one barrier again: each folder the group touched is flushed (``fsync`` of the folder,
+   once), which makes the new names themselves durable.
+
+What a power loss can lose at each step is in the README ("What is archived").
 """
 
 from __future__ import annotations
@@ -21,18 +29,25 @@ import os
 import re
 import stat
 import tempfile
+import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from chitieu.errors import WarehouseError
 from chitieu.sources import ReceivedFile
+from chitieu.warehouse.faults import fault_point
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 ARCHIVE_THREADS: Final = 16
-"""Files written at once: enough to keep the disk's queue busy; the threads wait on the
-disk, not on the processor."""
+"""Files written (or flushed) at once: enough to keep the disk's queue busy; the threads
+wait on the disk, not on the processor."""
+GROUP_FILES: Final = 256
+"""Files made durable together (one flush of them all, their renames, one flush of their
+folders). Each stays open (locked) until renamed, so the groups also bound the open
+files: at most `MAX_OPEN` at once, well under the usual limit of 1,024 a process."""
+MAX_OPEN: Final = 2 * GROUP_FILES
 
 
 def archived_path(folder: Path, sha256: str) -> Path:
@@ -47,8 +62,17 @@ def _digest(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def archive_file(folder: Path, received: ReceivedFile) -> Path:
-    """Keep the file's bytes under their SHA-256; nothing to do if they are already there."""
+class _Part(NamedTuple):
+    """A file written under its temporary name, still open (``fd``) and locked."""
+
+    target: Path
+    temporary: Path
+    fd: int
+
+
+def _write(folder: Path, received: ReceivedFile) -> _Part | Path:
+    """Step 1: the file's bytes under a temporary name beside their archive name, not yet
+    flushed; or that name, when the same bytes are already there."""
     actual = hashlib.sha256(received.content).hexdigest()
     if actual != received.sha256:
         raise WarehouseError(
@@ -64,25 +88,63 @@ def archive_file(folder: Path, received: ReceivedFile) -> Path:
         fcntl.flock(fd, fcntl.LOCK_EX)
         with os.fdopen(fd, "wb", closefd=False) as f:
             f.write(received.content)
-            f.flush()
-            os.fsync(f.fileno())
         os.fchmod(fd, 0o444)  # an archived file is never edited
-        os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
+        os.close(fd)
         raise
+    return _Part(target, Path(temporary), fd)
+
+
+def _target(written: _Part | Path) -> Path:
+    return written.target if isinstance(written, _Part) else written
+
+
+def _flush_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
     finally:
         os.close(fd)
-    return target
+
+
+def _make_durable(folder: Path, written: list[_Part | Path], pool: ThreadPoolExecutor) -> None:
+    """Steps 2 to 4 for a group: flush every temporary file at once, rename each into
+    place, flush each folder touched, once. A file found already in the archive gets its
+    folder flushed too: an intake killed between a rename and that flush may have left
+    it there. A temporary file not renamed is removed; each is closed (unlocked)."""
+    parts = [w for w in written if isinstance(w, _Part)]
+    renamed = 0
+    try:
+        list(pool.map(os.fsync, [part.fd for part in parts]))
+        fault_point("archive:after_flush")
+        for part in parts:
+            os.replace(part.temporary, part.target)
+            renamed += 1
+        fault_point("archive:after_renames")
+        folders = {_target(w).parent for w in written} | {folder}
+        list(pool.map(_flush_folder, sorted(folders)))
+    finally:
+        for part in parts[renamed:]:
+            part.temporary.unlink(missing_ok=True)
+        for part in parts:
+            os.close(part.fd)
+
+
+def archive_file(folder: Path, received: ReceivedFile) -> Path:
+    """Keep the file's bytes under their SHA-256; nothing to do if they are already there."""
+    with archive_files(folder, [received]) as writes:
+        pass
+    return writes.wait()[0]
 
 
 _PART: Final = re.compile(r"\.[0-9a-f]{16}\.[A-Za-z0-9_]+\.part")
-"""The name `archive_file` gives its temporary file (``tempfile.mkstemp``'s letters)."""
+"""The name `archive_files` gives a temporary file (``tempfile.mkstemp``'s letters)."""
 
 
 def remove_stale_parts(folder: Path, before: dt.datetime) -> int:
     """Remove the temporary files an interrupted intake left in the archive, and say
-    how many: only ours (named as `archive_file` names them, in its ``ab/`` folders),
+    how many: only ours (named as `archive_files` names them, in its ``ab/`` folders),
     older than ``before`` (when the current intake started), and not being written (a
     write holds a lock on its file until it has its name)."""
     removed = 0
@@ -108,26 +170,68 @@ def remove_stale_parts(folder: Path, before: dt.datetime) -> int:
 
 
 class ArchiveWrites:
-    """A batch of files being archived in the background: `archive_files`. Leaving the
-    ``with`` block (or calling `wait`) waits for every write and raises the first error."""
+    """A batch of files being archived in the background: `archive_files`. Files are
+    written as they are added, and made durable a group at a time (`GROUP_FILES`);
+    `all_added` starts on the last group while the caller validates the batch. Leaving
+    the ``with`` block (or calling `wait`) waits until every file is durable in the
+    archive, and raises the first error."""
 
     def __init__(self, folder: Path, files: Iterable[ReceivedFile]) -> None:
         self._folder = folder
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+            _flush_folder(folder.parent)  # the archive's own name, made durable once
         self._pool = ThreadPoolExecutor(ARCHIVE_THREADS, thread_name_prefix="archive")
-        self._writes: list[Future[Path]] = []
+        # one group made durable at a time, while the pool writes the next one
+        self._flusher = ThreadPoolExecutor(1, thread_name_prefix="archive-flush")
+        self._open = threading.BoundedSemaphore(MAX_OPEN)
+        self._writes: list[Future[_Part | Path]] = []
+        self._group: list[Future[_Part | Path]] = []
+        self._groups: list[Future[None]] = []
         for received in files:
             self.add(received)
 
     def add(self, received: ReceivedFile) -> None:
-        """Archive one more file, in the background."""
-        self._writes.append(self._pool.submit(archive_file, self._folder, received))
+        """Archive one more file, in the background (waits while `MAX_OPEN` files are
+        written and not yet durable)."""
+        self._open.acquire()
+        write = self._pool.submit(_write, self._folder, received)
+        self._writes.append(write)
+        self._group.append(write)
+        if len(self._group) >= GROUP_FILES:
+            self.all_added()
+
+    def all_added(self) -> None:
+        """No more files for now: make those written so far durable, in the background."""
+        if self._group:
+            group, self._group = self._group, []
+            self._groups.append(self._flusher.submit(self._make_group_durable, group))
+
+    def _make_group_durable(self, group: list[Future[_Part | Path]]) -> None:
+        written: list[_Part | Path] = []
+        failures: list[BaseException] = []
+        for write in group:
+            try:
+                written.append(write.result())
+            except BaseException as error:  # the others are still made durable
+                failures.append(error)
+        try:
+            _make_durable(self._folder, written, self._pool)
+        finally:
+            self._open.release(len(group))
+        if failures:
+            raise failures[0]
 
     def wait(self) -> list[Path]:
-        """The archived paths, in the order of the files, once all are on disk."""
+        """The archived paths, in the order of the files, once all are durable."""
+        self.all_added()
         try:
-            return [write.result() for write in self._writes]
+            for group in self._groups:
+                group.result()
+            return [_target(write.result()) for write in self._writes]
         finally:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._flusher.shutdown(wait=True)
+            self._pool.shutdown(wait=True)
 
     def __enter__(self) -> ArchiveWrites:
         return self

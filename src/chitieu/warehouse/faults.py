@@ -15,9 +15,12 @@ FAULT_EXIT_CODE: Final = 75
 
 # The points the warehouse passes through, in the order it passes them.
 FAULT_POINTS: Final = (
+    "archive:after_flush",
+    "archive:after_renames",
     "intake:after_submissions",
     "intake:after_values",
     "intake:before_commit",
+    "intake:after_commit",
     "publish:after_header",
     "publish:after_indicators",
     "publish:after_elements",

@@ -154,6 +154,7 @@ def register_intake(
         registered = backend.frame(
             query_for(backend, "batch_submissions"), [last + 1], SUBMISSIONS_SCHEMA
         )
+    fault_point("intake:after_commit")
     return (
         to_id.join(registered, on="submission_id")
         .select(list(REGISTERED_SCHEMA))
