@@ -151,27 +151,36 @@ def review(data: DataSet, work: Path, **_: Any) -> Result:
     }
 
 
-WARM_SECONDS = 15.0
+WARM_SECONDS = 60.0
 """How long the kept-warm gate is given to import GX before a ``review-warm`` run is
-timed: on review day it has been running since the server started."""
+timed (it says when it is ready): on review day it has been running since the server
+started."""
 
 
 def review_warm(data: DataSet, work: Path, **kwargs: Any) -> Result:
     """``review`` with the quality gate kept warm beside the local server
     (`chitieu.quality.service`), as `chitieu review` runs where the server runs: the
     service is started (untimed) under a Prefect home of the run's own, then stopped."""
+    import shutil
+    import tempfile
+
     from chitieu.quality.service import GateService
 
-    home = work / "prefect-home"
+    # short: a Unix socket's path holds at most 107 bytes, and `work` may be deep
+    home = Path(tempfile.mkdtemp(prefix="chitieu-warm-"))
     os.environ["PREFECT_HOME"] = str(home)
     service = GateService(home)
-    if not service.start():
-        raise RuntimeError(f"the kept-warm gate did not start: see {service.log_path}")
     try:
-        time.sleep(WARM_SECONDS)
+        if not service.start():
+            log = service.log_path.read_text(errors="replace") if service.log_path.exists() else ""
+            raise RuntimeError(f"the kept-warm gate did not start: {log[-2000:]}")
+        deadline = time.monotonic() + WARM_SECONDS
+        while not service.ready() and time.monotonic() < deadline:
+            time.sleep(0.1)
         return review(data, work, **kwargs)
     finally:
         service.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def review_prefect(data: DataSet, work: Path, **_: Any) -> Result:

@@ -45,6 +45,15 @@ def test_the_gate_answers_only_its_owner_with_its_key(service: GateService) -> N
     assert stranger.connect() is not None
 
 
+def test_the_gate_says_when_great_expectations_is_imported(service: GateService) -> None:
+    deadline = time.monotonic() + 60
+    while not service.ready() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert service.ready()
+    assert f"(pid {service.pid()})" in service.log_path.read_text(encoding="utf-8")
+    assert not GateService(service.home / "elsewhere").ready()
+
+
 def test_a_second_start_reuses_the_running_gate(service: GateService) -> None:
     pid = service.pid()
     assert not service.start()

@@ -38,6 +38,9 @@ SOCKET_FILE: Final = "chitieu-gate.sock"
 KEY_FILE: Final = "chitieu-gate.key"
 PID_FILE: Final = "chitieu-gate.pid"
 LOG_FILE: Final = "chitieu-gate.log"
+READY_LINE: Final = "chitieu-gate ready: Great Expectations imported"
+"""What the service writes to its log once GX is imported (until then, a command that
+connects has its frame validated when the import is done)."""
 HANDSHAKE_SECONDS: Final = 5.0
 """How long a command waits for a service's answer to hello before starting its own worker."""
 START_SECONDS: Final = 30.0
@@ -71,6 +74,16 @@ class GateService:
     @property
     def log_path(self) -> Path:
         return self.home / LOG_FILE
+
+    def ready(self) -> bool:
+        """Whether the running service has imported GX (its log says so, naming its pid:
+        the log is kept across starts)."""
+        pid = self.pid()
+        try:
+            log = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        return pid is not None and f"{READY_LINE} (pid {pid})" in log
 
     def pid(self) -> int | None:
         from chitieu.prefect_server import alive
@@ -199,6 +212,7 @@ def serve(home: Path) -> None:
     from chitieu.quality import gate
 
     gate.import_gx()
+    print(f"{READY_LINE} (pid {os.getpid()})", flush=True)  # to the service's log
     while True:  # until SIGTERM (leave)
         signal.pause()
 
