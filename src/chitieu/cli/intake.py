@@ -10,7 +10,13 @@ from typing import Any
 import click
 
 from chitieu import settings
-from chitieu.cli._base import cli, common_options, ephemeral_option, start_prefect
+from chitieu.cli._base import (
+    cli,
+    common_options,
+    ephemeral_option,
+    settled_imports,
+    start_prefect,
+)
 from chitieu.receipts import STATUS_WORDS, more_problems, status_counts
 from chitieu.shown import count_en, count_vi, shown
 
@@ -36,15 +42,17 @@ def intake(
     """Ingest files or folders of submissions (CSV, JSON, XLSX). A rejected workbook gets
     an annotated copy (faulty cells marked red) in the feedback folder beside the
     warehouse, and so does an accepted one with warnings (cells to check marked yellow)."""
-    from chitieu.config import load_config
-    from chitieu.periods import Period
+    with settled_imports():
+        from chitieu.config import load_config
+        from chitieu.periods import Period
 
     if month is not None:
         Period.parse(month)
     load_config(config_dir)
-    start_prefect(ephemeral)
-    from chitieu.flows.intake import intake_flow
-    from chitieu.flows.support import attended
+    start_prefect(ephemeral)  # before Prefect is imported
+    with settled_imports():
+        from chitieu.flows.intake import intake_flow
+        from chitieu.flows.support import attended
 
     with attended():
         outcomes = intake_flow(

@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 from uuid import UUID
 
-from prefect import flow, get_run_logger, task
+from prefect import get_run_logger, task
 from prefect.artifacts import (
     create_progress_artifact,
     update_progress_artifact,
@@ -28,6 +28,7 @@ from chitieu.errors import ChitieuError
 from chitieu.flows.intake_views import IntakeViews
 from chitieu.flows.runners import configured_task_runner
 from chitieu.flows.support import (
+    command_flow,
     fails_on_domain_errors,
     quiet_domain_tracebacks,
     tag_run,
@@ -133,7 +134,7 @@ def _register_all(
     return pipeline.IntakeResult.joined(results)
 
 
-@flow(
+@command_flow(
     name="chitieu-intake",
     flow_run_name=_run_name,
     task_runner=configured_task_runner(),
