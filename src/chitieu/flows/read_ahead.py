@@ -88,6 +88,11 @@ class ReadAhead:
         self._messages: dict[str, tuple[Any, float]] = {}
         self._ended = False
 
+    @property
+    def pid(self) -> int | None:
+        """The reader's process, until it is known to have ended."""
+        return self._pid
+
     def _until(self, kind: str) -> tuple[Any, float] | None:
         """The message ``kind`` and how long its work took, reading those before it;
         None when the reader ended (or failed) without sending it."""
