@@ -14,9 +14,11 @@ the run's own; its start is reported, not counted):
 
 "Without Prefect" is a process that imports chitieu and runs the same steps the flow runs
 (`benchmarks.scenarios.intake_direct`; `pipeline.prepare_review`, `publish_review` and
-`write_reports`, with the gate warmed as the command warms it): what the command would
-cost if Prefect cost nothing. What the flows do only for Prefect's UI (the intake's
-status and receipts artifacts, the review's table artifact) is Prefect's cost here.
+`write_reports`, with the gate warmed as the command warms it, its imports and its end
+kept out of the garbage collector's way as the command keeps them,
+`chitieu.cli._base.settled_imports`): what the command would cost if Prefect cost
+nothing. What the flows do only for Prefect's UI (the intake's status and receipts
+artifacts, the review's table artifact) is Prefect's cost here.
 Every time is a whole process's wall time, Python's start-up and
 imports included, as a user waits for it. Each round runs every command once, in a new
 random order, on a fresh copy of the warehouse; the table gives medians over the rounds,
@@ -27,6 +29,7 @@ measured in one round moves much less than a time).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import shutil
@@ -114,20 +117,29 @@ def commands() -> list[Command]:
 
 
 def direct_intake(work: Path) -> None:
-    from benchmarks.scenarios import intake_direct
+    from chitieu.cli._base import settled_imports
+
+    with settled_imports():  # as `chitieu intake` imports
+        from benchmarks.scenarios import intake_direct
+        from chitieu import pipeline  # noqa: F401
+        from chitieu.warehouse import open_warehouse  # noqa: F401
 
     data = SimpleNamespace(config=EXAMPLE / "config", inbox=lambda _fmt: EXAMPLE / "submissions")
     intake_direct(data, "csv", work)  # type: ignore[arg-type]
 
 
 def direct_review(work: Path) -> None:
-    from chitieu.quality import worker
+    from chitieu.cli._base import settled_imports
+
+    with settled_imports():  # as `chitieu review` imports
+        from chitieu.quality import worker
 
     worker.warm()  # as `chitieu review` warms it
-    from chitieu import pipeline
-    from chitieu.config import load_config
-    from chitieu.periods import Period
-    from chitieu.warehouse import open_warehouse
+    with settled_imports():
+        from chitieu import pipeline
+        from chitieu.config import load_config
+        from chitieu.periods import Period
+        from chitieu.warehouse import open_warehouse
 
     config = load_config(EXAMPLE / "config")
     root = config.catalog.resolution.org_unit
@@ -164,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.direct:
         (direct_intake if args.direct == "intake" else direct_review)(args.work)
+        gc.freeze()  # as `chitieu.cli.main` ends a command
         return 0
 
     scratch = Path(tempfile.mkdtemp(prefix="chitieu-bench-commands-"))

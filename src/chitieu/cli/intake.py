@@ -10,7 +10,13 @@ from typing import Any
 import click
 
 from chitieu import settings
-from chitieu.cli._base import cli, common_options, ephemeral_option, start_prefect
+from chitieu.cli._base import (
+    cli,
+    common_options,
+    ephemeral_option,
+    settled_imports,
+    start_prefect,
+)
 from chitieu.receipts import STATUS_WORDS, more_problems, status_counts
 from chitieu.shown import count_en, count_vi, shown
 
@@ -36,23 +42,25 @@ def intake(
     """Ingest files or folders of submissions (CSV, JSON, XLSX). A rejected workbook gets
     an annotated copy (faulty cells marked red) in the feedback folder beside the
     warehouse, and so does an accepted one with warnings (cells to check marked yellow)."""
-    from chitieu.config import load_config
-    from chitieu.periods import Period
+    from chitieu.flows.read_ahead import reading_ahead
 
-    if month is not None:
-        Period.parse(month)
-    load_config(config_dir)
-    start_prefect(ephemeral)
-    from chitieu.flows.intake import intake_flow
-    from chitieu.flows.support import attended
+    inputs, flow_warehouse = [str(p) for p in inbox], settings.warehouse_for_flow(warehouse)
+    # first thing: the files are read while Prefect is imported and the run starts
+    with reading_ahead(inputs, str(config_dir), flow_warehouse):
+        with settled_imports():
+            from chitieu.config import load_config
+            from chitieu.periods import Period
 
-    with attended():
-        outcomes = intake_flow(
-            [str(p) for p in inbox],
-            str(config_dir),
-            settings.warehouse_for_flow(warehouse),
-            month=month,
-        )
+        if month is not None:
+            Period.parse(month)
+        load_config(config_dir)
+        start_prefect(ephemeral)  # before Prefect is imported
+        with settled_imports():
+            from chitieu.flows.intake import intake_flow
+            from chitieu.flows.support import attended
+
+        with attended():
+            outcomes = intake_flow(inputs, str(config_dir), flow_warehouse, month=month)
     feedback = settings.beside_warehouse(settings.warehouse_url(warehouse), "feedback")
     for outcome in outcomes:
         click.echo(format_outcome(outcome) + _feedback_line(feedback, outcome))

@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from chitieu import settings
-from chitieu.cli._base import as_of_option, cli, common_options, ephemeral_option, start_prefect
+from chitieu.cli._base import (
+    as_of_option,
+    cli,
+    common_options,
+    ephemeral_option,
+    settled_imports,
+    start_prefect,
+)
 
 
 @cli.command()
@@ -27,8 +34,9 @@ def demo(workdir: Path, ephemeral: bool) -> None:
 
     worker.warm()  # Great Expectations imports beside Prefect's start and the intake
     ui = start_prefect(ephemeral)
-    from chitieu.flows.demo import demo_flow
-    from chitieu.flows.support import attended
+    with settled_imports():
+        from chitieu.flows.demo import demo_flow
+        from chitieu.flows.support import attended
 
     with attended():
         result = demo_flow(str(workdir))
@@ -60,10 +68,11 @@ def review(
 ) -> None:
     """Roll up, check and publish a snapshot revision of a review period. An approved
     review publishes nothing (exit 5) until `chitieu reopen`."""
-    from chitieu.cli.signoff import refuse_if_approved
-    from chitieu.config import load_config
-    from chitieu.errors import ReviewLocked
-    from chitieu.quality import worker
+    with settled_imports():
+        from chitieu.cli.signoff import refuse_if_approved
+        from chitieu.config import load_config
+        from chitieu.errors import ReviewLocked
+        from chitieu.quality import worker
 
     if as_of is not None and not dry_run:
         raise click.UsageError(
@@ -80,9 +89,10 @@ def review(
     Period.parse(period)
     # before Prefect starts: an approved review is refused at once
     refuse_if_approved(load_config(config_dir), settings.warehouse_url(warehouse), period, org)
-    start_prefect(ephemeral)
-    from chitieu.flows.review import review_flow
-    from chitieu.flows.support import attended
+    start_prefect(ephemeral)  # before Prefect is imported
+    with settled_imports():
+        from chitieu.flows.review import review_flow
+        from chitieu.flows.support import attended
 
     with attended():
         outcome = review_flow(period, str(config_dir), settings.warehouse_for_flow(warehouse), org)
@@ -119,13 +129,14 @@ def _dry_run(
     (exit 4, as a review, when a critical check fails). Held reports the review would take
     in are taken in; an approved review is rolled up as if reopened, compared with the
     approved revision, and exits 5, as a review would."""
-    from chitieu import pipeline
-    from chitieu.cli.signoff import against_approved, held_lines
-    from chitieu.config import load_config
-    from chitieu.periods import Period
-    from chitieu.rollup import class_counts, summary_sentence
-    from chitieu.warehouse import open_warehouse
-    from chitieu.warehouse.signoff import approved_message
+    with settled_imports():
+        from chitieu import pipeline
+        from chitieu.cli.signoff import against_approved, held_lines
+        from chitieu.config import load_config
+        from chitieu.periods import Period
+        from chitieu.rollup import class_counts, summary_sentence
+        from chitieu.warehouse import open_warehouse
+        from chitieu.warehouse.signoff import approved_message
 
     review_period = Period.parse(period)
     config = load_config(config_dir)

@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 from uuid import UUID
 
-from prefect import flow, get_run_logger, task
+from prefect import get_run_logger, task
 from prefect.artifacts import (
     create_progress_artifact,
     update_progress_artifact,
@@ -25,9 +25,12 @@ from prefect.tasks import exponential_backoff
 from chitieu import pipeline, settings
 from chitieu.config import Config, load_config
 from chitieu.errors import ChitieuError
+from chitieu.flows import read_ahead
 from chitieu.flows.intake_views import IntakeViews
+from chitieu.flows.read_ahead import ReadAhead
 from chitieu.flows.runners import configured_task_runner
 from chitieu.flows.support import (
+    command_flow,
     fails_on_domain_errors,
     quiet_domain_tracebacks,
     tag_run,
@@ -61,10 +64,23 @@ def _run_name() -> str:
     retry_condition_fn=transient_io,
     cache_policy=NO_CACHE,
 )
-def gather_submissions(inputs: list[str]) -> tuple[list[tuple[str, str]], Receipts]:
+def gather_submissions(
+    inputs: list[str], ahead: ReadAhead | None = None
+) -> tuple[list[tuple[str, str]], Receipts]:
     """Every submission file under the inputs, with its SHA-256, and the receipts of
     the entries not read (a link, a pipe, a file too large...). The inbox may be a
-    network share: listing and reading it are retried."""
+    network share: listing and reading it are retried. What the command read ahead of
+    the run (`chitieu.flows.read_ahead`) is this."""
+    read = ahead.gathered() if ahead is not None else None
+    if read is not None:
+        found, refused, seconds = read
+        get_run_logger().info(
+            "Đọc trước khi Prefect khởi động, trong %.2f s / read ahead while Prefect "
+            "started, in %.2f s",
+            seconds,
+            seconds,
+        )
+        return found, Receipts(refused)
     found, refused = pipeline.fingerprint_inbox([Path(i) for i in inputs])
     return found, Receipts(refused)
 
@@ -90,14 +106,26 @@ def validate_batch(
     archive: str,
     known: set[str],
     received_at: dt.datetime,
+    ahead: ReadAhead | None = None,
 ) -> pipeline.PlannedBatch:
     """Archive and validate one batch; safe to retry (the archive is content-addressed).
 
     ``paths`` keep the names they were given (relative ones to ``workdir``, the flow's
-    folder): that is how receipts and the warehouse name them, wherever this runs.
+    folder): that is how receipts and the warehouse name them, wherever this runs. The
+    batch the command planned ahead of the run, when it is this very job, is this.
     """
     quiet_domain_tracebacks()  # this may run in a Dask worker's process
     job = pipeline.BatchJob(paths, workdir, config_dir, archive, known, received_at)
+    done = ahead.planned(job) if ahead is not None else None
+    if done is not None:
+        planned, seconds = done
+        get_run_logger().info(
+            "Kiểm tra và lưu trữ trước khi Prefect khởi động, trong %.2f s / validated and "
+            "archived ahead, while Prefect started, in %.2f s",
+            seconds,
+            seconds,
+        )
+        return planned
     return pipeline.plan_with_workers(job)
 
 
@@ -133,7 +161,7 @@ def _register_all(
     return pipeline.IntakeResult.joined(results)
 
 
-@flow(
+@command_flow(
     name="chitieu-intake",
     flow_run_name=_run_name,
     task_runner=configured_task_runner(),
@@ -169,9 +197,11 @@ def intake_flow(
         month = Period.parse(month).code
     url = settings.flow_warehouse(warehouse_url)
     tag_run("chitieu", "intake", f"unit:{root}", *([f"period:{month}"] if month else []))
-    received_at = dt.datetime.now(dt.UTC)
+    # the files the command read while Prefect started, if it did (`read_ahead`)
+    ahead = read_ahead.claim(read_ahead.Intake.of(list(inputs), config_dir, warehouse_url))
+    received_at = ahead.received_at if ahead is not None else dt.datetime.now(dt.UTC)
 
-    found, refused = gather_submissions(list(inputs))
+    found, refused = gather_submissions(list(inputs), unwalked(ahead))
     hash_of = dict(found)
     logger.info("Nhận %d tệp / received %d files", len(found), len(found))
     for outcome in refused:
@@ -198,6 +228,8 @@ def intake_flow(
     views = IntakeViews(config)
     # on Dask, the cluster's workers plan the batches; otherwise worker processes here
     local = settings.task_runner_choice().kind == "threads"
+    if ahead is not None:
+        ahead.release()  # the reader no longer holds the warehouse
     with open_warehouse(url) as opened:
         warehouse = unwalked(opened)  # the intake's one connection, for its tasks here
         known = pipeline.known_before(
@@ -213,6 +245,7 @@ def intake_flow(
                     archive,
                     seen,
                     received_at,
+                    unwalked(ahead),
                 )
                 for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
             ]

@@ -9,6 +9,8 @@ Part of the intake flow (`chitieu.flows.intake`); the data comes from
 from __future__ import annotations
 
 import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -148,14 +150,20 @@ class IntakeViews:
         submissions = warehouse.submissions().join(
             warehouse.warning_counts(), on="submission_id", how="left"
         )
-        states, lines = [], []
-        for one in months:  # a month or a handful: each is one vectorised pass
+
+        def of_month(one: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
             found = status.month_states(self.config, submissions, one, root)
-            states.append(found)
-            lines += dashboard_checks.totals_lines(
-                status.totals(found, self.config, one, root), root
-            )
-        every = pl.concat(states)
+            return found, status.totals(found, self.config, one, root)
+
+        # a month or a handful, each a vectorised pass of small frames: side by side
+        # (polars lets go of the interpreter's lock while it computes; a year's twelve
+        # take 0.21 s instead of 0.3-0.4 on two cores)
+        with ThreadPoolExecutor(min(len(months), os.cpu_count() or 1)) as threads:
+            computed = list(threads.map(of_month, months))
+        lines = [
+            line for _, totals in computed for line in dashboard_checks.totals_lines(totals, root)
+        ]
+        every = pl.concat([states for states, _ in computed])
         create_table_artifact(
             dashboard_checks.status_rows(every),
             key=dashboard.artifact_key(key, "status"),

@@ -9,9 +9,9 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, Final, ParamSpec, TypeVar, cast
 
-from prefect import Task, get_run_logger
+from prefect import Flow, Task, get_run_logger
 from prefect.client.schemas.objects import TaskRun
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
@@ -71,6 +71,54 @@ def attended() -> Iterator[None]:
 
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
+
+
+_PLAIN: Final = (str, int, float, bool, type(None))
+
+
+def _plain(value: object) -> bool:
+    """Whether ``value`` is JSON as it is: text, numbers, booleans, None, and lists or
+    tuples of them or objects with text keys."""
+    if type(value) in _PLAIN:
+        return True
+    if type(value) in (list, tuple):
+        return all(_plain(item) for item in cast("list[object]", value))
+    if type(value) is dict:
+        return all(
+            type(key) is str and _plain(item)
+            for key, item in cast("dict[object, object]", value).items()
+        )
+    return False
+
+
+def _as_json(value: Any) -> Any:
+    """A `_plain` value as FastAPI's encoder gives it back: tuples become lists."""
+    if isinstance(value, (list, tuple)):
+        return [_as_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_json(item) for key, item in value.items()}
+    return value
+
+
+class CommandFlow(Flow[P, R]):
+    """A flow whose parameters are plain JSON (paths as text, periods, numbers): the run
+    records them as they are. Prefect encodes every flow's parameters with FastAPI's
+    encoder, and importing FastAPI for it costs a command 0.13-0.19 s of its 3; other
+    values are encoded as Prefect does."""
+
+    def serialize_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        if self.ismethod or self.isclassmethod or not all(map(_plain, parameters.values())):
+            return super().serialize_parameters(parameters)
+        return {key: _as_json(value) for key, value in parameters.items()}
+
+
+def command_flow(**options: Any) -> Callable[[Callable[P, R]], Flow[P, R]]:
+    """``@flow(**options)`` for a `CommandFlow`: a flow the command line starts."""
+
+    def decorate(fn: Callable[P, R]) -> Flow[P, R]:
+        return CommandFlow(fn, **options)
+
+    return decorate
 
 
 def quiet_domain_tracebacks() -> None:
