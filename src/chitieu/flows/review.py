@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from prefect import flow, get_run_logger, task
+from prefect import get_run_logger, task
 from prefect.artifacts import (
     create_link_artifact,
     create_markdown_artifact,
@@ -23,6 +23,7 @@ from chitieu import dashboard, pipeline, settings, signoff
 from chitieu.config import Config, load_config
 from chitieu.errors import ChitieuError, ReviewLocked
 from chitieu.flows.support import (
+    command_flow,
     deployed,
     emit,
     fails_on_domain_errors,
@@ -159,7 +160,7 @@ def _view(config: Config, prepared: pipeline.PreparedReview, dry_run: bool) -> d
     )
 
 
-@flow(name="chitieu-review", flow_run_name=_run_name)
+@command_flow(name="chitieu-review", flow_run_name=_run_name)
 @fails_on_domain_errors
 def review_flow(
     review_period: str | None = None,
