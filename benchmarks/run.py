@@ -15,8 +15,10 @@ intake at each scale), ``publish`` (DuckDB, and PostgreSQL when a server answers
 ``BENCH_POSTGRES``, default ``postgresql://postgres@127.0.0.1:5432/postgres``), ``report``
 (the national revision's report in each format: md, html, json, xlsx, docx), ``reform``
 (the 2025 year-end on the hierarchy after the 1 July 2025 reform against the 2024 review:
-`benchmarks.reform`). The review, intake, prefect, publish, report and reform groups run
-at the largest scale asked for.
+`benchmarks.reform`), ``commands`` (the data team's commands on the bundled example with
+the local Prefect server running, against the same work without Prefect:
+`benchmarks.bench_commands`, one round per ``--repeat``; not at ``--tiny``). The review,
+intake, prefect, publish, report and reform groups run at the largest scale asked for.
 
 Data is generated on first use under ``benchmarks/data/<scale>/`` (git-ignored) and
 reused; each run works in a scratch copy that is deleted afterwards. Wall seconds are
@@ -56,7 +58,7 @@ from benchmarks import reform  # noqa: E402
 from benchmarks.generate import DATA_DIR, DataSet, dataset, scale_fraction  # noqa: E402
 
 OUT_DIR = ROOT_DIR / "benchmarks" / "out"
-GROUPS = ("review", "intake", "prefect", "scaling", "publish", "report", "reform")
+GROUPS = ("review", "intake", "prefect", "scaling", "publish", "report", "reform", "commands")
 WITH_THE_YEAR = (
     "review",
     "review-warm",
@@ -683,6 +685,35 @@ def render(
     return "\n".join(lines) + "\n"
 
 
+def commands_section(rounds: int, out: Path) -> str:
+    """The ``commands`` group: `benchmarks.bench_commands` run as it runs alone, its
+    targets as a table of this report."""
+    figures = out / "commands.json"
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "benchmarks.bench_commands"),
+            *("--rounds", str(rounds), "--json", str(figures)),
+        ],
+        cwd=ROOT_DIR,
+        check=True,
+    )
+    found = json.loads(figures.read_text(encoding="utf-8"))
+    figures.unlink()
+    lines = [
+        f"The example's commands ({found['files']} files, review 2024S1), with "
+        f"{found['mode']}; medians of {found['rounds']} rounds, each a whole process's wall "
+        f"time (load average at the end {found['load']}):",
+        "",
+        "| target (issue 16) | measured | wanted | met |",
+        "|---|---:|---|---|",
+    ]
+    for row in found["rows"]:
+        met = "" if row["met"] is None else ("yes" if row["met"] else "**no**")
+        value = f"{row['measured']:.2f} s" if row["unit"] == "s" else f"{row['measured']:.2f}"
+        lines.append(f"| {row['what']} | {value} | {row['wanted']} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
@@ -720,6 +751,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         done = execute(steps, times, Path(scratch), postgres_url or None, args.data)
     check_roots(done)
     report = render(done, scales, times, command.strip(), load_at_start)
+    if "commands" in groups and not args.tiny:
+        report += "\n" + commands_section(times, args.out)
     print("\n" + report)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     (args.out / f"bench-{stamp}.md").write_text(report, encoding="utf-8")
