@@ -14,9 +14,9 @@ the run's own; its start is reported, not counted):
 
 "Without Prefect" is a process that imports chitieu and runs the same steps the flow runs
 (`benchmarks.scenarios.intake_direct`; `pipeline.prepare_review` publishing, as the
-flow's task does, and `write_reports`, with the gate warmed as the command warms it, its imports and its end
-kept out of the garbage collector's way as the command keeps them,
-`chitieu.cli._base.settled_imports`): what the command would cost if Prefect cost
+flow's task does, and `write_reports`, with the gate warmed as the command warms it,
+its imports and its end kept out of the garbage collector's way as the command keeps
+them, `chitieu.cli._base.settled_imports`): what the command would cost if Prefect cost
 nothing. What the flows do only for Prefect's UI (the intake's status and receipts
 artifacts, the review's table artifact) is Prefect's cost here.
 Every time is a whole process's wall time, Python's start-up and
