@@ -245,7 +245,9 @@ def intake_flow(
                     archive,
                     seen,
                     received_at,
-                    unwalked(ahead),
+                    # on Dask a batch is planned in a worker, never ahead (nor quoted:
+                    # Dask's serialisation hands Prefect's quote over as a plain tuple)
+                    unwalked(ahead) if local else None,
                 )
                 for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
             ]
