@@ -81,11 +81,9 @@ def _run_name() -> str:
         return name  # the run itself reports the configuration's problems
 
 
-@task(name="roll up and check", cache_policy=NO_CACHE)
-def prepare(
-    config_dir: str, warehouse_url: str, review_period: str, root: str
+def _prepared(
+    config_dir: str, warehouse_url: str, review_period: str, root: str, *, publish: bool
 ) -> pipeline.PreparedReview:
-    """A dry run: roll up and run the quality gate, keeping nothing, not even its results."""
     config = load_config(config_dir)
     with open_warehouse(warehouse_url) as warehouse:
         return pipeline.prepare_review(
@@ -94,8 +92,17 @@ def prepare(
             Period.parse(review_period),
             root,
             flow_run_id=_flow_run_id(),
-            keep_results=False,
+            keep_results=publish,
+            publish=publish,
         )
+
+
+@task(name="roll up and check", cache_policy=NO_CACHE)
+def prepare(
+    config_dir: str, warehouse_url: str, review_period: str, root: str
+) -> pipeline.PreparedReview:
+    """A dry run: roll up and run the quality gate, keeping nothing, not even its results."""
+    return _prepared(config_dir, warehouse_url, review_period, root, publish=False)
 
 
 @task(name="roll up, check and publish", cache_policy=NO_CACHE)
@@ -105,16 +112,7 @@ def prepare_and_publish(
     """Roll up, run the quality gate and publish the snapshot revision, written while
     the gate runs and committed only if it passes. Not retried: a stale draft must never
     be published over a newer revision."""
-    config = load_config(config_dir)
-    with open_warehouse(warehouse_url) as warehouse:
-        return pipeline.prepare_review(
-            config,
-            warehouse,
-            Period.parse(review_period),
-            root,
-            flow_run_id=_flow_run_id(),
-            publish=True,
-        )
+    return _prepared(config_dir, warehouse_url, review_period, root, publish=True)
 
 
 @task(
