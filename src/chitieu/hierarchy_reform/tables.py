@@ -26,6 +26,9 @@ from typing import Final
 
 import polars as pl
 
+from chitieu.config.successions import SUCCESSION_COLUMNS
+from chitieu.config.tables import ORG_UNIT_COLUMNS
+
 REFORM_DATE: Final = dt.date(2025, 7, 1)
 DEFAULT_VALID_FROM: Final = dt.date(2025, 1, 1)
 """The units of the March 2025 catalogue are taken as valid from 1 January 2025 (the
@@ -33,16 +36,6 @@ year whose January–June the new units' reviews need); an earlier start is the 
 choice (``--valid-from``): some of these units were formed by mergers in 2024."""
 COUNTRY_CODE: Final = "VN"
 COUNTRY_NAME: Final = "Việt Nam"
-ORG_UNIT_COLUMNS: Final = (
-    "code",
-    "name",
-    "level",
-    "parent_code",
-    "valid_from",
-    "valid_to",
-    "successor_code",
-)
-SUCCESSION_COLUMNS: Final = ("old_code", "new_code", "date", "share")
 _OLD_RANK: Final = {"province": 0, "district": 1, "commune": 2}
 
 
