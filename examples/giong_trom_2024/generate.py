@@ -25,6 +25,7 @@ import io
 import json
 import random
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -1231,6 +1232,30 @@ def check_article(s1: dict) -> None:
     assert s1["class_counts"] == ARTICLE_S1_COUNTS, s1["class_counts"]
 
 
+def out_of_date(
+    here: Path, generate: Callable[[Path], None], kept: tuple[str, ...] = ()
+) -> list[str]:
+    """What ``generate`` writes into a temporary copy of ``here`` (its ``kept`` folders
+    copied first) that differs from the files checked in under ``here``, and the checked-in
+    submissions it no longer writes: an example's ``--check``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / here.name
+        for folder in kept:
+            shutil.copytree(here / folder, out / folder)
+        generate(out)
+        produced = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+        differ = [
+            str(p)
+            for p in produced
+            if not (here / p).exists() or not filecmp.cmp(out / p, here / p, shallow=False)
+        ]
+        checked_in = sorted(
+            p.relative_to(here) for p in (here / "submissions").rglob("*") if p.is_file()
+        )
+        extra = [f"{p} (not generated)" for p in checked_in if not (out / p).exists()]
+    return differ + extra
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -1240,22 +1265,10 @@ def main() -> int:
     if not args.check:
         generate(HERE)
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / HERE.name
-        generate(out)
-        produced = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
-        differ = [
-            str(p)
-            for p in produced
-            if not (HERE / p).exists() or not filecmp.cmp(out / p, HERE / p, shallow=False)
-        ]
-        checked_in = sorted(
-            p.relative_to(HERE) for p in (HERE / "submissions").rglob("*") if p.is_file()
-        )
-        extra = [str(p) for p in checked_in if not (out / p).exists()]
-        if differ or extra:
-            print("out of date:", *differ, *(f"{p} (not generated)" for p in extra), sep="\n  ")
-            return 1
+    stale = out_of_date(HERE, generate)
+    if stale:
+        print("out of date:", *stale, sep="\n  ")
+        return 1
     print("up to date")
     return 0
 

@@ -29,14 +29,12 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import filecmp
 import importlib.util
 import io
 import json
 import random
 import shutil
 import sys
-import tempfile
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -69,7 +67,8 @@ def _example_2024() -> Any:
 
 # The 21 communes of the old district 834 (GSO codes and names) with their households
 # at the end of 2024 (illustrative, the 2024 example's), and who took them over.
-OLD_COMMUNES: list[tuple[str, str, int, str]] = _example_2024().COMMUNES
+EXAMPLE_2024 = _example_2024()
+OLD_COMMUNES: list[tuple[str, str, int, str]] = EXAMPLE_2024.COMMUNES
 # The new communes that reuse an old code of the district (Phường An Hội, which took
 # Sơn Phú, is the old provincial capital's ward and reports elsewhere).
 NEW_COMMUNES = ["28984", "28987", "28993", "28996", "29020", "29029", "29044"]
@@ -456,23 +455,10 @@ def main() -> int:
     if not args.check:
         generate(HERE)
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / HERE.name
-        shutil.copytree(HERE / "config", out / "config")
-        generate(out)
-        produced = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
-        differ = [
-            str(p)
-            for p in produced
-            if not (HERE / p).exists() or not filecmp.cmp(out / p, HERE / p, shallow=False)
-        ]
-        checked_in = sorted(
-            p.relative_to(HERE) for p in (HERE / "submissions").rglob("*") if p.is_file()
-        )
-        extra = [str(p) for p in checked_in if not (out / p).exists()]
-        if differ or extra:
-            print("out of date:", *differ, *(f"{p} (not generated)" for p in extra), sep="\n  ")
-            return 1
+    stale = EXAMPLE_2024.out_of_date(HERE, generate, kept=("config",))
+    if stale:
+        print("out of date:", *stale, sep="\n  ")
+        return 1
     print(
         "up to date"
         + (
