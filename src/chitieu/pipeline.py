@@ -411,6 +411,35 @@ def prepare_review(
         warehouse.refuse_if_approved(review_period.code, root or config.catalog.resolution.org_unit)
         warehouse.release_held(signoff.hold_rule(config))
     reports, values = inputs or (warehouse.accepted_reports(), warehouse.accepted_values())
+    return check_review(
+        config,
+        reports,
+        values,
+        review_period,
+        root,
+        as_of=as_of,
+        folders=GateFolders.beside(warehouse.url) if keep_results else None,
+        flow_run_id=flow_run_id,
+        publish_to=warehouse if publish else None,
+    )
+
+
+def check_review(
+    config: Config,
+    reports: pl.DataFrame,
+    values: pl.DataFrame,
+    review_period: Period,
+    root: str | None = None,
+    *,
+    as_of: dt.date | None = None,
+    folders: GateFolders | None = None,
+    flow_run_id: str | None = None,
+    publish_to: Warehouse | None = None,
+) -> PreparedReview:
+    """`prepare_review` once the warehouse is read: ``values`` (of ``reports``) rolled
+    up, the gate run in a thread beside last year's roll-up and the draft, and with
+    ``publish_to`` the draft published there, committed only if the gate passed.
+    ``folders``: where the gate keeps its run and Data Docs (none: a dry run)."""
     rollup = roll_up(
         config,
         values,
@@ -419,22 +448,60 @@ def prepare_review(
         reports=reports.select("org_unit_code", "period"),
         as_of=as_of,
     )
-    folders = GateFolders.beside(warehouse.url) if keep_results else None
     published = None
     with ThreadPoolExecutor(1, thread_name_prefix="chitieu-gate") as beside:
         gate = beside.submit(run_gate, rollup, config, folders)
         last = last_year(config, values, review_period, rollup.root, rollup.as_of)
         del values
         draft = draft_snapshot(rollup, config, reports, True, flow_run_id, last)
-        if publish:
-            published = _published_if_passed(warehouse, draft, gate)
+        if publish_to is not None:
+            published = _published_if_passed(publish_to, draft, gate)
     checks = gate.result()
     prepared = PreparedReview(
         rollup, checks, replace(draft, checks_passed=checks.passed), checks.data_docs, published
     )
-    if published is not None:
-        _keep_gate_result(warehouse, prepared, published)
+    if publish_to is not None and published is not None:
+        _keep_gate_result(publish_to, prepared, published)
     return prepared
+
+
+@dataclass(frozen=True)
+class CheckedAhead:
+    """A review rolled up and checked before its flow run started
+    (`chitieu.flows.read_ahead`), and what it was made of."""
+
+    prepared: PreparedReview
+    """`check_review` of what was read, keeping the gate's results; nothing published."""
+    reports: pl.DataFrame
+    """The accepted reports read (``ACCEPTED_REPORTS_SCHEMA``), in the warehouse's order."""
+    history_sha256: str | None
+    """The configuration's history.csv then (its other files: ``draft.catalog_sha256``)."""
+
+
+def publish_checked(
+    config: Config, warehouse: Warehouse, checked: CheckedAhead, flow_run_id: str | None
+) -> PreparedReview | None:
+    """A review checked ahead, published as `prepare_review` with ``publish`` would
+    have published it now: the same draft (its content hash never held the run), only
+    if the gate passed, refused if the review is approved (`ReviewLocked`). None when it
+    is not what the review would roll up now (the configuration or the accepted reports
+    changed since, or held reports were released): then the review must be prepared
+    again, from the warehouse as it is."""
+    draft = checked.prepared.draft
+    if (config.catalog_sha256, config.history_sha256) != (
+        draft.catalog_sha256,
+        checked.history_sha256,
+    ):
+        return None
+    warehouse.refuse_if_approved(draft.review_period, draft.root_org_unit)
+    if warehouse.release_held(signoff.hold_rule(config)):
+        return None
+    if not warehouse.accepted_reports().equals(checked.reports):
+        return None
+    prepared = replace(checked.prepared, draft=replace(draft, flow_run_id=flow_run_id))
+    if not prepared.checks.passed:
+        return prepared
+    return replace(prepared, published=publish_review(warehouse, prepared))
 
 
 def _published_if_passed(

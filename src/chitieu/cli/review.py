@@ -68,34 +68,54 @@ def review(
 ) -> None:
     """Roll up, check and publish a snapshot revision of a review period. An approved
     review publishes nothing (exit 5) until `chitieu reopen`."""
-    with settled_imports():
-        from chitieu.cli.signoff import refuse_if_approved
-        from chitieu.config import load_config
-        from chitieu.errors import ReviewLocked
-        from chitieu.quality import worker
-
     if as_of is not None and not dry_run:
         raise click.UsageError(
             "--as-of chỉ dùng với --dry-run: số liệu tính lại theo địa giới về sau không được "
             "công bố / --as-of needs --dry-run: a period restated on a later hierarchy is "
             "never published as a revision"
         )
-    worker.warm()  # Great Expectations imports in its own process while this one works
     if dry_run:
+        with settled_imports():
+            from chitieu.quality import worker
+
+        worker.warm()  # Great Expectations imports in its own process while this one works
         _dry_run(config_dir, settings.warehouse_url(warehouse), period, org, as_of)
         return
-    from chitieu.periods import Period
+    from chitieu.flows.read_ahead import Review, reviewing_ahead
 
-    Period.parse(period)
-    # before Prefect starts: an approved review is refused at once
-    refuse_if_approved(load_config(config_dir), settings.warehouse_url(warehouse), period, org)
-    start_prefect(ephemeral)  # before Prefect is imported
-    with settled_imports():
-        from chitieu.flows.review import review_flow
-        from chitieu.flows.support import attended
+    flow_url = settings.warehouse_for_flow(warehouse)
+    # first thing, before polars: the review rolled up and checked while Prefect starts
+    with reviewing_ahead(Review.of(period, str(config_dir), flow_url, org)) as ahead:
+        with settled_imports():
+            from chitieu.cli.signoff import refuse_if_approved
+            from chitieu.config import load_config
+            from chitieu.errors import ReviewLocked
+            from chitieu.periods import Period
+            from chitieu.quality import worker
 
-    with attended():
-        outcome = review_flow(period, str(config_dir), settings.warehouse_for_flow(warehouse), org)
+        Period.parse(period)
+        if ahead is None:
+            worker.warm()  # Great Expectations imports in its own process while this one works
+            # before Prefect starts: an approved review is refused at once
+            refuse_if_approved(
+                load_config(config_dir), settings.warehouse_url(warehouse), period, org
+            )
+        start_prefect(ephemeral)  # before Prefect is imported
+        with settled_imports():
+            from chitieu.flows.review import review_flow
+            from chitieu.flows.support import attended
+
+        if ahead is not None:  # before the run starts: an approved review is refused
+            approval = ahead.approval()
+            if approval is None:  # the reader could not tell: ask the warehouse
+                ahead.release()
+                refuse_if_approved(
+                    load_config(config_dir), settings.warehouse_url(warehouse), period, org
+                )
+            elif approval[0] is not None:
+                raise ReviewLocked(approval[0])
+        with attended():
+            outcome = review_flow(period, str(config_dir), flow_url, org)
     if outcome.locked:  # approved while the review ran
         raise ReviewLocked(outcome.locked)
     click.echo(f"{outcome.review_period} {outcome.root}: {outcome.summary_vi}")

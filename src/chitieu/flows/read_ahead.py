@@ -1,22 +1,28 @@
-"""An intake's files read while Prefect starts, for ``chitieu intake``.
+"""What a command reads while Prefect starts: an intake's files, a small review.
 
 Before its first task can read a file, a command imports Prefect and starts the flow
-run: a second of a district's three. The reading needs no Prefect: listing and
-fingerprinting the files, the warehouse's earlier receipts of them, and a district's
-one batch validated and archived (`pipeline.BatchJob.plan`). So the command forks,
+run: a second of a district's three. The reading needs no Prefect. For ``chitieu
+intake``: listing and fingerprinting the files, the warehouse's earlier receipts of
+them, and a district's one batch validated and archived (`pipeline.BatchJob.plan`). For
+``chitieu review``: whether the review is approved, the accepted reports and values, the
+roll-up, the quality gate, last year's column and the draft
+(`pipeline.check_review`); the publication itself stays the flow task's, in its own
+transaction, and records the run (`pipeline.publish_checked`). So the command forks,
 first thing, before it imports anything that runs threads of its own (polars, DuckDB,
-Prefect), a process that does that reading while this one imports Prefect and starts
-the run. The flow's tasks take what it read only when it is exactly what they would
-compute themselves (the same files, configuration, archive, earlier receipts and
-moment of reception; `chitieu.flows.intake`) and otherwise do the work themselves, as
-they do for a run the command line did not start; their logs say what was read ahead
-and how long it took.
+Prefect), a process that does that work while this one imports Prefect and starts the
+run. The flow's tasks take what it did only when it is exactly what they would compute
+themselves (the same files, configuration, archive, earlier receipts and moment of
+reception; for a review, the same configuration and accepted reports when it
+publishes) and otherwise do the work themselves, as they do for a run the command line
+did not start; their logs say what was done ahead and how long it took.
 
 The warehouse is read by one process at a time: the flow opens it only once the reader
-has closed it (`ReadAhead.release`), or has ended. No reading ahead where processes
+has closed it (`Ahead.release`), or has ended. No reading ahead where processes
 cannot be forked safely (not Linux, or something threaded already imported), where no
 core is idle to read on (`_idle_core`), or with ``CHITIEU_READ_AHEAD=0``
-(``CHITIEU_READ_AHEAD=1``: even with no core idle).
+(``CHITIEU_READ_AHEAD=1``: even with no core idle); no review ahead for a configuration
+of more than `REVIEW_AHEAD_UNITS` units (a national review: its draft is millions of
+rows to hand over, and its gate already runs beside its publication).
 
 Nothing here imports Prefect or polars at import time.
 """
@@ -30,7 +36,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe
@@ -40,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Final
 from chitieu import settings
 
 if TYPE_CHECKING:
-    from chitieu.pipeline import BatchJob, PlannedBatch
+    from chitieu.pipeline import BatchJob, CheckedAhead, PlannedBatch
     from chitieu.receipts import FileOutcome
 
 READ_AHEAD_ENV: Final = "CHITIEU_READ_AHEAD"
@@ -48,6 +54,9 @@ READ_AHEAD_ENV: Final = "CHITIEU_READ_AHEAD"
 core is idle; by default, read ahead when one is."""
 THREADED: Final = ("polars", "duckdb", "pyarrow", "psycopg", "prefect", "numpy")
 """Modules whose threads a forked process would inherit in an unknown state."""
+REVIEW_AHEAD_UNITS: Final = 2_000
+"""A review is rolled up ahead when its configuration has at most this many units: a
+province of the 2025 reform has a few hundred, the country 10,800."""
 
 
 @dataclass(frozen=True)
@@ -74,16 +83,12 @@ class Intake:
         )
 
 
-class ReadAhead:
-    """The reading process of one intake, seen from the command: what it sends, in the
-    order it sends it (the files, the warehouse released, the planned batch)."""
+class Ahead:
+    """The process working ahead of one command's flow run, seen from the command: what
+    it sends, in the order it sends it (for either kind, ``released`` once it holds the
+    warehouse no more)."""
 
-    def __init__(
-        self, intake: Intake, received_at: dt.datetime, pid: int, connection: Connection
-    ) -> None:
-        self.intake = intake
-        self.received_at = received_at
-        """When the command received the files: the moment the run records."""
+    def __init__(self, pid: int, connection: Connection) -> None:
         self._pid: int | None = pid
         self._connection = connection
         self._lock = threading.Lock()
@@ -111,24 +116,11 @@ class ReadAhead:
                     self._messages[sent] = (value, seconds)
             return self._messages.get(kind)
 
-    def gathered(self) -> tuple[list[tuple[str, str]], list[FileOutcome], float] | None:
-        """`pipeline.fingerprint_inbox` of the intake's inputs, and its seconds."""
-        found = self._until("gathered")
-        return None if found is None else (*found[0], found[1])
-
     def release(self) -> None:
         """Return once the reader holds the warehouse no more (it closed it, or ended):
         before the flow opens it."""
         if self._until("released") is None:
             self._reap()
-
-    def planned(self, job: BatchJob) -> tuple[PlannedBatch, float] | None:
-        """The batch planned ahead, and its seconds, if it is ``job``'s."""
-        found = self._until("planned")
-        if found is None:
-            return None
-        (planned_job, planned), seconds = found
-        return (planned, seconds) if planned_job == job else None
 
     def _reap(self) -> None:
         if self._pid is None:
@@ -146,7 +138,77 @@ class ReadAhead:
         self._connection.close()
 
 
-_CURRENT: ReadAhead | None = None
+class ReadAhead(Ahead):
+    """An intake's reader: the files, the warehouse released, the planned batch."""
+
+    def __init__(
+        self, intake: Intake, received_at: dt.datetime, pid: int, connection: Connection
+    ) -> None:
+        super().__init__(pid, connection)
+        self.intake = intake
+        self.received_at = received_at
+        """When the command received the files: the moment the run records."""
+
+    def gathered(self) -> tuple[list[tuple[str, str]], list[FileOutcome], float] | None:
+        """`pipeline.fingerprint_inbox` of the intake's inputs, and its seconds."""
+        found = self._until("gathered")
+        return None if found is None else (*found[0], found[1])
+
+    def planned(self, job: BatchJob) -> tuple[PlannedBatch, float] | None:
+        """The batch planned ahead, and its seconds, if it is ``job``'s."""
+        found = self._until("planned")
+        if found is None:
+            return None
+        (planned_job, planned), seconds = found
+        return (planned, seconds) if planned_job == job else None
+
+
+@dataclass(frozen=True)
+class Review:
+    """What a run of the review flow publishes, as the flow gets its parameters."""
+
+    review_period: str
+    config_dir: str
+    """Resolved."""
+    warehouse_url: str
+    """As the flow gets it (`settings.flow_warehouse`)."""
+    root: str | None
+
+    @classmethod
+    def of(
+        cls, review_period: str, config_dir: str, warehouse_url: str | None, root: str | None
+    ) -> Review:
+        return cls(
+            review_period,
+            str(Path(config_dir).resolve()),
+            settings.flow_warehouse(warehouse_url),
+            root,
+        )
+
+
+class ReviewAhead(Ahead):
+    """A review's reader: whether the review is approved, the warehouse released, the
+    review rolled up and checked."""
+
+    def __init__(self, review: Review, pid: int, connection: Connection) -> None:
+        super().__init__(pid, connection)
+        self.review = review
+
+    def approval(self) -> tuple[str | None] | None:
+        """``(None,)`` when the review is not approved, ``(message,)`` when it is (the
+        `ReviewLocked` message); None when the reader could not tell (the command
+        then asks the warehouse itself)."""
+        found = self._until("approval")
+        return None if found is None else (found[0],)
+
+    def checked(self) -> tuple[CheckedAhead, float] | None:
+        """The review rolled up and checked ahead, and its seconds; None when it was not
+        (an approved review, held reports, a large configuration, an error)."""
+        found = self._until("checked")
+        return None if found is None else (found[0], found[1])
+
+
+_CURRENT: Ahead | None = None
 
 
 def _can_fork() -> bool:
@@ -172,6 +234,28 @@ def _idle_core() -> bool:
     return running < len(os.sched_getaffinity(0))
 
 
+def _forked(work: Callable[[Connection], None]) -> tuple[int, Connection]:
+    """A process forked now that does ``work``, sending on the connection returned."""
+    mine, theirs = Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # the reader: never returns
+        mine.close()
+        _live(work, theirs)
+    theirs.close()
+    return pid, mine
+
+
+@contextmanager
+def _current(ahead: Ahead) -> Iterator[None]:
+    global _CURRENT
+    _CURRENT = ahead
+    try:
+        yield
+    finally:
+        _CURRENT = None
+        ahead.close()
+
+
 @contextmanager
 def reading_ahead(
     inputs: list[str], config_dir: str, warehouse_url: str | None
@@ -179,42 +263,55 @@ def reading_ahead(
     """The intake's files read by a process forked now, for the flow run the command
     starts in this context (`claim`), its batches cut as the flow's default cuts them;
     None where it cannot be."""
-    global _CURRENT
     if not _can_fork():
         yield None
         return
     intake = Intake.of(inputs, config_dir, warehouse_url)
     received_at = dt.datetime.now(dt.UTC)
-    mine, theirs = Pipe(duplex=False)
-    pid = os.fork()
-    if pid == 0:  # the reader: never returns
-        mine.close()
-        _read(intake, received_at, theirs)
-    theirs.close()
-    ahead = ReadAhead(intake, received_at, pid, mine)
-    _CURRENT = ahead
-    try:
+    pid, connection = _forked(lambda out: _steps(intake, received_at, out))
+    ahead = ReadAhead(intake, received_at, pid, connection)
+    with _current(ahead):
         yield ahead
-    finally:
-        _CURRENT = None
-        ahead.close()
+
+
+@contextmanager
+def reviewing_ahead(review: Review) -> Iterator[ReviewAhead | None]:
+    """The review rolled up and checked by a process forked now, for the flow run the
+    command starts in this context (`claim_review`); None where it cannot be."""
+    if not _can_fork():
+        yield None
+        return
+    pid, connection = _forked(lambda out: _review_steps(review, out))
+    ahead = ReviewAhead(review, pid, connection)
+    with _current(ahead):
+        yield ahead
 
 
 def claim(intake: Intake) -> ReadAhead | None:
     """The reading ahead of this intake, if the command started one (once)."""
     global _CURRENT
     ahead = _CURRENT
-    if ahead is None or ahead.intake != intake:
+    if not isinstance(ahead, ReadAhead) or ahead.intake != intake:
         return None
     _CURRENT = None
     return ahead
 
 
-def _read(intake: Intake, received_at: dt.datetime, out: Connection) -> None:
+def claim_review(review: Review) -> ReviewAhead | None:
+    """The review ahead of this one, if the command started one (once)."""
+    global _CURRENT
+    ahead = _CURRENT
+    if not isinstance(ahead, ReviewAhead) or ahead.review != review:
+        return None
+    _CURRENT = None
+    return ahead
+
+
+def _live(work: Callable[[Connection], None], out: Connection) -> None:
     """The reader's whole life: each step's result sent as soon as it is known."""
     code = 0
     try:
-        _steps(intake, received_at, out)
+        work(out)
     except BaseException as error:  # the flow's tasks will meet it again, and report it
         code = 1
         with suppress(Exception):
@@ -225,12 +322,19 @@ def _read(intake: Intake, received_at: dt.datetime, out: Connection) -> None:
         os._exit(code)  # none of the command's exit handlers: they are its own
 
 
-def _steps(intake: Intake, received_at: dt.datetime, out: Connection) -> None:
-    gc.disable()  # as the command imports (`chitieu.cli._base.settled_imports`)
-    from chitieu import pipeline
+def _imported() -> None:
+    """The reader's imports, as the command imports (`chitieu.cli._base.settled_imports`)."""
+    gc.disable()
+    from chitieu import pipeline  # noqa: F401
 
     gc.freeze()
     gc.enable()
+
+
+def _steps(intake: Intake, received_at: dt.datetime, out: Connection) -> None:
+    _imported()
+    from chitieu import pipeline
+
     started = time.perf_counter()
     found, refused = pipeline.fingerprint_inbox([Path(i) for i in intake.inputs])
     out.send(("gathered", (found, refused), time.perf_counter() - started))
@@ -264,3 +368,43 @@ def _received_before(url: str, hashes: list[str]) -> set[str]:
         return set()
     with open_warehouse(url, create=False) as warehouse:
         return warehouse.known_sha256(hashes)
+
+
+def _review_steps(review: Review, out: Connection) -> None:
+    _imported()
+    from chitieu import pipeline
+    from chitieu.config import load_config
+    from chitieu.errors import ReviewLocked
+    from chitieu.periods import Period
+    from chitieu.quality import GateFolders
+    from chitieu.quality import worker as gate_worker
+    from chitieu.warehouse import open_warehouse
+
+    started = time.perf_counter()
+    config = load_config(review.config_dir)
+    if config.org_units.height > REVIEW_AHEAD_UNITS:
+        return
+    period = Period.parse(review.review_period)
+    root = review.root or config.catalog.resolution.org_unit
+    url = review.warehouse_url
+    if url.startswith("duckdb:") and not settings.duckdb_path(url).exists():
+        out.send(("approval", None, 0.0))  # a warehouse still to be created: nothing to roll up
+        return
+    gate_worker.warm()
+    try:
+        with open_warehouse(url, create=False) as warehouse:
+            try:
+                warehouse.refuse_if_approved(period.code, root)
+            except ReviewLocked as locked:
+                out.send(("approval", str(locked), 0.0))
+                return
+            out.send(("approval", None, 0.0))
+            if not warehouse.held_reports().is_empty():
+                return  # held reports may be taken in: the flow's task writes that
+            reports, values = warehouse.accepted_reports(), warehouse.accepted_values()
+            folders = GateFolders.beside(warehouse.url)
+    finally:
+        out.send(("released", None, time.perf_counter() - started))
+    prepared = pipeline.check_review(config, reports, values, period, root, folders=folders)
+    checked = pipeline.CheckedAhead(prepared, reports, config.history_sha256)
+    out.send(("checked", checked, time.perf_counter() - started))

@@ -1,0 +1,234 @@
+"""``chitieu review`` rolls up and checks a small review while Prefect starts
+(`chitieu.flows.read_ahead`), and its flow's task publishes that (`pipeline.publish_checked`)
+only when it is what the task would roll up itself: the same revision, content hash and
+recorded run as a review prepared inside the task; nothing when the reports or the
+configuration changed since (the task prepares it again), nothing past a failed gate,
+and an approved review refused before any run starts.
+
+The reader is forked before anything threaded is imported, so the commands run in
+subprocesses (this process has polars imported: it never forks)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from example_fixtures import correction
+from prefect_fixtures import prefect_api_url, prefect_env  # noqa: F401
+from test_quality_gate import BROKEN
+from test_quality_pipeline import Site, copy_of, heads_log_of, site, snapshot_rows  # noqa: F401
+
+from chitieu import pipeline
+from chitieu.config import load_config
+from chitieu.errors import ReviewLocked
+from chitieu.periods import Period
+from chitieu.quality import read_result
+from chitieu.rollup import Rollup
+from chitieu.warehouse import open_warehouse
+
+AHEAD_LOG = "rolled up and checked ahead, while Prefect started"
+
+
+def checked_ahead(place: Site, period: str) -> pipeline.CheckedAhead:
+    """What the command's reader hands the flow: the review rolled up and checked from
+    the warehouse as it stands, nothing published."""
+    config = load_config(place.root / "config")
+    with open_warehouse(place.url) as warehouse:
+        reports, values = warehouse.accepted_reports(), warehouse.accepted_values()
+    prepared = pipeline.check_review(
+        config, reports, values, Period.parse(period), folders=place.folders
+    )
+    return pipeline.CheckedAhead(prepared, reports, config.history_sha256)
+
+
+def publish_checked(place: Site, checked: pipeline.CheckedAhead) -> pipeline.PreparedReview | None:
+    with open_warehouse(place.url) as warehouse:
+        return pipeline.publish_checked(
+            load_config(place.root / "config"), warehouse, checked, "run-ahead"
+        )
+
+
+def recorded_runs(place: Site, period: str) -> list[tuple[int, str | None]]:
+    with duckdb.connect(str(place.root / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(
+            "SELECT revision, flow_run_id FROM snapshots WHERE review_period = ? ORDER BY 1",
+            [period],
+        ).fetchall()
+
+
+def test_a_review_checked_ahead_publishes_what_its_task_would(
+    site: Site,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    ahead, task = copy_of(site, tmp_path / "ahead"), copy_of(site, tmp_path / "task")
+    prepared = publish_checked(ahead, checked_ahead(ahead, "2024"))
+    with open_warehouse(task.url) as warehouse:
+        direct = pipeline.prepare_review(
+            task.config, warehouse, Period.parse("2024"), flow_run_id="run-ahead", publish=True
+        )
+    assert prepared is not None
+    assert prepared.published is not None
+    assert direct.published is not None
+    assert prepared.published.created
+    assert prepared.checks.passed
+    assert (prepared.published.revision, prepared.published.content_sha256) == (
+        direct.published.revision,
+        direct.published.content_sha256,
+    )
+    assert prepared.published.prev_content_sha256 == direct.published.prev_content_sha256
+    assert recorded_runs(ahead, "2024") == recorded_runs(task, "2024") == [(1, "run-ahead")]
+    kept = read_result(ahead.folders, "2024", "834", 1)
+    assert kept is not None
+    assert kept.data_docs_page is not None
+    assert kept.data_docs_page.exists()
+
+
+def test_nothing_new_checked_ahead_leaves_the_standing_revision(
+    site: Site,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    copy = copy_of(site, tmp_path / "copy")
+    before = snapshot_rows(copy)
+    prepared = publish_checked(copy, checked_ahead(copy, "2024S1"))
+    assert prepared is not None
+    assert prepared.published is not None
+    assert not prepared.published.created
+    assert prepared.published.revision == site.published.revision
+    assert snapshot_rows(copy) == before
+
+
+def test_a_review_checked_before_a_correction_arrived_is_prepared_again(
+    site: Site,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    copy = copy_of(site, tmp_path / "copy")
+    checked = checked_ahead(copy, "2024S1")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with open_warehouse(copy.url) as warehouse:  # 28987's May report corrected meanwhile
+        pipeline.ingest_batch([correction(inbox)], copy.config, warehouse, copy.root / "archive")
+    before, heads = snapshot_rows(copy), heads_log_of(copy)
+    assert publish_checked(copy, checked) is None
+    assert (snapshot_rows(copy), heads_log_of(copy)) == (before, heads)
+
+
+def test_a_review_checked_before_the_configuration_changed_is_prepared_again(
+    site: Site,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    copy = copy_of(site, tmp_path / "copy")
+    checked = checked_ahead(copy, "2024")
+    targets = copy.root / "config" / "targets.csv"
+    lines = targets.read_text(encoding="utf-8").splitlines()
+    targets.write_text("\n".join([*lines[:-1], lines[-1] + "0"]) + "\n", encoding="utf-8")
+    assert load_config(copy.root / "config").catalog_sha256 != copy.config.catalog_sha256
+    before = snapshot_rows(copy)
+    assert publish_checked(copy, checked) is None
+    assert snapshot_rows(copy) == before
+
+
+def test_a_review_approved_since_it_was_checked_is_refused(
+    site: Site,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    copy = copy_of(site, tmp_path / "copy")
+    checked = checked_ahead(copy, "2024S1")
+    with open_warehouse(copy.url) as warehouse:
+        warehouse.approve("2024S1", "834", "Nguyễn Văn A")
+    before = snapshot_rows(copy)
+    with pytest.raises(ReviewLocked, match="Nguyễn Văn A"):
+        publish_checked(copy, checked)
+    assert snapshot_rows(copy) == before
+
+
+def test_a_review_checked_ahead_that_failed_its_gate_publishes_nothing(
+    site: Site,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    copy = copy_of(site, tmp_path / "copy")
+    doctor, _ = BROKEN["percent_matches_formula"]
+    real = pipeline.roll_up
+
+    def doctored(*args: Any, **kwargs: Any) -> Rollup:
+        return doctor(real(*args, **kwargs), copy.config)[0]
+
+    monkeypatch.setattr(pipeline, "roll_up", doctored)
+    checked = checked_ahead(copy, "2024")
+    before, heads = snapshot_rows(copy), heads_log_of(copy)
+    prepared = publish_checked(copy, checked)
+    assert prepared is not None
+    assert prepared.published is None
+    assert "percent_matches_formula" in [o.name for o in prepared.checks.failures()]
+    assert (snapshot_rows(copy), heads_log_of(copy)) == (before, heads)
+
+
+# ---- the command ------------------------------------------------------------------
+
+
+def _review(
+    place: Site, period: str, env: dict[str, str], read_ahead: str
+) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "chitieu", "review", period, *place.options()]
+    return subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        cwd=place.root,
+        timeout=300,
+        env=dict(env, CHITIEU_READ_AHEAD=read_ahead),  # "1": even on a busy machine
+    )
+
+
+def _lines(done: subprocess.CompletedProcess[str]) -> list[str]:
+    """What the command says, without the flow run's log lines (times, run names)."""
+    return [line for line in done.stdout.splitlines() if " | " not in line]
+
+
+@pytest.mark.slow
+def test_chitieu_review_read_ahead_publishes_what_its_task_would(
+    site: Site,  # noqa: F811
+    tmp_path: Path,
+    prefect_env: dict[str, str],  # noqa: F811
+) -> None:
+    runs = {}
+    for name, read_ahead in (("ahead", "1"), ("task", "0")):
+        copy = copy_of(site, tmp_path / name)
+        done = _review(copy, "2024", prefect_env, read_ahead)
+        assert done.returncode == 0, done.stdout + done.stderr
+        runs[name] = (done, copy)
+    (ahead, ahead_site), (task, task_site) = runs["ahead"], runs["task"]
+    assert AHEAD_LOG in ahead.stdout + ahead.stderr
+    assert AHEAD_LOG not in task.stdout + task.stderr
+    assert _lines(ahead) == _lines(task)
+    assert "công bố bản 1 / published revision 1" in ahead.stdout
+    for copy in (ahead_site, task_site):
+        [(revision, run_id)] = recorded_runs(copy, "2024")
+        assert revision == 1
+        assert run_id  # the flow run that published it
+        assert (copy.root / "warehouse.reports" / "2024-834-vi.md").exists()
+
+
+@pytest.mark.slow
+def test_chitieu_review_refuses_an_approved_review_before_any_run(
+    site: Site,  # noqa: F811
+    tmp_path: Path,
+    prefect_env: dict[str, str],  # noqa: F811
+) -> None:
+    said = {}
+    for name, read_ahead in (("ahead", "1"), ("task", "0")):
+        copy = copy_of(site, tmp_path / name)
+        with open_warehouse(copy.url) as warehouse:
+            warehouse.approve("2024S1", "834", "Nguyễn Văn A")
+        before = snapshot_rows(copy)
+        done = _review(copy, "2024S1", prefect_env, read_ahead)
+        assert done.returncode == 5, done.stdout + done.stderr
+        assert "Beginning flow run" not in done.stdout + done.stderr
+        assert snapshot_rows(copy) == before
+        said[name] = done.stderr.strip().splitlines()[-1]
+    assert said["ahead"] == said["task"]
+    assert "Nguyễn Văn A" in said["ahead"]
