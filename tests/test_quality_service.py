@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from chitieu.quality import worker
-from chitieu.quality.service import KEY_FILE, SOCKET_FILE, GateService
+from chitieu.quality.service import KEY_FILE, SOCKET_FILE, SOCKET_PATH_BYTES, GateService
 
 pytestmark = pytest.mark.slow
 
@@ -92,3 +92,23 @@ def test_stop_leaves_nothing_behind(tmp_path: Path) -> None:
     assert not any((tmp_path / name).exists() for name in (SOCKET_FILE, KEY_FILE))
     assert gate.connect() is None
     assert not gate.stop()
+
+
+def test_a_gate_under_a_deep_prefect_home_is_kept_warm_too(tmp_path: Path) -> None:
+    """A Unix socket's path holds 107 bytes: under a deeper home the socket goes to the
+    user's own folder in the temporary folder, named after the home, still 0600."""
+    home = tmp_path / ("a-long-folder-name-" * 6) / "prefect-home"
+    assert len(os.fsencode(home / SOCKET_FILE)) > SOCKET_PATH_BYTES
+    gate = GateService(home)
+    assert gate.socket_path.parent != home
+    assert stat.S_IMODE(gate.socket_path.parent.stat().st_mode) == 0o700
+    assert gate.start()
+    try:
+        assert GateService(home).socket_path == gate.socket_path  # every command finds it
+        assert stat.S_IMODE(gate.socket_path.stat().st_mode) == 0o600
+        connection = gate.connect()
+        assert connection is not None
+        connection.close()
+    finally:
+        assert gate.stop()
+    assert not gate.socket_path.exists()

@@ -9,7 +9,8 @@ start`) also starts this service, `chitieu server stop` stops it, and each comma
 will run the gate connects to it first thing (`worker.warm`). The suite, its GX project
 (with its lock) and its Data Docs are the same; only the process it runs in differs.
 
-The service listens on a Unix socket in the Prefect home, readable by its owner only,
+The service listens on a Unix socket in the Prefect home (where that path is too long
+for a socket, in a folder of the user's own under the temporary folder), its owner's only,
 and answers only a client that proves it knows the key beside it (`multiprocessing`'s
 HMAC handshake; the key file is the owner's alone too). It serves one command at a time,
 each in a thread of its own, one validation at a time. A client uses it only when it
@@ -26,8 +27,10 @@ import hashlib
 import os
 import secrets
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from multiprocessing.connection import Client, Connection, Listener
@@ -45,6 +48,23 @@ HANDSHAKE_SECONDS: Final = 5.0
 """How long a command waits for a service's answer to hello before starting its own worker."""
 START_SECONDS: Final = 30.0
 """How long a server start waits for the service's socket (it binds before importing GX)."""
+
+
+SOCKET_PATH_BYTES: Final = 107
+"""The longest path a Unix socket can be bound to on Linux (``sun_path`` less its NUL)."""
+
+
+def _own_folder() -> Path:
+    """``chitieu-<uid>`` in the temporary folder: created 0700, and used only when it is
+    this user's own and no one else's to write (another user could otherwise set a
+    socket there first)."""
+    folder = Path(tempfile.gettempdir()) / f"chitieu-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    found = folder.lstat()
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or found.st_mode & 0o077:
+        raise OSError(f"{folder} is not this user's own folder: no gate kept warm")
+    return folder
 
 
 def identity() -> str:
@@ -69,7 +89,14 @@ class GateService:
 
     @property
     def socket_path(self) -> Path:
-        return self.home / SOCKET_FILE
+        """In the home, unless that path is too long for a Unix socket (107 bytes on
+        Linux): then in a folder of this user's own under the temporary folder, named
+        after the home, so that every command finds the same one."""
+        beside = self.home.resolve() / SOCKET_FILE
+        if len(os.fsencode(beside)) <= SOCKET_PATH_BYTES:
+            return beside
+        named = hashlib.sha256(os.fsencode(self.home.resolve())).hexdigest()[:24]
+        return _own_folder() / f"gate-{named}.sock"
 
     @property
     def log_path(self) -> Path:
@@ -103,10 +130,14 @@ class GateService:
     def connect(self) -> Connection | None:
         """A connection to a service of this same chitieu that answered hello, or None."""
         key = self._key()
-        if key is None or not self.socket_path.exists() or self.pid() is None:
+        try:
+            socket_path = self.socket_path
+        except OSError:
+            return None
+        if key is None or not socket_path.exists() or self.pid() is None:
             return None
         try:
-            connection = Client(str(self.socket_path), family="AF_UNIX", authkey=key)
+            connection = Client(str(socket_path), family="AF_UNIX", authkey=key)
         except Exception:  # refused, stale, another key: not used
             return None
         try:
@@ -157,7 +188,11 @@ class GateService:
         except OSError:
             return False
         deadline = time.monotonic() + START_SECONDS
-        while not self.socket_path.exists():
+        try:
+            socket_path = self.socket_path
+        except OSError:
+            return False  # the service could not bind it either: it has ended
+        while not socket_path.exists():
             if process.poll() is not None or time.monotonic() > deadline:
                 return False
             time.sleep(0.05)
@@ -172,6 +207,8 @@ class GateService:
             terminate(pid, timeout=10)  # it leads its own session: its group is itself
         for name in (SOCKET_FILE, PID_FILE, KEY_FILE):
             (self.home / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.socket_path.unlink(missing_ok=True)
         return pid is not None
 
 
