@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager, suppre
 from typing import Any, Final, ParamSpec, TypeVar, cast
 
 from prefect import Flow, Task, get_run_logger
-from prefect.client.schemas.objects import TaskRun
+from prefect.client.schemas.objects import FlowRun, TaskRun
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
@@ -167,19 +167,28 @@ def scheduled_time() -> dt.datetime:
     return dt.datetime.fromisoformat(moment.isoformat()) if moment else dt.datetime.now(dt.UTC)
 
 
+def _this_run() -> FlowRun | None:
+    """The flow run this code runs in, as its engine read it when the run started."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    return context.flow_run if context is not None else None
+
+
 def tag_run(*tags: str) -> None:
     """Add tags to the current flow run, for filtering in the UI (a deployment's own tags
-    are fixed; the period and unit are only known once the run starts)."""
-    run_id = flow_run.id
-    if not run_id:
+    are fixed; the period and unit are only known once the run starts). Called first
+    thing in a run: its tags are still those it started with."""
+    run = _this_run()
+    if run is None:
+        return
+    wanted = list(dict.fromkeys([*run.tags, *tags]))
+    if wanted == run.tags:
         return
     from prefect import get_client
 
     with get_client(sync_client=True) as client:
-        current = client.read_flow_run(run_id).tags
-        wanted = list(dict.fromkeys([*current, *tags]))
-        if wanted != current:
-            client.update_flow_run(run_id, tags=wanted)
+        client.update_flow_run(run.id, tags=wanted)
 
 
 def name_run(name: str, *tags: str) -> None:
@@ -203,7 +212,12 @@ def emit(spec: EventSpec) -> None:
 
 def deployed() -> bool:
     """Whether this run belongs to a deployment: scheduled, started from the UI, or a
-    child run of one."""
+    child run of one. A run started on its own says so itself (`prefect.runtime`'s
+    ``deployment.id`` would ask the API for it again); a child run asks it, which knows
+    its parent's."""
+    run = _this_run()
+    if run is not None and run.parent_task_run_id is None:
+        return run.deployment_id is not None
     from prefect.runtime import deployment
 
     return bool(deployment.id)
