@@ -209,3 +209,37 @@ def test_status_reads_without_prefect() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
     )
     assert result.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_months_of_one_hierarchy_are_computed_at_once_as_they_are_one_by_one(
+    config: Config, url: str
+) -> None:
+    """The intake's status of several months (`status.steady_span`): at once when no unit
+    begins, ends or is succeeded between them, the same rows as month by month."""
+    months = Period.parse("2024S1").months()[2:]  # March to June, as received
+    span = status.steady_span(config, months)
+    assert span == Period(2024, 3, 6)
+    with open_warehouse(url) as wh:
+        submissions = wh.submissions().join(wh.warning_counts(), on="submission_id", how="left")
+    at_once = status.month_states(config, submissions, span, "834")
+    one_by_one = [status.month_states(config, submissions, m, "834") for m in months]
+    assert at_once.equals(pl.concat(one_by_one))
+    assert set(at_once["state"]) >= {"on_time", "late", "missing", "rejected", "superseded"}
+    assert status.totals(at_once, config, span, "834").equals(
+        pl.concat(
+            status.totals(states, config, m, "834")
+            for states, m in zip(one_by_one, months, strict=True)
+        )
+    )
+
+
+def test_months_across_a_merger_are_computed_one_by_one() -> None:
+    """2025's communes merged on 1 July (the 2025 example): the months around it each
+    keep their own hierarchy; those before it are one span."""
+    merged = load_config(example_dir().parent / "giong_trom_2025" / "config")
+    year = Period.parse("2025").months()
+    assert status.steady_span(merged, year) is None
+    assert status.steady_span(merged, year[5:8]) is None  # June to August
+    assert status.steady_span(merged, year[:6]) == Period(2025, 1, 6)
+    assert status.steady_span(merged, year[:1]) is None  # one month: nothing to join
+    assert status.steady_span(merged, [year[0], year[2]]) is None  # not consecutive

