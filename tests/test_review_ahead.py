@@ -10,8 +10,11 @@ subprocesses (this process has polars imported: it never forks)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,7 @@ from chitieu.rollup import Rollup
 from chitieu.warehouse import open_warehouse
 
 AHEAD_LOG = "rolled up and checked ahead, while Prefect started"
+EXAMPLE_CONFIG = Path(__file__).parents[1] / "examples" / "giong_trom_2024" / "config"
 
 
 def checked_ahead(place: Site, period: str) -> pipeline.CheckedAhead:
@@ -232,3 +236,35 @@ def test_chitieu_review_refuses_an_approved_review_before_any_run(
         said[name] = done.stderr.strip().splitlines()[-1]
     assert said["ahead"] == said["task"]
     assert "Nguyễn Văn A" in said["ahead"]
+
+
+NATIONAL = textwrap.dedent(
+    """
+    import sys
+    from chitieu.flows.read_ahead import Review, reviewing_ahead
+
+    review = Review.of("2024S1", sys.argv[1], "duckdb:///w.duckdb", None)
+    with reviewing_ahead(review) as ahead:
+        assert ahead is not None, "no reader started"
+        print(ahead.approval(), ahead.checked(), ahead.failed)
+    """
+)
+
+
+def test_the_reader_leaves_a_national_review_to_the_flow(tmp_path: Path) -> None:
+    """More units than `REVIEW_AHEAD_UNITS` (the country's 10,800): the reader ends at
+    once, without even checking the configuration; the command and its flow do it all."""
+    config = tmp_path / "config"
+    shutil.copytree(EXAMPLE_CONFIG, config)
+    units = (config / "org_units.csv").read_text(encoding="utf-8")
+    (config / "org_units.csv").write_text(units + "\n" * 10_800, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", NATIONAL, str(config)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env=dict(os.environ, CHITIEU_READ_AHEAD="1"),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "None None None"  # ended, without failing

@@ -94,6 +94,9 @@ class Ahead:
         self._lock = threading.Lock()
         self._messages: dict[str, tuple[Any, float]] = {}
         self._ended = False
+        self.failed: str | None = None
+        """What the reader raised, once it is known to have failed (the flow's tasks
+        meet it again, doing the work themselves)."""
 
     @property
     def pid(self) -> int | None:
@@ -109,6 +112,8 @@ class Ahead:
                     sent, value, seconds = self._connection.recv()
                 except (EOFError, OSError):
                     sent = "ended"
+                if sent == "failed":
+                    self.failed = value
                 if sent in ("ended", "failed"):
                     self._ended = True
                     self._reap()
@@ -372,6 +377,8 @@ def _received_before(url: str, hashes: list[str]) -> set[str]:
 
 def _review_steps(review: Review, out: Connection) -> None:
     _imported()
+    if _unit_lines(Path(review.config_dir)) > REVIEW_AHEAD_UNITS:
+        return  # a national review: the flow's task does it all, as before
     from chitieu import pipeline
     from chitieu.config import load_config
     from chitieu.errors import ReviewLocked
@@ -382,15 +389,12 @@ def _review_steps(review: Review, out: Connection) -> None:
 
     started = time.perf_counter()
     config = load_config(review.config_dir)
-    if config.org_units.height > REVIEW_AHEAD_UNITS:
-        return
     period = Period.parse(review.review_period)
     root = review.root or config.catalog.resolution.org_unit
     url = review.warehouse_url
     if url.startswith("duckdb:") and not settings.duckdb_path(url).exists():
         out.send(("approval", None, 0.0))  # a warehouse still to be created: nothing to roll up
         return
-    gate_worker.warm()
     try:
         with open_warehouse(url, create=False) as warehouse:
             try:
@@ -401,6 +405,7 @@ def _review_steps(review: Review, out: Connection) -> None:
             out.send(("approval", None, 0.0))
             if not warehouse.held_reports().is_empty():
                 return  # held reports may be taken in: the flow's task writes that
+            gate_worker.warm()  # GX imports (if it is not kept warm) while this reads
             reports, values = warehouse.accepted_reports(), warehouse.accepted_values()
             folders = GateFolders.beside(warehouse.url)
     finally:
@@ -408,3 +413,16 @@ def _review_steps(review: Review, out: Connection) -> None:
     prepared = pipeline.check_review(config, reports, values, period, root, folders=folders)
     checked = pipeline.CheckedAhead(prepared, reports, config.history_sha256)
     out.send(("checked", checked, time.perf_counter() - started))
+
+
+def _unit_lines(config_dir: Path) -> int:
+    """How many units the configuration's org_units.csv holds, at most (its lines), before
+    checking it all (a national one takes a fifth of a second; a missing file: none, and
+    loading it says why)."""
+    from chitieu.config.tables import ORG_UNITS_FILE
+
+    try:
+        with (config_dir / ORG_UNITS_FILE).open("rb") as table:
+            return sum(block.count(b"\n") for block in iter(lambda: table.read(1 << 20), b""))
+    except OSError:
+        return 0
