@@ -24,12 +24,13 @@ from example_fixtures import correction
 from prefect_fixtures import prefect_api_url, prefect_env  # noqa: F401
 from test_quality_gate import BROKEN
 from test_quality_pipeline import Site, copy_of, heads_log_of, site, snapshot_rows  # noqa: F401
+from warehouse_fixtures import postgres_schema_url
 
 from chitieu import pipeline
 from chitieu.config import load_config
 from chitieu.errors import ReviewLocked
 from chitieu.periods import Period
-from chitieu.quality import read_result
+from chitieu.quality import GateFolders, read_result
 from chitieu.rollup import Rollup
 from chitieu.warehouse import open_warehouse
 
@@ -268,3 +269,42 @@ def test_the_reader_leaves_a_national_review_to_the_flow(tmp_path: Path) -> None
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "None None None"  # ended, without failing
+
+
+@pytest.mark.slow
+def test_chitieu_review_read_ahead_on_postgresql(
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    prefect_env: dict[str, str],  # noqa: F811
+) -> None:
+    """On a PostgreSQL warehouse (its data folder named by ``CHITIEU_DATA_DIR``) the
+    reader reads over its own connection, and the task publishes what it checked."""
+    url = postgres_schema_url(request.config)[0]
+    data = tmp_path / "data"
+    config = load_config(EXAMPLE_CONFIG)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CHITIEU_DATA_DIR", str(data))
+        with open_warehouse(url) as warehouse:
+            files = pipeline.gather_files([EXAMPLE_CONFIG.parent / "submissions"])
+            pipeline.ingest_batch(files, config, warehouse, warehouse.archive)
+    env = dict(prefect_env, CHITIEU_DATA_DIR=str(data), CHITIEU_READ_AHEAD="1")
+    argv = [sys.executable, "-m", "chitieu", "review", "2024S1"]
+    done = subprocess.run(
+        [*argv, "--config", str(EXAMPLE_CONFIG), "--warehouse", url],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert AHEAD_LOG in done.stdout + done.stderr
+    assert "công bố bản 1 / published revision 1" in done.stdout
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CHITIEU_DATA_DIR", str(data))
+        with open_warehouse(url) as warehouse:
+            [revision] = warehouse.list_snapshots("2024S1", "834").iter_rows(named=True)
+            assert warehouse.verify() == []
+        assert read_result(GateFolders.beside(url), "2024S1", "834", 1) is not None
+    assert revision["revision"] == 1
+    assert revision["flow_run_id"]
