@@ -41,7 +41,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from chitieu import settings
 
@@ -214,6 +214,7 @@ class ReviewAhead(Ahead):
 
 
 _CURRENT: Ahead | None = None
+A = TypeVar("A", bound=Ahead)
 
 
 def _can_fork() -> bool:
@@ -294,22 +295,33 @@ def reviewing_ahead(review: Review) -> Iterator[ReviewAhead | None]:
 
 def claim(intake: Intake) -> ReadAhead | None:
     """The reading ahead of this intake, if the command started one (once)."""
-    global _CURRENT
     ahead = _CURRENT
-    if not isinstance(ahead, ReadAhead) or ahead.intake != intake:
-        return None
-    _CURRENT = None
-    return ahead
+    if isinstance(ahead, ReadAhead) and ahead.intake == intake:
+        return _claimed(ahead)
+    _let_go()
+    return None
 
 
 def claim_review(review: Review) -> ReviewAhead | None:
     """The review ahead of this one, if the command started one (once)."""
-    global _CURRENT
     ahead = _CURRENT
-    if not isinstance(ahead, ReviewAhead) or ahead.review != review:
-        return None
+    if isinstance(ahead, ReviewAhead) and ahead.review == review:
+        return _claimed(ahead)
+    _let_go()
+    return None
+
+
+def _claimed(ahead: A) -> A:
+    global _CURRENT
     _CURRENT = None
     return ahead
+
+
+def _let_go() -> None:
+    """A reader working ahead of another run than this one: waited for until it holds
+    the warehouse no more (this run may open it)."""
+    if _CURRENT is not None:
+        _CURRENT.release()
 
 
 def _live(work: Callable[[Connection], None], out: Connection) -> None:
