@@ -7,9 +7,11 @@ never leaves a half-written file under an archive name.
 A batch is archived by `archive_files` in groups of up to `GROUP_FILES` files, each
 durable as a whole before the caller registers the batch in the warehouse:
 
-1. each file is written under a temporary name, on a pool of threads (creating a file is
-   a few system calls that wait on the disk, and they overlap each other and the parsing
-   the caller does meanwhile); it stays locked until it has its name, so
+1. each file is written under a temporary name, on a pool of threads, `CHUNK_FILES` in a
+   row by each thread (creating a file is a few system calls that may wait on the disk,
+   and they overlap each other and the parsing the caller does meanwhile; one task per
+   file cost more processor time in handing it over than the calls); it stays locked
+   until it has its name, so
    `remove_stale_parts` leaves it alone;
 2. one barrier: every temporary file of the group is flushed to disk (``fsync``) at once,
    on the pool, so the disk commits them together instead of one wait per file;
@@ -33,7 +35,7 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypeAlias, cast
 
 from chitieu.errors import WarehouseError
 from chitieu.sources import ReceivedFile
@@ -48,6 +50,8 @@ GROUP_FILES: Final = 256
 folders). Each stays open (locked) until renamed, so the groups also bound the open
 files: at most `MAX_OPEN` at once, well under the usual limit of 1,024 a process."""
 MAX_OPEN: Final = 2 * GROUP_FILES
+CHUNK_FILES: Final = 16
+"""Files one thread of the pool writes in a row."""
 
 
 def archived_path(folder: Path, sha256: str) -> Path:
@@ -94,6 +98,21 @@ def _write(folder: Path, received: ReceivedFile) -> _Part | Path:
         os.close(fd)
         raise
     return _Part(target, Path(temporary), fd)
+
+
+_Written: TypeAlias = "_Part | Path | BaseException"
+"""A file's write: its temporary file, its archive name (already there), or what failed."""
+
+
+def _write_all(folder: Path, files: list[ReceivedFile]) -> list[_Written]:
+    """`_write` of each file, in order; a failure in its place (the others are written)."""
+    written: list[_Written] = []
+    for received in files:
+        try:
+            written.append(_write(folder, received))
+        except BaseException as error:
+            written.append(error)
+    return written
 
 
 def _target(written: _Part | Path) -> Path:
@@ -185,8 +204,10 @@ class ArchiveWrites:
         # one group made durable at a time, while the pool writes the next one
         self._flusher = ThreadPoolExecutor(1, thread_name_prefix="archive-flush")
         self._open = threading.BoundedSemaphore(MAX_OPEN)
-        self._writes: list[Future[_Part | Path]] = []
-        self._group: list[Future[_Part | Path]] = []
+        self._chunks: list[Future[list[_Written]]] = []  # every file's write, in order
+        self._chunk: list[ReceivedFile] = []  # added, not yet handed to the pool
+        self._group: list[Future[list[_Written]]] = []
+        self._group_files = 0
         self._groups: list[Future[None]] = []
         for received in files:
             self.add(received)
@@ -195,30 +216,44 @@ class ArchiveWrites:
         """Archive one more file, in the background (waits while `MAX_OPEN` files are
         written and not yet durable)."""
         self._open.acquire()
-        write = self._pool.submit(_write, self._folder, received)
-        self._writes.append(write)
-        self._group.append(write)
-        if len(self._group) >= GROUP_FILES:
+        self._chunk.append(received)
+        if len(self._chunk) >= CHUNK_FILES:
+            self._hand_over()
+        self._group_files += 1
+        if self._group_files >= GROUP_FILES:
             self.all_added()
+
+    def _hand_over(self) -> None:
+        """The files added so far written on the pool, a few to each thread: a task per
+        file cost more in handing over than in the writing."""
+        if self._chunk:
+            chunk, self._chunk = self._chunk, []
+            write = self._pool.submit(_write_all, self._folder, chunk)
+            self._chunks.append(write)
+            self._group.append(write)
 
     def all_added(self) -> None:
         """No more files for now: make those written so far durable, in the background."""
+        self._hand_over()
         if self._group:
-            group, self._group = self._group, []
+            group, self._group, self._group_files = self._group, [], 0
             self._groups.append(self._flusher.submit(self._make_group_durable, group))
 
-    def _make_group_durable(self, group: list[Future[_Part | Path]]) -> None:
+    def _make_group_durable(self, group: list[Future[list[_Written]]]) -> None:
         written: list[_Part | Path] = []
         failures: list[BaseException] = []
-        for write in group:
-            try:
-                written.append(write.result())
-            except BaseException as error:  # the others are still made durable
-                failures.append(error)
+        count = 0
+        for chunk in group:
+            for write in chunk.result():
+                count += 1
+                if isinstance(write, BaseException):  # the others are still made durable
+                    failures.append(write)
+                else:
+                    written.append(write)
         try:
             _make_durable(self._folder, written, self._pool)
         finally:
-            self._open.release(len(group))
+            self._open.release(count)
         if failures:
             raise failures[0]
 
@@ -228,7 +263,11 @@ class ArchiveWrites:
         try:
             for group in self._groups:
                 group.result()
-            return [_target(write.result()) for write in self._writes]
+            writes = [write for chunk in self._chunks for write in chunk.result()]
+            for write in writes:
+                if isinstance(write, BaseException):
+                    raise write
+            return [_target(cast(_Part | Path, write)) for write in writes]
         finally:
             self._flusher.shutdown(wait=True)
             self._pool.shutdown(wait=True)
