@@ -258,6 +258,16 @@ def _plan(job: BatchJob) -> PlannedBatch:
     return job.plan()
 
 
+def _warm(config_dir: str) -> None:
+    """A worker made ready to plan while this process fingerprints the files: the
+    configuration loaded, the workbook reader and the validation's schemas (pandera,
+    half a second) imported."""
+    import chitieu.schemas.model
+    import chitieu.sources._plain_xlsx  # noqa: F401
+
+    load_config(config_dir)
+
+
 class IntakeWorkers:
     """Where intake batches are planned: in this process, or in worker processes, one
     per core, when an intake has several batches (`chitieu.settings.intake_processes`).
@@ -286,7 +296,7 @@ class IntakeWorkers:
         context = multiprocessing.get_context("spawn")  # never fork polars' threads
         self._pool = ProcessPoolExecutor(processes, mp_context=context)
         for _ in range(processes):
-            self._pool.submit(load_config, self._config_dir)  # start and warm each worker
+            self._pool.submit(_warm, self._config_dir)  # start and warm each worker
 
     def plan(self, job: BatchJob) -> Future[PlannedBatch]:
         """The job planned by a worker, or here (done before this returns)."""
