@@ -392,9 +392,9 @@ def _intake_phases() -> Phases:
 def intake_direct(
     data: DataSet, fmt: str, work: Path, config: Path | None = None, **_: Any
 ) -> Result:
-    """The intake flow's steps in the same order, without Prefect: every file listed and
-    fingerprinted, the batches planned by the same worker processes, each registered
-    here in order as it comes back. ``config``: another configuration folder."""
+    """The intake flow's steps in the same order, without Prefect: the worker processes
+    started, every file listed and fingerprinted, the batches planned by the workers,
+    each registered here in order as it comes back. ``config``: another configuration folder."""
     from chitieu import pipeline, settings
     from chitieu.config import load_config
     from chitieu.warehouse import open_warehouse
@@ -406,30 +406,35 @@ def intake_direct(
     result: Result = {}
     with stopwatch(result):
         config_dir = str((config or data.config).resolve())
-        config = load_config(config_dir)
-        archive = str(settings.beside_warehouse(url, "archive").resolve())
-        received_at = dt.datetime.now(dt.UTC)
-        paths = pipeline.gather_files([data.inbox(fmt)])
-        hash_of = dict(zip(paths, pipeline.fingerprints(paths), strict=True))
-        groups = pipeline.batches(paths)
-        with open_warehouse(url) as warehouse:
+        # the workers start while the files are fingerprinted, as in the flow
+        expected = pipeline.expected_batches([data.inbox(fmt)])
+        with (
+            pipeline.intake_workers(expected, config_dir) as workers,
+            open_warehouse(url) as warehouse,
+        ):
+            config = load_config(config_dir)
+            archive = str(settings.beside_warehouse(url, "archive").resolve())
+            received_at = dt.datetime.now(dt.UTC)
+            paths = pipeline.gather_files([data.inbox(fmt)])
+            hash_of = dict(zip(paths, pipeline.fingerprints(paths), strict=True))
+            groups = pipeline.batches(paths)
+            workers.at_least(len(groups))
             received = warehouse.known_sha256(list(hash_of.values()))
             hashes = [[hash_of[p] for p in group] for group in groups]
             known = pipeline.known_before(hashes, received)
-            with pipeline.intake_workers(len(groups), config_dir) as workers:
-                planning = [
-                    workers.plan(
-                        pipeline.BatchJob(
-                            [str(p) for p in group], ".", config_dir, archive, seen, received_at
-                        )
+            planning = [
+                workers.plan(
+                    pipeline.BatchJob(
+                        [str(p) for p in group], ".", config_dir, archive, seen, received_at
                     )
-                    for group, seen in zip(groups, known, strict=True)
-                ]
-                for planned in planning:
-                    done = pipeline.register_batch(warehouse, planned.result(), config)
-                    outcomes.update(o.status for o in done.outcomes)
-                    warned = done.issues.filter(done.issues["severity"] == "warning")
-                    warnings.update(warned["check"].to_list())
+                )
+                for group, seen in zip(groups, known, strict=True)
+            ]
+            for planned in planning:
+                done = pipeline.register_batch(warehouse, planned.result(), config)
+                outcomes.update(o.status for o in done.outcomes)
+                warned = done.issues.filter(done.issues["severity"] == "warning")
+                warnings.update(warned["check"].to_list())
     return {
         **result,
         "phases": phases.as_dict(),

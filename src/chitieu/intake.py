@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Final
 
 import numpy as np
 import polars as pl
@@ -31,6 +32,8 @@ from chitieu.warehouse.models import (
 )
 
 REPORT_KEY = ["file_index", "org_unit_code", "period"]
+_ROWS: Final = pl.Schema(ROW_SCHEMA)
+_AS_ROWS: Final = [pl.col(c).cast(pl.String) for c in ROW_SCHEMA]
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -136,7 +139,10 @@ def _batch_rows(frames: Sequence[pl.DataFrame], file_indices: Sequence[int]) -> 
     if not frames:
         return pl.DataFrame(schema={**ROW_SCHEMA, "file_index": pl.Int64})
     rows = pl.concat(
-        [frame.select(pl.col(c).cast(pl.String) for c in ROW_SCHEMA) for frame in frames],
+        [
+            frame if frame.schema == _ROWS else frame.select(_AS_ROWS)  # read as text: as is
+            for frame in frames
+        ],
         how="vertical",
         rechunk=True,
     )

@@ -87,6 +87,16 @@ def batches(paths: Sequence[Path], size: int = INTAKE_BATCH_FILES) -> list[list[
     return [list(paths[a:b]) for a, b in itertools.pairwise(cuts)]
 
 
+def expected_batches(inputs: Sequence[Path], size: int = INTAKE_BATCH_FILES) -> int:
+    """How many batches the files under ``inputs`` make, listed but not read (0 when
+    they cannot be listed now): enough to start an intake's workers while the files are
+    fingerprinted, the second or so a worker takes to start."""
+    try:
+        return len(batches(gather(inputs), size))
+    except OSError:  # listed again, and retried, where the files are gathered
+        return 0
+
+
 @dataclass(frozen=True)
 class IntakeResult:
     outcomes: list[FileOutcome]
@@ -248,6 +258,16 @@ def _plan(job: BatchJob) -> PlannedBatch:
     return job.plan()
 
 
+def _warm(config_dir: str) -> None:
+    """A worker made ready to plan while this process fingerprints the files: the
+    configuration loaded, the workbook reader and the validation's schemas (pandera,
+    half a second) imported."""
+    import chitieu.schemas.model
+    import chitieu.sources._plain_xlsx  # noqa: F401
+
+    load_config(config_dir)
+
+
 class IntakeWorkers:
     """Where intake batches are planned: in this process, or in worker processes, one
     per core, when an intake has several batches (`chitieu.settings.intake_processes`).
@@ -258,14 +278,25 @@ class IntakeWorkers:
     the files, and loads the configuration once. Registration stays here, in order.
     """
 
-    def __init__(self, processes: int, config_dir: str) -> None:
-        self.processes = processes if processes > 1 else 0
+    def __init__(self, processes: int, config_dir: str, most: int | None = None) -> None:
+        self.processes = 0
+        self._most = processes if most is None else most
+        self._config_dir = config_dir
         self._pool: ProcessPoolExecutor | None = None
-        if self.processes:
-            context = multiprocessing.get_context("spawn")  # never fork polars' threads
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=context)
-            for _ in range(self.processes):
-                self._pool.submit(load_config, config_dir)  # start and warm each worker
+        self.at_least(processes)
+
+    def at_least(self, processes: int) -> None:
+        """Start the workers for ``processes`` (up to the most this intake may have),
+        unless they are started: an intake that knows its size only once its files are
+        fingerprinted starts them then, one that could tell before has them ready."""
+        processes = min(processes, self._most)
+        if self._pool is not None or processes <= 1:
+            return
+        self.processes = processes
+        context = multiprocessing.get_context("spawn")  # never fork polars' threads
+        self._pool = ProcessPoolExecutor(processes, mp_context=context)
+        for _ in range(processes):
+            self._pool.submit(_warm, self._config_dir)  # start and warm each worker
 
     def plan(self, job: BatchJob) -> Future[PlannedBatch]:
         """The job planned by a worker, or here (done before this returns)."""
@@ -298,11 +329,12 @@ _CURRENT_WORKERS: ContextVar[IntakeWorkers | None] = ContextVar(
 @contextmanager
 def intake_workers(batch_count: int, config_dir: str) -> Iterator[IntakeWorkers]:
     """Worker processes for an intake of ``batch_count`` batches: none for one batch (a
-    district's month), else one per core up to the number of batches. While open, they
-    are the ones `plan_with_workers` uses (in this context: a flow's tasks run in a copy
-    of it)."""
+    district's month), else one per core up to the number of batches; ``batch_count``
+    may be a first guess (`expected_batches`), and `IntakeWorkers.at_least` the number
+    known later. While open, they are the ones `plan_with_workers` uses (in this
+    context: a flow's tasks run in a copy of it)."""
     wanted = settings.intake_processes()
-    with IntakeWorkers(min(wanted, batch_count), config_dir) as workers:
+    with IntakeWorkers(batch_count, config_dir, most=wanted) as workers:
         token = _CURRENT_WORKERS.set(workers)
         try:
             yield workers

@@ -201,41 +201,48 @@ def intake_flow(
     ahead = read_ahead.claim(read_ahead.Intake.of(list(inputs), config_dir, warehouse_url))
     received_at = ahead.received_at if ahead is not None else dt.datetime.now(dt.UTC)
 
-    found, refused = gather_submissions(list(inputs), unwalked(ahead))
-    hash_of = dict(found)
-    logger.info("Nhận %d tệp / received %d files", len(found), len(found))
-    for outcome in refused:
-        logger.warning(
-            "Không đọc / not read: %s — %s", shown(outcome.source_name), outcome.first_problem
-        )
-    groups = pipeline.batches([Path(p) for p, _ in found], max(1, batch_files))
-    hashes = [[hash_of[str(p)] for p in group] for group in groups]
-    progress: UUID = create_progress_artifact(  # type: ignore[assignment]
-        0.0,
-        description=f"Tiếp nhận / intake {month or ''} {root}: {len(found)} tệp / files",
-    )
-
-    archive = str(settings.beside_warehouse(url, "archive").resolve())
-    stale = remove_stale_parts(Path(archive), received_at)
-    if stale:
-        logger.info(
-            "Xóa %d tệp tạm của lần tiếp nhận bị ngắt / removed %d temporary files an "
-            "interrupted intake left in the archive",
-            stale,
-            stale,
-        )
-    workdir = str(Path.cwd())
-    views = IntakeViews(config)
-    # on Dask, the cluster's workers plan the batches; otherwise worker processes here
+    # on Dask, the cluster's workers plan the batches; otherwise worker processes here,
+    # started while the files are fingerprinted (a second or so each to be ready)
     local = settings.task_runner_choice().kind == "threads"
-    if ahead is not None:
-        ahead.release()  # the reader no longer holds the warehouse
-    with open_warehouse(url) as opened:
-        warehouse = unwalked(opened)  # the intake's one connection, for its tasks here
-        known = pipeline.known_before(
-            hashes, received_before(warehouse, unwalked([h for _, h in found]))
+    expected = (
+        pipeline.expected_batches([Path(i) for i in inputs], max(1, batch_files))
+        if local and ahead is None  # read ahead: the files are fingerprinted already
+        else 0
+    )
+    with pipeline.intake_workers(expected, str(config_path)) as workers:
+        found, refused = gather_submissions(list(inputs), unwalked(ahead))
+        hash_of = dict(found)
+        logger.info("Nhận %d tệp / received %d files", len(found), len(found))
+        for outcome in refused:
+            logger.warning(
+                "Không đọc / not read: %s — %s", shown(outcome.source_name), outcome.first_problem
+            )
+        groups = pipeline.batches([Path(p) for p, _ in found], max(1, batch_files))
+        hashes = [[hash_of[str(p)] for p in group] for group in groups]
+        progress: UUID = create_progress_artifact(  # type: ignore[assignment]
+            0.0,
+            description=f"Tiếp nhận / intake {month or ''} {root}: {len(found)} tệp / files",
         )
-        with pipeline.intake_workers(len(groups) if local else 0, str(config_path)):
+
+        archive = str(settings.beside_warehouse(url, "archive").resolve())
+        stale = remove_stale_parts(Path(archive), received_at)
+        if stale:
+            logger.info(
+                "Xóa %d tệp tạm của lần tiếp nhận bị ngắt / removed %d temporary files an "
+                "interrupted intake left in the archive",
+                stale,
+                stale,
+            )
+        workdir = str(Path.cwd())
+        views = IntakeViews(config)
+        if ahead is not None:
+            ahead.release()  # the reader no longer holds the warehouse
+        with open_warehouse(url) as opened:
+            warehouse = unwalked(opened)  # the intake's one connection, for its tasks here
+            known = pipeline.known_before(
+                hashes, received_before(warehouse, unwalked([h for _, h in found]))
+            )
+            workers.at_least(len(groups) if local else 0)
             futures = [
                 validate_batch.submit(
                     n,
@@ -262,8 +269,9 @@ def intake_flow(
                     status_counts(result.outcomes),
                 )
                 update_progress_artifact(progress, 100.0 * len(views.outcomes) / max(1, len(found)))
-        if not futures:
-            update_progress_artifact(progress, 100.0)
-        views.outcomes += refused
-        views.publish(opened, month, root, received_at)
+            workers.close()  # every batch is planned
+            if not futures:
+                update_progress_artifact(progress, 100.0)
+            views.outcomes += refused
+            views.publish(opened, month, root, received_at)
     return Receipts(views.outcomes)

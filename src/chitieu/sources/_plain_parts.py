@@ -35,6 +35,7 @@ _STRINGS: Final = re.compile(
 _PRESERVE: Final = '<t xml:space="preserve">'
 _FIRST, _BETWEEN, _LAST = "<si><t>", "</t></si><si><t>", "</t></si>"
 _nfc: Final = functools.partial(unicodedata.normalize, "NFC")  # `layout.nfc`, mapped in C
+_is_nfc: Final = functools.partial(unicodedata.is_normalized, "NFC")
 _ENTITIES: Final = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
 
 
@@ -50,6 +51,10 @@ def plain_shared_strings(data: bytes) -> list[str] | None:
     # the grammar holds: every string is <si><t>…</t></si>, and no text holds a "<"
     items = whole.group(1).replace(_PRESERVE, "<t>")
     strings = items[len(_FIRST) : -len(_LAST)].split(_BETWEEN) if items else []
+    if "&" not in text and _is_nfc(text):
+        # and so is each string: each stands between a ">" and a "<", which compose with
+        # nothing but a U+0338 after them (≮, ≯), and would have in the whole text too
+        return strings
     if "&" in text:
         strings = [_unescaped(s) if "&" in s else s for s in strings]
     return list(map(_nfc, strings))

@@ -7,12 +7,15 @@ never leaves a half-written file under an archive name.
 A batch is archived by `archive_files` in groups of up to `GROUP_FILES` files, each
 durable as a whole before the caller registers the batch in the warehouse:
 
-1. each file is written under a temporary name, on a pool of threads (creating a file is
-   a few system calls that wait on the disk, and they overlap each other and the parsing
-   the caller does meanwhile); it stays locked until it has its name, so
-   `remove_stale_parts` leaves it alone;
-2. one barrier: every temporary file of the group is flushed to disk (``fsync``) at once,
-   on the pool, so the disk commits them together instead of one wait per file;
+1. once the group is complete, each of its files is written under a temporary name, by
+   the caller's thread: a few system calls that the page cache answers without waiting
+   for the disk. (Written on a pool of threads, one file or a few at a time, they cost
+   more: every thread coming back from a system call takes the interpreter's lock from
+   the thread that parses, and the caller's own reads waited behind them.) Each file
+   stays locked until it has its name, so `remove_stale_parts` leaves it alone;
+2. one barrier, in the background while the caller reads the next group: every temporary
+   file of the group is flushed to disk (``fsync``) at once, on a pool of threads, so the
+   disk commits them together instead of one wait per file;
 3. the renames into place: an archive name only ever holds a file already on disk;
 4. one barrier again: each folder the group touched is flushed (``fsync`` of the folder,
    once), which makes the new names themselves durable.
@@ -33,7 +36,7 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypeAlias
 
 from chitieu.errors import WarehouseError
 from chitieu.sources import ReceivedFile
@@ -41,7 +44,7 @@ from chitieu.warehouse.faults import fault_point
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 ARCHIVE_THREADS: Final = 16
-"""Files written (or flushed) at once: enough to keep the disk's queue busy; the threads
+"""Files (and folders) flushed at once: enough to keep the disk's queue busy; the threads
 wait on the disk, not on the processor."""
 GROUP_FILES: Final = 256
 """Files made durable together (one flush of them all, their renames, one flush of their
@@ -70,9 +73,10 @@ class _Part(NamedTuple):
     fd: int
 
 
-def _write(folder: Path, received: ReceivedFile) -> _Part | Path:
+def _write(folder: Path, received: ReceivedFile, made: set[Path] | None = None) -> _Part | Path:
     """Step 1: the file's bytes under a temporary name beside their archive name, not yet
-    flushed; or that name, when the same bytes are already there."""
+    flushed; or that name, when the same bytes are already there. ``made``: the folders
+    known to exist (those this call makes are added)."""
     actual = hashlib.sha256(received.content).hexdigest()
     if actual != received.sha256:
         raise WarehouseError(
@@ -81,7 +85,10 @@ def _write(folder: Path, received: ReceivedFile) -> _Part | Path:
     target = archived_path(folder, actual)
     if target.is_file() and _digest(target) == actual:
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if made is None or target.parent not in made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(target.parent)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{actual[:16]}.", suffix=".part")
     try:
         # locked until it has its name: `remove_stale_parts` leaves a file being written
@@ -94,6 +101,16 @@ def _write(folder: Path, received: ReceivedFile) -> _Part | Path:
         os.close(fd)
         raise
     return _Part(target, Path(temporary), fd)
+
+
+_Written: TypeAlias = "_Part | Path | Exception"
+"""A file's write: its temporary file, its archive name (already there), or what failed."""
+
+
+def _written(write: _Written) -> _Part | Path:
+    if isinstance(write, Exception):
+        raise write
+    return write
 
 
 def _target(written: _Part | Path) -> Path:
@@ -170,11 +187,11 @@ def remove_stale_parts(folder: Path, before: dt.datetime) -> int:
 
 
 class ArchiveWrites:
-    """A batch of files being archived in the background: `archive_files`. Files are
-    written as they are added, and made durable a group at a time (`GROUP_FILES`);
-    `all_added` starts on the last group while the caller validates the batch. Leaving
-    the ``with`` block (or calling `wait`) waits until every file is durable in the
-    archive, and raises the first error."""
+    """A batch of files being archived: `archive_files`. Files are written a group at a
+    time (`GROUP_FILES`), when the group is complete, and each group is made durable in
+    the background while the caller goes on; `all_added` writes the last group and starts
+    on it while the caller validates the batch. Leaving the ``with`` block (or calling
+    `wait`) waits until every file is durable in the archive, and raises the first error."""
 
     def __init__(self, folder: Path, files: Iterable[ReceivedFile]) -> None:
         self._folder = folder
@@ -182,53 +199,56 @@ class ArchiveWrites:
             folder.mkdir(parents=True, exist_ok=True)
             _flush_folder(folder.parent)  # the archive's own name, made durable once
         self._pool = ThreadPoolExecutor(ARCHIVE_THREADS, thread_name_prefix="archive")
-        # one group made durable at a time, while the pool writes the next one
+        # one group made durable at a time, while the caller reads the next one
         self._flusher = ThreadPoolExecutor(1, thread_name_prefix="archive-flush")
         self._open = threading.BoundedSemaphore(MAX_OPEN)
-        self._writes: list[Future[_Part | Path]] = []
-        self._group: list[Future[_Part | Path]] = []
+        self._made: set[Path] = set()  # the archive's folders known to exist
+        self._writes: list[_Written] = []
+        self._group: list[ReceivedFile] = []
         self._groups: list[Future[None]] = []
         for received in files:
             self.add(received)
 
     def add(self, received: ReceivedFile) -> None:
-        """Archive one more file, in the background (waits while `MAX_OPEN` files are
-        written and not yet durable)."""
+        """Archive one more file, with its group (waits while `MAX_OPEN` files are written
+        and not yet durable)."""
         self._open.acquire()
-        write = self._pool.submit(_write, self._folder, received)
-        self._writes.append(write)
-        self._group.append(write)
+        self._group.append(received)
         if len(self._group) >= GROUP_FILES:
             self.all_added()
 
     def all_added(self) -> None:
-        """No more files for now: make those written so far durable, in the background."""
+        """No more files for now: write those added since the last group, and make them
+        durable in the background."""
         if self._group:
             group, self._group = self._group, []
-            self._groups.append(self._flusher.submit(self._make_group_durable, group))
+            written = [self._write(received) for received in group]
+            self._writes += written
+            self._groups.append(self._flusher.submit(self._make_group_durable, written))
 
-    def _make_group_durable(self, group: list[Future[_Part | Path]]) -> None:
-        written: list[_Part | Path] = []
-        failures: list[BaseException] = []
-        for write in group:
-            try:
-                written.append(write.result())
-            except BaseException as error:  # the others are still made durable
-                failures.append(error)
+    def _write(self, received: ReceivedFile) -> _Written:
+        try:
+            return _write(self._folder, received, self._made)
+        except Exception as error:  # the others are still written and made durable
+            return error
+
+    def _make_group_durable(self, group: list[_Written]) -> None:
+        written = [write for write in group if not isinstance(write, Exception)]
         try:
             _make_durable(self._folder, written, self._pool)
         finally:
             self._open.release(len(group))
+        failures = [write for write in group if isinstance(write, Exception)]
         if failures:
             raise failures[0]
 
     def wait(self) -> list[Path]:
         """The archived paths, in the order of the files, once all are durable."""
-        self.all_added()
         try:
+            self.all_added()
             for group in self._groups:
                 group.result()
-            return [_target(write.result()) for write in self._writes]
+            return [_target(_written(write)) for write in self._writes]
         finally:
             self._flusher.shutdown(wait=True)
             self._pool.shutdown(wait=True)
