@@ -198,7 +198,8 @@ def intake_flow(
     url = settings.flow_warehouse(warehouse_url)
     tag_run("chitieu", "intake", f"unit:{root}", *([f"period:{month}"] if month else []))
     # the files the command read while Prefect started, if it did (`read_ahead`)
-    ahead = read_ahead.claim(read_ahead.Intake.of(list(inputs), config_dir, warehouse_url))
+    intake = read_ahead.Intake.of(list(inputs), config_dir, warehouse_url)
+    ahead = read_ahead.claim(ReadAhead, intake)
     received_at = ahead.received_at if ahead is not None else dt.datetime.now(dt.UTC)
 
     # on Dask, the cluster's workers plan the batches; otherwise worker processes here,

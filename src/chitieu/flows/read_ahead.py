@@ -88,7 +88,9 @@ class Ahead:
     it sends, in the order it sends it (for either kind, ``released`` once it holds the
     warehouse no more)."""
 
-    def __init__(self, pid: int, connection: Connection) -> None:
+    def __init__(self, job: Intake | Review, pid: int, connection: Connection) -> None:
+        self.job = job
+        """What the reader works on, as the run that claims it derives it (`claim`)."""
         self._pid: int | None = pid
         self._connection = connection
         self._lock = threading.Lock()
@@ -149,8 +151,7 @@ class ReadAhead(Ahead):
     def __init__(
         self, intake: Intake, received_at: dt.datetime, pid: int, connection: Connection
     ) -> None:
-        super().__init__(pid, connection)
-        self.intake = intake
+        super().__init__(intake, pid, connection)
         self.received_at = received_at
         """When the command received the files: the moment the run records."""
 
@@ -196,8 +197,7 @@ class ReviewAhead(Ahead):
     review rolled up and checked."""
 
     def __init__(self, review: Review, pid: int, connection: Connection) -> None:
-        super().__init__(pid, connection)
-        self.review = review
+        super().__init__(review, pid, connection)
 
     def approval(self) -> tuple[str | None] | None:
         """``(None,)`` when the review is not approved, ``(message,)`` when it is (the
@@ -252,11 +252,19 @@ def _forked(work: Callable[[Connection], None]) -> tuple[int, Connection]:
 
 
 @contextmanager
-def _current(ahead: Ahead) -> Iterator[None]:
+def _working_ahead(
+    work: Callable[[Connection], None], seen: Callable[[int, Connection], A]
+) -> Iterator[A | None]:
+    """A process forked now doing ``work``, ``seen`` from the command, for the flow run
+    the command starts in this context (`claim`); None where it cannot be."""
     global _CURRENT
+    if not _can_fork():
+        yield None
+        return
+    ahead = seen(*_forked(work))
     _CURRENT = ahead
     try:
-        yield
+        yield ahead
     finally:
         _CURRENT = None
         ahead.close()
@@ -266,55 +274,38 @@ def _current(ahead: Ahead) -> Iterator[None]:
 def reading_ahead(
     inputs: list[str], config_dir: str, warehouse_url: str | None
 ) -> Iterator[ReadAhead | None]:
-    """The intake's files read by a process forked now, for the flow run the command
-    starts in this context (`claim`), its batches cut as the flow's default cuts them;
-    None where it cannot be."""
-    if not _can_fork():
-        yield None
-        return
+    """The intake's files read ahead (`_working_ahead`), its batches cut as the flow's
+    default cuts them."""
     intake = Intake.of(inputs, config_dir, warehouse_url)
     received_at = dt.datetime.now(dt.UTC)
-    pid, connection = _forked(lambda out: _steps(intake, received_at, out))
-    ahead = ReadAhead(intake, received_at, pid, connection)
-    with _current(ahead):
+    with _working_ahead(
+        lambda out: _steps(intake, received_at, out),
+        lambda pid, connection: ReadAhead(intake, received_at, pid, connection),
+    ) as ahead:
         yield ahead
 
 
 @contextmanager
 def reviewing_ahead(review: Review) -> Iterator[ReviewAhead | None]:
-    """The review rolled up and checked by a process forked now, for the flow run the
-    command starts in this context (`claim_review`); None where it cannot be."""
-    if not _can_fork():
-        yield None
-        return
-    pid, connection = _forked(lambda out: _review_steps(review, out))
-    ahead = ReviewAhead(review, pid, connection)
-    with _current(ahead):
+    """The review rolled up and checked ahead (`_working_ahead`)."""
+    with _working_ahead(
+        lambda out: _review_steps(review, out),
+        lambda pid, connection: ReviewAhead(review, pid, connection),
+    ) as ahead:
         yield ahead
 
 
-def claim(intake: Intake) -> ReadAhead | None:
-    """The reading ahead of this intake, if the command started one (once)."""
-    ahead = _CURRENT
-    if isinstance(ahead, ReadAhead) and ahead.intake == intake:
-        return _claimed(ahead)
-    _let_go()
-    return None
-
-
-def claim_review(review: Review) -> ReviewAhead | None:
-    """The review ahead of this one, if the command started one (once)."""
-    ahead = _CURRENT
-    if isinstance(ahead, ReviewAhead) and ahead.review == review:
-        return _claimed(ahead)
-    _let_go()
-    return None
-
-
-def _claimed(ahead: A) -> A:
+def claim(kind: type[A], job: Intake | Review) -> A | None:
+    """The reader of ``kind`` working ahead of this very job (an `Intake`, a `Review`),
+    if the command started one (once). A reader of another job is waited for until it
+    has let go of the warehouse, which this run may open."""
     global _CURRENT
-    _CURRENT = None
-    return ahead
+    ahead = _CURRENT
+    if isinstance(ahead, kind) and ahead.job == job:
+        _CURRENT = None
+        return ahead
+    _let_go()
+    return None
 
 
 def _let_go() -> None:

@@ -233,8 +233,9 @@ def review_flow(
     ahead = (
         None
         if dry_run
-        else read_ahead.claim_review(
-            read_ahead.Review.of(review_period or period.code, config_dir, warehouse_url, root)
+        else read_ahead.claim(
+            ReviewAhead,
+            read_ahead.Review.of(review_period or period.code, config_dir, warehouse_url, root),
         )
     )
     with review_lock(f"chitieu-{key}") if deployed() else nullcontext():
