@@ -1256,21 +1256,33 @@ def out_of_date(
     return differ + extra
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def command_line(
+    about: str,
+    here: Path,
+    generate: Callable[[Path], None],
+    kept: tuple[str, ...] = (),
+    not_compared: str = "",
+) -> int:
+    """An example generator's command: write the example into ``here``, or with
+    ``--check`` say whether the checked-in files are what it writes (`out_of_date`)."""
+    parser = argparse.ArgumentParser(description=about)
     parser.add_argument(
         "--check", action="store_true", help="regenerate in a temporary folder and compare"
     )
     args = parser.parse_args()
     if not args.check:
-        generate(HERE)
+        generate(here)
         return 0
-    stale = out_of_date(HERE, generate)
+    stale = out_of_date(here, generate, kept)
     if stale:
         print("out of date:", *stale, sep="\n  ")
         return 1
-    print("up to date")
+    print("up to date" + (f" ({not_compared})" if not_compared else ""))
     return 0
+
+
+def main() -> int:
+    return command_line(__doc__.splitlines()[0], HERE, generate)
 
 
 if __name__ == "__main__":

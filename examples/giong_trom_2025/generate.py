@@ -26,7 +26,6 @@ old code of the district. It then reviews 2026S1 against 2025S1.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import importlib.util
@@ -447,27 +446,15 @@ def check_ranges(out: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="regenerate in a temporary folder and compare"
+    return EXAMPLE_2024.command_line(
+        __doc__.splitlines()[0],
+        HERE,
+        generate,
+        kept=("config",),
+        not_compared=""
+        if CROSSWALK.exists()
+        else f"{', '.join(HIERARCHY_FILES)} not compared: no {CROSSWALK}",
     )
-    args = parser.parse_args()
-    if not args.check:
-        generate(HERE)
-        return 0
-    stale = EXAMPLE_2024.out_of_date(HERE, generate, kept=("config",))
-    if stale:
-        print("out of date:", *stale, sep="\n  ")
-        return 1
-    print(
-        "up to date"
-        + (
-            ""
-            if CROSSWALK.exists()
-            else f" ({', '.join(HIERARCHY_FILES)} not compared: no {CROSSWALK})"
-        )
-    )
-    return 0
 
 
 if __name__ == "__main__":
