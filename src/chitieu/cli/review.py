@@ -93,25 +93,26 @@ def review(
             from chitieu.periods import Period
             from chitieu.quality import worker
 
-        Period.parse(period)
-        if ahead is None:
-            worker.warm()  # Great Expectations imports in its own process while this one works
-            # before Prefect starts: an approved review is refused at once
+        def refuse() -> None:
+            """Before the run starts, an approved review is refused at once."""
             refuse_if_approved(
                 load_config(config_dir), settings.warehouse_url(warehouse), period, org
             )
+
+        Period.parse(period)
+        if ahead is None:
+            worker.warm()  # Great Expectations imports in its own process while this one works
+            refuse()  # before Prefect starts
         start_prefect(ephemeral)  # before Prefect is imported
         with settled_imports():
             from chitieu.flows.review import review_flow
             from chitieu.flows.support import attended
 
-        if ahead is not None:  # before the run starts: an approved review is refused
+        if ahead is not None:
             approval = ahead.approval()
             if approval is None:  # the reader could not tell: ask the warehouse
                 ahead.release()
-                refuse_if_approved(
-                    load_config(config_dir), settings.warehouse_url(warehouse), period, org
-                )
+                refuse()
             elif approval[0] is not None:
                 raise ReviewLocked(approval[0])
         with attended():
