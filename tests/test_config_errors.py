@@ -236,3 +236,48 @@ def test_a_folder_loaded_again_is_checked_again_only_when_its_bytes_changed(
     (folder / "catalog.yaml").write_text("resolution: [", "utf-8")
     with pytest.raises(ConfigError, match=r"catalog\.yaml"):
         load_config(folder)
+
+
+REPO = Path(__file__).parents[1]
+CATALOGS = sorted(
+    [*REPO.glob("examples/*/config/catalog.yaml"), *DATA.glob("**/catalog.yaml")], key=str
+)
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=[str(p.relative_to(REPO)) for p in CATALOGS])
+def test_libyaml_reads_every_catalog_as_pyyaml_does(path: Path) -> None:
+    """Catalogs are parsed by libyaml (a national one in 0.02 s instead of 0.2): every
+    catalog here gives the document, or the problem, PyYAML's own loader gives."""
+    import yaml
+
+    from chitieu.config import catalog
+
+    text = path.read_text(encoding="utf-8-sig")
+    assert issubclass(catalog._FastUniqueKeyLoader, yaml.CSafeLoader)
+    try:
+        expected = yaml.load(text, Loader=catalog._UniqueKeyLoader)  # a SafeLoader
+    except yaml.YAMLError as exc:
+        problem = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else str(exc)
+        with pytest.raises(yaml.YAMLError):
+            yaml.load(text, Loader=catalog._FastUniqueKeyLoader)  # a SafeLoader
+    else:
+        assert catalog._load_yaml(text) == expected
+        return
+    assert catalog.parse_catalog(text)[1][0].message == f"not valid YAML: {problem}"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        ("a: 1\na: 2\n", "line 2", "key 'a' appears twice in the same mapping"),
+        ("a: [1\n", "line 2", "expected ',' or ']', but got '<stream end>'"),
+        ("a:\n\t- 1\n", "line 2", "found character '\\t' that cannot start any token"),
+        ("- a\nb: 1\n", "line 2", "expected <block end>, but found '?'"),
+    ],
+)
+def test_yaml_mistakes_read_as_they_always_did(text: str, line: str, problem: str) -> None:
+    from chitieu.config.catalog import parse_catalog
+
+    catalog, problems = parse_catalog(text)
+    assert catalog is None
+    assert [(p.entry, p.message) for p in problems] == [(line, f"not valid YAML: {problem}")]

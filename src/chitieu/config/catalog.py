@@ -186,14 +186,15 @@ def _entry_name(raw: Any, loc: tuple[int | str, ...]) -> tuple[str, str]:
     return (str(loc[0]) if loc else "", "")
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key given twice in one mapping (YAML would keep the
-    last one silently, and a data team would never know which rule applies)."""
+class _UniqueKeys:
+    """A safe loader's constructor that refuses a key given twice in one mapping (YAML
+    would keep the last one silently, and a data team would never know which rule
+    applies)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[attr-defined]
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None,
@@ -202,7 +203,27 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                     key_node.start_mark,
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
+class _UniqueKeyLoader(_UniqueKeys, yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader: the words of every YAML error a user reads."""
+
+
+class _FastUniqueKeyLoader(_UniqueKeys, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same constructor on libyaml's parser: a national catalog (200 elements, 50 KB)
+    in 0.02 s instead of 0.15-0.23, which every command and flow paid when it loaded its
+    configuration."""
+
+
+def _load_yaml(text: str) -> Any:
+    """The document, parsed by libyaml; where libyaml finds a problem, parsed again by
+    the pure-Python loader, so that the error (or, should the two ever disagree, the
+    document) is PyYAML's own, as it always was."""
+    try:
+        return yaml.load(text, Loader=_FastUniqueKeyLoader)  # a SafeLoader
+    except yaml.YAMLError:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader
 
 
 def parse_catalog(
@@ -210,7 +231,7 @@ def parse_catalog(
 ) -> tuple[Catalog | None, list[ConfigProblem]]:
     """Parse and type-check catalog text; returns the catalog or the problems."""
     try:
-        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader
+        raw = _load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
