@@ -140,6 +140,18 @@ its frames immutable); a changed file is loaded and checked afresh."""
 _KEEP_LOADED: Final = 8
 
 
+def resolution_unit(folder: str | Path) -> str | None:
+    """The unit the resolution is about, read from the catalog alone (0.03 s: a run's
+    name, before the run loads and checks the whole configuration); None when the
+    catalog cannot tell."""
+    try:
+        text = (Path(folder) / CATALOG_FILE).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    catalog, _ = parse_catalog(text)
+    return catalog.resolution.org_unit if catalog is not None else None
+
+
 def load_config(folder: str | Path) -> Config:
     """Load and check a configuration folder; raises `ConfigError` with every problem."""
     folder = Path(folder)

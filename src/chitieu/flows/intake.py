@@ -23,8 +23,7 @@ from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 
 from chitieu import pipeline, settings
-from chitieu.config import Config, load_config
-from chitieu.errors import ChitieuError
+from chitieu.config import Config, load_config, resolution_unit
 from chitieu.flows import read_ahead
 from chitieu.flows.intake_views import IntakeViews
 from chitieu.flows.read_ahead import ReadAhead
@@ -50,11 +49,10 @@ def _run_name() -> str:
     parameters = flow_run.parameters
     month = parameters.get("month")
     name = f"intake-{Period.parse(month).code}" if month else "intake"
-    try:
-        config_dir = parameters.get("config_dir") or settings.DEFAULT_CONFIG
-        return f"{name}-{load_config(config_dir).catalog.resolution.org_unit}"
-    except ChitieuError:
-        return name  # the run itself reports the configuration's problems
+    # the catalog alone: the run loads and checks the whole configuration while its
+    # workers start, and reports its problems
+    root = resolution_unit(parameters.get("config_dir") or settings.DEFAULT_CONFIG)
+    return f"{name}-{root}" if root else name
 
 
 @task(
@@ -191,19 +189,17 @@ def intake_flow(
     """
     logger = get_run_logger()
     config_path = Path(config_dir).resolve()
-    config = load_config(config_path)
-    root = config.catalog.resolution.org_unit
     if month:
         month = Period.parse(month).code
     url = settings.flow_warehouse(warehouse_url)
-    tag_run("chitieu", "intake", f"unit:{root}", *([f"period:{month}"] if month else []))
     # the files the command read while Prefect started, if it did (`read_ahead`)
     intake = read_ahead.Intake.of(list(inputs), config_dir, warehouse_url)
     ahead = read_ahead.claim(ReadAhead, intake)
     received_at = ahead.received_at if ahead is not None else dt.datetime.now(dt.UTC)
 
     # on Dask, the cluster's workers plan the batches; otherwise worker processes here,
-    # started while the files are fingerprinted (a second or so each to be ready)
+    # started while the configuration is loaded and the files are fingerprinted (a
+    # second or so each to be ready)
     local = settings.task_runner_choice().kind == "threads"
     expected = (
         pipeline.expected_batches([Path(i) for i in inputs], max(1, batch_files))
@@ -211,6 +207,9 @@ def intake_flow(
         else 0
     )
     with pipeline.intake_workers(expected, str(config_path)) as workers:
+        config = load_config(config_path)
+        root = config.catalog.resolution.org_unit
+        tag_run("chitieu", "intake", f"unit:{root}", *([f"period:{month}"] if month else []))
         found, refused = gather_submissions(list(inputs), unwalked(ahead))
         hash_of = dict(found)
         logger.info("Nhận %d tệp / received %d files", len(found), len(found))
