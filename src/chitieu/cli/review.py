@@ -109,12 +109,12 @@ def review(
             from chitieu.flows.support import attended
 
         if ahead is not None:
-            approval = ahead.approval()
-            if approval is None:  # the reader could not tell: ask the warehouse
+            told = ahead.approval()
+            if told is None:  # the reader could not tell: ask the warehouse
                 ahead.release()
                 refuse()
-            elif approval[0] is not None:
-                raise ReviewLocked(approval[0])
+            elif told.locked is not None:
+                raise ReviewLocked(told.locked)
         with attended():
             outcome = review_flow(period, str(config_dir), flow_url, org)
     if outcome.locked:  # approved while the review ran

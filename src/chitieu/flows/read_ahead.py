@@ -192,6 +192,14 @@ class Review:
         )
 
 
+@dataclass(frozen=True)
+class Approval:
+    """What a review's reader found of the review's approval."""
+
+    locked: str | None
+    """The `ReviewLocked` message when the review is approved; None when it is not."""
+
+
 class ReviewAhead(Ahead):
     """A review's reader: whether the review is approved, the warehouse released, the
     review rolled up and checked."""
@@ -199,12 +207,11 @@ class ReviewAhead(Ahead):
     def __init__(self, review: Review, pid: int, connection: Connection) -> None:
         super().__init__(review, pid, connection)
 
-    def approval(self) -> tuple[str | None] | None:
-        """``(None,)`` when the review is not approved, ``(message,)`` when it is (the
-        `ReviewLocked` message); None when the reader could not tell (the command
-        then asks the warehouse itself)."""
+    def approval(self) -> Approval | None:
+        """Whether the review is approved, as the reader found it; None when the reader
+        could not tell (the command then asks the warehouse itself)."""
         found = self._until("approval")
-        return None if found is None else (found[0],)
+        return None if found is None else Approval(found[0])
 
     def checked(self) -> tuple[CheckedAhead, float] | None:
         """The review rolled up and checked ahead, and its seconds; None when it was not

@@ -242,7 +242,8 @@ def review_flow(
         if ahead is not None:
             ahead.release()  # the reader no longer holds the warehouse
         # not approved when the command's reader looked: the publication checks it again
-        unlocked = ahead is not None and ahead.approval() == (None,)
+        told = ahead.approval() if ahead is not None else None
+        unlocked = told is not None and told.locked is None
         approval = None if dry_run or unlocked else _approval(config, url, period.code, unit)
         if approval is not None:
             return _locked(config, period, unit, approval, key)
