@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from chitieu.errors import PeriodError
-from chitieu.periods import Period, period_columns
+from chitieu.periods import Period, period_columns, with_period_columns
 
 D = dt.date
 
@@ -193,3 +193,17 @@ def test_vectorised_parse_gives_nulls_for_bad_codes() -> None:
         period_columns(pl.col("period"))
     )
     assert parsed.rows() == [(None, None, None)] * 4
+
+
+def test_period_columns_parsed_once_per_code_match_every_row_parsed() -> None:
+    """`with_period_columns` parses each distinct code once and joins it back: the same
+    columns, rows in their order, malformed and missing codes null, eager or lazy."""
+    codes = ["2024M01", "2024Q1", None, "2024M13", "bad", "2024", "2024M01", "2024S2", "2023Q4"]
+    frame = pl.DataFrame({"period": codes * 50, "row": range(len(codes) * 50)})
+    expected = frame.with_columns(period_columns(pl.col("period")))
+    assert with_period_columns(frame).equals(expected)
+    assert with_period_columns(frame.lazy()).collect().equals(expected)
+    reversed_frame = frame.reverse()
+    assert with_period_columns(reversed_frame).equals(
+        reversed_frame.with_columns(period_columns(pl.col("period")))
+    )

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 import polars as pl
 
 from chitieu.errors import PeriodError
+
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 CUT_OFF_DAY: Final = 14
 """Data cut-off: the 14th of the period's last month (Article 12)."""
@@ -162,3 +164,11 @@ def period_columns(period: pl.Expr) -> list[pl.Expr]:
         (last - span + 1).cast(pl.Int32).alias("p_first"),
         last.cast(pl.Int32).alias("p_last"),
     ]
+
+
+def with_period_columns(frame: FrameT, column: str = "period") -> FrameT:
+    """``frame`` with `period_columns` of its ``column``, each distinct code parsed
+    once and joined back, rows in their order: a year's 130,000 reports hold a few
+    dozen codes, and the pattern costs 0.1 s over every row."""
+    codes = frame.select(column).unique().with_columns(period_columns(pl.col(column)))
+    return frame.join(codes, on=column, how="left", maintain_order="left", nulls_equal=True)

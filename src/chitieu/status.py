@@ -29,7 +29,7 @@ from typing import Final
 import polars as pl
 
 from chitieu.config import Config
-from chitieu.periods import Period, period_columns
+from chitieu.periods import Period, with_period_columns
 from chitieu.rollup.completeness import counted_at
 from chitieu.rollup.hierarchy import ancestors, attribute, subtree, successor_map, valid_on
 
@@ -121,19 +121,19 @@ def _reports(submissions: pl.DataFrame, config: Config, period: Period) -> pl.Da
         else pl.lit(0, pl.Int64)
     )
     sent = (
-        submissions.filter(
-            pl.col("org_unit_code").is_not_null()
-            & pl.col("status").is_in(["accepted", "superseded", "rejected", "held"])
+        with_period_columns(
+            submissions.filter(
+                pl.col("org_unit_code").is_not_null()
+                & pl.col("status").is_in(["accepted", "superseded", "rejected", "held"])
+            ).select(
+                "submission_id",
+                "org_unit_code",
+                "period",
+                "status",
+                pl.coalesce("submitted_at", "received_at").alias("moment"),
+                warnings.alias("warnings"),
+            )
         )
-        .select(
-            "submission_id",
-            "org_unit_code",
-            "period",
-            "status",
-            pl.coalesce("submitted_at", "received_at").alias("moment"),
-            warnings.alias("warnings"),
-        )
-        .with_columns(period_columns(pl.col("period")))
         .filter(
             (pl.col("p_year") == period.year)
             & (pl.col("p_last") >= period.first_month)

@@ -20,7 +20,7 @@ from typing import Final
 
 import polars as pl
 
-from chitieu.periods import Period, period_columns
+from chitieu.periods import Period, with_period_columns
 
 _ELEMENT_BITS: Final = 16
 _UNIT_BITS: Final = 24
@@ -36,7 +36,7 @@ morsels, in whatever order they finish."""
 def within_review(values: pl.LazyFrame, review: Period) -> pl.LazyFrame:
     """Values of periods inside the review, with ``p_first``, ``p_last``, ``p_span``, ``p_end``."""
     return (
-        values.with_columns(period_columns(pl.col("period")))
+        with_period_columns(values)
         .filter(
             (pl.col("p_year") == review.year)
             & (pl.col("p_first") >= review.first_month)
