@@ -8,10 +8,13 @@ Part of the intake flow (`chitieu.flows.intake`); the data comes from
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 from prefect import get_run_logger
@@ -56,7 +59,10 @@ class IntakeViews:
             emit(spec)
 
     def publish(self, warehouse: Warehouse, month: str | None, root: str, now: dt.datetime) -> None:
-        """Name the run after what it received; its artifacts and events."""
+        """Name the run after what it received; its artifacts and events. The artifacts
+        are posted by threads of their own while the reporting status is computed (each
+        is a round trip to the server, at the end of the run); the events, which the
+        server digests one by one, once the artifacts are posted."""
         logger = get_run_logger()
         registered = (
             pl.concat(self.registered)
@@ -73,34 +79,48 @@ class IntakeViews:
             if self.rejected
             else pl.DataFrame(schema=dashboard.REJECTED_SCHEMA)
         )
-        create_table_artifact(
-            dashboard.rejected_rows(rejected),
-            key=dashboard.artifact_key(key, "rejected"),
-            description=f"Báo cáo bị từ chối / rejected reports — {label} {root}",
-        )
         warned = pl.concat(self.warnings) if self.warnings else pl.DataFrame()
-        create_table_artifact(
-            dashboard_checks.table_rows(warned, dashboard_checks.WARNING_COLUMNS)
-            if warned.height
-            else [],
-            key=dashboard.artifact_key(key, "warnings"),
-            description=f"Cảnh báo cần kiểm tra / warnings to check — {label} {root}",
-        )
-        totals = self._status(warehouse, month, periods, root, key, label, now)
-        create_markdown_artifact(
-            dashboard.intake_markdown(
-                label,
-                root,
-                dashboard.unit_name(self.config.org_units, root, None),
-                len(self.outcomes),
-                status_counts(self.outcomes),
-                rejected.height,
-                warned.height,
-                totals,
-            ),
-            key=key,
-            description=f"Tiếp nhận / intake {label} {root}",
-        )
+        with _Posting() as post:
+            post(
+                create_table_artifact,
+                dashboard.rejected_rows(rejected),
+                key=dashboard.artifact_key(key, "rejected"),
+                description=f"Báo cáo bị từ chối / rejected reports — {label} {root}",
+            )
+            post(
+                create_table_artifact,
+                dashboard_checks.table_rows(warned, dashboard_checks.WARNING_COLUMNS)
+                if warned.height
+                else [],
+                key=dashboard.artifact_key(key, "warnings"),
+                description=f"Cảnh báo cần kiểm tra / warnings to check — {label} {root}",
+            )
+            totals, states = self._status(warehouse, month, periods, root)
+            if states is not None:
+                post(
+                    create_table_artifact,
+                    dashboard_checks.status_rows(states),
+                    key=dashboard.artifact_key(key, "status"),
+                    description=f"Tình trạng báo cáo / reporting status — {label} {root}",
+                )
+            post(
+                create_markdown_artifact,
+                dashboard.intake_markdown(
+                    label,
+                    root,
+                    dashboard.unit_name(self.config.org_units, root, None),
+                    len(self.outcomes),
+                    status_counts(self.outcomes),
+                    rejected.height,
+                    warned.height,
+                    totals,
+                ),
+                key=key,
+                description=f"Tiếp nhận / intake {label} {root}",
+            )
+        if states is not None:
+            for spec in dashboard_checks.missing_events(states, now):
+                emit(spec)
         logger.info(
             "%d tệp / files: %s",
             len(self.outcomes),
@@ -132,21 +152,15 @@ class IntakeViews:
             )
 
     def _status(
-        self,
-        warehouse: Warehouse,
-        month: str | None,
-        periods: list[Period],
-        root: str,
-        key: str,
-        label: str,
-        now: dt.datetime,
-    ) -> list[str]:
-        """Who has reported for the intake's months: a table of whom to chase, a
-        ``chitieu.report.missing`` event per unit still missing after a month's due date,
-        and the root's totals for the summary."""
+        self, warehouse: Warehouse, month: str | None, periods: list[Period], root: str
+    ) -> tuple[list[str], pl.DataFrame | None]:
+        """Who has reported for the intake's months: each unit's state (the table of
+        whom to chase, and a ``chitieu.report.missing`` event per unit still missing
+        after a month's due date), and the root's totals for the summary; no states
+        when the intake has no month."""
         months = dashboard_checks.status_months(month, periods)
         if not months:
-            return []
+            return [], None
         submissions = warehouse.submissions().join(
             warehouse.warning_counts(), on="submission_id", how="left"
         )
@@ -167,12 +181,26 @@ class IntakeViews:
         lines = [
             line for _, totals in computed for line in dashboard_checks.totals_lines(totals, root)
         ]
-        every = pl.concat([states for states, _ in computed])
-        create_table_artifact(
-            dashboard_checks.status_rows(every),
-            key=dashboard.artifact_key(key, "status"),
-            description=f"Tình trạng báo cáo / reporting status — {label} {root}",
-        )
-        for spec in dashboard_checks.missing_events(every, now):
-            emit(spec)
-        return lines
+        return lines, pl.concat([states for states, _ in computed])
+
+
+class _Posting:
+    """Calls to Prefect's API made by two threads of their own, in this run's context
+    (an artifact belongs to the run that posts it); leaving waits for them, and raises
+    what the first that failed raised."""
+
+    def __enter__(self) -> Callable[..., None]:
+        self._threads = ThreadPoolExecutor(2, thread_name_prefix="chitieu-artifacts")
+        self._posted: list[Future[Any]] = []
+
+        def post(call: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+            context = contextvars.copy_context()
+            self._posted.append(self._threads.submit(context.run, call, *args, **kwargs))
+
+        return post
+
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        self._threads.shutdown(wait=True)
+        if error is None:  # else what the run raised is the news, not what followed
+            for posted in self._posted:
+                posted.result()
