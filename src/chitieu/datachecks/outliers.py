@@ -177,55 +177,84 @@ def _shifted(year: int, first: int, last: int, months: int) -> str:
 def statistics(judge: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     """``judge`` with ``n_history, previous, median, mad`` from the history rows: one
     matrix of (unit, element, period) × lags, filled in one numpy scatter (each history
-    row finds its line by a binary search of the judged keys) and sorted along its rows."""
-    n_elements = judge.get_column("element_idx").max() if judge.height else 0
-    n_targets = judge.get_column("target_idx").max() if judge.height else 0
-    n_units = judge.get_column("unit_idx").max() if judge.height else 0
-    width_e, width_t = int(str(n_elements)) + 1, int(str(n_targets)) + 1
-
-    def key(frame: pl.DataFrame) -> np.ndarray:
-        unit = frame.get_column("unit_idx").to_numpy().astype(np.int64)
-        element = frame.get_column("element_idx").to_numpy().astype(np.int64)
-        target = frame.get_column("target_idx").to_numpy().astype(np.int64)
-        return (unit * width_e + element) * width_t + target
-
-    keys, line_of_row = np.unique(key(judge), return_inverse=True)
+    row finds its cell through its line, by a lookup or a binary search of the judged
+    keys) and sorted along its rows, once for the median and once for the MAD."""
+    widths = _widths(judge)
+    keys, line_of_row = np.unique(_keys(judge, widths), return_inverse=True)
     matrix = np.full((len(keys), WINDOW), np.nan)
     if len(keys) and history.height:
-        found = key(history)
-        dense = (int(str(n_units)) + 1) * width_e * width_t
-        if dense <= DENSE_KEYS:  # a direct lookup: one gather, no search
-            lookup = np.full(dense, -1, dtype=np.int64)
-            lookup[keys] = np.arange(len(keys))
-            line = lookup[found]
-            hit = line >= 0
-        else:
-            line = np.searchsorted(keys, found).clip(0, len(keys) - 1)
-            hit = keys[line] == found
-        lags = history.get_column("lag").to_numpy().astype(np.int64) - 1
+        cell, hit = _cells(keys, history, widths)
         values = history.get_column("value").to_numpy()
+        flat = matrix.reshape(-1)  # a view: the matrix is contiguous
         if hit.all():
-            matrix[line, lags] = values
+            flat[cell] = values
         else:
-            matrix[line[hit], lags[hit]] = values[hit]
+            flat[cell[hit]] = values[hit]
     count = np.count_nonzero(~np.isnan(matrix), axis=1)
-    median = _row_median(matrix, count)
-    mad = _row_median(np.abs(matrix - median[:, None]), count)
+    ordered = np.sort(matrix, axis=1)  # NaN last
+    median = _middle(ordered, count)
+    # the deviations of the same values, sorted again in place: no second matrix
+    np.subtract(ordered, median[:, None], out=ordered)
+    np.abs(ordered, out=ordered)
+    ordered.sort(axis=1)
+    mad = _middle(ordered, count)
     return judge.with_columns(
         pl.Series("n_history", count[line_of_row], pl.Int32),
-        pl.Series("previous", matrix[line_of_row, 0], pl.Float64).fill_nan(None),
-        pl.Series("median", median[line_of_row], pl.Float64).fill_nan(None),
-        pl.Series("mad", mad[line_of_row], pl.Float64).fill_nan(None),
+        pl.Series("previous", matrix[line_of_row, 0], pl.Float64, nan_to_null=True),
+        pl.Series("median", median[line_of_row], pl.Float64, nan_to_null=True),
+        pl.Series("mad", mad[line_of_row], pl.Float64, nan_to_null=True),
     )
 
 
-def _row_median(matrix: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """The median of each row's non-NaN values (NaN where it has none)."""
-    ordered = np.sort(matrix, axis=1)  # NaN last
-    low = np.maximum((count - 1) // 2, 0)[:, None]
-    high = np.maximum(count // 2, 0)[:, None]
-    middle = (np.take_along_axis(ordered, low, 1) + np.take_along_axis(ordered, high, 1)) / 2
-    return np.where(count > 0, middle[:, 0], np.nan)
+def _widths(judge: pl.DataFrame) -> tuple[int, int, int]:
+    """How many units, elements and periods ``judge`` numbers (the largest index + 1)."""
+    if judge.is_empty():
+        return 1, 1, 1
+    largest = judge.select(pl.max("unit_idx", "element_idx", "target_idx")).row(0)
+    return largest[0] + 1, largest[1] + 1, largest[2] + 1
+
+
+def _keys(frame: pl.DataFrame, widths: tuple[int, int, int]) -> np.ndarray:
+    """One number per (unit, element, period): in 32 bits when every key fits."""
+    n_units, n_elements, n_targets = widths
+    kind = np.int32 if n_units * n_elements * n_targets < 2**31 else np.int64
+    key = frame.get_column("unit_idx").to_numpy().astype(kind)
+    key *= n_elements
+    key += frame.get_column("element_idx").to_numpy()
+    key *= n_targets
+    key += frame.get_column("target_idx").to_numpy()
+    return key
+
+
+def _cells(
+    keys: np.ndarray, history: pl.DataFrame, widths: tuple[int, int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where each history row goes in the flattened matrix (its line × WINDOW + its lag
+    − 1), and whether its key is judged at all."""
+    found = _keys(history, widths)
+    dense = widths[0] * widths[1] * widths[2]
+    if dense <= DENSE_KEYS:  # a direct lookup: one gather, no search
+        lookup = np.full(dense, -1, dtype=np.int64)
+        lookup[keys] = np.arange(0, len(keys) * WINDOW, WINDOW)
+        cell = lookup[found]
+        hit = cell >= 0
+    else:
+        line = np.searchsorted(keys, found).clip(0, len(keys) - 1)
+        hit = keys[line] == found
+        cell = line * WINDOW
+    cell += history.get_column("lag").to_numpy()
+    cell -= 1
+    return cell, hit
+
+
+def _middle(ordered: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The median of each sorted row's first ``count`` values, as ``(low + high) / 2``
+    of its two middle ones (NaN where it has none)."""
+    flat = ordered.reshape(-1)
+    start = np.arange(0, flat.size, WINDOW)
+    low = flat[start + np.maximum((count - 1) // 2, 0)]
+    high = flat[start + np.maximum(count // 2, 0)]
+    return np.where(count > 0, (low + high) / 2, np.nan)
 
 
 def flagged(stats: pl.DataFrame) -> pl.DataFrame:
