@@ -39,7 +39,9 @@ WINDOW: Final = 12
 MAD_TO_SIGMA: Final = 1.4826
 DENSE_KEYS: Final = 20_000_000
 """Up to this many (unit, element, period) combinations, history rows find their line
-through a lookup array (160 MB at most) rather than a binary search."""
+through a lookup array (80 MB at most) rather than a binary search."""
+NOT_JUDGED: Final = np.iinfo(np.int32).min
+"""The lookup's mark for a combination no judged value has."""
 CHECK: Final = "outlier"
 SEVERITY: Final = "warning"
 
@@ -81,41 +83,58 @@ def settings(config: Config) -> pl.DataFrame:
 
 def judged(values: pl.DataFrame, config: Config) -> pl.DataFrame:
     """The values to judge (elements with the test on, a value given, a valid period),
-    numbered: ``values``' columns + ``row_idx, unit_idx, element_idx, target_idx,
-    p_year, p_first, p_last, span`` and the element's settings. Periods and units are
-    parsed and numbered once each, then joined: a batch holds a few periods and
-    thousands of units, but hundreds of thousands of values."""
-    rules = settings(config)
-    chosen = values.join(rules, on="element_code").filter(pl.col("value").is_not_null())
-    targets = (
-        chosen.select("period")
-        .unique()
-        .with_columns(*period_columns(pl.col("period")))
-        .filter(pl.col("p_last").is_not_null())
-        .sort("period")
-        .with_row_index("target_idx")
-        .with_columns(
-            pl.col("target_idx").cast(pl.Int32),
-            (pl.col("p_last") - pl.col("p_first") + 1).alias("span"),
+    in ``values``' order and numbered: ``row_idx, batch_seq, org_unit_code,
+    element_code, period, value, location``, the element's settings, ``target_idx,
+    p_year, p_first, p_last, span, unit_idx, element_idx``. Periods and units are parsed
+    and numbered once each, then looked up: a batch holds a few periods and thousands of
+    units, but hundreds of thousands of values, and only the numbers are gathered."""
+    rules = settings(config).with_row_index("element_idx")
+    element = pl.col("element_code").replace_strict(
+        rules["element_code"], rules["element_idx"], default=None, return_dtype=pl.Int32
+    )
+    chosen = (
+        values.select("batch_seq", "org_unit_code", "element_code", "period", "value", "location")
+        .with_columns(element.alias("element_idx"))
+        .filter(
+            pl.col("value").is_not_null()
+            & pl.col("element_idx").is_not_null()
+            & pl.col("org_unit_code").is_not_null()
         )
     )
-    units = (
-        chosen.select("org_unit_code")
-        .unique()
-        .sort("org_unit_code")
-        .with_row_index("unit_idx")
-        .with_columns(pl.col("unit_idx").cast(pl.Int32))
+    targets = (
+        chosen.select(pl.col("period").unique().drop_nulls().sort())
+        .with_columns(*period_columns(pl.col("period")))
+        .filter(pl.col("p_last").is_not_null())
+        .with_columns((pl.col("p_last") - pl.col("p_first") + 1).alias("span"))
     )
-    elements = (
-        rules.select("element_code")
-        .with_row_index("element_idx")
-        .with_columns(pl.col("element_idx").cast(pl.Int32))
+    units = chosen.get_column("org_unit_code").unique().sort()
+    target = pl.col("period").replace_strict(
+        targets["period"], range(targets.height), default=None, return_dtype=pl.Int32
     )
-    return (
-        chosen.join(targets, on="period")
-        .join(units, on="org_unit_code")
-        .join(elements, on="element_code")
-        .with_row_index("row_idx")
+    numbered = chosen.with_columns(
+        target.alias("target_idx"),
+        pl.col("org_unit_code")
+        .replace_strict(units, range(len(units)), return_dtype=pl.Int32)
+        .alias("unit_idx"),
+    )
+    if numbered.get_column("target_idx").null_count():
+        numbered = numbered.filter(pl.col("target_idx").is_not_null())
+    by_element = pl.col("element_idx")
+    by_target = pl.col("target_idx")
+    return numbered.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("row_idx"),
+        pl.exclude("unit_idx", "element_idx", "target_idx"),
+        *(
+            pl.lit(rules[name]).gather(by_element).alias(name)
+            for name in ("threshold", "min_history", "floor_kind", "floor_range")
+        ),
+        "target_idx",
+        *(
+            pl.lit(targets[name]).gather(by_target).alias(name)
+            for name in ("p_year", "p_first", "p_last", "span")
+        ),
+        "unit_idx",
+        "element_idx",
     )
 
 
@@ -234,16 +253,16 @@ def _cells(
     found = _keys(history, widths)
     dense = widths[0] * widths[1] * widths[2]
     if dense <= DENSE_KEYS:  # a direct lookup: one gather, no search
-        lookup = np.full(dense, -1, dtype=np.int64)
-        lookup[keys] = np.arange(0, len(keys) * WINDOW, WINDOW)
+        # the line's first cell − 1, so that adding the lag gives the cell
+        lookup = np.full(dense, NOT_JUDGED, dtype=np.int32)
+        lookup[keys] = np.arange(-1, len(keys) * WINDOW - 1, WINDOW, dtype=np.int32)
         cell = lookup[found]
-        hit = cell >= 0
+        hit = cell != NOT_JUDGED
     else:
         line = np.searchsorted(keys, found).clip(0, len(keys) - 1)
         hit = keys[line] == found
-        cell = line * WINDOW
+        cell = line * WINDOW - 1
     cell += history.get_column("lag").to_numpy()
-    cell -= 1
     return cell, hit
 
 
