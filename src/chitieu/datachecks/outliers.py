@@ -95,11 +95,7 @@ def judged(values: pl.DataFrame, config: Config) -> pl.DataFrame:
     chosen = (
         values.select("batch_seq", "org_unit_code", "element_code", "period", "value", "location")
         .with_columns(element.alias("element_idx"))
-        .filter(
-            pl.col("value").is_not_null()
-            & pl.col("element_idx").is_not_null()
-            & pl.col("org_unit_code").is_not_null()
-        )
+        .filter(pl.col("value").is_not_null() & pl.col("element_idx").is_not_null())
     )
     targets = (
         chosen.select(pl.col("period").unique().drop_nulls().sort())
@@ -107,18 +103,22 @@ def judged(values: pl.DataFrame, config: Config) -> pl.DataFrame:
         .filter(pl.col("p_last").is_not_null())
         .with_columns((pl.col("p_last") - pl.col("p_first") + 1).alias("span"))
     )
-    units = chosen.get_column("org_unit_code").unique().sort()
-    target = pl.col("period").replace_strict(
-        targets["period"], range(targets.height), default=None, return_dtype=pl.Int32
-    )
+    units = chosen.get_column("org_unit_code").unique().sort()  # a missing code first
     numbered = chosen.with_columns(
-        target.alias("target_idx"),
+        pl.col("period")
+        .replace_strict(
+            targets["period"], range(targets.height), default=None, return_dtype=pl.Int32
+        )
+        .alias("target_idx"),
         pl.col("org_unit_code")
-        .replace_strict(units, range(len(units)), return_dtype=pl.Int32)
+        .replace_strict(units, range(len(units)), default=None, return_dtype=pl.Int32)
         .alias("unit_idx"),
     )
-    if numbered.get_column("target_idx").null_count():
-        numbered = numbered.filter(pl.col("target_idx").is_not_null())
+    unplaced = numbered.get_column("target_idx").null_count()
+    if unplaced or numbered.get_column("org_unit_code").null_count():
+        numbered = numbered.filter(
+            pl.col("target_idx").is_not_null() & pl.col("org_unit_code").is_not_null()
+        )
     by_element = pl.col("element_idx")
     by_target = pl.col("target_idx")
     return numbered.select(
