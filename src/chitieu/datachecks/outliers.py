@@ -238,10 +238,10 @@ def _keys(frame: pl.DataFrame, widths: tuple[int, int, int]) -> np.ndarray:
     n_units, n_elements, n_targets = widths
     kind = np.int32 if n_units * n_elements * n_targets < 2**31 else np.int64
     key = frame.get_column("unit_idx").to_numpy().astype(kind)
-    key *= n_elements
-    key += frame.get_column("element_idx").to_numpy()
-    key *= n_targets
-    key += frame.get_column("target_idx").to_numpy()
+    np.multiply(key, n_elements, out=key)
+    np.add(key, frame.get_column("element_idx").to_numpy(), out=key)
+    np.multiply(key, n_targets, out=key)
+    np.add(key, frame.get_column("target_idx").to_numpy(), out=key)
     return key
 
 
