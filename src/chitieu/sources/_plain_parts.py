@@ -11,12 +11,16 @@ The grammars leave no character unaccounted for, so that a part the XML parser w
 refuse is never accepted. The skeleton of a worksheet (everything but its cells: the
 template's 200 data validations) is the same in every workbook made from one template:
 it is parsed by the XML parser, with the reference reader's code for merged ranges, once
-per distinct content (`_Skeletons`).
+per distinct content (`_Skeletons`). So are its cells but for their numbers, when its
+officer filled the same cells as the last ones did (`_Layouts`): a sheet whose cells are
+written exactly as a sheet the grammar accepted, with other numbers (each within the
+grammar) where it had numbers, is within the grammar, and has the same cells.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from typing import Final, TypeAlias
@@ -100,15 +104,37 @@ _PREFIXED: Final = b'<row x14ac:dyDescent="0"/>'  # parsed with the skeleton: is
 _Ranges: TypeAlias = tuple[tuple[int, int, int, int], ...]
 
 
-class PlainSheet:
-    """The valued cells of a worksheet in document order, each (reference, style, shared
-    string index or "", number or ""), and its merged ranges."""
+class SheetLayout:
+    """A worksheet's valued cells but for their numbers, the same in every workbook whose
+    officer filled the same cells: each cell in document order (reference, style, shared
+    string index or ""), and for each the index of its number among the sheet's numbers
+    (-1 for a shared string). ``pieces``: the text of the cells around their numbers."""
 
-    __slots__ = ("cells", "merged")
+    __slots__ = ("cells", "kept", "most_shared", "pieces", "slots")
 
-    def __init__(self, cells: list[tuple[str, str, str, str]], merged: _Ranges) -> None:
+    def __init__(self, pieces: list[str], cells: list[tuple[str, str, str]]) -> None:
+        self.pieces = pieces
+        self.kept = False  # whether `_Layouts` keeps it: what is derived from it may be too
         self.cells = cells
+        numbered = itertools.count()
+        self.slots = [-1 if shared else next(numbered) for _, _, shared in cells]
+        # the highest shared string index a cell names (-1 for none)
+        self.most_shared = max((int(shared) for _, _, shared in cells if shared), default=-1)
+
+
+class PlainSheet:
+    """The valued cells of a worksheet: its layout, its numbers in document order, and
+    its merged ranges."""
+
+    __slots__ = ("layout", "merged", "numbers")
+
+    def __init__(self, layout: SheetLayout, numbers: list[str], merged: _Ranges) -> None:
+        self.layout = layout
+        self.numbers = numbers
         self.merged = merged
+
+
+_NO_CELLS: Final = SheetLayout([""], [])
 
 
 def plain_sheet(data: bytes) -> PlainSheet | None:
@@ -116,7 +142,7 @@ def plain_sheet(data: bytes) -> PlainSheet | None:
     first, last = data.find(b"sheetData"), data.rfind(b"sheetData")
     if first == last and data[first - 1 : first + 11] == b"<sheetData/>":  # no cells
         merged = _SKELETONS.merged(data, len(data), len(data), False)
-        return None if merged is None else PlainSheet([], merged)
+        return None if merged is None else PlainSheet(_NO_CELLS, [], merged)
     start, end = first + len(b"sheetData>"), last - len(b"</")
     if (
         first < 1  # "sheetData" names the opening tag, then the closing one, nothing else:
@@ -129,12 +155,73 @@ def plain_sheet(data: bytes) -> PlainSheet | None:
         content = str(memoryview(data)[start:end], "ascii")
     except UnicodeDecodeError:
         return None
-    if _ROWS.fullmatch(content) is None:
-        return None
+    known = _LAYOUTS.known(content)
+    if known is None:
+        if _ROWS.fullmatch(content) is None:
+            return None
+        known = _LAYOUTS.add(content, _VALUED.findall(content))
+        if known is None:
+            return None
+    layout, numbers = known
+    # "x14ac:" is in the cells, never in their numbers
     merged = _SKELETONS.merged(data, start, end, "x14ac:" in content)
     if merged is None:
         return None
-    return PlainSheet(_VALUED.findall(content), merged)
+    return PlainSheet(layout, numbers, merged)
+
+
+# a number cell's value: a cell's "><v>" not preceded by a shared string's type
+_NUMBER_VALUE: Final = re.compile(r'><v>(?<!t="s"><v>)([^<]*+)</v>')
+_NUMBERS: Final = re.compile(rf"(?:{_NUMBER}\n)*+{_NUMBER}")
+
+
+class _Layouts:
+    """The layouts of the worksheets last seen, with the text of their cells around their
+    numbers. A sheet's text split around its numbers as a known layout's was, piece for
+    piece, with numbers the grammar takes, is within the grammar (it differs from a text
+    the grammar accepted in numbers only, where the grammar takes any number) and has
+    that layout's cells. Compared, not hashed."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._known: list[SheetLayout] = []
+
+    def known(self, content: str) -> tuple[SheetLayout, list[str]] | None:
+        """The layout of a sheet's cells (``content``: the text of its ``sheetData``) and
+        its numbers, when a known layout's; else None."""
+        if not any(content.startswith(layout.pieces[0]) for layout in self._known):
+            return None  # no need to split a sheet of a template not seen yet
+        parts = _NUMBER_VALUE.split(content)
+        pieces, numbers = parts[::2], parts[1::2]
+        for layout in self._known:
+            if layout.pieces == pieces:
+                if numbers and _NUMBERS.fullmatch("\n".join(numbers)) is None:
+                    return None  # the grammar says what is wrong
+                return layout, numbers
+        return None
+
+    def add(
+        self, content: str, found: list[tuple[str, str, str, str]]
+    ) -> tuple[SheetLayout, list[str]] | None:
+        """The layout of a sheet within the grammar, with its cells ``found`` (each
+        (reference, style, shared string index or "", number or "")), kept when small;
+        None if its numbers are not where the grammar found them (never, for a sheet
+        within the grammar)."""
+        parts = _NUMBER_VALUE.split(content)
+        numbers = parts[1::2]
+        if numbers != [number for *_, shared, number in found if not shared]:
+            return None
+        layout = SheetLayout(parts[::2], [(ref, style, shared) for ref, style, shared, _ in found])
+        if len(content) <= _KEPT_LAYOUT_CHARS:
+            layout.kept = True
+            self._known = [layout, *self._known[: self._size - 1]]
+        return layout, numbers
+
+
+_LAYOUTS: Final = _Layouts(8)
+_KEPT_LAYOUT_CHARS: Final = 256 * 1024
+"""A report's cells are some 40 KB of text (200 elements); a larger sheet's layout is
+never kept: the cache holds at most 8 × 256 KB of text and the cells it describes."""
 
 
 class _Skeletons:
