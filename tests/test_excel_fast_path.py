@@ -28,8 +28,13 @@ from chitieu.excel.template import elements_of, template_workbook
 from chitieu.periods import Period
 from chitieu.sources import FileRead, ReceivedFile, _unreadable
 from chitieu.sources._ooxml import PackageError, shared_strings
-from chitieu.sources._plain_parts import _LAYOUTS, plain_shared_strings, plain_sheet
-from chitieu.sources._plain_xlsx import read_plain
+from chitieu.sources._plain_parts import (
+    _LAYOUTS,
+    plain_shared_strings,
+    plain_sheet,
+    plain_strings,
+)
+from chitieu.sources._plain_xlsx import _Strings, read_plain
 from chitieu.sources.xlsx_files import read_reference, read_xlsx
 
 ROOT = Path(__file__).parents[1]
@@ -553,3 +558,57 @@ def test_shared_strings_read_fast_are_the_reference_strings(texts: list[str]) ->
         assert fast is None
         return
     assert fast is None or fast == reference
+
+
+def _strings_part(items: list[str]) -> bytes:
+    body = "".join(f"<si><t>{item}</t></si>" for item in items)
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://'
+        f'schemas.openxmlformats.org/spreadsheetml/2006/main">{body}</sst>'
+    ).encode()
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
+_SOME_TEXT = st.text(max_size=12) | st.sampled_from(
+    ["Giá trị", "Mã chỉ tiêu", "mã  đơn vị :", "Gia\u0301 tri\u0323", " ", "1.752"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(_SOME_TEXT, min_size=1, max_size=8),
+    others=st.dictionaries(
+        st.integers(0, 7),
+        _SOME_TEXT.map(_escaped)
+        | st.sampled_from(["<b>", "a&b", "&#250;", "]]>", "\r", "\x01", "</t></si><si><t>"]),
+        max_size=3,
+    ),
+)
+def test_shared_strings_like_ones_seen_are_the_reference_strings(
+    texts: list[str], others: dict[int, str]
+) -> None:
+    """A part that differs from one seen in a few strings (a unit's code and name) is
+    read by the part seen, as it would be read whole: strings, labels and blanks."""
+    items = [_escaped(text) for text in texts]
+    plain_strings(_strings_part(items))
+    for at, item in others.items():
+        items[at % len(items)] = item
+    data = _strings_part(items)
+    fast, whole = plain_strings(data), plain_shared_strings(data)
+    if whole is None:
+        assert fast is None
+        return
+    assert fast is not None
+    assert fast.texts == whole
+    reference = _Strings.of_texts(whole)
+    read = _Strings.of(fast)
+    assert read.stripped == reference.stripped
+    assert list(read.labels.items()) == list(reference.labels.items())
+    assert read.blank == reference.blank
+    try:
+        assert whole == shared_strings(data, STRINGS)
+    except PackageError:
+        pytest.fail("the fast path read strings the reference cannot")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 import unicodedata
 from typing import Final, TypeAlias
@@ -49,6 +50,10 @@ def plain_shared_strings(data: bytes) -> list[str] | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    return _strings(text)
+
+
+def _strings(text: str) -> list[str] | None:
     whole = _STRINGS.fullmatch(text)
     if whole is None or "]]>" in text:  # "]]>" may not appear in XML text
         return None
@@ -62,6 +67,83 @@ def plain_shared_strings(data: bytes) -> list[str] | None:
     if "&" in text:
         strings = [_unescaped(s) if "&" in s else s for s in strings]
     return list(map(_nfc, strings))
+
+
+class SharedStrings:
+    """A shared strings part's texts (NFC, as `plain_shared_strings` reads them), and the
+    part seen before that it differs from in the texts at ``changed`` only (``seen``;
+    None when it was read whole)."""
+
+    __slots__ = ("changed", "seen", "texts")
+
+    def __init__(
+        self, texts: list[str], seen: SharedStrings | None = None, changed: list[int] | None = None
+    ) -> None:
+        self.texts = texts
+        self.seen = seen
+        self.changed = changed or []
+
+
+def plain_strings(data: bytes) -> SharedStrings | None:
+    """`plain_shared_strings`, with what it shares with a part seen before (`_Seen`)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return _SEEN.read(text)
+
+
+_RUN: Final = re.compile(_TEXT)
+
+
+class _Seen:
+    """The shared strings parts last seen that hold one plain run each (no
+    ``xml:space``), with their text split at the strings. A part split alike — as many
+    pieces, the first (the part's start and its first string) and the last alike —
+    whose pieces that differ are each a text run the grammar takes (so within one
+    string, with no "<") differs from a part the grammar accepted in the texts of those
+    strings only: it is within the grammar, and only they are read. Compared, not
+    hashed: a national month's parts differ in a unit's code and name."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._known: list[tuple[list[str], SharedStrings]] = []
+
+    def read(self, text: str) -> SharedStrings | None:
+        pieces = text.split(_BETWEEN)
+        for known, seen in self._known:
+            if len(known) != len(pieces) or known[0] != pieces[0] or known[-1] != pieces[-1]:
+                continue
+            same = list(map(operator.eq, pieces, known))
+            changed = _falses(same)
+            if all(_RUN.fullmatch(pieces[i]) and "]]>" not in pieces[i] for i in changed):
+                texts = seen.texts.copy()
+                for i in changed:
+                    piece = pieces[i]
+                    texts[i] = _nfc(_unescaped(piece) if "&" in piece else piece)
+                return SharedStrings(texts, seen, changed)
+        whole = _strings(text)
+        if whole is None:
+            return None
+        strings = SharedStrings(whole)
+        one_each = len(whole) == len(pieces) and _PRESERVE not in text
+        if one_each and len(text) <= _KEPT_STRINGS_CHARS:
+            self._known = [(pieces, strings), *self._known[: self._size - 1]]
+        return strings
+
+
+def _falses(flags: list[bool]) -> list[int]:
+    """Where the flags are False (searched in C: few are)."""
+    found, at = [], -1
+    for _ in range(flags.count(False)):
+        at = flags.index(False, at + 1)
+        found.append(at)
+    return found
+
+
+_SEEN: Final = _Seen(4)
+_KEPT_STRINGS_CHARS: Final = 256 * 1024
+"""A template's strings are some 15 KB; a larger part is read whole, never kept."""
 
 
 def _unescaped(text: str) -> str:

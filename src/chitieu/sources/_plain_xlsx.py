@@ -40,9 +40,10 @@ from chitieu.sources._ooxml import (
 )
 from chitieu.sources._plain_parts import (
     PlainSheet,
+    SharedStrings,
     SheetLayout,
-    plain_shared_strings,
     plain_sheet,
+    plain_strings,
 )
 from chitieu.sources._plain_zip import PlainPackage
 from chitieu.sources.xlsx_files import (
@@ -92,7 +93,15 @@ class _Strings:
     blank: frozenset[str]  # the strings that are only whitespace: no content
 
     @classmethod
-    def of(cls, texts: list[str]) -> _Strings:
+    def of(cls, strings: SharedStrings) -> _Strings:
+        """A workbook's strings; when they differ from a part seen before in a few texts,
+        the strings seen (`_strings_seen`) with those texts changed."""
+        if strings.seen is None:
+            return cls.of_texts(strings.texts)
+        return _strings_seen(strings.seen).changed(strings.texts, strings.changed)
+
+    @classmethod
+    def of_texts(cls, texts: list[str]) -> _Strings:
         short = max(map(len, texts), default=0) <= layout.CACHED_LABEL_CHARS
         keys = list(map(layout.short_label_key if short else layout.label_key, texts))
         labels = {str(i): keys[i] for i in _positions(keys, _LABEL_KEYS)}
@@ -100,8 +109,31 @@ class _Strings:
         blank = frozenset(map(str, _positions(stripped, {""}))) if not all(stripped) else _NONE
         return cls(stripped, labels, blank)
 
+    def changed(self, texts: list[str], changed: list[int]) -> _Strings:
+        """These strings with the texts at ``changed`` (indexes in ``texts``) changed:
+        `of_texts` of ``texts``."""
+        stripped = self.stripped.copy()
+        labels, blank = dict(self.labels), set(self.blank)
+        for i in changed:
+            stripped[i] = texts[i].strip()
+            labels.pop(str(i), None)
+            blank.discard(str(i))
+            key = layout.label_key(texts[i])
+            if key in _LABEL_KEYS:
+                labels[str(i)] = key
+            if not stripped[i]:
+                blank.add(str(i))
+        in_order = dict(sorted(labels.items(), key=lambda item: int(item[0])))
+        return _Strings(stripped, in_order, frozenset(blank) if blank else _NONE)
+
 
 _NONE: Final = frozenset[str]()
+
+
+@functools.lru_cache(maxsize=4)
+def _strings_seen(seen: SharedStrings) -> _Strings:
+    """`_Strings` of a shared strings part seen (`_plain_parts._Seen`), a few at a time."""
+    return _Strings.of_texts(seen.texts)
 
 
 def _positions(items: list[str], wanted: Set[str]) -> list[int]:
@@ -234,17 +266,17 @@ def read_plain(received: ReceivedFile) -> FileRead | None:
 def _read(received: ReceivedFile, package: Package) -> FileRead:
     part = package.shared_strings_part
     data = None if part is None else package.read_part(part)
-    texts = [] if data is None else plain_shared_strings(data)
-    if texts is None:
+    shared = SharedStrings([]) if data is None else plain_strings(data)
+    if shared is None:
         raise _Declined
-    strings = _Strings.of(texts)
+    strings = _Strings.of(shared)
     tables = []
     for name, _, part in package.sheets:
         data = package.read_part(part)
         sheet = None if data is None else plain_sheet(data)
         if sheet is None:
             raise _Declined
-        if sheet.layout.most_shared >= len(texts):
+        if sheet.layout.most_shared >= len(strings.stripped):
             raise _Declined  # a missing shared string: the reference reports the damage
         plan = _sheet_plan(sheet, strings)
         tables += [(name, sheet, table) for table in plan.tables]
