@@ -11,10 +11,13 @@ The grammars leave no character unaccounted for, so that a part the XML parser w
 refuse is never accepted. The skeleton of a worksheet (everything but its cells: the
 template's 200 data validations) is the same in every workbook made from one template:
 it is parsed by the XML parser, with the reference reader's code for merged ranges, once
-per distinct content (`_Skeletons`). So are its cells but for their numbers, when its
-officer filled the same cells as the last ones did (`_Layouts`): a sheet whose cells are
-written exactly as a sheet the grammar accepted, with other numbers (each within the
-grammar) where it had numbers, is within the grammar, and has the same cells.
+per distinct content (`_Skeletons`). Its cells but for their numbers are the same too
+when the officers filled the same cells, and are checked and read once (`_Layouts`): a
+sheet whose cells are written exactly as those of a sheet the grammar accepted, with
+other numbers (each within the grammar) where it had numbers, is within the grammar and
+has the same cells. Shared strings that differ from a part seen in a few strings (a
+unit's code and name) are read by that part: only those strings are checked and read
+(`_Seen`).
 """
 
 from __future__ import annotations

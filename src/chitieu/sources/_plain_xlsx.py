@@ -9,6 +9,13 @@ reader's rules; it *declines* (None) whenever the workbook holds anything the re
 reader reports or reads with care, and ``read_xlsx`` then reads it with the reference
 reader (`chitieu.sources.xlsx_files.read_reference`).
 
+The workbooks of a month are copies of a few templates, filled alike: the same cells,
+other numbers, another unit's code and name. Where the report is in a sheet (its labels,
+table, header fields, body; whether a merge hides any of it) depends on the sheet's
+layout (`_plain_parts.SheetLayout`, its cells but for their numbers), on which of its
+strings are labels or blank, and on its merged ranges only: it is worked out once for
+each (`_SheetPlan`), and each workbook's texts are read where the plan says.
+
 Declined: whatever the parts' grammars refuse (formulas, errors, booleans, inline or
 rich strings...), a missing shared string, no report table or more than one, a header
 label not found, a table without figures, a merged range over a cell the report is read
@@ -62,7 +69,7 @@ _Key: TypeAlias = tuple[int, int]
 _COLUMN: Final = itemgetter(1)
 _PROBED: Final = 64  # a row this wide is probed cell by cell rather than scanned
 _Cell: TypeAlias = tuple[str, str, str]  # reference, style, shared string index ("": a number)
-_REFERENCE, _STYLE, _SHARED = itemgetter(0), itemgetter(1), itemgetter(2)
+_REFERENCE, _SHARED = itemgetter(0), itemgetter(2)
 _REFERENCE_PARTS: Final = re.compile(r"([A-Z]+)([0-9]+)")
 _Ranges: TypeAlias = tuple[tuple[int, int, int, int], ...]  # merged: rows and columns
 
