@@ -23,10 +23,10 @@ unit's code and name) are read by that part: only those strings are checked and 
 from __future__ import annotations
 
 import functools
-import itertools
 import operator
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Final, TypeAlias
 from xml.etree import ElementTree as ET
 
@@ -118,7 +118,7 @@ class _Seen:
             if len(known) != len(pieces) or known[0] != pieces[0] or known[-1] != pieces[-1]:
                 continue
             same = list(map(operator.eq, pieces, known))
-            changed = _falses(same)
+            changed = _where(same, False)
             if all(_RUN.fullmatch(pieces[i]) and "]]>" not in pieces[i] for i in changed):
                 texts = seen.texts.copy()
                 for i in changed:
@@ -133,15 +133,6 @@ class _Seen:
         if one_each and len(text) <= _KEPT_STRINGS_CHARS:
             self._known = [(pieces, strings), *self._known[: self._size - 1]]
         return strings
-
-
-def _falses(flags: list[bool]) -> list[int]:
-    """Where the flags are False (searched in C: few are)."""
-    found, at = [], -1
-    for _ in range(flags.count(False)):
-        at = flags.index(False, at + 1)
-        found.append(at)
-    return found
 
 
 _SEEN: Final = _Seen(4)
@@ -192,19 +183,32 @@ _Ranges: TypeAlias = tuple[tuple[int, int, int, int], ...]
 class SheetLayout:
     """A worksheet's valued cells but for their numbers, the same in every workbook whose
     officer filled the same cells: each cell in document order (reference, style, shared
-    string index or ""), and for each the index of its number among the sheet's numbers
-    (-1 for a shared string). ``pieces``: the text of the cells around their numbers."""
+    string index or "" for a number, and the number of the sheet first read with this
+    layout: a sheet's own are its `PlainSheet.numbers`). ``pieces``: the text of the
+    cells around their numbers."""
 
-    __slots__ = ("cells", "kept", "most_shared", "pieces", "slots")
+    __slots__ = ("cells", "indexes", "kept", "numbered", "pieces", "shared")
 
-    def __init__(self, pieces: list[str], cells: list[tuple[str, str, str]]) -> None:
+    def __init__(self, pieces: list[str], cells: list[tuple[str, str, str, str]]) -> None:
         self.pieces = pieces
         self.kept = False  # whether `_Layouts` keeps it: what is derived from it may be too
         self.cells = cells
-        numbered = itertools.count()
-        self.slots = [-1 if shared else next(numbered) for _, _, shared in cells]
-        # the highest shared string index a cell names (-1 for none)
-        self.most_shared = max((int(shared) for _, _, shared in cells if shared), default=-1)
+        self.shared = list(map(_SHARED, cells))
+        # where the cells with a number are: the k-th holds the sheet's k-th number
+        self.numbered = _where(self.shared, "")
+        self.indexes = frozenset(self.shared)  # the shared strings named, and "" (numbers)
+
+
+_SHARED, _NUMBER_OF = operator.itemgetter(2), operator.itemgetter(3)
+
+
+def _where(items: Sequence[object], item: object) -> list[int]:
+    """Where ``item`` is among ``items`` (searched in C)."""
+    found, at = [], -1
+    for _ in range(items.count(item)):
+        at = items.index(item, at + 1)
+        found.append(at)
+    return found
 
 
 class PlainSheet:
@@ -240,13 +244,9 @@ def plain_sheet(data: bytes) -> PlainSheet | None:
         content = str(memoryview(data)[start:end], "ascii")
     except UnicodeDecodeError:
         return None
-    known = _LAYOUTS.known(content)
+    known = _LAYOUTS.read(content)
     if known is None:
-        if _ROWS.fullmatch(content) is None:
-            return None
-        known = _LAYOUTS.add(content, _VALUED.findall(content))
-        if known is None:
-            return None
+        return None
     layout, numbers = known
     # "x14ac:" is in the cells, never in their numbers
     merged = _SKELETONS.merged(data, start, end, "x14ac:" in content)
@@ -271,36 +271,34 @@ class _Layouts:
         self._size = size
         self._known: list[SheetLayout] = []
 
-    def known(self, content: str) -> tuple[SheetLayout, list[str]] | None:
+    def read(self, content: str) -> tuple[SheetLayout, list[str]] | None:
         """The layout of a sheet's cells (``content``: the text of its ``sheetData``) and
-        its numbers, when a known layout's; else None."""
-        if not any(content.startswith(layout.pieces[0]) for layout in self._known):
-            return None  # no need to split a sheet of a template not seen yet
-        parts = _NUMBER_VALUE.split(content)
-        pieces, numbers = parts[::2], parts[1::2]
-        for layout in self._known:
-            if layout.pieces == pieces:
-                if numbers and _NUMBERS.fullmatch("\n".join(numbers)) is None:
-                    return None  # the grammar says what is wrong
-                return layout, numbers
-        return None
-
-    def add(
-        self, content: str, found: list[tuple[str, str, str, str]]
-    ) -> tuple[SheetLayout, list[str]] | None:
-        """The layout of a sheet within the grammar, with its cells ``found`` (each
-        (reference, style, shared string index or "", number or "")), kept when small;
-        None if its numbers are not where the grammar found them (never, for a sheet
-        within the grammar)."""
-        parts = _NUMBER_VALUE.split(content)
-        numbers = parts[1::2]
-        if numbers != [number for *_, shared, number in found if not shared]:
+        its numbers, when they are within the grammar; a layout seen before, or one read
+        by the grammar and kept when small."""
+        parts = None
+        if any(content.startswith(layout.pieces[0]) for layout in self._known):
+            parts = _NUMBER_VALUE.split(content)  # else a template not seen: no need
+            pieces, numbers = parts[::2], parts[1::2]
+            seen = next((layout for layout in self._known if layout.pieces == pieces), None)
+            if seen is not None and _numbers(numbers):
+                return seen, numbers
+        if _ROWS.fullmatch(content) is None:
             return None
-        layout = SheetLayout(parts[::2], [(ref, style, shared) for ref, style, shared, _ in found])
+        found = _VALUED.findall(content)
+        parts = _NUMBER_VALUE.split(content) if parts is None else parts
+        numbers = parts[1::2]
+        if numbers != list(filter(None, map(_NUMBER_OF, found))):  # a shared string's is ""
+            return None  # never, for a sheet within the grammar
+        layout = SheetLayout(parts[::2], found)
         if len(content) <= _KEPT_LAYOUT_CHARS:
             layout.kept = True
             self._known = [layout, *self._known[: self._size - 1]]
         return layout, numbers
+
+
+def _numbers(numbers: list[str]) -> bool:
+    """Whether every one is a number the grammar takes."""
+    return not numbers or _NUMBERS.fullmatch("\n".join(numbers)) is not None
 
 
 _LAYOUTS: Final = _Layouts(8)

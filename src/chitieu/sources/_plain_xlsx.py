@@ -68,7 +68,7 @@ _LABEL_KEYS: Final = frozenset({_TABLE_KEY, _VALUE_KEY, _NOTE_KEY, *_FIELD_KEYS}
 _Key: TypeAlias = tuple[int, int]
 _COLUMN: Final = itemgetter(1)
 _PROBED: Final = 64  # a row this wide is probed cell by cell rather than scanned
-_Cell: TypeAlias = tuple[str, str, str]  # reference, style, shared string index ("": a number)
+_Cell: TypeAlias = tuple[str, str, str, str]  # `SheetLayout.cells`: its number aside
 _REFERENCE, _SHARED = itemgetter(0), itemgetter(2)
 _REFERENCE_PARTS: Final = re.compile(r"([A-Z]+)([0-9]+)")
 _Ranges: TypeAlias = tuple[tuple[int, int, int, int], ...]  # merged: rows and columns
@@ -143,6 +143,12 @@ def _strings_seen(seen: SharedStrings) -> _Strings:
     return _Strings.of_texts(seen.texts)
 
 
+@functools.lru_cache(maxsize=16)
+def _indexes(count: int) -> frozenset[str]:
+    """The index of each of ``count`` shared strings ("0", "1"...), and "" (a number)."""
+    return frozenset(["", *map(str, range(count))])
+
+
 def _positions(items: list[str], wanted: Set[str]) -> list[int]:
     """Where the items in ``wanted`` are (searched in C: few are wanted)."""
     found = []
@@ -161,7 +167,7 @@ class _Grid:
 
     def __init__(self, cells: SheetLayout, labels: dict[str, str], blank: frozenset[str]) -> None:
         self.cells = cells
-        self.shared = list(map(_SHARED, cells.cells))
+        self.shared = cells.shared
         self.written = list(map(_key, map(_REFERENCE, cells.cells)))
         # where the cell of each key is among the sheet's cells (the last one written)
         self.at = dict(zip(self.written, itertools.count()))
@@ -169,6 +175,8 @@ class _Grid:
         self.last_col = max(map(_COLUMN, self.keys), default=0)
         self.label_of = labels
         self.blank = blank
+        # where the number of the cell at each position is among the sheet's numbers
+        self.slots = dict(zip(cells.numbered, itertools.count()))
 
     def labels(self) -> list[tuple[_Key, str]]:
         """The cells holding a label the reader looks for, with its key, in (row, column)
@@ -198,10 +206,10 @@ class _Grid:
     def column(self, keys: list[_Key]) -> _Column:
         """The cells at ``keys``, to be read alike."""
         where = [self.at.get(key) for key in keys]
-        cells, slots = self.cells.cells, self.cells.slots
+        cells, slots = self.cells.cells, self.slots
         return _Column(
             [None if at is None else cells[at] for at in where],
-            [-1 if at is None else slots[at] for at in where],
+            [-1 if at is None else slots.get(at, -1) for at in where],
         )
 
 
@@ -244,7 +252,7 @@ class _Reading:
     def _text(self, cell: _Cell | None, slot: int, value: bool) -> str | None:
         if cell is None:
             return None
-        _, style, shared = cell
+        _, style, shared, _ = cell
         if shared:
             text = self.stripped[int(shared)]
             if value and _AMBIGUOUS.match(text):
@@ -283,7 +291,7 @@ def _read(received: ReceivedFile, package: Package) -> FileRead:
         sheet = None if data is None else plain_sheet(data)
         if sheet is None:
             raise _Declined
-        if sheet.layout.most_shared >= len(strings.stripped):
+        if not _indexes(len(strings.stripped)).issuperset(sheet.layout.indexes):
             raise _Declined  # a missing shared string: the reference reports the damage
         plan = _sheet_plan(sheet, strings)
         tables += [(name, sheet, table) for table in plan.tables]
