@@ -28,8 +28,13 @@ from chitieu.excel.template import elements_of, template_workbook
 from chitieu.periods import Period
 from chitieu.sources import FileRead, ReceivedFile, _unreadable
 from chitieu.sources._ooxml import PackageError, shared_strings
-from chitieu.sources._plain_parts import plain_shared_strings
-from chitieu.sources._plain_xlsx import read_plain
+from chitieu.sources._plain_parts import (
+    _LAYOUTS,
+    plain_shared_strings,
+    plain_sheet,
+    plain_strings,
+)
+from chitieu.sources._plain_xlsx import _Strings, read_plain
 from chitieu.sources.xlsx_files import read_reference, read_xlsx
 
 ROOT = Path(__file__).parents[1]
@@ -334,6 +339,25 @@ CASES: dict[str, tuple[Callable[[Parts], None], bool]] = {
     ),
     "labels missing": (sub(STRINGS, "<t>Kỳ báo cáo</t>", "<t>Kỳ</t>"), False),
     "no value column": (sub(STRINGS, "<t>Giá trị</t>", "<t>Số</t>"), False),
+    # the sheet's cells as the template's, but for a number or a string: read by the
+    # layout the template's workbook left (`_plain_parts._Layouts`)
+    "another figure": (sub(SHEET, r'(<c r="D13" s="\d+"><v>)[^<]*', r"\g<1>-12.5E+3"), True),
+    "a figure that is no number": (
+        sub(SHEET, r'(<c r="D13" s="\d+"><v>)[^<]*', r"\g<1>12a"),
+        False,
+    ),
+    "a figure of 41 digits": (
+        sub(SHEET, r'(<c r="D13" s="\d+"><v>)[^<]*', r"\g<1>" + "7" * 41),
+        False,
+    ),
+    "a figure with a space": (sub(SHEET, r'(<c r="D13" s="\d+"><v>)[^<]*', r"\g<1> 12"), False),
+    "the unit code emptied": (sub(STRINGS, "<t>28987</t>", "<t>  </t>"), True),
+    "a code emptied": (sub(STRINGS, "<t>CHI_BO_TSVM</t>", "<t> </t>"), True),
+    "a value column title in NFD": (
+        sub(STRINGS, "<t>Giá trị</t>", "<t>Gia\u0301 tri\u0323</t>"),
+        True,
+    ),
+    "the last string gone": (sub(STRINGS, "<si><t>[^<]*</t></si></sst>", "</sst>"), False),
 }
 
 
@@ -392,6 +416,66 @@ def test_a_date_cell_reads_as_a_date(plain: bytes) -> None:
     assert accepted(content)
     rows = read_plain(ReceivedFile.from_bytes("r.xlsx", content)).rows  # type: ignore[union-attr]
     assert "2024-05-01" in rows.get_column("value").to_list()
+
+
+def test_the_value_column_styled_as_dates_reads_as_dates(plain: bytes) -> None:
+    """Styles are no part of a sheet's layout: the template's cells, read by the layout
+    already seen, are dates when their style shows a date."""
+    style = re.search(rb'<c r="D13" s="(\d+)">', _part(plain, SHEET)).group(1)  # type: ignore[union-attr]
+
+    def edit(parts: Parts) -> None:
+        styles = parts["xl/styles.xml"].decode()
+        xfs = styles.index("<cellXfs")
+        xf = [m.start() for m in re.finditer("<xf ", styles[xfs:])][int(style)] + xfs
+        parts["xl/styles.xml"] = (
+            styles[:xf] + re.sub('numFmtId="0"', 'numFmtId="14"', styles[xf:], count=1)
+        ).encode()
+
+    assert accepted(plain)
+    content = edited(plain, edit)
+    assert accepted(content)
+    rows = read_plain(ReceivedFile.from_bytes("r.xlsx", content)).rows  # type: ignore[union-attr]
+    assert "1902-09-27" in rows.get_column("value").to_list()  # 1001 days from 1900
+
+
+def _part(content: bytes, name: str) -> bytes:
+    return zipfile.ZipFile(io.BytesIO(content)).read(name)
+
+
+def test_a_sheet_filled_like_one_seen_is_read_by_its_layout(plain: bytes) -> None:
+    first = plain_sheet(_part(plain, SHEET))
+    other = sub(SHEET, r'(<c r="D13" s="\d+"><v>)[^<]*', r"\g<1>8.5")
+    again = plain_sheet(_part(edited(plain, other), SHEET))
+    assert first is not None
+    assert again is not None
+    assert again.layout is first.layout
+    assert [n for n in again.numbers if n not in first.numbers] == ["8.5"]
+    no_number = sub(SHEET, r'(<c r="D13" s="\d+"><v>)[^<]*', r"\g<1>8,5")
+    assert plain_sheet(_part(edited(plain, no_number), SHEET)) is None
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(figure=st.text(alphabet="0123456789.-+eE ,x", max_size=45))
+def test_any_figure_in_a_known_layout_is_declined_or_read_alike(figure: str, plain: bytes) -> None:
+    """The template's cells with any text where a figure is: a number the grammar takes
+    is read by the layout already seen, anything else is left to the reference."""
+    assert accepted(plain)
+    content = edited(plain, sub(SHEET, r'(<c r="D13" s="\d+"><v>)[^<]*', rf"\g<1>{figure}"))
+    accepted(content)
+
+
+def test_the_layouts_kept_are_few_and_small(plain: bytes) -> None:
+    """At most 8 layouts, each of a sheet whose cells are at most 256 KB of text."""
+    for row in range(20):
+        shifted = sub(SHEET, '<c r="E12"', f'<c r="E{row + 300}"')
+        assert plain_sheet(_part(edited(plain, shifted), SHEET)) is not None
+    assert len(_LAYOUTS._known) == 8
+    cells = "".join(f'<c r="A{r}"><v>{r}</v></c>' for r in range(400, 12_000))
+    large = sub(SHEET, "</sheetData>", f'<row r="400">{cells}</row></sheetData>')
+    sheet = plain_sheet(_part(edited(plain, large), SHEET))
+    assert sheet is not None
+    assert not sheet.layout.kept
+    assert all(layout is not sheet.layout for layout in _LAYOUTS._known)
 
 
 # ---- damaged copies ---------------------------------------------------------------
@@ -474,3 +558,57 @@ def test_shared_strings_read_fast_are_the_reference_strings(texts: list[str]) ->
         assert fast is None
         return
     assert fast is None or fast == reference
+
+
+def _strings_part(items: list[str]) -> bytes:
+    body = "".join(f"<si><t>{item}</t></si>" for item in items)
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://'
+        f'schemas.openxmlformats.org/spreadsheetml/2006/main">{body}</sst>'
+    ).encode()
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
+_SOME_TEXT = st.text(max_size=12) | st.sampled_from(
+    ["Giá trị", "Mã chỉ tiêu", "mã  đơn vị :", "Gia\u0301 tri\u0323", " ", "1.752"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(_SOME_TEXT, min_size=1, max_size=8),
+    others=st.dictionaries(
+        st.integers(0, 7),
+        _SOME_TEXT.map(_escaped)
+        | st.sampled_from(["<b>", "a&b", "&#250;", "]]>", "\r", "\x01", "</t></si><si><t>"]),
+        max_size=3,
+    ),
+)
+def test_shared_strings_like_ones_seen_are_the_reference_strings(
+    texts: list[str], others: dict[int, str]
+) -> None:
+    """A part that differs from one seen in a few strings (a unit's code and name) is
+    read by the part seen, as it would be read whole: strings, labels and blanks."""
+    items = [_escaped(text) for text in texts]
+    plain_strings(_strings_part(items))
+    for at, item in others.items():
+        items[at % len(items)] = item
+    data = _strings_part(items)
+    fast, whole = plain_strings(data), plain_shared_strings(data)
+    if whole is None:
+        assert fast is None
+        return
+    assert fast is not None
+    assert fast.texts == whole
+    reference = _Strings.of_texts(whole)
+    read = _Strings.of(fast)
+    assert read.stripped == reference.stripped
+    assert list(read.labels.items()) == list(reference.labels.items())
+    assert read.blank == reference.blank
+    try:
+        assert whole == shared_strings(data, STRINGS)
+    except PackageError:
+        pytest.fail("the fast path read strings the reference cannot")
