@@ -10,7 +10,7 @@ from typing import Final
 import polars as pl
 
 from chitieu.config import Config
-from chitieu.periods import period_columns
+from chitieu.periods import with_period_columns
 from chitieu.rollup.hierarchy import valid_on
 
 DECIMALS: Final = 6
@@ -71,7 +71,7 @@ def unit_names(frame: pl.DataFrame, org_units: pl.DataFrame) -> pl.Series:
     """The name of each row's unit (``org_unit_code``, ``period``) on its period's last
     day (codes are reused after mergers), in one join."""
     keyed = frame.select("org_unit_code", "period").with_row_index("row")
-    ends = keyed.with_columns(period_columns(pl.col("period"))).with_columns(
+    ends = with_period_columns(keyed).with_columns(
         pl.date(pl.col("p_year"), pl.col("p_last"), 14).alias("p_end")
     )
     named = (
