@@ -260,7 +260,8 @@ def test_libyaml_reads_every_catalog_as_pyyaml_does(path: Path) -> None:
         problem = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else str(exc)
         with pytest.raises(yaml.YAMLError):
             yaml.load(text, Loader=catalog._FastUniqueKeyLoader)  # a SafeLoader
-    else:
+    else:  # libyaml itself read it (no fallback), and read it alike
+        assert yaml.load(text, Loader=catalog._FastUniqueKeyLoader) == expected  # a SafeLoader
         assert catalog._load_yaml(text) == expected
         return
     assert catalog.parse_catalog(text)[1][0].message == f"not valid YAML: {problem}"
