@@ -9,6 +9,7 @@ does the arithmetic here, and GX gets the small frames it judges: one row per pa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
@@ -211,26 +212,52 @@ def range_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> pl.DataFr
         .then(pl.max_horizontal(hi, hi * factor))
         .otherwise(pl.max_horizontal(hi, 0) * below_factor)
     )
+    bounds = _bounds_by_kind(ranges, factors, lo_bound, hi_bound)
     value = pl.col("value")
     slack = RANGE_SLACK * (1 + value.abs())
     outside = (value < pl.col("lo_bound") - slack).fill_null(False) | (
         value > pl.col("hi_bound") + slack
     ).fill_null(False)
+    position = pl.col("kind").cast(pl.Int64) * bounds.elements + pl.col(
+        "element_code"
+    ).to_physical().cast(pl.Int64)
     checked = (
         rollup.elements.lazy()
-        .select("org_unit_code", "element_code", value.cast(pl.Float64))
-        .drop_nulls("value")
-        .join(ranges.lazy(), on="element_code")
-        .join(factors.lazy(), on=["org_unit_code", "collected_at"])
-        .with_columns(lo_bound.alias("lo_bound"), hi_bound.alias("hi_bound"))
-        .with_columns(outside.alias("outside"))
         .select(
-            "org_unit_code", "element_code", "level", "value", "lo_bound", "hi_bound", "outside"
+            pl.col("org_unit_code").cast(pl.String).cast(bounds.units, strict=False),
+            pl.col("element_code").cast(pl.String).cast(bounds.element_codes, strict=False),
+            value.cast(pl.Float64),
         )
+        .drop_nulls("value")
+        .with_columns(
+            pl.lit(bounds.kinds)
+            .gather(
+                pl.col("org_unit_code").to_physical().cast(pl.Int64) * bounds.levels
+                + pl.lit(bounds.element_levels).gather(pl.col("element_code").to_physical())
+            )
+            .alias("kind")
+        )
+        .drop_nulls(["org_unit_code", "element_code", "kind"])  # outside the subtree, catalog
+        .with_columns(position.alias("position"))
+        .with_columns(
+            pl.lit(bounds.lo_bound).gather(pl.col("position")).alias("lo_bound"),
+            pl.lit(bounds.hi_bound).gather(pl.col("position")).alias("hi_bound"),
+        )
+        .with_columns(outside.alias("outside"))
         .collect()
     )
+    by_position = bounds.frame.select("position", "element_code", "level")
     examples = (
         checked.filter(pl.col("outside"))
+        .join(by_position, on="position")
+        .select(
+            pl.col("org_unit_code").cast(pl.String),
+            pl.col("element_code_right").alias("element_code"),
+            "level",
+            "value",
+            "lo_bound",
+            "hi_bound",
+        )
         .sort("org_unit_code")
         .group_by("element_code", "level")
         .first()
@@ -246,13 +273,18 @@ def range_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> pl.DataFr
             ).alias("example"),
         )
     )
-    return (
-        checked.group_by("element_code", "level")
+    counted = (
+        checked.group_by("position")
         .agg(
             pl.len().alias("checked"),
             pl.col("outside").sum().cast(pl.Int64).alias("values_outside_range"),
         )
-        .join(examples, on=["element_code", "level"], how="left")
+        .join(by_position, on="position")
+        .group_by("element_code", "level")
+        .agg(pl.col("checked").sum(), pl.col("values_outside_range").sum())
+    )
+    return (
+        counted.join(examples, on=["element_code", "level"], how="left")
         .sort("element_code", "level")
         .select(
             pl.lit(RANGES).alias("part"),
@@ -260,4 +292,86 @@ def range_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> pl.DataFr
             pl.format("{} values", "checked").add(pl.col("example").fill_null("")).alias("detail"),
             "values_outside_range",
         )
+    )
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """Every value's range bounds, by position, so that millions of values find theirs
+    without a join on text keys (3x cheaper on a national review).
+
+    A value's bounds depend on its unit only through the unit's ``level``, ``merged`` and
+    ``below`` at the element's submitting level, which few units differ in: a *kind* is
+    one such (submitting level, level, merged, below), a few hundred in a national review.
+    ``frame`` holds the bounds of each kind × element at ``position`` = kind × `elements`
+    + element (its `Enum` code); ``kinds`` the kind of each unit × submitting level at
+    unit (its `Enum` code) × `levels` + level; ``element_levels`` each element's
+    submitting level there."""
+
+    units: pl.Enum
+    element_codes: pl.Enum
+    elements: int
+    levels: int
+    kinds: pl.Series
+    element_levels: pl.Series
+    frame: pl.DataFrame
+
+    @property
+    def lo_bound(self) -> pl.Series:
+        return self.frame.get_column("lo_bound")
+
+    @property
+    def hi_bound(self) -> pl.Series:
+        return self.frame.get_column("hi_bound")
+
+
+def _bounds_by_kind(
+    ranges: pl.DataFrame, factors: pl.DataFrame, lo_bound: pl.Expr, hi_bound: pl.Expr
+) -> _Bounds:
+    units = pl.Enum(factors.get_column("org_unit_code").unique().sort())
+    element_codes = pl.Enum(ranges.get_column("element_code").unique().sort())
+    levels = factors.get_column("collected_at").unique().sort().to_list()
+    level_number = pl.col("collected_at").replace_strict(
+        levels, list(range(len(levels))), default=None, return_dtype=pl.Int64
+    )
+    kind_of = ["collected_at", "level", "merged", "below"]
+    kinds = factors.select(kind_of).unique(maintain_order=True).with_row_index("kind")
+    slots = factors.join(kinds, on=kind_of, nulls_equal=True).select(
+        (pl.col("org_unit_code").cast(units).to_physical().cast(pl.Int64) * len(levels))
+        + level_number,
+        "kind",
+    )
+    kind_at = pl.Series("kind", [None] * (len(units.categories) * len(levels)), pl.UInt32)
+    kind_at = kind_at.scatter(slots.to_series(0), slots.get_column("kind"))
+    # one row per element in its code's order (an element's code is its row)
+    per_element = (
+        pl.DataFrame({"element_code": element_codes.categories})
+        .join(ranges, on="element_code", how="left", maintain_order="left")
+        .with_row_index("element")
+    )
+    frame = (
+        kinds.drop("collected_at")
+        .join(per_element, how="cross")
+        .with_columns(
+            (pl.col("kind").cast(pl.Int64) * per_element.height + pl.col("element")).alias(
+                "position"
+            )
+        )
+        .sort("position")
+        .select(
+            "position",
+            "element_code",
+            "level",
+            lo_bound.alias("lo_bound"),
+            hi_bound.alias("hi_bound"),
+        )
+    )
+    return _Bounds(
+        units=units,
+        element_codes=element_codes,
+        elements=per_element.height,
+        levels=len(levels),
+        kinds=kind_at,
+        element_levels=per_element.select(level_number).to_series(),
+        frame=frame,
     )
