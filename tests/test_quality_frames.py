@@ -238,3 +238,28 @@ def test_duplicated_keys_are_counted_and_one_is_named(four_levels):
     assert keys["indicators"]["key_rows"] == keys["indicators"]["distinct_keys"] + 1
     assert keys["indicators"]["detail"].endswith("× 2")
     assert keys["elements"]["key_rows"] == keys["elements"]["distinct_keys"]
+
+
+@pytest.mark.parametrize(
+    ("units", "codes", "distinct"),
+    [
+        (["A", "A", "B", "B"], ["X", "Y", "X", "Y"], True),  # as the roll-up writes it
+        (["B", "B", "A"], ["X", "Y", "X"], True),  # units in any order, each one run
+        (["A", "A", "B"], ["X", "X", "X"], False),  # a key repeated, side by side
+        (["A", "B", "A"], ["X", "X", "Y"], False),  # A in two runs: hashes decide
+        (["A", "A"], ["Y", "X"], False),  # codes not ascending: hashes decide
+        (["A", None], ["X", "X"], False),
+        (["A", "A"], ["X", None], False),
+        ([], [], True),
+    ],
+)
+def test_keys_seen_distinct_in_order_only_when_none_repeats(four_levels, units, codes, distinct):
+    _, rollup = four_levels
+    frame = pl.DataFrame(
+        {"org_unit_code": units, "element_code": codes},
+        schema={"org_unit_code": pl.String, "element_code": pl.String},
+    )
+    assert structure._distinct_in_order(frame, ["org_unit_code", "element_code"]) is distinct
+    rows = structure.key_part(dataclasses.replace(rollup, elements=frame))
+    counted = rows.filter(pl.col("subject") == "elements").row(0, named=True)
+    assert counted["distinct_keys"] == frame.unique().height
