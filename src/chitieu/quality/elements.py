@@ -60,19 +60,49 @@ VALUES_WITHIN_PLAUSIBLE_RANGE: Final = Check(
 CHECKS: Final = (SUM_ELEMENTS_RECONCILE, VALUES_WITHIN_PLAUSIBLE_RANGE)
 
 
-def reconciliation_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> pl.DataFrame:
-    """One row per unit above an element's submitting level × `sum` element: its value
-    and the sum of its children's values (``units``: the root's subtree, from config).
+@dataclass(frozen=True)
+class CodedValues:
+    """A review's element values with their unit and element as `Enum` codes (units of
+    the root's subtree, elements of the catalog, each sorted: codes sort as their text;
+    null where the text is neither, rows these checks leave out): ``org_unit_code,
+    element_code, value``. Encoded once for both checks (40 ms on 2 M values)."""
 
-    Units and elements are `Enum` codes here: the values (a million and more in a
-    national review) find their unit's parent and level by position, and are summed
-    and matched on small integers, never on text (about half the time)."""
-    rules = config.elements_frame().filter(pl.col("org_aggregation") == "sum")
-    collected_at = dict(rules.select("element_code", "collected_at").iter_rows())
+    units: pl.Enum
+    elements: pl.Enum
+    frame: pl.DataFrame
+
+
+def coded_values(rollup: Rollup, config: Config, units: pl.DataFrame) -> CodedValues:
     unit_codes = pl.Enum(units.get_column("org_unit_code").unique().sort())
-    element_codes = pl.Enum(sorted(collected_at))
+    element_codes = pl.Enum(config.elements_frame().get_column("element_code").unique().sort())
+    frame = rollup.elements.select(
+        pl.col("org_unit_code").cast(pl.String).cast(unit_codes, strict=False),
+        pl.col("element_code").cast(pl.String).cast(element_codes, strict=False),
+        pl.col("value").cast(pl.Float64),
+    )
+    return CodedValues(unit_codes, element_codes, frame)
+
+
+def reconciliation_part(
+    rollup: Rollup, config: Config, units: pl.DataFrame, coded: CodedValues | None = None
+) -> pl.DataFrame:
+    """One row per unit above an element's submitting level × `sum` element: its value
+    and the sum of its children's values (``units``: the root's subtree, from config;
+    ``coded``: the values as `coded_values` gives them, when already encoded).
+
+    The values (a million and more in a national review) find their unit's parent and
+    level by position, and are summed and matched on their codes, never on text (about
+    half the time)."""
+    coded = coded or coded_values(rollup, config, units)
+    unit_codes, element_codes = coded.units, coded.elements
+    rules = pl.DataFrame({"element_code": element_codes.categories}).join(
+        config.elements_frame(), on="element_code", how="left", maintain_order="left"
+    )
     level_codes = pl.Enum(
-        sorted(set(units.get_column("level").drop_nulls()) | set(collected_at.values()))
+        sorted(
+            set(units.get_column("level").drop_nulls())
+            | set(rules.get_column("collected_at").drop_nulls())
+        )
     )
     # the subtree's units, one row per unit code in its order (a code is its row)
     tree = (
@@ -83,30 +113,19 @@ def reconciliation_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> 
             pl.col("level").cast(level_codes).to_physical(),
         )
     )
-    submitting_level = pl.Series(
-        [collected_at[code] for code in element_codes.categories], dtype=level_codes
-    ).to_physical()
-    above_submitting_level = pl.lit(tree.get_column("level")).gather(
-        pl.col("org_unit_code").to_physical()
-    ) != pl.lit(submitting_level).gather(pl.col("element_code").to_physical())
+    # per element code: summed over units, its submitting level
+    summed = rules.get_column("org_aggregation") == "sum"
+    submitting_level = rules.get_column("collected_at").cast(level_codes).to_physical()
+    unit, element = pl.col("org_unit_code").to_physical(), pl.col("element_code").to_physical()
+    above_submitting_level = pl.lit(tree.get_column("level")).gather(unit) != pl.lit(
+        submitting_level
+    ).gather(element)
     keys = ["org_unit_code", "element_code"]
-
-    # a unit and an element as codes: null outside the subtree, for an element not
-    # summed (the rows that joins on the text would drop)
-    coded = [
-        pl.col("org_unit_code").cast(pl.String).cast(unit_codes, strict=False),
-        pl.col("element_code").cast(pl.String).cast(element_codes, strict=False),
-    ]
-
     values = (
-        rollup.elements.lazy()
-        .select(*coded, pl.col("value").cast(pl.Float64))
+        coded.frame.lazy()
         .drop_nulls(keys)
-        .with_columns(
-            pl.lit(tree.get_column("parent_code"))
-            .gather(pl.col("org_unit_code").to_physical())
-            .alias("parent_code")
-        )
+        .filter(pl.lit(summed).gather(element))
+        .with_columns(pl.lit(tree.get_column("parent_code")).gather(unit).alias("parent_code"))
         .collect()
     )
     children = (
@@ -120,7 +139,17 @@ def reconciliation_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> 
     )
     if not rollup.held.is_empty():
         # a split unit's value held whole is one more child (SPEC §3.7)
-        held = rollup.held.select(*coded, pl.col("value").alias("held")).drop_nulls(keys)
+        held = (
+            rollup.held.lazy()
+            .select(
+                pl.col("org_unit_code").cast(pl.String).cast(unit_codes, strict=False),
+                pl.col("element_code").cast(pl.String).cast(element_codes, strict=False),
+                pl.col("value").alias("held"),
+            )
+            .drop_nulls(keys)
+            .filter(pl.lit(summed).gather(element))
+            .collect()
+        )
         children = (
             children.join(held, on=keys, how="full", coalesce=True)
             .with_columns(
@@ -213,8 +242,11 @@ def _unit_factors(config: Config, rollup: Rollup, units: pl.DataFrame) -> pl.Dat
     )
 
 
-def range_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> pl.DataFrame:
-    """One row per element × level: how many values lie outside their plausible range.
+def range_part(
+    rollup: Rollup, config: Config, units: pl.DataFrame, coded: CodedValues | None = None
+) -> pl.DataFrame:
+    """One row per element × level: how many values lie outside their plausible range
+    (``coded``: the values as `coded_values` gives them, when already encoded).
 
     At the submitting level a value combines at most ``months_factor`` reports of each of
     ``merged`` units. Above it, a `sum` element lies between min(lo, 0) and max(hi, 0)
@@ -247,7 +279,8 @@ def range_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> pl.DataFr
         .then(pl.max_horizontal(hi, hi * factor))
         .otherwise(pl.max_horizontal(hi, 0) * below_factor)
     )
-    bounds = _bounds_by_kind(ranges, factors, lo_bound, hi_bound)
+    coded = coded or coded_values(rollup, config, units)
+    bounds = _bounds_by_kind(coded, ranges, factors, lo_bound, hi_bound)
     value = pl.col("value")
     slack = RANGE_SLACK * (1 + value.abs())
     outside = (value < pl.col("lo_bound") - slack).fill_null(False) | (
@@ -257,12 +290,7 @@ def range_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> pl.DataFr
         "element_code"
     ).to_physical().cast(pl.Int64)
     checked = (
-        rollup.elements.lazy()
-        .select(
-            pl.col("org_unit_code").cast(pl.String).cast(bounds.units, strict=False),
-            pl.col("element_code").cast(pl.String).cast(bounds.element_codes, strict=False),
-            value.cast(pl.Float64),
-        )
+        coded.frame.lazy()
         .drop_nulls("value")
         .with_columns(
             pl.lit(bounds.kinds)
@@ -343,8 +371,6 @@ class _Bounds:
     unit (its `Enum` code) × `levels` + level; ``element_levels`` each element's
     submitting level there."""
 
-    units: pl.Enum
-    element_codes: pl.Enum
     elements: int
     levels: int
     kinds: pl.Series
@@ -361,10 +387,13 @@ class _Bounds:
 
 
 def _bounds_by_kind(
-    ranges: pl.DataFrame, factors: pl.DataFrame, lo_bound: pl.Expr, hi_bound: pl.Expr
+    coded: CodedValues,
+    ranges: pl.DataFrame,
+    factors: pl.DataFrame,
+    lo_bound: pl.Expr,
+    hi_bound: pl.Expr,
 ) -> _Bounds:
-    units = pl.Enum(factors.get_column("org_unit_code").unique().sort())
-    element_codes = pl.Enum(ranges.get_column("element_code").unique().sort())
+    units, element_codes = coded.units, coded.elements
     levels = factors.get_column("collected_at").unique().sort().to_list()
     level_number = pl.col("collected_at").replace_strict(
         levels, list(range(len(levels))), default=None, return_dtype=pl.Int64
@@ -402,8 +431,6 @@ def _bounds_by_kind(
         )
     )
     return _Bounds(
-        units=units,
-        element_codes=element_codes,
         elements=per_element.height,
         levels=len(levels),
         kinds=kind_at,
