@@ -4,7 +4,9 @@ in the catalog's plausible ranges.
 A national review has millions of unit × element rows, too many for GX to judge row
 by row in reasonable time (4 expectations over 2 M pandas rows took ~7 s). So polars
 does the arithmetic here, and GX gets the small frames it judges: one row per parent
-× `sum` element (the reconciliation), one row per element × level (the ranges).
+× `sum` element (the reconciliation), one row per element × level (the ranges). Both
+read the values with their unit and element as `Enum` codes (`coded_values`), and find
+what they compare a value with by its codes' positions, not by joins on text.
 """
 
 from __future__ import annotations
@@ -361,7 +363,7 @@ def range_part(
 @dataclass(frozen=True)
 class _Bounds:
     """Every value's range bounds, by position, so that millions of values find theirs
-    without a join on text keys (3x cheaper on a national review).
+    without a join on text keys (half the time on a national review).
 
     A value's bounds depend on its unit only through the unit's ``level``, ``merged`` and
     ``below`` at the element's submitting level, which few units differ in: a *kind* is
