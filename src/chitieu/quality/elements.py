@@ -283,41 +283,40 @@ def range_part(
     )
     coded = coded or coded_values(rollup, config, units)
     bounds = _bounds_by_kind(coded, ranges, factors, lo_bound, hi_bound)
-    value = pl.col("value")
+    unit, element = pl.col("org_unit_code").to_physical(), pl.col("element_code").to_physical()
+    kind = pl.lit(bounds.kinds).gather(
+        unit.cast(pl.Int64) * bounds.levels + pl.lit(bounds.element_levels).gather(element)
+    )
+    position = pl.col("position")
+    value, lo_at, hi_at = (
+        pl.col("value"),
+        pl.lit(bounds.lo_bound).gather(position),
+        pl.lit(bounds.hi_bound).gather(position),
+    )
     slack = RANGE_SLACK * (1 + value.abs())
-    outside = (value < pl.col("lo_bound") - slack).fill_null(False) | (
-        value > pl.col("hi_bound") + slack
-    ).fill_null(False)
-    position = pl.col("kind").cast(pl.Int64) * bounds.elements + pl.col(
-        "element_code"
-    ).to_physical().cast(pl.Int64)
+    outside = (value < lo_at - slack).fill_null(False) | (value > hi_at + slack).fill_null(False)
+    with_bounds = [lo_at.alias("lo_bound"), hi_at.alias("hi_bound")]
+    # only what is counted is kept per value: a value's bounds again for the few outside
     checked = (
         coded.frame.lazy()
         .drop_nulls("value")
-        .with_columns(
-            pl.lit(bounds.kinds)
-            .gather(
-                pl.col("org_unit_code").to_physical().cast(pl.Int64) * bounds.levels
-                + pl.lit(bounds.element_levels).gather(pl.col("element_code").to_physical())
-            )
-            .alias("kind")
+        .select(
+            "org_unit_code",
+            "value",
+            (kind.cast(pl.Int64) * bounds.elements + element.cast(pl.Int64)).alias("position"),
         )
-        .drop_nulls(["org_unit_code", "element_code", "kind"])  # outside the subtree, catalog
-        .with_columns(position.alias("position"))
-        .with_columns(
-            pl.lit(bounds.lo_bound).gather(pl.col("position")).alias("lo_bound"),
-            pl.lit(bounds.hi_bound).gather(pl.col("position")).alias("hi_bound"),
-        )
+        .drop_nulls(["org_unit_code", "position"])  # outside the subtree, the catalog
         .with_columns(outside.alias("outside"))
         .collect()
     )
     by_position = bounds.frame.select("position", "element_code", "level")
     examples = (
         checked.filter(pl.col("outside"))
+        .with_columns(with_bounds)
         .join(by_position, on="position")
         .select(
             pl.col("org_unit_code").cast(pl.String),
-            pl.col("element_code_right").alias("element_code"),
+            "element_code",
             "level",
             "value",
             "lo_bound",
@@ -339,14 +338,16 @@ def range_part(
         )
     )
     counted = (
-        checked.group_by("position")
+        checked.lazy()  # lazy: grouping 2 M rows is 3x faster than the eager group_by here
+        .group_by("position")
         .agg(
             pl.len().alias("checked"),
             pl.col("outside").sum().cast(pl.Int64).alias("values_outside_range"),
         )
-        .join(by_position, on="position")
+        .join(by_position.lazy(), on="position")
         .group_by("element_code", "level")
         .agg(pl.col("checked").sum(), pl.col("values_outside_range").sum())
+        .collect()
     )
     return (
         counted.join(examples, on=["element_code", "level"], how="left")
