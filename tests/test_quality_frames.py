@@ -95,6 +95,26 @@ def test_float_noise_in_a_sum_is_not_a_mismatch(four_levels):
     assert rows["P X"]["parent_value"] == rows["P X"]["children_sum"]
 
 
+def test_values_of_no_unit_of_the_subtree_or_no_element_of_the_catalog_are_left_out(
+    four_levels,
+):
+    """The element checks read units and elements as codes of the subtree and the
+    catalog: a value of any other unit or element is in neither check (the unit is named
+    by units_inside_root_subtree), as when they were joined on text."""
+    config, rollup = four_levels
+    stray = rollup.elements.filter(pl.col("org_unit_code") == "C11").with_columns(
+        org_unit_code=pl.lit("ELSEWHERE")
+    )
+    unknown = rollup.elements.filter(pl.col("org_unit_code") == "D1").with_columns(
+        element_code=pl.lit("NOT_IN_CATALOG"), value=pl.lit(1e12)
+    )
+    doctored = dataclasses.replace(
+        rollup, elements=pl.concat([rollup.elements, stray, unknown, unknown.slice(0, 1)])
+    )
+    assert reconciliation(doctored, config) == reconciliation(rollup, config)
+    assert ranges(doctored, config) == ranges(rollup, config)
+
+
 def ranges(rollup: Rollup, config) -> dict[str, dict[str, object]]:
     units = subtree(config.org_units, rollup.root, rollup.review_period.end)
     frame = elements.range_part(rollup, config, units)
