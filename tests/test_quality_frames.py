@@ -95,6 +95,26 @@ def test_float_noise_in_a_sum_is_not_a_mismatch(four_levels):
     assert rows["P X"]["parent_value"] == rows["P X"]["children_sum"]
 
 
+def test_values_of_no_unit_of_the_subtree_or_no_element_of_the_catalog_are_left_out(
+    four_levels,
+):
+    """The element checks read units and elements as codes of the subtree and the
+    catalog: a value of any other unit or element is in neither check (the unit is named
+    by units_inside_root_subtree), as when they were joined on text."""
+    config, rollup = four_levels
+    stray = rollup.elements.filter(pl.col("org_unit_code") == "C11").with_columns(
+        org_unit_code=pl.lit("ELSEWHERE")
+    )
+    unknown = rollup.elements.filter(pl.col("org_unit_code") == "D1").with_columns(
+        element_code=pl.lit("NOT_IN_CATALOG"), value=pl.lit(1e12)
+    )
+    doctored = dataclasses.replace(
+        rollup, elements=pl.concat([rollup.elements, stray, unknown, unknown.slice(0, 1)])
+    )
+    assert reconciliation(doctored, config) == reconciliation(rollup, config)
+    assert ranges(doctored, config) == ranges(rollup, config)
+
+
 def ranges(rollup: Rollup, config) -> dict[str, dict[str, object]]:
     units = subtree(config.org_units, rollup.root, rollup.review_period.end)
     frame = elements.range_part(rollup, config, units)
@@ -238,3 +258,28 @@ def test_duplicated_keys_are_counted_and_one_is_named(four_levels):
     assert keys["indicators"]["key_rows"] == keys["indicators"]["distinct_keys"] + 1
     assert keys["indicators"]["detail"].endswith("× 2")
     assert keys["elements"]["key_rows"] == keys["elements"]["distinct_keys"]
+
+
+@pytest.mark.parametrize(
+    ("units", "codes", "distinct"),
+    [
+        (["A", "A", "B", "B"], ["X", "Y", "X", "Y"], True),  # as the roll-up writes it
+        (["B", "B", "A"], ["X", "Y", "X"], True),  # units in any order, each one run
+        (["A", "A", "B"], ["X", "X", "X"], False),  # a key repeated, side by side
+        (["A", "B", "A"], ["X", "X", "Y"], False),  # A in two runs: hashes decide
+        (["A", "A"], ["Y", "X"], False),  # codes not ascending: hashes decide
+        (["A", None], ["X", "X"], False),
+        (["A", "A"], ["X", None], False),
+        ([], [], True),
+    ],
+)
+def test_keys_seen_distinct_in_order_only_when_none_repeats(four_levels, units, codes, distinct):
+    _, rollup = four_levels
+    frame = pl.DataFrame(
+        {"org_unit_code": units, "element_code": codes},
+        schema={"org_unit_code": pl.String, "element_code": pl.String},
+    )
+    assert structure._distinct_in_order(frame, ["org_unit_code", "element_code"]) is distinct
+    rows = structure.key_part(dataclasses.replace(rollup, elements=frame))
+    counted = rows.filter(pl.col("subject") == "elements").row(0, named=True)
+    assert counted["distinct_keys"] == frame.unique().height

@@ -6,6 +6,7 @@ decided by the command, and a worker that died replaced by the gate running here
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -115,3 +116,24 @@ def test_a_large_review_keeps_its_summary_in_the_worker(
     (failed,) = [r for r in result.validation["results"] if not r["success"]]
     assert "unexpected_index_list" not in failed["result"]
     assert failed["result"]["partial_unexpected_index_list"]
+
+
+def test_the_frame_handed_to_a_worker_is_the_one_built(first_half) -> None:  # noqa: F811
+    """A job pickles its frame as compressed Arrow IPC: what the worker reads back (and
+    makes a pandas frame of for GX) is the frame built, column types and nulls included."""
+    import pickle
+    from multiprocessing.reduction import ForkingPickler
+
+    from chitieu.quality.gate import GateJob
+    from chitieu.quality.suite import gate_frame
+
+    rollup, config = first_half
+    frame = gate_frame(rollup, config)
+    job = GateJob(frame, config, "review-2024S1-834", None, {"frame": 0.1}, True)
+    received = pickle.loads(ForkingPickler.dumps(job))
+    assert received.frame.schema == frame.schema
+    assert received.frame.equals(frame)
+    assert received.frame.to_pandas().equals(frame.to_pandas())
+    others = [f.name for f in dataclasses.fields(GateJob) if f.name not in ("frame", "config")]
+    assert [getattr(received, n) for n in others] == [getattr(job, n) for n in others]
+    assert received.config.catalog == job.config.catalog

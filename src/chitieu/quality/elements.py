@@ -4,11 +4,14 @@ in the catalog's plausible ranges.
 A national review has millions of unit × element rows, too many for GX to judge row
 by row in reasonable time (4 expectations over 2 M pandas rows took ~7 s). So polars
 does the arithmetic here, and GX gets the small frames it judges: one row per parent
-× `sum` element (the reconciliation), one row per element × level (the ranges).
+× `sum` element (the reconciliation), one row per element × level (the ranges). Both
+read the values with their unit and element as `Enum` codes (`coded_values`), and find
+what they compare a value with by its codes' positions, not by joins on text.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
@@ -59,19 +62,72 @@ VALUES_WITHIN_PLAUSIBLE_RANGE: Final = Check(
 CHECKS: Final = (SUM_ELEMENTS_RECONCILE, VALUES_WITHIN_PLAUSIBLE_RANGE)
 
 
-def reconciliation_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> pl.DataFrame:
-    """One row per unit above an element's submitting level × `sum` element: its value
-    and the sum of its children's values (``units``: the root's subtree, from config)."""
-    rules = config.elements_frame().filter(pl.col("org_aggregation") == "sum")
-    collected_at = dict(rules.select("element_code", "collected_at").iter_rows())
-    above_submitting_level = pl.col("level") != pl.col("element_code").replace_strict(
-        collected_at, return_dtype=pl.String
+@dataclass(frozen=True)
+class CodedValues:
+    """A review's element values with their unit and element as `Enum` codes (units of
+    the root's subtree, elements of the catalog, each sorted: codes sort as their text;
+    null where the text is neither, rows these checks leave out): ``org_unit_code,
+    element_code, value``. Encoded once for both checks (40 ms on 2 M values)."""
+
+    units: pl.Enum
+    elements: pl.Enum
+    frame: pl.DataFrame
+
+
+def coded_values(rollup: Rollup, config: Config, units: pl.DataFrame) -> CodedValues:
+    unit_codes = pl.Enum(units.get_column("org_unit_code").unique().sort())
+    element_codes = pl.Enum(config.elements_frame().get_column("element_code").unique().sort())
+    frame = rollup.elements.select(
+        pl.col("org_unit_code").cast(pl.String).cast(unit_codes, strict=False),
+        pl.col("element_code").cast(pl.String).cast(element_codes, strict=False),
+        pl.col("value").cast(pl.Float64),
     )
+    return CodedValues(unit_codes, element_codes, frame)
+
+
+def reconciliation_part(
+    rollup: Rollup, config: Config, units: pl.DataFrame, coded: CodedValues | None = None
+) -> pl.DataFrame:
+    """One row per unit above an element's submitting level × `sum` element: its value
+    and the sum of its children's values (``units``: the root's subtree, from config;
+    ``coded``: the values as `coded_values` gives them, when already encoded).
+
+    The values (a million and more in a national review) find their unit's parent and
+    level by position, and are summed and matched on their codes, never on text (about
+    half the time)."""
+    coded = coded or coded_values(rollup, config, units)
+    unit_codes, element_codes = coded.units, coded.elements
+    rules = pl.DataFrame({"element_code": element_codes.categories}).join(
+        config.elements_frame(), on="element_code", how="left", maintain_order="left"
+    )
+    level_codes = pl.Enum(
+        sorted(
+            set(units.get_column("level").drop_nulls())
+            | set(rules.get_column("collected_at").drop_nulls())
+        )
+    )
+    # the subtree's units, one row per unit code in its order (a code is its row)
+    tree = (
+        pl.DataFrame({"org_unit_code": unit_codes.categories})
+        .join(units, on="org_unit_code", how="left", maintain_order="left")
+        .select(
+            pl.col("parent_code").cast(unit_codes, strict=False),
+            pl.col("level").cast(level_codes).to_physical(),
+        )
+    )
+    # per element code: summed over units, its submitting level
+    summed = rules.get_column("org_aggregation") == "sum"
+    submitting_level = rules.get_column("collected_at").cast(level_codes).to_physical()
+    unit, element = pl.col("org_unit_code").to_physical(), pl.col("element_code").to_physical()
+    above_submitting_level = pl.lit(tree.get_column("level")).gather(unit) != pl.lit(
+        submitting_level
+    ).gather(element)
+    keys = ["org_unit_code", "element_code"]
     values = (
-        rollup.elements.lazy()
-        .filter(pl.col("element_code").is_in(list(collected_at)))
-        .select("org_unit_code", "element_code", pl.col("value").cast(pl.Float64))
-        .join(units.lazy().select("org_unit_code", "level", "parent_code"), on="org_unit_code")
+        coded.frame.lazy()
+        .drop_nulls(keys)
+        .filter(pl.lit(summed).gather(element))
+        .with_columns(pl.lit(tree.get_column("parent_code")).gather(unit).alias("parent_code"))
         .collect()
     )
     children = (
@@ -85,11 +141,19 @@ def reconciliation_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> 
     )
     if not rollup.held.is_empty():
         # a split unit's value held whole is one more child (SPEC §3.7)
-        held = rollup.held.filter(pl.col("element_code").is_in(list(collected_at))).select(
-            "org_unit_code", "element_code", pl.col("value").alias("held")
+        held = (
+            rollup.held.lazy()
+            .select(
+                pl.col("org_unit_code").cast(pl.String).cast(unit_codes, strict=False),
+                pl.col("element_code").cast(pl.String).cast(element_codes, strict=False),
+                pl.col("value").alias("held"),
+            )
+            .drop_nulls(keys)
+            .filter(pl.lit(summed).gather(element))
+            .collect()
         )
         children = (
-            children.join(held, on=["org_unit_code", "element_code"], how="full", coalesce=True)
+            children.join(held, on=keys, how="full", coalesce=True)
             .with_columns(
                 pl.when(pl.col("exact_sum").is_null() & pl.col("held").is_null())
                 .then(None)
@@ -100,20 +164,23 @@ def reconciliation_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> 
             .drop("held")
         )
     parents = values.filter(above_submitting_level).select(
-        "org_unit_code", "element_code", pl.col("value").alias("parent_value")
+        *keys, pl.col("value").alias("parent_value")
     )
     parent = pl.col("parent_value")
     tolerance = RECONCILE_ABSOLUTE + RECONCILE_RELATIVE * pl.max_horizontal(
         parent.abs(), pl.col("exact_sum").abs()
     )
     return (
-        parents.join(children, on=["org_unit_code", "element_code"], how="full", coalesce=True)
-        .join(units.select("org_unit_code", "level"), on="org_unit_code", how="left")
+        parents.join(children, on=keys, how="full", coalesce=True)
         .filter(above_submitting_level)
-        .sort("org_unit_code", "element_code")
+        .sort(keys)  # codes sort as their text: categories are sorted
         .select(
             pl.lit(RECONCILIATION).alias("part"),
-            pl.concat_str("org_unit_code", "element_code", separator=" ").alias("subject"),
+            pl.concat_str(
+                pl.col("org_unit_code").cast(pl.String),
+                pl.col("element_code").cast(pl.String),
+                separator=" ",
+            ).alias("subject"),
             pl.format("{} children", pl.col("children").fill_null(0)).alias("detail"),
             "parent_value",
             pl.when((parent - pl.col("exact_sum")).abs() <= tolerance)
@@ -177,8 +244,11 @@ def _unit_factors(config: Config, rollup: Rollup, units: pl.DataFrame) -> pl.Dat
     )
 
 
-def range_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> pl.DataFrame:
-    """One row per element × level: how many values lie outside their plausible range.
+def range_part(
+    rollup: Rollup, config: Config, units: pl.DataFrame, coded: CodedValues | None = None
+) -> pl.DataFrame:
+    """One row per element × level: how many values lie outside their plausible range
+    (``coded``: the values as `coded_values` gives them, when already encoded).
 
     At the submitting level a value combines at most ``months_factor`` reports of each of
     ``merged`` units. Above it, a `sum` element lies between min(lo, 0) and max(hi, 0)
@@ -211,26 +281,47 @@ def range_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> pl.DataFr
         .then(pl.max_horizontal(hi, hi * factor))
         .otherwise(pl.max_horizontal(hi, 0) * below_factor)
     )
-    value = pl.col("value")
+    coded = coded or coded_values(rollup, config, units)
+    bounds = _bounds_by_kind(coded, ranges, factors, lo_bound, hi_bound)
+    unit, element = pl.col("org_unit_code").to_physical(), pl.col("element_code").to_physical()
+    kind = pl.lit(bounds.kinds).gather(
+        unit.cast(pl.Int64) * bounds.levels + pl.lit(bounds.element_levels).gather(element)
+    )
+    position = pl.col("position")
+    value, lo_at, hi_at = (
+        pl.col("value"),
+        pl.lit(bounds.lo_bound).gather(position),
+        pl.lit(bounds.hi_bound).gather(position),
+    )
     slack = RANGE_SLACK * (1 + value.abs())
-    outside = (value < pl.col("lo_bound") - slack).fill_null(False) | (
-        value > pl.col("hi_bound") + slack
-    ).fill_null(False)
+    outside = (value < lo_at - slack).fill_null(False) | (value > hi_at + slack).fill_null(False)
+    with_bounds = [lo_at.alias("lo_bound"), hi_at.alias("hi_bound")]
+    # only what is counted is kept per value: a value's bounds again for the few outside
     checked = (
-        rollup.elements.lazy()
-        .select("org_unit_code", "element_code", value.cast(pl.Float64))
+        coded.frame.lazy()
         .drop_nulls("value")
-        .join(ranges.lazy(), on="element_code")
-        .join(factors.lazy(), on=["org_unit_code", "collected_at"])
-        .with_columns(lo_bound.alias("lo_bound"), hi_bound.alias("hi_bound"))
-        .with_columns(outside.alias("outside"))
         .select(
-            "org_unit_code", "element_code", "level", "value", "lo_bound", "hi_bound", "outside"
+            "org_unit_code",
+            "value",
+            (kind.cast(pl.Int64) * bounds.elements + element.cast(pl.Int64)).alias("position"),
         )
+        .drop_nulls(["org_unit_code", "position"])  # outside the subtree, the catalog
+        .with_columns(outside.alias("outside"))
         .collect()
     )
+    by_position = bounds.frame.select("position", "element_code", "level")
     examples = (
         checked.filter(pl.col("outside"))
+        .with_columns(with_bounds)
+        .join(by_position, on="position")
+        .select(
+            pl.col("org_unit_code").cast(pl.String),
+            "element_code",
+            "level",
+            "value",
+            "lo_bound",
+            "hi_bound",
+        )
         .sort("org_unit_code")
         .group_by("element_code", "level")
         .first()
@@ -246,13 +337,20 @@ def range_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> pl.DataFr
             ).alias("example"),
         )
     )
-    return (
-        checked.group_by("element_code", "level")
+    counted = (
+        checked.lazy()  # lazy: grouping 2 M rows is 3x faster than the eager group_by here
+        .group_by("position")
         .agg(
             pl.len().alias("checked"),
             pl.col("outside").sum().cast(pl.Int64).alias("values_outside_range"),
         )
-        .join(examples, on=["element_code", "level"], how="left")
+        .join(by_position.lazy(), on="position")
+        .group_by("element_code", "level")
+        .agg(pl.col("checked").sum(), pl.col("values_outside_range").sum())
+        .collect()
+    )
+    return (
+        counted.join(examples, on=["element_code", "level"], how="left")
         .sort("element_code", "level")
         .select(
             pl.lit(RANGES).alias("part"),
@@ -260,4 +358,85 @@ def range_part(rollup: Rollup, config: Config, units: pl.DataFrame) -> pl.DataFr
             pl.format("{} values", "checked").add(pl.col("example").fill_null("")).alias("detail"),
             "values_outside_range",
         )
+    )
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """Every value's range bounds, by position, so that millions of values find theirs
+    without a join on text keys (half the time on a national review).
+
+    A value's bounds depend on its unit only through the unit's ``level``, ``merged`` and
+    ``below`` at the element's submitting level, which few units differ in: a *kind* is
+    one such (submitting level, level, merged, below), a few hundred in a national review.
+    ``frame`` holds the bounds of each kind × element at ``position`` = kind × `elements`
+    + element (its `Enum` code); ``kinds`` the kind of each unit × submitting level at
+    unit (its `Enum` code) × `levels` + level; ``element_levels`` each element's
+    submitting level there."""
+
+    elements: int
+    levels: int
+    kinds: pl.Series
+    element_levels: pl.Series
+    frame: pl.DataFrame
+
+    @property
+    def lo_bound(self) -> pl.Series:
+        return self.frame.get_column("lo_bound")
+
+    @property
+    def hi_bound(self) -> pl.Series:
+        return self.frame.get_column("hi_bound")
+
+
+def _bounds_by_kind(
+    coded: CodedValues,
+    ranges: pl.DataFrame,
+    factors: pl.DataFrame,
+    lo_bound: pl.Expr,
+    hi_bound: pl.Expr,
+) -> _Bounds:
+    units, element_codes = coded.units, coded.elements
+    levels = factors.get_column("collected_at").unique().sort().to_list()
+    level_number = pl.col("collected_at").replace_strict(
+        levels, list(range(len(levels))), default=None, return_dtype=pl.Int64
+    )
+    kind_of = ["collected_at", "level", "merged", "below"]
+    kinds = factors.select(kind_of).unique(maintain_order=True).with_row_index("kind")
+    slots = factors.join(kinds, on=kind_of, nulls_equal=True).select(
+        (pl.col("org_unit_code").cast(units).to_physical().cast(pl.Int64) * len(levels))
+        + level_number,
+        "kind",
+    )
+    kind_at = pl.Series("kind", [None] * (len(units.categories) * len(levels)), pl.UInt32)
+    kind_at = kind_at.scatter(slots.to_series(0), slots.get_column("kind"))
+    # one row per element in its code's order (an element's code is its row)
+    per_element = (
+        pl.DataFrame({"element_code": element_codes.categories})
+        .join(ranges, on="element_code", how="left", maintain_order="left")
+        .with_row_index("element")
+    )
+    frame = (
+        kinds.drop("collected_at")
+        .join(per_element, how="cross")
+        .with_columns(
+            (pl.col("kind").cast(pl.Int64) * per_element.height + pl.col("element")).alias(
+                "position"
+            )
+        )
+        .sort("position")
+        .select(
+            "position",
+            "element_code",
+            "level",
+            lo_bound.alias("lo_bound"),
+            hi_bound.alias("hi_bound"),
+        )
+    )
+    return _Bounds(
+        elements=per_element.height,
+        levels=len(levels),
+        kinds=kind_at,
+        element_levels=per_element.select(level_number).to_series(),
+        frame=frame,
     )

@@ -11,6 +11,7 @@ offline: no progress bars, no usage statistics.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import time
 from collections.abc import Iterator
@@ -74,6 +75,22 @@ class GateJob:
     complete: bool
     """Name every failing row in the result, else a summary (`COMPLETE_UP_TO_ROWS`);
     decided by the command, not by a worker's own copy of the limit."""
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled with its frame as LZ4-compressed Arrow IPC: a national frame is mostly
+        nulls (each part fills only its own columns), 118 MB as a pickled polars frame
+        (~0.35 s to pickle and unpickle), ~5 MB this way (~0.08 s); the frame read back
+        is equal, column types included."""
+        buffer = io.BytesIO()
+        self.frame.write_ipc(buffer, compression="lz4")
+        fields = (self.config, self.run_name, self.folders, self.timings, self.complete)
+        return _unpickled_job, (buffer.getvalue(), *fields)
+
+
+def _unpickled_job(frame: bytes, *fields: Any) -> GateJob:
+    import polars as pl
+
+    return GateJob(pl.read_ipc(frame), *fields)
 
 
 def run_gate(rollup: Rollup, config: Config, folders: GateFolders | None = None) -> CheckResult:

@@ -63,11 +63,14 @@ def _frames(rollup: Rollup) -> dict[str, pl.DataFrame]:
 def unit_part(rollup: Rollup, units: pl.DataFrame) -> pl.DataFrame:
     """One row per unit named in any frame of the review, with the frames naming it
     (``units``: the root's subtree, from the configuration)."""
+    code = pl.col("org_unit_code").cast(pl.String)
+    # a frame's rows come unit by unit: its runs of one unit are few, and have every
+    # unit in them (7x cheaper than the unique codes of 2 M element rows; right in any order)
     found = pl.concat(
         [
-            frame.select(pl.col("org_unit_code").cast(pl.String))
-            .unique()
-            .with_columns(pl.lit(name).alias("frame"))
+            frame.select(
+                code.rle().struct.field("value").unique().alias("org_unit_code")
+            ).with_columns(pl.lit(name).alias("frame"))
             for name, frame in _frames(rollup).items()
         ]
     )
@@ -97,9 +100,13 @@ def key_part(rollup: Rollup) -> pl.DataFrame:
     for name, frame in _frames(rollup).items():
         key = list(FRAME_KEYS[name])
         detail = f"key ({', '.join(key)})"
-        # Hashes first: 5x faster on millions of rows. Equal keys have equal hashes, so a
-        # duplicate is never missed; on a (10^-7) collision the exact count below decides.
-        distinct = frame.select(pl.struct(key).hash().n_unique()).item()
+        if _distinct_in_order(frame, key):
+            distinct = frame.height
+        else:
+            # Hashes: 5x faster than grouping millions of rows. Equal keys have equal
+            # hashes, so a duplicate is never missed; on a (10^-7) collision the exact
+            # count below decides.
+            distinct = frame.select(pl.struct(key).hash().n_unique()).item()
         if distinct < frame.height:
             counts = frame.group_by(key).len()
             distinct = counts.height
@@ -126,6 +133,25 @@ def key_part(rollup: Rollup) -> pl.DataFrame:
             "distinct_keys": pl.Int64,
         },
     )
+
+
+def _distinct_in_order(frame: pl.DataFrame, key: list[str]) -> bool:
+    """Whether a two-column key is distinct on every row, seen cheaply in the order the
+    roll-up writes its frames (unit by unit, codes ascending within a unit): each unit in
+    one run of rows, and within it the second code strictly increasing. False when the
+    frame is not in that order (then hashes decide), never when a key repeats."""
+    if len(key) != 2:
+        return False
+    first, second = pl.col(key[0]), pl.col(key[1])
+    runs, units, increasing, nulls = frame.select(
+        first.ne_missing(first.shift()).sum().alias("runs"),
+        first.rle().struct.field("value").n_unique().alias("units"),
+        (first.ne_missing(first.shift()) | (second > second.shift()).fill_null(False))
+        .all()
+        .alias("increasing"),
+        (first.null_count() + second.null_count()).alias("nulls"),
+    ).row(0)
+    return bool(runs == units and increasing and nulls == 0)
 
 
 def root_part(rollup: Rollup) -> pl.DataFrame:

@@ -40,12 +40,13 @@ SUITE: Final[tuple[Check, ...]] = (
 def gate_frame(rollup: Rollup, config: Config) -> pl.DataFrame:
     """Everything the suite checks about a review, in one frame (see the module's doc)."""
     units = subtree(config.org_units, rollup.root, rollup.as_of)
+    coded = elements.coded_values(rollup, config, units)
     parts = [
         indicators.indicator_part(rollup, config),
         structure.unit_part(rollup, units),
         structure.key_part(rollup),
-        elements.reconciliation_part(rollup, config, units),
-        elements.range_part(rollup, config, units),
+        elements.reconciliation_part(rollup, config, units, coded),
+        elements.range_part(rollup, config, units, coded),
         structure.root_part(rollup),
         rules.rule_part(rollup, config),
     ]

@@ -67,12 +67,12 @@ def ancestors(units: pl.DataFrame) -> pl.DataFrame:
     parents = units.select("org_unit_code", "parent_code")
     pairs = units.select("org_unit_code", pl.col("org_unit_code").alias("ancestor_code"))
     frontier = pairs
-    known = set(units.get_column("org_unit_code"))
+    known = units.get_column("org_unit_code").implode()  # not a Python set: 2x the time
     for _ in range(units.height):
         frontier = (
             frontier.join(parents, left_on="ancestor_code", right_on="org_unit_code")
             .select("org_unit_code", pl.col("parent_code").alias("ancestor_code"))
-            .filter(pl.col("ancestor_code").is_in(list(known)))
+            .filter(pl.col("ancestor_code").is_in(known))
         )
         if frontier.is_empty():
             break
