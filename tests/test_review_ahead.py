@@ -211,7 +211,7 @@ def test_chitieu_review_read_ahead_publishes_what_its_task_would(
         runs[name] = (done, copy)
     (ahead, ahead_site), (task, task_site) = runs["ahead"], runs["task"]
     for log in (AHEAD_LOG, PUBLISHED_AHEAD_LOG, WRITTEN_AHEAD_LOG):
-        assert log in ahead.stdout + ahead.stderr
+        assert log in ahead.stdout + ahead.stderr, ahead.stdout + ahead.stderr
         assert log not in task.stdout + task.stderr
     assert _lines(ahead) == _lines(task)
     assert "công bố bản 1 / published revision 1" in ahead.stdout

@@ -49,7 +49,8 @@ from chitieu import settings
 
 if TYPE_CHECKING:
     from chitieu.config import Config
-    from chitieu.pipeline import BatchJob, CheckedAhead, PlannedBatch
+    from chitieu.pipeline import BatchJob, PlannedBatch
+    from chitieu.prepared import CheckedAhead
     from chitieu.receipts import FileOutcome
     from chitieu.warehouse.models import Published
 
@@ -439,6 +440,7 @@ def _review_steps(review: Review, out: Connection) -> None:
     from chitieu.config import load_config
     from chitieu.errors import ReviewLocked
     from chitieu.periods import Period
+    from chitieu.prepared import CheckedAhead
     from chitieu.quality import GateFolders
     from chitieu.quality import worker as gate_worker
     from chitieu.warehouse import open_warehouse
@@ -467,14 +469,12 @@ def _review_steps(review: Review, out: Connection) -> None:
     finally:
         out.send(("released", None, time.perf_counter() - started))
     prepared = pipeline.check_review(config, reports, values, period, root, folders=folders)
-    checked = pipeline.CheckedAhead(prepared, reports, config.history_sha256)
+    checked = CheckedAhead(prepared, reports, config.history_sha256)
     out.send(("checked", checked, time.perf_counter() - started))
     _publish_when_asked(config, checked, url, out)
 
 
-def _publish_when_asked(
-    config: Config, checked: CheckedAhead, url: str, out: Connection
-) -> None:
+def _publish_when_asked(config: Config, checked: CheckedAhead, url: str, out: Connection) -> None:
     """The reader's last step: when the run asks (its run's id, the reports' folder),
     ``checked`` published as the run's task would publish it (`pipeline.publish_checked`)
     and, once published, the report files written; each sent as soon as it is done, the

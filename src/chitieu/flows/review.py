@@ -19,7 +19,7 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, State
 from prefect.tasks import exponential_backoff
 
-from chitieu import dashboard, pipeline, settings, signoff
+from chitieu import dashboard, settings, signoff
 from chitieu.config import Config, load_config
 from chitieu.errors import ChitieuError, ReviewLocked
 from chitieu.flows import read_ahead
@@ -36,6 +36,7 @@ from chitieu.flows.support import (
     unwalked,
 )
 from chitieu.periods import Period
+from chitieu.prepared import PreparedReview
 from chitieu.rollup import class_counts, summary_sentence
 from chitieu.schedule import due_review
 from chitieu.warehouse import open_warehouse
@@ -93,7 +94,7 @@ def _prepared(
     publish: bool,
     ahead: ReviewAhead | None = None,
     reports_folder: str | None = None,
-) -> pipeline.PreparedReview:
+) -> PreparedReview:
     config = load_config(config_dir)
     if ahead is not None and reports_folder is not None:
         checked = ahead.checked()
@@ -115,6 +116,14 @@ def _prepared(
             prepared = checked[0].prepared
             draft = dataclasses.replace(prepared.draft, flow_run_id=_flow_run_id())
             return dataclasses.replace(prepared, draft=draft, published=done[0])
+    if ahead is not None and ahead.failed is not None:
+        get_run_logger().warning(
+            "Tiến trình đọc trước gặp lỗi, tác vụ tự làm lại / the process that read ahead "
+            "failed, this task does the work itself: %s",
+            ahead.failed,
+        )
+    from chitieu import pipeline  # here: a run whose review was read ahead never needs it
+
     with open_warehouse(warehouse_url) as warehouse:
         return pipeline.prepare_review(
             config,
@@ -128,9 +137,7 @@ def _prepared(
 
 
 @task(name="roll up and check", cache_policy=NO_CACHE)
-def prepare(
-    config_dir: str, warehouse_url: str, review_period: str, root: str
-) -> pipeline.PreparedReview:
+def prepare(config_dir: str, warehouse_url: str, review_period: str, root: str) -> PreparedReview:
     """A dry run: roll up and run the quality gate, keeping nothing, not even its results."""
     return _prepared(config_dir, warehouse_url, review_period, root, publish=False)
 
@@ -143,7 +150,7 @@ def prepare_and_publish(
     root: str,
     reports_folder: str,
     ahead: ReviewAhead | None = None,
-) -> pipeline.PreparedReview:
+) -> PreparedReview:
     """Roll up, run the quality gate and publish the snapshot revision, written while
     the gate runs and committed only if it passes. Not retried: a stale draft must never
     be published over a newer revision. The review the command rolled up and checked
@@ -187,6 +194,8 @@ def write_reports(
             written[1],
         )
         return written[0]
+    from chitieu import pipeline
+
     config = load_config(config_dir)
     with open_warehouse(warehouse_url) as warehouse:
         paths = pipeline.write_reports(config, warehouse, review_period, root, Path(folder))
@@ -198,7 +207,7 @@ def _flow_run_id() -> str | None:
     return str(run_id) if run_id else None
 
 
-def _view(config: Config, prepared: pipeline.PreparedReview, dry_run: bool) -> dashboard.ReviewView:
+def _view(config: Config, prepared: PreparedReview, dry_run: bool) -> dashboard.ReviewView:
     rollup = prepared.rollup
     counts = class_counts(rollup.root_indicators())
     thresholds = config.catalog.classification
@@ -347,6 +356,8 @@ def review_flow(
 
 def _approval(config: Config, url: str, review_period: str, root: str) -> Approval | None:
     """The approval that locks this review, with the reports it holds; None if unlocked."""
+    from chitieu import pipeline
+
     with open_warehouse(url) as warehouse:
         approval = warehouse.standing_approval(review_period, root)
         if approval is None:
@@ -385,9 +396,7 @@ def _locked(config: Config, period: Period, unit: str, found: Approval, key: str
     return cast(ReviewOutcome, state)
 
 
-def _show(
-    config: Config, prepared: pipeline.PreparedReview, view: dashboard.ReviewView, key: str
-) -> None:
+def _show(config: Config, prepared: PreparedReview, view: dashboard.ReviewView, key: str) -> None:
     """The run's artifacts, under keys stable per review so the UI keeps their history."""
     title = f"{view.review_period.code} {view.root}"
     create_markdown_artifact(
