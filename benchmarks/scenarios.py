@@ -415,8 +415,10 @@ def intake_direct(
             config = load_config(config_dir)
             archive = str(settings.beside_warehouse(url, "archive").resolve())
             received_at = dt.datetime.now(dt.UTC)
-            paths = pipeline.gather_files([data.inbox(fmt)])
-            hash_of = dict(zip(paths, pipeline.fingerprints(paths), strict=True))
+            # as the flow's task gathers them (the inbox's entries checked, none followed)
+            found, _refused = pipeline.fingerprint_inbox([data.inbox(fmt)])
+            hash_of = {Path(p): sha256 for p, sha256 in found}
+            paths = list(hash_of)
             groups = pipeline.batches(paths)
             workers.at_least(len(groups))
             received = warehouse.known_sha256(list(hash_of.values()))

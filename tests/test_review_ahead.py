@@ -10,6 +10,7 @@ subprocesses (this process has polars imported: it never forks)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -35,6 +36,8 @@ from chitieu.rollup import Rollup
 from chitieu.warehouse import open_warehouse
 
 AHEAD_LOG = "rolled up and checked ahead, while Prefect started"
+PUBLISHED_AHEAD_LOG = "published by the process that read ahead"
+WRITTEN_AHEAD_LOG = "written by the process that read ahead"
 EXAMPLE_CONFIG = Path(__file__).parents[1] / "examples" / "giong_trom_2024" / "config"
 
 
@@ -207,15 +210,27 @@ def test_chitieu_review_read_ahead_publishes_what_its_task_would(
         assert done.returncode == 0, done.stdout + done.stderr
         runs[name] = (done, copy)
     (ahead, ahead_site), (task, task_site) = runs["ahead"], runs["task"]
-    assert AHEAD_LOG in ahead.stdout + ahead.stderr
-    assert AHEAD_LOG not in task.stdout + task.stderr
+    for log in (AHEAD_LOG, PUBLISHED_AHEAD_LOG, WRITTEN_AHEAD_LOG):
+        assert log in ahead.stdout + ahead.stderr, ahead.stdout + ahead.stderr
+        assert log not in task.stdout + task.stderr
     assert _lines(ahead) == _lines(task)
     assert "công bố bản 1 / published revision 1" in ahead.stdout
-    for copy in (ahead_site, task_site):
+    reports = {}
+    for name, copy in (("ahead", ahead_site), ("task", task_site)):
         [(revision, run_id)] = recorded_runs(copy, "2024")
         assert revision == 1
         assert run_id  # the flow run that published it
-        assert (copy.root / "warehouse.reports" / "2024-834-vi.md").exists()
+        folder = copy.root / "warehouse.reports"
+        written = {p.name: p.read_text("utf-8") for p in sorted(folder.iterdir())}
+        assert sorted(written) == ["2024-834-en.md", "2024-834-vi.md", "2024-834.json"]
+        snapshot = json.loads(written["2024-834.json"])["snapshot"]
+        assert snapshot["flow_run_id"] == run_id  # the report is of this run's revision
+        # what differs between two runs: the run, and when it published
+        for key in ("flow_run_id", "created_at"):
+            written["2024-834.json"] = written["2024-834.json"].replace(snapshot[key], key)
+        reports[name] = written
+    # the reports the reader wrote are those the run writes itself
+    assert reports["ahead"] == reports["task"]
 
 
 @pytest.mark.slow
@@ -250,6 +265,74 @@ NATIONAL = textwrap.dedent(
         print(ahead.approval(), ahead.checked(), ahead.failed)
     """
 )
+
+
+ASKED = textwrap.dedent(
+    """
+    import sys
+    from chitieu.flows.read_ahead import Review, reviewing_ahead
+
+    config, url, period, meanwhile = sys.argv[1:]
+    with reviewing_ahead(Review.of(period, config, url, None)) as ahead:
+        assert ahead is not None, "no reader started"
+        assert ahead.checked() is not None, ahead.failed
+        ahead.release()
+        if meanwhile == "correction":  # a report corrected after the reader read
+            from pathlib import Path
+            from example_fixtures import correction
+            from chitieu import pipeline
+            from chitieu.config import load_config
+            from chitieu.warehouse import open_warehouse
+
+            with open_warehouse(url) as warehouse:
+                files = [correction(Path("inbox"))]
+                pipeline.ingest_batch(files, load_config(config), warehouse, Path("archive"))
+        elif meanwhile == "approval":  # the review approved after the reader read
+            from chitieu.warehouse import open_warehouse
+
+            with open_warehouse(url) as warehouse:
+                warehouse.approve(period, "834", "Nguyễn Văn A")
+        print(ahead.publish("run-asked", "reports"), ahead.reports("reports"), ahead.failed)
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("period", "meanwhile", "failed"),
+    [("2024", "correction", "None"), ("2024S1", "approval", "ReviewLocked")],
+)
+def test_a_reader_asked_to_publish_what_changed_since_leaves_it_to_the_run(
+    site: Site,  # noqa: F811
+    tmp_path: Path,
+    period: str,
+    meanwhile: str,
+    failed: str,
+) -> None:
+    """Asked to publish (`ReviewAhead.publish`) once the warehouse changed since it read
+    it, the reader publishes nothing and writes no report; it has ended when the run
+    hears so (the run may open the warehouse and prepare the review itself)."""
+    copy = copy_of(site, tmp_path / "copy")
+    (copy.root / "inbox").mkdir()
+    before, runs = snapshot_rows(copy), recorded_runs(copy, period)
+    done = subprocess.run(
+        [sys.executable, "-c", ASKED, str(copy.root / "config"), copy.url, period, meanwhile],
+        capture_output=True,
+        text=True,
+        cwd=copy.root,
+        timeout=300,
+        env=dict(
+            os.environ,
+            CHITIEU_READ_AHEAD="1",
+            PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), *sys.path]),
+        ),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = done.stdout.strip()
+    assert said.startswith("None None "), said
+    assert failed in said
+    assert snapshot_rows(copy) == before
+    assert recorded_runs(copy, period) == runs
+    assert not (copy.root / "reports").exists()
 
 
 def test_the_reader_leaves_a_national_review_to_the_flow(tmp_path: Path) -> None:

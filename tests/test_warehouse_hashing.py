@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from warehouse_fixtures import draft
 
-from chitieu.warehouse.hashing import content_sha256, inputs_sha256
+from chitieu.warehouse.hashing import (
+    canonical_lines,
+    content_sha256,
+    inputs_sha256,
+    reference_lines,
+)
 
 HEADER: dict[str, Any] = {
     "review_period": "2024S1",
@@ -158,3 +166,48 @@ def test_inputs_hash_ignores_order_and_submission_id() -> None:
         inputs_sha256(inputs)
     )
     assert inputs_sha256(inputs.head(1)) != inputs_sha256(inputs)
+
+
+# ---- the lines in one concatenation, as the definition reads them field by field ----
+
+TEXT = st.one_of(st.none(), st.text(alphabet='a"," \n\\ếĐ0', max_size=6))
+FLOAT = st.one_of(
+    st.none(),
+    st.sampled_from([0.0, -0.0, math.nan, math.inf, -math.inf, 1e20, 0.1]),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+LINE_COLUMNS: dict[str, pl.DataType] = {
+    "code": pl.String(),
+    "value": pl.Float64(),
+    "count": pl.Int64(),
+    "flag": pl.Boolean(),
+    "other": pl.String(),
+}
+
+
+@settings(deadline=None, max_examples=150, database=None)
+@given(
+    st.lists(
+        st.tuples(
+            TEXT,
+            FLOAT,
+            st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)),
+            st.one_of(st.none(), st.booleans()),
+            st.text(alphabet="abc", max_size=3),  # never null nor quoted: written plain
+        ),
+        max_size=12,
+    )
+)
+def test_lines_are_those_the_definition_writes_field_by_field(
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """`canonical_lines` writes plain columns (no null, no quote) in one concatenation;
+    its lines are `reference_lines`' byte for byte, whatever the columns hold (quotes,
+    commas, line breaks, nulls, -0.0, NaN, infinities), and so are every hash's."""
+    frame = pl.DataFrame(rows, schema=LINE_COLUMNS, orient="row")
+    assert canonical_lines(frame, LINE_COLUMNS).to_list() == (
+        reference_lines(frame, LINE_COLUMNS).to_list()
+    )
+    # the same column of other types than the one hashed: cast as the definition casts
+    as_text = {"code": pl.String(), "count": pl.String(), "value": pl.String()}
+    assert canonical_lines(frame, as_text).to_list() == reference_lines(frame, as_text).to_list()

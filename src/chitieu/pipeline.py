@@ -25,11 +25,12 @@ from chitieu.datachecks.outliers import history_check
 from chitieu.excel.feedback import feedback_folder, write_feedback, write_warning_feedback
 from chitieu.intake import STILL_REJECTED_SCHEMA, FileOutcome, outcomes, plan_intake, read_all
 from chitieu.periods import Period
+from chitieu.prepared import CheckedAhead, PreparedReview
 from chitieu.quality import CheckResult, GateFolders, QualityGateFailed, run_gate, write_result
 from chitieu.quality import worker as gate_worker
 from chitieu.report.load import load_reports
 from chitieu.report.output import write_report
-from chitieu.rollup import Rollup, roll_up
+from chitieu.rollup import roll_up
 from chitieu.rollup.last_year import last_year
 from chitieu.snapshot import draft_snapshot
 from chitieu.sources import FileRead, FileRef, ReceivedFile, gather, read_submission
@@ -388,17 +389,6 @@ def known_before(batch_hashes: Sequence[Sequence[str]], received: set[str]) -> l
     return known
 
 
-@dataclass(frozen=True)
-class PreparedReview:
-    rollup: Rollup
-    checks: CheckResult
-    draft: SnapshotDraft
-    data_docs: Path | None = None
-    """The quality gate's Data Docs page of this run, when it built one."""
-    published: Published | None = None
-    """What `prepare_review` published with ``publish`` (None: nothing, the gate failed)."""
-
-
 ReviewInputs = tuple[pl.DataFrame, pl.DataFrame]
 """The reports (``ACCEPTED_REPORTS_SCHEMA``) and their values (``ACCEPTED_VALUES_SCHEMA``)
 a review rolls up."""
@@ -495,19 +485,6 @@ def check_review(
     if publish_to is not None and published is not None:
         _keep_gate_result(publish_to, prepared, published)
     return prepared
-
-
-@dataclass(frozen=True)
-class CheckedAhead:
-    """A review rolled up and checked before its flow run started
-    (`chitieu.flows.read_ahead`), and what it was made of."""
-
-    prepared: PreparedReview
-    """`check_review` of what was read, keeping the gate's results; nothing published."""
-    reports: pl.DataFrame
-    """The accepted reports read (``ACCEPTED_REPORTS_SCHEMA``), in the warehouse's order."""
-    history_sha256: str | None
-    """The configuration's history.csv then (its other files: ``draft.catalog_sha256``)."""
 
 
 def publish_checked(

@@ -6,8 +6,10 @@ intake``: listing and fingerprinting the files, the warehouse's earlier receipts
 them, and a district's one batch validated and archived (`pipeline.BatchJob.plan`). For
 ``chitieu review``: whether the review is approved, the accepted reports and values, the
 roll-up, the quality gate, last year's column and the draft
-(`pipeline.check_review`); the publication itself stays the flow task's, in its own
-transaction, and records the run (`pipeline.publish_checked`). So the command forks,
+(`pipeline.check_review`); then, when the flow's task asks it (naming its run, which
+the revision records), the publication (`pipeline.publish_checked`, in its own
+transaction) and the report files, since this process has the draft, DuckDB and the
+report's modules at hand and the command's has not. So the command forks,
 first thing, before it imports anything that runs threads of its own (polars, DuckDB,
 Prefect), a process that does that work while this one imports Prefect and starts the
 run. The flow's tasks take what it did only when it is exactly what they would compute
@@ -46,8 +48,11 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from chitieu import settings
 
 if TYPE_CHECKING:
-    from chitieu.pipeline import BatchJob, CheckedAhead, PlannedBatch
+    from chitieu.config import Config
+    from chitieu.pipeline import BatchJob, PlannedBatch
+    from chitieu.prepared import CheckedAhead
     from chitieu.receipts import FileOutcome
+    from chitieu.warehouse.models import Published
 
 READ_AHEAD_ENV: Final = "CHITIEU_READ_AHEAD"
 """``0``: the intake's tasks read everything themselves; ``1``: read ahead even when no
@@ -99,6 +104,8 @@ class Ahead:
         self.failed: str | None = None
         """What the reader raised, once it is known to have failed (the flow's tasks
         meet it again, doing the work themselves)."""
+        self._asked = False
+        """Whether the run asked the reader for work that writes (`ReviewAhead.publish`)."""
 
     @property
     def pid(self) -> int | None:
@@ -137,12 +144,15 @@ class Ahead:
         self._pid = None
 
     def close(self) -> None:
-        """End the reader, whatever it was doing (the command is over)."""
-        if self._pid is not None:
-            with suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            self._reap()
+        """End the reader (the command is over): at once, whatever it was reading, unless
+        the run asked it to publish, which it then finishes (told so by the connection's
+        end: it writes nothing more once the run no longer listens)."""
         self._connection.close()
+        if self._pid is not None:
+            if not self._asked:
+                with suppress(ProcessLookupError):
+                    os.kill(self._pid, signal.SIGKILL)
+            self._reap()
 
 
 class ReadAhead(Ahead):
@@ -219,6 +229,43 @@ class ReviewAhead(Ahead):
         found = self._until("checked")
         return None if found is None else (found[0], found[1])
 
+    def publish(
+        self, flow_run_id: str | None, reports_folder: str
+    ) -> tuple[Published | None, float] | None:
+        """What checking ahead checked (`checked`), published by the reader for the run
+        ``flow_run_id`` (`pipeline.publish_checked`, the reader's own transaction), with
+        its seconds: the revision, or None when the gate failed. None when it was not
+        published there (the configuration or the accepted reports changed since it was
+        checked, the review was approved meanwhile, an error): the reader then holds the
+        warehouse no more, and the run prepares the review itself, from the warehouse as
+        it is. Once published, the reader writes the report files into ``reports_folder``
+        (`reports`)."""
+        if self.checked() is None or self._ended:
+            return None
+        try:
+            self._connection.send((flow_run_id, reports_folder))
+        except OSError:
+            return None
+        self._asked = True
+        found = self._until("published")
+        if found is None:
+            self.finish()
+        return found
+
+    def reports(self, folder: str) -> tuple[list[str], float] | None:
+        """The report files the reader wrote into ``folder`` after publishing, and its
+        seconds; None when it did not (the run writes them itself, once the reader holds
+        the warehouse no more)."""
+        found = self._until("reports")
+        if found is None or found[0][0] != folder:
+            self.finish()
+            return None
+        return found[0][1], found[1]
+
+    def finish(self) -> None:
+        """Return once the reader has ended (its last connection to the warehouse closed)."""
+        self._until("ended")
+
 
 _CURRENT: Ahead | None = None
 A = TypeVar("A", bound=Ahead)
@@ -249,7 +296,7 @@ def _idle_core() -> bool:
 
 def _forked(work: Callable[[Connection], None]) -> tuple[int, Connection]:
     """A process forked now that does ``work``, sending on the connection returned."""
-    mine, theirs = Pipe(duplex=False)
+    mine, theirs = Pipe()  # both ways: a run may ask a review's reader to publish
     pid = os.fork()
     if pid == 0:  # the reader: never returns
         mine.close()
@@ -393,6 +440,7 @@ def _review_steps(review: Review, out: Connection) -> None:
     from chitieu.config import load_config
     from chitieu.errors import ReviewLocked
     from chitieu.periods import Period
+    from chitieu.prepared import CheckedAhead
     from chitieu.quality import GateFolders
     from chitieu.quality import worker as gate_worker
     from chitieu.warehouse import open_warehouse
@@ -421,8 +469,37 @@ def _review_steps(review: Review, out: Connection) -> None:
     finally:
         out.send(("released", None, time.perf_counter() - started))
     prepared = pipeline.check_review(config, reports, values, period, root, folders=folders)
-    checked = pipeline.CheckedAhead(prepared, reports, config.history_sha256)
+    checked = CheckedAhead(prepared, reports, config.history_sha256)
     out.send(("checked", checked, time.perf_counter() - started))
+    _publish_when_asked(config, checked, url, out)
+
+
+def _publish_when_asked(config: Config, checked: CheckedAhead, url: str, out: Connection) -> None:
+    """The reader's last step: when the run asks (its run's id, the reports' folder),
+    ``checked`` published as the run's task would publish it (`pipeline.publish_checked`)
+    and, once published, the report files written; each sent as soon as it is done, the
+    warehouse closed before the reports are sent (the run may open it then)."""
+    from chitieu import pipeline
+    from chitieu.warehouse import open_warehouse
+
+    try:
+        flow_run_id, folder = out.recv()
+    except (EOFError, OSError):
+        return  # the command ended, or its run prepares the review itself
+    draft = checked.prepared.draft
+    started = time.perf_counter()
+    with open_warehouse(url, create=False) as warehouse:
+        prepared = pipeline.publish_checked(config, warehouse, checked, flow_run_id)
+        if prepared is None:
+            return  # not what the run would roll up now: it prepares the review itself
+        out.send(("published", prepared.published, time.perf_counter() - started))
+        if prepared.published is None:
+            return  # the gate failed: no report
+        started = time.perf_counter()
+        paths = pipeline.write_reports(
+            config, warehouse, draft.review_period, draft.root_org_unit, Path(folder)
+        )
+    out.send(("reports", (folder, [str(p) for p in paths]), time.perf_counter() - started))
 
 
 def _unit_lines(config_dir: Path) -> int:

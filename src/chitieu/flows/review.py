@@ -19,7 +19,7 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, State
 from prefect.tasks import exponential_backoff
 
-from chitieu import dashboard, pipeline, settings, signoff
+from chitieu import dashboard, settings, signoff
 from chitieu.config import Config, load_config
 from chitieu.errors import ChitieuError, ReviewLocked
 from chitieu.flows import read_ahead
@@ -36,6 +36,7 @@ from chitieu.flows.support import (
     unwalked,
 )
 from chitieu.periods import Period
+from chitieu.prepared import PreparedReview
 from chitieu.rollup import class_counts, summary_sentence
 from chitieu.schedule import due_review
 from chitieu.warehouse import open_warehouse
@@ -92,20 +93,38 @@ def _prepared(
     *,
     publish: bool,
     ahead: ReviewAhead | None = None,
-) -> pipeline.PreparedReview:
+    reports_folder: str | None = None,
+) -> PreparedReview:
     config = load_config(config_dir)
-    checked = ahead.checked() if ahead is not None else None
+    if ahead is not None and reports_folder is not None:
+        checked = ahead.checked()
+        done = ahead.publish(_flow_run_id(), reports_folder) if checked is not None else None
+        if checked is not None and done is not None:
+            log = get_run_logger()
+            log.info(
+                "Tổng hợp và kiểm tra trước khi Prefect khởi động, trong %.2f s / rolled "
+                "up and checked ahead, while Prefect started, in %.2f s",
+                checked[1],
+                checked[1],
+            )
+            log.info(
+                "Công bố bởi tiến trình đọc trước, trong %.2f s / published by the process "
+                "that read ahead, in %.2f s",
+                done[1],
+                done[1],
+            )
+            prepared = checked[0].prepared
+            draft = dataclasses.replace(prepared.draft, flow_run_id=_flow_run_id())
+            return dataclasses.replace(prepared, draft=draft, published=done[0])
+    if ahead is not None and ahead.failed is not None:
+        get_run_logger().warning(
+            "Tiến trình đọc trước gặp lỗi, tác vụ tự làm lại / the process that read ahead "
+            "failed, this task does the work itself: %s",
+            ahead.failed,
+        )
+    from chitieu import pipeline  # here: a run whose review was read ahead never needs it
+
     with open_warehouse(warehouse_url) as warehouse:
-        if checked is not None:
-            prepared = pipeline.publish_checked(config, warehouse, checked[0], _flow_run_id())
-            if prepared is not None:
-                get_run_logger().info(
-                    "Tổng hợp và kiểm tra trước khi Prefect khởi động, trong %.2f s / rolled "
-                    "up and checked ahead, while Prefect started, in %.2f s",
-                    checked[1],
-                    checked[1],
-                )
-                return prepared
         return pipeline.prepare_review(
             config,
             warehouse,
@@ -118,9 +137,7 @@ def _prepared(
 
 
 @task(name="roll up and check", cache_policy=NO_CACHE)
-def prepare(
-    config_dir: str, warehouse_url: str, review_period: str, root: str
-) -> pipeline.PreparedReview:
+def prepare(config_dir: str, warehouse_url: str, review_period: str, root: str) -> PreparedReview:
     """A dry run: roll up and run the quality gate, keeping nothing, not even its results."""
     return _prepared(config_dir, warehouse_url, review_period, root, publish=False)
 
@@ -131,14 +148,24 @@ def prepare_and_publish(
     warehouse_url: str,
     review_period: str,
     root: str,
+    reports_folder: str,
     ahead: ReviewAhead | None = None,
-) -> pipeline.PreparedReview:
+) -> PreparedReview:
     """Roll up, run the quality gate and publish the snapshot revision, written while
     the gate runs and committed only if it passes. Not retried: a stale draft must never
     be published over a newer revision. The review the command rolled up and checked
     while Prefect started (`chitieu.flows.read_ahead`), when it is this very review of
-    the warehouse as it is, is published instead."""
-    return _prepared(config_dir, warehouse_url, review_period, root, publish=True, ahead=ahead)
+    the warehouse as it is, is published instead, by the process that checked it (which
+    then writes the report files into ``reports_folder``)."""
+    return _prepared(
+        config_dir,
+        warehouse_url,
+        review_period,
+        root,
+        publish=True,
+        ahead=ahead,
+        reports_folder=reports_folder,
+    )
 
 
 @task(
@@ -149,9 +176,26 @@ def prepare_and_publish(
     cache_policy=NO_CACHE,
 )
 def write_reports(
-    config_dir: str, warehouse_url: str, review_period: str, root: str, folder: str
+    config_dir: str,
+    warehouse_url: str,
+    review_period: str,
+    root: str,
+    folder: str,
+    ahead: ReviewAhead | None = None,
 ) -> list[str]:
-    """The published revision's report files (rewritten whole, so safe to retry)."""
+    """The published revision's report files (rewritten whole, so safe to retry); those
+    the process that read ahead wrote, when it published the revision."""
+    written = ahead.reports(folder) if ahead is not None else None
+    if written is not None:
+        get_run_logger().info(
+            "Viết bởi tiến trình đọc trước, trong %.2f s / written by the process that read "
+            "ahead, in %.2f s",
+            written[1],
+            written[1],
+        )
+        return written[0]
+    from chitieu import pipeline
+
     config = load_config(config_dir)
     with open_warehouse(warehouse_url) as warehouse:
         paths = pipeline.write_reports(config, warehouse, review_period, root, Path(folder))
@@ -163,7 +207,7 @@ def _flow_run_id() -> str | None:
     return str(run_id) if run_id else None
 
 
-def _view(config: Config, prepared: pipeline.PreparedReview, dry_run: bool) -> dashboard.ReviewView:
+def _view(config: Config, prepared: PreparedReview, dry_run: bool) -> dashboard.ReviewView:
     rollup = prepared.rollup
     counts = class_counts(rollup.root_indicators())
     thresholds = config.catalog.classification
@@ -247,11 +291,14 @@ def review_flow(
         approval = None if dry_run or unlocked else _approval(config, url, period.code, unit)
         if approval is not None:
             return _locked(config, period, unit, approval, key)
+        folder = reports_dir or str(settings.beside_warehouse(url, "reports"))
         try:
             prepared = (
                 prepare(config_dir, url, period.code, unit)
                 if dry_run
-                else prepare_and_publish(config_dir, url, period.code, unit, unwalked(ahead))
+                else prepare_and_publish(
+                    config_dir, url, period.code, unit, folder, unwalked(ahead)
+                )
             )
         except ReviewLocked:  # approved while this run rolled up
             found = _approval(config, url, period.code, unit)
@@ -288,8 +335,7 @@ def review_flow(
                     published.revision,
                     published.revision,
                 )
-            folder = reports_dir or str(settings.beside_warehouse(url, "reports"))
-            reports = write_reports(config_dir, url, period.code, unit, folder)
+            reports = write_reports(config_dir, url, period.code, unit, folder, unwalked(ahead))
             view = dataclasses.replace(view, reports=tuple(Path(r) for r in reports))
 
     logger.info("%s %s: %s", period.code, unit, view.summary_vi)
@@ -310,6 +356,8 @@ def review_flow(
 
 def _approval(config: Config, url: str, review_period: str, root: str) -> Approval | None:
     """The approval that locks this review, with the reports it holds; None if unlocked."""
+    from chitieu import pipeline
+
     with open_warehouse(url) as warehouse:
         approval = warehouse.standing_approval(review_period, root)
         if approval is None:
@@ -348,9 +396,7 @@ def _locked(config: Config, period: Period, unit: str, found: Approval, key: str
     return cast(ReviewOutcome, state)
 
 
-def _show(
-    config: Config, prepared: pipeline.PreparedReview, view: dashboard.ReviewView, key: str
-) -> None:
+def _show(config: Config, prepared: PreparedReview, view: dashboard.ReviewView, key: str) -> None:
     """The run's artifacts, under keys stable per review so the UI keeps their history."""
     title = f"{view.review_period.code} {view.root}"
     create_markdown_artifact(

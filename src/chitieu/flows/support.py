@@ -113,7 +113,16 @@ class CommandFlow(Flow[P, R]):
 
 
 def command_flow(**options: Any) -> Callable[[Callable[P, R]], Flow[P, R]]:
-    """``@flow(**options)`` for a `CommandFlow`: a flow the command line starts."""
+    """``@flow(**options)`` for a `CommandFlow`: a flow the command line starts.
+
+    Its result is never persisted: what a run produces is in the warehouse, and the run
+    returns a summary. Said explicitly, with Prefect's local result folder as its storage
+    (where nothing is written), so that starting a run does not ask the server three times
+    for a default storage it would not use (three round trips of a command's twenty)."""
+    from prefect.settings import get_current_settings
+
+    options.setdefault("persist_result", False)
+    options.setdefault("result_storage", get_current_settings().results.local_storage_path)
 
     def decorate(fn: Callable[P, R]) -> Flow[P, R]:
         return CommandFlow(fn, **options)

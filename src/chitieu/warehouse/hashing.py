@@ -97,11 +97,58 @@ def _field(name: str, dtype: pl.DataType) -> pl.Expr:
     return pl.when(text.is_null()).then(pl.lit("")).otherwise(quoted)
 
 
+def _plain(column: pl.Series, dtype: pl.DataType) -> bool:
+    """Whether ``column`` is written as it is between two quotes: already of the hashed
+    type, no null, and, for text, no quote to double (numbers have none)."""
+    if column.dtype != dtype or column.null_count():
+        return False
+    if dtype == pl.String:
+        return not column.str.contains('"', literal=True).any()
+    return dtype in (pl.Float64, pl.Int64)
+
+
+def _line(frame: pl.DataFrame, columns: Mapping[str, pl.DataType]) -> pl.Expr:
+    """A row's line as `_field` writes each of its fields, in one concatenation: a
+    `_plain` column's text goes between quote literals without the null and quote
+    handling each field would otherwise take (a national revision's 2 M element lines:
+    0.45 → 0.15 s), the same text byte for byte."""
+    pieces: list[pl.Expr | str] = []
+    for name, dtype in columns.items():
+        if pieces:
+            pieces.append(",")
+        if not _plain(frame.get_column(name), dtype):
+            pieces.append(_field(name, dtype))
+            continue
+        column = pl.col(name)
+        if dtype == pl.Float64:  # -0.0 written 0.0, as `_field` writes it
+            column = pl.when(column == 0).then(pl.lit(0.0)).otherwise(column)
+        pieces += ['"', column.cast(pl.String), '"']
+    pieces.append("\n")
+    merged: list[pl.Expr] = []
+    text = ""
+    for piece in pieces:  # neighbouring literals as one
+        if isinstance(piece, str):
+            text += piece
+            continue
+        if text:
+            merged.append(pl.lit(text))
+            text = ""
+        merged.append(piece)
+    merged.append(pl.lit(text))
+    return pl.concat_str(merged)
+
+
 def canonical_lines(frame: pl.DataFrame, columns: Mapping[str, pl.DataType]) -> pl.Series:
     """One text line per row (with its ``\\n``), sorted: what the hash reads of a section."""
     missing = [name for name in columns if name not in frame.columns]
     if missing:
         raise ValueError(f"missing column(s) {', '.join(missing)} to hash")
+    return frame.lazy().select(_line(frame, columns).alias("line")).sort("line").collect()["line"]
+
+
+def reference_lines(frame: pl.DataFrame, columns: Mapping[str, pl.DataType]) -> pl.Series:
+    """`canonical_lines` as the definition reads, field by field (what tests compare the
+    one concatenation with)."""
     fields = [_field(name, dtype) for name, dtype in columns.items()]
     line = pl.concat_str([pl.concat_str(fields, separator=","), pl.lit("\n")]).alias("line")
     return frame.lazy().select(line).sort("line").collect()["line"]
