@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -284,6 +285,7 @@ class IntakeWorkers:
         self._most = processes if most is None else most
         self._config_dir = config_dir
         self._pool: ProcessPoolExecutor | None = None
+        self._closing: threading.Thread | None = None
         self.at_least(processes)
 
     def at_least(self, processes: int) -> None:
@@ -310,10 +312,21 @@ class IntakeWorkers:
             done.set_exception(error)
         return done
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Let the workers go; ``wait=False``: they end (a second or so of tearing down
+        interpreters) while this process does what is left of the intake, and a later
+        `close` waits for them."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            pool, self._pool = self._pool, None
+            self._closing = threading.Thread(
+                target=pool.shutdown,
+                kwargs={"wait": True, "cancel_futures": True},
+                name="chitieu-intake-workers-closing",
+            )
+            self._closing.start()
+        if wait and self._closing is not None:
+            self._closing.join()
+            self._closing = None
 
     def __enter__(self) -> IntakeWorkers:
         return self

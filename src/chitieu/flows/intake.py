@@ -29,6 +29,7 @@ from chitieu.flows.intake_views import IntakeViews
 from chitieu.flows.read_ahead import ReadAhead
 from chitieu.flows.runners import configured_task_runner
 from chitieu.flows.support import (
+    Posting,
     command_flow,
     fails_on_domain_errors,
     quiet_domain_tracebacks,
@@ -258,18 +259,22 @@ def intake_flow(
                 )
                 for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
             ]
-            for number, future in enumerate(futures, 1):
-                result = _register_all(number, warehouse, future.result(), config)
-                views.add(result)
-                logger.info(
-                    "Lô / batch %d/%d: %d tệp / files — %s",
-                    number,
-                    len(futures),
-                    len(result.outcomes),
-                    status_counts(result.outcomes),
-                )
-                update_progress_artifact(progress, 100.0 * len(views.outcomes) / max(1, len(found)))
-            workers.close()  # every batch is planned
+            # the progress posted in order by a thread of its own: registering the next
+            # batch does not wait for the server
+            with Posting(1) as post:
+                for number, future in enumerate(futures, 1):
+                    result = _register_all(number, warehouse, future.result(), config)
+                    views.add(result)
+                    logger.info(
+                        "Lô / batch %d/%d: %d tệp / files — %s",
+                        number,
+                        len(futures),
+                        len(result.outcomes),
+                        status_counts(result.outcomes),
+                    )
+                    done = 100.0 * len(views.outcomes) / max(1, len(found))
+                    post(update_progress_artifact, progress, done)
+            workers.close(wait=False)  # every batch is planned: they end while the views are made
             if not futures:
                 update_progress_artifact(progress, 100.0)
             views.outcomes += refused

@@ -8,13 +8,10 @@ Part of the intake flow (`chitieu.flows.intake`); the data comes from
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import os
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 import polars as pl
 from prefect import get_run_logger
@@ -22,7 +19,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from chitieu import dashboard, dashboard_checks, status
 from chitieu.config import Config
-from chitieu.flows.support import emit, name_run, scheduled_time
+from chitieu.flows.support import Posting, emit, name_run, scheduled_time
 from chitieu.periods import Period
 from chitieu.pipeline import IntakeResult
 from chitieu.receipts import FileOutcome, status_counts
@@ -80,7 +77,7 @@ class IntakeViews:
             else pl.DataFrame(schema=dashboard.REJECTED_SCHEMA)
         )
         warned = pl.concat(self.warnings) if self.warnings else pl.DataFrame()
-        with _Posting() as post:
+        with Posting(2) as post:
             post(
                 create_table_artifact,
                 dashboard.rejected_rows(rejected),
@@ -182,25 +179,3 @@ class IntakeViews:
             line for _, totals in computed for line in dashboard_checks.totals_lines(totals, root)
         ]
         return lines, pl.concat([states for states, _ in computed])
-
-
-class _Posting:
-    """Calls to Prefect's API made by two threads of their own, in this run's context
-    (an artifact belongs to the run that posts it); leaving waits for them, and raises
-    what the first that failed raised."""
-
-    def __enter__(self) -> Callable[..., None]:
-        self._threads = ThreadPoolExecutor(2, thread_name_prefix="chitieu-artifacts")
-        self._posted: list[Future[Any]] = []
-
-        def post(call: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-            context = contextvars.copy_context()
-            self._posted.append(self._threads.submit(context.run, call, *args, **kwargs))
-
-        return post
-
-    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
-        self._threads.shutdown(wait=True)
-        if error is None:  # else what the run raised is the news, not what followed
-            for posted in self._posted:
-                posted.result()

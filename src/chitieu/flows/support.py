@@ -3,11 +3,13 @@ I/O, run tags, events and the review lock."""
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
 import logging
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from typing import Any, Final, ParamSpec, TypeVar, cast
 
@@ -297,3 +299,27 @@ def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
         return get_run_logger()
     except MissingContextError:
         return logging.getLogger("chitieu")
+
+
+class Posting:
+    """Calls to Prefect's API made by threads of their own (``threads``; one: in the
+    order they are posted), in this run's context (an artifact belongs to the run that
+    posts it), while the run goes on; leaving waits for them, and raises what the first
+    that failed raised."""
+
+    def __init__(self, threads: int) -> None:
+        self._threads = ThreadPoolExecutor(threads, thread_name_prefix="chitieu-posting")
+        self._posted: list[Future[Any]] = []
+
+    def __enter__(self) -> Callable[..., None]:
+        def post(call: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+            context = contextvars.copy_context()
+            self._posted.append(self._threads.submit(context.run, call, *args, **kwargs))
+
+        return post
+
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        self._threads.shutdown(wait=True)
+        if error is None:  # else what the run raised is the news, not what followed
+            for posted in self._posted:
+                posted.result()
