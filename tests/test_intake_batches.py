@@ -4,6 +4,7 @@ as one batch does: the same submissions, ids, statuses, values and issues."""
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 from pathlib import Path
 
 import duckdb
@@ -192,6 +193,24 @@ def test_one_batch_is_planned_in_this_process(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("CHITIEU_INTAKE_PROCESSES", "1")
     with pipeline.intake_workers(6, ".") as workers:
         assert workers.processes == 0
+
+
+def test_workers_let_go_without_waiting_are_waited_for_when_the_intake_leaves_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The intake flow lets its workers go once every batch is planned, without waiting
+    for their interpreters to end (its views are made meanwhile); leaving the workers'
+    context waits for them, so no worker outlives the intake."""
+    monkeypatch.setenv("CHITIEU_INTAKE_PROCESSES", "2")
+    before = set(multiprocessing.active_children())
+    with pipeline.intake_workers(2, str((EXAMPLE / "config").resolve())) as workers:
+        assert workers.processes == 2
+        ours = set(multiprocessing.active_children()) - before
+        assert len(ours) == 2
+        workers.close(wait=False)
+        workers.close(wait=False)  # a second time: nothing more
+    assert not [process for process in ours if process.is_alive()]
+    workers.close()  # after the context: nothing to wait for
 
 
 def test_receipts_read_like_the_list_of_outcomes_they_hold() -> None:
