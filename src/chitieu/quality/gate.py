@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlparse
@@ -83,14 +83,14 @@ class GateJob:
         is equal, column types included."""
         buffer = io.BytesIO()
         self.frame.write_ipc(buffer, compression="lz4")
-        fields = (self.config, self.run_name, self.folders, self.timings, self.complete)
-        return _unpickled_job, (buffer.getvalue(), *fields)
+        others = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "frame"}
+        return _unpickled_job, (buffer.getvalue(), others)
 
 
-def _unpickled_job(frame: bytes, *fields: Any) -> GateJob:
+def _unpickled_job(frame: bytes, others: dict[str, Any]) -> GateJob:
     import polars as pl
 
-    return GateJob(pl.read_ipc(frame), *fields)
+    return GateJob(frame=pl.read_ipc(frame), **others)
 
 
 def run_gate(rollup: Rollup, config: Config, folders: GateFolders | None = None) -> CheckResult:
