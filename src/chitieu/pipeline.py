@@ -520,7 +520,7 @@ def publish_checked(
         return None
     if not warehouse.accepted_reports().equals(checked.reports):
         return None
-    prepared = replace(checked.prepared, draft=replace(draft, flow_run_id=flow_run_id))
+    prepared = checked.for_run(flow_run_id)
     if not prepared.checks.passed:
         return prepared
     return replace(prepared, published=publish_review(warehouse, prepared))

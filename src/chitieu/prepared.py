@@ -6,7 +6,7 @@ tenth of a second of the command's start)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -38,3 +38,11 @@ class CheckedAhead:
     """The accepted reports read (``ACCEPTED_REPORTS_SCHEMA``), in the warehouse's order."""
     history_sha256: str | None
     """The configuration's history.csv then (its other files: ``draft.catalog_sha256``)."""
+
+    def for_run(
+        self, flow_run_id: str | None, published: Published | None = None
+    ) -> PreparedReview:
+        """The review as the run ``flow_run_id`` publishes it: its draft records the run
+        (its content hash never holds it), with what was ``published``."""
+        draft = replace(self.prepared.draft, flow_run_id=flow_run_id)
+        return replace(self.prepared, draft=draft, published=published)

@@ -113,9 +113,7 @@ def _prepared(
                 done[1],
                 done[1],
             )
-            prepared = checked[0].prepared
-            draft = dataclasses.replace(prepared.draft, flow_run_id=_flow_run_id())
-            return dataclasses.replace(prepared, draft=draft, published=done[0])
+            return checked[0].for_run(_flow_run_id(), published=done[0])
     if ahead is not None and ahead.failed is not None:
         get_run_logger().warning(
             "Tiến trình đọc trước gặp lỗi, tác vụ tự làm lại / the process that read ahead "
