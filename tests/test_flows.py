@@ -287,3 +287,34 @@ def test_a_command_flow_records_its_parameters_as_prefect_records_them() -> None
     other = {"inputs": [Path("inbox")], "month": None}
     assert intake_flow.serialize_parameters(other) == Flow.serialize_parameters(intake_flow, other)
     assert intake_flow.serialize_parameters(other) == {"inputs": ["inbox"], "month": None}
+
+
+def test_a_command_flow_run_attended_sends_no_heartbeats(
+    prefect_api_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`support.attended` turns heartbeats off for the runs inside it and changes no other
+    setting; ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` set by the user keeps them on."""
+    from prefect.settings import get_current_settings
+
+    @flow
+    def seen() -> tuple[int | None, str | None]:
+        settings = get_current_settings()  # what the run's engine reads
+        return settings.flows.heartbeat_frequency, settings.api.url
+
+    before = get_current_settings()
+    monkeypatch.delenv(support.HEARTBEAT_ENV, raising=False)
+    with support.attended():
+        frequency, url = seen()
+        inside = get_current_settings()
+    assert frequency is None
+    assert url == before.api.url == prefect_api_url
+    assert inside.model_dump(exclude={"flows"}) == before.model_dump(exclude={"flows"})
+    assert inside.flows.model_dump(exclude={"heartbeat_frequency"}) == before.flows.model_dump(
+        exclude={"heartbeat_frequency"}
+    )
+    assert get_current_settings().flows.heartbeat_frequency == before.flows.heartbeat_frequency
+
+    monkeypatch.setenv(support.HEARTBEAT_ENV, "60")
+    with support.attended():
+        assert get_current_settings() is before

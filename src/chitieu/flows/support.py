@@ -69,9 +69,15 @@ def attended() -> Iterator[None]:
     if os.environ.get(HEARTBEAT_ENV):
         yield
         return
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    # the current settings with that one field changed: Prefect's `temporary_settings`
+    # would validate a whole new Settings again (0.15 s, reading the environment and the
+    # profiles), for a value that needs none
+    from prefect.context import SettingsContext, get_settings_context
 
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    current = get_settings_context()
+    flows = current.settings.flows.model_copy(update={"heartbeat_frequency": None})
+    settings = current.settings.model_copy(update={"flows": flows})
+    with SettingsContext(profile=current.profile, settings=settings):
         yield
 
 
