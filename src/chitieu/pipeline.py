@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import polars as pl
 
@@ -44,6 +44,8 @@ from chitieu.warehouse.models import (
     Published,
     SnapshotDraft,
 )
+
+P = TypeVar("P", Path, str)
 
 INTAKE_BATCH_FILES = 2000
 """Files per intake task: coarse enough that 10,000 communes are five task runs."""
@@ -78,10 +80,10 @@ def fingerprint_inbox(inputs: Sequence[Path]) -> tuple[list[tuple[str, str]], li
     return found, refused
 
 
-def batches(paths: Sequence[Path], size: int = INTAKE_BATCH_FILES) -> list[list[Path]]:
-    """The paths in order, cut into batches of at most ``size`` files, as even as can be
-    (10,774 files in six batches of 1,795 or 1,796): batches planned side by side finish
-    together."""
+def batches(paths: Sequence[P], size: int = INTAKE_BATCH_FILES) -> list[list[P]]:
+    """The paths (as `Path`, or as the text the flow passes on) in order, cut into
+    batches of at most ``size`` files, as even as can be (10,774 files in six batches of
+    1,795 or 1,796): batches planned side by side finish together."""
     if not paths:
         return []
     count = -(-len(paths) // max(1, size))

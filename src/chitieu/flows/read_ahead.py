@@ -407,12 +407,12 @@ def _steps(intake: Intake, received_at: dt.datetime, out: Connection) -> None:
         received = _received_before(intake.warehouse_url, list(hash_of.values()))
     finally:
         out.send(("released", None, time.perf_counter() - started))
-    groups = pipeline.batches([Path(p) for p, _ in found])
+    groups = pipeline.batches([p for p, _ in found])
     if len(groups) != 1 or settings.task_runner_choice().kind != "threads":
         out.send(("ended", None, 0.0))  # several batches: the flow's worker processes
         return
     started = time.perf_counter()
-    paths = [str(p) for p in groups[0]]
+    [paths] = groups
     [known] = pipeline.known_before([[hash_of[p] for p in paths]], received)
     job = pipeline.BatchJob(
         paths, intake.workdir, intake.config_dir, intake.archive, known, received_at
