@@ -56,10 +56,10 @@ class IntakeViews:
             emit(spec)
 
     def publish(self, warehouse: Warehouse, month: str | None, root: str, now: dt.datetime) -> None:
-        """Name the run after what it received; its artifacts and events. The artifacts
-        are posted by threads of their own while the reporting status is computed (each
-        is a round trip to the server, at the end of the run); the events, which the
-        server digests one by one, once the artifacts are posted."""
+        """Name the run after what it received; its artifacts and events. The new name
+        and the artifacts are posted by threads of their own while the reporting status
+        is computed (each is a round trip to the server, at the end of the run); the
+        events, which the server digests one by one, once the artifacts are posted."""
         logger = get_run_logger()
         registered = (
             pl.concat(self.registered)
@@ -69,7 +69,6 @@ class IntakeViews:
         periods = dashboard_checks.received_periods(registered)
         label = dashboard_checks.intake_label(month, periods, scheduled_time())
         tags = [f"period:{p.code}" for p in periods] if not month else [f"period:{label}"]
-        name_run(f"intake-{label}-{root}", *tags)
         key = dashboard.artifact_key("intake", label, root)
         rejected = (
             pl.concat(self.rejected)
@@ -78,6 +77,7 @@ class IntakeViews:
         )
         warned = pl.concat(self.warnings) if self.warnings else pl.DataFrame()
         with Posting(2) as post:
+            post(name_run, f"intake-{label}-{root}", *tags)
             post(
                 create_table_artifact,
                 dashboard.rejected_rows(rejected),
