@@ -32,8 +32,7 @@ from chitieu.quality import worker as gate_worker
 from chitieu.report.load import load_reports
 from chitieu.report.output import write_report
 from chitieu.rollup import roll_up
-from chitieu.rollup.codes import Codes, code_lists, from_positions
-from chitieu.rollup.last_year import last_year, previous_period
+from chitieu.rollup.last_year import last_year
 from chitieu.snapshot import draft_snapshot
 from chitieu.sources import FileRead, FileRef, ReceivedFile, gather, read_submission
 from chitieu.sources.inbox import Refused, gather_inbox, receive, received_name
@@ -425,10 +424,8 @@ def prepare_review(
     """Roll up the accepted values and run the quality gate; with ``publish``, publish
     the revision too (`publish_review`'s rule), written while the gate runs and
     committed only when every critical check passed. The same period last year
-    (`chitieu.rollup.last_year`) is rolled up too, and history.csv. The warehouse's
-    values are read twice, the review's and last year's, each by its periods', units'
-    and elements' positions (`Warehouse.accepted_values_at`): only what the roll-ups
-    use, as numbers (`chitieu.rollup.codes.from_positions`).
+    (`chitieu.rollup.last_year`) is rolled up from the same values (every accepted
+    period is read once: last year's are among them) and history.csv.
 
     The gate (its frame, then the suite: in the warm worker process, else here) runs in
     a thread beside last year's roll-up, the draft and its publication: a national
@@ -450,18 +447,7 @@ def prepare_review(
     if keep_results:
         warehouse.refuse_if_approved(review_period.code, root or config.catalog.resolution.org_unit)
         warehouse.release_held(signoff.hold_rule(config))
-    last: pl.DataFrame | None = None
-    if inputs is not None:
-        reports, values = inputs
-    else:
-        reports = warehouse.accepted_reports()
-        values, last = (
-            from_positions(warehouse.accepted_values_at(*code_lists(codes)), codes)
-            for codes in (
-                Codes.of(config, review_period),
-                Codes.of(config, previous_period(review_period)),
-            )
-        )
+    reports, values = inputs or (warehouse.accepted_reports(), warehouse.accepted_values())
     return check_review(
         config,
         reports,
@@ -472,7 +458,6 @@ def prepare_review(
         folders=GateFolders.beside(warehouse.url) if keep_results else None,
         flow_run_id=flow_run_id,
         publish_to=warehouse if publish else None,
-        last_year_values=last,
     )
 
 
@@ -487,14 +472,11 @@ def check_review(
     folders: GateFolders | None = None,
     flow_run_id: str | None = None,
     publish_to: Warehouse | None = None,
-    last_year_values: pl.DataFrame | None = None,
 ) -> PreparedReview:
     """`prepare_review` once the warehouse is read: ``values`` (of ``reports``) rolled
     up, the gate run in a thread beside last year's roll-up and the draft, and with
     ``publish_to`` the draft published there, committed only if the gate passed.
-    ``folders``: where the gate keeps its run and Data Docs (none: a dry run).
-    ``last_year_values``: last year's values, read apart (by default, those among
-    ``values``)."""
+    ``folders``: where the gate keeps its run and Data Docs (none: a dry run)."""
     rollup = roll_up(
         config,
         values,
@@ -506,14 +488,8 @@ def check_review(
     published = None
     with ThreadPoolExecutor(1, thread_name_prefix="chitieu-gate") as beside:
         gate = beside.submit(run_gate, rollup, config, folders)
-        last = last_year(
-            config,
-            values if last_year_values is None else last_year_values,
-            review_period,
-            rollup.root,
-            rollup.as_of,
-        )
-        del values, last_year_values
+        last = last_year(config, values, review_period, rollup.root, rollup.as_of)
+        del values
         draft = draft_snapshot(rollup, config, reports, True, flow_run_id, last)
         if publish_to is not None:
             published = _published_if_passed(publish_to, draft, gate)

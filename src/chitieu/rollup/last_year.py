@@ -21,7 +21,6 @@ import polars as pl
 from chitieu import formula
 from chitieu.config import Config
 from chitieu.periods import Period
-from chitieu.rollup.codes import Codes
 from chitieu.rollup.hierarchy import history_map, subtree, valid_on
 from chitieu.rollup.review import roll_up
 
@@ -74,15 +73,8 @@ def last_year(
     year's period are rolled up."""
     previous = previous_period(review_period)
     day = review_period.end if as_of is None else as_of
-    # only last year's periods are read again (a period code starts with its year);
-    # values read by last year's own codes (`codes.from_positions`) are theirs already
-    given = values.lazy().collect_schema().get("period")
-    if given == Codes.of(config, previous).periods:
-        theirs = values.lazy()
-    else:
-        theirs = values.lazy().filter(
-            pl.col("period").cast(pl.String).str.starts_with(str(previous.year))
-        )
+    # only last year's periods are read again (a period code starts with its year)
+    theirs = values.lazy().filter(pl.col("period").str.starts_with(str(previous.year)))
     if theirs.head(1).collect().is_empty():
         # a first year in the warehouse: no second roll-up, only history.csv's figures
         # (a unit and indicator without a row gets null, null from `with_last_year`,

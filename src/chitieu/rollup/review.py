@@ -102,14 +102,12 @@ def roll_up(
         "depth",
     )
     # encoded once and kept: every later step reads small integers, none re-reads the text
-    # (values read by position come encoded already: `codes.from_positions`)
-    given = values.lazy().collect_schema()
     coded = (
         values.lazy()
         .select(
-            encoded("org_unit_code", codes.units, given.get("org_unit_code")),
-            encoded("element_code", codes.elements, given.get("element_code")),
-            encoded("period", codes.periods, given.get("period")),
+            encoded("org_unit_code", codes.units),
+            encoded("element_code", codes.elements),
+            encoded("period", codes.periods),
             pl.col("value").cast(pl.Float64),
         )
         .drop_nulls(["org_unit_code", "element_code", "period"])
@@ -138,12 +136,7 @@ def roll_up(
     complete = _NO_COMPLETENESS
     if with_completeness:
         if reports is None:
-            reports = (
-                values.lazy()
-                .select(pl.col("org_unit_code", "period").cast(pl.String))
-                .unique()
-                .collect()
-            )
+            reports = values.lazy().select("org_unit_code", "period").unique().collect()
         complete = completeness(
             reports,
             config.org_units,

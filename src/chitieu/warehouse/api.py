@@ -16,7 +16,6 @@ from chitieu.warehouse import audit, checks, heads, intake, publishing, roles, s
 from chitieu.warehouse.backend import Backend, Schema
 from chitieu.warehouse.migrate import migrate
 from chitieu.warehouse.models import (
-    ACCEPTED_POSITIONS_SCHEMA,
     ACCEPTED_REPORTS_SCHEMA,
     ACCEPTED_VALUES_SCHEMA,
     ISSUES_SCHEMA,
@@ -126,22 +125,6 @@ class Warehouse:
         """The values of the reports now accepted (``ACCEPTED_VALUES_SCHEMA``), in no
         particular order."""
         return self._read("accepted_values", ACCEPTED_VALUES_SCHEMA)
-
-    def accepted_values_at(
-        self, units: Sequence[str], elements: Sequence[str], periods: Sequence[str]
-    ) -> pl.DataFrame:
-        """The values of the reports now accepted whose unit, element and period are among
-        these codes, each named by its position in its list (``ACCEPTED_POSITIONS_SCHEMA``):
-        a roll-up's values, read as numbers (`chitieu.rollup.codes.from_positions`). A
-        value of another unit, element or period is not read, as the roll-up would drop it:
-        a national half-year reads half the year's values, and no text."""
-        return self._read(
-            "accepted_values_at",
-            ACCEPTED_POSITIONS_SCHEMA,
-            list(units),
-            list(elements),
-            list(periods),
-        )
 
     def accepted_reports(self) -> pl.DataFrame:
         """The reports now accepted, one per (org unit, period) (``ACCEPTED_REPORTS_SCHEMA``)."""

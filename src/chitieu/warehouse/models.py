@@ -172,15 +172,6 @@ ACCEPTED_VALUES_SCHEMA: dict[str, pl.DataType] = {
     "period": pl.String(),
     "value": pl.Float64(),
 }
-ACCEPTED_POSITIONS_SCHEMA: dict[str, pl.DataType] = {
-    "submission_id": pl.Int64(),
-    "unit": pl.UInt32(),
-    "element": pl.UInt32(),
-    "period": pl.UInt32(),
-    "value": pl.Float64(),
-}
-"""Accepted values with their unit, element and period as positions in the lists they
-were read by (`Warehouse.accepted_values_at`)."""
 ACCEPTED_REPORTS_SCHEMA: dict[str, pl.DataType] = {
     "submission_id": pl.Int64(),
     "sha256": pl.String(),
