@@ -32,7 +32,8 @@ from chitieu.quality import worker as gate_worker
 from chitieu.report.load import load_reports
 from chitieu.report.output import write_report
 from chitieu.rollup import roll_up
-from chitieu.rollup.last_year import last_year
+from chitieu.rollup.codes import periods_within
+from chitieu.rollup.last_year import last_year, previous_period
 from chitieu.snapshot import draft_snapshot
 from chitieu.sources import FileRead, FileRef, ReceivedFile, gather, read_submission
 from chitieu.sources.inbox import Refused, gather_inbox, receive, received_name
@@ -424,8 +425,10 @@ def prepare_review(
     """Roll up the accepted values and run the quality gate; with ``publish``, publish
     the revision too (`publish_review`'s rule), written while the gate runs and
     committed only when every critical check passed. The same period last year
-    (`chitieu.rollup.last_year`) is rolled up from the same values (every accepted
-    period is read once: last year's are among them) and history.csv.
+    (`chitieu.rollup.last_year`) is rolled up too, and history.csv. The warehouse's
+    values are read for the periods each roll-up can use, the review's and last year's
+    apart (`rollup.codes.periods_within`): a six-month review reads half a year's
+    values instead of every one.
 
     The gate (its frame, then the suite: in the warm worker process, else here) runs in
     a thread beside last year's roll-up, the draft and its publication: a national
@@ -447,7 +450,15 @@ def prepare_review(
     if keep_results:
         warehouse.refuse_if_approved(review_period.code, root or config.catalog.resolution.org_unit)
         warehouse.release_held(signoff.hold_rule(config))
-    reports, values = inputs or (warehouse.accepted_reports(), warehouse.accepted_values())
+    last: pl.DataFrame | None = None
+    if inputs is not None:
+        reports, values = inputs
+    else:
+        reports = warehouse.accepted_reports()
+        values, last = (
+            warehouse.accepted_values([p.code for p in periods_within(review)])
+            for review in (review_period, previous_period(review_period))
+        )
     return check_review(
         config,
         reports,
@@ -458,6 +469,7 @@ def prepare_review(
         folders=GateFolders.beside(warehouse.url) if keep_results else None,
         flow_run_id=flow_run_id,
         publish_to=warehouse if publish else None,
+        last_year_values=last,
     )
 
 
@@ -472,11 +484,14 @@ def check_review(
     folders: GateFolders | None = None,
     flow_run_id: str | None = None,
     publish_to: Warehouse | None = None,
+    last_year_values: pl.DataFrame | None = None,
 ) -> PreparedReview:
     """`prepare_review` once the warehouse is read: ``values`` (of ``reports``) rolled
     up, the gate run in a thread beside last year's roll-up and the draft, and with
     ``publish_to`` the draft published there, committed only if the gate passed.
-    ``folders``: where the gate keeps its run and Data Docs (none: a dry run)."""
+    ``folders``: where the gate keeps its run and Data Docs (none: a dry run).
+    ``last_year_values``: last year's values, read apart (by default, those among
+    ``values``)."""
     rollup = roll_up(
         config,
         values,
@@ -488,8 +503,14 @@ def check_review(
     published = None
     with ThreadPoolExecutor(1, thread_name_prefix="chitieu-gate") as beside:
         gate = beside.submit(run_gate, rollup, config, folders)
-        last = last_year(config, values, review_period, rollup.root, rollup.as_of)
-        del values
+        last = last_year(
+            config,
+            values if last_year_values is None else last_year_values,
+            review_period,
+            rollup.root,
+            rollup.as_of,
+        )
+        del values, last_year_values
         draft = draft_snapshot(rollup, config, reports, True, flow_run_id, last)
         if publish_to is not None:
             published = _published_if_passed(publish_to, draft, gate)

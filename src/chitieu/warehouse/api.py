@@ -121,10 +121,12 @@ class Warehouse:
         [(allowed,)] = self._backend.rows(query("reads/reads_warnings", self._backend.dialect))
         return bool(allowed)
 
-    def accepted_values(self) -> pl.DataFrame:
+    def accepted_values(self, periods: Sequence[str] | None = None) -> pl.DataFrame:
         """The values of the reports now accepted (``ACCEPTED_VALUES_SCHEMA``), in no
-        particular order."""
-        return self._read("accepted_values", ACCEPTED_VALUES_SCHEMA)
+        particular order; with ``periods`` (codes), of those periods only."""
+        if periods is None:
+            return self._read("accepted_values", ACCEPTED_VALUES_SCHEMA)
+        return self._read("accepted_values_of", ACCEPTED_VALUES_SCHEMA, list(periods))
 
     def accepted_reports(self) -> pl.DataFrame:
         """The reports now accepted, one per (org unit, period) (``ACCEPTED_REPORTS_SCHEMA``)."""
