@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TypeVar
 from uuid import UUID
 
 from prefect import get_run_logger, task
@@ -43,8 +42,6 @@ from chitieu.receipts import Receipts, status_counts
 from chitieu.shown import shown
 from chitieu.warehouse import Warehouse, open_warehouse
 from chitieu.warehouse.archive import remove_stale_parts
-
-T = TypeVar("T")
 
 
 def _run_name() -> str:
@@ -139,10 +136,6 @@ def register_batch(
     checkpoints each time its last connection closes: once per intake, not per batch);
     not retried (a retry after a lost commit would register twice)."""
     return pipeline.register_batch(warehouse, planned, config)
-
-
-def _as_is(value: T) -> T:
-    return value
 
 
 def _register_all(
@@ -255,15 +248,14 @@ def intake_flow(
             # 0.08 s for a national month's paths and hashes, not walked here (on Dask
             # nothing is quoted: its serialisation hands Prefect's quote over as a plain
             # tuple; a batch is planned there in a worker, never ahead)
-            plain = unwalked if local else _as_is
             futures = [
                 validate_batch.submit(
                     n,
-                    plain(group),
+                    unwalked(group) if local else group,
                     workdir,
                     str(config_path),
                     archive,
-                    plain(seen),
+                    unwalked(seen) if local else seen,
                     received_at,
                     unwalked(ahead) if local else None,
                 )
