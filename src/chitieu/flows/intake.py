@@ -31,7 +31,6 @@ from chitieu.flows.runners import configured_task_runner
 from chitieu.flows.support import (
     Posting,
     command_flow,
-    emit_all,
     fails_on_domain_errors,
     quiet_domain_tracebacks,
     tag_run,
@@ -262,12 +261,12 @@ def intake_flow(
                 )
                 for n, (group, seen) in enumerate(zip(groups, known, strict=True), 1)
             ]
-            # the progress and the rejected reports' events posted in order by a thread
-            # of its own: registering the next batch does not wait for the server
+            # the progress posted in order by a thread of its own: registering the next
+            # batch does not wait for the server
             with Posting(1) as post:
                 for number, future in enumerate(futures, 1):
                     result = _register_all(number, warehouse, future.result(), config)
-                    post(emit_all, views.add(result))
+                    views.add(result)
                     logger.info(
                         "Lô / batch %d/%d: %d tệp / files — %s",
                         number,

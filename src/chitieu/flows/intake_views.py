@@ -19,8 +19,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from chitieu import dashboard, dashboard_checks, status
 from chitieu.config import Config
-from chitieu.dashboard import EventSpec
-from chitieu.flows.support import Posting, emit_all, name_run, scheduled_time
+from chitieu.flows.support import Posting, emit, name_run, scheduled_time
 from chitieu.periods import Period
 from chitieu.pipeline import IntakeResult
 from chitieu.receipts import FileOutcome, status_counts
@@ -38,9 +37,8 @@ class IntakeViews:
     rejected: list[pl.DataFrame] = field(default_factory=list)
     warnings: list[pl.DataFrame] = field(default_factory=list)
 
-    def add(self, result: IntakeResult) -> list[EventSpec]:
-        """A registered batch; the events that announce its rejected reports at once (one
-        each, `chitieu.flows.support.emit_all`)."""
+    def add(self, result: IntakeResult) -> None:
+        """A registered batch: its rejected reports are announced at once (an event each)."""
         org_units = self.config.org_units
         self.outcomes += result.outcomes
         self.registered.append(result.submissions.select("org_unit_code", "period"))
@@ -54,13 +52,14 @@ class IntakeViews:
         self.warnings.append(
             dashboard_checks.warning_reports(result.submissions, result.issues, org_units)
         )
-        return dashboard.rejected_events(batch_rejected)
+        for spec in dashboard.rejected_events(batch_rejected):
+            emit(spec)
 
     def publish(self, warehouse: Warehouse, month: str | None, root: str, now: dt.datetime) -> None:
-        """Name the run after what it received; its artifacts and events. The new name,
-        the artifacts and the events are posted by threads of their own while the
-        reporting status is computed (each a round trip to the server, at the end of the
-        run; the events in as few requests as they fit)."""
+        """Name the run after what it received; its artifacts and events. The new name
+        and the artifacts are posted by threads of their own while the reporting status
+        is computed (each is a round trip to the server, at the end of the run); the
+        events, which the server digests one by one, once the artifacts are posted."""
         logger = get_run_logger()
         registered = (
             pl.concat(self.registered)
@@ -101,7 +100,6 @@ class IntakeViews:
                     key=dashboard.artifact_key(key, "status"),
                     description=f"Tình trạng báo cáo / reporting status — {label} {root}",
                 )
-                post(emit_all, dashboard_checks.missing_events(states, now))
             post(
                 create_markdown_artifact,
                 dashboard.intake_markdown(
@@ -117,6 +115,9 @@ class IntakeViews:
                 key=key,
                 description=f"Tiếp nhận / intake {label} {root}",
             )
+        if states is not None:
+            for spec in dashboard_checks.missing_events(states, now):
+                emit(spec)
         logger.info(
             "%d tệp / files: %s",
             len(self.outcomes),
