@@ -114,6 +114,20 @@ def test_trace_refuses_an_unknown_indicator(example: Example) -> None:
     assert "unknown indicator CT99" in str(result.exception)
 
 
+def test_trace_refuses_an_unknown_indicator_before_reading_the_warehouse(
+    tmp_path: Path,
+) -> None:
+    """The catalog says CT99 does not exist before any revision is read (a national
+    revision's inputs are millions of values): even with no warehouse there."""
+    missing = f"duckdb:///{tmp_path / 'none.duckdb'}"
+    result = CliRunner().invoke(
+        cli, ["trace", "2024S1", "CT99", "--config", str(CONFIG_DIR), "--warehouse", missing]
+    )
+    assert result.exit_code != 0
+    assert "unknown indicator CT99" in str(result.exception)
+    assert not (tmp_path / "none.duckdb").exists()
+
+
 def test_verify_names_the_tampered_revision(example: Example) -> None:
     assert "3 bản đã kiểm tra, toàn vẹn" in ok(example, "snapshots", "verify")
     tamper = (

@@ -293,3 +293,74 @@ def test_a_diff_of_a_changed_configuration_says_so(deep: Config) -> None:
     assert (found.added, found.removed, found.indicators, found.elements) == ([], [], [], [])
     assert found.catalog_changed
     assert "THAY ĐỔI / CHANGED" in render_diff(found)
+
+
+SPLIT_WITH_SHARES = """
+D,Huyện,district,,2020-01-01,,
+C1,Xã Một,commune,D,2020-01-01,,
+C2,Xã Hai,commune,D,2020-01-01,,
+CA,Xã A,commune,D,2020-01-01,2024-03-31,
+"""
+
+
+@pytest.mark.parametrize("case", ["deep", "covered", "merger", "split", "split as of June"])
+def test_a_trace_places_a_units_values_as_among_all_values(
+    case: str, make_config: MakeConfig
+) -> None:
+    """`held_within`, of one element's values: for every unit, the values a trace places
+    (the unit, its share, whether the roll-up counted it, the branch they reach it by)
+    are those placed among all the revision's values, element by element."""
+    from chitieu.lineage.inputs import attributed, held_within, within
+    from chitieu.periods import Period
+
+    as_of = dt.date(2024, 6, 14) if case == "split as of June" else None
+    if case == "deep":
+        config = make_config(
+            [SUM, element("B", collected_at="hamlet", value_type="boolean")],
+            [indicator("CT01", "S"), indicator("CT02", "S / B")],
+            TREE_4_LEVELS,
+        )
+        subs = HAMLETS
+    elif case == "covered":
+        config = make_config([element("S")], [indicator("CT01", "S")], TREE_DISTRICT)
+        subs = [
+            Sub(1, "C1", "2024M01", {"S": 1}),
+            Sub(2, "C1", "2024S1", {"S": 30}),
+            Sub(3, "C2", "2024M01", {"S": 5}),
+        ]
+    elif case == "merger":
+        config = make_config([element("S")], [indicator("CT01", "S")], MERGER)
+        subs = [
+            Sub(1, "CA", "2024M02", {"S": 4}),
+            Sub(2, "C1", "2024M05", {"S": 1}),
+            Sub(3, "C3", "2024M05", {"S": 2}),
+        ]
+    else:
+        config = make_config(
+            [element("S")],
+            [indicator("CT01", "S")],
+            SPLIT_WITH_SHARES,
+            successions="CA,C1,2024-04-01,0.6\nCA,C2,2024-04-01,0.4",
+        )
+        subs = [Sub(1, "CA", "2024M02", {"S": 10}), Sub(2, "C1", "2024M01", {"S": 1})]
+    rev = revision(config, subs, "2024S1")
+    period, root = Period.parse("2024S1"), str(rev.read.header["root_org_unit"])
+    every = attributed(config, rev.values, period, root, as_of)
+    units = rev.read.indicators.get_column("org_unit_code").unique().sort().to_list()
+    assert len(units) > 2
+    fewer = 0
+    for org in units:
+        tree = within(config, period, org, as_of)
+        branch = tree.select("org_unit_code", "branch")
+        for code in rev.values.get_column("element_code").unique():
+            # a trace places the values of its formula's elements only
+            traced = rev.values.filter(pl.col("element_code") == code)
+            held = held_within(config, traced, period, tree, as_of)
+            fewer += held.height < traced.height
+            mine = attributed(config, held, period, root, as_of)
+            expected = every.filter(pl.col("element_code") == code).join(
+                branch, left_on="unit", right_on="org_unit_code"
+            )
+            found = mine.join(branch, left_on="unit", right_on="org_unit_code")
+            assert found.sort(found.columns).equals(expected.sort(expected.columns)), (org, code)
+    assert fewer  # some unit's trace places only some of the values

@@ -240,10 +240,12 @@ def trace(
     from chitieu.config import load_config
     from chitieu.lineage import trace_indicator
     from chitieu.lineage.text import render_trace, trace_json
+    from chitieu.lineage.trace import known_indicator
     from chitieu.periods import Period
     from chitieu.warehouse import open_warehouse
 
     config = load_config(config_dir)
+    known_indicator(config, indicator)  # before a national revision's millions of values
     root = root or config.catalog.resolution.org_unit
     with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         snap = store.snapshot(Period.parse(period).code, root, revision)

@@ -87,6 +87,30 @@ def attributed(
     )
 
 
+def held_within(
+    config: Config,
+    values: pl.DataFrame,
+    period: Period,
+    units: pl.DataFrame,
+    as_of: dt.date | None = None,
+) -> pl.DataFrame:
+    """Those of ``values`` whose unit code any of ``units`` (``org_unit_code``) holds the
+    history of in the review (its own, or a predecessor's after a merger or a split), with
+    every period of each such code: `attributed` gives each of them what it gives it among
+    all the values (it places and counts a value by its own unit's values only), and a
+    trace of one commune places thousands of values instead of a country's millions."""
+    day = period.end if as_of is None else as_of
+    pairs = within_review(
+        values.lazy().select("org_unit_code", "period").unique(), period
+    ).collect()
+    held = attribute(
+        pairs.select("org_unit_code", "p_end").unique(), config.org_units, day, config.successions
+    )
+    holders = units.select(pl.col("org_unit_code").alias("effective_code"))
+    codes = held.join(holders, on="effective_code", how="semi").get_column("org_unit_code")
+    return values.filter(pl.col("org_unit_code").is_in(codes.unique().implode()))
+
+
 def within(config: Config, period: Period, unit: str, as_of: dt.date | None = None) -> pl.DataFrame:
     """Every unit at or below ``unit`` on the review's end day (or ``as_of``), with
     ``branch``: the child of ``unit`` it lies under (``unit`` itself for ``unit``)."""

@@ -17,7 +17,7 @@ import polars as pl
 from chitieu import formula
 from chitieu.config import Config
 from chitieu.errors import ChitieuError
-from chitieu.lineage.inputs import attributed, within
+from chitieu.lineage.inputs import attributed, held_within, within
 from chitieu.lineage.last_year import LastYearTrace, trace_last_year
 from chitieu.periods import Period
 from chitieu.rollup import roll_up
@@ -140,6 +140,16 @@ def _sources(frame: pl.DataFrame) -> list[SourceValue]:
 SOURCE_FIELDS = list(SourceValue.__dataclass_fields__)
 
 
+def known_indicator(config: Config, indicator: str) -> None:
+    """Raise `TraceError` unless the catalog defines ``indicator``: checked before a
+    trace reads a revision and its inputs (a national one's, millions of values)."""
+    codes = [i.code for i in config.catalog.indicators]
+    if indicator not in codes:
+        raise TraceError(
+            f"chỉ tiêu không có / unknown indicator {indicator} (known: {', '.join(codes)})"
+        )
+
+
 def trace_indicator(
     config: Config,
     snapshot: SnapshotRead,
@@ -162,11 +172,7 @@ def trace_indicator(
     period = Period.parse(str(header["review_period"]))
     root = str(header["root_org_unit"])
     where = f"{period.code} {root} revision {header['revision']}"
-    codes = [i.code for i in config.catalog.indicators]
-    if indicator not in codes:
-        raise TraceError(
-            f"chỉ tiêu không có / unknown indicator {indicator} (known: {', '.join(codes)})"
-        )
+    known_indicator(config, indicator)
     if as_of is not None:
         snapshot = restated(config, snapshot, submissions, values, as_of)
     published = snapshot.indicators.filter(
@@ -197,8 +203,11 @@ def trace_indicator(
         else trace_last_year(config, header, row, submissions, values, indicator, org)
     )
     tree = within(config, period, org, as_of)
+    # the values of the formula's elements held below the unit: a value is placed and
+    # counted by its own unit's values of its own element (`held_within`)
+    traced = values.filter(pl.col("element_code").is_in(element_codes))
     placed = (
-        attributed(config, values, period, root, as_of)
+        attributed(config, held_within(config, traced, period, tree, as_of), period, root, as_of)
         .join(
             submissions.select(
                 "submission_id", "source_name", "sha256", "submitted_at", "submitted_by"
