@@ -1,0 +1,112 @@
+"""An auditor's `chitieu trace` of the national revision, as the auditor types it.
+
+    .venv/bin/python -m benchmarks.bench_trace --data benchmarks/data/1 [--rounds 3] [--org 00415]
+
+Publishes the year's national review once, on a scratch copy of the generated
+warehouse (not timed), then runs, as processes of their own, in rounds: the trace of an
+indicator at a commune (``--org``), at the root, and with a mistyped indicator. Prints
+each command's median wall time, its peak memory (the process's largest resident set,
+the largest of the rounds) and its exit code (2: refused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT_DIR = Path(__file__).resolve().parents[1]
+CHITIEU = str(Path(sys.executable).with_name("chitieu"))
+YEAR = "2024"
+INDICATOR = "CT01"
+
+
+def _publish(data: Path, url: str) -> None:
+    from chitieu import pipeline
+    from chitieu.config import load_config
+    from chitieu.periods import Period
+    from chitieu.warehouse import open_warehouse
+
+    config = load_config(data / "config")
+    root = config.catalog.resolution.org_unit
+    with open_warehouse(url) as warehouse:
+        period = Period.parse(YEAR)
+        prepared = pipeline.prepare_review(config, warehouse, period, root, publish=True)
+    if not prepared.checks.passed:
+        raise SystemExit(f"the national review failed its checks: {prepared.checks.reason()}")
+
+
+def _a_commune(config: Path) -> str:
+    """The first commune of the configuration's hierarchy (read as text: this process
+    stays small, its children's peak memory is theirs)."""
+    with (config / "org_units.csv").open(encoding="utf-8", newline="") as rows:
+        return next(r["code"] for r in csv.DictReader(rows) if r["level"] == "commune")
+
+
+def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, peak resident memory in GB, exit code of one process."""
+    started = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        child = subprocess.Popen(argv, env=env, stdout=sink, stderr=sink)
+        _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    return wall, usage.ru_maxrss / 1e6, os.waitstatus_to_exitcode(status)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True, help="a generated national set")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--org", help="the commune traced (default: the first in the hierarchy)")
+    parser.add_argument("--publish", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.publish:  # in a process of its own: the traces' memory is theirs alone
+        _publish(args.data, args.publish)
+        return 0
+    scratch = Path(tempfile.mkdtemp(prefix="chitieu-bench-trace-"))
+    try:
+        shutil.copy2(args.data / "warehouse.duckdb", scratch / "warehouse.duckdb")
+        url = f"duckdb:///{scratch / 'warehouse.duckdb'}"
+        publish = ["--data", str(args.data), "--publish", url]
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_trace", *publish],
+            check=True,
+            cwd=ROOT_DIR,
+        )
+        common = ["--config", str(args.data / "config"), "--warehouse", url]
+        commune = args.org or _a_commune(args.data / "config")
+        commands = {
+            f"trace {YEAR} {INDICATOR} --org {commune} (a commune)": [
+                CHITIEU, "trace", YEAR, INDICATOR, "--org", commune, *common
+            ],
+            f"trace {YEAR} {INDICATOR} (the root)": [CHITIEU, "trace", YEAR, INDICATOR, *common],
+            f"trace {YEAR} CT99 (no such indicator)": [CHITIEU, "trace", YEAR, "CT99", *common],
+        }  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(ROOT_DIR / "src")}
+        found: dict[str, list[tuple[float, float, int]]] = {name: [] for name in commands}
+        for n in range(args.rounds):
+            for name, command in commands.items():
+                found[name].append(_timed(command, env))
+            print(f"  round {n + 1}/{args.rounds}", flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"\nThe national revision of {YEAR} (generated data, {args.data}); {args.rounds} rounds")
+    print(f"{'command':<44} {'median s':>9} {'peak GB':>8} {'exit':>5}")
+    for name, runs in found.items():
+        wall = statistics.median(r[0] for r in runs)
+        peak = max(r[1] for r in runs)
+        print(f"{name:<44} {wall:>9.2f} {peak:>8.2f} {runs[-1][2]:>5}")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average {load}, {os.cpu_count()} cpus")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
