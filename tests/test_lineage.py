@@ -303,16 +303,8 @@ CA,Xã A,commune,D,2020-01-01,2024-03-31,
 """
 
 
-@pytest.mark.parametrize("case", ["deep", "covered", "merger", "split", "split as of June"])
-def test_a_trace_places_a_units_values_as_among_all_values(
-    case: str, make_config: MakeConfig
-) -> None:
-    """`held_within`, of one element's values: for every unit, the values a trace places
-    (the unit, its share, whether the roll-up counted it, the branch they reach it by)
-    are those placed among all the revision's values, element by element."""
-    from chitieu.lineage.inputs import attributed, held_within, within
-    from chitieu.periods import Period
-
+def _placing_case(case: str, make_config: MakeConfig) -> tuple[Config, list[Sub], dt.date | None]:
+    """A configuration, its submissions and a restatement day for the placing tests."""
     as_of = dt.date(2024, 6, 14) if case == "split as of June" else None
     if case == "deep":
         config = make_config(
@@ -343,6 +335,20 @@ def test_a_trace_places_a_units_values_as_among_all_values(
             successions="CA,C1,2024-04-01,0.6\nCA,C2,2024-04-01,0.4",
         )
         subs = [Sub(1, "CA", "2024M02", {"S": 10}), Sub(2, "C1", "2024M01", {"S": 1})]
+    return config, list(subs), as_of
+
+
+@pytest.mark.parametrize("case", ["deep", "covered", "merger", "split", "split as of June"])
+def test_a_trace_places_a_units_values_as_among_all_values(
+    case: str, make_config: MakeConfig
+) -> None:
+    """`held_within`, of one element's values: for every unit, the values a trace places
+    (the unit, its share, whether the roll-up counted it, the branch they reach it by)
+    are those placed among all the revision's values, element by element."""
+    from chitieu.lineage.inputs import attributed, held_within, within
+    from chitieu.periods import Period
+
+    config, subs, as_of = _placing_case(case, make_config)
     rev = revision(config, subs, "2024S1")
     period, root = Period.parse("2024S1"), str(rev.read.header["root_org_unit"])
     every = attributed(config, rev.values, period, root, as_of)
@@ -364,3 +370,48 @@ def test_a_trace_places_a_units_values_as_among_all_values(
             found = mine.join(branch, left_on="unit", right_on="org_unit_code")
             assert found.sort(found.columns).equals(expected.sort(expected.columns)), (org, code)
     assert fewer  # some unit's trace places only some of the values
+
+
+@pytest.mark.parametrize("case", ["deep", "covered", "merger", "split", "split as of June"])
+def test_a_diff_places_the_changed_submissions_as_among_all_values(
+    case: str, make_config: MakeConfig
+) -> None:
+    """A diff's reach (each added or removed submission's values, the units they reach)
+    is the one found by placing every value of both revisions, whichever submission
+    changed, in the review and in last year's."""
+    from chitieu.lineage.diff import _reach
+    from chitieu.lineage.inputs import attributed
+    from chitieu.periods import Period
+    from chitieu.rollup.hierarchy import ancestors, subtree
+
+    config, subs, as_of = _placing_case(case, make_config)
+    rev = revision(config, subs, "2024S1")
+    period, root = Period.parse("2024S1"), str(rev.read.header["root_org_unit"])
+    ids = [s.id for s in subs]
+    for added, removed in [({i}, set()) for i in ids] + [({ids[0]}, {ids[-1]})]:
+        sides = {"added": added, "removed": removed}
+        side = pl.lit(None, pl.String)
+        for name, chosen in sides.items():
+            side = (
+                pl.when(pl.col("submission_id").is_in(sorted(chosen)))
+                .then(pl.lit(name))
+                .otherwise(side)
+            )
+        units = subtree(config.org_units, root, as_of or period.end)
+        closure = ancestors(units.select("org_unit_code", "parent_code"))
+        expected = (
+            attributed(config, rev.values, period, root, as_of)
+            .with_columns(side.alias("side"))
+            .filter(pl.col("side").is_not_null() & pl.col("unit").is_not_null())
+            .join(closure, left_on="unit", right_on="org_unit_code")
+            .select(
+                pl.col("ancestor_code").alias("org_unit_code"),
+                "element_code",
+                "submission_id",
+                "side",
+            )
+            .unique()
+        )
+        found = _reach(config, rev.values, sides, period, root, as_of)
+        assert found.height == expected.height > 0, (added, removed)
+        assert found.sort(found.columns).equals(expected.sort(expected.columns)), (added, removed)

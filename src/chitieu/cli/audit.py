@@ -192,6 +192,7 @@ def snapshots_diff(
 
     from chitieu.config import load_config
     from chitieu.lineage import diff_snapshots
+    from chitieu.lineage.diff import changed_submissions
     from chitieu.lineage.text import diff_json, render_diff
     from chitieu.periods import Period
     from chitieu.warehouse import open_warehouse
@@ -203,7 +204,10 @@ def snapshots_diff(
         reads = [store.snapshot(code, root, n) for n in (before, after)]
         ids = [read.snapshot_id for read in reads]
         submissions = pl.concat([store.input_submissions(i) for i in ids])
-        values = pl.concat([store.input_values(i) for i in ids])
+        # the added and removed submissions' values: a national revision's inputs are
+        # millions of values, a correction's a few dozen
+        changed = sorted(set().union(*changed_submissions(*reads).values()))
+        values = pl.concat([store.input_values(i, changed) for i in ids])
         signoffs = store.approvals(code, root)
     diff = diff_snapshots(config, reads[0], reads[1], submissions, values, signoffs)
     click.echo(diff_json(diff) if fmt == "json" else render_diff(diff, lang), nl=False)

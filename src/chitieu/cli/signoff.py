@@ -195,6 +195,7 @@ def against_approved(
     import polars as pl
 
     from chitieu.lineage import diff_snapshots
+    from chitieu.lineage.diff import changed_submissions
     from chitieu.lineage.text import render_diff
     from chitieu.warehouse.hashing import CONTENT_VERSION
     from chitieu.warehouse.models import INPUT_SUBMISSIONS_SCHEMA, SnapshotRead
@@ -226,5 +227,8 @@ def against_approved(
             .select(list(INPUT_SUBMISSIONS_SCHEMA)),
         ]
     )
-    values = pl.concat([store.input_values(before.snapshot_id), store.report_values(added)])
+    removed = sorted(changed_submissions(before, after)["removed"])
+    values = pl.concat(
+        [store.input_values(before.snapshot_id, removed), store.report_values(added)]
+    )
     return render_diff(diff_snapshots(config, before, after, submissions, values), lang)

@@ -115,8 +115,13 @@ def _reach(
         side = (
             pl.when(pl.col("submission_id").is_in(sorted(ids))).then(pl.lit(name)).otherwise(side)
         )
+    # the changed submissions' values alone: where a value lands (its unit and share)
+    # is its own unit's history, whatever the other values (they only decide whether the
+    # roll-up counted it, which the reach does not ask); a national revision's inputs
+    # are millions of values, a correction's a few dozen
+    changed = values.filter(side.is_not_null())
     placed = (
-        attributed(config, values.unique(), period, root, as_of)
+        attributed(config, changed.unique(), period, root, as_of)
         .with_columns(side.alias("side"))
         .filter(pl.col("side").is_not_null() & pl.col("unit").is_not_null())
     )
@@ -169,6 +174,14 @@ def _listed(submissions: pl.DataFrame, ids: set[int]) -> list[ChangedSubmission]
     ]
 
 
+def changed_submissions(before: SnapshotRead, after: SnapshotRead) -> dict[str, set[int]]:
+    """The input submissions ``added`` to revision ``after`` and ``removed`` from
+    ``before``: the only ones whose values a diff reads."""
+    old_ids = set(before.inputs["submission_id"])
+    new_ids = set(after.inputs["submission_id"])
+    return {"added": new_ids - old_ids, "removed": old_ids - new_ids}
+
+
 def diff_snapshots(
     config: Config,
     before: SnapshotRead,
@@ -178,13 +191,12 @@ def diff_snapshots(
     signoffs: pl.DataFrame | None = None,
 ) -> SnapshotDiff:
     """Compare two revisions of one review. ``submissions`` and ``values``: the inputs of
-    both (``INPUT_SUBMISSIONS_SCHEMA``, ``INPUT_VALUES_SCHEMA``), duplicates allowed;
+    both (``INPUT_SUBMISSIONS_SCHEMA``, ``INPUT_VALUES_SCHEMA``), duplicates allowed; of
+    the values, those of the `changed_submissions` are all it reads;
     ``signoffs``: the review's approvals and reopenings (``APPROVALS_SCHEMA``)."""
     period = Period.parse(str(after.header["review_period"]))
     root = str(after.header["root_org_unit"])
-    old_ids = set(before.inputs["submission_id"])
-    new_ids = set(after.inputs["submission_id"])
-    sides = {"added": new_ids - old_ids, "removed": old_ids - new_ids}
+    sides = changed_submissions(before, after)
     reach = _reach(config, values, sides, period, root)
     known = {i.code for i in config.catalog.indicators}
 

@@ -87,6 +87,20 @@ def attributed(
     )
 
 
+def _held(
+    config: Config, values: pl.DataFrame, period: Period, as_of: dt.date | None
+) -> pl.DataFrame:
+    """Each unit code and period end of ``values`` (of the review's periods) with the
+    units holding its history on the review's end day or ``as_of`` (`attribute`)."""
+    day = period.end if as_of is None else as_of
+    pairs = within_review(
+        values.lazy().select("org_unit_code", "period").unique(), period
+    ).collect()
+    return attribute(
+        pairs.select("org_unit_code", "p_end").unique(), config.org_units, day, config.successions
+    )
+
+
 def held_within(
     config: Config,
     values: pl.DataFrame,
@@ -97,17 +111,15 @@ def held_within(
     """Those of ``values`` whose unit code any of ``units`` (``org_unit_code``) holds the
     history of in the review (its own, or a predecessor's after a merger or a split), with
     every period of each such code: `attributed` gives each of them what it gives it among
-    all the values (it places and counts a value by its own unit's values only), and a
-    trace of one commune places thousands of values instead of a country's millions."""
-    day = period.end if as_of is None else as_of
-    pairs = within_review(
-        values.lazy().select("org_unit_code", "period").unique(), period
-    ).collect()
-    held = attribute(
-        pairs.select("org_unit_code", "p_end").unique(), config.org_units, day, config.successions
+    all the values (it places and counts a value by its own unit's values of its own
+    element only). A trace of one commune places thousands of values instead of a
+    country's millions."""
+    wanted = units.select(pl.col("org_unit_code").alias("effective_code"))
+    codes = (
+        _held(config, values, period, as_of)
+        .join(wanted, on="effective_code", how="semi")
+        .get_column("org_unit_code")
     )
-    holders = units.select(pl.col("org_unit_code").alias("effective_code"))
-    codes = held.join(holders, on="effective_code", how="semi").get_column("org_unit_code")
     return values.filter(pl.col("org_unit_code").is_in(codes.unique().implode()))
 
 

@@ -256,9 +256,12 @@ class Warehouse:
         SHA-256, unit, period, submitted_at... Readable by an auditor's role."""
         return audit.input_submissions(self._backend, snapshot_id)
 
-    def input_values(self, snapshot_id: int) -> pl.DataFrame:
-        """The accepted values of the submissions a revision used (``INPUT_VALUES_SCHEMA``)."""
-        return audit.input_values(self._backend, snapshot_id)
+    def input_values(
+        self, snapshot_id: int, submission_ids: Sequence[int] | None = None
+    ) -> pl.DataFrame:
+        """The accepted values of the submissions a revision used (``INPUT_VALUES_SCHEMA``);
+        with ``submission_ids``, of those of them only."""
+        return audit.input_values(self._backend, snapshot_id, submission_ids=submission_ids)
 
     def input_notes(self, snapshot_id: int) -> pl.DataFrame:
         """Those of `input_values` that came with a note (the Excel report shows them)."""
