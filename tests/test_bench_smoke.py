@@ -80,10 +80,10 @@ def test_the_benchmark_runs_every_scenario_at_a_tiny_scale(
     assert runs[("review", "")]["details"][0]["checks_passed"]
     report = next(out.glob("bench-*.md")).read_text("utf-8")
     assert "| target | measured | wanted | met |" in report
-    # the auditor's trace of the tiny data set's revision (benchmarks/bench_trace.py)
+    # the auditor's trace of the tiny data set's revision (benchmarks.bench_audit.py)
     tiny = ["--data", str(tmp_path / "data" / "tiny"), "--rounds", "1"]
     traced = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_trace", *tiny],
+        [sys.executable, "-m", "benchmarks.bench_audit", *tiny],
         cwd=ROOT,
         env={**prefect_env, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])},
         capture_output=True,
@@ -91,5 +91,9 @@ def test_the_benchmark_runs_every_scenario_at_a_tiny_scale(
         timeout=600,
     )
     assert traced.returncode == 0, traced.stdout[-3000:] + traced.stderr[-3000:]
-    exits = [line.split()[-1] for line in traced.stdout.splitlines() if line.startswith("trace ")]
-    assert exits == ["0", "0", "2"], traced.stdout
+    exits = [
+        line.split()[-1]
+        for line in traced.stdout.splitlines()
+        if line.startswith(("trace ", "snapshots diff "))
+    ]
+    assert exits == ["0", "0", "2", "0"], traced.stdout

@@ -1,10 +1,12 @@
-"""An auditor's `chitieu trace` of the national revision, as the auditor types it.
+"""An auditor's `chitieu trace` and `snapshots diff` of the national revision, as the
+auditor types them.
 
-    .venv/bin/python -m benchmarks.bench_trace --data benchmarks/data/1 [--rounds 3] [--org 00415]
+    .venv/bin/python -m benchmarks.bench_audit --data benchmarks/data/1 [--rounds 3] [--org 00415]
 
 Publishes the year's national review once, on a scratch copy of the generated
 warehouse (not timed), then runs, as processes of their own, in rounds: the trace of an
-indicator at a commune (``--org``), at the root, and with a mistyped indicator. Prints
+indicator at a commune (``--org``), at the root, and with a mistyped indicator, and the
+diff of the revision with itself (both revisions read, nothing added or removed). Prints
 each command's median wall time, its peak memory (the process's largest resident set,
 the largest of the rounds) and its exit code (2: refused).
 """
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         url = f"duckdb:///{scratch / 'warehouse.duckdb'}"
         publish = ["--data", str(args.data), "--publish", url]
         subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_trace", *publish],
+            [sys.executable, "-m", "benchmarks.bench_audit", *publish],
             check=True,
             cwd=ROOT_DIR,
         )
@@ -88,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             ],
             f"trace {YEAR} {INDICATOR} (the root)": [CHITIEU, "trace", YEAR, INDICATOR, *common],
             f"trace {YEAR} CT99 (no such indicator)": [CHITIEU, "trace", YEAR, "CT99", *common],
+            f"snapshots diff {YEAR} 1 1": [CHITIEU, "snapshots", "diff", YEAR, "1", "1", *common],
         }  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(ROOT_DIR / "src")}
         found: dict[str, list[tuple[float, float, int]]] = {name: [] for name in commands}
