@@ -41,6 +41,7 @@ def test_the_benchmark_runs_every_scenario_at_a_tiny_scale(
     prefect_env: dict[str, str],  # noqa: F811
 ) -> None:
     out = tmp_path / "out"
+    env = {**prefect_env, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
     done = subprocess.run(
         [
             sys.executable,
@@ -52,7 +53,7 @@ def test_the_benchmark_runs_every_scenario_at_a_tiny_scale(
             str(tmp_path / "data"),
         ],
         cwd=ROOT,
-        env={**prefect_env, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])},
+        env=env,
         capture_output=True,
         text=True,
         timeout=1200,
@@ -85,7 +86,7 @@ def test_the_benchmark_runs_every_scenario_at_a_tiny_scale(
     traced = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_audit", *tiny],
         cwd=ROOT,
-        env={**prefect_env, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])},
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,

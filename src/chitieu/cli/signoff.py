@@ -218,7 +218,8 @@ def against_approved(
         "history_sha256": draft.history_sha256,
     }
     after = SnapshotRead(header, draft.indicators, draft.elements, draft.inputs)
-    added = sorted(set(draft.inputs["submission_id"]) - set(before.inputs["submission_id"]))
+    sides = changed_submissions(before, after)
+    added = sorted(sides["added"])
     submissions = pl.concat(
         [
             store.input_submissions(before.snapshot_id),
@@ -227,8 +228,10 @@ def against_approved(
             .select(list(INPUT_SUBMISSIONS_SCHEMA)),
         ]
     )
-    removed = sorted(changed_submissions(before, after)["removed"])
     values = pl.concat(
-        [store.input_values(before.snapshot_id, removed), store.report_values(added)]
+        [
+            store.input_values(before.snapshot_id, sorted(sides["removed"])),
+            store.report_values(added),
+        ]
     )
     return render_diff(diff_snapshots(config, before, after, submissions, values), lang)

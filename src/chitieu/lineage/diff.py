@@ -123,7 +123,7 @@ def _reach(
     placed = (
         attributed(config, changed.unique(), period, root, as_of)
         .with_columns(side.alias("side"))
-        .filter(pl.col("side").is_not_null() & pl.col("unit").is_not_null())
+        .filter(pl.col("unit").is_not_null())
     )
     units = subtree(config.org_units, root, as_of or period.end)
     closure = ancestors(units.select("org_unit_code", "parent_code"))

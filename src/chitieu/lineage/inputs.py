@@ -87,20 +87,6 @@ def attributed(
     )
 
 
-def _held(
-    config: Config, values: pl.DataFrame, period: Period, as_of: dt.date | None
-) -> pl.DataFrame:
-    """Each unit code and period end of ``values`` (of the review's periods) with the
-    units holding its history on the review's end day or ``as_of`` (`attribute`)."""
-    day = period.end if as_of is None else as_of
-    pairs = within_review(
-        values.lazy().select("org_unit_code", "period").unique(), period
-    ).collect()
-    return attribute(
-        pairs.select("org_unit_code", "p_end").unique(), config.org_units, day, config.successions
-    )
-
-
 def held_within(
     config: Config,
     values: pl.DataFrame,
@@ -114,9 +100,13 @@ def held_within(
     all the values (it places and counts a value by its own unit's values of its own
     element only). A trace of one commune places thousands of values instead of a
     country's millions."""
+    pairs = within_review(
+        values.lazy().select("org_unit_code", "period").unique(), period
+    ).collect()
+    day = period.end if as_of is None else as_of
     wanted = units.select(pl.col("org_unit_code").alias("effective_code"))
     codes = (
-        _held(config, values, period, as_of)
+        attribute(pairs.select("org_unit_code", "p_end"), config.org_units, day, config.successions)
         .join(wanted, on="effective_code", how="semi")
         .get_column("org_unit_code")
     )

@@ -261,7 +261,9 @@ class Warehouse:
     ) -> pl.DataFrame:
         """The accepted values of the submissions a revision used (``INPUT_VALUES_SCHEMA``);
         with ``submission_ids``, of those of them only."""
-        return audit.input_values(self._backend, snapshot_id, submission_ids=submission_ids)
+        if submission_ids is None:
+            return audit.input_values(self._backend, snapshot_id)
+        return audit.input_values_of(self._backend, snapshot_id, submission_ids)
 
     def input_notes(self, snapshot_id: int) -> pl.DataFrame:
         """Those of `input_values` that came with a note (the Excel report shows them)."""

@@ -104,21 +104,22 @@ def input_submissions(backend: Backend, snapshot_id: int) -> pl.DataFrame:
     )
 
 
-def input_values(
-    backend: Backend,
-    snapshot_id: int,
-    notes_only: bool = False,
-    submission_ids: Sequence[int] | None = None,
-) -> pl.DataFrame:
+def input_values(backend: Backend, snapshot_id: int, notes_only: bool = False) -> pl.DataFrame:
     """The accepted values of those submissions (``INPUT_VALUES_SCHEMA``); with
-    ``notes_only``, those that came with a note; with ``submission_ids``, those of these
-    submissions only."""
-    if submission_ids is not None:
-        sql, params = _sql(backend, "input_values_of"), [snapshot_id, list(submission_ids)]
-    else:
-        name = "input_notes" if notes_only else "input_values"
-        sql, params = _sql(backend, name), [snapshot_id]
-    return backend.frame(sql, params, INPUT_VALUES_SCHEMA).sort(
+    ``notes_only``, those that came with a note."""
+    name = "input_notes" if notes_only else "input_values"
+    return _values(backend, name, [snapshot_id])
+
+
+def input_values_of(
+    backend: Backend, snapshot_id: int, submission_ids: Sequence[int]
+) -> pl.DataFrame:
+    """Those of `input_values` that belong to ``submission_ids``."""
+    return _values(backend, "input_values_of", [snapshot_id, list(submission_ids)])
+
+
+def _values(backend: Backend, name: str, params: list[Any]) -> pl.DataFrame:
+    return backend.frame(_sql(backend, name), params, INPUT_VALUES_SCHEMA).sort(
         "submission_id", "element_code", "period", "org_unit_code"
     )
 
