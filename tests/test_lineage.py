@@ -303,9 +303,15 @@ CA,Xã A,commune,D,2020-01-01,2024-03-31,
 """
 
 
-def _placing_case(case: str, make_config: MakeConfig) -> tuple[Config, list[Sub], dt.date | None]:
-    """A configuration, its submissions and a restatement day for the placing tests."""
-    as_of = dt.date(2024, 6, 14) if case == "split as of June" else None
+def _placing_case(
+    case: str, make_config: MakeConfig
+) -> tuple[Config, list[Sub], str, dt.date | None]:
+    """A configuration, its submissions, the review period and a restatement day for the
+    placing tests: the split one restates the first quarter, when Xã A still existed, on
+    the units of June, when its history is C1's and C2's."""
+    period, as_of = "2024S1", None
+    if case == "split as of June":
+        period, as_of = "2024Q1", dt.date(2024, 6, 14)
     if case == "deep":
         config = make_config(
             [SUM, element("B", collected_at="hamlet", value_type="boolean")],
@@ -335,7 +341,7 @@ def _placing_case(case: str, make_config: MakeConfig) -> tuple[Config, list[Sub]
             successions="CA,C1,2024-04-01,0.6\nCA,C2,2024-04-01,0.4",
         )
         subs = [Sub(1, "CA", "2024M02", {"S": 10}), Sub(2, "C1", "2024M01", {"S": 1})]
-    return config, list(subs), as_of
+    return config, list(subs), period, as_of
 
 
 @pytest.mark.parametrize("case", ["deep", "covered", "merger", "split", "split as of June"])
@@ -347,28 +353,33 @@ def test_a_trace_places_a_units_values_as_among_all_values(
     are those placed among all the revision's values, element by element."""
     from chitieu.lineage.inputs import attributed, held_within, within
     from chitieu.periods import Period
+    from chitieu.rollup.hierarchy import subtree
 
-    config, subs, as_of = _placing_case(case, make_config)
-    rev = revision(config, subs, "2024S1")
-    period, root = Period.parse("2024S1"), str(rev.read.header["root_org_unit"])
+    config, subs, code, as_of = _placing_case(case, make_config)
+    rev = revision(config, subs, code)
+    period, root = Period.parse(code), str(rev.read.header["root_org_unit"])
     every = attributed(config, rev.values, period, root, as_of)
-    units = rev.read.indicators.get_column("org_unit_code").unique().sort().to_list()
+    # the units a trace may name: the revision's, or those of the restatement's day
+    units = subtree(config.org_units, root, as_of or period.end)["org_unit_code"].to_list()
     assert len(units) > 2
     fewer = 0
     for org in units:
         tree = within(config, period, org, as_of)
         branch = tree.select("org_unit_code", "branch")
-        for code in rev.values.get_column("element_code").unique():
+        for element_code in rev.values.get_column("element_code").unique():
             # a trace places the values of its formula's elements only
-            traced = rev.values.filter(pl.col("element_code") == code)
+            traced = rev.values.filter(pl.col("element_code") == element_code)
             held = held_within(config, traced, period, tree, as_of)
             fewer += held.height < traced.height
             mine = attributed(config, held, period, root, as_of)
-            expected = every.filter(pl.col("element_code") == code).join(
+            expected = every.filter(pl.col("element_code") == element_code).join(
                 branch, left_on="unit", right_on="org_unit_code"
             )
             found = mine.join(branch, left_on="unit", right_on="org_unit_code")
-            assert found.sort(found.columns).equals(expected.sort(expected.columns)), (org, code)
+            assert found.sort(found.columns).equals(expected.sort(expected.columns)), (
+                org,
+                element_code,
+            )
     assert fewer  # some unit's trace places only some of the values
 
 
@@ -384,9 +395,9 @@ def test_a_diff_places_the_changed_submissions_as_among_all_values(
     from chitieu.periods import Period
     from chitieu.rollup.hierarchy import ancestors, subtree
 
-    config, subs, as_of = _placing_case(case, make_config)
-    rev = revision(config, subs, "2024S1")
-    period, root = Period.parse("2024S1"), str(rev.read.header["root_org_unit"])
+    config, subs, code, as_of = _placing_case(case, make_config)
+    rev = revision(config, subs, code)
+    period, root = Period.parse(code), str(rev.read.header["root_org_unit"])
     ids = [s.id for s in subs]
     for added, removed in [({i}, set()) for i in ids] + [({ids[0]}, {ids[-1]})]:
         sides = {"added": added, "removed": removed}
