@@ -12,11 +12,13 @@ import polars as pl
 import pytest
 from rollup_helpers import MERGER, TREE_4_LEVELS, TREE_DISTRICT, MakeConfig, element, indicator
 
-from chitieu.config import Config
+from chitieu.config import Config, load_config
 from chitieu.lineage import diff_snapshots, trace_indicator
 from chitieu.lineage.text import diff_json, render_diff, render_trace, trace_json
 from chitieu.lineage.trace import TraceError
+from chitieu.periods import Period
 from chitieu.rollup import roll_up
+from chitieu.rollup.hierarchy import subtree
 from chitieu.snapshot import draft_snapshot
 from chitieu.warehouse.models import INPUT_SUBMISSIONS_SCHEMA, INPUT_VALUES_SCHEMA, SnapshotRead
 
@@ -426,3 +428,73 @@ def test_a_diff_places_the_changed_submissions_as_among_all_values(
         found = _reach(config, rev.values, sides, period, root, as_of)
         assert found.height == expected.height > 0, (added, removed)
         assert found.sort(found.columns).equals(expected.sort(expected.columns)), (added, removed)
+
+
+def _last_year_case(make_config: MakeConfig) -> tuple[Config, list[Sub]]:
+    """The deep tree with last year's values of B only and history.csv rows of CT01 for
+    some units: a trace of CT01 reads no value of last year, where its review had some
+    (last year is rolled up, then filled from history.csv, rather than history.csv's
+    alone); a hamlet reports B alone this year."""
+    config = make_config(
+        [SUM, element("B", collected_at="hamlet", value_type="boolean")],
+        [indicator("CT01", "S"), indicator("CT02", "S / B")],
+        TREE_4_LEVELS,
+        targets=[("CT01", "P", 2024, 100, "")],
+    )
+    history = "indicator_code,org_unit_code,period,actual\n" + "".join(
+        f"CT01,{unit},2023S1,{actual}\n" for unit, actual in [("C11", 7), ("C12", 3), ("P", 40)]
+    )
+    (config.folder / "history.csv").write_text(history, "utf-8")
+    earlier = [
+        Sub(11, "H111", "2023M02", {"B": 1}),
+        Sub(12, "H211", "2023M03", {"B": 0}),
+        Sub(13, "H212", "2024M04", {"B": 1}),
+    ]
+    return load_config(config.folder), [*HAMLETS, *earlier]
+
+
+@pytest.mark.parametrize(
+    "case", ["deep", "covered", "merger", "split", "split as of June", "last year"]
+)
+def test_a_trace_from_its_formulas_values_is_the_trace_from_all(
+    case: str, make_config: MakeConfig
+) -> None:
+    """`chitieu trace` reads only the values of the formula's elements: for every unit
+    and indicator, the trace (figures, recomputations, sources, last year's figure, its
+    source and submissions; or the refusal) is the one made from all the revision's
+    values."""
+    from chitieu.lineage.trace import formula_elements
+
+    if case == "last year":
+        config, subs = _last_year_case(make_config)
+        code, as_of = "2024S1", None
+    else:
+        config, subs, code, as_of = _placing_case(case, make_config)
+    rev = revision(config, subs, code)
+    root = str(rev.read.header["root_org_unit"])
+    units = subtree(config.org_units, root, as_of or Period.parse(code).end)["org_unit_code"]
+    fewer = 0
+    for spec in config.catalog.indicators:
+        own = rev.values.filter(pl.col("element_code").is_in(formula_elements(config, spec.code)))
+        fewer += own.height < rev.values.height
+        for org in units:
+            made = [
+                _trace_or_error(config, rev, values, spec.code, org, as_of)
+                for values in (rev.values, own)
+            ]
+            assert made[1] == made[0], (spec.code, org)
+    assert bool(fewer) == (case in ("deep", "last year"))  # CT01 reads S alone
+
+
+def _trace_or_error(
+    config: Config,
+    rev: Revision,
+    values: pl.DataFrame,
+    code: str,
+    org: str,
+    as_of: dt.date | None,
+) -> object:
+    try:
+        return trace_indicator(config, rev.read, rev.submissions, values, code, org, as_of=as_of)
+    except TraceError as refused:
+        return str(refused)

@@ -244,7 +244,7 @@ def trace(
     from chitieu.config import load_config
     from chitieu.lineage import trace_indicator
     from chitieu.lineage.text import render_trace, trace_json
-    from chitieu.lineage.trace import known_indicator
+    from chitieu.lineage.trace import formula_elements, known_indicator
     from chitieu.periods import Period
     from chitieu.warehouse import open_warehouse
 
@@ -254,7 +254,10 @@ def trace(
     with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         snap = store.snapshot(Period.parse(period).code, root, revision)
         submissions = store.input_submissions(snap.snapshot_id)
-        values = store.input_values(snap.snapshot_id)
+        # the formula's elements' values only: a national revision's inputs are 23 M
+        # values, one element's a few hundred thousand
+        elements = formula_elements(config, indicator)
+        values = store.input_values(snap.snapshot_id, elements=elements)
     found = trace_indicator(
         config, snap, submissions, values, indicator, org or root, lang, as_of=as_of
     )

@@ -150,6 +150,13 @@ def known_indicator(config: Config, indicator: str) -> None:
         )
 
 
+def formula_elements(config: Config, indicator: str) -> list[str]:
+    """The elements ``indicator``'s formula reads, in the catalog's order: all a trace of
+    it needs of a revision's values."""
+    used = formula.elements(config.catalog.formula_tree(indicator))
+    return [e.code for e in config.catalog.elements if e.code in used]
+
+
 def trace_indicator(
     config: Config,
     snapshot: SnapshotRead,
@@ -164,6 +171,9 @@ def trace_indicator(
 
     ``submissions`` and ``values``: the revision's inputs (``INPUT_SUBMISSIONS_SCHEMA``,
     ``INPUT_VALUES_SCHEMA``), as `Warehouse.input_submissions`/`input_values` give them.
+    ``values`` may be only those of the formula's elements (`formula_elements`): a figure,
+    its elements and last year's figure are rolled up from those elements' values alone
+    (a last year without them gives what a first year gives: history.csv's row or none).
     ``as_of``: trace the revision's period restated on the units of that day (SPEC §3.7)
     from the same inputs: the figures are the restatement's, each source value shown
     with the unit that holds it now and the share applied.
@@ -185,8 +195,7 @@ def trace_indicator(
             f"(its units: {', '.join(units)})"
         )
     spec = config.catalog.indicator(indicator)
-    used = formula.elements(config.catalog.formula_tree(indicator))
-    element_codes = [e.code for e in config.catalog.elements if e.code in used]
+    element_codes = formula_elements(config, indicator)
 
     recomputed = roll_up(
         config,

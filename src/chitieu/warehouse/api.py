@@ -257,13 +257,22 @@ class Warehouse:
         return audit.input_submissions(self._backend, snapshot_id)
 
     def input_values(
-        self, snapshot_id: int, submission_ids: Sequence[int] | None = None
+        self,
+        snapshot_id: int,
+        submission_ids: Sequence[int] | None = None,
+        *,
+        elements: Sequence[str] | None = None,
     ) -> pl.DataFrame:
         """The accepted values of the submissions a revision used (``INPUT_VALUES_SCHEMA``);
-        with ``submission_ids``, of those of them only."""
-        if submission_ids is None:
-            return audit.input_values(self._backend, snapshot_id)
-        return audit.input_values_of(self._backend, snapshot_id, submission_ids)
+        with ``submission_ids``, of those of them only; with ``elements`` (codes), of
+        those elements only (not both)."""
+        if submission_ids is not None and elements is not None:
+            raise ValueError("input_values: submission_ids or elements, not both")
+        if submission_ids is not None:
+            return audit.input_values_of(self._backend, snapshot_id, submission_ids)
+        if elements is not None:
+            return audit.input_values_for(self._backend, snapshot_id, elements)
+        return audit.input_values(self._backend, snapshot_id)
 
     def input_notes(self, snapshot_id: int) -> pl.DataFrame:
         """Those of `input_values` that came with a note (the Excel report shows them)."""

@@ -118,6 +118,11 @@ def input_values_of(
     return _values(backend, "input_values_of", [snapshot_id, list(submission_ids)])
 
 
+def input_values_for(backend: Backend, snapshot_id: int, elements: Sequence[str]) -> pl.DataFrame:
+    """Those of `input_values` of ``elements`` (codes)."""
+    return _values(backend, "input_values_for", [snapshot_id, list(elements)])
+
+
 def _values(backend: Backend, name: str, params: list[Any]) -> pl.DataFrame:
     return backend.frame(_sql(backend, name), params, INPUT_VALUES_SCHEMA).sort(
         "submission_id", "element_code", "period", "org_unit_code"
