@@ -2,19 +2,24 @@
 auditor types them.
 
     .venv/bin/python -m benchmarks.bench_audit --data benchmarks/data/1 [--rounds 3] [--org 00415]
+        [--corrections 2000]
 
-Publishes the year's national review once, on a scratch copy of the generated
-warehouse (not timed), then runs, as processes of their own, in rounds: the trace of an
-indicator at a commune (``--org``), at the root, and with a mistyped indicator, and the
-diff of the revision with itself (both revisions read, nothing added or removed). Prints
-each command's median wall time, its peak memory (the process's largest resident set,
-the largest of the rounds) and its exit code (2: refused).
+Publishes the year's national review on a scratch copy of the generated warehouse,
+then again after the first ``--corrections`` communes' CSV reports of the generated
+month are corrected and resent (not timed). Then runs, as processes of their own, in
+rounds: the trace of an indicator at a commune (``--org``), at the root, and with a
+mistyped indicator; the diff of the first revision with itself (both revisions read,
+nothing added or removed) and with the second (thousands of figures changed, each
+explained by the corrections behind it). Prints each command's median wall time, its
+peak memory (the process's largest resident set, the largest of the rounds) and its
+exit code (2: refused).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import os
 import shutil
 import statistics
@@ -30,7 +35,9 @@ YEAR = "2024"
 INDICATOR = "CT01"
 
 
-def _publish(data: Path, url: str) -> None:
+def _publish(data: Path, url: str, corrections: int) -> None:
+    """Revision 1 of the year's review; then, after ``corrections`` communes' reports
+    corrected (`_corrected`), revision 2."""
     from chitieu import pipeline
     from chitieu.config import load_config
     from chitieu.periods import Period
@@ -38,11 +45,42 @@ def _publish(data: Path, url: str) -> None:
 
     config = load_config(data / "config")
     root = config.catalog.resolution.org_unit
+    period = Period.parse(YEAR)
     with open_warehouse(url) as warehouse:
-        period = Period.parse(YEAR)
-        prepared = pipeline.prepare_review(config, warehouse, period, root, publish=True)
-    if not prepared.checks.passed:
-        raise SystemExit(f"the national review failed its checks: {prepared.checks.reason()}")
+        for revision in (1, 2):
+            if revision == 2:
+                folder = Path(url.removeprefix("duckdb:///")).parent / "corrected"
+                sent = _corrected(data, folder, corrections)
+                pipeline.ingest_batch(sent, config, warehouse, warehouse.archive)
+            prepared = pipeline.prepare_review(config, warehouse, period, root, publish=True)
+            if not prepared.checks.passed:
+                raise SystemExit(
+                    f"the national review failed its checks: {prepared.checks.reason()}"
+                )
+
+
+def _corrected(data: Path, folder: Path, count: int) -> list[Path]:
+    """Corrected copies of the first ``count`` CSV reports of the generated month, as
+    communes resend them: the figures of the file's first two elements one more, sent
+    five days after the first."""
+    folder.mkdir()
+    sent = []
+    for path in sorted((data / "inbox" / "csv").glob("*/*.csv"))[:count]:
+        with path.open(encoding="utf-8", newline="") as rows:
+            lines = list(csv.DictReader(rows))
+        elements = list(dict.fromkeys(line["element_code"] for line in lines))[:2]
+        for line in lines:
+            if line["element_code"] in elements and line["value"]:
+                line["value"] = str(float(line["value"]) + 1)
+            then = dt.datetime.fromisoformat(line["submitted_at"])
+            line["submitted_at"] = (then + dt.timedelta(days=5)).isoformat()
+        target = folder / path.name.replace(".csv", "_sua.csv")
+        with target.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=list(lines[0]))
+            writer.writeheader()
+            writer.writerows(lines)
+        sent.append(target)
+    return sent
 
 
 def _a_commune(config: Path) -> str:
@@ -67,16 +105,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="a generated national set")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--org", help="the commune traced (default: the first in the hierarchy)")
+    parser.add_argument(
+        "--corrections",
+        type=int,
+        default=2000,
+        help="communes whose reports are corrected between revisions 1 and 2",
+    )
     parser.add_argument("--publish", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.publish:  # in a process of its own: the traces' memory is theirs alone
-        _publish(args.data, args.publish)
+        _publish(args.data, args.publish, args.corrections)
         return 0
     scratch = Path(tempfile.mkdtemp(prefix="chitieu-bench-trace-"))
     try:
         shutil.copy2(args.data / "warehouse.duckdb", scratch / "warehouse.duckdb")
         url = f"duckdb:///{scratch / 'warehouse.duckdb'}"
         publish = ["--data", str(args.data), "--publish", url]
+        publish += ["--corrections", str(args.corrections)]
         subprocess.run(
             [sys.executable, "-m", "benchmarks.bench_audit", *publish],
             check=True,
@@ -84,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         common = ["--config", str(args.data / "config"), "--warehouse", url]
         commune = args.org or _a_commune(args.data / "config")
+        corrected = len(list((scratch / "corrected").iterdir()))
         commands = {
             f"trace {YEAR} {INDICATOR} --org {commune} (a commune)": [
                 CHITIEU, "trace", YEAR, INDICATOR, "--org", commune, *common
@@ -91,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
             f"trace {YEAR} {INDICATOR} (the root)": [CHITIEU, "trace", YEAR, INDICATOR, *common],
             f"trace {YEAR} CT99 (no such indicator)": [CHITIEU, "trace", YEAR, "CT99", *common],
             f"snapshots diff {YEAR} 1 1": [CHITIEU, "snapshots", "diff", YEAR, "1", "1", *common],
+            f"snapshots diff {YEAR} 1 2 ({corrected} corrected)": [
+                CHITIEU, "snapshots", "diff", YEAR, "1", "2", *common
+            ],
         }  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(ROOT_DIR / "src")}
         found: dict[str, list[tuple[float, float, int]]] = {name: [] for name in commands}
@@ -101,11 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"\nThe national revision of {YEAR} (generated data, {args.data}); {args.rounds} rounds")
-    print(f"{'command':<44} {'median s':>9} {'peak GB':>8} {'exit':>5}")
+    print(f"{'command':<48} {'median s':>9} {'peak GB':>8} {'exit':>5}")
     for name, runs in found.items():
         wall = statistics.median(r[0] for r in runs)
         peak = max(r[1] for r in runs)
-        print(f"{name:<44} {wall:>9.2f} {peak:>8.2f} {runs[-1][2]:>5}")
+        print(f"{name:<48} {wall:>9.2f} {peak:>8.2f} {runs[-1][2]:>5}")
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average {load}, {os.cpu_count()} cpus")
     return 0
