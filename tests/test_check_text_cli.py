@@ -264,3 +264,84 @@ def test_check_text_has_help() -> None:
     assert result.exit_code == 0
     assert "--annotate OUT.docx" in result.output
     assert "Exit 0 when every figure matched" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["md", "docx"])
+def test_the_review_report_agrees_with_its_own_revision(
+    example: Example, tmp_path: Path, fmt: str
+) -> None:
+    """The report chitieu writes of the published revision: its annex is a table for each
+    commune, under the commune's heading (Markdown) or after a row naming it (Word), and
+    each of those figures is judged against the commune's own, not the district's."""
+    path = tmp_path / f"bao-cao.{fmt}"
+    where = ["--config", str(CONFIG_DIR), "--warehouse", example.url]
+    made = CliRunner(env={"CHITIEU_DATA_DIR": str(example.data)}).invoke(
+        cli, ["report", "2024S1", "--format", fmt, "-o", str(path), *where]
+    )
+    assert made.exit_code == 0, made.output
+    found = figures(example, str(path), "2024S1")
+    assert [f for f in found if f["verdict"] == "disagrees"] == []
+    matched = [f for f in found if f["indicator_code"]]
+    by_unit = {f["org_unit_code"] for f in matched}
+    assert {"834", CORRECTED_UNIT} < by_unit
+    commune = next(
+        f for f in matched if (f["org_unit_code"], f["indicator_code"]) == (CORRECTED_UNIT, "CT01")
+    )
+    assert commune["published"]["actual"] == 8  # its corrected May: 6 + 2, in revision 2
+    assert commune["verdict"] == "agrees"
+
+
+def test_a_section_of_a_draft_is_checked_against_the_unit_it_names(
+    example: Example, tmp_path: Path
+) -> None:
+    """A commune's part of a district's draft: its figures against the commune's, up to
+    the next heading of its level; the command to trace a disagreement names the unit."""
+    draft = tmp_path / "du-thao.md"
+    draft.write_text(
+        "# Sơ kết 6 tháng\n\n"
+        "## 1. Kết quả của các xã\n\n"
+        "### 1.1. Xã Phong Nẫm\n\n"
+        "Xã kết nạp 7/7 đảng viên mới (đạt 100% NQ).\n\n"
+        "## 2. Toàn huyện\n\n"
+        "Huyện kết nạp 102/130 đảng viên (đạt 78,46% NQ).\n",
+        "utf-8",
+    )
+    commune, district = figures(example, str(draft), "2024S1", "--revision", "1")
+    assert (commune["org_unit_code"], commune["indicator_code"]) == (CORRECTED_UNIT, "CT01")
+    assert commune["verdict"] == "disagrees"
+    assert commune["notes"][0]["en"] == "actual written 7, the revision has 6"
+    assert commune["trace"] == f"chitieu trace 2024S1 CT01 --revision 1 --org {CORRECTED_UNIT}"
+    assert (district["org_unit_code"], district["verdict"]) == ("834", "agrees")
+    result = run(example, str(draft), "2024S1", "--revision", "1")
+    row = next(line for line in result.output.splitlines() if "7/7" in line)
+    assert f"[{CORRECTED_UNIT}] CT01 Kết nạp đảng viên mới" in row
+
+
+def test_a_word_heading_or_a_table_row_names_the_unit_of_what_follows(
+    example: Example, tmp_path: Path
+) -> None:
+    """In Word: a paragraph in a heading style naming a commune, up to the next heading
+    of its level; in a table, a row of merged cells naming a commune, up to the next."""
+    document = docx.Document()
+    document.add_heading("Xã Phong Nẫm (28987)", level=2)
+    document.add_paragraph("Xã kết nạp 6/7 đảng viên mới (đạt 85,71% NQ).")
+    document.add_heading("Toàn huyện", level=2)
+    document.add_paragraph("Huyện kết nạp 6/7 đảng viên mới (đạt 85,71% NQ).")
+    table = document.add_table(rows=3, cols=5)
+    rows = [
+        ["STT", "Mã", "Chỉ tiêu", "Kế hoạch năm", "Thực hiện"],
+        ["1", "CT01", "Kết nạp đảng viên mới", "7", "6"],
+    ]
+    for row, cells in zip((table.rows[0], table.rows[2]), rows, strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    table.cell(1, 0).merge(table.cell(1, 4)).text = "28987 Xã Phong Nẫm"
+    path = tmp_path / "du-thao.docx"
+    document.save(path)
+    found = figures(example, str(path), "2024S1", "--revision", "1")
+    units = [(f["org_unit_code"], f["indicator_code"], f["verdict"]) for f in found]
+    assert units == [
+        (CORRECTED_UNIT, "CT01", "agrees"),
+        ("834", "CT01", "disagrees"),  # the district's 102/130, not 6/7
+        (CORRECTED_UNIT, "CT01", "agrees"),
+    ]

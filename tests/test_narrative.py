@@ -296,3 +296,58 @@ def test_a_file_that_is_not_a_readable_draft_is_refused(
         read_draft(path)
     with pytest.raises(DraftError, match="no such file"):
         read_draft(tmp_path / "missing.txt")
+
+
+@pytest.mark.parametrize(
+    ("heading", "unit"),
+    [
+        ("### 28987 Xã Phong Nẫm", "28987"),
+        ("## 2. 28987 - Xã Phong Nẫm:", "28987"),
+        ("II. Xã  PHONG NẪM (28987)", "28987"),
+        ("Xã Phong Nẫm", "28987"),  # its name alone: no other unit bears it
+        ("# Thị trấn \\*Một\\*", "T1"),  # Markdown's escapes, as the report writes names
+        ("Xã Tân Hào", None),  # two units bear the name: only with the code
+        ("29008 Xã Tân Hào", "29008"),
+        ("Kết quả của Xã Phong Nẫm", None),
+        ("28987", None),
+    ],
+)
+def test_a_heading_names_a_unit_by_code_and_name_or_its_own_name(
+    heading: str, unit: str | None
+) -> None:
+    from chitieu.narrative.sections import unit_namer
+
+    named = unit_namer(
+        {
+            "28987": "Xã Phong Nẫm",
+            "29008": "Xã Tân Hào",
+            "29035": "Xã Tân Hào",
+            "T1": "Thị trấn *Một*",
+        }
+    )
+    assert named(heading) == unit
+
+
+def test_a_units_section_ends_at_the_next_heading_of_its_level() -> None:
+    from chitieu.narrative.sections import unit_sections
+
+    draft = read_text(
+        "d.md",
+        "# Báo cáo\n\nA\n\n## 28987 Xã Phong Nẫm\n\nB\n\n### Chi tiết\n\nC\n\n"
+        "| Mã | Thực hiện |\n|---|---|\n| 29008 Xã Tân Hào | |\n| CT01 | 3 |\n\n"
+        "## Toàn huyện\n\nD\n".encode(),
+        "md",
+    )
+    named = {"28987 xã phong nẫm": "28987", "29008 xã tân hào": "29008"}
+    sections = unit_sections(draft, lambda text: named.get(text.strip("# ").casefold()))
+    units = {s.text: sections.get(s.where) for s in draft.segments if s.heading is None}
+    assert units == {
+        "A": None,
+        "B": "28987",
+        "C": "28987",  # a lower heading naming no unit stays inside the section
+        "| Mã | Thực hiện |": "28987",
+        "|---|---|": "28987",
+        "| 29008 Xã Tân Hào | |": "28987",
+        "| CT01 | 3 |": "29008",  # after the table's row naming a unit
+        "D": None,
+    }

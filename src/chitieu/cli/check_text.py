@@ -52,6 +52,7 @@ def check_text(
     from chitieu.config import load_config
     from chitieu.narrative import check_draft, read_draft, revision_figures
     from chitieu.narrative.render import check_json, render_check
+    from chitieu.narrative.revision import revision_units
     from chitieu.periods import Period
     from chitieu.warehouse import open_warehouse
 
@@ -63,7 +64,11 @@ def check_text(
     url = settings.warehouse_url(warehouse)
     with open_warehouse(url, create=False) as store:  # reads only: never makes one
         snap, unit = _find_revision(store, review_period, org, config, revision)
-    checked = check_draft(draft, revision_figures(config, snap.header, snap.indicators, unit))
+    checked = check_draft(
+        draft,
+        revision_figures(config, snap.header, snap.indicators, unit),
+        revision_units(config, snap.header, snap.indicators),
+    )
     click.echo(check_json(checked) if fmt == "json" else render_check(checked), nl=False)
     if annotate_to is not None:
         from chitieu.files import write_atomically

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from chitieu.narrative.draft import Draft
+from chitieu.narrative.draft import Draft, Segment, Where
 from chitieu.narrative.figures import find_figures
 from chitieu.narrative.matching import name_index
 from chitieu.narrative.numbers import detect_lang, threshold_words
-from chitieu.narrative.revision import RevisionFigures
+from chitieu.narrative.revision import RevisionFigures, RevisionUnits
+from chitieu.narrative.sections import unit_namer, unit_sections
 from chitieu.narrative.tables import table_figures
 from chitieu.narrative.verdicts import (
     AGREES,
@@ -27,6 +29,15 @@ class DraftCheck:
     lang: str
     revision: RevisionFigures
     figures: tuple[FigureCheck, ...]
+    sections: dict[str, RevisionFigures] = field(default_factory=dict)
+    """The units whose sections the draft has (`chitieu.narrative.sections`), by code:
+    a figure with an ``org_unit_code`` was checked against that unit's figures."""
+
+    def figures_of(self, check: FigureCheck) -> RevisionFigures:
+        """The unit's figures ``check`` was judged against."""
+        if check.org_unit_code is None:
+            return self.revision
+        return self.sections[check.org_unit_code]
 
     def counts(self) -> dict[str, int]:
         found = Counter(f.verdict for f in self.figures)
@@ -38,20 +49,39 @@ class DraftCheck:
         return all(f.verdict != DISAGREES for f in self.figures)
 
 
-def check_draft(draft: Draft, revision: RevisionFigures) -> DraftCheck:
-    """Find, match and judge every figure of ``draft`` against ``revision``."""
+def check_draft(
+    draft: Draft, revision: RevisionFigures, units: RevisionUnits | None = None
+) -> DraftCheck:
+    """Find, match and judge every figure of ``draft`` against ``revision``; with
+    ``units``, a figure in a section of the draft that names another unit of the
+    revision against that unit's figures."""
     lang = detect_lang(" ".join(s.text for s in draft.segments))
-    names = name_index(revision.indicators)
     half = threshold_words(revision.on_track, lang)
+    named: dict[Where, str] = {}
+    sections: dict[str, RevisionFigures] = {}
+    if units is not None:
+        named = unit_sections(draft, unit_namer(units.names))
+        others = sorted(set(named.values()) - {revision.org_unit_code})
+        sections = {code: units.figures(code) for code in others}
+    names = {code: name_index(figures.indicators) for code, figures in sections.items()}
+    names[revision.org_unit_code] = name_index(revision.indicators)
+
+    def of(segment: Segment) -> RevisionFigures:
+        return sections.get(named.get(segment.where, ""), revision)
+
     tables = table_figures(draft.tables, lang)
     found = list(tables.figures)
     for segment in draft.segments:
         if segment.where in tables.cells:
             continue
-        found += [
-            (segment, figure)
-            for figure in find_figures(segment.text, lang, revision.counts.total, half)
-        ]
+        total = of(segment).counts.total
+        found += [(segment, figure) for figure in find_figures(segment.text, lang, total, half)]
     found.sort(key=lambda item: (item[0].anchor, item[0].where.line or 0, item[1].start))
-    checks = tuple(check_figure(f, s, revision, names, lang) for s, f in found)
-    return DraftCheck(draft, lang, revision, checks)
+    checks = []
+    for segment, figure in found:
+        unit = of(segment)
+        check = check_figure(figure, segment, unit, names[unit.org_unit_code], lang)
+        if unit is not revision:
+            check = dataclasses.replace(check, org_unit_code=unit.org_unit_code)
+        checks.append(check)
+    return DraftCheck(draft, lang, revision, tuple(checks), sections)

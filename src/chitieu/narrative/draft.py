@@ -32,6 +32,8 @@ MAX_UNPACKED: Final = 200_000_000
 """A Word file whose parts unpack to more than this is refused (a zip bomb, not a draft)."""
 _TRACKED: Final = ".//w:ins | .//w:del | .//w:moveFrom | .//w:moveTo"
 _BLOCK_START: Final = re.compile(r"\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|\|)")
+_HEADING: Final = re.compile(r"\s{0,3}(#{1,6})\s")
+_WORD_HEADING: Final = re.compile(r"(?i)heading\s*([1-9])|(title)")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,9 @@ class Segment:
     text: str
     where: Where
     anchor: int = -1
+    heading: int | None = None
+    """Its level when it is a heading: a Markdown ``#`` line (1–6), a Word paragraph in a
+    heading style or with an outline level (1–9)."""
 
 
 @dataclass(frozen=True)
@@ -144,15 +149,22 @@ def _text_blocks(lines: list[str]) -> Iterator[Segment]:
     for number, line in enumerate(lines, start=1):
         starts_block = bool(_BLOCK_START.match(line))
         full = len(block) >= _BLOCK_LINES or (block and block[0].lstrip().startswith("|"))
-        if block and (not line.strip() or starts_block or full):
-            yield Segment("\n".join(block), Where(line=first))
+        if block and (not line.strip() or starts_block or full or _HEADING.match(block[0])):
+            yield _block(block, first)
             block = []
         if line.strip():
             if not block:
                 first = number
             block.append(line)
     if block:
-        yield Segment("\n".join(block), Where(line=first))
+        yield _block(block, first)
+
+
+def _block(lines: list[str], first: int) -> Segment:
+    """A block of lines; a heading is a line of its own."""
+    heading = _HEADING.match(lines[0])
+    level = None if heading is None else len(heading[1])
+    return Segment("\n".join(lines), Where(line=first), heading=level)
 
 
 def _pipe_tables(segments: list[Segment]) -> Iterator[DraftTable]:
@@ -184,10 +196,39 @@ def read_word(name: str, content: bytes) -> Draft:
             f"lại / the draft has {len(tracked)} tracked changes: accept or reject them in "
             "Word and save it, so that the text checked is the text that will be read"
         )
+    levels = _outline_levels(document)
     segments = tuple(
-        Segment(paragraph_text(p), where, i) for i, (where, p) in enumerate(paragraphs)
+        Segment(paragraph_text(p), where, i, _heading_level(p, levels))
+        for i, (where, p) in enumerate(paragraphs)
     )
     return Draft(name, "docx", content, segments, tuple(_word_tables(segments)))
+
+
+def _outline_levels(document: Document) -> dict[str, int]:
+    """Each paragraph style's heading level: Word's Heading 1–9 (whatever the language
+    of its names, the style ids stay ``Heading1``...) and Title, or a style's own outline
+    level."""
+    from docx.oxml.ns import qn
+
+    levels = {}
+    for style in document.styles.element.xpath("./w:style[@w:type='paragraph']"):
+        style_id = style.get(qn("w:styleId")) or ""
+        outline = style.xpath("./w:pPr/w:outlineLvl/@w:val")
+        named = _WORD_HEADING.fullmatch(style_id)
+        if outline and outline[0].isdigit() and int(outline[0]) < 9:
+            levels[style_id] = int(outline[0]) + 1
+        elif named:
+            levels[style_id] = int(named[1]) if named[1] else 1
+    return levels
+
+
+def _heading_level(paragraph: Any, levels: dict[str, int]) -> int | None:
+    """A paragraph's heading level (its own outline level, else its style's), or None."""
+    outline = paragraph.xpath("./w:pPr/w:outlineLvl/@w:val")
+    if outline and outline[0].isdigit():
+        return int(outline[0]) + 1 if int(outline[0]) < 9 else None  # 9: body text
+    style = paragraph.xpath("./w:pPr/w:pStyle/@w:val")
+    return levels.get(style[0]) if style else None
 
 
 def open_word(name: str, content: bytes) -> Document:

@@ -39,9 +39,11 @@ def _short_where(check: FigureCheck) -> str:
 
 
 def _indicator(check: FigureCheck) -> str:
+    """The indicator (or class) matched, after the unit whose section holds the figure."""
+    unit = "" if check.org_unit_code is None else f"[{check.org_unit_code}] "
     if check.indicator is not None:
-        return f"{check.indicator.code} {check.indicator.name}"
-    return check.figure.class_name or "–"
+        return f"{unit}{check.indicator.code} {check.indicator.name}"
+    return unit + (check.figure.class_name or "–")
 
 
 def _when(moment: Any) -> str:
@@ -112,7 +114,7 @@ def _published(check: DraftCheck, figure: FigureCheck) -> dict[str, Any] | None:
         return {"actual": i.actual, "target": i.target, "percent": i.percent, "class": i.class_name}
     name = figure.figure.class_name
     if figure.figure.kind == "class_count" and name is not None:
-        counts = check.revision.counts
+        counts = check.figures_of(figure).counts
         published = {"count": getattr(counts, name), "total": counts.total}
         if name == "below_half":
             published["not_started"] = counts.not_started
@@ -133,6 +135,7 @@ def _figure_json(check: DraftCheck, figure: FigureCheck) -> dict[str, Any]:
         else {"table": where.table, "row": where.row, "column": where.column},
         "quoted": figure.figure.quoted,
         "kind": figure.figure.kind,
+        "org_unit_code": check.figures_of(figure).org_unit_code,
         "indicator_code": figure.indicator.code if figure.indicator else None,
         "indicator_name": figure.indicator.name if figure.indicator else None,
         "class": figure.figure.class_name,

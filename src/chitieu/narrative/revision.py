@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
 from chitieu.config import Config
+from chitieu.periods import Period
 from chitieu.rollup.summary import ClassCounts, class_counts
 
 
@@ -84,4 +86,37 @@ def revision_figures(
         indicators=published,
         counts=class_counts(mine),
         on_track=config.catalog.classification.on_track,
+    )
+
+
+@dataclass(frozen=True)
+class RevisionUnits:
+    """The units of a revision a draft may give sections of their own
+    (`chitieu.narrative.sections`): their names as the review names them, and each one's
+    figures, built when a section names it."""
+
+    names: dict[str, str]
+    """``org_unit_code`` → name, for every unit the revision has figures of."""
+    build: Callable[[str], RevisionFigures]
+    _built: dict[str, RevisionFigures] = field(default_factory=dict)
+
+    def figures(self, unit: str) -> RevisionFigures:
+        if unit not in self._built:
+            self._built[unit] = self.build(unit)
+        return self._built[unit]
+
+
+def revision_units(
+    config: Config, header: dict[str, Any], indicators: pl.DataFrame
+) -> RevisionUnits:
+    """Every unit of a revision (``snapshot_indicators``), named as on the review's last
+    day (a reused code by its name then)."""
+    from chitieu.report.model import unit_names
+
+    day = Period.parse(str(header["review_period"])).end
+    codes = indicators.select("org_unit_code").unique()
+    named = codes.join(unit_names(config.org_units, day), on="org_unit_code", how="left")
+    return RevisionUnits(
+        {code: name or code for code, name in named.iter_rows()},
+        lambda unit: revision_figures(config, header, indicators, unit),
     )

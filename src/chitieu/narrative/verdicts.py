@@ -89,6 +89,9 @@ class FigureCheck:
     published: str = ""
     trace: str | None = None
     difference: Decimal | None = None
+    org_unit_code: str | None = None
+    """The unit whose section of the draft the figure is in, when it is not the unit the
+    draft is checked for (`chitieu.narrative.sections`)."""
 
     @property
     def where(self) -> str:

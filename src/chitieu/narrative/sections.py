@@ -1,0 +1,86 @@
+"""Which unit a draft's figures speak of, where the draft gives units sections of their
+own: the review report's annex (a table for each unit, under a heading such as
+``### 28987 Xã Phong Nẫm``, or in Word one table with a row naming each unit before its
+rows), or a district's draft with a part for each commune.
+
+A heading names a unit of the revision when its text, numbering such as ``1.`` or ``II.``
+left out, is the unit's code and name (``28987 Xã Phong Nẫm``, ``28987 - Xã Phong
+Nẫm``), its name and code (``Xã Phong Nẫm (28987)``), or its name alone when no other
+unit of the revision bears it; compared in NFC, case-folded, spaces collapsed. Its figures
+are that unit's until the next heading of the same or a higher level. In a table, a row
+whose cells (but empty ones) hold one text that names a unit makes the rows after it that
+unit's, up to the next such row or the end of the table. Everything else is the unit the
+draft is checked for (``--org``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final
+
+from chitieu.narrative.draft import Draft, Where
+
+_NUMBERING: Final = re.compile(r"(?:\d+(?:\.\d+)*[.)]|[IVXLCDM]+[.)]|[a-zđ][.)])\s+", re.I)
+_MARKDOWN_ESCAPE: Final = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
+_HEADING_MARKS: Final = re.compile(r"\s{0,3}#{1,6}\s+|\s+#+\s*$")
+
+
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    return " ".join(text.split()).casefold().strip(" :.")
+
+
+def unit_namer(names: Mapping[str, str]) -> Callable[[str], str | None]:
+    """The function that tells which unit (its code) a heading's text names, of
+    ``names`` (code → the unit's name as the review names it), or None."""
+    said: dict[str, str] = {}
+    alone = Counter(_plain(name) for name in names.values())
+    for code, name in names.items():
+        plain, key = _plain(name), _plain(code)
+        for form in (f"{key} {plain}", f"{key} - {plain}", f"{key} – {plain}", f"{plain} ({key})"):
+            said[form] = code
+        if alone[plain] == 1:
+            said.setdefault(plain, code)
+
+    def named(text: str) -> str | None:
+        text = _HEADING_MARKS.sub(" ", _MARKDOWN_ESCAPE.sub(r"\1", text))
+        plain = _plain(text)
+        return said.get(plain) or said.get(_plain(_NUMBERING.sub("", plain, count=1)))
+
+    return named
+
+
+def unit_sections(draft: Draft, named: Callable[[str], str | None]) -> dict[Where, str]:
+    """The unit (code) of each place of ``draft`` inside a unit's section (`Where` of a
+    paragraph, a text line or a table cell); places outside every section are absent."""
+    sections: dict[Where, str] = {}
+    open_: list[tuple[int, str | None]] = []  # (heading level, the unit it names)
+    for segment in draft.segments:
+        if segment.heading is not None:
+            open_ = [(level, unit) for level, unit in open_ if level < segment.heading]
+            open_.append((segment.heading, named(segment.text)))
+            continue
+        unit = next((unit for _, unit in reversed(open_) if unit is not None), None)
+        if unit is not None:
+            sections[segment.where] = unit
+    for table in draft.tables:
+        unit = None
+        for row in table.rows:
+            said = _row_unit(cell.text for cell in row)
+            found = None if said is None else named(said)
+            if found is not None:
+                unit = found
+            elif unit is not None:
+                sections.update((cell.where, unit) for cell in row)
+    return sections
+
+
+def _row_unit(cells: Iterable[str]) -> str | None:
+    """The one text of a row whose cells, but empty ones, all hold it (Word's merged
+    cells, a Markdown row with one cell filled)."""
+    texts = {" ".join(text.split()) for text in cells} - {""}
+    return texts.pop() if len(texts) == 1 else None
