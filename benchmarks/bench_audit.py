@@ -21,6 +21,7 @@ import argparse
 import csv
 import datetime as dt
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -33,6 +34,9 @@ ROOT_DIR = Path(__file__).resolve().parents[1]
 CHITIEU = str(Path(sys.executable).with_name("chitieu"))
 YEAR = "2024"
 INDICATOR = "CT01"
+ACCEPTED = "accepted.txt"
+"""Where the publishing process says how many corrected reports were accepted."""
+_FIRST = re.compile(r"[^_]+_\d{4}M\d{2}\.csv")
 
 
 def _publish(data: Path, url: str, corrections: int) -> None:
@@ -46,12 +50,16 @@ def _publish(data: Path, url: str, corrections: int) -> None:
     config = load_config(data / "config")
     root = config.catalog.resolution.org_unit
     period = Period.parse(YEAR)
+    scratch = Path(url.removeprefix("duckdb:///")).parent
     with open_warehouse(url) as warehouse:
         for revision in (1, 2):
             if revision == 2:
-                folder = Path(url.removeprefix("duckdb:///")).parent / "corrected"
-                sent = _corrected(data, folder, corrections)
-                pipeline.ingest_batch(sent, config, warehouse, warehouse.archive)
+                sent = _corrected(data, scratch / "corrected", corrections)
+                result = pipeline.ingest_batch(sent, config, warehouse, warehouse.archive)
+                taken = sum(o.status == "accepted" for o in result.outcomes)
+                if not taken:
+                    raise SystemExit("no corrected report was accepted: nothing to diff")
+                (scratch / ACCEPTED).write_text(str(taken), "utf-8")
             prepared = pipeline.prepare_review(config, warehouse, period, root, publish=True)
             if not prepared.checks.passed:
                 raise SystemExit(
@@ -60,12 +68,16 @@ def _publish(data: Path, url: str, corrections: int) -> None:
 
 
 def _corrected(data: Path, folder: Path, count: int) -> list[Path]:
-    """Corrected copies of the first ``count`` CSV reports of the generated month, as
-    communes resend them: the figures of the file's first two elements one more, sent
-    five days after the first."""
+    """Corrected copies of the first ``count`` communes' CSV reports of the generated
+    month (their first sending, not the month's resent or broken files), as communes
+    resend them: the figures of the file's first two elements one more, sent five days
+    after the first."""
     folder.mkdir()
     sent = []
-    for path in sorted((data / "inbox" / "csv").glob("*/*.csv"))[:count]:
+    first = [
+        p for p in sorted((data / "inbox" / "csv").glob("*/*.csv")) if _FIRST.fullmatch(p.name)
+    ]
+    for path in first[:count]:
         with path.open(encoding="utf-8", newline="") as rows:
             lines = list(csv.DictReader(rows))
         elements = list(dict.fromkeys(line["element_code"] for line in lines))[:2]
@@ -100,6 +112,12 @@ def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return wall, usage.ru_maxrss / 1e6, os.waitstatus_to_exitcode(status)
 
 
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text}: a number of communes, 1 or more")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="a generated national set")
@@ -107,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--org", help="the commune traced (default: the first in the hierarchy)")
     parser.add_argument(
         "--corrections",
-        type=int,
+        type=_at_least_one,
         default=2000,
         help="communes whose reports are corrected between revisions 1 and 2",
     )
@@ -129,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         common = ["--config", str(args.data / "config"), "--warehouse", url]
         commune = args.org or _a_commune(args.data / "config")
-        corrected = len(list((scratch / "corrected").iterdir()))
+        corrected = int((scratch / ACCEPTED).read_text("utf-8"))
         commands = {
             f"trace {YEAR} {INDICATOR} --org {commune} (a commune)": [
                 CHITIEU, "trace", YEAR, INDICATOR, "--org", commune, *common
@@ -137,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             f"trace {YEAR} {INDICATOR} (the root)": [CHITIEU, "trace", YEAR, INDICATOR, *common],
             f"trace {YEAR} CT99 (no such indicator)": [CHITIEU, "trace", YEAR, "CT99", *common],
             f"snapshots diff {YEAR} 1 1": [CHITIEU, "snapshots", "diff", YEAR, "1", "1", *common],
-            f"snapshots diff {YEAR} 1 2 ({corrected} corrected)": [
+            f"snapshots diff {YEAR} 1 2 ({corrected} corrections)": [
                 CHITIEU, "snapshots", "diff", YEAR, "1", "2", *common
             ],
         }  # fmt: skip

@@ -174,6 +174,8 @@ def test_a_revisions_inputs_of_some_elements_are_theirs_alone(example: Example) 
         some = store.input_values(snap.snapshot_id, elements=chosen)
     assert some.equals(every.filter(pl.col("element_code").is_in(chosen)))
     assert 0 < some.height < every.height
+    with open_warehouse(example.url) as store, pytest.raises(ValueError, match="not both"):
+        store.input_values(snap.snapshot_id, [1], elements=chosen)
 
 
 def test_the_excel_report_names_units_as_in_the_review_period(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,6 @@ def test_the_benchmark_runs_every_scenario_at_a_tiny_scale(
         if line.startswith(("trace ", "snapshots diff "))
     ]
     assert exits == ["0", "0", "2", "0", "0"], traced.stdout
+    corrections = re.search(r"snapshots diff 2024 1 2 \((\d+) corrections\)", traced.stdout)
+    assert corrections is not None, traced.stdout
+    assert int(corrections[1]) > 0  # revision 2 took in corrected reports

@@ -345,3 +345,15 @@ def test_a_word_heading_or_a_table_row_names_the_unit_of_what_follows(
         ("834", "CT01", "disagrees"),  # the district's 102/130, not 6/7
         (CORRECTED_UNIT, "CT01", "agrees"),
     ]
+
+
+def test_a_heading_naming_the_drafts_own_unit_changes_nothing(
+    example: Example, tmp_path: Path
+) -> None:
+    draft = tmp_path / "xa-phong-nam.md"
+    draft.write_text("## 28987 Xã Phong Nẫm\n\nXã đã kết nạp 6/7 đảng viên mới.\n", "utf-8")
+    [found] = figures(example, str(draft), "2024S1", "--revision", "1", "--org", CORRECTED_UNIT)
+    assert (found["org_unit_code"], found["verdict"]) == (CORRECTED_UNIT, "agrees")
+    assert found["trace"] == f"chitieu trace 2024S1 CT01 --revision 1 --org {CORRECTED_UNIT}"
+    result = run(example, str(draft), "2024S1", "--revision", "1", "--org", CORRECTED_UNIT)
+    assert "[28987]" not in result.output  # the draft's own unit is named once, at the top

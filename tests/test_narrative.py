@@ -310,6 +310,7 @@ def test_a_file_that_is_not_a_readable_draft_is_refused(
         ("29008 Xã Tân Hào", "29008"),
         ("Kết quả của Xã Phong Nẫm", None),
         ("28987", None),
+        ("Xã Phong 2. Nẫm", None),  # numbering only where the heading begins
     ],
 )
 def test_a_heading_names_a_unit_by_code_and_name_or_its_own_name(
@@ -351,3 +352,61 @@ def test_a_units_section_ends_at_the_next_heading_of_its_level() -> None:
         "| CT01 | 3 |": "29008",  # after the table's row naming a unit
         "D": None,
     }
+
+
+def test_a_heading_with_figures_and_a_code_block_in_a_markdown_draft() -> None:
+    """A sub-heading is in the section it opens (its own figures are the unit's); a `#`
+    line of a fenced code block is no heading."""
+    from chitieu.narrative.sections import unit_sections
+
+    draft = read_text(
+        "d.md",
+        "## 28987 Xã Phong Nẫm\n\n### Kết nạp 7/7 đảng viên\n\n"
+        "```\n# 29008 Xã Tân Hào\n```\n\nB\n".encode(),
+        "md",
+    )
+    named = {"28987 xã phong nẫm": "28987", "29008 xã tân hào": "29008"}
+    sections = unit_sections(draft, lambda text: named.get(text.strip("# ").casefold()))
+    headings = [(s.text, s.heading) for s in draft.segments if s.heading is not None]
+    assert headings == [("## 28987 Xã Phong Nẫm", 2), ("### Kết nạp 7/7 đảng viên", 3)]
+    assert {sections.get(s.where) for s in draft.segments} == {"28987"}
+    assert draft.segments[-1].text == "B"
+
+
+def test_word_headings_by_style_outline_level_or_the_style_they_are_based_on(
+    tmp_path: Path,
+) -> None:
+    """A heading style, a style of the team's own based on one, a paragraph given an
+    outline level; a heading inside a table cell opens nothing (it would outlast the
+    table), and outline level 9 is body text."""
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    from chitieu.narrative.draft import read_word
+
+    document = docx.Document()
+    document.add_heading("Heading style", level=1)
+    own = document.styles.add_style("Tên xã", WD_STYLE_TYPE.PARAGRAPH)
+    own.base_style = document.styles["Heading 2"]
+    document.add_paragraph("Based on Heading 2", style=own)
+    for text, level in (("Outline level 3", "2"), ("Body text level", "9")):
+        paragraph = document.add_paragraph(text)
+        outline = OxmlElement("w:outlineLvl")
+        outline.set(qn("w:val"), level)
+        paragraph._p.get_or_add_pPr().append(outline)
+    document.add_table(rows=1, cols=1).cell(0, 0).paragraphs[0].style = "Heading 2"
+    document.add_paragraph("Plain")
+    path = tmp_path / "d.docx"
+    document.save(path)
+    draft = read_word("d.docx", path.read_bytes())
+    levels = [(s.where.table is not None, s.heading) for s in draft.segments]
+    assert levels == [
+        (False, 1),
+        (False, 2),
+        (False, 3),
+        (False, None),
+        (True, None),
+        (False, None),
+    ]

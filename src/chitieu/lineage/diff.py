@@ -209,7 +209,7 @@ def diff_snapshots(
     reach = _reach(config, values, sides, period, root)
     known = {i.code for i in config.catalog.indicators}
 
-    def formula_elements(code: str) -> set[str]:
+    def formula_of(code: str) -> set[str]:
         return formula.elements(config.catalog.formula_tree(code)) if code in known else set()
 
     indicators = _changed(before.indicators, after.indicators, "indicator_code", INDICATOR_VALUES)
@@ -229,10 +229,10 @@ def diff_snapshots(
         after=after.header,
         added=_listed(submissions, sides["added"]),
         removed=_listed(submissions, sides["removed"]),
-        indicators=_explained(indicators, "indicator_code", reach, formula_elements),
+        indicators=_explained(indicators, "indicator_code", reach, formula_of),
         elements=_explained(elements, "element_code", reach, lambda code: {code}),
         signoffs=_between(signoffs, before.header["revision"], after.header["revision"]),
-        last_year=_explained(last, "indicator_code", last_reach, formula_elements),
+        last_year=_explained(last, "indicator_code", last_reach, formula_of),
     )
 
 

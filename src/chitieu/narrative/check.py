@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chitieu.narrative.draft import Draft, Segment, Where
 from chitieu.narrative.figures import find_figures
@@ -82,6 +81,6 @@ def check_draft(
         unit = of(segment)
         check = check_figure(figure, segment, unit, names[unit.org_unit_code], lang)
         if unit is not revision:
-            check = dataclasses.replace(check, org_unit_code=unit.org_unit_code)
+            check = replace(check, org_unit_code=unit.org_unit_code)
         checks.append(check)
     return DraftCheck(draft, lang, revision, tuple(checks), sections)

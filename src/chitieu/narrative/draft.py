@@ -32,7 +32,9 @@ MAX_UNPACKED: Final = 200_000_000
 """A Word file whose parts unpack to more than this is refused (a zip bomb, not a draft)."""
 _TRACKED: Final = ".//w:ins | .//w:del | .//w:moveFrom | .//w:moveTo"
 _BLOCK_START: Final = re.compile(r"\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|\|)")
-_HEADING: Final = re.compile(r"\s{0,3}(#{1,6})\s")
+HEADING: Final = re.compile(r"\s{0,3}(#{1,6})\s+")
+"""A Markdown heading's opening marks (``## ``): a line of its own."""
+_FENCE: Final = re.compile(r"\s{0,3}(```|~~~)")
 _WORD_HEADING: Final = re.compile(r"(?i)heading\s*([1-9])|(title)")
 
 
@@ -145,26 +147,23 @@ def read_text(name: str, content: bytes, kind: str = "txt") -> Draft:
 
 def _text_blocks(lines: list[str]) -> Iterator[Segment]:
     block: list[str] = []
-    first = 0
+    first, level, fenced = 0, None, False
     for number, line in enumerate(lines, start=1):
         starts_block = bool(_BLOCK_START.match(line))
         full = len(block) >= _BLOCK_LINES or (block and block[0].lstrip().startswith("|"))
-        if block and (not line.strip() or starts_block or full or _HEADING.match(block[0])):
-            yield _block(block, first)
-            block = []
+        if block and (not line.strip() or starts_block or full or level is not None):
+            yield Segment("\n".join(block), Where(line=first), heading=level)
+            block, level = [], None
+        if _FENCE.match(line):
+            fenced = not fenced  # a `#` line of a code block is no heading
         if line.strip():
             if not block:
                 first = number
+                heading = None if fenced else HEADING.match(line)
+                level = None if heading is None else len(heading[1])
             block.append(line)
     if block:
-        yield _block(block, first)
-
-
-def _block(lines: list[str], first: int) -> Segment:
-    """A block of lines; a heading is a line of its own."""
-    heading = _HEADING.match(lines[0])
-    level = None if heading is None else len(heading[1])
-    return Segment("\n".join(lines), Where(line=first), heading=level)
+        yield Segment("\n".join(block), Where(line=first), heading=level)
 
 
 def _pipe_tables(segments: list[Segment]) -> Iterator[DraftTable]:
@@ -198,28 +197,43 @@ def read_word(name: str, content: bytes) -> Draft:
         )
     levels = _outline_levels(document)
     segments = tuple(
-        Segment(paragraph_text(p), where, i, _heading_level(p, levels))
+        Segment(
+            paragraph_text(p),
+            where,
+            i,
+            None if where.table is not None else _heading_level(p, levels),  # the body's
+        )
         for i, (where, p) in enumerate(paragraphs)
     )
     return Draft(name, "docx", content, segments, tuple(_word_tables(segments)))
 
 
 def _outline_levels(document: Document) -> dict[str, int]:
-    """Each paragraph style's heading level: Word's Heading 1–9 (whatever the language
-    of its names, the style ids stay ``Heading1``...) and Title, or a style's own outline
-    level."""
+    """Each paragraph style's heading level: its outline level, its own or that of the
+    style it is based on (Word's built-in headings carry one, whatever the language of
+    their names and ids), else an id ``Heading1``–``Heading9`` or ``Title``."""
     from docx.oxml.ns import qn
 
-    levels = {}
-    for style in document.styles.element.xpath("./w:style[@w:type='paragraph']"):
-        style_id = style.get(qn("w:styleId")) or ""
+    styles = {
+        style.get(qn("w:styleId")) or "": style
+        for style in document.styles.element.xpath("./w:style[@w:type='paragraph']")
+    }
+
+    def level(style_id: str, seen: frozenset[str] = frozenset()) -> int | None:
+        style = styles.get(style_id)
+        if style is None or style_id in seen:  # no such style, or based on itself
+            return None
         outline = style.xpath("./w:pPr/w:outlineLvl/@w:val")
+        if outline and outline[0].isdigit():
+            return int(outline[0]) + 1 if int(outline[0]) < 9 else None  # 9: body text
         named = _WORD_HEADING.fullmatch(style_id)
-        if outline and outline[0].isdigit() and int(outline[0]) < 9:
-            levels[style_id] = int(outline[0]) + 1
-        elif named:
-            levels[style_id] = int(named[1]) if named[1] else 1
-    return levels
+        if named:
+            return int(named[1]) if named[1] else 1
+        based = style.xpath("./w:basedOn/@w:val")
+        return level(based[0], seen | {style_id}) if based else None
+
+    found = {style_id: level(style_id) for style_id in styles}
+    return {style_id: n for style_id, n in found.items() if n is not None}
 
 
 def _heading_level(paragraph: Any, levels: dict[str, int]) -> int | None:

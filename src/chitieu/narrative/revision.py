@@ -98,7 +98,9 @@ class RevisionUnits:
     names: dict[str, str]
     """``org_unit_code`` → name, for every unit the revision has figures of."""
     build: Callable[[str], RevisionFigures]
-    _built: dict[str, RevisionFigures] = field(default_factory=dict)
+    _built: dict[str, RevisionFigures] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def figures(self, unit: str) -> RevisionFigures:
         if unit not in self._built:

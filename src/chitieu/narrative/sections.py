@@ -21,11 +21,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 
-from chitieu.narrative.draft import Draft, Where
+from chitieu.narrative.draft import HEADING, Draft, Where
 
 _NUMBERING: Final = re.compile(r"(?:\d+(?:\.\d+)*[.)]|[IVXLCDM]+[.)]|[a-zđ][.)])\s+", re.I)
 _MARKDOWN_ESCAPE: Final = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
-_HEADING_MARKS: Final = re.compile(r"\s{0,3}#{1,6}\s+|\s+#+\s*$")
+_CLOSING_MARKS: Final = re.compile(r"\s+#+\s*$")
 
 
 def _plain(text: str) -> str:
@@ -47,9 +47,11 @@ def unit_namer(names: Mapping[str, str]) -> Callable[[str], str | None]:
             said.setdefault(plain, code)
 
     def named(text: str) -> str | None:
-        text = _HEADING_MARKS.sub(" ", _MARKDOWN_ESCAPE.sub(r"\1", text))
-        plain = _plain(text)
-        return said.get(plain) or said.get(_plain(_NUMBERING.sub("", plain, count=1)))
+        marks = HEADING.match(text)
+        text = text[marks.end() :] if marks else text
+        plain = _plain(_CLOSING_MARKS.sub("", _MARKDOWN_ESCAPE.sub(r"\1", text)))
+        numbered = _NUMBERING.match(plain)
+        return said.get(plain) or (numbered and said.get(plain[numbered.end() :])) or None
 
     return named
 
@@ -60,10 +62,9 @@ def unit_sections(draft: Draft, named: Callable[[str], str | None]) -> dict[Wher
     sections: dict[Where, str] = {}
     open_: list[tuple[int, str | None]] = []  # (heading level, the unit it names)
     for segment in draft.segments:
-        if segment.heading is not None:
+        if segment.heading is not None:  # a heading is in the section it opens
             open_ = [(level, unit) for level, unit in open_ if level < segment.heading]
             open_.append((segment.heading, named(segment.text)))
-            continue
         unit = next((unit for _, unit in reversed(open_) if unit is not None), None)
         if unit is not None:
             sections[segment.where] = unit
