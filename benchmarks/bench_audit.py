@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -165,6 +166,14 @@ def main(argv: list[str] | None = None) -> int:
             for name, command in commands.items():
                 found[name].append(_timed(command, env))
             print(f"  round {n + 1}/{args.rounds}", flush=True)
+        listed = subprocess.run(
+            [CHITIEU, "snapshots", "diff", YEAR, "1", "2", "--format", "json", *common],
+            env=env,
+            capture_output=True,
+            check=True,
+        )
+        diff = json.loads(listed.stdout)
+        changes = sum(len(diff[part]) for part in ("indicators", "elements", "last_year"))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"\nThe national revision of {YEAR} (generated data, {args.data}); {args.rounds} rounds")
@@ -173,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         wall = statistics.median(r[0] for r in runs)
         peak = max(r[1] for r in runs)
         print(f"{name:<48} {wall:>9.2f} {peak:>8.2f} {runs[-1][2]:>5}")
+    print(f"revision 2: {corrected} corrected reports accepted; diff 1 2: {changes} changes")
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average {load}, {os.cpu_count()} cpus")
     return 0

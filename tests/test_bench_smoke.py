@@ -99,6 +99,9 @@ def test_the_benchmark_runs_every_scenario_at_a_tiny_scale(
         if line.startswith(("trace ", "snapshots diff "))
     ]
     assert exits == ["0", "0", "2", "0", "0"], traced.stdout
-    corrections = re.search(r"snapshots diff 2024 1 2 \((\d+) corrections\)", traced.stdout)
-    assert corrections is not None, traced.stdout
-    assert int(corrections[1]) > 0  # revision 2 took in corrected reports
+    corrected = re.search(
+        r"(\d+) corrected reports accepted; diff 1 2: (\d+) changes", traced.stdout
+    )
+    assert corrected is not None, traced.stdout
+    assert int(corrected[1]) > 0  # revision 2 took in corrected reports
+    assert int(corrected[2]) > 0  # and the diff has changes to explain
