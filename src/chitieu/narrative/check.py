@@ -20,6 +20,7 @@ from chitieu.narrative.verdicts import (
     FigureCheck,
     check_figure,
 )
+from chitieu.narrative.words import NameIndex
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,14 @@ def check_draft(
         named = unit_sections(draft, unit_namer(units.names))
         others = sorted(set(named.values()) - {revision.org_unit_code})
         sections = {code: units.figures(code) for code in others}
-    names = {code: name_index(figures.indicators) for code, figures in sections.items()}
-    names[revision.org_unit_code] = name_index(revision.indicators)
+    # the names are the catalog's: one index for each set of indicators a unit has
+    indexes: dict[tuple[str, ...], NameIndex] = {}
+    names = {}
+    for figures in (revision, *sections.values()):
+        key = tuple(i.code for i in figures.indicators)
+        if key not in indexes:
+            indexes[key] = name_index(figures.indicators)
+        names[figures.org_unit_code] = indexes[key]
 
     def of(segment: Segment) -> RevisionFigures:
         return sections.get(named.get(segment.where, ""), revision)

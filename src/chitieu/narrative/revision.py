@@ -118,7 +118,12 @@ def revision_units(
     day = Period.parse(str(header["review_period"])).end
     codes = indicators.select("org_unit_code").unique()
     named = codes.join(unit_names(config.org_units, day), on="org_unit_code", how="left")
-    return RevisionUnits(
-        {code: name or code for code, name in named.iter_rows()},
-        lambda unit: revision_figures(config, header, indicators, unit),
-    )
+    by_unit: dict[str, pl.DataFrame] = {}
+
+    def build(unit: str) -> RevisionFigures:
+        if not by_unit:  # split once: a national annex names thousands of units
+            parts = indicators.partition_by("org_unit_code", as_dict=True)
+            by_unit.update((str(key[0]), part) for key, part in parts.items())
+        return revision_figures(config, header, by_unit.get(unit, indicators.clear()), unit)
+
+    return RevisionUnits({code: name or code for code, name in named.iter_rows()}, build)
