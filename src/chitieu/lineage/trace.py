@@ -228,9 +228,15 @@ def trace_indicator(
     children = tree.filter(
         (pl.col("org_unit_code") == pl.col("branch")) & (pl.col("branch") != org)
     )
+    # the unit's and its children's rows of the formula's elements: `_element` looks
+    # each one up, and a national revision holds two million
+    near = pl.col("org_unit_code").is_in([org, *children["org_unit_code"]]) & pl.col(
+        "element_code"
+    ).is_in(element_codes)
+    shown = dataclasses.replace(snapshot, elements=snapshot.elements.filter(near))
+    again = recomputed.elements.filter(near)
     elements = [
-        _element(config, snapshot, recomputed.elements, placed, children, org, code, lang)
-        for code in element_codes
+        _element(config, shown, again, placed, children, org, code, lang) for code in element_codes
     ]
     unit = tree.filter(pl.col("org_unit_code") == org).row(0, named=True)
     return Trace(
