@@ -357,3 +357,24 @@ def test_a_heading_naming_the_drafts_own_unit_changes_nothing(
     assert found["trace"] == f"chitieu trace 2024S1 CT01 --revision 1 --org {CORRECTED_UNIT}"
     result = run(example, str(draft), "2024S1", "--revision", "1", "--org", CORRECTED_UNIT)
     assert "[28987]" not in result.output  # the draft's own unit is named once, at the top
+
+
+def test_a_figure_whose_clause_names_a_commune_is_the_communes(
+    example: Example, tmp_path: Path
+) -> None:
+    """A district's draft quoting a commune in its prose: the figure after "xã Phong Nẫm"
+    in its clause is the commune's; the district's own, before it, stays the district's."""
+    draft = tmp_path / "du-thao.md"
+    draft.write_text(
+        "Huyện kết nạp 102/130 đảng viên mới (đạt 78,46% NQ), trong đó xã Phong Nẫm kết nạp "
+        "6/7 đảng viên (đạt 85,71% NQ).\n\nXã Phong Nẫm kết nạp 8/7 đảng viên mới.\n",
+        "utf-8",
+    )
+    found = figures(example, str(draft), "2024S1", "--revision", "1")
+    verdicts = [(f["org_unit_code"], f["indicator_code"], f["verdict"]) for f in found]
+    assert verdicts == [
+        ("834", "CT01", "agrees"),
+        (CORRECTED_UNIT, "CT01", "agrees"),
+        (CORRECTED_UNIT, "CT01", "disagrees"),
+    ]
+    assert found[2]["notes"][0]["en"] == "actual written 8, the revision has 6"

@@ -410,3 +410,24 @@ def test_word_headings_by_style_outline_level_or_the_style_they_are_based_on(
         (True, None),
         (False, None),
     ]
+
+
+def test_a_clause_names_a_unit_by_its_whole_name_the_last_one_written() -> None:
+    from chitieu.narrative.sections import unit_mentioner
+
+    mentioned = unit_mentioner(
+        {
+            "28987": "Xã Phong Nẫm",
+            "29008": "Xã Tân Hào",
+            "29035": "Xã Tân Hào",
+            "834": "Huyện Giồng Trôm",
+            "VN": "Thành phố Hồ Chí Minh",
+        }
+    )
+    assert mentioned("Huyện kết nạp") is None
+    assert mentioned(", trong đó xã  PHONG Nẫm kết nạp") == "28987"
+    assert mentioned("huyện Giồng Trôm, xã Phong Nẫm,") == "28987"  # the nearest the figure
+    assert mentioned("xã Phong Nẫm và huyện Giồng Trôm") == "834"
+    assert mentioned("Phong Nẫm kết nạp") is None  # the whole name, its level word included
+    assert mentioned("xã Tân Hào kết nạp") is None  # two units bear it
+    assert mentioned("tại Thành phố Hồ Chí Minh đạt") == "VN"

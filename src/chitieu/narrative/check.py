@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from chitieu.narrative.draft import Draft, Segment, Where
-from chitieu.narrative.figures import find_figures
+from chitieu.narrative.figures import Figure, find_figures
 from chitieu.narrative.matching import name_index
 from chitieu.narrative.numbers import detect_lang, threshold_words
 from chitieu.narrative.revision import RevisionFigures, RevisionUnits
-from chitieu.narrative.sections import unit_namer, unit_sections
+from chitieu.narrative.sections import unit_mentioner, unit_namer, unit_sections
 from chitieu.narrative.tables import table_figures
 from chitieu.narrative.verdicts import (
     AGREES,
@@ -53,27 +54,33 @@ def check_draft(
     draft: Draft, revision: RevisionFigures, units: RevisionUnits | None = None
 ) -> DraftCheck:
     """Find, match and judge every figure of ``draft`` against ``revision``; with
-    ``units``, a figure in a section of the draft that names another unit of the
-    revision against that unit's figures."""
+    ``units``, a figure whose clause names another unit of the revision, or that stands
+    in a section of the draft naming one (`chitieu.narrative.sections`), against that
+    unit's figures."""
     lang = detect_lang(" ".join(s.text for s in draft.segments))
     half = threshold_words(revision.on_track, lang)
     named: dict[Where, str] = {}
-    sections: dict[str, RevisionFigures] = {}
+    mentioned: Callable[[str], str | None] = lambda clause: None  # noqa: E731
     if units is not None:
         named = unit_sections(draft, unit_namer(units.names))
-        others = sorted(set(named.values()) - {revision.org_unit_code})
-        sections = {code: units.figures(code) for code in others}
-    # the names are the catalog's: one index for each set of indicators a unit has
+        mentioned = unit_mentioner(units.names)
+    sections: dict[str, RevisionFigures] = {}
     indexes: dict[tuple[str, ...], NameIndex] = {}
-    names = {}
-    for figures in (revision, *sections.values()):
-        key = tuple(i.code for i in figures.indicators)
-        if key not in indexes:
-            indexes[key] = name_index(figures.indicators)
-        names[figures.org_unit_code] = indexes[key]
 
-    def of(segment: Segment) -> RevisionFigures:
-        return sections.get(named.get(segment.where, ""), revision)
+    def of(segment: Segment, figure: Figure | None = None) -> RevisionFigures:
+        """The unit's figures the segment's figure is judged against."""
+        code = (figure and mentioned(figure.clause)) or named.get(segment.where)
+        if units is None or code is None or code == revision.org_unit_code:
+            return revision
+        if code not in sections:
+            sections[code] = units.figures(code)
+        return sections[code]
+
+    def names_of(unit: RevisionFigures) -> NameIndex:
+        key = tuple(i.code for i in unit.indicators)  # the names are the catalog's
+        if key not in indexes:
+            indexes[key] = name_index(unit.indicators)
+        return indexes[key]
 
     tables = table_figures(draft.tables, lang)
     found = list(tables.figures)
@@ -85,8 +92,8 @@ def check_draft(
     found.sort(key=lambda item: (item[0].anchor, item[0].where.line or 0, item[1].start))
     checks = []
     for segment, figure in found:
-        unit = of(segment)
-        check = check_figure(figure, segment, unit, names[unit.org_unit_code], lang)
+        unit = of(segment, figure)
+        check = check_figure(figure, segment, unit, names_of(unit), lang)
         if unit is not revision:
             check = replace(check, org_unit_code=unit.org_unit_code)
         checks.append(check)

@@ -105,6 +105,9 @@ class Figure:
     """``trong đó có 2 CT chưa thực hiện`` after a below-half count."""
     code: str | None = None
     """An indicator code written beside the figure (a table's code column)."""
+    clause: str = ""
+    """Its clause before it (from the previous clause end or figure), where a unit the
+    figure is of may be named (``trong đó xã Phong Nẫm kết nạp 6/7``)."""
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,7 @@ class _Finder:
             actual=a.written,
             target=b.written,
             percent=percent,
+            clause=self.text[self.clause_start(a.start) : a.start],
         )
 
     def percent(self, percent: Percent) -> Figure:
@@ -281,6 +285,7 @@ class _Finder:
                 self.clause_stop(percent.end, self.next_end(percent.end)),
             ),
             percent=percent,
+            clause=self.text[self.clause_start(percent.start) : percent.start],
         )
 
     def context(self, start: int, end: int, stop: int) -> str:

@@ -85,3 +85,27 @@ def _row_unit(cells: Iterable[str]) -> str | None:
     cells, a Markdown row with one cell filled)."""
     texts = {" ".join(text.split()) for text in cells} - {""}
     return texts.pop() if len(texts) == 1 else None
+
+
+_LONGEST_NAME: Final = 8
+"""Syllables of the longest unit name looked for in a clause (``Thành phố Hồ Chí Minh``)."""
+
+
+def unit_mentioner(names: Mapping[str, str]) -> Callable[[str], str | None]:
+    """The function that tells which unit (its code) a figure's clause names last, by
+    its whole name (``xã Phong Nẫm``), or None: names that several units of the revision
+    bear count only with the code, which prose does not write."""
+    alone = Counter(_plain(name) for name in names.values())
+    said = {_plain(name): code for code, name in names.items() if alone[_plain(name)] == 1}
+    longest = min(_LONGEST_NAME, max((len(n.split()) for n in said), default=0))
+
+    def mentioned(clause: str) -> str | None:
+        words = _plain(clause).replace(",", " ").split()
+        for end in range(len(words), 0, -1):  # the last name written wins
+            for size in range(min(longest, end), 0, -1):
+                found = said.get(" ".join(words[end - size : end]))
+                if found is not None:
+                    return found
+        return None
+
+    return mentioned
