@@ -431,3 +431,30 @@ def test_a_clause_names_a_unit_by_its_whole_name_the_last_one_written() -> None:
     assert mentioned("Phong Nẫm kết nạp") is None  # the whole name, its level word included
     assert mentioned("xã Tân Hào kết nạp") is None  # two units bear it
     assert mentioned("tại Thành phố Hồ Chí Minh đạt") == "VN"
+
+
+def test_a_long_or_looping_chain_of_word_styles_is_read_without_recursion(
+    tmp_path: Path,
+) -> None:
+    """A hostile draft: 1,500 styles each based on the next (deeper than Python's
+    recursion), the last on Heading 2; two styles based on each other."""
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    from chitieu.narrative.draft import read_word
+
+    document = docx.Document()
+    base = document.styles["Heading 2"]
+    for n in range(1500):
+        style = document.styles.add_style(f"Chain {n}", WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = base
+        base = style
+    one = document.styles.add_style("Loop A", WD_STYLE_TYPE.PARAGRAPH)
+    other = document.styles.add_style("Loop B", WD_STYLE_TYPE.PARAGRAPH)
+    one.base_style, other.base_style = other, one
+    document.add_paragraph("Deep", style=base)
+    document.add_paragraph("Looping", style=one)
+    path = tmp_path / "d.docx"
+    document.save(path)
+    draft = read_word("d.docx", path.read_bytes())
+    assert [(s.text, s.heading) for s in draft.segments] == [("Deep", 2), ("Looping", None)]

@@ -219,21 +219,32 @@ def _outline_levels(document: Document) -> dict[str, int]:
         for style in document.styles.element.xpath("./w:style[@w:type='paragraph']")
     }
 
-    def level(style_id: str, seen: frozenset[str] = frozenset()) -> int | None:
-        style = styles.get(style_id)
-        if style is None or style_id in seen:  # no such style, or based on itself
-            return None
-        outline = style.xpath("./w:pPr/w:outlineLvl/@w:val")
-        if outline and outline[0].isdigit():
-            return int(outline[0]) + 1 if int(outline[0]) < 9 else None  # 9: body text
-        named = _WORD_HEADING.fullmatch(style_id)
-        if named:
-            return int(named[1]) if named[1] else 1
-        based = style.xpath("./w:basedOn/@w:val")
-        return level(based[0], seen | {style_id}) if based else None
+    levels: dict[str, int | None] = {}
+    for start in styles:  # each style's chain of bases walked once, whatever its length
+        chain: list[str] = []
+        current: str | None = start
+        found: int | None = None
+        while current is not None and current not in levels:
+            if current not in styles or current in chain:  # no such style, or a loop
+                break
+            chain.append(current)
+            found, current = _style_level(styles[current], current)
+        if current is not None and current in levels:
+            found = levels[current]
+        levels.update((style_id, found) for style_id in chain)
+    return {style_id: n for style_id, n in levels.items() if n is not None}
 
-    found = {style_id: level(style_id) for style_id in styles}
-    return {style_id: n for style_id, n in found.items() if n is not None}
+
+def _style_level(style: Any, style_id: str) -> tuple[int | None, str | None]:
+    """A style's own heading level, or the id of the style it is based on to ask next."""
+    outline = style.xpath("./w:pPr/w:outlineLvl/@w:val")
+    if outline and outline[0].isdigit():
+        return (int(outline[0]) + 1 if int(outline[0]) < 9 else None), None  # 9: body text
+    named = _WORD_HEADING.fullmatch(style_id)
+    if named:
+        return (int(named[1]) if named[1] else 1), None
+    based = style.xpath("./w:basedOn/@w:val")
+    return None, (based[0] if based else None)
 
 
 def _heading_level(paragraph: Any, levels: dict[str, int]) -> int | None:
