@@ -164,16 +164,19 @@ def test_the_excel_report_of_a_revision(example: Example, tmp_path: Path) -> Non
     assert workbook["Ghi chú"].max_row == 1 + notes.height
 
 
-def test_a_revisions_inputs_of_some_elements_are_theirs_alone(example: Example) -> None:
-    """What `chitieu trace` reads of a revision's inputs: its formula's elements' values,
-    every one of them and no other element's."""
+def test_a_revisions_rows_and_inputs_of_some_elements_are_theirs_alone(example: Example) -> None:
+    """What `chitieu trace` reads of a revision: its formula's elements' rows and input
+    values, every one of them and no other element's."""
     chosen = ["DANG_VIEN_MOI", "HO_NGHEO"]
     with open_warehouse(example.url) as store:
         snap = store.snapshot("2024S1", "834")
+        rows = store.snapshot("2024S1", "834", elements=chosen).elements
         every = store.input_values(snap.snapshot_id)
         some = store.input_values(snap.snapshot_id, elements=chosen)
     assert some.equals(every.filter(pl.col("element_code").is_in(chosen)))
     assert 0 < some.height < every.height
+    assert rows.equals(snap.elements.filter(pl.col("element_code").is_in(chosen)))
+    assert 0 < rows.height < snap.elements.height
     with open_warehouse(example.url) as store, pytest.raises(ValueError, match="not both"):
         store.input_values(snap.snapshot_id, [1], elements=chosen)
 

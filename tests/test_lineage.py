@@ -462,10 +462,10 @@ def _last_year_case(make_config: MakeConfig) -> tuple[Config, list[Sub]]:
 def test_a_trace_from_its_formulas_values_is_the_trace_from_all(
     case: str, make_config: MakeConfig
 ) -> None:
-    """`chitieu trace` reads only the values of the formula's elements: for every unit
-    and indicator, the trace (figures, recomputations, sources, last year's figure, its
-    source and submissions; or the refusal) is the one made from all the revision's
-    values."""
+    """`chitieu trace` reads only the values and element rows of the formula's elements:
+    for every unit and indicator, the trace (figures, recomputations, sources, last
+    year's figure, its source and submissions; or the refusal) is the one made from all
+    the revision's values and rows."""
     from chitieu.lineage.trace import formula_elements
 
     if case == "last year":
@@ -478,12 +478,14 @@ def test_a_trace_from_its_formulas_values_is_the_trace_from_all(
     units = subtree(config.org_units, root, as_of or Period.parse(code).end)["org_unit_code"]
     fewer = 0
     for spec in config.catalog.indicators:
-        own = rev.values.filter(pl.col("element_code").is_in(formula_elements(config, spec.code)))
+        its = pl.col("element_code").is_in(formula_elements(config, spec.code))
+        own = rev.values.filter(its)
+        rows = dataclasses.replace(rev.read, elements=rev.read.elements.filter(its))
         fewer += own.height < rev.values.height
         for org in units:
             made = [
-                _trace_or_error(config, rev, values, spec.code, org, as_of)
-                for values in (rev.values, own)
+                _trace_or_error(config, read, rev.submissions, values, spec.code, org, as_of)
+                for read, values in ((rev.read, rev.values), (rows, own))
             ]
             assert made[1] == made[0], (spec.code, org)
     assert bool(fewer) == (case not in ("covered", "merger"))  # CT01 reads S alone
@@ -491,14 +493,15 @@ def test_a_trace_from_its_formulas_values_is_the_trace_from_all(
 
 def _trace_or_error(
     config: Config,
-    rev: Revision,
+    read: SnapshotRead,
+    submissions: pl.DataFrame,
     values: pl.DataFrame,
     code: str,
     org: str,
     as_of: dt.date | None,
 ) -> object:
     try:
-        return trace_indicator(config, rev.read, rev.submissions, values, code, org, as_of=as_of)
+        return trace_indicator(config, read, submissions, values, code, org, as_of=as_of)
     except TraceError as refused:
         return str(refused)
 

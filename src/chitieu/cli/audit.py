@@ -251,12 +251,12 @@ def trace(
     config = load_config(config_dir)
     known_indicator(config, indicator)  # before a national revision's millions of values
     root = root or config.catalog.resolution.org_unit
+    # the formula's elements' rows and values only: a national revision holds two
+    # million element rows and 23 M input values, one element's a hundredth of them
+    elements = formula_elements(config, indicator)
     with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
-        snap = store.snapshot(Period.parse(period).code, root, revision)
+        snap = store.snapshot(Period.parse(period).code, root, revision, elements=elements)
         submissions = store.input_submissions(snap.snapshot_id)
-        # the formula's elements' values only: a national revision's inputs are 23 M
-        # values, one element's a few hundred thousand
-        elements = formula_elements(config, indicator)
         values = store.input_values(snap.snapshot_id, elements=elements)
     found = trace_indicator(
         config, snap, submissions, values, indicator, org or root, lang, as_of=as_of

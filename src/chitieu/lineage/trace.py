@@ -171,9 +171,10 @@ def trace_indicator(
 
     ``submissions`` and ``values``: the revision's inputs (``INPUT_SUBMISSIONS_SCHEMA``,
     ``INPUT_VALUES_SCHEMA``), as `Warehouse.input_submissions`/`input_values` give them.
-    ``values`` may be only those of the formula's elements (`formula_elements`): a figure,
-    its elements and last year's figure are rolled up from those elements' values alone
-    (a last year without them gives what a first year gives: history.csv's row or none).
+    ``values``, and ``snapshot``'s element rows, may be only those of the formula's
+    elements (`formula_elements`): a figure, its elements and last year's figure are
+    rolled up from those elements' values alone (a last year without them gives what a
+    first year gives: history.csv's row or none).
     ``as_of``: trace the revision's period restated on the units of that day (SPEC §3.7)
     from the same inputs: the figures are the restatement's, each source value shown
     with the unit that holds it now and the share applied.

@@ -244,11 +244,12 @@ class Warehouse:
         root: str,
         revision: int | None = None,
         *,
-        elements: bool = True,
+        elements: bool | Sequence[str] = True,
     ) -> SnapshotRead:
         """One revision with its rows; the published one when ``revision`` is None.
         ``elements=False`` leaves its element rows out (empty): a report needs only the
-        indicators, and a national revision holds two million element rows."""
+        indicators, and a national revision holds two million element rows; a list of
+        element codes reads those elements' rows only (a trace's formula)."""
         return audit.snapshot(self._backend, review_period, root, revision, elements=elements)
 
     def input_submissions(self, snapshot_id: int) -> pl.DataFrame:

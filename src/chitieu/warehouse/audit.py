@@ -57,19 +57,32 @@ _ROW_ORDER = {
 
 
 def _table(
-    backend: Backend, name: str, snapshot_id: int, schema: dict[str, pl.DataType]
+    backend: Backend,
+    name: str,
+    snapshot_id: int,
+    schema: dict[str, pl.DataType],
+    query_name: str | None = None,
+    *more: object,
 ) -> pl.DataFrame:
-    return backend.frame(_sql(backend, name), [snapshot_id], schema).sort(_ROW_ORDER[name])
+    found = backend.frame(_sql(backend, query_name or name), [snapshot_id, *more], schema)
+    return found.sort(_ROW_ORDER[name])
 
 
-def _rows(backend: Backend, header: dict[str, Any], elements: bool = True) -> SnapshotRead:
+def _rows(
+    backend: Backend, header: dict[str, Any], elements: bool | Sequence[str] = True
+) -> SnapshotRead:
     snapshot_id = header["snapshot_id"]
+    name, schema = "snapshot_elements", SNAPSHOT_ELEMENTS_SCHEMA
+    if elements is True:
+        element_rows = _table(backend, name, snapshot_id, schema)
+    elif elements is False:
+        element_rows = pl.DataFrame(schema=schema)
+    else:
+        element_rows = _table(backend, name, snapshot_id, schema, f"{name}_of", list(elements))
     return SnapshotRead(
         header=header,
         indicators=_table(backend, "snapshot_indicators", snapshot_id, SNAPSHOT_INDICATORS_SCHEMA),
-        elements=_table(backend, "snapshot_elements", snapshot_id, SNAPSHOT_ELEMENTS_SCHEMA)
-        if elements
-        else pl.DataFrame(schema=SNAPSHOT_ELEMENTS_SCHEMA),
+        elements=element_rows,
         inputs=_table(backend, "snapshot_inputs", snapshot_id, SNAPSHOT_INPUTS_SCHEMA),
     )
 
@@ -80,10 +93,11 @@ def snapshot(
     root: str,
     revision: int | None = None,
     *,
-    elements: bool = True,
+    elements: bool | Sequence[str] = True,
 ) -> SnapshotRead:
     """One revision with its rows: the published one unless ``revision`` is given;
-    without its element rows (an empty frame) when ``elements`` is false."""
+    without its element rows (an empty frame) when ``elements`` is false, with those of
+    some elements only when it names them (codes)."""
     found = backend.frame(
         _sql(backend, "snapshot_header"), [review_period, root, revision], SNAPSHOTS_SCHEMA
     )
