@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.run import POSTGRES_DEFAULT, _database
+
 ROOT_DIR = Path(__file__).resolve().parents[1]
 CHITIEU = str(Path(sys.executable).with_name("chitieu"))
 YEAR = "2024"
@@ -40,7 +42,7 @@ ACCEPTED = "accepted.txt"
 _FIRST = re.compile(r"[^_]+_\d{4}M\d{2}\.csv")
 
 
-def _publish(data: Path, url: str, corrections: int) -> None:
+def _publish(data: Path, url: str, scratch: Path, corrections: int) -> None:
     """Revision 1 of the year's review; then, after ``corrections`` communes' reports
     corrected (`_corrected`), revision 2."""
     from chitieu import pipeline
@@ -51,7 +53,6 @@ def _publish(data: Path, url: str, corrections: int) -> None:
     config = load_config(data / "config")
     root = config.catalog.resolution.org_unit
     period = Period.parse(YEAR)
-    scratch = Path(url.removeprefix("duckdb:///")).parent
     with open_warehouse(url) as warehouse:
         for revision in (1, 2):
             if revision == 2:
@@ -66,6 +67,54 @@ def _publish(data: Path, url: str, corrections: int) -> None:
                 raise SystemExit(
                     f"the national review failed its checks: {prepared.checks.reason()}"
                 )
+
+
+def _to_postgres(source: Path, url: str) -> None:
+    """The generated warehouse's rows copied into the empty PostgreSQL warehouse at
+    ``url`` (its tables made by chitieu's migrations), each identity sequence moved past
+    the ids copied."""
+    import duckdb
+    import psycopg
+
+    from chitieu.warehouse import open_warehouse
+
+    with open_warehouse(url):
+        pass  # the migrations
+    rows = duckdb.connect(str(source), read_only=True)
+    tables = rows.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+        "AND table_name <> 'schema_version'"
+    ).fetchall()
+    with psycopg.connect(url) as pg:
+        for (table,) in tables:
+            theirs = {
+                name
+                for (name,) in rows.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                    [table],
+                ).fetchall()
+            }
+            ours = pg.execute(
+                "SELECT column_name, pg_get_serial_sequence(table_name, column_name) "
+                "FROM information_schema.columns WHERE table_name = %s "
+                "AND table_schema = current_schema() ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+            names = [name for name, _ in ours if name in theirs]
+            quoted = ", ".join(f'"{name}"' for name in names)
+            read = rows.execute(f'SELECT {quoted} FROM "{table}"')
+            with pg.cursor().copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+                while batch := read.fetchmany(100_000):
+                    for row in batch:
+                        copy.write_row(row)
+            for name, sequence in ours:
+                if sequence is not None and name in theirs:
+                    pg.execute(
+                        f'SELECT setval(%s, GREATEST(COALESCE(MAX("{name}"), 0), 1)) '
+                        f'FROM "{table}"',
+                        [sequence],
+                    )
+        pg.execute("ANALYZE")
 
 
 def _corrected(data: Path, folder: Path, count: int) -> list[Path]:
@@ -130,53 +179,80 @@ def main(argv: list[str] | None = None) -> int:
         default=2000,
         help="communes whose reports are corrected between revisions 1 and 2",
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server (its maintenance database's URL, e.g. "
+        f"{POSTGRES_DEFAULT}): the warehouse is copied into a new database there, dropped "
+        "at the end",
+    )
     parser.add_argument("--publish", help=argparse.SUPPRESS)
+    parser.add_argument("--scratch", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.publish:  # in a process of its own: the traces' memory is theirs alone
-        _publish(args.data, args.publish, args.corrections)
+        _publish(args.data, args.publish, args.scratch, args.corrections)
         return 0
     scratch = Path(tempfile.mkdtemp(prefix="chitieu-bench-trace-"))
     try:
-        shutil.copy2(args.data / "warehouse.duckdb", scratch / "warehouse.duckdb")
-        url = f"duckdb:///{scratch / 'warehouse.duckdb'}"
-        publish = ["--data", str(args.data), "--publish", url]
-        publish += ["--corrections", str(args.corrections)]
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_audit", *publish],
-            check=True,
-            cwd=ROOT_DIR,
-        )
-        common = ["--config", str(args.data / "config"), "--warehouse", url]
-        commune = args.org or _a_commune(args.data / "config")
-        corrected = int((scratch / ACCEPTED).read_text("utf-8"))
-        commands = {
-            f"trace {YEAR} {INDICATOR} --org {commune} (a commune)": [
-                CHITIEU, "trace", YEAR, INDICATOR, "--org", commune, *common
-            ],
-            f"trace {YEAR} {INDICATOR} (the root)": [CHITIEU, "trace", YEAR, INDICATOR, *common],
-            f"trace {YEAR} CT99 (no such indicator)": [CHITIEU, "trace", YEAR, "CT99", *common],
-            f"snapshots diff {YEAR} 1 1": [CHITIEU, "snapshots", "diff", YEAR, "1", "1", *common],
-            f"snapshots diff {YEAR} 1 2 ({corrected} corrections)": [
-                CHITIEU, "snapshots", "diff", YEAR, "1", "2", *common
-            ],
-        }  # fmt: skip
-        env = {**os.environ, "PYTHONPATH": str(ROOT_DIR / "src")}
-        found: dict[str, list[tuple[float, float, int]]] = {name: [] for name in commands}
-        for n in range(args.rounds):
-            for name, command in commands.items():
-                found[name].append(_timed(command, env))
-            print(f"  round {n + 1}/{args.rounds}", flush=True)
-        listed = subprocess.run(
-            [CHITIEU, "snapshots", "diff", YEAR, "1", "2", "--format", "json", *common],
-            env=env,
-            capture_output=True,
-            check=True,
-        )
-        diff = json.loads(listed.stdout)
-        changes = sum(len(diff[part]) for part in ("indicators", "elements", "last_year"))
+        with _database(args.postgres) as postgres:
+            return _run(args, scratch, postgres)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"\nThe national revision of {YEAR} (generated data, {args.data}); {args.rounds} rounds")
+
+
+def _run(args: argparse.Namespace, scratch: Path, postgres: str | None) -> int:
+    # beside a PostgreSQL warehouse: its archive and heads log
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT_DIR / "src"),
+        "CHITIEU_DATA_DIR": str(scratch / "data"),
+    }
+    if postgres is None:
+        shutil.copy2(args.data / "warehouse.duckdb", scratch / "warehouse.duckdb")
+        url = f"duckdb:///{scratch / 'warehouse.duckdb'}"
+    else:
+        _to_postgres(args.data / "warehouse.duckdb", postgres)
+        url = postgres
+    publish = ["--data", str(args.data), "--publish", url, "--scratch", str(scratch)]
+    publish += ["--corrections", str(args.corrections)]
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_audit", *publish],
+        check=True,
+        cwd=ROOT_DIR,
+        env=env,
+    )
+    common = ["--config", str(args.data / "config"), "--warehouse", url]
+    commune = args.org or _a_commune(args.data / "config")
+    corrected = int((scratch / ACCEPTED).read_text("utf-8"))
+    commands = {
+        f"trace {YEAR} {INDICATOR} --org {commune} (a commune)": [
+            CHITIEU, "trace", YEAR, INDICATOR, "--org", commune, *common
+        ],
+        f"trace {YEAR} {INDICATOR} (the root)": [CHITIEU, "trace", YEAR, INDICATOR, *common],
+        f"trace {YEAR} CT99 (no such indicator)": [CHITIEU, "trace", YEAR, "CT99", *common],
+        f"snapshots diff {YEAR} 1 1": [CHITIEU, "snapshots", "diff", YEAR, "1", "1", *common],
+        f"snapshots diff {YEAR} 1 2 ({corrected} corrections)": [
+            CHITIEU, "snapshots", "diff", YEAR, "1", "2", *common
+        ],
+    }  # fmt: skip
+    found: dict[str, list[tuple[float, float, int]]] = {name: [] for name in commands}
+    for n in range(args.rounds):
+        for name, command in commands.items():
+            found[name].append(_timed(command, env))
+        print(f"  round {n + 1}/{args.rounds}", flush=True)
+    listed = subprocess.run(
+        [CHITIEU, "snapshots", "diff", YEAR, "1", "2", "--format", "json", *common],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    diff = json.loads(listed.stdout)
+    changes = sum(len(diff[part]) for part in ("indicators", "elements", "last_year"))
+    where = "DuckDB" if postgres is None else "PostgreSQL"
+    print(
+        f"\nThe national revision of {YEAR} (generated data, {args.data}; {where}); "
+        f"{args.rounds} rounds"
+    )
     print(f"{'command':<48} {'median s':>9} {'peak GB':>8} {'exit':>5}")
     for name, runs in found.items():
         wall = statistics.median(r[0] for r in runs)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from prefect_fixtures import prefect_api_url, prefect_env  # noqa: F401
+from warehouse_fixtures import POSTGRES_ADMIN, postgres_admin
 
 ROOT = Path(__file__).parents[1]
 SCENARIOS = {
@@ -40,6 +41,7 @@ SCENARIOS = {
 def test_the_benchmark_runs_every_scenario_at_a_tiny_scale(
     tmp_path: Path,
     prefect_env: dict[str, str],  # noqa: F811
+    request: pytest.FixtureRequest,
 ) -> None:
     out = tmp_path / "out"
     env = {**prefect_env, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
@@ -82,10 +84,17 @@ def test_the_benchmark_runs_every_scenario_at_a_tiny_scale(
     assert runs[("review", "")]["details"][0]["checks_passed"]
     report = next(out.glob("bench-*.md")).read_text("utf-8")
     assert "| target | measured | wanted | met |" in report
-    # the auditor's trace of the tiny data set's revision (benchmarks.bench_audit.py)
-    tiny = ["--data", str(tmp_path / "data" / "tiny"), "--rounds", "1"]
+    # the auditor's trace of the tiny data set's revision (benchmarks.bench_audit.py), on
+    # DuckDB and on PostgreSQL (the warehouse copied into a database of its own)
+    postgres_admin(request.config)  # skips, or fails in CI, without a server
+    for backend in ([], ["--postgres", POSTGRES_ADMIN]):
+        _audit_bench_runs(tmp_path / "data" / "tiny", env, backend)
+
+
+def _audit_bench_runs(data: Path, env: dict[str, str], backend: list[str]) -> None:
+    command = ["-m", "benchmarks.bench_audit", "--data", str(data), "--rounds", "1", *backend]
     traced = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_audit", *tiny],
+        [sys.executable, *command],
         cwd=ROOT,
         env=env,
         capture_output=True,
