@@ -221,6 +221,14 @@ def _run(args: argparse.Namespace, scratch: Path, postgres: str | None) -> int:
         cwd=ROOT_DIR,
         env=env,
     )
+    if postgres is not None:
+        # the auditor comes after PostgreSQL's autovacuum has analyzed the publications'
+        # rows (within a minute or so of a large write); right after them, with the
+        # statistics of tables still empty, a commune's trace took 7.2 s against 4.2
+        import psycopg
+
+        with psycopg.connect(postgres, autocommit=True) as pg:
+            pg.execute("ANALYZE")
     common = ["--config", str(args.data / "config"), "--warehouse", url]
     commune = args.org or _a_commune(args.data / "config")
     corrected = int((scratch / ACCEPTED).read_text("utf-8"))
