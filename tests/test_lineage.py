@@ -466,8 +466,6 @@ def test_a_trace_from_its_formulas_values_is_the_trace_from_all(
     for every unit and indicator, the trace (figures, recomputations, sources, last
     year's figure, its source and submissions; or the refusal) is the one made from all
     the revision's values and rows."""
-    from chitieu.lineage.trace import formula_elements
-
     if case == "last year":
         config, subs = _last_year_case(make_config)
         code, as_of = "2024S1", None
@@ -478,7 +476,7 @@ def test_a_trace_from_its_formulas_values_is_the_trace_from_all(
     units = subtree(config.org_units, root, as_of or Period.parse(code).end)["org_unit_code"]
     fewer = 0
     for spec in config.catalog.indicators:
-        its = pl.col("element_code").is_in(formula_elements(config, spec.code))
+        its = pl.col("element_code").is_in(config.catalog.formula_elements(spec.code))
         own = rev.values.filter(its)
         rows = dataclasses.replace(rev.read, elements=rev.read.elements.filter(its))
         fewer += own.height < rev.values.height

@@ -244,7 +244,7 @@ def trace(
     from chitieu.config import load_config
     from chitieu.lineage import trace_indicator
     from chitieu.lineage.text import render_trace, trace_json
-    from chitieu.lineage.trace import formula_elements, known_indicator
+    from chitieu.lineage.trace import known_indicator
     from chitieu.periods import Period
     from chitieu.warehouse import open_warehouse
 
@@ -253,7 +253,7 @@ def trace(
     root = root or config.catalog.resolution.org_unit
     # the formula's elements' rows and values only: a national revision holds two
     # million element rows and 23 M input values, one element's a hundredth of them
-    elements = formula_elements(config, indicator)
+    elements = config.catalog.formula_elements(indicator)
     with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         snap = store.snapshot(Period.parse(period).code, root, revision, elements=elements)
         submissions = store.input_submissions(snap.snapshot_id)

@@ -155,6 +155,11 @@ class Catalog(_Strict):
         """The indicator's formula over element codes only (indicator references inlined)."""
         return _inline(self, formula.parse(self.indicator(indicator_code).formula), ())
 
+    def formula_elements(self, indicator_code: str) -> list[str]:
+        """The elements the indicator's formula reads, in the catalog's order."""
+        used = formula.elements(self.formula_tree(indicator_code))
+        return [e.code for e in self.elements if e.code in used]
+
 
 def _inline(catalog: Catalog, node: formula.Node, seen: tuple[str, ...]) -> formula.Node:
     if isinstance(node, formula.Element):

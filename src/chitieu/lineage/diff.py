@@ -19,7 +19,6 @@ from typing import Any
 
 import polars as pl
 
-from chitieu import formula
 from chitieu.config import Config
 from chitieu.lineage.inputs import attributed
 from chitieu.periods import Period
@@ -137,7 +136,7 @@ def _reach(
 
 
 def _explained(
-    rows: pl.DataFrame, key: str, reach: pl.DataFrame, elements_of: Callable[[str], set[str]]
+    rows: pl.DataFrame, key: str, reach: pl.DataFrame, elements_of: Callable[[str], list[str]]
 ) -> list[Change]:
     """One `Change` per row of `_changed`, with the added and removed submissions that
     reach its unit through one of ``elements_of(code)``: found by joins, for every row at
@@ -209,8 +208,8 @@ def diff_snapshots(
     reach = _reach(config, values, sides, period, root)
     known = {i.code for i in config.catalog.indicators}
 
-    def formula_of(code: str) -> set[str]:
-        return formula.elements(config.catalog.formula_tree(code)) if code in known else set()
+    def formula_of(code: str) -> list[str]:
+        return config.catalog.formula_elements(code) if code in known else []
 
     indicators = _changed(before.indicators, after.indicators, "indicator_code", INDICATOR_VALUES)
     elements = _changed(before.elements, after.elements, "element_code", ["value"])
@@ -230,7 +229,7 @@ def diff_snapshots(
         added=_listed(submissions, sides["added"]),
         removed=_listed(submissions, sides["removed"]),
         indicators=_explained(indicators, "indicator_code", reach, formula_of),
-        elements=_explained(elements, "element_code", reach, lambda code: {code}),
+        elements=_explained(elements, "element_code", reach, lambda code: [code]),
         signoffs=_between(signoffs, before.header["revision"], after.header["revision"]),
         last_year=_explained(last, "indicator_code", last_reach, formula_of),
     )

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from chitieu import formula
 from chitieu.config import Config
 from chitieu.config.history import no_history
 from chitieu.lineage.inputs import attributed
@@ -136,7 +135,7 @@ def _submitted(
     org: str,
     indicator: str,
 ) -> list[dict[str, object]]:
-    elements = sorted(formula.elements(config.catalog.formula_tree(indicator)))
+    elements = config.catalog.formula_elements(indicator)
     below = ancestors(subtree(config.org_units, root, as_of).select("org_unit_code", "parent_code"))
     under = below.filter(pl.col("ancestor_code") == org).select(
         pl.col("org_unit_code").alias("unit")

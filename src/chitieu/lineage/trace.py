@@ -14,7 +14,6 @@ from typing import Any, cast
 
 import polars as pl
 
-from chitieu import formula
 from chitieu.config import Config
 from chitieu.errors import ChitieuError
 from chitieu.lineage.inputs import attributed, held_within, within
@@ -150,13 +149,6 @@ def known_indicator(config: Config, indicator: str) -> None:
         )
 
 
-def formula_elements(config: Config, indicator: str) -> list[str]:
-    """The elements ``indicator``'s formula reads, in the catalog's order: all a trace of
-    it needs of a revision's values."""
-    used = formula.elements(config.catalog.formula_tree(indicator))
-    return [e.code for e in config.catalog.elements if e.code in used]
-
-
 def trace_indicator(
     config: Config,
     snapshot: SnapshotRead,
@@ -172,7 +164,7 @@ def trace_indicator(
     ``submissions`` and ``values``: the revision's inputs (``INPUT_SUBMISSIONS_SCHEMA``,
     ``INPUT_VALUES_SCHEMA``), as `Warehouse.input_submissions`/`input_values` give them.
     ``values``, and ``snapshot``'s element rows, may be only those of the formula's
-    elements (`formula_elements`): a figure, its elements and last year's figure are
+    elements (`Catalog.formula_elements`): a figure, its elements and last year's figure are
     rolled up from those elements' values alone (a last year without them gives what a
     first year gives: history.csv's row or none).
     ``as_of``: trace the revision's period restated on the units of that day (SPEC §3.7)
@@ -196,7 +188,7 @@ def trace_indicator(
             f"(its units: {', '.join(units)})"
         )
     spec = config.catalog.indicator(indicator)
-    element_codes = formula_elements(config, indicator)
+    element_codes = config.catalog.formula_elements(indicator)
 
     recomputed = roll_up(
         config,

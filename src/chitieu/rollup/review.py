@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import polars as pl
 import polars.selectors as cs
 
-from chitieu import formula
 from chitieu.config import Config
 from chitieu.config.catalog import Catalog
 from chitieu.periods import Period
@@ -225,7 +224,7 @@ def _indicators_using(not_comparable: pl.DataFrame, catalog: Catalog) -> pl.Data
         [
             (indicator.code, code)
             for indicator in catalog.indicators
-            for code in sorted(formula.elements(catalog.formula_tree(indicator.code)))
+            for code in catalog.formula_elements(indicator.code)
         ],
         schema={"indicator_code": pl.String, "element_code": pl.String},
         orient="row",
