@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from chitieu.narrative.draft import Draft, Segment, Where
+from chitieu.narrative.draft import Draft, Segment
 from chitieu.narrative.figures import Figure, find_figures
 from chitieu.narrative.matching import name_index
 from chitieu.narrative.numbers import detect_lang, threshold_words
@@ -31,8 +30,9 @@ class DraftCheck:
     revision: RevisionFigures
     figures: tuple[FigureCheck, ...]
     sections: dict[str, RevisionFigures] = field(default_factory=dict)
-    """The units whose sections the draft has (`chitieu.narrative.sections`), by code:
-    a figure with an ``org_unit_code`` was checked against that unit's figures."""
+    """The other units the draft speaks of (in a section, or named in a figure's clause:
+    `chitieu.narrative.sections`), by code: a figure with an ``org_unit_code`` was checked
+    against that unit's figures."""
 
     def figures_of(self, check: FigureCheck) -> RevisionFigures:
         """The unit's figures ``check`` was judged against."""
@@ -59,11 +59,9 @@ def check_draft(
     unit's figures."""
     lang = detect_lang(" ".join(s.text for s in draft.segments))
     half = threshold_words(revision.on_track, lang)
-    named: dict[Where, str] = {}
-    mentioned: Callable[[str], str | None] = lambda clause: None  # noqa: E731
-    if units is not None:
-        named = unit_sections(draft, unit_namer(units.names))
-        mentioned = unit_mentioner(units.names)
+    names = {} if units is None else units.names
+    named = unit_sections(draft, unit_namer(names))
+    mentioned = unit_mentioner(names)
     sections: dict[str, RevisionFigures] = {}
     indexes: dict[tuple[str, ...], NameIndex] = {}
 

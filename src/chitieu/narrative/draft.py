@@ -237,9 +237,9 @@ def _outline_levels(document: Document) -> dict[str, int]:
 
 def _style_level(style: Any, style_id: str) -> tuple[int | None, str | None]:
     """A style's own heading level, or the id of the style it is based on to ask next."""
-    outline = style.xpath("./w:pPr/w:outlineLvl/@w:val")
-    if outline and outline[0].isdigit():
-        return (int(outline[0]) + 1 if int(outline[0]) < 9 else None), None  # 9: body text
+    outline = _outline(style)
+    if outline is not None:
+        return outline or None, None
     named = _WORD_HEADING.fullmatch(style_id)
     if named:
         return (int(named[1]) if named[1] else 1), None
@@ -249,11 +249,20 @@ def _style_level(style: Any, style_id: str) -> tuple[int | None, str | None]:
 
 def _heading_level(paragraph: Any, levels: dict[str, int]) -> int | None:
     """A paragraph's heading level (its own outline level, else its style's), or None."""
-    outline = paragraph.xpath("./w:pPr/w:outlineLvl/@w:val")
-    if outline and outline[0].isdigit():
-        return int(outline[0]) + 1 if int(outline[0]) < 9 else None  # 9: body text
+    outline = _outline(paragraph)
+    if outline is not None:
+        return outline or None
     style = paragraph.xpath("./w:pPr/w:pStyle/@w:val")
     return levels.get(style[0]) if style else None
+
+
+def _outline(element: Any) -> int | None:
+    """The heading level a style's or paragraph's own outline level gives (1–9; 0 for
+    Word's level 9, body text), or None where it sets none."""
+    outline = element.xpath("./w:pPr/w:outlineLvl/@w:val")
+    if not (outline and outline[0].isdigit()):
+        return None
+    return int(outline[0]) + 1 if int(outline[0]) < 9 else 0
 
 
 def open_word(name: str, content: bytes) -> Document:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -91,21 +91,12 @@ def revision_figures(
 
 @dataclass(frozen=True)
 class RevisionUnits:
-    """The units of a revision a draft may give sections of their own
-    (`chitieu.narrative.sections`): their names as the review names them, and each one's
-    figures, built when a section names it."""
+    """The units of a revision a draft may speak of (`chitieu.narrative.sections`): their
+    names as the review names them, and each one's figures, built when asked for."""
 
     names: dict[str, str]
     """``org_unit_code`` → name, for every unit the revision has figures of."""
-    build: Callable[[str], RevisionFigures]
-    _built: dict[str, RevisionFigures] = field(
-        default_factory=dict, init=False, compare=False, repr=False
-    )
-
-    def figures(self, unit: str) -> RevisionFigures:
-        if unit not in self._built:
-            self._built[unit] = self.build(unit)
-        return self._built[unit]
+    figures: Callable[[str], RevisionFigures]
 
 
 def revision_units(

@@ -15,13 +15,14 @@ draft is checked for (``--org``).
 
 from __future__ import annotations
 
+import html
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 
 from chitieu.narrative.draft import HEADING, Draft, Where
+from chitieu.narrative.words import normalise
 
 _NUMBERING: Final = re.compile(r"(?:\d+(?:\.\d+)*[.)]|[IVXLCDM]+[.)]|[a-zđ][.)])\s+", re.I)
 _MARKDOWN_ESCAPE: Final = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
@@ -29,22 +30,27 @@ _CLOSING_MARKS: Final = re.compile(r"\s+#+\s*$")
 
 
 def _plain(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
-    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-    return " ".join(text.split()).casefold().strip(" :.")
+    """As names are compared: entities read (the report escapes ``&``, ``<``, ``>``),
+    `normalise`d, a closing colon or full stop left out."""
+    return normalise(html.unescape(text)).strip(" :.")
+
+
+def _borne_once(names: Mapping[str, str]) -> dict[str, str]:
+    """Plain name → code, for the names that one unit alone bears."""
+    bearers = Counter(_plain(name) for name in names.values())
+    return {_plain(name): code for code, name in names.items() if bearers[_plain(name)] == 1}
 
 
 def unit_namer(names: Mapping[str, str]) -> Callable[[str], str | None]:
     """The function that tells which unit (its code) a heading's text names, of
     ``names`` (code → the unit's name as the review names it), or None."""
     said: dict[str, str] = {}
-    alone = Counter(_plain(name) for name in names.values())
     for code, name in names.items():
         plain, key = _plain(name), _plain(code)
         for form in (f"{key} {plain}", f"{key} - {plain}", f"{key} – {plain}", f"{plain} ({key})"):
             said[form] = code
-        if alone[plain] == 1:
-            said.setdefault(plain, code)
+    for plain, code in _borne_once(names).items():
+        said.setdefault(plain, code)
 
     def named(text: str) -> str | None:
         marks = HEADING.match(text)
@@ -95,8 +101,7 @@ def unit_mentioner(names: Mapping[str, str]) -> Callable[[str], str | None]:
     """The function that tells which unit (its code) a figure's clause names last, by
     its whole name (``xã Phong Nẫm``), or None: names that several units of the revision
     bear count only with the code, which prose does not write."""
-    alone = Counter(_plain(name) for name in names.values())
-    said = {_plain(name): code for code, name in names.items() if alone[_plain(name)] == 1}
+    said = _borne_once(names)
     longest = min(_LONGEST_NAME, max((len(n.split()) for n in said), default=0))
 
     def mentioned(clause: str) -> str | None:
