@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.run import POSTGRES_DEFAULT, _database
+from benchmarks.run import POSTGRES_DEFAULT, fresh_database
 
 ROOT_DIR = Path(__file__).resolve().parents[1]
 CHITIEU = str(Path(sys.executable).with_name("chitieu"))
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     scratch = Path(tempfile.mkdtemp(prefix="chitieu-bench-trace-"))
     try:
-        with _database(args.postgres) as postgres:
+        with fresh_database(args.postgres) as postgres:
             return _run(args, scratch, postgres)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

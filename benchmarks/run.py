@@ -186,7 +186,7 @@ def run_once(planned: Planned, n: int, times: int, env: dict[str, str], scratch:
     work.mkdir(parents=True)
     if planned.warehouse is not None:
         shutil.copy2(planned.warehouse, work / "warehouse.duckdb")
-    with _database(planned.postgres) as url:
+    with fresh_database(planned.postgres) as url:
         try:
             measured = run_child(runs.scenario, planned.data, work, runs.fmt, env, url)
         except RuntimeError as error:
@@ -208,7 +208,7 @@ def run_once(planned: Planned, n: int, times: int, env: dict[str, str], scratch:
 
 
 @contextmanager
-def _database(admin_url: str | None) -> Iterator[str | None]:
+def fresh_database(admin_url: str | None) -> Iterator[str | None]:
     """A fresh PostgreSQL database for one run (dropped afterwards), or nothing."""
     if admin_url is None:
         yield None
@@ -260,7 +260,7 @@ def prefect_server(home: Path, postgres_url: str | None = None) -> Iterator[str]
             "PREFECT_UI_ENABLED": "false",
         }
         if postgres_url:
-            database = stack.enter_context(_database(postgres_url))
+            database = stack.enter_context(fresh_database(postgres_url))
             assert database is not None
             env["PREFECT_API_DATABASE_CONNECTION_URL"] = database.replace(
                 "postgresql://", "postgresql+asyncpg://", 1
