@@ -1,6 +1,7 @@
 """Scale-out: with CHITIEU_TASK_RUNNER=dask, intake batches are validated on a Dask
-cluster (here a local one of two worker processes) and registered in order by the flow;
-the warehouse ends up exactly as with the default runner."""
+cluster (here a local one of two worker processes), or with the default runner in worker
+processes of this machine, and registered in order by the flow; the warehouse ends up
+exactly as with one batch planned in the flow's process."""
 
 from __future__ import annotations
 
@@ -59,6 +60,35 @@ def test_dask_spreads_batches_and_changes_nothing(
         (o.source_name, o.status, o.reports) for o in threads
     ]
     assert dump(tmp_path / "dask.duckdb") == dump(tmp_path / "threads.duckdb")
+    names = task_run_names(run.id)
+    assert sum(n.startswith("validate-batch-") for n in names) == 7  # 270 files / 40
+    assert sum(n.startswith("register-batch-") for n in names) == 7
+
+
+def test_worker_processes_plan_the_flows_batches_and_change_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    prefect_api_url: str,  # noqa: F811
+) -> None:
+    """The default runner with worker processes (a national month's way): the flow
+    hands its batches to them in order (`IntakeWorkers.queue`) and its tasks take them;
+    the warehouse ends up as with one batch planned here."""
+    shutil.copytree(example_dir() / "config", tmp_path / "config")
+    shutil.copytree(example_dir() / "submissions", tmp_path / "inbox")
+    inbox, config = [str(tmp_path / "inbox")], str(tmp_path / "config")
+    monkeypatch.delenv("CHITIEU_TASK_RUNNER", raising=False)
+    monkeypatch.setenv("CHITIEU_INTAKE_PROCESSES", "1")
+    alone = intake_flow(inbox, config, f"duckdb:///{tmp_path / 'alone.duckdb'}")
+
+    monkeypatch.setenv("CHITIEU_INTAKE_PROCESSES", "2")
+    workers, run = called(
+        intake_flow, inbox, config, f"duckdb:///{tmp_path / 'workers.duckdb'}", batch_files=40
+    )
+
+    assert [(o.source_name, o.status, o.reports) for o in workers] == [
+        (o.source_name, o.status, o.reports) for o in alone
+    ]
+    assert dump(tmp_path / "workers.duckdb") == dump(tmp_path / "alone.duckdb")
     names = task_run_names(run.id)
     assert sum(n.startswith("validate-batch-") for n in names) == 7  # 270 files / 40
     assert sum(n.startswith("register-batch-") for n in names) == 7

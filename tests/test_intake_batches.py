@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -184,6 +185,36 @@ def test_worker_processes_plan_batches_as_this_process_does(
     assert dump(tmp_path / "workers.duckdb") == dump(tmp_path / "here.duckdb")
     archived = sorted(p.name for p in (tmp_path / "workers.archive").rglob("*") if p.is_file())
     assert archived == sorted(p.name for p in (tmp_path / "here.archive").rglob("*") if p.is_file())
+
+
+def test_queued_batches_are_planned_in_their_order_whichever_task_asks_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The intake flow hands every batch to the workers in batch order (`queue`); its
+    tasks, started side by side by the flow's threads, each take the plan of their own
+    batch, whatever order they ask in, and a task asking again (a retry) has its batch
+    planned again."""
+    monkeypatch.setenv("CHITIEU_INTAKE_PROCESSES", "2")
+    config_dir = str((EXAMPLE / "config").resolve())
+    paths = [str(p) for p in pipeline.gather_files([EXAMPLE / "submissions"])][:8]
+    jobs = [
+        pipeline.BatchJob(
+            paths[n : n + 2], ".", config_dir, str(tmp_path / "archive"), set(), RECEIVED
+        )
+        for n in range(0, 8, 2)
+    ]
+    with pipeline.intake_workers(len(jobs), config_dir) as workers:
+        queued = workers.queue(jobs)
+        assert len(queued) == len(jobs)
+        with ThreadPoolExecutor(4) as threads:
+            taken = list(threads.map(workers.plan, reversed(jobs)))
+        assert taken[::-1] == queued  # the very plans queued, each to its own batch
+        assert [p.files for p in (f.result() for f in taken[::-1])] == [
+            p.files for p in (job.plan() for job in jobs)
+        ]
+        again = workers.plan(jobs[0])
+        assert again not in queued
+        assert again.result().files == taken[-1].result().files
 
 
 def test_one_batch_is_planned_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -289,6 +289,8 @@ class IntakeWorkers:
         self._config_dir = config_dir
         self._pool: ProcessPoolExecutor | None = None
         self._closing: threading.Thread | None = None
+        self._queued: list[tuple[BatchJob, Future[PlannedBatch]]] = []
+        self._lock = threading.Lock()
         self.at_least(processes)
 
     def at_least(self, processes: int) -> None:
@@ -304,8 +306,26 @@ class IntakeWorkers:
         for _ in range(processes):
             self._pool.submit(_warm, self._config_dir)  # start and warm each worker
 
+    def queue(self, jobs: Sequence[BatchJob]) -> list[Future[PlannedBatch]]:
+        """Hand the workers these jobs now, in this order, for `plan` to take (none
+        without workers): a flow's tasks, started side by side by its threads, would reach
+        the workers in any order, and registration, which goes in batch order, would wait
+        for a batch handed over last while later ones lie planned."""
+        if self._pool is None:
+            return []
+        with self._lock:
+            queued = [(job, self._pool.submit(_plan, job)) for job in jobs]
+            self._queued += queued
+        return [future for _, future in queued]
+
     def plan(self, job: BatchJob) -> Future[PlannedBatch]:
-        """The job planned by a worker, or here (done before this returns)."""
+        """The job planned by a worker (the one `queue` handed over, taken once: a retry
+        plans it again), or here (done before this returns)."""
+        with self._lock:
+            for i, (queued, future) in enumerate(self._queued):
+                if queued == job:
+                    del self._queued[i]
+                    return future
         if self._pool is not None:
             return self._pool.submit(_plan, job)
         done: Future[PlannedBatch] = Future()
@@ -319,6 +339,7 @@ class IntakeWorkers:
         """Let the workers go; ``wait=False``: they end (a second or so of tearing down
         interpreters) while this process does what is left of the intake, and a later
         `close` waits for them."""
+        self._queued = []
         if self._pool is not None:
             pool, self._pool = self._pool, None
             self._closing = threading.Thread(

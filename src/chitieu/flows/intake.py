@@ -244,6 +244,15 @@ def intake_flow(
                 hashes, received_before(warehouse, unwalked([h for _, h in found]))
             )
             workers.at_least(len(groups) if local else 0)
+            # handed to the workers in batch order, whichever task's thread starts first
+            workers.queue(
+                [
+                    pipeline.BatchJob(group, workdir, str(config_path), archive, seen, received_at)
+                    for group, seen in zip(groups, known, strict=True)
+                ]
+                if local
+                else []
+            )
             # Prefect walks a task's inputs twice, when it is submitted and when it starts:
             # 0.08 s for a national month's paths and hashes, not walked here (on Dask
             # nothing is quoted: its serialisation hands Prefect's quote over as a plain
