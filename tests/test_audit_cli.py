@@ -20,6 +20,7 @@ from example_fixtures import (
 )
 
 from chitieu.cli import cli
+from chitieu.lineage import diff_snapshots
 from chitieu.warehouse import open_warehouse
 
 
@@ -179,6 +180,40 @@ def test_a_revisions_rows_and_inputs_of_some_elements_are_theirs_alone(example: 
     assert 0 < rows.height < snap.elements.height
     with open_warehouse(example.url) as store, pytest.raises(ValueError, match="not both"):
         store.input_values(snap.snapshot_id, [1], elements=chosen)
+
+
+def test_the_element_rows_that_differ_between_revisions_are_found_by_the_database(
+    example: Example,
+) -> None:
+    """What `chitieu snapshots diff` compares: the element rows whose value differs,
+    found by the warehouse, give the diff that both revisions' rows give, for every pair
+    of the example's revisions; a row of one side only is one that differs."""
+    revisions = [("2024S1", 1), ("2024S1", 2), ("2024", 1)]
+    with open_warehouse(example.url) as store:
+        reads = [store.snapshot(period, "834", n) for period, n in revisions]
+        ids = [read.snapshot_id for read in reads]
+        submissions = pl.concat([store.input_submissions(i) for i in ids])
+        values = pl.concat([store.input_values(i) for i in ids])
+        found = {(a, b): store.element_changes(ids[a], ids[b]) for a in range(3) for b in range(3)}
+        alone = store.element_changes(ids[0], -1), store.element_changes(-1, ids[0])
+    for (a, b), changes in found.items():
+        by_rows = diff_snapshots(example.config, reads[a], reads[b], submissions, values)
+        by_database = diff_snapshots(
+            example.config, reads[a], reads[b], submissions, values, element_changes=changes
+        )
+        assert by_database == by_rows
+        assert changes.height == len(by_rows.elements)
+    assert found[0, 0].is_empty()
+    assert 0 < found[0, 1].height < reads[0].elements.height  # the correction's
+    assert found[0, 1]["element_code"].unique().to_list() == ["DANG_VIEN_MOI"]
+    rows = reads[0].elements
+    assert alone[0].equals(rows.with_columns(pl.lit(None, pl.Float64).alias("value_after")))
+    assert alone[1].equals(
+        rows.select(
+            "org_unit_code", "element_code", pl.lit(None, pl.Float64).alias("value"),
+            pl.col("value").alias("value_after"),
+        )
+    )  # fmt: skip
 
 
 def test_the_excel_report_names_units_as_in_the_review_period(

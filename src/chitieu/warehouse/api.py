@@ -252,6 +252,13 @@ class Warehouse:
         element codes reads those elements' rows only (a trace's formula)."""
         return audit.snapshot(self._backend, review_period, root, revision, elements=elements)
 
+    def element_changes(self, before_id: int, after_id: int) -> pl.DataFrame:
+        """The element rows whose value differs between two revisions (snapshot ids),
+        ``ELEMENT_CHANGES_SCHEMA``: what `chitieu snapshots diff` compares, where a
+        national revision holds two million element rows. Readable by an auditor's
+        role."""
+        return audit.element_changes(self._backend, before_id, after_id)
+
     def input_submissions(self, snapshot_id: int) -> pl.DataFrame:
         """The submissions a revision used (``INPUT_SUBMISSIONS_SCHEMA``): file name,
         SHA-256, unit, period, submitted_at... Readable by an auditor's role."""

@@ -20,6 +20,7 @@ from chitieu.warehouse.backend import Backend
 from chitieu.warehouse.hashing import content_sha256, inputs_sha256
 from chitieu.warehouse.heads import HeadsLog
 from chitieu.warehouse.models import (
+    ELEMENT_CHANGES_SCHEMA,
     INPUT_FIGURES_SCHEMA,
     INPUT_SUBMISSIONS_SCHEMA,
     INPUT_VALUES_SCHEMA,
@@ -109,6 +110,15 @@ def snapshot(
             f"no snapshot {review_period} of {root} has {which} (there are {known})"
         )
     return _rows(backend, found.row(0, named=True), elements)
+
+
+def element_changes(backend: Backend, before_id: int, after_id: int) -> pl.DataFrame:
+    """The element rows whose value differs between two revisions, found by the
+    database (``ELEMENT_CHANGES_SCHEMA``), by unit and element."""
+    found = backend.frame(
+        _sql(backend, "element_changes"), [before_id, after_id], ELEMENT_CHANGES_SCHEMA
+    )
+    return found.sort(_ROW_ORDER["snapshot_elements"])
 
 
 def input_submissions(backend: Backend, snapshot_id: int) -> pl.DataFrame:
