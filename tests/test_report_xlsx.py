@@ -207,3 +207,40 @@ def test_every_sheet_prints_on_landscape_a4_one_page_wide_with_its_heading_repea
         assert "c" * 64 in sheet.oddFooter.left.text, sheet.title
     report = workbook["Báo cáo"]
     assert report.cell(_repeated_row(report), 1).value == "STT"
+
+
+def test_a_table_longer_than_a_sheet_goes_on_in_the_next(tmp_path: Path) -> None:
+    """Past Excel's last row XlsxWriter drops a cell without a word; a table that long
+    (a national catalog's units, every note of a year) goes on in ``<name> (2)``...,
+    each part with the table's heading, printed and sized as the first."""
+    import xlsxwriter
+
+    from chitieu.report.xlsx import _Sheet
+
+    path = tmp_path / "long.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    formats = {"header": book.add_format({"bold": True}), "title": book.add_format()}
+    out = _Sheet(book, "Ghi chú", formats, "&Lsha256 " + "c" * 64, rows=4)
+    out.line(["Ghi chú"], ("title",))
+    frame = pl.DataFrame({"code": [f"C{i}" for i in range(10)], "value": list(range(10))})
+    out.heading(("Mã", "Giá trị"))
+    for row in frame.iter_rows():
+        out.line(list(row))
+    out.set_column(0, 0, 30)
+    book.close()
+
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == ["Ghi chú", "Ghi chú (2)", "Ghi chú (3)", "Ghi chú (4)"]
+    data = []
+    for sheet in workbook:
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        assert len(rows) <= 4, sheet.title
+        heading = rows.index(["Mã", "Giá trị"])
+        assert sheet.cell(heading + 1, 1).font.b, sheet.title
+        assert sheet.freeze_panes == f"A{heading + 2}", sheet.title
+        assert _repeated_row(sheet) == heading + 1, sheet.title
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert "c" * 64 in sheet.oddFooter.left.text, sheet.title
+        assert sheet.column_dimensions["A"].width == pytest.approx(30, abs=1), sheet.title
+        data += rows[heading + 1 :]
+    assert data == [list(r) for r in frame.iter_rows()]  # every row, once, in order

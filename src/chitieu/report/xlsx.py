@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 import xlsxwriter
@@ -108,15 +108,45 @@ WORKBOOK_OPTIONS = {
 }
 
 
-class _Sheet:
-    """A worksheet written row by row, each cell by its type: text only as a string."""
+EXCEL_ROWS: Final = 1_048_576
+"""Rows of a worksheet, Excel's limit: XlsxWriter ignores a cell past it (it returns -1
+and raises nothing), so a longer table goes on in a sheet of its own, ``Ghi chú (2)``..."""
 
-    def __init__(self, sheet: Worksheet, formats: dict[str, Any], footer: str) -> None:
-        self.sheet, self.formats, self.row = sheet, formats, 0
-        sheet.set_landscape()
-        sheet.set_paper(9)  # A4
-        sheet.fit_to_pages(1, 0)  # one page wide, as many long as it takes
-        sheet.set_footer(footer)
+
+class _Sheet:
+    """A worksheet written row by row, each cell by its type: text only as a string;
+    past `EXCEL_ROWS` rows, continued in a new sheet, its table's heading repeated."""
+
+    def __init__(
+        self,
+        workbook: xlsxwriter.Workbook,
+        name: str,
+        formats: dict[str, Any],
+        footer: str,
+        rows: int = EXCEL_ROWS,
+    ) -> None:
+        self._workbook, self.name, self.formats, self._footer = workbook, name, formats, footer
+        self._rows = rows
+        self._widths: list[tuple[int, int, float]] = []
+        self._headers: list[str] | None = None
+        self.parts: list[Worksheet] = []
+        self._open(name)
+
+    def _open(self, name: str) -> None:
+        self.sheet, self.row = self._workbook.add_worksheet(name), 0
+        self.parts.append(self.sheet)
+        self.sheet.set_landscape()
+        self.sheet.set_paper(9)  # A4
+        self.sheet.fit_to_pages(1, 0)  # one page wide, as many long as it takes
+        self.sheet.set_footer(self._footer)
+        for first, last, width in self._widths:
+            self.sheet.set_column(first, last, width)
+
+    def set_column(self, first: int, last: int, width: float) -> None:
+        """Columns ``first`` to ``last`` this wide, in every part of the sheet."""
+        self._widths.append((first, last, width))
+        for sheet in self.parts:
+            sheet.set_column(first, last, width)
 
     def put(self, col: int, value: object, style: str | None = None) -> None:
         fmt = self.formats.get(style) if style else None
@@ -135,12 +165,18 @@ class _Sheet:
     def line(
         self, values: tuple[object, ...] | list[object], styles: tuple[str | None, ...] = ()
     ) -> None:
+        if self.row >= self._rows:  # the sheet is full: on in the next part
+            self._open(f"{self.name} ({len(self.parts) + 1})")
+            if self._headers is not None:
+                self.heading(self._headers)
         for col, value in enumerate(values):
             self.put(col, value, styles[col] if col < len(styles) else None)
         self.row += 1
 
     def heading(self, headers: tuple[str, ...] | list[str]) -> None:
-        """The table's heading row: frozen below it, repeated on every printed page."""
+        """The table's heading row: frozen below it, repeated on every printed page and
+        in every part of the sheet."""
+        self._headers = list(headers)
         self.sheet.repeat_rows(self.row)
         self.line(list(headers), tuple("header" for _ in headers))
         self.sheet.freeze_panes(self.row, 0)
@@ -201,10 +237,10 @@ def _report_sheet(out: _Sheet, model: ReportModel) -> None:
         out.line([f"{group.number}. {group.name}"], ("group",))
         for row in group.rows.iter_rows(named=True):
             out.line(_indicator_values(row, model), TABLE_STYLES)
-    out.sheet.set_column(0, 0, 22)
-    out.sheet.set_column(1, 1, 8)
-    out.sheet.set_column(2, 2, 50)
-    out.sheet.set_column(3, 9, 14)
+    out.set_column(0, 0, 22)
+    out.set_column(1, 1, 8)
+    out.set_column(2, 2, 50)
+    out.set_column(3, 9, 14)
 
 
 def _annex_sheet(out: _Sheet, model: ReportModel) -> None:
@@ -215,8 +251,8 @@ def _annex_sheet(out: _Sheet, model: ReportModel) -> None:
                 [unit.org_unit_code, unit.name, *_indicator_values(row, model)],
                 (None, None, *TABLE_STYLES),
             )
-    out.sheet.set_column(1, 1, 28)
-    out.sheet.set_column(4, 4, 40)
+    out.set_column(1, 1, 28)
+    out.set_column(4, 4, 40)
 
 
 def _completeness_sheet(out: _Sheet, model: ReportModel) -> None:
@@ -225,8 +261,8 @@ def _completeness_sheet(out: _Sheet, model: ReportModel) -> None:
     out.heading([*UNIT_HEADERS[lang][:2], *months, TOTAL[lang]])
     for code, name, texts in annex_rows(annex, lang):
         out.line([code, name, *texts])
-    out.sheet.set_column(1, 1, 28)
-    out.sheet.set_column(2, 2 + len(months), 11)
+    out.set_column(1, 1, 28)
+    out.set_column(2, 2 + len(months), 11)
 
 
 def _units_sheet(out: _Sheet, model: ReportModel, indicators: pl.DataFrame) -> None:
@@ -250,7 +286,7 @@ def _units_sheet(out: _Sheet, model: ReportModel, indicators: pl.DataFrame) -> N
     names = [*UNIT_HEADERS[model.lang]]
     names += [headers[c] for c in ("target", "actual", "percent", "last_actual", "class")]
     out.table(tuple(names), rows, (None,) * 4 + ("number",) * 4)
-    out.sheet.set_column(1, 1, 30)
+    out.set_column(1, 1, 30)
 
 
 def _inputs_sheet(out: _Sheet, submissions: pl.DataFrame, lang: str) -> None:
@@ -265,8 +301,8 @@ def _inputs_sheet(out: _Sheet, submissions: pl.DataFrame, lang: str) -> None:
         "status",
     ).sort("submission_id")
     out.table(INPUT_HEADERS[lang], rows)
-    out.sheet.set_column(1, 2, 40)
-    out.sheet.set_column(5, 6, 20)
+    out.set_column(1, 2, 40)
+    out.set_column(5, 6, 20)
 
 
 def _notes_sheet(out: _Sheet, submissions: pl.DataFrame, values: pl.DataFrame, lang: str) -> None:
@@ -279,8 +315,8 @@ def _notes_sheet(out: _Sheet, submissions: pl.DataFrame, values: pl.DataFrame, l
         .sort("org_unit_code", "period", "element_code")
     )
     out.table(NOTE_HEADERS[lang], rows, (None, None, None, "number"))
-    out.sheet.set_column(4, 4, 50)
-    out.sheet.set_column(6, 6, 40)
+    out.set_column(4, 4, 50)
+    out.set_column(6, 6, 40)
 
 
 def _quality_sheet(out: _Sheet, quality: QualityReport) -> None:
@@ -314,10 +350,10 @@ def _quality_sheet(out: _Sheet, quality: QualityReport) -> None:
         value = text if figure is None else figure
         cells = [code, unit, period, element, value, check, message, location]
         out.line(cells, (None, None, None, None, "number"))
-    out.sheet.set_column(1, 1, 24)
-    out.sheet.set_column(3, 3, 36)
-    out.sheet.set_column(6, 6, 70)
-    out.sheet.set_column(7, 7, 30)
+    out.set_column(1, 1, 24)
+    out.set_column(3, 3, 36)
+    out.set_column(6, 6, 70)
+    out.set_column(7, 7, 30)
 
 
 def write_xlsx(model: ReportModel, path: Path) -> None:
@@ -346,7 +382,7 @@ def write_xlsx(model: ReportModel, path: Path) -> None:
         names = SHEETS[lang]
 
         def sheet(index: int) -> _Sheet:
-            return _Sheet(workbook.add_worksheet(names[index]), formats, footer)
+            return _Sheet(workbook, names[index], formats, footer)
 
         _report_sheet(sheet(0), model)
         _annex_sheet(sheet(1), model)
@@ -355,9 +391,6 @@ def write_xlsx(model: ReportModel, path: Path) -> None:
         _inputs_sheet(sheet(4), model.audit.submissions, lang)
         _notes_sheet(sheet(5), model.audit.submissions, model.audit.values, lang)
         if model.quality is not None:
-            _quality_sheet(
-                _Sheet(workbook.add_worksheet(QUALITY_SHEET[lang]), formats, footer),
-                model.quality,
-            )
+            _quality_sheet(_Sheet(workbook, QUALITY_SHEET[lang], formats, footer), model.quality)
     finally:
         workbook.close()
