@@ -22,6 +22,7 @@ from example_fixtures import (
 from chitieu.cli import cli
 from chitieu.lineage import diff_snapshots
 from chitieu.warehouse import open_warehouse
+from chitieu.warehouse.queries import query
 
 
 def run(example: Example, *args: str) -> Result:
@@ -167,7 +168,8 @@ def test_the_excel_report_of_a_revision(example: Example, tmp_path: Path) -> Non
 
 def test_a_revisions_rows_and_inputs_of_some_elements_are_theirs_alone(example: Example) -> None:
     """What `chitieu trace` reads of a revision: its formula's elements' rows and input
-    values, every one of them and no other element's."""
+    values, every one of them and no other element's; and what a diff reads of its
+    submissions: those it names, used by the revision."""
     chosen = ["DANG_VIEN_MOI", "HO_NGHEO"]
     with open_warehouse(example.url) as store:
         snap = store.snapshot("2024S1", "834")
@@ -178,42 +180,65 @@ def test_a_revisions_rows_and_inputs_of_some_elements_are_theirs_alone(example: 
     assert 0 < some.height < every.height
     assert rows.equals(snap.elements.filter(pl.col("element_code").is_in(chosen)))
     assert 0 < rows.height < snap.elements.height
+    with open_warehouse(example.url) as store:
+        used = store.input_submissions(snap.snapshot_id)
+        ids = used["submission_id"].to_list()[1::3]
+        named = store.input_submissions(snap.snapshot_id, [*ids, 10**9])  # one it never used
+    assert named.equals(used.filter(pl.col("submission_id").is_in(ids)))
+    assert 0 < named.height < used.height
     with open_warehouse(example.url) as store, pytest.raises(ValueError, match="not both"):
         store.input_values(snap.snapshot_id, [1], elements=chosen)
 
 
-def test_the_element_rows_that_differ_between_revisions_are_found_by_the_database(
-    example: Example,
-) -> None:
-    """What `chitieu snapshots diff` compares: the element rows whose value differs,
-    found by the warehouse, give the diff that both revisions' rows give, for every pair
-    of the example's revisions; a row of one side only is one that differs."""
+def test_a_diff_of_the_rows_that_differ_is_the_diff_of_the_revisions(example: Example) -> None:
+    """What `chitieu snapshots diff` compares: each revision's rows that the other has not
+    alike, found by the warehouse; for every pair of the example's revisions (of one
+    review and, for the rows' sake, of two), exactly those rows, and the diff the whole
+    revisions give."""
     revisions = [("2024S1", 1), ("2024S1", 2), ("2024", 1)]
     with open_warehouse(example.url) as store:
         reads = [store.snapshot(period, "834", n) for period, n in revisions]
         ids = [read.snapshot_id for read in reads]
         submissions = pl.concat([store.input_submissions(i) for i in ids])
         values = pl.concat([store.input_values(i) for i in ids])
-        found = {(a, b): store.element_changes(ids[a], ids[b]) for a in range(3) for b in range(3)}
-        alone = store.element_changes(ids[0], -1), store.element_changes(-1, ids[0])
-    for (a, b), changes in found.items():
+        narrowed = {
+            (a, b): store.snapshot_differences("2024S1", "834", a + 1, b + 1)
+            for a in range(2)
+            for b in range(2)
+        }
+        # against a revision that holds nothing: every row is of one side only
+        alone = {
+            part: store.backend.frame(
+                query(f"audit/differing_{part}", store.backend.dialect), [ids[0], -1]
+            )
+            for part in ("elements", "indicators", "inputs")
+        }
+    for part in ("elements", "indicators"):
+        assert alone[part].height == getattr(reads[0], part).height, part
+        assert alone[part]["in_one"].all(), part
+        assert not alone[part]["in_other"].any(), part
+    assert alone["inputs"].height == reads[0].inputs.height
+    assert alone["inputs"]["side"].to_list() == [1] * reads[0].inputs.height
+    for (a, b), (one, other) in narrowed.items():
+        assert (one.header, other.header) == (reads[a].header, reads[b].header)
+        for part in ("indicators", "elements", "inputs"):
+            mine, theirs = getattr(reads[a], part), getattr(reads[b], part)
+            assert getattr(one, part).equals(_not_in(mine, theirs)), (a, b, part)
+            assert getattr(other, part).equals(_not_in(theirs, mine)), (a, b, part)
         by_rows = diff_snapshots(example.config, reads[a], reads[b], submissions, values)
-        by_database = diff_snapshots(
-            example.config, reads[a], reads[b], submissions, values, element_changes=changes
-        )
-        assert by_database == by_rows
-        assert changes.height == len(by_rows.elements)
-    assert found[0, 0].is_empty()
-    assert 0 < found[0, 1].height < reads[0].elements.height  # the correction's
-    assert found[0, 1]["element_code"].unique().to_list() == ["DANG_VIEN_MOI"]
-    rows = reads[0].elements
-    assert alone[0].equals(rows.with_columns(pl.lit(None, pl.Float64).alias("value_after")))
-    assert alone[1].equals(
-        rows.select(
-            "org_unit_code", "element_code", pl.lit(None, pl.Float64).alias("value"),
-            pl.col("value").alias("value_after"),
-        )
-    )  # fmt: skip
+        assert diff_snapshots(example.config, one, other, submissions, values) == by_rows
+    one, other = narrowed[0, 1]
+    assert 0 < one.elements.height < reads[0].elements.height  # the correction's
+    assert one.elements["element_code"].unique().to_list() == ["DANG_VIEN_MOI"]
+    assert one.inputs.height == other.inputs.height == 1  # the report it replaced
+    assert narrowed[1, 1][0].elements.is_empty()
+
+
+def _not_in(rows: pl.DataFrame, other: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``rows`` that ``other`` has not alike (every column, nulls alike)."""
+    if "submission_id" in rows.columns:  # inputs: by the submission
+        return rows.join(other, on="submission_id", how="anti", maintain_order="left")
+    return rows.join(other, on=rows.columns, how="anti", nulls_equal=True, maintain_order="left")
 
 
 def test_the_excel_report_names_units_as_in_the_review_period(

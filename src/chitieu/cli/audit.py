@@ -201,18 +201,17 @@ def snapshots_diff(
     root = org or config.catalog.resolution.org_unit
     code = Period.parse(period).code
     with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
-        # the element rows that differ, found by the database: a national revision
-        # holds two million, a correction changes a few thousand
-        reads = [store.snapshot(code, root, n, elements=False) for n in (before, after)]
+        # each revision's rows that the other has not, found by the database: a national
+        # revision holds two million element rows, a correction changes a few thousand
+        reads = store.snapshot_differences(code, root, before, after)
         ids = [read.snapshot_id for read in reads]
-        elements = store.element_changes(*ids)
-        submissions = pl.concat([store.input_submissions(i) for i in ids])
-        # the added and removed submissions' values: a national revision's inputs are
-        # millions of values, a correction's a few dozen
+        # the added and removed submissions and their values: a national revision's
+        # inputs are 130,000 submissions and millions of values, a correction's a few
         changed = sorted(set().union(*changed_submissions(*reads).values()))
+        submissions = pl.concat([store.input_submissions(i, changed) for i in ids])
         values = pl.concat([store.input_values(i, changed) for i in ids])
         signoffs = store.approvals(code, root)
-    diff = diff_snapshots(config, reads[0], reads[1], submissions, values, signoffs, elements)
+    diff = diff_snapshots(config, reads[0], reads[1], submissions, values, signoffs)
     click.echo(diff_json(diff) if fmt == "json" else render_diff(diff, lang), nl=False)
 
 

@@ -197,15 +197,13 @@ def diff_snapshots(
     submissions: pl.DataFrame,
     values: pl.DataFrame,
     signoffs: pl.DataFrame | None = None,
-    element_changes: pl.DataFrame | None = None,
 ) -> SnapshotDiff:
     """Compare two revisions of one review. ``submissions`` and ``values``: the inputs of
     both (``INPUT_SUBMISSIONS_SCHEMA``, ``INPUT_VALUES_SCHEMA``), duplicates allowed; of
     the values, those of the `changed_submissions` are all it reads;
-    ``signoffs``: the review's approvals and reopenings (``APPROVALS_SCHEMA``);
-    ``element_changes``: the element rows that differ, when the warehouse found them
-    (`Warehouse.element_changes`; the revisions' own element rows are then not read),
-    else found here from both revisions' rows."""
+    ``signoffs``: the review's approvals and reopenings (``APPROVALS_SCHEMA``). The
+    revisions may hold only their rows that differ (`Warehouse.snapshot_differences`):
+    rows alike on both sides change nothing here."""
     period = Period.parse(str(after.header["review_period"]))
     root = str(after.header["root_org_unit"])
     sides = changed_submissions(before, after)
@@ -216,11 +214,7 @@ def diff_snapshots(
         return config.catalog.formula_elements(code) if code in known else []
 
     indicators = _changed(before.indicators, after.indicators, "indicator_code", INDICATOR_VALUES)
-    elements = (
-        _changed(before.elements, after.elements, "element_code", ["value"])
-        if element_changes is None
-        else element_changes
-    )
+    elements = _changed(before.elements, after.elements, "element_code", ["value"])
     # a revision of content version 1 holds null flags: read as comparable, as reports do
     last = _changed(
         with_comparable(before.indicators),

@@ -252,17 +252,22 @@ class Warehouse:
         element codes reads those elements' rows only (a trace's formula)."""
         return audit.snapshot(self._backend, review_period, root, revision, elements=elements)
 
-    def element_changes(self, before_id: int, after_id: int) -> pl.DataFrame:
-        """The element rows whose value differs between two revisions (snapshot ids),
-        ``ELEMENT_CHANGES_SCHEMA``: what `chitieu snapshots diff` compares, where a
-        national revision holds two million element rows. Readable by an auditor's
-        role."""
-        return audit.element_changes(self._backend, before_id, after_id)
+    def snapshot_differences(
+        self, review_period: str, root: str, one: int, other: int
+    ) -> tuple[SnapshotRead, SnapshotRead]:
+        """Revisions ``one`` and ``other``, each with only the rows (indicators, elements,
+        inputs) the other has not alike: what `chitieu snapshots diff` compares, their
+        diff the whole revisions' diff (a national revision holds two million element
+        rows, a correction changes a few thousand). Readable by an auditor's role."""
+        return audit.differences(self._backend, review_period, root, one, other)
 
-    def input_submissions(self, snapshot_id: int) -> pl.DataFrame:
+    def input_submissions(
+        self, snapshot_id: int, submission_ids: Sequence[int] | None = None
+    ) -> pl.DataFrame:
         """The submissions a revision used (``INPUT_SUBMISSIONS_SCHEMA``): file name,
-        SHA-256, unit, period, submitted_at... Readable by an auditor's role."""
-        return audit.input_submissions(self._backend, snapshot_id)
+        SHA-256, unit, period, submitted_at...; with ``submission_ids``, those of them
+        only. Readable by an auditor's role."""
+        return audit.input_submissions(self._backend, snapshot_id, submission_ids)
 
     def input_values(
         self,

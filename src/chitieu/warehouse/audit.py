@@ -20,7 +20,6 @@ from chitieu.warehouse.backend import Backend
 from chitieu.warehouse.hashing import content_sha256, inputs_sha256
 from chitieu.warehouse.heads import HeadsLog
 from chitieu.warehouse.models import (
-    ELEMENT_CHANGES_SCHEMA,
     INPUT_FIGURES_SCHEMA,
     INPUT_SUBMISSIONS_SCHEMA,
     INPUT_VALUES_SCHEMA,
@@ -99,6 +98,12 @@ def snapshot(
     """One revision with its rows: the published one unless ``revision`` is given;
     without its element rows (an empty frame) when ``elements`` is false, with those of
     some elements only when it names them (codes)."""
+    return _rows(backend, _header(backend, review_period, root, revision), elements)
+
+
+def _header(
+    backend: Backend, review_period: str, root: str, revision: int | None
+) -> dict[str, Any]:
     found = backend.frame(
         _sql(backend, "snapshot_header"), [review_period, root, revision], SNAPSHOTS_SCHEMA
     )
@@ -109,22 +114,73 @@ def snapshot(
         raise WarehouseError(
             f"no snapshot {review_period} of {root} has {which} (there are {known})"
         )
-    return _rows(backend, found.row(0, named=True), elements)
+    return found.row(0, named=True)
 
 
-def element_changes(backend: Backend, before_id: int, after_id: int) -> pl.DataFrame:
-    """The element rows whose value differs between two revisions, found by the
-    database (``ELEMENT_CHANGES_SCHEMA``), by unit and element."""
-    found = backend.frame(
-        _sql(backend, "element_changes"), [before_id, after_id], ELEMENT_CHANGES_SCHEMA
+def differences(
+    backend: Backend, review_period: str, root: str, one: int, other: int
+) -> tuple[SnapshotRead, SnapshotRead]:
+    """Revisions ``one`` and ``other`` of a review, each with only its rows that the other
+    has not (a row the other holds with a column different, or holds not at all): found
+    by the database, a diff of these two is the diff of the whole revisions, whose
+    millions of rows a correction leaves all but a few thousand alike."""
+    headers = [_header(backend, review_period, root, n) for n in (one, other)]
+    ids = [header["snapshot_id"] for header in headers]
+
+    def sides(name: str, schema: dict[str, pl.DataType]) -> tuple[pl.DataFrame, ...]:
+        keys = _ROW_ORDER[name][:2]
+        values = [c for c in schema if c not in keys]
+        found = backend.frame(
+            _sql(backend, f"differing_{name.removeprefix('snapshot_')}"),
+            ids,
+            {
+                **{key: schema[key] for key in keys},
+                "in_one": pl.Boolean(),
+                "in_other": pl.Boolean(),
+                **{c: schema[c] for c in values},
+                **{f"{c}_other": schema[c] for c in values},
+            },
+        )
+        return tuple(
+            found.filter(pl.col(f"in_{side}"))
+            .select(*keys, *(pl.col(f"{c}{suffix}").alias(c) for c in values))
+            .select(list(schema))
+            .sort(_ROW_ORDER[name])
+            for side, suffix in (("one", ""), ("other", "_other"))
+        )
+
+    elements = sides("snapshot_elements", SNAPSHOT_ELEMENTS_SCHEMA)
+    indicators = sides("snapshot_indicators", SNAPSHOT_INDICATORS_SCHEMA)
+    inputs = backend.frame(
+        _sql(backend, "differing_inputs"), ids, {"side": pl.Int32(), **SNAPSHOT_INPUTS_SCHEMA}
     )
-    return found.sort(_ROW_ORDER["snapshot_elements"])
+    reads = [
+        SnapshotRead(
+            header=header,
+            indicators=indicators[n],
+            elements=elements[n],
+            inputs=inputs.filter(pl.col("side") == n + 1)
+            .drop("side")
+            .sort(_ROW_ORDER["snapshot_inputs"]),
+        )
+        for n, header in enumerate(headers)
+    ]
+    return reads[0], reads[1]
 
 
-def input_submissions(backend: Backend, snapshot_id: int) -> pl.DataFrame:
-    """The submissions a revision used (``INPUT_SUBMISSIONS_SCHEMA``), by submission_id."""
+def input_submissions(
+    backend: Backend, snapshot_id: int, submission_ids: Sequence[int] | None = None
+) -> pl.DataFrame:
+    """The submissions a revision used (``INPUT_SUBMISSIONS_SCHEMA``), by submission_id;
+    with ``submission_ids``, those of them only."""
+    if submission_ids is None:
+        return backend.frame(
+            _sql(backend, "input_submissions"), [snapshot_id], INPUT_SUBMISSIONS_SCHEMA
+        )
     return backend.frame(
-        _sql(backend, "input_submissions"), [snapshot_id], INPUT_SUBMISSIONS_SCHEMA
+        _sql(backend, "input_submissions_of"),
+        [snapshot_id, list(submission_ids)],
+        INPUT_SUBMISSIONS_SCHEMA,
     )
 
 

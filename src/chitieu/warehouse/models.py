@@ -110,12 +110,6 @@ SNAPSHOT_ELEMENTS_SCHEMA: dict[str, pl.DataType] = {
     "element_code": pl.String(),
     "value": pl.Float64(),
 }
-ELEMENT_CHANGES_SCHEMA: dict[str, pl.DataType] = {
-    **SNAPSHOT_ELEMENTS_SCHEMA,
-    "value_after": pl.Float64(),
-}
-"""The element rows whose value differs between two revisions (``value`` the older's,
-``value_after`` the newer's; null on the side a row is missing from)."""
 SNAPSHOT_INPUTS_SCHEMA: dict[str, pl.DataType] = {
     "submission_id": pl.Int64(),
     "sha256": pl.String(),
