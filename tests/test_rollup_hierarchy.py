@@ -18,7 +18,7 @@ from rollup_helpers import (
 )
 
 from chitieu.rollup import roll_up
-from chitieu.rollup.hierarchy import ReviewError
+from chitieu.rollup.hierarchy import ReviewError, ancestors
 
 HAMLET_VALUES = {"H111": 1, "H112": 2, "H121": 4, "H211": 8, "H212": 16, "H213": 32}
 
@@ -278,3 +278,24 @@ def test_a_reused_code_before_the_change_is_the_old_unit(make_config: MakeConfig
     # D2 has no commune yet in 2023, so nothing to be responsible for
     assert element_values(result, "NEW") == {"P": 4, "D1": 4, "X": 3, "Y": 1}
     assert result.units.filter(pl.col("org_unit_code") == "X").item(0, "parent_code") == "D1"
+
+
+def test_the_ancestors_of_some_units_are_theirs_in_the_whole_closure() -> None:
+    """`ancestors(units, of=...)`: the chains up of those units only (a diff's few
+    thousand changed units), as the whole subtree's closure holds them; a code outside
+    the subtree has none."""
+    units = pl.DataFrame(
+        {
+            "org_unit_code": ["P", "D1", "D2", "C11", "C12", "C21", "H111"],
+            "parent_code": [None, "P", "P", "D1", "D1", "D2", "C11"],
+        }
+    )
+    whole = ancestors(units)
+    assert whole.height == 1 + 2 * 2 + 3 * 3 + 4  # each unit and its chain up
+    of = pl.Series(["H111", "C21", "C21", "D2", "X9"])
+    some = ancestors(units, of=of)
+    expected = whole.filter(pl.col("org_unit_code").is_in(["H111", "C21", "D2"]))
+    assert sorted(some.rows()) == sorted(expected.rows())
+    assert sorted(some.filter(pl.col("org_unit_code") == "H111")["ancestor_code"]) == [
+        "C11", "D1", "H111", "P"
+    ]  # fmt: skip

@@ -125,7 +125,7 @@ def _reach(
         .filter(pl.col("unit").is_not_null())
     )
     units = subtree(config.org_units, root, as_of or period.end)
-    closure = ancestors(units.select("org_unit_code", "parent_code"))
+    closure = ancestors(units.select("org_unit_code", "parent_code"), of=placed["unit"])
     return (
         placed.join(closure, left_on="unit", right_on="org_unit_code")
         .select(
