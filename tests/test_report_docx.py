@@ -384,6 +384,23 @@ def template_with(folder: Path, *paragraphs: str) -> None:
             ),
             r"report_template\.docx: template error: .*nope",
         ),
+        (
+            lambda f: template_with(
+                f,
+                "{{ summary }}{{ groups }}{{ content_sha256 }}",
+                "{% for c in doc.__class__.__mro__[-1].__subclasses__() %}{% if c.__name__ == "
+                "'_wrap_close' %}{{ c.__init__.__globals__['popen']('touch ran').read() }}"
+                "{% endif %}{% endfor %}",
+            ),
+            r"report_template\.docx: template error: access to attribute '__class__' of "
+            r"'.*' object is unsafe",
+        ),
+        (
+            lambda f: template_with(
+                f, "{{ summary }}{{ groups }}{{ content_sha256 }}{{ groups.clear() }}"
+            ),
+            r"report_template\.docx: template error: .*unsafe",
+        ),
     ],
     ids=[
         "not-a-docx",
@@ -391,6 +408,8 @@ def template_with(folder: Path, *paragraphs: str) -> None:
         "jinja-syntax",
         "unknown-placeholder",
         "unknown-field",
+        "runs-code",
+        "changes-the-figures",
     ],
 )
 def test_a_template_that_cannot_be_used_is_named_and_nothing_is_written(

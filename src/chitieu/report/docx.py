@@ -20,6 +20,7 @@ import jinja2.meta
 from docx.oxml.ns import qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from chitieu.errors import ReportTemplateError
 from chitieu.report import png
@@ -273,7 +274,10 @@ def write_docx(model: ReportModel, path: Path, template: Path) -> None:
     if model.lang != "vi":
         raise ReportTemplateError("the review document is written in Vietnamese: use --lang vi")
     source = _open(template)
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    # sandboxed: a template is a file a team shares and edits in Word, and Jinja's
+    # attributes reach Python itself (``doc.__class__.__mro__`` ... ``popen``); the
+    # sandbox refuses what is unsafe, the immutable one any change to the context too
+    env = ImmutableSandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
     _check(source, template, env)
     context = _context(model, source)
     try:
