@@ -15,7 +15,7 @@ import polars as pl
 
 from chitieu.errors import FormulaError
 
-_TOKEN: Final = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|([A-Z][A-Z0-9_]*)|(.))")
+_TOKEN: Final = re.compile(r"\s*(?:([0-9]+(?:\.[0-9]+)?)|([A-Z][A-Z0-9_]*)|(.))")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ CUT_OFF_DAY: Final = 14
 DUE_WORKING_DAYS: Final = 2
 """Reports are due within two working days of the cut-off."""
 
-PERIOD_PATTERN: Final = r"^(\d{4})(?:(M)(0[1-9]|1[0-2])|(Q)([1-4])|(S)([12]))?$"
+PERIOD_PATTERN: Final = r"^([1-9][0-9]{3})(?:(M)(0[1-9]|1[0-2])|(Q)([1-4])|(S)([12]))?$"
 _PATTERN = re.compile(PERIOD_PATTERN)
 VALID_FORMS: Final = (
     "YYYYMmm (tháng/month, 2024M06), YYYYQn (quý/quarter, 2024Q2), "

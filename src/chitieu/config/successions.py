@@ -24,8 +24,8 @@ from chitieu.errors import ConfigProblem
 
 SUCCESSIONS_FILE: Final = "successions.csv"
 SUCCESSION_COLUMNS: Final = ("old_code", "new_code", "date", "share")
-_NUMBER: Final = r"^\d+(\.\d+)?$"
-_DATE: Final = r"^\d{4}-\d{2}-\d{2}$"
+_NUMBER: Final = r"^[0-9]+(\.[0-9]+)?$"
+_DATE: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _OVER: Final = 1e-9
 """Shares written with a few decimals (0.333, 0.333, 0.334) add up to 1 within this."""
 

@@ -25,8 +25,8 @@ ORG_UNIT_COLUMNS = (
     "successor_code",
 )
 TARGET_COLUMNS = ("indicator_code", "org_unit_code", "year", "target", "baseline", "valid_from")
-_NUMBER = r"^-?\d+(\.\d+)?$"
-_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 LINE = "line"
 
 
@@ -248,7 +248,7 @@ def load_targets(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]]:
         problems += problems_where(frame, pl.col(key).is_null(), file, key, "value is missing")
     problems += problems_where(
         frame,
-        pl.col("year").is_not_null() & ~pl.col("year").str.contains(r"^\d{4}$"),
+        pl.col("year").is_not_null() & ~pl.col("year").str.contains(r"^[1-9][0-9]{3}$"),
         file,
         "year",
         "not a year (YYYY)",

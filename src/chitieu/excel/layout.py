@@ -35,7 +35,9 @@ COLUMN_NOTE: Final = "Ghi chú"
 TABLE_COLUMNS: Final = (COLUMN_CODE, COLUMN_NAME, COLUMN_UNIT, COLUMN_VALUE, COLUMN_NOTE)
 
 _SPACES = re.compile(r"\s+")
-_CELL = re.compile(r"^(?:(?P<sheet>'(?:[^']|'')+'|[^!]+)!)?\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
+_CELL = re.compile(
+    r"^(?:(?P<sheet>'(?:[^']|'')+'|[^!]+)!)?\$?(?P<col>[A-Z]{1,3})\$?(?P<row>[0-9]+)$"
+)
 _PLAIN_SHEET = re.compile(r"^[^\W\d]\w*$")
 
 

@@ -22,13 +22,13 @@ from chitieu.schemas import messages
 from chitieu.sources import ROW_COLUMNS
 
 LOCAL_TIME_ZONE: Final = "Asia/Ho_Chi_Minh"
-NUMBER_PATTERN: Final = r"^-?\d+(\.\d+)?$"
+NUMBER_PATTERN: Final = r"^-?[0-9]+(\.[0-9]+)?$"
 REPORT_KEY: Final = ("file_index", "org_unit_code", "period")
 
 # ISO 8601 date, optional time, optional offset; naive means Vietnam time (+07:00).
-_DATE = r"(\d{4}-\d{2}-\d{2})"
-_TIME = r"(?:[Tt ](\d{2}:\d{2})(:\d{2}(?:\.\d{1,9})?)?)?"  # hh:mm, seconds optional
-_OFFSET = r"([Zz]|[+-]\d{2}:?\d{2})?"
+_DATE = r"([0-9]{4}-[0-9]{2}-[0-9]{2})"
+_TIME = r"(?:[Tt ]([0-9]{2}:[0-9]{2})(:[0-9]{2}(?:\.[0-9]{1,9})?)?)?"  # hh:mm, seconds optional
+_OFFSET = r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?"
 _ISO = f"^{_DATE}{_TIME}{_OFFSET}$"
 
 
@@ -195,7 +195,7 @@ def _value_facts() -> list[pl.Expr]:
     parsed = value.cast(pl.Float64, strict=False)
     return [
         pl.when(number & parsed.is_finite()).then(parsed).alias("value_num"),
-        value.str.extract(r"\.(\d+)$").alias("value_fraction"),
+        value.str.extract(r"\.([0-9]+)$").alias("value_fraction"),
     ]
 
 

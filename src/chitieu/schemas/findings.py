@@ -29,8 +29,8 @@ _FIELD_PREFIXES: Final = (
 )
 # element checks point at the code; a missing code at the value that lacks one
 _AT_CODE: Final = frozenset({"element_unknown", "element_wrong_level", "element_duplicate"})
-_ROW_CELL: Final = re.compile(r"^(?P<sheet>.*!)\$?[A-Z]{1,3}\$?(?P<row>\d+)$")
-_CELL_ORDER: Final = re.compile(r"!\$?([A-Z]{1,3})\$?(\d+)$")
+_ROW_CELL: Final = re.compile(r"^(?P<sheet>.*!)\$?[A-Z]{1,3}\$?(?P<row>[0-9]+)$")
+_CELL_ORDER: Final = re.compile(r"!\$?([A-Z]{1,3})\$?([0-9]+)$")
 
 
 def _field(check: str) -> str | None:

@@ -224,8 +224,8 @@ def _range() -> list[pl.Expr]:
 def _number_hints() -> list[pl.Expr]:
     """Why a value is not a plain number, when a likely fix can be named."""
     value = pl.col("value")
-    percent = value.str.extract(r"^(-?\d+(?:\.\d+)?)\s*%$")
-    spaced = value.str.contains(r"^-?\d{1,3}([ \u00a0]\d{3})+(\.\d+)?$")
+    percent = value.str.extract(r"^(-?[0-9]+(?:\.[0-9]+)?)\s*%$")
+    spaced = value.str.contains(r"^-?[0-9]{1,3}([ \u00a0][0-9]{3})+(\.[0-9]+)?$")
     unspaced = value.str.replace_all(r"[ \u00a0]", "")
     generic_vi, generic_en = pl.col("generic_number_vi"), pl.col("generic_number_en")
     boolean = pl.col("value_type") == "boolean"
@@ -252,7 +252,9 @@ def _number_hints() -> list[pl.Expr]:
 def _integer_hints() -> list[pl.Expr]:
     """A three-digit fraction is how Vietnamese writes thousands: say so."""
     grouped = pl.col("value_fraction").str.len_chars() == 3
-    digits = pl.col("value").str.replace(".", "", literal=True).str.replace(r"^(-?)0+(\d)", "$1$2")
+    digits = (
+        pl.col("value").str.replace(".", "", literal=True).str.replace(r"^(-?)0+([0-9])", "$1$2")
+    )
     return [
         pl.when(grouped)
         .then(
@@ -281,7 +283,7 @@ def _code_hints(element_codes: list[str]) -> list[pl.Expr]:
     """Case and padding slips: "dang_vien_moi" for DANG_VIEN_MOI, "2024m5" for 2024M05."""
     upper = pl.col("element_code").str.to_uppercase()
     known = upper.is_in(element_codes)
-    period = pl.col("period").str.to_uppercase().str.replace(r"^(\d{4})M(\d)$", "${1}M0${2}")
+    period = pl.col("period").str.to_uppercase().str.replace(r"^([0-9]{4})M([0-9])$", "${1}M0${2}")
     period_ok = period.str.contains(PERIOD_PATTERN) & (period != pl.col("period"))
     return [
         pl.when(known).then(pl.lit(" Có phải là ") + upper + pl.lit("?")).alias("element_hint_vi"),
@@ -302,7 +304,7 @@ def _suggested() -> pl.Expr:
     "1,752" for a whole-number element is read as English thousands: 1752."""
     value = pl.col("value")
     english_thousands = (pl.col("value_type") == "integer") & value.str.contains(
-        r"^-?\d{1,3}(,\d{3})+$"
+        r"^-?[0-9]{1,3}(,[0-9]{3})+$"
     )
     vietnamese = value.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
     return (

@@ -34,7 +34,9 @@ _period_ok = pl.col("p_end").is_not_null()
 _unit_active = pl.col("unit_level").is_not_null()
 _value_given = pl.col("element_code").is_not_null() & _value.is_not_null()
 _is_number = _number.is_not_null()
-VIETNAMESE_NUMBER: Final = r"^-?\d{1,3}(\.\d{3})+(,\d+)?$|^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$"
+VIETNAMESE_NUMBER: Final = (
+    r"^-?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]+)?$|^-?[0-9]{1,3}(\.[0-9]{3})*,[0-9]+$|^-?[0-9]+,[0-9]+$"
+)
 # integer: a zero fraction is accepted ("5.0", Excel and scripts write it), except three
 # digits ("1.000"), which is how Vietnamese writes a thousand: refused as ambiguous.
 _whole = pl.col("value_fraction").is_null() | (

@@ -435,7 +435,7 @@ def _no_value(row: int, col: int, formula: str | None) -> Cell | None:
     return None if formula is None else Cell(row, col, "formula_no_value", formula, formula)
 
 
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
 
 
 def _position(ref: str | None, row: int, col: int) -> tuple[int, int]:

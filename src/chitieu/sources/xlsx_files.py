@@ -35,7 +35,7 @@ from chitieu.sources.limits import MAX_FIELD_CHARS, MAX_FILE_ROWS, field_too_lon
 _OLE2: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # A text that validation would take for a decimal but a Vietnamese officer may have
 # written as thousands: "1.752" (one group of three digits after the dot).
-_AMBIGUOUS: Final = re.compile(r"^-?[1-9]\d{0,2}\.\d{3}$")
+_AMBIGUOUS: Final = re.compile(r"^-?[1-9][0-9]{0,2}\.[0-9]{3}$")
 _TABLE_KEY: Final = layout.label_key(layout.COLUMN_CODE)
 _FIELD_KEYS: Final = {layout.label_key(label): f for f, label in layout.HEADER_FIELDS.items()}
 _TEMPLATE_HINT_VI: Final = (
