@@ -71,10 +71,19 @@ def _ambiguous(what: str) -> WarehouseError:
 def parse(url: str) -> WarehouseURL:
     """Split a warehouse URL into what may be shown and its password (none for DuckDB).
 
-    Raises `WarehouseError`, quoting nothing of the URL, when a PostgreSQL URL could be
-    read two ways: more than one ``@`` before the host, or an ``@`` after it.
+    Raises `WarehouseError`, quoting nothing of the URL, when it could be read two ways:
+    a PostgreSQL URL with more than one ``@`` before the host or an ``@`` after it, a
+    DuckDB URL with a host (``duckdb://name.duckdb``: two slashes, not three).
     """
     scheme, found, rest = url.partition("://")
+    if found and scheme.lower() == "duckdb" and not rest.startswith("/"):
+        raise WarehouseError(
+            "URL kho DuckDB thiếu dấu '/' thứ ba / a DuckDB warehouse URL is "
+            "duckdb:///relative/file.duckdb or duckdb:////absolute/file.duckdb (three "
+            "slashes, then the path): after two, what follows would be read as a host "
+            "and a path from the root; nothing was created (nothing of the URL is shown "
+            "here)"
+        )
     if not found or scheme.lower() not in POSTGRES_SCHEMES:
         return WarehouseURL(url, url, None)
     cut = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))

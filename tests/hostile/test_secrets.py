@@ -117,6 +117,32 @@ def test_a_libpq_string_is_refused_and_creates_nothing(command: list[str], tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]
 
 
+@pytest.mark.parametrize("command", [["snapshots", "list"], ["intake", "."]])
+@pytest.mark.parametrize(
+    "url", ["duckdb://solieu.duckdb", "duckdb://ketoan:Kh0a-Bi-Mat@host/x.duckdb"]
+)
+def test_a_duckdb_url_with_two_slashes_is_refused_and_creates_nothing(
+    command: list[str], url: str, tmp_path: Path
+) -> None:
+    """``duckdb://solieu.duckdb`` (an easy typo for ``duckdb:///``) would put the database at
+    the root of the disk and the archive in ``./duckdb:/``, and read commands would not
+    find them: refused, quoting nothing of the URL (a password in it stays unshown)."""
+    done = subprocess.run(
+        [CHITIEU, *command, "--warehouse", url, "--config", str(make_config(tmp_path / "c"))],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 3
+    assert "three slashes" in done.stderr
+    assert "nothing was created" in done.stderr
+    assert "solieu" not in done.stdout + done.stderr
+    assert "ketoan" not in done.stdout + done.stderr
+    assert "Mat" not in done.stdout + done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]
+    assert not Path("/solieu.duckdb").exists()
+
+
 def test_the_password_reaches_libpq_through_the_environment(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
