@@ -96,6 +96,14 @@ class ReportTemplateError(ChitieuError):
     exit_code = 2
 
 
+class OutputError(ChitieuError):
+    """A file chitieu was asked to write (``-o``, ``--annotate``) where it must not: over
+    something that is no file (a folder, a device, a pipe), inside a file, over the
+    file it reads, or over one that exists when that would lose someone's work."""
+
+    exit_code = 2
+
+
 class DraftError(ChitieuError):
     """A report draft that `chitieu check-text` cannot read: not text or Word, tracked
     changes left in it, not UTF-8, too large."""

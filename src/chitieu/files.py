@@ -4,19 +4,67 @@ that a crash or a full disk never leaves a half-written file under the name aske
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+
+from chitieu.errors import OutputError
+
+
+def writable(target: Path, *, reads: Path | None = None, replace: bool = True) -> None:
+    """Raise `OutputError` unless a file may be written at ``target``: nothing there, or
+    a file (or a link, which the rename replaces, never what it points to), never a
+    folder, a device or a pipe (a rename over ``/dev/null`` replaces the device); its
+    nearest existing folder a folder; not the file ``reads`` (the input itself); and,
+    with ``replace=False``, nothing there at all."""
+    try:
+        mode: int | None = target.lstat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except NotADirectoryError:
+        mode = None  # a file where a folder of the path should be: said below
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise OutputError(
+            f"{target}: không phải là tệp, không ghi đè / is no file (a folder, a device "
+            "or a pipe) and is never written over: name a file"
+        )
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OutputError(
+            f"{target}: {folder} không phải là thư mục / {folder} is no folder: name a "
+            "file in a folder"
+        )
+    if reads is not None and mode is not None and reads.exists() and target.samefile(reads):
+        raise OutputError(
+            f"{target}: không ghi đè lên tệp đang đọc / is the file being read and is never "
+            "written over: name another file"
+        )
+    if not replace and mode is not None:
+        raise OutputError(
+            f"{target}: tệp đã có, không ghi đè / exists and is not replaced (it may be a "
+            "filled-in report): name another file, or give --force to replace it"
+        )
 
 
 def write_atomically(target: Path, content: bytes) -> Path:
-    """Write ``content`` to a temporary file in ``target``'s folder, then rename it."""
+    """Write ``content`` at ``target``: `write_through_temporary`."""
+    return write_through_temporary(target, lambda temporary: temporary.write_bytes(content))
+
+
+def write_through_temporary(target: Path, write: Callable[[Path], object]) -> Path:
+    """``write`` a temporary file in ``target``'s folder, then rename it to ``target``
+    (`writable` first): a crash or a full disk leaves no half-written file there."""
+    writable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(handle)
+    temporary = Path(name)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
+        write(temporary)
         os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    finally:
+        temporary.unlink(missing_ok=True)
     return target

@@ -96,6 +96,9 @@ def _check_annotate_target(file: Path, target: Path) -> None:
             f"{target}: --annotate không ghi đè lên bản thảo / --annotate never writes "
             "over the draft itself: name another file"
         )
+    from chitieu.files import writable
+
+    writable(target, reads=file)  # a hard link to the draft, a device, a folder
 
 
 def _find_revision(

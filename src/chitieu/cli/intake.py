@@ -133,6 +133,10 @@ def validate(config_dir: Path, warehouse: str | None, file: Path, annotate_to: P
 
     if annotate_to is not None and file.suffix.lower() != ".xlsx":
         raise click.UsageError("--annotate chỉ dùng cho tệp .xlsx / --annotate needs an .xlsx file")
+    if annotate_to is not None:
+        from chitieu.files import writable
+
+        writable(annotate_to, reads=file)  # never over the officer's own workbook
     config = load_config(config_dir)
     received = receive(file)
     if isinstance(received, Refused):
@@ -236,5 +240,7 @@ def _write_annotated(original: bytes, issues: Any, target: Path) -> None:
     except Exception as exc:  # a damaged file: the problems above are the feedback
         click.echo(f"không ghi được bản phản hồi / cannot annotate this file: {exc}", err=True)
         return
-    target.write_bytes(content)
+    from chitieu.files import write_atomically
+
+    write_atomically(target, content)
     click.echo(f"phản hồi / feedback: {target}")

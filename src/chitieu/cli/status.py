@@ -79,7 +79,12 @@ def status(
     root_name = totals.filter(totals["org_unit_code"] == root)["name"].first() or root
     if fmt == "xlsx":
         assert output is not None
-        write_xlsx(output, parsed.code, root, str(root_name), states, totals)
+        from chitieu.files import write_through_temporary
+
+        write_through_temporary(
+            output,
+            lambda path: write_xlsx(path, parsed.code, root, str(root_name), states, totals),
+        )
         click.echo(f"{states.height} dòng / rows → {output}")
         return
     text = (
@@ -90,7 +95,9 @@ def status(
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        from chitieu.files import write_atomically
+
+        write_atomically(output, text.encode("utf-8"))
         click.echo(f"→ {output}")
 
 

@@ -30,28 +30,40 @@ from chitieu.cli._base import cli, common_options
     help="A .xlsx file for one unit, or a folder for every submitting unit below --org "
     "(named CODE_PERIOD.xlsx).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace workbooks that are there (by default a workbook that exists, perhaps "
+    "filled in, is never written over).",
+)
 def template(
-    config_dir: Path, warehouse: str | None, period: str, org: str | None, output: Path
+    config_dir: Path,
+    warehouse: str | None,
+    period: str,
+    org: str | None,
+    output: Path,
+    force: bool,
 ) -> None:
     """Write the Excel workbook a unit fills in for PERIOD (2024M05, 2024Q2, 2024S1, 2024):
     its elements, validated value cells, everything else locked."""
     from chitieu.config import load_config
     from chitieu.excel.template import submitting_units, template_workbook
+    from chitieu.files import writable, write_atomically
     from chitieu.periods import Period
 
     config = load_config(config_dir)
     parsed = Period.parse(period)
     root = org or config.catalog.resolution.org_unit
     if output.suffix.lower() == ".xlsx":
-        content = template_workbook(config, root, parsed)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_bytes(content)
+        writable(output, replace=force)
+        write_atomically(output, template_workbook(config, root, parsed))
         click.echo(str(output))
         return
     units = submitting_units(config, root, parsed)
-    output.mkdir(parents=True, exist_ok=True)
-    for unit in units:
-        path = output / f"{unit.code}_{parsed.code}.xlsx"
-        path.write_bytes(template_workbook(config, unit.code, parsed))
+    paths = [output / f"{unit.code}_{parsed.code}.xlsx" for unit in units]
+    for path in paths:  # every one checked before any is written
+        writable(path, replace=force)
+    for unit, path in zip(units, paths, strict=True):
+        write_atomically(path, template_workbook(config, unit.code, parsed))
         click.echo(f"{path}  {unit.name}")
     click.echo(f"{len(units)} tệp / workbooks: {output}")

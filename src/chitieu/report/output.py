@@ -3,12 +3,10 @@ name beside the target and renamed, so a failure leaves no half-written report."
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from chitieu.files import write_through_temporary
 from chitieu.report.model import ReportModel
 
 TEXT_FORMATS: Final = ("md", "html", "json")
@@ -32,20 +30,6 @@ def render_text(model: ReportModel, fmt: str) -> str:
     raise ValueError(f"not a text format: {fmt}")
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
-    """``write`` a temporary file beside ``path``, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
-
-
 def write_report(
     model: ReportModel, fmt: str, path: Path, config_folder: Path | None = None
 ) -> Path:
@@ -57,14 +41,14 @@ def write_report(
         def write_text(target: Path) -> None:
             target.write_text(text, encoding="utf-8")
 
-        return write_atomically(path, write_text)
+        return write_through_temporary(path, write_text)
     if fmt == "xlsx":
         from chitieu.report.xlsx import write_xlsx
 
-        return write_atomically(path, lambda p: write_xlsx(model, p))
+        return write_through_temporary(path, lambda p: write_xlsx(model, p))
     if fmt == "docx":
         from chitieu.report.docx import template_for, write_docx
 
         template = template_for(model, config_folder)
-        return write_atomically(path, lambda p: write_docx(model, p, template))
+        return write_through_temporary(path, lambda p: write_docx(model, p, template))
     raise ValueError(f"unknown report format: {fmt}")

@@ -1,0 +1,121 @@
+"""Where chitieu is told to write (``-o``, ``--annotate``): only a file, never over a
+folder, a device or a pipe (a rename over ``/dev/null`` replaces the device), never
+inside a file, never over the file it reads, never over a workbook that may be filled
+in unless told ``--force``; each refusal a message and exit 2, never a traceback, and
+nothing written."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+from example_fixtures import CONFIG_DIR, Example, example_fixture  # noqa: F401
+
+from chitieu.cli import cli
+from chitieu.errors import OutputError
+
+
+def run(*args: str, example: Example | None = None) -> Result:
+    where = ["--config", str(CONFIG_DIR)]
+    if example is not None:
+        where += ["--warehouse", example.url]
+    env = {"CHITIEU_DATA_DIR": str(example.data)} if example is not None else {}
+    return CliRunner(env=env).invoke(cli, [*args, *where])
+
+
+def refused(result: Result, *what: str) -> str:
+    """The refusal's message, holding one of ``what`` (the command line prints it, exit
+    2: checked once below); or click's own, where an option takes no folder."""
+    if isinstance(result.exception, SystemExit):
+        assert result.exit_code == 2, result.output
+        assert "is a directory" in result.output
+        return result.output
+    assert isinstance(result.exception, OutputError), result.output + repr(result.exception)
+    assert any(w in str(result.exception) for w in what), str(result.exception)
+    return str(result.exception)
+
+
+def test_no_output_goes_over_a_pipe_a_folder_or_into_a_file(
+    example: Example, tmp_path: Path
+) -> None:
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    a_file = tmp_path / "a-file"
+    a_file.write_text("kept", "utf-8")
+    for target in (pipe, folder):
+        for args in (
+            ["report", "2024S1", "--format", "md", "-o", str(target)],
+            ["report", "2024S1", "--format", "xlsx", "-o", str(target)],
+            ["status", "2024S1", "--format", "json", "-o", str(target)],
+            ["template", "2024M06", "--org", "28987", "-o", f"{target}.xlsx"]
+            if target == folder
+            else ["template", "2024M06", "--org", "28987", "-o", str(target)],
+        ):
+            if args[0] == "template" and target == folder:
+                os.mkdir(f"{target}.xlsx")  # a folder named like a workbook
+            # a template's -o without .xlsx is the folder to write the workbooks into
+            template_into_pipe = args[0] == "template" and target == pipe
+            refused(run(*args, example=example), "no folder" if template_into_pipe else "no file")
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    inside = str(a_file / "bao-cao.md")
+    refused(run("report", "2024S1", "--format", "md", "-o", inside, example=example), "no folder")
+    assert a_file.read_text("utf-8") == "kept"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "folder", "folder.xlsx", "pipe"]
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_a_workbook_that_exists_is_replaced_only_when_told(tmp_path: Path) -> None:
+    """`chitieu template -o inbox/` beside the communes' filled-in workbooks replaced
+    them with empty ones."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    filled = inbox / "28987_2024M06.xlsx"
+    filled.write_bytes(b"a commune's filled-in workbook")
+    output = refused(run("template", "2024M06", "--org", "834", "-o", str(inbox)), "--force")
+    assert str(filled) in output
+    assert [p.name for p in inbox.iterdir()] == [filled.name]  # none written, none replaced
+    assert filled.read_bytes() == b"a commune's filled-in workbook"
+    refused(run("template", "2024M06", "--org", "28987", "-o", str(filled)), "exists")
+    assert filled.read_bytes() == b"a commune's filled-in workbook"
+
+    done = run("template", "2024M06", "--org", "834", "-o", str(inbox), "--force")
+    assert done.exit_code == 0, done.output
+    assert filled.read_bytes().startswith(b"PK")  # a workbook again
+    assert len(list(inbox.iterdir())) > 1
+
+
+def test_validate_never_annotates_over_the_workbook_it_reads(tmp_path: Path) -> None:
+    workbook = tmp_path / "28987_2024M06.xlsx"
+    made = run("template", "2024M06", "--org", "28987", "-o", str(workbook))
+    assert made.exit_code == 0, made.output
+    before = workbook.read_bytes()
+    link = tmp_path / "same.xlsx"
+    os.link(workbook, link)
+    for target in (workbook, link):
+        result = run("validate", str(workbook), "--annotate", str(target))
+        refused(result, "is the file being read")
+    assert workbook.read_bytes() == before
+
+
+def test_the_command_line_says_it_in_one_line_and_exits_2(tmp_path: Path) -> None:
+    folder = tmp_path / "x.xlsx"
+    folder.mkdir()
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "chitieu", "template", "2024M06", "--org", "28987"),
+            *("-o", str(folder), "--config", str(CONFIG_DIR)),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"chitieu: {folder}: không phải là tệp, không ghi đè / is no file (a folder, a device "
+        "or a pipe) and is never written over: name a file\n"
+    )
