@@ -136,6 +136,16 @@ REFUSALS = [
     (lambda wh: wh.approve("2025S1", "D", "A"), r"2025S1 D: .* nothing published to approve"),
     (lambda wh: wh.approve("2024S1", "D", " "), r"--by: phải ghi tên người duyệt"),
     (lambda wh: wh.reopen("2024S1", "D", "B", "why"), r"is not approved: nothing to reopen"),
+    # what would print as something else: a forged line, text turned around
+    (
+        lambda wh: wh.approve("2024S1", "D", "Evil\n  content_sha256 0000"),
+        r"--by: ký tự không hiển thị '\\n' ở vị trí 5 / .* nothing recorded",
+    ),
+    (
+        lambda wh: wh.approve("2024S1", "D", "A", title="Chủ tịch\u202eTP"),
+        r"--title: .*'\\u202e', at position 9",
+    ),
+    (lambda wh: wh.approve("2024S1", "D", "A", note="NQ\x1b[2J"), r"--note: .*'\\x1b'"),
 ]
 
 
@@ -155,6 +165,7 @@ def test_refusals_say_why_and_write_nothing(wh: Warehouse, attempt: Any, refusal
         (lambda wh: wh.approve("2024S1", "D", "C"), r"is already approved \(revision 2"),
         (lambda wh: wh.reopen("2024S1", "D", "B", ""), r"--reason: phải ghi lý do mở lại"),
         (lambda wh: wh.reopen("2024S1", "D", None, "why"), r"--by: phải ghi tên người mở lại"),
+        (lambda wh: wh.reopen("2024S1", "D", "B", "lý\u2028do"), r"--reason: .*'\\u2028'"),
     ],
 )
 def test_refusals_of_an_approved_review(wh: Warehouse, attempt: Any, refusal: str) -> None:

@@ -17,7 +17,7 @@ import datetime as dt
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -45,16 +45,31 @@ def _sql(backend: Backend, name: str) -> str:
     return query(f"signoff/{name}", backend.dialect)
 
 
-def _text(value: str | None) -> str | None:
-    """A name, title, note or reason as stored: NFC, trimmed, None when empty."""
+_UNSHOWN: Final = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+"""Characters a name, title, note or reason never holds: controls (a line break would
+print as a line of its own: a forged "content_sha256 …" under an approval), format
+characters (a right-to-left override turns the text around), private and lone
+surrogates. They are kept in the chain for good, so refused rather than escaped."""
+
+
+def _text(value: str | None, option: str) -> str | None:
+    """A name, title, note or reason as stored: NFC, trimmed, None when empty; refused
+    when it holds a character that does not show as itself (`_UNSHOWN`)."""
     if value is None:
         return None
     cleaned = unicodedata.normalize("NFC", value).strip()
+    for place, char in enumerate(cleaned, 1):
+        if unicodedata.category(char) in _UNSHOWN:
+            raise SignOffRefused(
+                f"{option}: ký tự không hiển thị {char!r} ở vị trí {place} / a character "
+                f"that does not show, {char!r}, at position {place}: write the text on one "
+                "line, without control or direction characters; nothing recorded"
+            )
     return cleaned or None
 
 
 def _required(value: str | None, option: str, vi: str, en: str) -> str:
-    cleaned = _text(value)
+    cleaned = _text(value, option)
     if cleaned is None:
         raise SignOffRefused(f"{option}: {vi} / {en}; nothing recorded")
     return cleaned
@@ -217,8 +232,8 @@ def approve(
                 "revision": int(header["revision"]),
                 "content_sha256": header["content_sha256"],
                 "by_name": name,
-                "title": _text(title),
-                "note": _text(note),
+                "title": _text(title, "--title"),
+                "note": _text(note, "--note"),
             },
         )
 
