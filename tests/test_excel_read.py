@@ -25,7 +25,13 @@ from hypothesis import strategies as st
 from chitieu.config import Config, load_config
 from chitieu.intake import plan_intake
 from chitieu.sources import FileRead, ReceivedFile, read_submission
-from chitieu.sources._ooxml import excel_date_text, is_date_format, number_text
+from chitieu.sources._ooxml import (
+    excel_date_text,
+    is_date_format,
+    number_text,
+    percent_signs,
+    percent_text,
+)
 from chitieu.sources.xlsx_files import read_xlsx
 from chitieu.warehouse import IntakeBatch
 
@@ -285,6 +291,49 @@ def test_a_stored_number_reads_as_excel_shows_it(raw: str, text: str) -> None:
 )
 def test_date_formats(code: str, is_date: bool) -> None:
     assert is_date_format(code) is is_date
+
+
+@pytest.mark.parametrize(
+    ("code", "signs"),
+    [
+        ("0.0%", 1),
+        ("0%", 1),
+        ("#,##0.00 %", 1),
+        ("[Red]0.0%;[Blue]-0.0%", 1),
+        ("0.0%;(0.0%)", 1),
+        ("0%%", 2),  # Excel shows the number × 10000
+        ('0"%"', 0),  # a "%" in quotes is text
+        ('0.0" %"', 0),
+        ("0\\%", 0),  # escaped
+        ("0_%", 0),  # the width of a "%"
+        ("0*%", 0),  # a fill
+        ("[$%-409]0", 0),  # in brackets
+        ("0.00", 0),
+        ("General", 0),
+    ],
+)
+def test_percent_formats(code: str, signs: int) -> None:
+    assert percent_signs(code) == signs
+
+
+@pytest.mark.parametrize(
+    ("raw", "signs", "text"),
+    [
+        ("0.843", 1, "84.3"),
+        ("0.84299999999999997", 1, "84.3"),
+        ("0.92", 1, "92"),
+        ("1", 1, "100"),
+        ("0", 1, "0"),
+        ("-0", 1, "0"),
+        ("-0.05", 1, "-5"),
+        ("0.123456789012345678", 1, "12.3456789012346"),
+        ("1.5E-7", 1, "0.000015"),
+        ("0.5", 2, "5000"),
+        ("NaN", 1, "NaN"),
+    ],
+)
+def test_a_stored_percent_reads_as_excel_shows_it(raw: str, signs: int, text: str) -> None:
+    assert percent_text(raw, signs) == text
 
 
 def test_date_serials() -> None:
