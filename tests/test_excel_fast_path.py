@@ -442,6 +442,114 @@ def _part(content: bytes, name: str) -> bytes:
     return zipfile.ZipFile(io.BytesIO(content)).read(name)
 
 
+# ---- percents: a number in a percent format reads as Excel shows it -----------------
+PERCENT_CELL = "D22"  # RAC_THU_GOM, a percent element, in the template of 28987
+
+
+def formatted(cell: str, stored: str, number_format: int | str) -> Callable[[Parts], None]:
+    """``cell`` holds the number ``stored`` in a style of its own, whose number format is
+    the built-in one of that id or a custom one of that code."""
+
+    def edit(parts: Parts) -> None:
+        styles = parts["xl/styles.xml"].decode()
+        number_format_id = number_format
+        if isinstance(number_format, str):
+            number_format_id = 200
+            code = number_format.replace("&", "&amp;").replace('"', "&quot;")
+            custom = f'<numFmt numFmtId="200" formatCode="{code}"/>'
+            if "</numFmts>" in styles:
+                styles = styles.replace("</numFmts>", custom + "</numFmts>")
+            else:
+                styles = styles.replace("<fonts", f'<numFmts count="1">{custom}</numFmts><fonts', 1)
+        count = int(re.search(r'<cellXfs count="(\d+)"', styles).group(1))  # type: ignore[union-attr]
+        styles = re.sub(r'<cellXfs count="\d+">', f'<cellXfs count="{count + 1}">', styles)
+        parts["xl/styles.xml"] = styles.replace(
+            "</cellXfs>",
+            f'<xf numFmtId="{number_format_id}" fontId="0" fillId="0" borderId="0" xfId="0" '
+            'applyNumberFormat="1"/></cellXfs>',
+        ).encode()
+        sub(
+            SHEET,
+            rf'<c r="{cell}"( s="\d+")?><v>[^<]*</v>',
+            f'<c r="{cell}" s="{count}"><v>{stored}</v>',
+        )(parts)
+
+    return edit
+
+
+def text_formatted(cell: str, text: str, number_format: int | str) -> Callable[[Parts], None]:
+    """``cell`` holds ``text`` (a shared string) in a style of its own (`formatted`)."""
+
+    def edit(parts: Parts) -> None:
+        formatted(cell, "0", number_format)(parts)
+        index = add_string(text)(parts)
+        sub(SHEET, rf'(<c r="{cell}" s="\d+")><v>0</v>', rf'\1 t="s"><v>{index}</v>')(parts)
+
+    return edit
+
+
+PERCENTS: dict[str, tuple[Callable[[Parts], None], str]] = {
+    # edit, the text the value cell reads as
+    "0.843 in 0.0%": (formatted(PERCENT_CELL, "0.843", "0.0%"), "84.3"),
+    "0.843 as Excel stores it, in 0.0%": (
+        formatted(PERCENT_CELL, "0.84299999999999997", "0.0%"),
+        "84.3",
+    ),
+    "0.92 in 0% (built-in 9)": (formatted(PERCENT_CELL, "0.92", 9), "92"),
+    "0.5 in 0.00% (built-in 10)": (formatted(PERCENT_CELL, "0.5", 10), "50"),
+    "0.0765 in a percent format with colours": (
+        formatted(PERCENT_CELL, "0.0765", "[Blue]0.00%;[Red]-0.00%"),
+        "7.65",
+    ),
+    '84.3 in 0.0"%" (a quoted sign)': (formatted(PERCENT_CELL, "84.3", '0.0"%"'), "84.3"),
+    "84.3 in 0.0\\% (an escaped sign)": (formatted(PERCENT_CELL, "84.3", "0.0\\%"), "84.3"),
+    "the text 84.3 in 0.0%": (text_formatted(PERCENT_CELL, "84.3", "0.0%"), "84.3"),
+    "the text 0.843 in 0%": (text_formatted(PERCENT_CELL, "0.843", 9), "0.843"),
+}
+
+
+def _cell_text(read: FileRead | None, location: str) -> tuple[str, str]:
+    """The element code and the value read from the value cell at ``location``."""
+    assert read is not None
+    rows = read.rows.select("location", "element_code", "value").rows()
+    return next((code, value) for at, code, value in rows if at == location)
+
+
+@pytest.mark.parametrize("case", PERCENTS, ids=str)
+def test_a_percent_reads_alike_as_excel_shows_it(case: str, plain: bytes) -> None:
+    edit, text = PERCENTS[case]
+    received = ReceivedFile.from_bytes("r.xlsx", edited(plain, edit))
+    assert accepted(received.content)  # the fast path reads it, as the reference does
+    where = f"BaoCao!{PERCENT_CELL}"
+    assert _cell_text(read_plain(received), where) == ("RAC_THU_GOM", text)
+    assert _cell_text(read_reference(received), where) == ("RAC_THU_GOM", text)
+
+
+def test_the_value_column_styled_as_percents_reads_as_percents(plain: bytes) -> None:
+    """The template's cells, read by the layout already seen, are percents when their
+    style's number format shows one; and the template is read as before after them."""
+    style = re.search(rb'<c r="D13" s="(\d+)">', _part(plain, SHEET)).group(1)  # type: ignore[union-attr]
+
+    def edit(parts: Parts) -> None:
+        styles = parts["xl/styles.xml"].decode()
+        xfs = styles.index("<cellXfs")
+        xf = [m.start() for m in re.finditer("<xf ", styles[xfs:])][int(style)] + xfs
+        parts["xl/styles.xml"] = (
+            styles[:xf] + re.sub('numFmtId="0"', 'numFmtId="10"', styles[xf:], count=1)
+        ).encode()
+
+    assert accepted(plain)
+    content = edited(plain, edit)
+    seen = plain_sheet(_part(plain, SHEET))
+    assert seen is not None
+    assert plain_sheet(_part(content, SHEET)).layout is seen.layout  # type: ignore[union-attr]
+    assert accepted(content)
+    read = read_plain(ReceivedFile.from_bytes("r.xlsx", content))
+    assert _cell_text(read, "BaoCao!D13") == ("CHI_BO_TSVM", "100100")  # 1001 shown as %
+    again = read_plain(ReceivedFile.from_bytes("r.xlsx", plain))
+    assert _cell_text(again, "BaoCao!D13") == ("CHI_BO_TSVM", "1001")
+
+
 def test_a_sheet_filled_like_one_seen_is_read_by_its_layout(plain: bytes) -> None:
     first = plain_sheet(_part(plain, SHEET))
     other = sub(SHEET, r'(<c r="D13" s="\d+"><v>)[^<]*', r"\g<1>8.5")

@@ -230,3 +230,12 @@ def test_intake_names_the_feedback_copy(tmp_path: Path) -> None:
     assert _feedback_line(tmp_path, rejected) == f"\n    phản hồi / feedback: {copy}"
     accepted = FileOutcome("inbox/28987_2024M05.xlsx", sha, "accepted", [], "", 0)
     assert _feedback_line(tmp_path, accepted) == ""
+
+
+def test_a_percent_is_quoted_as_excel_shows_it(config: Config, tmp_path: Path) -> None:
+    """1.5 in the format 0% shows 150%: the comment and the list quote 150, as read."""
+    path = DATA / "bad" / "percent_above_100.xlsx"
+    issues = issues_of(config, ReceivedFile.from_path(path))
+    book = reopen(annotate(path.read_bytes(), issues), tmp_path)
+    assert "'150'" in book[layout.SHEET]["D22"].comment.text
+    assert book[layout.FEEDBACK_SHEET]["D5"].value == "150"

@@ -25,7 +25,13 @@ from hypothesis import strategies as st
 from chitieu.config import Config, load_config
 from chitieu.intake import plan_intake
 from chitieu.sources import FileRead, ReceivedFile, read_submission
-from chitieu.sources._ooxml import excel_date_text, is_date_format, number_text
+from chitieu.sources._ooxml import (
+    excel_date_text,
+    is_date_format,
+    number_text,
+    percent_signs,
+    percent_text,
+)
 from chitieu.sources.xlsx_files import read_xlsx
 from chitieu.warehouse import IntakeBatch
 
@@ -70,6 +76,10 @@ def test_every_case_of_the_issue_has_a_workbook() -> None:
         "openpyxl_filled.xlsx",
         "legacy.xls",
         "nfd_labels_and_sheet_name.xlsx",
+        "percent_formatted.xlsx",
+        "percent_sign_as_format_text.xlsx",
+        "percent_formatted_text.xlsx",
+        "percent_above_100.xlsx",
     ):
         assert case in names
     for path in GOOD + BAD:
@@ -127,6 +137,7 @@ def test_bad_workbook(path: Path, config: Config) -> None:
         ("date_in_value_cell.xlsx", "2024-05-03"),
         ("merged_over_kept_value.xlsx", "0"),
         ("wrong_unit_code.xlsx", "28988"),
+        ("percent_above_100.xlsx", "150"),  # 1.5 in the format 0%: Excel shows 150%
     ],
 )
 def test_an_issue_quotes_the_cell_as_typed(name: str, value: str, config: Config) -> None:
@@ -152,6 +163,44 @@ def test_the_report_is_validated_in_spite_of_a_cell_the_reader_could_not_read(
         ("BaoCao!D12", "value_not_number"),
         ("BaoCao!D30", "xlsx_formula_no_value"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "rac_thu_gom", "bhyt"),
+    [
+        ("percent_formatted.xlsx", "84.3", "92"),  # 0.843 in 0.0%, 0.92 in 0% (built-in 9)
+        ("percent_sign_as_format_text.xlsx", "84.3", "92"),  # 84.3 in 0.0"%", 92 in 0\%
+        ("percent_formatted_text.xlsx", "84.3", "92.0"),  # texts in 0.0% and 0%
+    ],
+)
+def test_a_percent_reads_as_excel_shows_it(
+    name: str, rac_thu_gom: str, bhyt: str, config: Config
+) -> None:
+    """A number in a percent format is the figure Excel shows before its "%" sign; a "%"
+    written as text in the format, or text in a percent format, reads as typed."""
+    read, batch = intake(config, ReceivedFile.from_path(DATA / "good" / name))
+    got = dict(read.rows.select("element_code", "value").iter_rows())
+    assert (got["RAC_THU_GOM"], got["BHYT"]) == (rac_thu_gom, bhyt)
+    assert batch.issues.is_empty()
+    stored = dict(batch.values.select("element_code", "value").iter_rows())
+    assert (stored["RAC_THU_GOM"], stored["BHYT"]) == (84.3, 92.0)
+
+
+def test_validate_accepts_a_percent_typed_the_excel_way() -> None:
+    from click.testing import CliRunner
+
+    from chitieu.cli import cli
+
+    config = ROOT / "examples" / "giong_trom_2024" / "config"
+    ok = DATA / "good" / "percent_formatted.xlsx"
+    result = CliRunner().invoke(cli, ["validate", str(ok), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "hợp lệ / valid" in result.output
+    above = DATA / "bad" / "percent_above_100.xlsx"
+    result = CliRunner().invoke(cli, ["validate", str(above), "--config", str(config)])
+    assert result.exit_code == 1, result.output
+    assert "BaoCao!D22" in result.output
+    assert "'150'" in result.output
 
 
 def test_a_row_inserted_above_the_table_still_reads(config: Config) -> None:
@@ -285,6 +334,49 @@ def test_a_stored_number_reads_as_excel_shows_it(raw: str, text: str) -> None:
 )
 def test_date_formats(code: str, is_date: bool) -> None:
     assert is_date_format(code) is is_date
+
+
+@pytest.mark.parametrize(
+    ("code", "signs"),
+    [
+        ("0.0%", 1),
+        ("0%", 1),
+        ("#,##0.00 %", 1),
+        ("[Red]0.0%;[Blue]-0.0%", 1),
+        ("0.0%;(0.0%)", 1),
+        ("0%%", 2),  # Excel shows the number × 10000
+        ('0"%"', 0),  # a "%" in quotes is text
+        ('0.0" %"', 0),
+        ("0\\%", 0),  # escaped
+        ("0_%", 0),  # the width of a "%"
+        ("0*%", 0),  # a fill
+        ("[$%-409]0", 0),  # in brackets
+        ("0.00", 0),
+        ("General", 0),
+    ],
+)
+def test_percent_formats(code: str, signs: int) -> None:
+    assert percent_signs(code) == signs
+
+
+@pytest.mark.parametrize(
+    ("raw", "signs", "text"),
+    [
+        ("0.843", 1, "84.3"),
+        ("0.84299999999999997", 1, "84.3"),
+        ("0.92", 1, "92"),
+        ("1", 1, "100"),
+        ("0", 1, "0"),
+        ("-0", 1, "0"),
+        ("-0.05", 1, "-5"),
+        ("0.123456789012345678", 1, "12.3456789012346"),
+        ("1.5E-7", 1, "0.000015"),
+        ("0.5", 2, "5000"),
+        ("NaN", 1, "NaN"),
+    ],
+)
+def test_a_stored_percent_reads_as_excel_shows_it(raw: str, signs: int, text: str) -> None:
+    assert percent_text(raw, signs) == text
 
 
 def test_date_serials() -> None:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, TypeAlias, TypeVar, cast
 from xml.etree import ElementTree as ET
 
 from chitieu.excel.layout import column_number, nfc
@@ -63,7 +63,7 @@ class Cell:
     row: int
     col: int
     kind: str  # number | text | bool | error | date | formula_no_value
-    text: str  # numbers as plain decimals (no exponent), text in NFC
+    text: str  # numbers as plain decimals (no exponent; percents as shown), text in NFC
     formula: str | None = None  # "=SUM(D12:D14)" when the cell holds a formula
 
 
@@ -110,7 +110,7 @@ class Package:
 
     The parts that every workbook made from one template carries alike (relationships,
     workbook, styles) are parsed once per distinct content (the cached `_workbook`,
-    `_relationships`, `_date_styles`), not once per file: a national month is ten
+    `_relationships`, `_styles`), not once per file: a national month is ten
     thousand copies of the same few parts.
     """
 
@@ -133,8 +133,11 @@ class Package:
         by_type = {kind: part for part, kind in rels.values()}
         styles = by_type.get("styles", "")
         styles_data = self.read_part(styles) if styles else None
-        # the cell styles (``s``) whose number format shows a date or time
-        self.dates = frozenset() if styles_data is None else _date_styles(styles_data, styles)
+        # the cell styles (``s``) whose number format shows a date or time, and those
+        # whose number format shows a percent (with how many ``%`` it has)
+        self.dates, self.percents = (
+            _NO_STYLES if styles_data is None else _styles(styles_data, styles)
+        )
         # read after the styles, as a reader that parses them its own way reads them next:
         # both count the same parts against the limits in the same order
         self.shared_strings_part = by_type.get("sharedStrings")
@@ -287,6 +290,8 @@ class Package:
         style = int(element.get("s", "0") or 0)
         if style in self.dates:
             return Cell(row, col, "date", excel_date_text(raw, self.date1904), formula)
+        if style in self.percents:
+            return Cell(row, col, "number", percent_text(raw, self.percents[style]), formula)
         return Cell(row, col, "number", number_text(raw), formula)
 
     def close(self) -> None:
@@ -384,9 +389,15 @@ def _relationships(data: bytes, part: str, folder: str) -> Mapping[str, tuple[st
     return MappingProxyType(found)
 
 
+_Styles: TypeAlias = tuple[frozenset[int], Mapping[int, int]]
+_NO_STYLES: Final[_Styles] = (frozenset(), MappingProxyType({}))
+
+
 @_parsed_once
-def _date_styles(data: bytes, part: str) -> frozenset[int]:
-    """Indexes of the cell styles (``s``) whose number format shows a date or time."""
+def _styles(data: bytes, part: str) -> _Styles:
+    """Indexes of the cell styles (``s``) whose number format shows a date or time, and
+    of those whose number format shows a percent, each with its count of ``%`` (Excel
+    shows the number × 100 for each); shared between packages, never changed."""
     root = _parse(data, part)
     custom = {
         _int(fmt.get("numFmtId", "-1")): fmt.get("formatCode", "")
@@ -394,17 +405,23 @@ def _date_styles(data: bytes, part: str) -> frozenset[int]:
         if _local(fmt.tag) == "numFmt"
     }
     dates: set[int] = set()
+    percents: dict[int, int] = {}
     for xfs in root.iter():
         if _local(xfs.tag) != "cellXfs":
             continue
         for index, xf in enumerate(_children(xfs, "xf")):
             number_format = _int(xf.get("numFmtId", "0"))
             if number_format in custom:
-                if is_date_format(custom[number_format]):
+                code = custom[number_format]
+                if is_date_format(code):
                     dates.add(index)
+                elif signs := percent_signs(code):
+                    percents[index] = signs
             elif number_format in BUILTIN_DATE_FORMATS:
                 dates.add(index)
-    return frozenset(dates)
+            elif number_format in BUILTIN_PERCENT_FORMATS:
+                percents[index] = 1
+    return frozenset(dates), MappingProxyType(percents)
 
 
 def shared_strings(data: bytes, part: str | None) -> list[str]:
@@ -491,6 +508,33 @@ def is_date_format(code: str) -> bool:
         return False
     bare = _BRACKET.sub("", _QUOTED.sub("", code.split(";")[0]))
     return re.search(r"[dmyhs]", bare, re.IGNORECASE) is not None
+
+
+# Built-in number formats that show a percent: 9 is ``0%``, 10 ``0.00%`` (ECMA-376 18.8.30).
+BUILTIN_PERCENT_FORMATS: Final = frozenset({9, 10})
+
+
+def percent_signs(code: str) -> int:
+    """How many times a custom number format multiplies the number by 100: the ``%`` signs
+    of its first section (positive numbers, and all numbers when it is the only one)
+    outside quotes, escapes (``\\%``, ``_%``, ``*%``) and brackets (``[$%-409]``). A
+    ``%`` written as text (``0"%"``, ``0\\%``) shows the number as it is."""
+    return _BRACKET.sub("", _QUOTED.sub("", code.split(";")[0])).count("%")
+
+
+def percent_text(raw: str, signs: int = 1) -> str:
+    """A stored number in a percent format, as Excel shows it without the sign: the
+    number × 100 for each ``%`` (0.843 in ``0.0%`` is "84.3"). `number_text`'s 15
+    significant digits shifted as a decimal, so never "84.30000000000001"."""
+    text = number_text(raw)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:  # not a number: as stored
+        return text
+    if not number.is_finite():  # "NaN", "inf": as stored
+        return text
+    shifted = format(number.scaleb(2 * signs), "f")
+    return "0" if shifted == "-0" else shifted
 
 
 def excel_date_text(raw: str, date1904: bool) -> str:

@@ -14,7 +14,10 @@ other numbers, another unit's code and name. Where the report is in a sheet (its
 table, header fields, body; whether a merge hides any of it) depends on the sheet's
 layout (`_plain_parts.SheetLayout`, its cells but for their numbers), on which of its
 strings are labels or blank, and on its merged ranges only: it is worked out once for
-each (`_SheetPlan`), and each workbook's texts are read where the plan says.
+each (`_SheetPlan`), and each workbook's texts are read where the plan says. How a
+cell's number reads (a date, a percent shown × 100, or as stored) is no part of a plan:
+the layout keeps each cell's style index, and the workbook's own styles part says what
+each shows (`Package.dates`, `Package.percents`) as its texts are read.
 
 Declined: whatever the parts' grammars refuse (formulas, errors, booleans, inline or
 rich strings...), a missing shared string, no report table or more than one, a header
@@ -44,6 +47,7 @@ from chitieu.sources._ooxml import (
     PackageTooLarge,
     excel_date_text,
     number_text,
+    percent_text,
 )
 from chitieu.sources._plain_parts import (
     PlainSheet,
@@ -89,6 +93,12 @@ def _key(reference: str) -> _Key:
 def _number(raw: str) -> str | None:
     """A number cell's text as the rows carry it (`xlsx_files._stripped`)."""
     return number_text(raw).strip() or None
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _percent(raw: str, signs: int) -> str | None:
+    """`_number` of a number cell in a percent format with ``signs`` ``%``."""
+    return percent_text(raw, signs).strip() or None
 
 
 @dataclass
@@ -235,6 +245,7 @@ class _Reading:
         self.numbers = sheet.numbers
         self.stripped = strings.stripped
         self.dates = package.dates
+        self.percents = package.percents
         self.date1904 = package.date1904
 
     def texts(self, column: _Column, value: bool = False) -> list[str | None]:
@@ -245,7 +256,7 @@ class _Reading:
             if value and any(map(_AMBIGUOUS.match, texts)):
                 raise _Declined  # thousands or a decimal? the reference asks the officer
             return list(texts) if all(texts) else [text or None for text in texts]
-        if column.numbers and not self.dates:
+        if column.numbers and not self.dates and not self.percents:
             return list(map(_number, map(self.numbers.__getitem__, column.slots)))
         return [self._text(c, n, value) for c, n in zip(column.cells, column.slots, strict=True)]
 
@@ -259,8 +270,11 @@ class _Reading:
                 raise _Declined
             return text or None
         raw = self.numbers[slot]
-        if (int(style) if style else 0) in self.dates:
+        index = int(style) if style else 0
+        if index in self.dates:
             return excel_date_text(raw, self.date1904).strip() or None
+        if index in self.percents:
+            return _percent(raw, self.percents[index])
         return _number(raw)
 
 

@@ -8,8 +8,9 @@ header with a value or a note is a row of the report, however far down, and carr
 own code: a row deleted from the table, like a value cell left empty ("no figure yet"),
 is an element not reported, never a shifted value.
 
-No silent loss. A cell is read as the officer sees it (numbers as typed, text in NFC),
-with its location ``BaoCao!D12``; what cannot be read as meant is reported at its cell
+No silent loss. A cell is read as the officer sees it (numbers as typed, a number in a
+percent format as the percent Excel shows, text in NFC), with its location
+``BaoCao!D12``; what cannot be read as meant is reported at its cell
 (`FileRead.cell_problems`) — a formula without a cached value, a formula error, a merged
 range hiding a cell of the report, ``1.752`` stored as text (one thousand seven hundred
 fifty-two, or one point seven five two?) — and the report's other rows are validated all

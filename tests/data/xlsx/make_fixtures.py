@@ -7,8 +7,9 @@ filled with the values of that unit's CSV submission, then given one twist:
 
 - ``good/``: written by openpyxl, xlsxwriter and LibreOffice, a Google Sheets export,
   and the officer's habits (an inserted row and column, a deleted row, a value far down,
-  an extra sheet, numbers stored as text, NFD labels...). Each reads and validates
-  without a problem; ``<name>.expected.json`` gives the values it must yield.
+  an extra sheet, numbers stored as text, percents in a percent format, NFD labels...).
+  Each reads and validates without a problem; ``<name>.expected.json`` gives the values
+  it must yield.
 - ``bad/``: one mistake each; ``<name>.expected.json`` gives the check, the cell and a
   regular expression over the messages (``file_level``: the whole file is refused).
 
@@ -225,6 +226,22 @@ def good_cases() -> dict[str, tuple[bytes, dict[str, str], str]]:
             if isinstance(cell.value, str):
                 cell.value = nfd(cell.value)
     cases["nfd_labels_and_sheet_name.xlsx"] = (saved(book), values, "'Báo cáo'!D12")
+
+    # percents typed the usual Excel way: 84.3% is the number 0.843 in a percent format
+    book, ws = filled()
+    for code, stored, percent in (("RAC_THU_GOM", 0.843, "0.0%"), ("BHYT", 0.92, "0%")):
+        ws.cell(row_of(ws, code), 4, stored).number_format = percent
+    cases["percent_formatted.xlsx"] = (saved(book), values, "BaoCao!D12")
+
+    book, ws = filled()  # a "%" written as text in the format: the number as typed
+    for code, shown in (("RAC_THU_GOM", '0.0"%"'), ("BHYT", "0\\%")):
+        ws.cell(row_of(ws, code), 4).number_format = shown
+    cases["percent_sign_as_format_text.xlsx"] = (saved(book), values, "BaoCao!D12")
+
+    book, ws = filled()  # text in a percent format: the text as typed
+    for code, percent in (("RAC_THU_GOM", "0.0%"), ("BHYT", "0%")):
+        ws.cell(row_of(ws, code), 4, values[code]).number_format = percent
+    cases["percent_formatted_text.xlsx"] = (saved(book), values, "BaoCao!D12")
     return cases
 
 
@@ -238,6 +255,14 @@ def _one(change: Callable[[Worksheet], None]) -> bytes:
 def _set(code: str, value: Any, col: int = 4) -> Callable[[Worksheet], None]:
     def change(ws: Worksheet) -> None:
         ws.cell(row_of(ws, code), col).value = value  # ws.cell(r, c, None) would keep it
+
+    return change
+
+
+def _formatted(code: str, value: Any, number_format: str) -> Callable[[Worksheet], None]:
+    def change(ws: Worksheet) -> None:
+        cell = ws.cell(row_of(ws, code), 4)
+        cell.value, cell.number_format = value, number_format
 
     return change
 
@@ -295,6 +320,10 @@ def bad_cases() -> dict[str, tuple[bytes, dict[str, Any]]]:
         "above_max.xlsx": (
             _one(_set("DANG_VIEN_MOI", 25)),
             expect("value_above_max", "BaoCao!D12", "'25'.*từ 0 đến 20"),
+        ),
+        "percent_above_100.xlsx": (
+            _one(_formatted("RAC_THU_GOM", 1.5, "0%")),  # shown as 150%
+            expect("value_not_percent", "BaoCao!D22", "'150'.*từ 0 đến 100"),
         ),
         "boolean_two.xlsx": (
             _one(_set("NTM_DAT_CHUAN", 2)),
