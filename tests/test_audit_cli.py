@@ -63,6 +63,26 @@ def test_show_gives_an_older_revision(example: Example) -> None:
     assert "| 1 | CT01 | Kết nạp đảng viên mới | đảng viên | 130 | 102 | 78,46 % |" in text
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["snapshots", "show", "2024S1", "--revision", "3000000000"],
+        ["snapshots", "show", "2024S1", "--revision", "0"],
+        ["snapshots", "diff", "2024S1", "1", "0"],
+        ["trace", "2024S1", "CT01", "--revision", "2147483648"],
+        ["report", "2024S1", "--revision", "0"],
+    ],
+)
+def test_a_revision_number_no_revision_can_have_is_refused_by_the_option(
+    example: Example, args: list[str]
+) -> None:
+    """Revisions count from 1 in a 32-bit integer: 3000000000 was the database's cast
+    error (DuckDB: Conversion Error ... CAST($3 AS INTEGER))."""
+    result = run(example, *args)
+    assert result.exit_code == 2, result.output
+    assert "is not in the range 1<=x<=2147483647" in result.output
+
+
 def test_diff_names_the_correction_behind_each_change(example: Example) -> None:
     text = ok(example, "snapshots", "diff", "2024S1", "1", "2")
     document = json.loads(ok(example, "snapshots", "diff", "2024S1", "1", "2", "--format", "json"))

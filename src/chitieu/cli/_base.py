@@ -24,6 +24,10 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+REVISION = click.IntRange(1, 2**31 - 1)
+"""A revision number as the warehouse numbers them (from 1, a 32-bit integer): a larger
+one is refused by the option, not by the database's cast."""
+
 
 def common_options(command: F) -> F:
     """``--config`` and ``--warehouse``, taken by every command."""

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from chitieu import settings
-from chitieu.cli._base import as_of_option, cli, common_options
+from chitieu.cli._base import REVISION, as_of_option, cli, common_options
 
 
 @cli.group()
@@ -66,7 +66,7 @@ def _signed(row: dict[str, Any]) -> str:
 @common_options
 @click.argument("period")
 @click.option("--org", default=None)
-@click.option("--revision", type=int, default=None)
+@click.option("--revision", type=REVISION, default=None)
 def snapshots_show(
     config_dir: Path, warehouse: str | None, period: str, org: str | None, revision: int | None
 ) -> None:
@@ -170,8 +170,8 @@ def snapshots_verify(
 @snapshots.command("diff")
 @common_options
 @click.argument("period")
-@click.argument("before", type=int)
-@click.argument("after", type=int)
+@click.argument("before", type=REVISION)
+@click.argument("after", type=REVISION)
 @click.option("--org", default=None, help="Root unit (default: the resolution's unit).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
@@ -221,7 +221,7 @@ def snapshots_diff(
 @click.argument("indicator")
 @click.option("--org", default=None, help="The unit whose figure to trace (default: the root).")
 @click.option("--root", default=None, help="The review's root unit (default: the resolution's).")
-@click.option("--revision", type=int, default=None, help="Default: the published revision.")
+@click.option("--revision", type=REVISION, default=None, help="Default: the published revision.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @as_of_option

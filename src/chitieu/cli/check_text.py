@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from chitieu import settings
-from chitieu.cli._base import cli, common_options
+from chitieu.cli._base import REVISION, cli, common_options
 
 
 @cli.command("check-text")
@@ -24,7 +24,7 @@ from chitieu.cli._base import cli, common_options
     help="The unit the draft reports on (default: the resolution's unit): the root of "
     "its review, or a unit inside the resolution's review.",
 )
-@click.option("--revision", type=int, default=None, help="Default: the published revision.")
+@click.option("--revision", type=REVISION, default=None, help="Default: the published revision.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option(
     "--annotate",

@@ -10,6 +10,7 @@ import click
 
 from chitieu import settings
 from chitieu.cli._base import (
+    REVISION,
     as_of_option,
     cli,
     common_options,
@@ -224,7 +225,7 @@ def _dry_run(
 @common_options
 @click.argument("period")
 @click.option("--org", default=None, help="Root unit (default: the resolution's unit).")
-@click.option("--revision", type=int, default=None, help="Default: the published revision.")
+@click.option("--revision", type=REVISION, default=None, help="Default: the published revision.")
 @click.option(
     "--format",
     "fmt",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from chitieu import settings
-from chitieu.cli._base import cli, common_options
+from chitieu.cli._base import REVISION, cli, common_options
 
 if TYPE_CHECKING:
     import polars as pl
@@ -87,7 +87,7 @@ async def _send(spec: EventSpec) -> None:
 @click.option("--org", default=None, help="Root unit (default: the resolution's unit).")
 @click.option(
     "--revision",
-    type=int,
+    type=REVISION,
     default=None,
     help="The revision approved: the published one (the default); any other is refused.",
 )
