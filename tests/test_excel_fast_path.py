@@ -418,21 +418,26 @@ def test_a_date_cell_reads_as_a_date(plain: bytes) -> None:
     assert "2024-05-01" in rows.get_column("value").to_list()
 
 
-def test_the_value_column_styled_as_dates_reads_as_dates(plain: bytes) -> None:
-    """Styles are no part of a sheet's layout: the template's cells, read by the layout
-    already seen, are dates when their style shows a date."""
+def restyled(plain: bytes, number_format: int) -> bytes:
+    """The workbook with the value column's style (D13's) showing built-in number format
+    ``number_format`` (14: a date, 10: ``0.00%``), nothing else changed."""
     style = re.search(rb'<c r="D13" s="(\d+)">', _part(plain, SHEET)).group(1)  # type: ignore[union-attr]
 
     def edit(parts: Parts) -> None:
         styles = parts["xl/styles.xml"].decode()
         xfs = styles.index("<cellXfs")
         xf = [m.start() for m in re.finditer("<xf ", styles[xfs:])][int(style)] + xfs
-        parts["xl/styles.xml"] = (
-            styles[:xf] + re.sub('numFmtId="0"', 'numFmtId="14"', styles[xf:], count=1)
-        ).encode()
+        changed = re.sub('numFmtId="0"', f'numFmtId="{number_format}"', styles[xf:], count=1)
+        parts["xl/styles.xml"] = (styles[:xf] + changed).encode()
 
+    return edited(plain, edit)
+
+
+def test_the_value_column_styled_as_dates_reads_as_dates(plain: bytes) -> None:
+    """Styles are no part of a sheet's layout: the template's cells, read by the layout
+    already seen, are dates when their style shows a date."""
     assert accepted(plain)
-    content = edited(plain, edit)
+    content = restyled(plain, 14)
     assert accepted(content)
     rows = read_plain(ReceivedFile.from_bytes("r.xlsx", content)).rows  # type: ignore[union-attr]
     assert "1902-09-27" in rows.get_column("value").to_list()  # 1001 days from 1900
@@ -528,18 +533,8 @@ def test_a_percent_reads_alike_as_excel_shows_it(case: str, plain: bytes) -> Non
 def test_the_value_column_styled_as_percents_reads_as_percents(plain: bytes) -> None:
     """The template's cells, read by the layout already seen, are percents when their
     style's number format shows one; and the template is read as before after them."""
-    style = re.search(rb'<c r="D13" s="(\d+)">', _part(plain, SHEET)).group(1)  # type: ignore[union-attr]
-
-    def edit(parts: Parts) -> None:
-        styles = parts["xl/styles.xml"].decode()
-        xfs = styles.index("<cellXfs")
-        xf = [m.start() for m in re.finditer("<xf ", styles[xfs:])][int(style)] + xfs
-        parts["xl/styles.xml"] = (
-            styles[:xf] + re.sub('numFmtId="0"', 'numFmtId="10"', styles[xf:], count=1)
-        ).encode()
-
     assert accepted(plain)
-    content = edited(plain, edit)
+    content = restyled(plain, 10)
     seen = plain_sheet(_part(plain, SHEET))
     assert seen is not None
     assert plain_sheet(_part(content, SHEET)).layout is seen.layout  # type: ignore[union-attr]
