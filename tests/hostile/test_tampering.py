@@ -245,3 +245,18 @@ def test_a_warehouse_without_a_log_begins_one_at_its_next_publication(
     assert again.exit_code == 0, again.output
     assert again.output.splitlines()[-1] == INTACT.replace("2 bản", "3 bản")
     assert "begun by adopting 2 revision(s) already published" in again.output
+
+
+def test_an_unknown_content_version_is_a_mismatch_not_a_crash(tampered: Tampered) -> None:
+    if tampered.url.startswith("postgresql"):  # the owner drops the CHECK first
+        tampered.execute("ALTER TABLE snapshots DROP CONSTRAINT snapshots_content_version_check")
+    tampered.execute("UPDATE snapshots SET content_version = content_version + 1")
+    result = tampered.verify()
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert mismatches(result.output) == [
+        f"SAI / MISMATCH: 2024S1 D revision {revision}: content: its content_version 3 is no "
+        "definition of content_sha256 (known: 1, 2): its rows cannot be hashed; the header "
+        "was changed after publication"
+        for revision in (1, 2)
+    ]

@@ -17,7 +17,7 @@ import polars as pl
 
 from chitieu.errors import WarehouseError
 from chitieu.warehouse.backend import Backend
-from chitieu.warehouse.hashing import content_sha256, inputs_sha256
+from chitieu.warehouse.hashing import UnknownContentVersion, content_sha256, inputs_sha256
 from chitieu.warehouse.heads import HeadsLog
 from chitieu.warehouse.models import (
     INPUT_FIGURES_SCHEMA,
@@ -218,15 +218,27 @@ def input_figures(backend: Backend, snapshot_id: int) -> pl.DataFrame:
 def _recomputed(read: SnapshotRead) -> list[tuple[str, str]]:
     """(check, message) for rows that no longer match the header's hashes."""
     problems = []
-    content = content_sha256(read.header, read.indicators, read.elements, read.inputs)
-    if content != read.header["content_sha256"]:
+    try:
+        content = content_sha256(read.header, read.indicators, read.elements, read.inputs)
+    except UnknownContentVersion as error:
         problems.append(
             (
                 "content",
-                f"its rows hash to {content}, not the published content_sha256 "
-                f"{read.header['content_sha256']}: the revision was changed after publication",
+                f"its content_version {error.version} is no definition of content_sha256 "
+                f"(known: {error.known}): its rows cannot be hashed; the header was changed "
+                "after publication",
             )
         )
+    else:
+        if content != read.header["content_sha256"]:
+            problems.append(
+                (
+                    "content",
+                    f"its rows hash to {content}, not the published content_sha256 "
+                    f"{read.header['content_sha256']}: the revision was changed after "
+                    "publication",
+                )
+            )
     inputs = inputs_sha256(read.inputs)
     if inputs != read.header["inputs_sha256"]:
         problems.append(

@@ -328,7 +328,8 @@ class SnapshotRead:
 class VerifyProblem:
     """One thing `Warehouse.verify` found wrong, with one revision when it is about one.
 
-    ``check`` is one of ``content`` (rows no longer match content_sha256), ``inputs``
+    ``check`` is one of ``content`` (rows no longer match content_sha256, or its
+    content_version names no definition of it), ``inputs``
     (inputs no longer match inputs_sha256), ``chain`` (prev_content_sha256 is not the
     previous revision's content_sha256), ``numbering`` (a gap or repeat in 1..n),
     ``status`` (not exactly the latest revision published), ``rollback`` (the heads log
