@@ -260,3 +260,16 @@ def test_an_unknown_content_version_is_a_mismatch_not_a_crash(tampered: Tampered
         "was changed after publication"
         for revision in (1, 2)
     ]
+
+
+def test_a_line_nested_thousands_deep_in_the_heads_log_is_a_mismatch(tampered: Tampered) -> None:
+    log = tampered.heads_log
+    with log.open("ab") as f:
+        f.write(b"[" * 2000 + b"]" * 2000 + b"\n")
+    result = tampered.verify()
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert mismatches(result.output) == [
+        f"SAI / MISMATCH: heads-log: {log} line 3: not a heads-log line (nested too deeply "
+        "to be a JSON object of the log)"
+    ]

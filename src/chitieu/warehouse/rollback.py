@@ -114,6 +114,15 @@ def check_log(headers: pl.DataFrame, log: HeadsLog, warehouse: str) -> Verificat
                 )
             )
         return found
+    if log.unreadable:
+        found.notes.append(
+            VerifyNote(
+                "heads log",
+                f"{log.path} cannot be read ({log.unreadable}): rollbacks are not checked "
+                "against it",
+            )
+        )
+        return found
     lines = log.about(warehouse)
     logged = _logged(lines)
     for key in sorted(set(held) | set(logged)):
