@@ -273,3 +273,59 @@ def test_a_line_nested_thousands_deep_in_the_heads_log_is_a_mismatch(tampered: T
         f"SAI / MISMATCH: heads-log: {log} line 3: not a heads-log line (nested too deeply "
         "to be a JSON object of the log)"
     ]
+
+
+HEADER_EDITS = {
+    "created_at": "UPDATE snapshots SET created_at = created_at - INTERVAL '30 days' "
+    "WHERE revision = 1",
+    "flow_run_id": "UPDATE snapshots SET flow_run_id = 'another-run' WHERE revision = 1",
+}
+
+
+@pytest.mark.parametrize("field", list(HEADER_EDITS))
+def test_an_edited_header_field_outside_the_hash_is_caught_by_the_heads_log(
+    tampered: Tampered, field: str
+) -> None:
+    """created_at and flow_run_id are not in content_sha256 (a function of the content
+    alone): the heads log's line for the revision records them."""
+    with tampered.open() as wh:
+        before = wh.snapshot("2024S1", "D", 1).header[field]
+    intact = tampered.verify()
+    assert "created_at and flow_run_id of 2 revision(s) against it" in intact.output
+    tampered.execute(HEADER_EDITS[field])
+    result = tampered.verify()
+    assert result.exit_code == 1, result.output
+    with tampered.open() as wh:
+        after = wh.snapshot("2024S1", "D", 1).header[field]
+    if field == "created_at":
+        before, after = (moment.isoformat(timespec="microseconds") for moment in (before, after))
+    [problem] = mismatches(result.output)
+    assert problem.startswith(
+        f"SAI / MISMATCH: 2024S1 D revision 1: header: its {field} is {after}; the heads log "
+        "(line 1, "
+    )
+    assert problem.endswith(
+        f"records {before}: the revision's header was changed after publication"
+    )
+
+
+def test_a_log_begun_later_vouches_for_the_headers_it_adopted(tampered: Tampered) -> None:
+    tampered.heads_log.unlink()
+    config = load_config(tampered.config_dir)
+    late = write_report(tampered.folder / "inbox", "C3_2024M03.csv", "C3", "2024M03", 2, "")
+    with tampered.open() as wh:
+        pipeline.ingest_batch([late], config, wh, wh.archive)
+        assert publish_review(config, wh).revision == 3
+    adopted = json.loads(tampered.heads_log.read_text("utf-8").splitlines()[1])
+    assert (adopted["kind"], adopted["revision"]) == ("adopt", 2)
+    assert adopted["created_at"] == tampered.published[1].created_at.isoformat(
+        timespec="microseconds"
+    )
+    tampered.execute("UPDATE snapshots SET flow_run_id = 'rewritten' WHERE revision = 2")
+    result = tampered.verify()
+    assert result.exit_code == 1, result.output
+    [problem] = mismatches(result.output)
+    assert problem.startswith(
+        "SAI / MISMATCH: 2024S1 D revision 2: header: its flow_run_id is rewritten; the heads "
+        "log (line 2, "
+    )

@@ -214,5 +214,6 @@ def test_an_unreadable_log_is_said_not_checked(
     found = check_log(pl.DataFrame([HEAD]).drop("warehouse"), read, "duckdb")
     assert found.problems == []
     assert [str(note) for note in found.notes] == [
-        f"heads log: {log} cannot be read (Permission denied): rollbacks are not checked against it"
+        f"heads log: {log} cannot be read (Permission denied): rollbacks, and the "
+        "revisions' created_at and flow_run_id, are not checked against it"
     ]

@@ -14,11 +14,16 @@ Format, version 1: a UTF-8 text file, one JSON object per line, each line ending
 
     {"v":1,"kind":"publish","at":"2024-06-19T00:02:13.104233+00:00",
      "warehouse":"duckdb","review_period":"2024S1","root_org_unit":"834","revision":2,
-     "content_sha256":"841a…","prev_content_sha256":"efef…","prev_line_sha256":"9c1d…"}
+     "content_sha256":"841a…","prev_content_sha256":"efef…",
+     "created_at":"2024-06-19T00:02:12.871300+00:00","flow_run_id":"1a4a08bb-…",
+     "prev_line_sha256":"9c1d…"}
 
 (one line in the file). ``kind`` is ``publish`` (a revision was published: written when
 its transaction committed) or ``adopt`` (a revision already in the database when the log
-began: a log started on an existing warehouse vouches for those from then on). Other
+began: a log started on an existing warehouse vouches for those from then on). Both
+carry the revision's ``created_at`` (UTC, to the microsecond) and ``flow_run_id`` as the
+database holds them (`HEADER_FIELDS`: the header fields its content hash does not
+cover); lines written before chitieu logged them have neither. Other
 kinds (sign-off: ``approve``, ``reopen``) carry the same keys before their own; readers
 skip kinds they do not know. ``warehouse`` says which warehouse the line is about
 (``duckdb`` beside a DuckDB file; ``postgresql:<database>/<schema>``), so that one data
@@ -51,6 +56,9 @@ LOG_NAME: Final = "heads.log"
 LOG_VERSION: Final = 1
 HEAD_KINDS: Final = ("publish", "adopt")
 """The kinds that record a revision's head (what the rollback check reads)."""
+HEADER_FIELDS: Final = ("created_at", "flow_run_id")
+"""A revision's header fields that its content_sha256 does not cover (it is a function
+of the revision's content alone), recorded by its publish or adopt line instead."""
 MAX_LINE: Final = 1 << 20
 """The longest line read whole, in bytes: a line is a few hundred; a longer one is no
 line of the log, and is only hashed, a piece at a time."""
@@ -111,6 +119,13 @@ class HeadsLog:
     def about(self, warehouse: str) -> list[HeadLine]:
         """The lines about one warehouse, in order."""
         return [line for line in self.lines if line.fields.get("warehouse") == warehouse]
+
+
+def moment_text(moment: dt.datetime | None) -> str | None:
+    """A time as the log writes it: ISO 8601, UTC, to the microsecond."""
+    if moment is None:
+        return None
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _sha(line: bytes) -> str:

@@ -333,7 +333,9 @@ class VerifyProblem:
     (inputs no longer match inputs_sha256), ``chain`` (prev_content_sha256 is not the
     previous revision's content_sha256), ``numbering`` (a gap or repeat in 1..n),
     ``status`` (not exactly the latest revision published), ``rollback`` (the heads log
-    or an auditor's ``--head`` names a head the database no longer holds), ``heads-log``
+    or an auditor's ``--head`` names a head the database no longer holds), ``header``
+    (created_at or flow_run_id, which content_sha256 does not cover, is not what the
+    heads log recorded for the revision), ``heads-log``
     (the log itself was edited), ``submissions`` (a used submission's row changed since
     publication), ``archive`` (a received file missing from the archive, or its bytes
     replaced) and ``recomputed`` (the revision's figures differ from a roll-up of its
