@@ -124,3 +124,46 @@ def test_a_revision_of_an_unknown_content_version_is_not_approved(wh: Warehouse)
     with pytest.raises(SignOffRefused, match="no longer matches its content_sha256"):
         wh.approve("2024S1", "D", "A")
     assert wh.approvals().is_empty()
+
+
+def null_allowed(wh: Warehouse, table: str, column: str) -> None:
+    """An owner who drops a column's NOT NULL, to store a null in it."""
+    wh.backend.execute(f"ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL")
+
+
+@pytest.mark.parametrize("column", ["review_period", "root_org_unit", "revision"])
+def test_a_revision_without_its_place_is_a_header_problem(wh: Warehouse, column: str) -> None:
+    three_revisions(wh)
+    null_allowed(wh, "snapshots", column)
+    wh.backend.execute(f"UPDATE snapshots SET {column} = NULL WHERE snapshot_id = 2")
+    where = {"review_period": "None D 2", "root_org_unit": "2024S1 None 2"}.get(
+        column, "2024S1 D None"
+    )
+    problems = wh.verify()
+    assert str(problems[0]) == (
+        f"header: snapshot_id 2 ({where}): {column} null, which the schema does not allow: "
+        "the row was changed after publication; it cannot be placed in a chain, nor checked "
+        "further"
+    )
+    # the others of its review: a gap where it was, and the log's revision 2 is missing
+    checks = found(wh)
+    assert ("2024S1", "D", 3, "numbering") in checks
+    assert ("2024S1", "D", 2, "rollback") in checks
+
+
+def test_a_null_created_at_is_a_header_problem_and_sign_off_still_checks(
+    wh: Warehouse,
+) -> None:
+    three_revisions(wh)
+    wh.approve("2024S1", "D", "Nguyễn Văn A")
+    null_allowed(wh, "snapshots", "created_at")
+    wh.backend.execute("UPDATE snapshots SET created_at = NULL WHERE snapshot_id = 3")
+    problems = [str(p) for p in wh.verify()]
+    assert problems[0] == (
+        "2024S1 D revision 3: header: created_at null, which the schema does not allow: the "
+        "row was changed after publication"
+    )
+    assert problems[1].startswith(
+        "2024S1 D revision 3: header: its created_at is None; the heads log (line "
+    )
+    assert len(problems) == 2  # the sign-off's timeline is not judged without the time
