@@ -329,3 +329,26 @@ def test_a_log_begun_later_vouches_for_the_headers_it_adopted(tampered: Tampered
         "SAI / MISMATCH: 2024S1 D revision 2: header: its flow_run_id is rewritten; the heads "
         "log (line 2, "
     )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "why"),
+    [
+        ("review_period", "2024S9", "kỳ báo cáo không hợp lệ / invalid period '2024S9'"),
+        ("root_org_unit", "NOPE", "đơn vị không tồn tại / unknown org unit NOPE"),
+    ],
+)
+def test_a_header_the_configuration_cannot_roll_up_is_a_mismatch(
+    tampered: Tampered, column: str, value: str, why: str
+) -> None:
+    """Not an error that stops verify (exit 2) before it says anything else."""
+    tampered.execute(f"UPDATE snapshots SET {column} = $1 WHERE revision = 1", value)
+    result = tampered.verify()
+    assert result.exit_code == 1, result.output
+    review = "2024S9 D" if column == "review_period" else "2024S1 NOPE"
+    expected = (
+        f"SAI / MISMATCH: {review} revision 1: recomputed: cannot be rolled up again from its "
+        f"3 input submissions with the configuration it was published with: {why}"
+    )
+    assert any(line.startswith(expected) for line in mismatches(result.output))
+    assert f"SAI / MISMATCH: {review} revision 1: content: its rows hash to" in result.output

@@ -338,7 +338,8 @@ class VerifyProblem:
     for the revision; a NOT NULL column holds a null), ``heads-log`` (the log itself was
     edited), ``submissions`` (a used submission's row changed since publication),
     ``archive`` (a received file missing from the archive, or its bytes replaced) and
-    ``recomputed`` (the revision's figures differ from a roll-up of its inputs). A problem about no one revision (a line of the heads
+    ``recomputed`` (the revision's figures differ from a roll-up of its inputs, or its
+    header cannot be rolled up). A problem about no one revision (a line of the heads
     log, a file no revision used, a header without its review or revision) has an empty
     ``review_period`` and revision 0. For sign-offs (``revision``: the one a row names):
     ``approval`` (a row edited), ``approval-chain`` (a row missing, or out of its
