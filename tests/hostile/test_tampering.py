@@ -352,3 +352,19 @@ def test_a_header_the_configuration_cannot_roll_up_is_a_mismatch(
     )
     assert any(line.startswith(expected) for line in mismatches(result.output))
     assert f"SAI / MISMATCH: {review} revision 1: content: its rows hash to" in result.output
+
+
+def test_a_null_sha256_of_an_input_is_a_mismatch(tampered: Tampered) -> None:
+    submission_id, _ = tampered.submission("C3_2024M02.csv")
+    tampered.execute("ALTER TABLE snapshot_inputs ALTER COLUMN sha256 DROP NOT NULL")
+    tampered.execute(
+        "UPDATE snapshot_inputs SET sha256 = NULL WHERE submission_id = $1", submission_id
+    )
+    result = tampered.verify()
+    assert result.exit_code == 1, result.output
+    found = mismatches(result.output)
+    for revision in (1, 2):
+        assert (
+            f"SAI / MISMATCH: 2024S1 D revision {revision}: archive: #{submission_id}: None is "
+            "not a SHA-256"
+        ) in found
