@@ -258,6 +258,19 @@ def test_an_edited_approval_is_found(wh: Warehouse) -> None:
     assert "the row was changed after it was recorded" in str(wh.verify()[0])
 
 
+@pytest.mark.parametrize("seq", [1, 2])
+def test_a_sign_off_without_its_time_is_found(wh: Warehouse, seq: int) -> None:
+    signed_twice(wh)
+    tamper(wh, 'ALTER TABLE approvals ALTER COLUMN "at" DROP NOT NULL')
+    tamper(wh, 'UPDATE approvals SET "at" = NULL WHERE seq = $1', [seq])
+    assert found(wh) == [(2, "approval"), (2, "approval-rules")]
+    action = "approve" if seq == 1 else "reopen"
+    assert str(wh.verify()[1]) == (
+        f"2024S1 D revision 2: approval-rules: sign-off {seq} ({action} of revision 2 by "
+        f"{'Nguyễn Văn A' if seq == 1 else 'Trần Thị B'!r} at no time) has no time"
+    )
+
+
 def test_an_edited_reason_is_found(wh: Warehouse) -> None:
     signed_twice(wh)
     tamper(wh, "UPDATE approvals SET note = 'khác' WHERE action = 'reopen'")

@@ -245,3 +245,126 @@ def test_a_warehouse_without_a_log_begins_one_at_its_next_publication(
     assert again.exit_code == 0, again.output
     assert again.output.splitlines()[-1] == INTACT.replace("2 bản", "3 bản")
     assert "begun by adopting 2 revision(s) already published" in again.output
+
+
+def test_an_unknown_content_version_is_a_mismatch_not_a_crash(tampered: Tampered) -> None:
+    if tampered.url.startswith("postgresql"):  # the owner drops the CHECK first
+        tampered.execute("ALTER TABLE snapshots DROP CONSTRAINT snapshots_content_version_check")
+    tampered.execute("UPDATE snapshots SET content_version = content_version + 1")
+    result = tampered.verify()
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert mismatches(result.output) == [
+        f"SAI / MISMATCH: 2024S1 D revision {revision}: content: its content_version 3 is no "
+        "definition of content_sha256 (known: 1, 2): its rows cannot be hashed; the header "
+        "was changed after publication"
+        for revision in (1, 2)
+    ]
+
+
+def test_a_line_nested_thousands_deep_in_the_heads_log_is_a_mismatch(tampered: Tampered) -> None:
+    log = tampered.heads_log
+    with log.open("ab") as f:
+        f.write(b"[" * 2000 + b"]" * 2000 + b"\n")
+    result = tampered.verify()
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert mismatches(result.output) == [
+        f"SAI / MISMATCH: heads-log: {log} line 3: not a heads-log line (nested too deeply "
+        "to be a JSON object of the log)"
+    ]
+
+
+HEADER_EDITS = {
+    "created_at": "UPDATE snapshots SET created_at = created_at - INTERVAL '30 days' "
+    "WHERE revision = 1",
+    "flow_run_id": "UPDATE snapshots SET flow_run_id = 'another-run' WHERE revision = 1",
+}
+
+
+@pytest.mark.parametrize("field", list(HEADER_EDITS))
+def test_an_edited_header_field_outside_the_hash_is_caught_by_the_heads_log(
+    tampered: Tampered, field: str
+) -> None:
+    """created_at and flow_run_id are not in content_sha256 (a function of the content
+    alone): the heads log's line for the revision records them."""
+    with tampered.open() as wh:
+        before = wh.snapshot("2024S1", "D", 1).header[field]
+    intact = tampered.verify()
+    assert "created_at and flow_run_id of 2 revision(s) against it" in intact.output
+    tampered.execute(HEADER_EDITS[field])
+    result = tampered.verify()
+    assert result.exit_code == 1, result.output
+    with tampered.open() as wh:
+        after = wh.snapshot("2024S1", "D", 1).header[field]
+    if field == "created_at":
+        before, after = (moment.isoformat(timespec="microseconds") for moment in (before, after))
+    [problem] = mismatches(result.output)
+    assert problem.startswith(
+        f"SAI / MISMATCH: 2024S1 D revision 1: header: its {field} is {after}; the heads log "
+        "(line 1, "
+    )
+    assert problem.endswith(
+        f"records {before}: the revision's header was changed after publication"
+    )
+
+
+def test_a_log_begun_later_vouches_for_the_headers_it_adopted(tampered: Tampered) -> None:
+    tampered.heads_log.unlink()
+    config = load_config(tampered.config_dir)
+    late = write_report(tampered.folder / "inbox", "C3_2024M03.csv", "C3", "2024M03", 2, "")
+    with tampered.open() as wh:
+        pipeline.ingest_batch([late], config, wh, wh.archive)
+        assert publish_review(config, wh).revision == 3
+    adopted = json.loads(tampered.heads_log.read_text("utf-8").splitlines()[1])
+    assert (adopted["kind"], adopted["revision"]) == ("adopt", 2)
+    assert adopted["created_at"] == tampered.published[1].created_at.isoformat(
+        timespec="microseconds"
+    )
+    tampered.execute("UPDATE snapshots SET flow_run_id = 'rewritten' WHERE revision = 2")
+    result = tampered.verify()
+    assert result.exit_code == 1, result.output
+    [problem] = mismatches(result.output)
+    assert problem.startswith(
+        "SAI / MISMATCH: 2024S1 D revision 2: header: its flow_run_id is rewritten; the heads "
+        "log (line 2, "
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "why"),
+    [
+        ("review_period", "2024S9", "kỳ báo cáo không hợp lệ / invalid period '2024S9'"),
+        ("root_org_unit", "NOPE", "đơn vị không tồn tại / unknown org unit NOPE"),
+    ],
+)
+def test_a_header_the_configuration_cannot_roll_up_is_a_mismatch(
+    tampered: Tampered, column: str, value: str, why: str
+) -> None:
+    """Not an error that stops verify (exit 2) before it says anything else."""
+    tampered.execute(f"UPDATE snapshots SET {column} = $1 WHERE revision = 1", value)
+    result = tampered.verify()
+    assert result.exit_code == 1, result.output
+    review = "2024S9 D" if column == "review_period" else "2024S1 NOPE"
+    expected = (
+        f"SAI / MISMATCH: {review} revision 1: recomputed: cannot be rolled up again from its "
+        f"3 input submissions with the configuration it was published with: {why}"
+    )
+    assert any(line.startswith(expected) for line in mismatches(result.output))
+    assert f"SAI / MISMATCH: {review} revision 1: content: its rows hash to" in result.output
+
+
+def test_a_null_sha256_of_an_input_is_a_mismatch(tampered: Tampered) -> None:
+    submission_id, _ = tampered.submission("C3_2024M02.csv")
+    tampered.execute("ALTER TABLE snapshot_inputs ALTER COLUMN sha256 DROP NOT NULL")
+    tampered.execute(
+        "UPDATE snapshot_inputs SET sha256 = NULL WHERE submission_id = $1", submission_id
+    )
+    result = tampered.verify()
+    assert result.exit_code == 1, result.output
+    found = mismatches(result.output)
+    for revision in (1, 2):
+        assert (
+            f"SAI / MISMATCH: 2024S1 D revision {revision}: archive: #{submission_id}: None is "
+            "not a SHA-256"
+        ) in found

@@ -7,9 +7,11 @@ import hashlib
 import json
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from chitieu.warehouse.heads import append_head, read_heads
 from chitieu.warehouse.rollback import check_log
@@ -125,3 +127,93 @@ def test_a_new_log_adopts_first_in_the_same_write(tmp_path: Path) -> None:
     assert len(calls) == 1  # only for the new log
     kinds = [line.kind for line in read_heads(log).lines]
     assert kinds == ["adopt", "publish", "publish"]
+
+
+def logged_around(log: Path, line: bytes) -> None:
+    """A revision logged, ``line`` appended behind chitieu's back, another logged."""
+    append_head(log, kind="publish", **HEAD)
+    with log.open("ab") as f:
+        f.write(line)
+    append_head(log, kind="publish", **{**HEAD, "revision": 2})
+
+
+MALFORMED = {
+    "nested": (
+        b"[" * 2000 + b"]" * 2000 + b"\n",
+        "nested too deeply to be a JSON object of the log",
+    ),
+    "not utf-8": (b'{"v":1,"kind":"\xff\xfe"}\n', "not UTF-8 text"),
+    "true revision": (
+        b'{"v":1,"kind":"publish","at":"","warehouse":"duckdb","review_period":"2024S1",'
+        b'"root_org_unit":"834","revision":true,"content_sha256":"","prev_line_sha256":null}\n',
+        "revision is not a number",
+    ),
+    "too long": (b'{"v":"' + b"x" * (2 << 20) + b'"}\n', "longer than 1048576 bytes"),
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED))
+def test_a_malformed_line_is_reported_by_its_number(tmp_path: Path, name: str) -> None:
+    """Whatever a line holds, it is a problem of its line, and the line after it still
+    follows it (its link is the SHA-256 of the line's bytes, however long)."""
+    line, why = MALFORMED[name]
+    log = tmp_path / "heads.log"
+    logged_around(log, line)
+    read = read_heads(log)
+    assert read.problems == [(2, f"not a heads-log line ({why})")]
+    assert [(line.number, line.revision) for line in read.lines] == [(1, 1), (3, 2)]
+
+
+def test_a_long_line_is_never_held_whole(tmp_path: Path) -> None:
+    log = tmp_path / "heads.log"
+    logged_around(log, b"[" * (64 << 20) + b"\n")
+    tracemalloc.start()
+    try:
+        read = read_heads(log)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert read.problems == [(2, "not a heads-log line (longer than 1048576 bytes)")]
+    assert [line.number for line in read.lines] == [1, 3]
+    assert peak < 8 << 20, f"{peak >> 20} MiB for a 64 MiB line"
+
+
+def test_a_long_last_line_without_its_newline(tmp_path: Path) -> None:
+    log = tmp_path / "heads.log"
+    append_head(log, kind="publish", **HEAD)
+    with log.open("ab") as f:
+        f.write(b"x" * (3 << 20))
+    assert read_heads(log).problems == [(2, "not a heads-log line (longer than 1048576 bytes)")]
+
+
+def test_lines_with_problems_are_listed_up_to_a_limit(tmp_path: Path) -> None:
+    log = tmp_path / "heads.log"
+    logged_around(log, b"\n" * 250)
+    problems = read_heads(log).problems
+    assert len(problems) == 101
+    assert problems[:2] == [
+        (2, "not a heads-log line (not a JSON object)"),
+        (3, "not a heads-log line (not a JSON object)"),
+    ]
+    assert problems[-1] == (102, "150 line(s) from this one on are wrong too, not listed")
+
+
+def test_an_unreadable_log_is_said_not_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "heads.log"
+    append_head(log, kind="publish", **HEAD)
+
+    def refused(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "open", refused)  # tests run as root, whom chmod does not stop
+    read = read_heads(log)
+    monkeypatch.undo()
+    assert (read.exists, read.unreadable, read.lines) == (True, "Permission denied", [])
+    found = check_log(pl.DataFrame([HEAD]).drop("warehouse"), read, "duckdb")
+    assert found.problems == []
+    assert [str(note) for note in found.notes] == [
+        f"heads log: {log} cannot be read (Permission denied): rollbacks, and the "
+        "revisions' created_at and flow_run_id, are not checked against it"
+    ]

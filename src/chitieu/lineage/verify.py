@@ -22,6 +22,7 @@ from typing import Final
 import polars as pl
 
 from chitieu.config import Config, load_config
+from chitieu.errors import ChitieuError
 from chitieu.lineage.last_year import compares_last_year, history_config
 from chitieu.periods import Period
 from chitieu.rollup import roll_up
@@ -165,14 +166,23 @@ class Recomputation:
                 )
             )
         values = self.store.input_figures(read.snapshot_id)
-        found = differences(self.config, read, submissions, values)
-        if not found:
-            return Verification(notes=notes)
-        more = f"; and {len(found) - SHOWN} more" if len(found) > SHOWN else ""
-        message = (
-            f"rolled up again from its {submissions.height} input submissions, "
-            f"{len(found)} figure(s) differ: " + "; ".join(found[:SHOWN]) + more
-        )
+        try:
+            found = differences(self.config, read, submissions, values)
+        except ChitieuError as error:
+            # the configuration it was published with cannot roll up what its header
+            # now names (a period or unit edited): a mismatch, not a reason to stop
+            message = (
+                f"cannot be rolled up again from its {submissions.height} input "
+                f"submissions with the configuration it was published with: {error}"
+            )
+        else:
+            if not found:
+                return Verification(notes=notes)
+            more = f"; and {len(found) - SHOWN} more" if len(found) > SHOWN else ""
+            message = (
+                f"rolled up again from its {submissions.height} input submissions, "
+                f"{len(found)} figure(s) differ: " + "; ".join(found[:SHOWN]) + more
+            )
         return Verification(
             notes=notes,
             problems=[

@@ -174,6 +174,8 @@ class Warehouse:
                 published.revision,
                 published.content_sha256,
                 prev_content_sha256=published.prev_content_sha256,
+                created_at=heads.moment_text(published.created_at),
+                flow_run_id=draft.flow_run_id,
             )
         return published
 
@@ -225,9 +227,13 @@ class Warehouse:
         heads log's adopt lines."""
         keys = ["review_period", "root_org_unit", "revision", "content_sha256"]
         return [
-            {"warehouse": self.identity, **row}
+            {
+                "warehouse": self.identity,
+                **row,
+                "created_at": heads.moment_text(row["created_at"]),
+            }
             for row in self.list_snapshots()
-            .select(*keys, "prev_content_sha256")
+            .select(*keys, "prev_content_sha256", *heads.HEADER_FIELDS)
             .iter_rows(named=True)
             if (row["review_period"], row["root_org_unit"], row["revision"]) != publishing
         ]

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
 from chitieu.errors import WarehouseError
 from chitieu.warehouse.backend import Backend
-from chitieu.warehouse.hashing import content_sha256, inputs_sha256
+from chitieu.warehouse.hashing import UnknownContentVersion, content_sha256, inputs_sha256
 from chitieu.warehouse.heads import HeadsLog
 from chitieu.warehouse.models import (
     INPUT_FIGURES_SCHEMA,
@@ -218,15 +218,27 @@ def input_figures(backend: Backend, snapshot_id: int) -> pl.DataFrame:
 def _recomputed(read: SnapshotRead) -> list[tuple[str, str]]:
     """(check, message) for rows that no longer match the header's hashes."""
     problems = []
-    content = content_sha256(read.header, read.indicators, read.elements, read.inputs)
-    if content != read.header["content_sha256"]:
+    try:
+        content = content_sha256(read.header, read.indicators, read.elements, read.inputs)
+    except UnknownContentVersion as error:
         problems.append(
             (
                 "content",
-                f"its rows hash to {content}, not the published content_sha256 "
-                f"{read.header['content_sha256']}: the revision was changed after publication",
+                f"its content_version {error.version} is no definition of content_sha256 "
+                f"(known: {error.known}): its rows cannot be hashed; the header was changed "
+                "after publication",
             )
         )
+    else:
+        if content != read.header["content_sha256"]:
+            problems.append(
+                (
+                    "content",
+                    f"its rows hash to {content}, not the published content_sha256 "
+                    f"{read.header['content_sha256']}: the revision was changed after "
+                    "publication",
+                )
+            )
     inputs = inputs_sha256(read.inputs)
     if inputs != read.header["inputs_sha256"]:
         problems.append(
@@ -314,12 +326,56 @@ def _every_file(backend: Backend, used: list[UsedFile]) -> list[UsedFile]:
     ]
 
 
+_KEY: Final = ("review_period", "root_org_unit", "revision")
+"""What places a revision in its review's chain."""
+_NOT_NULL: Final = (
+    *_KEY,
+    "status",
+    "created_at",
+    "catalog_sha256",
+    "inputs_sha256",
+    "content_sha256",
+    "checks_passed",
+)
+"""The header columns the schema declares NOT NULL."""
+
+
+def _nulls(headers: pl.DataFrame) -> tuple[pl.DataFrame, list[VerifyProblem]]:
+    """The headers that can be placed in a chain, and a problem for each header that
+    holds a null where the schema allows none (its NOT NULL constraint dropped first);
+    one without its review or revision is not checked further."""
+    problems = []
+    nullable = headers.filter(pl.any_horizontal(pl.col(list(_NOT_NULL)).is_null()))
+    for row in nullable.iter_rows(named=True):
+        nulls = ", ".join(name for name in _NOT_NULL if row[name] is None)
+        wrong = (
+            f"{nulls} null, which the schema does not allow: the row was changed after publication"
+        )
+        if all(row[name] is not None for name in _KEY):
+            period, root, revision = (row[name] for name in _KEY)
+            problems.append(VerifyProblem(period, root, revision, "header", wrong))
+            continue
+        where = " ".join(str(row[name]) for name in _KEY)
+        problems.append(
+            VerifyProblem(
+                "",
+                "",
+                0,
+                "header",
+                f"snapshot_id {row['snapshot_id']} ({where}): {wrong}; it cannot be placed "
+                "in a chain, nor checked further",
+            )
+        )
+    return headers.filter(pl.all_horizontal(pl.col(list(_KEY)).is_not_null())), problems
+
+
 def verification(backend: Backend, scope: VerifyScope | None = None) -> Verification:
     """Every problem with every revision (edited rows, broken chains, gaps, wrong
     statuses, changed submissions), with what ``scope`` adds; and what was not checked."""
     scope = scope or VerifyScope()
-    headers = list_snapshots(backend)
-    found = Verification(revisions=headers.height)
+    every = list_snapshots(backend)
+    found = Verification(revisions=every.height)
+    headers, found.problems = _nulls(every)
     files: list[UsedFile] = []
     for (review_period, root), group in headers.group_by(
         ["review_period", "root_org_unit"], maintain_order=True

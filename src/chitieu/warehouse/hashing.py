@@ -72,6 +72,19 @@ INDICATOR_COLUMNS_V2: Final[dict[str, pl.DataType]] = {
 CONTENT_VERSION: Final = 2
 """The definition new revisions are hashed with."""
 _DEFINITIONS: Final = {1: (HEADER_SCHEMA, INDICATOR_COLUMNS), 2: (HEADER_V2, INDICATOR_COLUMNS_V2)}
+
+
+class UnknownContentVersion(ValueError):
+    """A header whose ``content_version`` names no definition this code knows: no hash
+    can be computed for it (a revision's header edited, since a newer chitieu's revisions
+    come with a newer schema, which this one refuses to open)."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        self.known = ", ".join(map(str, _DEFINITIONS))
+        super().__init__(f"unknown content_version {version} (known: {self.known})")
+
+
 ELEMENT_COLUMNS: Final[dict[str, pl.DataType]] = {
     "org_unit_code": pl.String(),
     "element_code": pl.String(),
@@ -159,7 +172,8 @@ def content_sha256(
     inputs: pl.DataFrame,
 ) -> str:
     """The hash a revision's ``content_sha256`` holds (see the module docstring), by the
-    definition its header's ``content_version`` names (1 when it has none).
+    definition its header's ``content_version`` names (1 when it has none);
+    `UnknownContentVersion` when it names none.
 
     ``header`` needs the fields of that definition's header; any others (created_at,
     status, snapshot_id, flow_run_id) are ignored.
@@ -167,7 +181,7 @@ def content_sha256(
     version = header.get("content_version")
     version = 1 if version is None else int(str(version))
     if version not in _DEFINITIONS:
-        raise ValueError(f"unknown content_version {version} (known: 1, 2)")
+        raise UnknownContentVersion(version)
     header_schema, indicator_columns = _DEFINITIONS[version]
     missing = [name for name in header_schema if name not in header]
     if missing:

@@ -14,11 +14,16 @@ Format, version 1: a UTF-8 text file, one JSON object per line, each line ending
 
     {"v":1,"kind":"publish","at":"2024-06-19T00:02:13.104233+00:00",
      "warehouse":"duckdb","review_period":"2024S1","root_org_unit":"834","revision":2,
-     "content_sha256":"841a…","prev_content_sha256":"efef…","prev_line_sha256":"9c1d…"}
+     "content_sha256":"841a…","prev_content_sha256":"efef…",
+     "created_at":"2024-06-19T00:02:12.871300+00:00","flow_run_id":"1a4a08bb-…",
+     "prev_line_sha256":"9c1d…"}
 
 (one line in the file). ``kind`` is ``publish`` (a revision was published: written when
 its transaction committed) or ``adopt`` (a revision already in the database when the log
-began: a log started on an existing warehouse vouches for those from then on). Other
+began: a log started on an existing warehouse vouches for those from then on). Both
+carry the revision's ``created_at`` (UTC, to the microsecond) and ``flow_run_id`` as the
+database holds them (`HEADER_FIELDS`: the header fields its content hash does not
+cover); lines written before chitieu logged them have neither. Other
 kinds (sign-off: ``approve``, ``reopen``) carry the same keys before their own; readers
 skip kinds they do not know. ``warehouse`` says which warehouse the line is about
 (``duckdb`` beside a DuckDB file; ``postgresql:<database>/<schema>``), so that one data
@@ -28,6 +33,10 @@ or inserted breaks the link of the line after it.
 
 A line is appended under an exclusive lock of the file (``flock``), in one write, then
 flushed to disk (``fsync``; the folder too when the file is new).
+
+Reading it (`read_heads`) takes whatever the file holds: a line that is not UTF-8, not
+a JSON object with the keys above, nested too deep to parse, or longer than `MAX_LINE`
+(hashed a piece at a time, never held whole) is a problem of its line number.
 """
 
 from __future__ import annotations
@@ -37,16 +46,24 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 LOG_NAME: Final = "heads.log"
 """Its name beside the warehouse (`settings.beside_warehouse`)."""
 LOG_VERSION: Final = 1
 HEAD_KINDS: Final = ("publish", "adopt")
 """The kinds that record a revision's head (what the rollback check reads)."""
+HEADER_FIELDS: Final = ("created_at", "flow_run_id")
+"""A revision's header fields that its content_sha256 does not cover (it is a function
+of the revision's content alone), recorded by its publish or adopt line instead."""
+MAX_LINE: Final = 1 << 20
+"""The longest line read whole, in bytes: a line is a few hundred; a longer one is no
+line of the log, and is only hashed, a piece at a time."""
+LISTED_PROBLEMS: Final = 100
+"""Lines with a problem listed one by one; those after them are counted."""
 KEYS: Final = (
     "v",
     "kind",
@@ -96,10 +113,19 @@ class HeadsLog:
     lines: list[HeadLine]
     problems: list[tuple[int, str]]
     """(line number, what is wrong): unreadable lines, broken links."""
+    unreadable: str = ""
+    """Why the file could not be read, when it could not (then nothing of it is known)."""
 
     def about(self, warehouse: str) -> list[HeadLine]:
         """The lines about one warehouse, in order."""
         return [line for line in self.lines if line.fields.get("warehouse") == warehouse]
+
+
+def moment_text(moment: dt.datetime | None) -> str | None:
+    """A time as the log writes it: ISO 8601, UTC, to the microsecond."""
+    if moment is None:
+        return None
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _sha(line: bytes) -> str:
@@ -195,37 +221,78 @@ def _problem_of(fields: Any) -> str | None:
     missing = [key for key in (*KEYS, "prev_line_sha256") if key not in fields]
     if missing:
         return f"missing {', '.join(missing)}"
-    if not isinstance(fields["revision"], int):
+    if isinstance(fields["revision"], bool) or not isinstance(fields["revision"], int):
         return "revision is not a number"
     return None
 
 
+def _lines(log: BinaryIO) -> Iterator[tuple[bytes | None, str]]:
+    """Each line of the log, ``\\n`` included (the last may lack it), with its SHA-256;
+    a line longer than `MAX_LINE` as None, hashed a piece at a time, never held whole."""
+    while raw := log.readline(MAX_LINE):
+        if raw.endswith(b"\n") or len(raw) < MAX_LINE:
+            yield raw, _sha(raw)
+            continue
+        digest = hashlib.sha256(raw)
+        while piece := log.readline(MAX_LINE):
+            digest.update(piece)
+            if piece.endswith(b"\n"):
+                break
+        yield None, digest.hexdigest()
+
+
+def _fields(raw: bytes | None) -> tuple[Any, str | None]:
+    """A line's JSON value, or why it has none a heads-log line could have."""
+    if raw is None:
+        return None, f"longer than {MAX_LINE} bytes"
+    try:
+        return json.loads(raw.decode("utf-8")), None
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+    except RecursionError:  # brackets nested thousands deep
+        return None, "nested too deeply to be a JSON object of the log"
+    except ValueError:
+        return None, None
+
+
 def read_heads(path: Path) -> HeadsLog:
-    """Read the whole log (a line per publication: small), checking each line's form and
-    its link to the line before."""
+    """Read the log (a line per publication: small), checking each line's form and its
+    link to the line before. Whatever the file holds, memory stays bounded: a line is
+    read whole only up to `MAX_LINE` bytes, and problems are listed up to
+    `LISTED_PROBLEMS` (then counted)."""
     if not path.is_file():
         return HeadsLog(path, False, [], [])
     lines: list[HeadLine] = []
     problems: list[tuple[int, str]] = []
+    unlisted, first_unlisted = 0, 0
     prev: str | None = None
-    for number, raw in enumerate(path.read_bytes().splitlines(keepends=True), start=1):
-        try:
-            fields = json.loads(raw)
-        except ValueError:
-            fields = None
-        if not raw.endswith(b"\n"):
-            problems.append((number, "the last line is incomplete (a crash while writing it)"))
-        elif (trouble := _problem_of(fields)) is not None:
-            problems.append((number, f"not a heads-log line ({trouble})"))
-        else:
-            if fields["prev_line_sha256"] != prev:
-                problems.append(
-                    (
-                        number,
-                        "does not follow the line before it: a line before it was edited, "
-                        "removed or inserted",
-                    )
-                )
-            lines.append(HeadLine(number, fields))
-        prev = _sha(raw)
+    try:
+        with path.open("rb") as log:
+            for number, (raw, sha) in enumerate(_lines(log), start=1):
+                fields, why = _fields(raw)
+                why = why or _problem_of(fields)
+                trouble: str | None = None
+                if raw is not None and not raw.endswith(b"\n"):
+                    trouble = "the last line is incomplete (a crash while writing it)"
+                elif why is not None:
+                    trouble = f"not a heads-log line ({why})"
+                else:
+                    lines.append(HeadLine(number, fields))
+                    if fields["prev_line_sha256"] != prev:
+                        trouble = (
+                            "does not follow the line before it: a line before it was "
+                            "edited, removed or inserted"
+                        )
+                if trouble is not None and len(problems) < LISTED_PROBLEMS:
+                    problems.append((number, trouble))
+                elif trouble is not None:
+                    unlisted += 1
+                    first_unlisted = first_unlisted or number
+                prev = sha
+    except OSError as error:
+        return HeadsLog(path, True, [], [], unreadable=error.strerror or str(error))
+    if unlisted:
+        problems.append(
+            (first_unlisted, f"{unlisted} line(s) from this one on are wrong too, not listed")
+        )
     return HeadsLog(path, True, lines, problems)

@@ -328,20 +328,23 @@ class SnapshotRead:
 class VerifyProblem:
     """One thing `Warehouse.verify` found wrong, with one revision when it is about one.
 
-    ``check`` is one of ``content`` (rows no longer match content_sha256), ``inputs``
-    (inputs no longer match inputs_sha256), ``chain`` (prev_content_sha256 is not the
-    previous revision's content_sha256), ``numbering`` (a gap or repeat in 1..n),
-    ``status`` (not exactly the latest revision published), ``rollback`` (the heads log
-    or an auditor's ``--head`` names a head the database no longer holds), ``heads-log``
-    (the log itself was edited), ``submissions`` (a used submission's row changed since
-    publication), ``archive`` (a received file missing from the archive, or its bytes
-    replaced) and ``recomputed`` (the revision's figures differ from a roll-up of its
-    inputs). A problem about no one revision (a line of the heads log, a file no
-    revision used) has an empty ``review_period`` and revision 0. For sign-offs
-    (``revision``: the one a row names): ``approval`` (a row edited), ``approval-chain``
-    (a row missing, or out of its place), ``approval-content`` (a row naming content
-    that is not its revision's) and ``approval-rules`` (a row the commands would have
-    refused).
+    ``check`` is one of ``content`` (rows no longer match content_sha256, or its
+    content_version names no definition of it), ``inputs`` (inputs no longer match
+    inputs_sha256), ``chain`` (prev_content_sha256 is not the previous revision's
+    content_sha256), ``numbering`` (a gap or repeat in 1..n), ``status`` (not exactly
+    the latest revision published), ``rollback`` (the heads log or an auditor's
+    ``--head`` names a head the database no longer holds), ``header`` (created_at or
+    flow_run_id, which content_sha256 does not cover, is not what the heads log recorded
+    for the revision; a NOT NULL column holds a null), ``heads-log`` (the log itself was
+    edited), ``submissions`` (a used submission's row changed since publication),
+    ``archive`` (a received file missing from the archive, or its bytes replaced) and
+    ``recomputed`` (the revision's figures differ from a roll-up of its inputs, or its
+    header cannot be rolled up). A problem about no one revision (a line of the heads
+    log, a file no revision used, a header without its review or revision) has an empty
+    ``review_period`` and revision 0. For sign-offs (``revision``: the one a row names):
+    ``approval`` (a row edited), ``approval-chain`` (a row missing, or out of its
+    place), ``approval-content`` (a row naming content that is not its revision's) and
+    ``approval-rules`` (a row the commands would have refused).
     """
 
     review_period: str

@@ -10,13 +10,14 @@ published by a process that died before it could log it, or with another data fo
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
-from chitieu.warehouse.heads import HEAD_KINDS, HeadLine, HeadsLog
+from chitieu.warehouse.heads import HEAD_KINDS, HEADER_FIELDS, HeadLine, HeadsLog, moment_text
 from chitieu.warehouse.models import Verification, VerifyNote, VerifyProblem
 
 MIN_HEAD_DIGITS = 16
@@ -40,6 +41,42 @@ def _logged(lines: list[HeadLine]) -> dict[tuple[str, str], dict[int, list[HeadL
         if line.kind in HEAD_KINDS:
             found[line.review][line.revision].append(line)
     return found
+
+
+def _logged_value(line: HeadLine, name: str) -> object:
+    value = line.fields[name]
+    if name == "created_at" and isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _header_problems(
+    key: tuple[str, str], revision: int, row: dict[str, Any], lines: list[HeadLine]
+) -> list[VerifyProblem]:
+    """The revision's header fields that its content hash does not cover (created_at,
+    flow_run_id) against what its line of the log records, when the line records them."""
+    problems = []
+    for name in HEADER_FIELDS:
+        line = next((line for line in lines if name in line.fields), None)
+        if line is None:  # a line written before chitieu logged them
+            continue
+        held = row.get(name)
+        if _logged_value(line, name) != held:
+            shown = moment_text(held) if isinstance(held, dt.datetime) else held
+            problems.append(
+                VerifyProblem(
+                    *key,
+                    revision,
+                    "header",
+                    f"its {name} is {shown}; the heads log (line {line.number}, {line.at}) "
+                    f"records {line.fields[name]}: the revision's header was changed after "
+                    "publication",
+                )
+            )
+    return problems
 
 
 def _review_against_log(
@@ -83,6 +120,8 @@ def _review_against_log(
                     f"holds {held[revision]['content_sha256']}: the revision was replaced",
                 )
             )
+        else:
+            found.problems += _header_problems(key, revision, held[revision], lines)
     unlogged = sorted(r for r in held if r > max(logged, default=0))
     if unlogged:
         found.notes.append(
@@ -108,11 +147,20 @@ def check_log(headers: pl.DataFrame, log: HeadsLog, warehouse: str) -> Verificat
             found.notes.append(
                 VerifyNote(
                     "heads log",
-                    f"none at {log.path}: rollbacks are not checked against it (the next "
-                    "publication on this machine begins it; an auditor checks printed "
-                    "reports with --head)",
+                    f"none at {log.path}: rollbacks, and the revisions' created_at and "
+                    "flow_run_id, are not checked against it (the next publication on this "
+                    "machine begins it; an auditor checks printed reports with --head)",
                 )
             )
+        return found
+    if log.unreadable:
+        found.notes.append(
+            VerifyNote(
+                "heads log",
+                f"{log.path} cannot be read ({log.unreadable}): rollbacks, and the "
+                "revisions' created_at and flow_run_id, are not checked against it",
+            )
+        )
         return found
     lines = log.about(warehouse)
     logged = _logged(lines)
@@ -121,8 +169,17 @@ def check_log(headers: pl.DataFrame, log: HeadsLog, warehouse: str) -> Verificat
     adopted = sum(1 for line in lines if line.kind == "adopt")
     since = f" since {lines[0].at}" if lines else ""
     began = f", begun by adopting {adopted} revision(s) already published" if adopted else ""
+    covered = sum(
+        1
+        for key, revisions in held.items()
+        for revision in revisions
+        if any(
+            set(HEADER_FIELDS) & set(line.fields) for line in logged.get(key, {}).get(revision, [])
+        )
+    )
     found.checked.append(
-        f"heads log {log.path}: {len(lines)} line(s) for this warehouse{since}{began}"
+        f"heads log {log.path}: {len(lines)} line(s) for this warehouse{since}{began}; "
+        f"created_at and flow_run_id of {covered} revision(s) against it"
     )
     return found
 

@@ -41,8 +41,11 @@ Problem = tuple[int, str, str]
 """(revision the row names, check, message), as `chitieu.warehouse.audit` reports them."""
 
 
-def at_text(moment: dt.datetime) -> str:
-    """``at`` as the hash reads it: ISO 8601, UTC, microseconds."""
+def at_text(moment: dt.datetime | None) -> str | None:
+    """``at`` as the hash reads it: ISO 8601, UTC, microseconds (None for a null, which
+    only a row changed by hand holds)."""
+    if moment is None:
+        return None
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
@@ -58,9 +61,10 @@ def signoff_sha256(row: Row) -> str:
 
 def describe(row: Row) -> str:
     """``sign-off 2 (approve of revision 2 by Nguyễn Văn A at 2024-06-17 02:00 UTC)``."""
+    at = "no time" if row["at"] is None else f"{row['at']:%Y-%m-%d %H:%M:%S} UTC"
     return (
         f"sign-off {row['seq']} ({row['action']} of revision {row['revision']} by "
-        f"{row['by_name']!r} at {row['at']:%Y-%m-%d %H:%M:%S} UTC)"
+        f"{row['by_name']!r} at {at})"
     )
 
 
@@ -168,7 +172,9 @@ def _fields(rows: Sequence[Row]) -> list[Problem]:
             missing.append("names nobody")
         if row["action"] == "reopen" and not (row["note"] or "").strip():
             missing.append("gives no reason")
-        if previous is not None and row["at"] < previous["at"]:
+        if row["at"] is None:
+            missing.append("has no time")
+        elif previous is not None and previous["at"] is not None and row["at"] < previous["at"]:
             missing.append(f"is dated before {describe(previous)}")
         if missing:
             problems.append(
@@ -180,10 +186,12 @@ def _fields(rows: Sequence[Row]) -> list[Problem]:
 def _timeline(rows: Sequence[Row], revisions: Mapping[int, Row]) -> list[Problem]:
     """An approval names the revision published at its time, and no revision is
     published while one is approved."""
+    if any(r["created_at"] is None for r in revisions.values()):
+        return []  # a revision changed by hand (verify says so) places nothing in time
     problems = []
     published = sorted(revisions.values(), key=lambda r: r["revision"])
     for position, row in enumerate(rows):
-        if row["action"] != "approve":
+        if row["action"] != "approve" or row["at"] is None:
             continue
         then = [r for r in published if r["created_at"] <= row["at"]]
         if row["revision"] in revisions and (not then or then[-1]["revision"] != row["revision"]):
@@ -197,6 +205,8 @@ def _timeline(rows: Sequence[Row], revisions: Mapping[int, Row]) -> list[Problem
                 )
             )
         reopened = next((r for r in rows[position + 1 :] if r["action"] == "reopen"), None)
+        if reopened is not None and reopened["at"] is None:
+            continue  # when it stood until is not known (that row's problem is said)
         until = None if reopened is None else reopened["at"]
         for revision in published:
             if row["at"] < revision["created_at"] and (
