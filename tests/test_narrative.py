@@ -219,6 +219,18 @@ def test_a_percent_of_change_a_date_and_a_threshold_are_not_figures() -> None:
     assert check(text) == []
 
 
+def test_rounding_takes_the_precision_a_value_needs() -> None:
+    """A revision's value of many digits at a draft's many decimals: past the default
+    context's 28 digits, where ``quantize`` raised."""
+    from chitieu.narrative.numbers import round_half_away
+
+    assert round_half_away(Decimal("1E+20"), 15) == Decimal("1E+20")
+    assert str(round_half_away(Decimal("12345678901234567890.5"), 12)) == (
+        "12345678901234567890.500000000000"
+    )
+    assert round_half_away(Decimal("2.5"), 0) == 3
+
+
 def test_two_indicators_with_the_same_numbers_are_told_apart_by_the_words() -> None:
     text = "Có 3/5 xã đạt chuẩn nông thôn mới nâng cao; 3/5 trường đạt chuẩn quốc gia."
     assert verdicts(text) == [("CT16", "agrees"), ("CT30", "agrees")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Final
 
 # Lookbehind: not inside a word, a code (CT01) or another number.
@@ -64,8 +64,12 @@ def detect_lang(text: str) -> str:
 
 
 def round_half_away(value: Decimal, decimals: int) -> Decimal:
-    """Rounded half away from zero (SPEC §3.5), as a reader rounds."""
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    """Rounded half away from zero (SPEC §3.5), as a reader rounds; at whatever
+    precision that takes (a large value at many decimals has more digits than the
+    default context's 28, which would make ``quantize`` raise)."""
+    digits = max(value.adjusted() + 1, 1) + max(decimals, 0) + 1
+    context = Context(prec=max(digits, 28))
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=context)
 
 
 def as_decimal(value: float) -> Decimal:
