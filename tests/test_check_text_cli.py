@@ -111,6 +111,21 @@ def test_a_draft_whose_figures_all_agree_exits_0(example: Example, tmp_path: Pat
     )
 
 
+def test_a_number_no_figure_can_be_is_read_as_text(example: Example, tmp_path: Path) -> None:
+    """A hostile draft's 30-digit percent, a 41-digit actual and a percent of 41
+    decimals: no traceback, the figures around them checked."""
+    draft = tmp_path / "du-thao.txt"
+    draft.write_text(
+        f"Kết nạp đảng viên mới đạt 1{'0' * 28},5% NQ\n\nKết nạp 1{'0' * 40}/130 đảng viên "
+        f"mới (đạt 78,46% NQ); 1.752/3.300 tỷ đồng (đạt 0,{'0' * 40}1% NQ).\n",
+        "utf-8",
+    )
+    result = run(example, str(draft), "2024S1", "--revision", "1")
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "2 số liệu / figures: 2 khớp / agree"
+
+
 def test_a_communes_draft_is_checked_against_its_figures_in_the_district_review(
     example: Example, tmp_path: Path
 ) -> None:

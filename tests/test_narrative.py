@@ -219,6 +219,56 @@ def test_a_percent_of_change_a_date_and_a_threshold_are_not_figures() -> None:
     assert check(text) == []
 
 
+LONG = "1" + "0" * 40  # 41 digits
+TINY = "0," + "0" * 40 + "1"  # 41 decimals
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            f"Kết nạp đảng viên mới đạt 1{'0' * 28},5% NQ", [], id="a-percent-of-30-digits"
+        ),
+        pytest.param(
+            f"Kết nạp {LONG}/130 đảng viên mới (đạt 78,46% NQ)",
+            [("CT01", "agrees")],  # the percent alone is a figure
+            id="a-pair-with-a-long-actual",
+        ),
+        pytest.param(
+            f"kết nạp 102/130 đảng viên (đạt {TINY}% NQ)",
+            [("CT01", "agrees")],  # the pair without a percent
+            id="a-percent-of-41-decimals",
+        ),
+        pytest.param(
+            f"7/31 CT đạt dưới 50%, trong đó có {LONG} CT chưa thực hiện",
+            [("below_half", "agrees")],  # no count of the not started
+            id="a-long-count-of-the-not-started",
+        ),
+        pytest.param(
+            "| Mã | Chỉ tiêu | Thực hiện | Kế hoạch năm | Tỷ lệ |\n|---|---|---|---|---|\n"
+            f"| CT01 | Kết nạp đảng viên mới | {LONG} | 130 | 78,46 % |\n"
+            f"| CT02 | Chi bộ đạt trong sạch | 23 | 15 | 153,{'3' * 40} % |\n",
+            [("CT02", "agrees")],  # a row without figures; a row without a percent
+            id="long-cells-of-a-markdown-table",
+        ),
+    ],
+)
+def test_a_number_no_figure_can_be_is_text(text: str, expected: list[tuple[str, str]]) -> None:
+    """More than 15 significant digits or decimals: text, as a date is, not a crash."""
+    assert verdicts(text) == expected
+
+
+def test_a_figure_has_at_most_15_significant_digits_and_15_decimals() -> None:
+    said = "Kết nạp đảng viên mới đạt {}% NQ"
+    assert verdicts(said.format("78,4615384615385")) == [("CT01", "agrees")]
+    assert verdicts(said.format("78,46153846153846")) == []
+    [found] = check(said.format("0,000000000000001"))
+    assert found.notes[0].en == "“0,000000000000001%” understates 78,46 % by 78,46 points"
+    assert verdicts(said.format("0,0000000000000001")) == []
+    assert verdicts(said.format("100.000.000.000.000")) == [("CT01", "disagrees")]
+    assert verdicts(said.format("1.000.000.000.000.000")) == []
+
+
 def test_rounding_takes_the_precision_a_value_needs() -> None:
     """A revision's value of many digits at a draft's many decimals: past the default
     context's 28 digits, where ``quantize`` raised."""

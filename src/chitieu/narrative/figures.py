@@ -8,7 +8,8 @@
 
 A percent is read with its qualifier: ``hơn``/``trên`` (more than), ``gần`` (nearly),
 ``khoảng``/``xấp xỉ`` (about), or none. A percent of change (``tăng 15% so với cùng
-kỳ``) is not a figure of the resolution and is left alone, as are dates (``17/06/2024``).
+kỳ``) is not a figure of the resolution and is left alone, as are dates (``17/06/2024``)
+and numbers more precise than any figure (`chitieu.narrative.numbers.MAX_DIGITS`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from chitieu.narrative.numbers import NUMBER, Written, parse_number
+from chitieu.narrative.numbers import NUMBER, Written, figure_number
 
 EXACT, ABOVE, BELOW, ABOUT = "exact", "above", "below", "about"
 QUALIFIERS: Final = {
@@ -152,8 +153,9 @@ class _Finder:
         self.text, self.lang = text, lang
         self.indicator_count, self.half = indicator_count, half
         numbers = [
-            _Number(parse_number(m.group(), lang), m.start(), m.end())
+            _Number(written, m.start(), m.end())
             for m in re.finditer(NUMBER[lang], text)
+            if (written := figure_number(m.group(), lang)) is not None
         ]
         self.pairs = _pairs(text, numbers)
         self.percents = _percents(text, numbers)
@@ -231,8 +233,8 @@ class _Finder:
                 text[after_end:stop],
                 re.IGNORECASE,
             )
-            if sub:
-                not_started = parse_number(sub.group(1), self.lang)
+            not_started = figure_number(sub.group(1), self.lang) if sub else None
+            if sub and not_started is not None:
                 end = after_end + sub.end()
         self.taken.update(self.percents_within(start, end))
         return Figure(

@@ -25,6 +25,11 @@ NUMBER: Final = {"vi": _VI, "en": _EN}
 
 _VIETNAMESE_LETTERS: Final = set("đăâêôơư")
 
+MAX_DIGITS: Final = 15
+"""A number written with more significant digits, or more decimals, than this is no
+figure but text: a revision keeps its figures as doubles, which hold 15 significant
+digits, and no review writes a figure more precisely."""
+
 
 @dataclass(frozen=True)
 class Written:
@@ -46,6 +51,17 @@ def parse_number(text: str, lang: str) -> Written:
         plain = text.replace(",", "")
     decimals = len(plain.split(".", 1)[1]) if "." in plain else 0
     return Written(text, Decimal(plain), decimals)
+
+
+def figure_number(text: str, lang: str) -> Written | None:
+    """`parse_number`, or None for a number no figure can be, written with more than
+    `MAX_DIGITS` significant digits or decimals (``10000000000000000000000000000,5``,
+    ``0,0000000000000000001``): text, as a date is."""
+    written = parse_number(text, lang)
+    significant = written.value.adjusted() + written.decimals + 1 if written.value else 1
+    if significant > MAX_DIGITS or written.decimals > MAX_DIGITS:
+        return None
+    return written
 
 
 def detect_lang(text: str) -> str:
