@@ -150,3 +150,62 @@ def test_a_word_file_that_unpacks_too_large_is_refused_before_it_is_parsed(
     monkeypatch.setattr(draft, "MAX_UNPACKED", 10_000)
     with pytest.raises(DraftError, match=r"bao-cao.docx: .*the Word file unpacks to [\d,]+ bytes"):
         read_draft(path)
+
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def with_empty_paragraphs(path: Path, count: int) -> Path:
+    """``path`` with ``count`` empty paragraphs (``<w:p/>``) before the body's first,
+    as a hostile draft holds them: its document part rewritten, the rest copied."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        parts = [(info, package.read(info)) for info in package.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for info, data in parts:
+            if info.filename == "word/document.xml":
+                body = data.index(b"<w:body>") + len(b"<w:body>")
+                data = data[:body] + b"<w:p/>" * count + data[body:]
+            package.writestr(info, data)
+    return path
+
+
+def test_a_paragraph_reads_as_word_shows_it_and_an_empty_one_is_only_counted(
+    tmp_path: Path,
+) -> None:
+    """Hyperlinks, content controls, tabs, breaks and non-breaking hyphens read as
+    python-docx reads runs, a text box left out; a ``<w:p/>`` makes no segment to check,
+    but is a paragraph of the body's numbering."""
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    document.add_paragraph("Mở đầu")
+    document.element.body.insert(
+        1,
+        parse_xml(
+            f"<w:p {W_NS}><w:r><w:t>Kết nạp</w:t><w:tab/></w:r>"
+            "<w:hyperlink><w:r><w:t>102/130</w:t></w:r></w:hyperlink>"
+            "<w:sdt><w:sdtContent><w:r><w:t xml:space='preserve'> đảng viên</w:t></w:r>"
+            "</w:sdtContent></w:sdt><w:r><w:br/><w:t>(đạt 78,46% NQ)</w:t><w:noBreakHyphen/>"
+            "<w:pict><w:textbox><w:txbxContent><w:p><w:r><w:t>1/2 ẩn</w:t></w:r></w:p>"
+            "</w:txbxContent></w:textbox></w:pict></w:r></w:p>"
+        ),
+    )
+    path = tmp_path / "d.docx"
+    document.save(path)
+    expected = [
+        ("Mở đầu", "đoạn / paragraph 1"),
+        ("Kết nạp\t102/130 đảng viên\n(đạt 78,46% NQ)-", "đoạn / paragraph 2"),
+    ]
+    assert [(s.text, s.where.describe()) for s in read_draft(path).segments] == expected
+    draft = read_draft(with_empty_paragraphs(path, 1000))
+    assert [(s.text, s.where.describe()) for s in draft.segments] == [
+        ("Mở đầu", "đoạn / paragraph 1001"),
+        (expected[1][0], "đoạn / paragraph 1002"),
+    ]
+    found = check_draft(draft, REVISION).figures
+    assert [(f.where, f.figure.quoted, f.verdict) for f in found] == [
+        ("đoạn / paragraph 1002", "102/130 đảng viên", "agrees"),
+        ("đoạn / paragraph 1002", "đạt 78,46% NQ", "not_matched"),  # a line of its own
+    ]

@@ -8,6 +8,7 @@ author's decision, not ours. Nothing here writes anything.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -93,7 +94,8 @@ class Draft:
     """``docx``, ``txt`` or ``md``."""
     content: bytes
     segments: tuple[Segment, ...]
-    """Prose: every paragraph outside tables and every cell paragraph, in order."""
+    """Prose: every paragraph outside tables (but a Word ``<w:p/>``, which holds nothing)
+    and every cell paragraph, in order."""
     tables: tuple[DraftTable, ...] = field(default=())
 
 
@@ -249,17 +251,20 @@ def _style_level(style: Any, style_id: str) -> tuple[int | None, str | None]:
 
 def _heading_level(paragraph: Any, levels: dict[str, int]) -> int | None:
     """A paragraph's heading level (its own outline level, else its style's), or None."""
+    markup = _markup()
+    if paragraph.find(markup.p_pr) is None:  # no outline level, no style
+        return None
     outline = _outline(paragraph)
     if outline is not None:
         return outline or None
-    style = paragraph.xpath("./w:pPr/w:pStyle/@w:val")
+    style = markup.style(paragraph)
     return levels.get(style[0]) if style else None
 
 
 def _outline(element: Any) -> int | None:
     """The heading level a style's or paragraph's own outline level gives (1–9; 0 for
     Word's level 9, body text), or None where it sets none."""
-    outline = element.xpath("./w:pPr/w:outlineLvl/@w:val")
+    outline = _markup().outline(element)
     if not (outline and outline[0].isdigit()):
         return None
     return int(outline[0]) + 1 if int(outline[0]) < 9 else 0
@@ -285,54 +290,118 @@ def open_word(name: str, content: bytes) -> Document:
         ) from None
 
 
+@dataclass(frozen=True)
+class _Markup:
+    """The tags and compiled XPath expressions a Word draft is read with, made once: an
+    element's own ``xpath()`` compiles its expression at every call (40 µs), which a
+    draft of many paragraphs paid several times for each."""
+
+    p: str
+    p_pr: str
+    tbl: str
+    tr: str
+    tc: str
+    tc_pr: str
+    sdt: str
+    sdt_content: str
+    runs: Any
+    text: Any
+    style: Any
+    outline: Any
+    grid_span: Any
+
+
+_RUNS: Final = ".//w:r[not(ancestor::w:txbxContent)]"
+_RUN_TEXT: Final = "w:t | w:tab | w:br | w:cr | w:noBreakHyphen | w:ptab"
+"""What python-docx's ``Run.text`` reads of a run, each element as its ``str()``."""
+
+
+@functools.cache
+def _markup() -> _Markup:
+    from docx.oxml.ns import nsmap, qn
+    from lxml import etree
+
+    def xpath(expression: str) -> Any:
+        return etree.XPath(expression, namespaces=nsmap)
+
+    parts = " or ".join(f"self::{tag.strip()}" for tag in _RUN_TEXT.split("|"))
+    return _Markup(
+        p=qn("w:p"),
+        p_pr=qn("w:pPr"),
+        tbl=qn("w:tbl"),
+        tr=qn("w:tr"),
+        tc=qn("w:tc"),
+        tc_pr=qn("w:tcPr"),
+        sdt=qn("w:sdt"),
+        sdt_content=qn("w:sdtContent"),
+        runs=xpath(_RUNS),
+        text=xpath(f"{_RUNS}/*[{parts}]"),
+        style=xpath("./w:pPr/w:pStyle/@w:val"),
+        outline=xpath("./w:pPr/w:outlineLvl/@w:val"),
+        grid_span=xpath("./w:tcPr/w:gridSpan/@w:val"),
+    )
+
+
 def word_paragraphs(document: Document) -> list[tuple[Where, Any]]:
     """(where, ``w:p`` element) for each paragraph of the body and its tables' cells,
-    in document order; the same order every time the same file is opened."""
+    in document order; the same order every time the same file is opened. A body
+    paragraph with nothing in it (``<w:p/>``: no text, no style) is counted, not listed."""
     found: list[tuple[Where, Any]] = []
     counters = {"paragraph": 0, "table": 0}
-    _walk(document.element.body, found, counters, None)
+    _walk(document.element.body, found, counters, None, _markup())
     return found
 
 
 def _walk(
-    container: Any, found: list[tuple[Where, Any]], counters: dict[str, int], cell: Where | None
+    container: Any,
+    found: list[tuple[Where, Any]],
+    counters: dict[str, int],
+    cell: Where | None,
+    markup: _Markup,
 ) -> None:
-    from docx.oxml.ns import qn
-
     for child in container.iterchildren():
-        if child.tag == qn("w:p"):
+        tag = child.tag
+        if tag == markup.p:
             if cell is None:
                 counters["paragraph"] += 1
-                found.append((Where(paragraph=counters["paragraph"]), child))
+                if len(child):
+                    found.append((Where(paragraph=counters["paragraph"]), child))
             else:
                 found.append((cell, child))
-        elif child.tag == qn("w:tbl"):
+        elif tag == markup.tbl:
             counters["table"] += 1
             table = counters["table"]
-            for row_number, row in enumerate(child.iterchildren(qn("w:tr")), start=1):
+            for row_number, row in enumerate(child.iterchildren(markup.tr), start=1):
                 column = 1
-                for tc in row.iterchildren(qn("w:tc")):
-                    where = Where(table=table, row=row_number, column=column)
-                    _walk(tc, found, counters, where)
-                    column += _grid_span(tc)
-        elif child.tag == qn("w:sdt"):
-            for content in child.iterchildren(qn("w:sdtContent")):
-                _walk(content, found, counters, cell)
+                for tc in row.iterchildren(markup.tc):
+                    if len(tc):
+                        where = Where(table=table, row=row_number, column=column)
+                        _walk(tc, found, counters, where, markup)
+                    column += _grid_span(tc, markup)
+        elif tag == markup.sdt:
+            for content in child.iterchildren(markup.sdt_content):
+                _walk(content, found, counters, cell, markup)
 
 
-def _grid_span(tc: Any) -> int:
-    spans = tc.xpath("./w:tcPr/w:gridSpan/@w:val")
+def _grid_span(tc: Any, markup: _Markup) -> int:
+    if tc.find(markup.tc_pr) is None:
+        return 1
+    spans = markup.grid_span(tc)
     return int(spans[0]) if spans else 1
 
 
 def paragraph_runs(paragraph: Any) -> list[Any]:
     """The ``w:r`` elements whose text the paragraph shows (hyperlinks and content
     controls included, text boxes left out), in order."""
-    return list(paragraph.xpath(".//w:r[not(ancestor::w:txbxContent)]"))
+    return list(_markup().runs(paragraph))
 
 
 def paragraph_text(paragraph: Any) -> str:
-    return "".join(run.text for run in paragraph_runs(paragraph))
+    """The text of `paragraph_runs`, as python-docx reads each run (a tab, a line
+    break...), found with one expression for the whole paragraph."""
+    if not len(paragraph):
+        return ""
+    return "".join(str(element) for element in _markup().text(paragraph))
 
 
 def _first_tracked(element: Any, paragraphs: list[tuple[Where, Any]]) -> str:

@@ -61,6 +61,7 @@ _REACH: Final = 300
 """How far before or after a figure its words are looked for, in characters."""
 _DATE_WORD: Final = re.compile(r"(?:ngày|hôm|date|on)\s*$", re.IGNORECASE)
 _CLAUSE_END: Final = re.compile(r";|\n|[.!?…](?=\s|$)|\.\.\.")
+_DIGIT: Final = re.compile(r"\d")
 
 CLASS_WORDS: Final = (
     ("basically_achieved", ("cơ bản đạt", "cơ bản hoàn thành", "basically achieved")),
@@ -140,6 +141,8 @@ def find_figures(text: str, lang: str, indicator_count: int, half: str) -> list[
     is the on-track threshold as written (``50``), which the class wording names. Each
     figure looks only at its neighbourhood, so a long paragraph costs no more than its
     clauses."""
+    if not _DIGIT.search(text):
+        return []  # no number, no figure: most paragraphs of prose, every empty one
     return _Finder(text, lang, indicator_count, half).figures()
 
 
