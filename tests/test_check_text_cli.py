@@ -19,7 +19,7 @@ from example_fixtures import (
     Example,
     example_fixture,  # noqa: F401
 )
-from test_narrative_word import commented, word_draft
+from test_narrative_word import commented, with_empty_paragraphs, word_draft
 
 from chitieu.cli import cli
 from chitieu.errors import ChitieuError, DraftError, WarehouseError
@@ -199,6 +199,26 @@ def test_an_error_is_one_bilingual_line_and_exit_2(example: Example, tmp_path: P
     assert done.stderr == (
         "chitieu: bao-cao.pdf: không phải bản thảo văn bản hoặc Word / not a text or Word "
         "draft (.pdf): lưu lại dạng .docx / save it as .docx\n"
+    )
+
+
+def test_a_word_draft_longer_than_any_report_is_refused_in_one_line(
+    example: Example, tmp_path: Path
+) -> None:
+    """The hostile probe's 41 KB draft of 524,288 empty paragraphs (23 s and 608 MB
+    before it was bounded)."""
+    draft = with_empty_paragraphs(word_draft(tmp_path / "bao-cao.docx"), 524_288)
+    command = [sys.executable, "-m", "chitieu", "check-text", str(draft), "2024S1"]
+    done = subprocess.run(
+        [*command, "--config", str(CONFIG_DIR), "--warehouse", example.url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "chitieu: bao-cao.docx: bản thảo dài hơn mọi báo cáo (hơn 200.000 đoạn văn) / longer "
+        "than any report draft (more than 200,000 paragraphs)\n"
     )
 
 

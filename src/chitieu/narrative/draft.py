@@ -3,7 +3,9 @@
 A ``.txt`` or ``.md`` draft is read as UTF-8; a ``.docx`` through python-docx (imported
 only then): its body paragraphs and every table cell, in document order. A Word file with
 tracked changes is refused, since which text counts (inserted or deleted) is the
-author's decision, not ours. Nothing here writes anything.
+author's decision, not ours; so is a draft longer than any report (`MAX_PARAGRAPHS`; a
+Word file's counted before it is parsed, with its XML elements). Nothing here writes
+anything.
 """
 
 from __future__ import annotations
@@ -31,6 +33,19 @@ _BLOCK_LINES: Final = 200
 """A paragraph of text longer than this is read in parts (a file without blank lines)."""
 MAX_UNPACKED: Final = 200_000_000
 """A Word file whose parts unpack to more than this is refused (a zip bomb, not a draft)."""
+MAX_PARAGRAPHS: Final = 200_000
+"""A Word file with more paragraphs than this is refused before it is parsed. The
+example's six-month Word report has 676 (26,683 XML elements), the national one chitieu
+writes (63 provinces' annexes of 40 indicators) an estimated 25,000, a few hundred pages
+of dense tables typed in Word perhaps 60,000."""
+MAX_ELEMENTS: Final = 2_000_000
+"""Nor is one whose XML holds more elements than this (paragraphs, runs, cells, their
+properties...), which parsing holds in memory at 100 to 300 bytes each: chitieu's
+reports have about 10 a paragraph, a draft typed in Word 20 to 40."""
+_SCAN: Final = 1 << 20
+"""The XML is counted a megabyte at a time, never held whole."""
+_PARAGRAPH_TAG: Final = re.compile(rb"<(?:[^\s<>/:!?=\"']+:)?p[\s/>]")
+"""A paragraph's start tag, whatever the prefix of its namespace (``<w:p>``, ``<x:p/>``)."""
 _TRACKED: Final = ".//w:ins | .//w:del | .//w:moveFrom | .//w:moveTo"
 _BLOCK_START: Final = re.compile(r"\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|\|)")
 HEADING: Final = re.compile(r"\s{0,3}(#{1,6})\s+")
@@ -276,11 +291,12 @@ def open_word(name: str, content: bytes) -> Document:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as package:
             unpacked = sum(info.file_size for info in package.infolist())
-        if unpacked > MAX_UNPACKED:
-            raise DraftError(
-                f"{name}: tệp Word giải nén quá lớn / the Word file unpacks to "
-                f"{unpacked:,} bytes (at most {MAX_UNPACKED:,}): not a report draft"
-            )
+            if unpacked > MAX_UNPACKED:
+                raise DraftError(
+                    f"{name}: tệp Word giải nén quá lớn / the Word file unpacks to "
+                    f"{unpacked:,} bytes (at most {MAX_UNPACKED:,}): not a report draft"
+                )
+            _check_length(name, package)
         return docx.Document(io.BytesIO(content))
     except DraftError:
         raise
@@ -288,6 +304,49 @@ def open_word(name: str, content: bytes) -> Document:
         raise DraftError(
             f"{name}: không đọc được tệp Word / cannot read it as a Word document (.docx): {exc}"
         ) from None
+
+
+def _check_length(name: str, package: zipfile.ZipFile) -> None:
+    """Refuse a package whose XML holds more than `MAX_PARAGRAPHS` paragraphs or
+    `MAX_ELEMENTS` elements, counted in its bytes before anything is parsed (python-docx
+    parses every XML part whole). Every part is counted, whatever its name says."""
+    from chitieu.shown import count_en, count_vi
+
+    paragraphs = elements = 0
+    for info in package.infolist():
+        with package.open(info) as part:
+            rest = b""
+            while True:
+                chunk = part.read(_SCAN)
+                scanned, rest = _tag_boundary(rest + chunk) if chunk else (rest, b"")
+                paragraphs += len(_PARAGRAPH_TAG.findall(scanned))
+                elements += _start_tags(scanned)
+                if paragraphs > MAX_PARAGRAPHS:
+                    raise DraftError(
+                        f"{name}: bản thảo dài hơn mọi báo cáo (hơn {count_vi(MAX_PARAGRAPHS)} "
+                        f"đoạn văn) / longer than any report draft (more than "
+                        f"{count_en(MAX_PARAGRAPHS)} paragraphs)"
+                    )
+                if elements > MAX_ELEMENTS:
+                    raise DraftError(
+                        f"{name}: tệp Word có hơn {count_vi(MAX_ELEMENTS)} phần tử XML (đoạn "
+                        f"văn, đoạn chữ, ô bảng...) / the Word file holds more than "
+                        f"{count_en(MAX_ELEMENTS)} XML elements (paragraphs, runs, cells...): "
+                        "not a report draft"
+                    )
+                if not chunk:
+                    break
+
+
+def _tag_boundary(data: bytes) -> tuple[bytes, bytes]:
+    """``data`` cut before a tag it may end inside of, which the next chunk completes."""
+    cut = data.rfind(b"<", max(0, len(data) - 256))
+    return (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
+
+
+def _start_tags(data: bytes) -> int:
+    """Elements begun in ``data``: its ``<`` less end tags, declarations and comments."""
+    return data.count(b"<") - data.count(b"</") - data.count(b"<?") - data.count(b"<!")
 
 
 @dataclass(frozen=True)
