@@ -360,6 +360,20 @@ def test_a_file_that_is_not_a_readable_draft_is_refused(
         read_draft(tmp_path / "missing.txt")
 
 
+def test_a_text_draft_of_more_paragraphs_than_any_report_is_refused() -> None:
+    """200,001 one-line paragraphs (600 KB): each would be looked at for figures."""
+    from chitieu.narrative.draft import MAX_PARAGRAPHS
+
+    with pytest.raises(
+        DraftError,
+        match=r"^du-thao: bản thảo dài hơn mọi báo cáo \(hơn 200\.000 đoạn văn\) / longer "
+        r"than any report draft \(more than 200,000 paragraphs\)$",
+    ):
+        read_text("du-thao", b"1\n\n" * (MAX_PARAGRAPHS + 1), "md")
+    draft = read_text("du-thao", b"\n" * 1_000_000 + b"1\n\n" * MAX_PARAGRAPHS, "md")
+    assert (len(draft.segments), draft.segments[0].where.line) == (MAX_PARAGRAPHS, 1_000_001)
+
+
 @pytest.mark.parametrize(
     ("heading", "unit"),
     [

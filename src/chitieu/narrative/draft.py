@@ -34,10 +34,11 @@ _BLOCK_LINES: Final = 200
 MAX_UNPACKED: Final = 200_000_000
 """A Word file whose parts unpack to more than this is refused (a zip bomb, not a draft)."""
 MAX_PARAGRAPHS: Final = 200_000
-"""A Word file with more paragraphs than this is refused before it is parsed. The
-example's six-month Word report has 676 (26,683 XML elements), the national one chitieu
-writes (63 provinces' annexes of 40 indicators) an estimated 25,000, a few hundred pages
-of dense tables typed in Word perhaps 60,000."""
+"""A draft with more paragraphs than this is refused: a text's blocks of lines as they
+are read, a Word file's paragraphs before it is parsed. The example's six-month Word
+report has 676 (26,683 XML elements), the national one chitieu writes (63 provinces'
+annexes of 40 indicators) an estimated 25,000, a few hundred pages of dense tables typed
+in Word perhaps 60,000."""
 MAX_ELEMENTS: Final = 2_000_000
 """Nor is one whose XML holds more elements than this (paragraphs, runs, cells, their
 properties...), which parsing holds in memory at 100 to 300 bytes each: chitieu's
@@ -158,7 +159,11 @@ def read_text(name: str, content: bytes, kind: str = "txt") -> Draft:
             "UTF-8 / save it again as UTF-8"
         ) from None
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    segments = list(_text_blocks(lines))
+    segments: list[Segment] = []
+    for segment in _text_blocks(lines):
+        if len(segments) == MAX_PARAGRAPHS:
+            raise _too_long(name)
+        segments.append(segment)
     return Draft(name, kind, content, tuple(segments), tuple(_pipe_tables(segments)))
 
 
@@ -166,19 +171,23 @@ def _text_blocks(lines: list[str]) -> Iterator[Segment]:
     block: list[str] = []
     first, level, fenced = 0, None, False
     for number, line in enumerate(lines, start=1):
+        if not line.strip():  # a blank line ends a block and is nothing else
+            if block:
+                yield Segment("\n".join(block), Where(line=first), heading=level)
+                block, level = [], None
+            continue
         starts_block = bool(_BLOCK_START.match(line))
         full = len(block) >= _BLOCK_LINES or (block and block[0].lstrip().startswith("|"))
-        if block and (not line.strip() or starts_block or full or level is not None):
+        if block and (starts_block or full or level is not None):
             yield Segment("\n".join(block), Where(line=first), heading=level)
             block, level = [], None
         if _FENCE.match(line):
             fenced = not fenced  # a `#` line of a code block is no heading
-        if line.strip():
-            if not block:
-                first = number
-                heading = None if fenced else HEADING.match(line)
-                level = None if heading is None else len(heading[1])
-            block.append(line)
+        if not block:
+            first = number
+            heading = None if fenced else HEADING.match(line)
+            level = None if heading is None else len(heading[1])
+        block.append(line)
     if block:
         yield Segment("\n".join(block), Where(line=first), heading=level)
 
@@ -322,11 +331,7 @@ def _check_length(name: str, package: zipfile.ZipFile) -> None:
                 paragraphs += len(_PARAGRAPH_TAG.findall(scanned))
                 elements += _start_tags(scanned)
                 if paragraphs > MAX_PARAGRAPHS:
-                    raise DraftError(
-                        f"{name}: bản thảo dài hơn mọi báo cáo (hơn {count_vi(MAX_PARAGRAPHS)} "
-                        f"đoạn văn) / longer than any report draft (more than "
-                        f"{count_en(MAX_PARAGRAPHS)} paragraphs)"
-                    )
+                    raise _too_long(name)
                 if elements > MAX_ELEMENTS:
                     raise DraftError(
                         f"{name}: tệp Word có hơn {count_vi(MAX_ELEMENTS)} phần tử XML (đoạn "
@@ -336,6 +341,15 @@ def _check_length(name: str, package: zipfile.ZipFile) -> None:
                     )
                 if not chunk:
                     break
+
+
+def _too_long(name: str) -> DraftError:
+    from chitieu.shown import count_en, count_vi
+
+    return DraftError(
+        f"{name}: bản thảo dài hơn mọi báo cáo (hơn {count_vi(MAX_PARAGRAPHS)} đoạn văn) / "
+        f"longer than any report draft (more than {count_en(MAX_PARAGRAPHS)} paragraphs)"
+    )
 
 
 def _tag_boundary(data: bytes) -> tuple[bytes, bytes]:
