@@ -374,6 +374,16 @@ def test_a_text_draft_of_more_paragraphs_than_any_report_is_refused() -> None:
     assert (len(draft.segments), draft.segments[0].where.line) == (MAX_PARAGRAPHS, 1_000_001)
 
 
+def test_a_draft_quoting_more_figures_than_any_report_is_refused() -> None:
+    """50,001 percents in 1.9 MB: each would be matched to the indicators' names."""
+    with pytest.raises(
+        DraftError,
+        match=r"^draft.txt: bản thảo có hơn 50\.000 số liệu, nhiều hơn mọi báo cáo / the draft "
+        r"quotes more than 50,000 figures, more than any report$",
+    ):
+        check("Kết nạp đảng viên mới đạt 78,46% NQ; " * 50_001)
+
+
 @pytest.mark.parametrize(
     ("heading", "unit"),
     [
