@@ -19,7 +19,7 @@ from example_fixtures import (
     Example,
     example_fixture,  # noqa: F401
 )
-from test_narrative_word import commented, word_draft
+from test_narrative_word import commented, with_empty_paragraphs, word_draft
 
 from chitieu.cli import cli
 from chitieu.errors import ChitieuError, DraftError, WarehouseError
@@ -111,6 +111,21 @@ def test_a_draft_whose_figures_all_agree_exits_0(example: Example, tmp_path: Pat
     )
 
 
+def test_a_number_no_figure_can_be_is_read_as_text(example: Example, tmp_path: Path) -> None:
+    """A hostile draft's 30-digit percent, a 41-digit actual and a percent of 41
+    decimals: no traceback, the figures around them checked."""
+    draft = tmp_path / "du-thao.txt"
+    draft.write_text(
+        f"Kết nạp đảng viên mới đạt 1{'0' * 28},5% NQ\n\nKết nạp 1{'0' * 40}/130 đảng viên "
+        f"mới (đạt 78,46% NQ); 1.752/3.300 tỷ đồng (đạt 0,{'0' * 40}1% NQ).\n",
+        "utf-8",
+    )
+    result = run(example, str(draft), "2024S1", "--revision", "1")
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "2 số liệu / figures: 2 khớp / agree"
+
+
 def test_a_communes_draft_is_checked_against_its_figures_in_the_district_review(
     example: Example, tmp_path: Path
 ) -> None:
@@ -184,6 +199,26 @@ def test_an_error_is_one_bilingual_line_and_exit_2(example: Example, tmp_path: P
     assert done.stderr == (
         "chitieu: bao-cao.pdf: không phải bản thảo văn bản hoặc Word / not a text or Word "
         "draft (.pdf): lưu lại dạng .docx / save it as .docx\n"
+    )
+
+
+def test_a_word_draft_longer_than_any_report_is_refused_in_one_line(
+    example: Example, tmp_path: Path
+) -> None:
+    """The hostile probe's 41 KB draft of 524,288 empty paragraphs (23 s and 608 MB
+    before it was bounded)."""
+    draft = with_empty_paragraphs(word_draft(tmp_path / "bao-cao.docx"), 524_288)
+    command = [sys.executable, "-m", "chitieu", "check-text", str(draft), "2024S1"]
+    done = subprocess.run(
+        [*command, "--config", str(CONFIG_DIR), "--warehouse", example.url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "chitieu: bao-cao.docx: bản thảo dài hơn mọi báo cáo (hơn 200.000 đoạn văn) / longer "
+        "than any report draft (more than 200,000 paragraphs)\n"
     )
 
 

@@ -219,6 +219,68 @@ def test_a_percent_of_change_a_date_and_a_threshold_are_not_figures() -> None:
     assert check(text) == []
 
 
+LONG = "1" + "0" * 40  # 41 digits
+TINY = "0," + "0" * 40 + "1"  # 41 decimals
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            f"Kết nạp đảng viên mới đạt 1{'0' * 28},5% NQ", [], id="a-percent-of-30-digits"
+        ),
+        pytest.param(
+            f"Kết nạp {LONG}/130 đảng viên mới (đạt 78,46% NQ)",
+            [("CT01", "agrees")],  # the percent alone is a figure
+            id="a-pair-with-a-long-actual",
+        ),
+        pytest.param(
+            f"kết nạp 102/130 đảng viên (đạt {TINY}% NQ)",
+            [("CT01", "agrees")],  # the pair without a percent
+            id="a-percent-of-41-decimals",
+        ),
+        pytest.param(
+            f"7/31 CT đạt dưới 50%, trong đó có {LONG} CT chưa thực hiện",
+            [("below_half", "agrees")],  # no count of the not started
+            id="a-long-count-of-the-not-started",
+        ),
+        pytest.param(
+            "| Mã | Chỉ tiêu | Thực hiện | Kế hoạch năm | Tỷ lệ |\n|---|---|---|---|---|\n"
+            f"| CT01 | Kết nạp đảng viên mới | {LONG} | 130 | 78,46 % |\n"
+            f"| CT02 | Chi bộ đạt trong sạch | 23 | 15 | 153,{'3' * 40} % |\n",
+            [("CT02", "agrees")],  # a row without figures; a row without a percent
+            id="long-cells-of-a-markdown-table",
+        ),
+    ],
+)
+def test_a_number_no_figure_can_be_is_text(text: str, expected: list[tuple[str, str]]) -> None:
+    """More than 15 significant digits or decimals: text, as a date is, not a crash."""
+    assert verdicts(text) == expected
+
+
+def test_a_figure_has_at_most_15_significant_digits_and_15_decimals() -> None:
+    said = "Kết nạp đảng viên mới đạt {}% NQ"
+    assert verdicts(said.format("78,4615384615385")) == [("CT01", "agrees")]
+    assert verdicts(said.format("78,46153846153846")) == []
+    [found] = check(said.format("0,000000000000001"))
+    assert found.notes[0].en == "“0,000000000000001%” understates 78,46 % by 78,46 points"
+    assert verdicts(said.format("0,0000000000000001")) == []
+    assert verdicts(said.format("100.000.000.000.000")) == [("CT01", "disagrees")]
+    assert verdicts(said.format("1.000.000.000.000.000")) == []
+
+
+def test_rounding_takes_the_precision_a_value_needs() -> None:
+    """A revision's value of many digits at a draft's many decimals: past the default
+    context's 28 digits, where ``quantize`` raised."""
+    from chitieu.narrative.numbers import round_half_away
+
+    assert round_half_away(Decimal("1E+20"), 15) == Decimal("1E+20")
+    assert str(round_half_away(Decimal("12345678901234567890.5"), 12)) == (
+        "12345678901234567890.500000000000"
+    )
+    assert round_half_away(Decimal("2.5"), 0) == 3
+
+
 def test_two_indicators_with_the_same_numbers_are_told_apart_by_the_words() -> None:
     text = "Có 3/5 xã đạt chuẩn nông thôn mới nâng cao; 3/5 trường đạt chuẩn quốc gia."
     assert verdicts(text) == [("CT16", "agrees"), ("CT30", "agrees")]
@@ -296,6 +358,30 @@ def test_a_file_that_is_not_a_readable_draft_is_refused(
         read_draft(path)
     with pytest.raises(DraftError, match="no such file"):
         read_draft(tmp_path / "missing.txt")
+
+
+def test_a_text_draft_of_more_paragraphs_than_any_report_is_refused() -> None:
+    """200,001 one-line paragraphs (600 KB): each would be looked at for figures."""
+    from chitieu.narrative.draft import MAX_PARAGRAPHS
+
+    with pytest.raises(
+        DraftError,
+        match=r"^du-thao: bản thảo dài hơn mọi báo cáo \(hơn 200\.000 đoạn văn\) / longer "
+        r"than any report draft \(more than 200,000 paragraphs\)$",
+    ):
+        read_text("du-thao", b"1\n\n" * (MAX_PARAGRAPHS + 1), "md")
+    draft = read_text("du-thao", b"\n" * 1_000_000 + b"1\n\n" * MAX_PARAGRAPHS, "md")
+    assert (len(draft.segments), draft.segments[0].where.line) == (MAX_PARAGRAPHS, 1_000_001)
+
+
+def test_a_draft_quoting_more_figures_than_any_report_is_refused() -> None:
+    """50,001 percents in 1.9 MB: each would be matched to the indicators' names."""
+    with pytest.raises(
+        DraftError,
+        match=r"^draft.txt: bản thảo có hơn 50\.000 số liệu, nhiều hơn mọi báo cáo / the draft "
+        r"quotes more than 50,000 figures, more than any report$",
+    ):
+        check("Kết nạp đảng viên mới đạt 78,46% NQ; " * 50_001)
 
 
 @pytest.mark.parametrize(

@@ -150,3 +150,102 @@ def test_a_word_file_that_unpacks_too_large_is_refused_before_it_is_parsed(
     monkeypatch.setattr(draft, "MAX_UNPACKED", 10_000)
     with pytest.raises(DraftError, match=r"bao-cao.docx: .*the Word file unpacks to [\d,]+ bytes"):
         read_draft(path)
+
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+X_NS = 'xmlns:x="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def with_markup(path: Path, markup: bytes) -> Path:
+    """``path`` with ``markup`` before the body's first paragraph (and the prefix ``x:``
+    bound to Word's namespace too), as a hostile draft holds it: its document part
+    rewritten, the other parts copied."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        parts = [(info, package.read(info)) for info in package.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for info, data in parts:
+            if info.filename == "word/document.xml":
+                data = data.replace(b"<w:document ", f"<w:document {X_NS} ".encode(), 1)
+                body = data.index(b"<w:body>") + len(b"<w:body>")
+                data = data[:body] + markup + data[body:]
+            package.writestr(info, data)
+    return path
+
+
+def with_empty_paragraphs(path: Path, count: int, prefix: str = "w") -> Path:
+    return with_markup(path, f"<{prefix}:p/>".encode() * count)
+
+
+def test_a_paragraph_reads_as_word_shows_it_and_an_empty_one_is_only_counted(
+    tmp_path: Path,
+) -> None:
+    """Hyperlinks, content controls, tabs, breaks and non-breaking hyphens read as
+    python-docx reads runs, a text box left out; a ``<w:p/>`` makes no segment to check,
+    but is a paragraph of the body's numbering."""
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    document.add_paragraph("Mở đầu")
+    document.element.body.insert(
+        1,
+        parse_xml(
+            f"<w:p {W_NS}><w:r><w:t>Kết nạp</w:t><w:tab/></w:r>"
+            "<w:hyperlink><w:r><w:t>102/130</w:t></w:r></w:hyperlink>"
+            "<w:sdt><w:sdtContent><w:r><w:t xml:space='preserve'> đảng viên</w:t></w:r>"
+            "</w:sdtContent></w:sdt><w:r><w:br/><w:t>(đạt 78,46% NQ)</w:t><w:noBreakHyphen/>"
+            "<w:pict><w:textbox><w:txbxContent><w:p><w:r><w:t>1/2 ẩn</w:t></w:r></w:p>"
+            "</w:txbxContent></w:textbox></w:pict></w:r></w:p>"
+        ),
+    )
+    path = tmp_path / "d.docx"
+    document.save(path)
+    expected = [
+        ("Mở đầu", "đoạn / paragraph 1"),
+        ("Kết nạp\t102/130 đảng viên\n(đạt 78,46% NQ)-", "đoạn / paragraph 2"),
+    ]
+    assert [(s.text, s.where.describe()) for s in read_draft(path).segments] == expected
+    draft = read_draft(with_empty_paragraphs(path, 1000))
+    assert [(s.text, s.where.describe()) for s in draft.segments] == [
+        ("Mở đầu", "đoạn / paragraph 1001"),
+        (expected[1][0], "đoạn / paragraph 1002"),
+    ]
+    found = check_draft(draft, REVISION).figures
+    assert [(f.where, f.figure.quoted, f.verdict) for f in found] == [
+        ("đoạn / paragraph 1002", "102/130 đảng viên", "agrees"),
+        ("đoạn / paragraph 1002", "đạt 78,46% NQ", "not_matched"),  # a line of its own
+    ]
+
+
+@pytest.mark.parametrize("prefix", ["w", "x"])
+def test_a_word_file_of_more_paragraphs_than_any_report_is_refused_before_it_is_parsed(
+    tmp_path: Path, prefix: str
+) -> None:
+    """The hostile probe's draft: 524,288 empty paragraphs (41 KB zipped), under Word's
+    usual prefix or another; one of 150,000 is still read."""
+    from chitieu.narrative.draft import MAX_PARAGRAPHS
+
+    path = with_empty_paragraphs(word_draft(tmp_path / "bao-cao.docx"), 524_288, prefix)
+    with pytest.raises(
+        DraftError,
+        match=r"^bao-cao.docx: bản thảo dài hơn mọi báo cáo \(hơn 200\.000 đoạn văn\) / "
+        r"longer than any report draft \(more than 200,000 paragraphs\)$",
+    ):
+        read_draft(path)
+    assert MAX_PARAGRAPHS == 200_000
+    path = with_empty_paragraphs(word_draft(tmp_path / "du-thao.docx"), 150_000, prefix)
+    assert len(check_draft(read_draft(path), REVISION).figures) == 6
+
+
+def test_a_word_file_of_more_xml_elements_than_any_report_is_refused(tmp_path: Path) -> None:
+    """Two million empty runs in one paragraph: one paragraph, but what parsing pays for."""
+    path = with_markup(
+        word_draft(tmp_path / "bao-cao.docx"), b"<w:p>" + b"<w:r/>" * 2_000_000 + b"</w:p>"
+    )
+    with pytest.raises(
+        DraftError,
+        match=r"^bao-cao.docx: tệp Word có hơn 2\.000\.000 phần tử XML .* the Word file holds "
+        r"more than 2,000,000 XML elements \(paragraphs, runs, cells...\): not a report draft$",
+    ):
+        read_draft(path)

@@ -3,11 +3,14 @@
 A ``.txt`` or ``.md`` draft is read as UTF-8; a ``.docx`` through python-docx (imported
 only then): its body paragraphs and every table cell, in document order. A Word file with
 tracked changes is refused, since which text counts (inserted or deleted) is the
-author's decision, not ours. Nothing here writes anything.
+author's decision, not ours; so is a draft longer than any report (`MAX_PARAGRAPHS`; a
+Word file's counted before it is parsed, with its XML elements). Nothing here writes
+anything.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -30,6 +33,20 @@ _BLOCK_LINES: Final = 200
 """A paragraph of text longer than this is read in parts (a file without blank lines)."""
 MAX_UNPACKED: Final = 200_000_000
 """A Word file whose parts unpack to more than this is refused (a zip bomb, not a draft)."""
+MAX_PARAGRAPHS: Final = 200_000
+"""A draft with more paragraphs than this is refused: a text's blocks of lines as they
+are read, a Word file's paragraphs before it is parsed. The example's six-month Word
+report has 676 (26,683 XML elements), the national one chitieu writes (63 provinces'
+annexes of 40 indicators) an estimated 25,000, a few hundred pages of dense tables typed
+in Word perhaps 60,000."""
+MAX_ELEMENTS: Final = 2_000_000
+"""Nor is one whose XML holds more elements than this (paragraphs, runs, cells, their
+properties...), which parsing holds in memory at 100 to 300 bytes each: chitieu's
+reports have about 10 a paragraph, a draft typed in Word 20 to 40."""
+_SCAN: Final = 1 << 20
+"""The XML is counted a megabyte at a time, never held whole."""
+_PARAGRAPH_TAG: Final = re.compile(rb"<(?:[^\s<>/:!?=\"']+:)?p[\s/>]")
+"""A paragraph's start tag, whatever the prefix of its namespace (``<w:p>``, ``<x:p/>``)."""
 _TRACKED: Final = ".//w:ins | .//w:del | .//w:moveFrom | .//w:moveTo"
 _BLOCK_START: Final = re.compile(r"\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|\|)")
 HEADING: Final = re.compile(r"\s{0,3}(#{1,6})\s+")
@@ -93,7 +110,8 @@ class Draft:
     """``docx``, ``txt`` or ``md``."""
     content: bytes
     segments: tuple[Segment, ...]
-    """Prose: every paragraph outside tables and every cell paragraph, in order."""
+    """Prose: every paragraph outside tables (but a Word ``<w:p/>``, which holds nothing)
+    and every cell paragraph, in order."""
     tables: tuple[DraftTable, ...] = field(default=())
 
 
@@ -141,7 +159,11 @@ def read_text(name: str, content: bytes, kind: str = "txt") -> Draft:
             "UTF-8 / save it again as UTF-8"
         ) from None
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    segments = list(_text_blocks(lines))
+    segments: list[Segment] = []
+    for segment in _text_blocks(lines):
+        if len(segments) == MAX_PARAGRAPHS:
+            raise _too_long(name)
+        segments.append(segment)
     return Draft(name, kind, content, tuple(segments), tuple(_pipe_tables(segments)))
 
 
@@ -149,19 +171,23 @@ def _text_blocks(lines: list[str]) -> Iterator[Segment]:
     block: list[str] = []
     first, level, fenced = 0, None, False
     for number, line in enumerate(lines, start=1):
+        if not line.strip():  # a blank line ends a block and is nothing else
+            if block:
+                yield Segment("\n".join(block), Where(line=first), heading=level)
+                block, level = [], None
+            continue
         starts_block = bool(_BLOCK_START.match(line))
         full = len(block) >= _BLOCK_LINES or (block and block[0].lstrip().startswith("|"))
-        if block and (not line.strip() or starts_block or full or level is not None):
+        if block and (starts_block or full or level is not None):
             yield Segment("\n".join(block), Where(line=first), heading=level)
             block, level = [], None
         if _FENCE.match(line):
             fenced = not fenced  # a `#` line of a code block is no heading
-        if line.strip():
-            if not block:
-                first = number
-                heading = None if fenced else HEADING.match(line)
-                level = None if heading is None else len(heading[1])
-            block.append(line)
+        if not block:
+            first = number
+            heading = None if fenced else HEADING.match(line)
+            level = None if heading is None else len(heading[1])
+        block.append(line)
     if block:
         yield Segment("\n".join(block), Where(line=first), heading=level)
 
@@ -249,17 +275,20 @@ def _style_level(style: Any, style_id: str) -> tuple[int | None, str | None]:
 
 def _heading_level(paragraph: Any, levels: dict[str, int]) -> int | None:
     """A paragraph's heading level (its own outline level, else its style's), or None."""
+    markup = _markup()
+    if paragraph.find(markup.p_pr) is None:  # no outline level, no style
+        return None
     outline = _outline(paragraph)
     if outline is not None:
         return outline or None
-    style = paragraph.xpath("./w:pPr/w:pStyle/@w:val")
+    style = markup.style(paragraph)
     return levels.get(style[0]) if style else None
 
 
 def _outline(element: Any) -> int | None:
     """The heading level a style's or paragraph's own outline level gives (1–9; 0 for
     Word's level 9, body text), or None where it sets none."""
-    outline = element.xpath("./w:pPr/w:outlineLvl/@w:val")
+    outline = _markup().outline(element)
     if not (outline and outline[0].isdigit()):
         return None
     return int(outline[0]) + 1 if int(outline[0]) < 9 else 0
@@ -271,11 +300,12 @@ def open_word(name: str, content: bytes) -> Document:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as package:
             unpacked = sum(info.file_size for info in package.infolist())
-        if unpacked > MAX_UNPACKED:
-            raise DraftError(
-                f"{name}: tệp Word giải nén quá lớn / the Word file unpacks to "
-                f"{unpacked:,} bytes (at most {MAX_UNPACKED:,}): not a report draft"
-            )
+            if unpacked > MAX_UNPACKED:
+                raise DraftError(
+                    f"{name}: tệp Word giải nén quá lớn / the Word file unpacks to "
+                    f"{unpacked:,} bytes (at most {MAX_UNPACKED:,}): not a report draft"
+                )
+            _check_length(name, package)
         return docx.Document(io.BytesIO(content))
     except DraftError:
         raise
@@ -285,54 +315,166 @@ def open_word(name: str, content: bytes) -> Document:
         ) from None
 
 
+def _check_length(name: str, package: zipfile.ZipFile) -> None:
+    """Refuse a package whose XML holds more than `MAX_PARAGRAPHS` paragraphs or
+    `MAX_ELEMENTS` elements, counted in its bytes before anything is parsed (python-docx
+    parses every XML part whole). Every part is counted, whatever its name says."""
+    from chitieu.shown import count_en, count_vi
+
+    paragraphs = elements = 0
+    for info in package.infolist():
+        with package.open(info) as part:
+            rest = b""
+            while True:
+                chunk = part.read(_SCAN)
+                scanned, rest = _tag_boundary(rest + chunk) if chunk else (rest, b"")
+                paragraphs += len(_PARAGRAPH_TAG.findall(scanned))
+                elements += _start_tags(scanned)
+                if paragraphs > MAX_PARAGRAPHS:
+                    raise _too_long(name)
+                if elements > MAX_ELEMENTS:
+                    raise DraftError(
+                        f"{name}: tệp Word có hơn {count_vi(MAX_ELEMENTS)} phần tử XML (đoạn "
+                        f"văn, đoạn chữ, ô bảng...) / the Word file holds more than "
+                        f"{count_en(MAX_ELEMENTS)} XML elements (paragraphs, runs, cells...): "
+                        "not a report draft"
+                    )
+                if not chunk:
+                    break
+
+
+def _too_long(name: str) -> DraftError:
+    from chitieu.shown import count_en, count_vi
+
+    return DraftError(
+        f"{name}: bản thảo dài hơn mọi báo cáo (hơn {count_vi(MAX_PARAGRAPHS)} đoạn văn) / "
+        f"longer than any report draft (more than {count_en(MAX_PARAGRAPHS)} paragraphs)"
+    )
+
+
+def _tag_boundary(data: bytes) -> tuple[bytes, bytes]:
+    """``data`` cut before a tag it may end inside of, which the next chunk completes."""
+    cut = data.rfind(b"<", max(0, len(data) - 256))
+    return (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
+
+
+def _start_tags(data: bytes) -> int:
+    """Elements begun in ``data``: its ``<`` less end tags, declarations and comments."""
+    return data.count(b"<") - data.count(b"</") - data.count(b"<?") - data.count(b"<!")
+
+
+@dataclass(frozen=True)
+class _Markup:
+    """The tags and compiled XPath expressions a Word draft is read with, made once: an
+    element's own ``xpath()`` compiles its expression at every call (40 µs), which a
+    draft of many paragraphs paid several times for each."""
+
+    p: str
+    p_pr: str
+    tbl: str
+    tr: str
+    tc: str
+    tc_pr: str
+    sdt: str
+    sdt_content: str
+    runs: Any
+    text: Any
+    style: Any
+    outline: Any
+    grid_span: Any
+
+
+_RUNS: Final = ".//w:r[not(ancestor::w:txbxContent)]"
+_RUN_TEXT: Final = "w:t | w:tab | w:br | w:cr | w:noBreakHyphen | w:ptab"
+"""What python-docx's ``Run.text`` reads of a run, each element as its ``str()``."""
+
+
+@functools.cache
+def _markup() -> _Markup:
+    from docx.oxml.ns import nsmap, qn
+    from lxml import etree
+
+    def xpath(expression: str) -> Any:
+        return etree.XPath(expression, namespaces=nsmap)
+
+    parts = " or ".join(f"self::{tag.strip()}" for tag in _RUN_TEXT.split("|"))
+    return _Markup(
+        p=qn("w:p"),
+        p_pr=qn("w:pPr"),
+        tbl=qn("w:tbl"),
+        tr=qn("w:tr"),
+        tc=qn("w:tc"),
+        tc_pr=qn("w:tcPr"),
+        sdt=qn("w:sdt"),
+        sdt_content=qn("w:sdtContent"),
+        runs=xpath(_RUNS),
+        text=xpath(f"{_RUNS}/*[{parts}]"),
+        style=xpath("./w:pPr/w:pStyle/@w:val"),
+        outline=xpath("./w:pPr/w:outlineLvl/@w:val"),
+        grid_span=xpath("./w:tcPr/w:gridSpan/@w:val"),
+    )
+
+
 def word_paragraphs(document: Document) -> list[tuple[Where, Any]]:
     """(where, ``w:p`` element) for each paragraph of the body and its tables' cells,
-    in document order; the same order every time the same file is opened."""
+    in document order; the same order every time the same file is opened. A body
+    paragraph with nothing in it (``<w:p/>``: no text, no style) is counted, not listed."""
     found: list[tuple[Where, Any]] = []
     counters = {"paragraph": 0, "table": 0}
-    _walk(document.element.body, found, counters, None)
+    _walk(document.element.body, found, counters, None, _markup())
     return found
 
 
 def _walk(
-    container: Any, found: list[tuple[Where, Any]], counters: dict[str, int], cell: Where | None
+    container: Any,
+    found: list[tuple[Where, Any]],
+    counters: dict[str, int],
+    cell: Where | None,
+    markup: _Markup,
 ) -> None:
-    from docx.oxml.ns import qn
-
     for child in container.iterchildren():
-        if child.tag == qn("w:p"):
+        tag = child.tag
+        if tag == markup.p:
             if cell is None:
                 counters["paragraph"] += 1
-                found.append((Where(paragraph=counters["paragraph"]), child))
+                if len(child):
+                    found.append((Where(paragraph=counters["paragraph"]), child))
             else:
                 found.append((cell, child))
-        elif child.tag == qn("w:tbl"):
+        elif tag == markup.tbl:
             counters["table"] += 1
             table = counters["table"]
-            for row_number, row in enumerate(child.iterchildren(qn("w:tr")), start=1):
+            for row_number, row in enumerate(child.iterchildren(markup.tr), start=1):
                 column = 1
-                for tc in row.iterchildren(qn("w:tc")):
-                    where = Where(table=table, row=row_number, column=column)
-                    _walk(tc, found, counters, where)
-                    column += _grid_span(tc)
-        elif child.tag == qn("w:sdt"):
-            for content in child.iterchildren(qn("w:sdtContent")):
-                _walk(content, found, counters, cell)
+                for tc in row.iterchildren(markup.tc):
+                    if len(tc):
+                        where = Where(table=table, row=row_number, column=column)
+                        _walk(tc, found, counters, where, markup)
+                    column += _grid_span(tc, markup)
+        elif tag == markup.sdt:
+            for content in child.iterchildren(markup.sdt_content):
+                _walk(content, found, counters, cell, markup)
 
 
-def _grid_span(tc: Any) -> int:
-    spans = tc.xpath("./w:tcPr/w:gridSpan/@w:val")
+def _grid_span(tc: Any, markup: _Markup) -> int:
+    if tc.find(markup.tc_pr) is None:
+        return 1
+    spans = markup.grid_span(tc)
     return int(spans[0]) if spans else 1
 
 
 def paragraph_runs(paragraph: Any) -> list[Any]:
     """The ``w:r`` elements whose text the paragraph shows (hyperlinks and content
     controls included, text boxes left out), in order."""
-    return list(paragraph.xpath(".//w:r[not(ancestor::w:txbxContent)]"))
+    return list(_markup().runs(paragraph))
 
 
 def paragraph_text(paragraph: Any) -> str:
-    return "".join(run.text for run in paragraph_runs(paragraph))
+    """The text of `paragraph_runs`, as python-docx reads each run (a tab, a line
+    break...), found with one expression for the whole paragraph."""
+    if not len(paragraph):
+        return ""
+    return "".join(str(element) for element in _markup().text(paragraph))
 
 
 def _first_tracked(element: Any, paragraphs: list[tuple[Where, Any]]) -> str:

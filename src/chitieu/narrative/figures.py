@@ -8,7 +8,8 @@
 
 A percent is read with its qualifier: ``hơn``/``trên`` (more than), ``gần`` (nearly),
 ``khoảng``/``xấp xỉ`` (about), or none. A percent of change (``tăng 15% so với cùng
-kỳ``) is not a figure of the resolution and is left alone, as are dates (``17/06/2024``).
+kỳ``) is not a figure of the resolution and is left alone, as are dates (``17/06/2024``)
+and numbers more precise than any figure (`chitieu.narrative.numbers.MAX_DIGITS`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from chitieu.narrative.numbers import NUMBER, Written, parse_number
+from chitieu.narrative.numbers import NUMBER, Written, figure_number
 
 EXACT, ABOVE, BELOW, ABOUT = "exact", "above", "below", "about"
 QUALIFIERS: Final = {
@@ -60,6 +61,7 @@ _REACH: Final = 300
 """How far before or after a figure its words are looked for, in characters."""
 _DATE_WORD: Final = re.compile(r"(?:ngày|hôm|date|on)\s*$", re.IGNORECASE)
 _CLAUSE_END: Final = re.compile(r";|\n|[.!?…](?=\s|$)|\.\.\.")
+_DIGIT: Final = re.compile(r"\d")
 
 CLASS_WORDS: Final = (
     ("basically_achieved", ("cơ bản đạt", "cơ bản hoàn thành", "basically achieved")),
@@ -139,6 +141,8 @@ def find_figures(text: str, lang: str, indicator_count: int, half: str) -> list[
     is the on-track threshold as written (``50``), which the class wording names. Each
     figure looks only at its neighbourhood, so a long paragraph costs no more than its
     clauses."""
+    if not _DIGIT.search(text):
+        return []  # no number, no figure: most paragraphs of prose, every empty one
     return _Finder(text, lang, indicator_count, half).figures()
 
 
@@ -152,8 +156,9 @@ class _Finder:
         self.text, self.lang = text, lang
         self.indicator_count, self.half = indicator_count, half
         numbers = [
-            _Number(parse_number(m.group(), lang), m.start(), m.end())
+            _Number(written, m.start(), m.end())
             for m in re.finditer(NUMBER[lang], text)
+            if (written := figure_number(m.group(), lang)) is not None
         ]
         self.pairs = _pairs(text, numbers)
         self.percents = _percents(text, numbers)
@@ -231,8 +236,8 @@ class _Finder:
                 text[after_end:stop],
                 re.IGNORECASE,
             )
-            if sub:
-                not_started = parse_number(sub.group(1), self.lang)
+            not_started = figure_number(sub.group(1), self.lang) if sub else None
+            if sub and not_started is not None:
                 end = after_end + sub.end()
         self.taken.update(self.percents_within(start, end))
         return Figure(

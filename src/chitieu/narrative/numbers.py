@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Final
 
 # Lookbehind: not inside a word, a code (CT01) or another number.
@@ -24,6 +24,11 @@ NUMBER: Final = {"vi": _VI, "en": _EN}
 """The pattern of one number in each language (no sign: drafts quote counts)."""
 
 _VIETNAMESE_LETTERS: Final = set("đăâêôơư")
+
+MAX_DIGITS: Final = 15
+"""A number written with more significant digits, or more decimals, than this is no
+figure but text: a revision keeps its figures as doubles, which hold 15 significant
+digits, and no review writes a figure more precisely."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,17 @@ def parse_number(text: str, lang: str) -> Written:
     return Written(text, Decimal(plain), decimals)
 
 
+def figure_number(text: str, lang: str) -> Written | None:
+    """`parse_number`, or None for a number no figure can be, written with more than
+    `MAX_DIGITS` significant digits or decimals (``10000000000000000000000000000,5``,
+    ``0,0000000000000000001``): text, as a date is."""
+    written = parse_number(text, lang)
+    significant = written.value.adjusted() + written.decimals + 1 if written.value else 1
+    if significant > MAX_DIGITS or written.decimals > MAX_DIGITS:
+        return None
+    return written
+
+
 def detect_lang(text: str) -> str:
     """``vi`` when the letters carry Vietnamese marks often enough, else ``en``.
 
@@ -64,8 +80,12 @@ def detect_lang(text: str) -> str:
 
 
 def round_half_away(value: Decimal, decimals: int) -> Decimal:
-    """Rounded half away from zero (SPEC §3.5), as a reader rounds."""
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    """Rounded half away from zero (SPEC §3.5), as a reader rounds; at whatever
+    precision that takes (a large value at many decimals has more digits than the
+    default context's 28, which would make ``quantize`` raise)."""
+    digits = max(value.adjusted() + 1, 1) + max(decimals, 0) + 1
+    context = Context(prec=max(digits, 28))
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=context)
 
 
 def as_decimal(value: float) -> Decimal:

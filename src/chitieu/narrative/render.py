@@ -8,6 +8,7 @@ from typing import Any
 
 from chitieu.narrative.check import DraftCheck
 from chitieu.narrative.figures import Figure, shorten
+from chitieu.narrative.numbers import round_half_away
 from chitieu.narrative.verdicts import DISAGREES, NOT_MATCHED, VERDICT_WORDS, FigureCheck
 
 _COLUMNS = (
@@ -146,7 +147,7 @@ def _figure_json(check: DraftCheck, figure: FigureCheck) -> dict[str, Any]:
         "notes": [{"vi": n.vi, "en": n.en} for n in figure.notes],
         "difference_points": None
         if figure.difference is None
-        else float(round(figure.difference, 2)),
+        else float(round_half_away(figure.difference, 2)),
         "trace": figure.trace,
     }
 

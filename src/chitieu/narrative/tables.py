@@ -14,7 +14,7 @@ from typing import Final
 
 from chitieu.narrative.draft import DraftTable, Segment, Where
 from chitieu.narrative.figures import EXACT, Figure, Percent
-from chitieu.narrative.numbers import NUMBER, Written, parse_number
+from chitieu.narrative.numbers import NUMBER, Written, figure_number
 from chitieu.narrative.words import normalise
 
 _COLUMNS: Final = (
@@ -61,7 +61,7 @@ def _header(table: DraftTable) -> tuple[int, dict[str, int]] | None:
 def _number(text: str, lang: str) -> Written | None:
     plain = text.strip().removesuffix("%").strip()
     if re.fullmatch(NUMBER[lang], plain):
-        return parse_number(plain, lang)
+        return figure_number(plain, lang)
     return None
 
 

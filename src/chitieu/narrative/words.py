@@ -87,10 +87,11 @@ class _Context:
         kept = frozenset(items)
         return cls(kept, frozenset(fold(i) for i in kept))
 
-    def credit(self, item: str) -> float:
+    def credit(self, item: str, folded: str) -> float:
+        """1 for ``item`` as written, 0.5 for it without its marks (``folded``)."""
         if item in self.exact:
             return 1.0
-        return 0.5 if fold(item) in self.folded else 0.0
+        return 0.5 if folded in self.folded else 0.0
 
 
 class NameIndex:
@@ -104,6 +105,14 @@ class NameIndex:
         for bags in self._bags.values():
             seen.update({item for bag in bags for item in bag.single | bag.double})
         self._weight = {item: math.log(1 + documents / n) for item, n in seen.items()}
+        # Each name's syllables folded, and its weight summed, once: not at every figure.
+        self._folded = {item: fold(item) for item in seen}
+        self._total = {
+            items: sum(self._weight[i] for i in items)
+            for bags in self._bags.values()
+            for bag in bags
+            for items in (bag.single, bag.double)
+        }
 
     def scores(self, context: str) -> dict[str, float]:
         """How much of each indicator's name (0..1, weighted) the context contains: the
@@ -122,6 +131,6 @@ class NameIndex:
         return found
 
     def _share(self, items: frozenset[str], context: _Context) -> float:
-        total = sum(self._weight[i] for i in items)
-        found = sum(self._weight[i] * context.credit(i) for i in items)
+        total = self._total[items]
+        found = sum(self._weight[i] * context.credit(i, self._folded[i]) for i in items)
         return found / total if total else 0.0
