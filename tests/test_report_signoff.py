@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from example_fixtures import CONFIG_DIR, build_example
 
 from chitieu.cli import cli
+from chitieu.errors import SignOffRefused
 
 APPROVER = "Trần Thị B"
 TITLE = "Phó Bí thư Thường trực"
@@ -87,8 +88,17 @@ def test_the_approver_signs_the_document_of_the_revision_they_approved(
     chitieu(url, "reopen", "2024S1", "--by", APPROVER, "--reason", "Xã Phong Nẫm gửi lại")
     assert signer(url, tmp_path, 2) == ["T/M BAN THƯỜNG VỤ", TITLE.upper(), APPROVER]
 
-    # approved again, by a name typed with a terminal escape and a title with a newline
-    chitieu(url, "approve", "2024S1", "--by", "Lê Văn C\x1b[2J", "--title", "Bí thư\nhuyện")
-    assert signer(url, tmp_path, 2) == ["T/M BAN THƯỜNG VỤ", "BÍ THƯ\\nHUYỆN", "Lê Văn C\\x1b[2J"]
-    assert "- Phê duyệt: Lê Văn C\\\\x1b\\[2J, Bí thư\\\\nhuyện (" in markdown(url, 2)
-    assert approval_json(url, 2)["approved_by"] == "Lê Văn C\\x1b[2J"  # type: ignore[index]
+    # a name typed with a terminal escape, a title with a newline: refused, never signed
+    # (they would stay in the chain for good); the document stays the approver's
+    for by, title in (("Lê Văn C\x1b[2J", "Bí thư"), ("Lê Văn C", "Bí thư\nhuyện")):
+        refused = CliRunner().invoke(
+            cli,
+            [
+                *("approve", "2024S1", "--by", by, "--title", title),
+                *("--config", str(CONFIG_DIR), "--warehouse", url),
+            ],
+        )
+        assert isinstance(refused.exception, SignOffRefused)
+        assert "nothing recorded" in str(refused.exception)
+    assert signer(url, tmp_path, 2) == ["T/M BAN THƯỜNG VỤ", TITLE.upper(), APPROVER]
+    assert approval_json(url, 2)["approved_by"] == APPROVER  # type: ignore[index]
