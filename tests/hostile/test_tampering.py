@@ -29,6 +29,15 @@ def mismatches(result_output: str) -> list[str]:
     return [line for line in result_output.splitlines() if line.startswith("SAI / MISMATCH")]
 
 
+def verify_mismatches(tampered: Tampered) -> list[str]:
+    """The mismatch lines of `chitieu snapshots verify`, which found some (exit 1) and
+    said so without a traceback."""
+    result = tampered.verify()
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    return mismatches(result.output)
+
+
 def roll_back(tampered: Tampered) -> None:
     """Delete revision 2 and publish revision 1 again: a chain consistent by itself."""
     latest = tampered.published[1].snapshot_id
@@ -251,10 +260,7 @@ def test_an_unknown_content_version_is_a_mismatch_not_a_crash(tampered: Tampered
     if tampered.url.startswith("postgresql"):  # the owner drops the CHECK first
         tampered.execute("ALTER TABLE snapshots DROP CONSTRAINT snapshots_content_version_check")
     tampered.execute("UPDATE snapshots SET content_version = content_version + 1")
-    result = tampered.verify()
-    assert result.exit_code == 1, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert mismatches(result.output) == [
+    assert verify_mismatches(tampered) == [
         f"SAI / MISMATCH: 2024S1 D revision {revision}: content: its content_version 3 is no "
         "definition of content_sha256 (known: 1, 2): its rows cannot be hashed; the header "
         "was changed after publication"
@@ -266,10 +272,7 @@ def test_a_line_nested_thousands_deep_in_the_heads_log_is_a_mismatch(tampered: T
     log = tampered.heads_log
     with log.open("ab") as f:
         f.write(b"[" * 2000 + b"]" * 2000 + b"\n")
-    result = tampered.verify()
-    assert result.exit_code == 1, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert mismatches(result.output) == [
+    assert verify_mismatches(tampered) == [
         f"SAI / MISMATCH: heads-log: {log} line 3: not a heads-log line (nested too deeply "
         "to be a JSON object of the log)"
     ]
