@@ -33,7 +33,7 @@ from types import MappingProxyType
 from typing import Any, Final, TypeAlias, TypeVar, cast
 from xml.etree import ElementTree as ET
 
-from chitieu.excel.layout import column_number, nfc
+from chitieu.excel.layout import cell_location, column_number, nfc
 from chitieu.shown import shown
 from chitieu.sources import FileProblem
 from chitieu.sources.limits import (
@@ -47,13 +47,18 @@ class PackageError(Exception):
     """The bytes are not a readable .xlsx workbook; ``reason`` says why, in English."""
 
 
-class PackageTooLarge(PackageError):
-    """A part, or the parts read together, inflate beyond what a report can be
-    (`chitieu.sources.limits`): ``problem`` says which, with the limit."""
+class PackageProblem(PackageError):
+    """The workbook cannot be read for a reason an officer is told in his own words:
+    ``problem`` says what, where."""
 
     def __init__(self, problem: FileProblem) -> None:
         super().__init__(problem.message_en)
         self.problem = problem
+
+
+class PackageTooLarge(PackageProblem):
+    """A part, or the parts read together, inflate beyond what a report can be
+    (`chitieu.sources.limits`): ``problem`` says which, with the limit."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +241,7 @@ class Package:
 
     def _sheet_data(self, data: ET.Element, sheet: Sheet) -> None:
         row = 0
+        given_cells: set[tuple[int, int]] = set()
         for row_element in data:
             given = row_element.get("r")
             row = int(given) if given else row + 1
@@ -244,6 +250,9 @@ class Package:
                 if _local(element.tag) != "c":
                     continue
                 row, col = _position(element.get("r"), row, col)
+                if (row, col) in given_cells:
+                    raise PackageProblem(cell_given_twice(sheet.name, row, col))
+                given_cells.add((row, col))
                 if len(element):  # a cell without children is empty (styled, no value)
                     cell = self._cell(element, row, col)
                     if cell is not None:
@@ -438,6 +447,27 @@ def merged_ranges(root: ET.Element) -> list[tuple[int, int, int, int]]:
         for merge in element
         if (bounds := _range(merge.get("ref", ""))) is not None
     ]
+
+
+def cell_given_twice(sheet: str, row: int, col: int) -> FileProblem:
+    """A sheet that writes one cell twice: Excel never saves one (it calls the file
+    damaged), and which of the two is the officer's figure no reader can tell."""
+    where = cell_location(sheet, row, col)
+    return FileProblem(
+        check="file_format",
+        message_vi=(
+            f"Ô {where} được ghi hai lần trong tệp: tệp bị hỏng hoặc được "
+            "tạo bằng công cụ khác Excel, và không biết số liệu nào là của xã. Hãy mở bằng "
+            "Excel, kiểm tra ô này, chọn Lưu thành → Sổ làm việc Excel (.xlsx) rồi gửi lại."
+        ),
+        message_en=(
+            f"the cell {where} is written twice in the file: the file is damaged or was made "
+            "by a tool other than Excel, and which figure is the commune's cannot be told; "
+            "open it in Excel, check the cell, Save As → Excel Workbook (.xlsx) and send it "
+            "again"
+        ),
+        location=where,
+    )
 
 
 def _int(text: str) -> int:

@@ -282,7 +282,7 @@ class _Layouts:
             seen = next((layout for layout in self._known if layout.pieces == pieces), None)
             if seen is not None and _numbers(numbers):
                 return seen, numbers
-        if _ROWS.fullmatch(content) is None:
+        if _ROWS.fullmatch(content) is None or _given_twice(content):
             return None
         found = _VALUED.findall(content)
         parts = _NUMBER_VALUE.split(content) if parts is None else parts
@@ -294,6 +294,17 @@ class _Layouts:
             layout.kept = True
             self._known = [layout, *self._known[: self._size - 1]]
         return layout, numbers
+
+
+_REFERENCE: Final = re.compile(r'<c r="([^"]++)"')
+
+
+def _given_twice(content: str) -> bool:
+    """Whether a cell is written twice (the reference reader refuses the workbook: its
+    `_ooxml.cell_given_twice`). A layout seen before was checked when first read: its
+    references are in its pieces."""
+    references = _REFERENCE.findall(content)
+    return len(set(references)) != len(references)
 
 
 def _numbers(numbers: list[str]) -> bool:

@@ -29,7 +29,7 @@ import polars as pl
 
 from chitieu.excel import layout
 from chitieu.sources import ROW_SCHEMA, FileProblem, FileRead, ReceivedFile, empty_rows
-from chitieu.sources._ooxml import Cell, Package, PackageError, PackageTooLarge, Sheet
+from chitieu.sources._ooxml import Cell, Package, PackageError, PackageProblem, Sheet
 from chitieu.sources._text import problem
 from chitieu.sources.limits import MAX_FIELD_CHARS, MAX_FILE_ROWS, field_too_long, rows_too_many
 
@@ -100,7 +100,7 @@ def read_reference(received: ReceivedFile) -> FileRead:
 
 
 def _package_problem(exc: PackageError) -> FileProblem:
-    return exc.problem if isinstance(exc, PackageTooLarge) else _damaged(str(exc))
+    return exc.problem if isinstance(exc, PackageProblem) else _damaged(str(exc))
 
 
 def _read(received: ReceivedFile, package: Package) -> FileRead:

@@ -166,6 +166,22 @@ def merge_in_xml(content: bytes, ref: str) -> bytes:
     return out.getvalue()
 
 
+def cell_twice_in_xml(content: bytes, ref: str, value: str) -> bytes:
+    """The cell ``ref`` written a second time, right after the first, holding ``value``:
+    what no spreadsheet saves and a crafted file may."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                first = re.compile(rb'(<c r="%s"[^>]*>.*?</c>)' % ref.encode())
+                twice = rb'\1<c r="%s"><v>%s</v></c>' % (ref.encode(), value.encode())
+                data = first.sub(twice, data, count=1)
+            target.writestr(name, data)
+    return out.getvalue()
+
+
 def nfd(text: str) -> str:
     return unicodedata.normalize("NFD", text)
 
@@ -377,6 +393,10 @@ def bad_cases() -> dict[str, tuple[bytes, dict[str, Any]]]:
     cases["xls_named_xlsx.xlsx"] = (
         legacy,
         expect("file_format", "", r"tệp Excel cũ \(\.xls\)", file_level=True),
+    )
+    cases["cell_written_twice.xlsx"] = (
+        cell_twice_in_xml(saved(filled()[0]), "D12", "19"),
+        expect("file_format", "BaoCao!D12", "Ô BaoCao!D12 được ghi hai lần", file_level=True),
     )
     cases["damaged.xlsx"] = (
         saved(filled()[0])[:3000],
