@@ -9,8 +9,10 @@ Supersession among accepted reports is settled by the warehouse, atomically.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Final
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from typing import Final, TypeAlias
 
 import numpy as np
 import polars as pl
@@ -22,7 +24,15 @@ from chitieu.schemas.findings import with_reader_findings
 from chitieu.schemas.issues import ERROR
 from chitieu.schemas.submission import validate_rows
 from chitieu.schemas.unattributed import with_unattributed_rows
-from chitieu.sources import ROW_SCHEMA, FileRead, FileRef, ReceivedFile, read_submission
+from chitieu.sources import (
+    ROW_SCHEMA,
+    FileProblem,
+    FileRead,
+    FileRef,
+    ReceivedFile,
+    empty_rows,
+    read_submission,
+)
 from chitieu.warehouse.models import (
     INTAKE_ISSUES_SCHEMA,
     INTAKE_SUBMISSIONS_SCHEMA,
@@ -34,6 +44,7 @@ from chitieu.warehouse.models import (
 REPORT_KEY = ["file_index", "org_unit_code", "period"]
 _ROWS: Final = pl.Schema(ROW_SCHEMA)
 _AS_ROWS: Final = [pl.col(c).cast(pl.String) for c in ROW_SCHEMA]
+_log: Final = logging.getLogger(__name__)
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -56,7 +67,82 @@ def plan_intake(
 ) -> IntakeBatch:
     """The receipts of one intake batch, in arrival order (``batch_seq``).
 
-    ``engine``: how rows are validated (`chitieu.schemas.validate_rows`)."""
+    ``engine``: how rows are validated (`chitieu.schemas.validate_rows`).
+
+    A batch is validated in one pass over all its files' rows, so a fault of chitieu's
+    own that one file sets off (an exception no check expects) would stop the whole
+    batch, and every intake after it while the file waits in the inbox. Then the files
+    that set it off are found (the batch halved until each part plans or is one file)
+    and each is rejected, kept byte for byte in the archive as every received file is,
+    with a problem that says chitieu could not check it (`unchecked`); the batch is then
+    planned with the others. A fault that every file sets off is no file's: it is
+    raised, and nothing is received."""
+    plan = functools.partial(_planned, config=config, received_at=received_at, engine=engine)
+    try:
+        return plan(files, reads, already_received)
+    except Exception as fault:
+        faulty = _faulty(list(range(len(files))), files, reads, plan)
+        if not faulty or len(faulty) == len(files):  # no one file's, or every file's
+            raise
+        _log.warning(
+            "%d file(s) of the batch could not be checked (%s: %s), rejected: %s",
+            len(faulty),
+            type(fault).__name__,
+            str(fault).splitlines()[0][:200] if str(fault) else "",
+            ", ".join(files[i].source_name for i in faulty),
+        )
+        kept = list(reads)
+        for i, error in faulty.items():
+            kept[i] = unchecked(reads[i], error)
+        return plan(files, kept, already_received)
+
+
+_Plan: TypeAlias = Callable[[Sequence[ReceivedFile], Sequence[FileRead], set[str]], IntakeBatch]
+
+
+def _faulty(
+    indices: list[int], files: Sequence[ReceivedFile], reads: Sequence[FileRead], plan: _Plan
+) -> dict[int, Exception]:
+    """The files among ``indices`` whose planning raises, alone or in the smallest part
+    of the batch that holds them (halved: a few plans for one faulty file in thousands),
+    with what each raised."""
+    try:
+        plan([files[i] for i in indices], [reads[i] for i in indices], set())
+    except Exception as fault:
+        if len(indices) == 1:
+            return {indices[0]: fault}
+        half = len(indices) // 2
+        return {
+            **_faulty(indices[:half], files, reads, plan),
+            **_faulty(indices[half:], files, reads, plan),
+        }
+    return {}
+
+
+def unchecked(read: FileRead, fault: Exception) -> FileRead:
+    """A file that sets off a fault of chitieu's own when it is checked: rejected with
+    what the fault was, never silently left out (the data team reads the log)."""
+    reason = f"{type(fault).__name__}: {fault}".splitlines()[0][:200]
+    problem = FileProblem(
+        "unchecked",
+        f"Chương trình chitieu gặp lỗi khi kiểm tra tệp này ({reason}), nên chưa nhận báo "
+        "cáo: tệp đã được lưu nguyên vẹn. Hãy báo cho tổ dữ liệu của huyện, kèm tên tệp.",
+        f"chitieu failed while checking this file ({reason}), so the report is not taken: "
+        "the file is kept as received; tell the district data team, with the file's name",
+    )
+    return FileRead(read.source_name, read.format, empty_rows(), [problem])
+
+
+def _planned(
+    files: Sequence[ReceivedFile],
+    reads: Sequence[FileRead],
+    already_received: set[str],
+    *,
+    config: Config,
+    received_at: dt.datetime,
+    engine: str,
+) -> IntakeBatch:
+    """`plan_intake`, the batch validated in one pass."""
     duplicate, seen = [], set(already_received)
     for received in files:
         duplicate.append(received.sha256 in seen)
