@@ -217,6 +217,30 @@ BAD_INPUTS = Path(__file__).parent / "data" / "bad_inputs"
 INTAKE_CONFIG = Path(__file__).parent / "data" / "intake_config"
 
 
+def test_an_intake_of_the_team_folder_reads_none_of_chitieus_own_files(job, tmp_path):
+    """``chitieu intake .`` where the warehouse, its archive, reports, gate results, heads
+    log and the configuration lie: each of those is one line, not read; only the inbox's
+    files are received (each again: a duplicate, or still rejected)."""
+    root = tmp_path / "team"
+    shutil.copytree(job["root"], root)
+    own = sorted(p.name for p in root.iterdir() if p.name != "inbox")
+    assert {"config", "warehouse.duckdb", "warehouse.archive", "warehouse.heads.log"} <= set(own)
+    assert {"warehouse.reports", "warehouse.quality", "warehouse.datadocs"} <= set(own)
+    before = dump(root / "warehouse.duckdb")
+
+    out = chitieu("intake", ".", env=job["env"], cwd=root).stdout
+    not_read = [line.split()[-1] for line in out.splitlines() if "không đọc / not read " in line]
+    assert sorted(not_read) == own
+    assert out.count("chitieu's own") == len(own)
+    inbox = [p for p in (root / "inbox").rglob("*") if p.is_file()]
+    statuses = out.splitlines()[-1]
+    assert f"{len(inbox) + len(own)} tệp / files" in statuses
+    assert "chấp nhận / accepted" not in statuses
+    after = dump(root / "warehouse.duckdb")
+    assert after["submission_values"] == before["submission_values"]
+    assert after["snapshots"] == before["snapshots"]
+
+
 def test_bad_inputs_are_rejected_with_their_message_and_store_nothing(tmp_path, prefect_env):  # noqa: F811
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -211,7 +211,7 @@ def test_reading_the_inbox_is_retried_only_after_io_errors(
 ) -> None:
     calls: list[str] = []
 
-    def flaky(inputs: list[Path]) -> tuple[list[tuple[str, str]], list[FileOutcome]]:
+    def flaky(inputs: list[Path], own: object) -> tuple[list[tuple[str, str]], list[FileOutcome]]:
         calls.append("flaky")
         if len(calls) == 1:
             raise OSError("the network share went away")
@@ -219,14 +219,14 @@ def test_reading_the_inbox_is_retried_only_after_io_errors(
 
     @flow
     def quick(inputs: list[str]) -> tuple[list[tuple[str, str]], Receipts]:
-        return gather_submissions.with_options(retry_delay_seconds=0)(inputs)
+        return gather_submissions.with_options(retry_delay_seconds=0)(inputs, [])
 
     monkeypatch.setattr(pipeline, "fingerprint_inbox", flaky)
     found, refused = quick([str(tmp_path)])
     assert (found, list(refused)) == ([], [])
     assert calls == ["flaky", "flaky"]
 
-    def wrong(inputs: list[Path]) -> tuple[list[tuple[str, str]], list[FileOutcome]]:
+    def wrong(inputs: list[Path], own: object) -> tuple[list[tuple[str, str]], list[FileOutcome]]:
         calls.append("wrong")
         raise ChitieuError("not a folder of submissions")
 

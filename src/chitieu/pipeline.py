@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 import multiprocessing
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -66,11 +66,14 @@ def refused_outcome(refused: Refused) -> FileOutcome:
     return FileOutcome(refused.source_name, "", "not read", [], refused.message, 1)
 
 
-def fingerprint_inbox(inputs: Sequence[Path]) -> tuple[list[tuple[str, str]], list[FileOutcome]]:
+def fingerprint_inbox(
+    inputs: Sequence[Path], own: Collection[Path] = ()
+) -> tuple[list[tuple[str, str]], list[FileOutcome]]:
     """Every file to read under ``inputs`` with its SHA-256, and the receipts of those
-    refused (`chitieu.sources.inbox`): what intake compares with the warehouse before
-    handing batches out. Each file is read once here, within the limits."""
-    gathered = gather_inbox(inputs)
+    refused (`chitieu.sources.inbox`; ``own``: chitieu's own files and folders,
+    `settings.kept_by_chitieu`): what intake compares with the warehouse before handing
+    batches out. Each file is read once here, within the limits."""
+    gathered = gather_inbox(inputs, own)
     found, refused = [], [refused_outcome(r) for r in gathered.refused]
     for path in gathered.paths:
         received = receive(path)
@@ -92,12 +95,14 @@ def batches(paths: Sequence[P], size: int = INTAKE_BATCH_FILES) -> list[list[P]]
     return [list(paths[a:b]) for a, b in itertools.pairwise(cuts)]
 
 
-def expected_batches(inputs: Sequence[Path], size: int = INTAKE_BATCH_FILES) -> int:
+def expected_batches(
+    inputs: Sequence[Path], size: int = INTAKE_BATCH_FILES, own: Collection[Path] = ()
+) -> int:
     """How many batches the files under ``inputs`` make, listed but not read (0 when
     they cannot be listed now): enough to start an intake's workers while the files are
     fingerprinted, the second or so a worker takes to start."""
     try:
-        return len(batches(gather(inputs), size))
+        return len(batches(gather_inbox(inputs, own).paths, size))
     except OSError:  # listed again, and retried, where the files are gathered
         return 0
 

@@ -74,6 +74,26 @@ def beside_warehouse(url: str, name: str) -> Path:
     return Path(os.environ.get("CHITIEU_DATA_DIR", "./chitieu-data")) / name
 
 
+def kept_by_chitieu(url: str, config_dir: str | Path | None = None) -> list[Path]:
+    """What chitieu keeps of the warehouse at ``url`` and reads its configuration from,
+    resolved: the folders and the heads log beside the warehouse (`beside_warehouse`),
+    the DuckDB file and its write-ahead log (for PostgreSQL, ``CHITIEU_DATA_DIR`` whole),
+    and ``config_dir``. An intake never reads them as reports (`sources.inbox`)."""
+    from chitieu.quality.results import DATA_DOCS_FOLDER, QUALITY_FOLDER
+    from chitieu.warehouse.heads import LOG_NAME
+
+    beside = ("archive", "feedback", "reports", QUALITY_FOLDER, DATA_DOCS_FOLDER, LOG_NAME)
+    kept = [beside_warehouse(url, name) for name in beside]
+    if url.startswith("duckdb:"):
+        database = duckdb_path(url)
+        kept += [database, database.with_name(f"{database.name}.wal")]
+    else:
+        kept.append(Path(os.environ.get("CHITIEU_DATA_DIR", "./chitieu-data")))
+    if config_dir is not None:
+        kept.append(Path(config_dir))
+    return [Path(os.path.realpath(path)) for path in kept]
+
+
 PREFECT_DEFAULTS: Final = {
     # The temporary local server takes 15-25 s to start on a fresh machine; Prefect's
     # default of 20 s makes a first `chitieu demo` fail on a slow or busy one.

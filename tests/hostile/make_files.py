@@ -166,9 +166,12 @@ def _zeros() -> Member:
     return _named(repeated(b"", bytes(MB), 3000, b""), SHEET)
 
 
-def many_sheets(count: int, size: int) -> bytes:
-    """The workbook with ``count`` more sheets of ``size`` bytes each."""
-    extra = [_notes_member(f"xl/worksheets/notes{i}.xml", size) for i in range(count)]
+def many_sheets(count: int, size: int, rows: bool = True) -> bytes:
+    """The workbook with ``count`` more sheets of ``size`` bytes each: of rows, or of an
+    extension list both readers pass over (``rows=False``: a sheet of rows repeated
+    writes its cells again and again, which is refused before the sizes add up)."""
+    member = _notes_member if rows else _extension_member
+    extra = [member(f"xl/worksheets/notes{i}.xml", size) for i in range(count)]
     source = zipfile.ZipFile(io.BytesIO(workbook()))
     book = source.read("xl/workbook.xml").decode()
     rels = source.read("xl/_rels/workbook.xml.rels").decode()
@@ -202,6 +205,17 @@ def _notes_member(name: str, size: int) -> Member:
     row = b'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>'
     block = row * (MB // 10 // len(row))  # one row over and over: 100 KB deflate to 300 B
     member = repeated(head, block, -(-size // len(block)), b"</sheetData></worksheet>")
+    return _named(member, name)
+
+
+def _extension_member(name: str, size: int) -> Member:
+    """A worksheet without cells, of about ``size`` bytes of an extension list."""
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="'
+        b'http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/><extLst>'
+    )
+    block = b'<ext uri="{00000000-0000-0000-0000-000000000000}"/>' * (MB // 10 // 52)
+    member = repeated(head, block, -(-size // len(block)), b"</extLst></worksheet>")
     return _named(member, name)
 
 
@@ -255,7 +269,7 @@ FILES: dict[str, tuple[Callable[[], bytes], str]] = {
         "a workbook with a second sheet of 195 MB of rows",
     ),
     "many_sheets.xlsx": (
-        lambda: many_sheets(4, 3_500_000),
+        lambda: many_sheets(4, 3_500_000, rows=False),
         "four more sheets of 3.5 MB each: each under the limit of a part, not together",
     ),
     "big_unread_part.xlsx": (

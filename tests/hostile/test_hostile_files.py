@@ -20,7 +20,7 @@ from warehouse_fixtures import dump, warehouse_url_fixture  # noqa: F401
 sys.path.insert(0, str(Path(__file__).parent))  # the generator beside this file
 import make_files
 
-from chitieu import pipeline
+from chitieu import pipeline, settings
 from chitieu.config import Config, load_config
 from chitieu.intake import plan_intake
 from chitieu.problems import NOT_KEPT, PROBLEMS_KEPT, kept_issues
@@ -92,7 +92,7 @@ def test_parts_under_their_limit_but_over_the_workbooks_together(
 ) -> None:
     check, message, _ = only_problem(read(corpus, "many_sheets.xlsx"))
     assert check == "file_too_large"
-    assert "the workbook's parts inflate to 14.4 MB together, limit 12 MB" in message
+    assert "the workbook's parts inflate to 14.2 MB together, limit 12 MB" in message
 
 
 @pytest.mark.parametrize(
@@ -279,6 +279,37 @@ def test_only_regular_files_inside_the_inbox_are_read(corpus: dict[str, Path]) -
         "zero.csv": "symbolic link to /dev/zero, outside the inbox: no file outside the "
         "folders given is read",
     }
+
+
+def test_chitieus_own_files_are_not_read_wherever_the_inbox_holds_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warehouse's files met deep in a folder given, given by name, or by a path that
+    names them otherwise (``x/../``); a file merely named like one is read."""
+    monkeypatch.chdir(tmp_path)
+    team = tmp_path / "team"
+    (team / "data" / "w.archive" / "ab").mkdir(parents=True)
+    (team / "data" / "w.archive" / "ab" / "abcd").write_text("archived")
+    (team / "data" / "w.heads.log").write_text("{}\n")
+    (team / "data" / "w.duckdb").write_text("")
+    (team / "config").mkdir()
+    (team / "config" / "org_units.csv").write_text("code\n")
+    (team / "inbox" / "w.archive").mkdir(parents=True)  # not the warehouse's: read
+    (team / "inbox" / "w.archive" / "r.csv").write_text("a\n")
+    own = settings.kept_by_chitieu("duckdb:///team/data/w.duckdb", "team/config")
+
+    gathered = gather_inbox([Path("team")], own)
+    assert gathered.paths == [Path("team/inbox/w.archive/r.csv")]
+    assert sorted(r.source_name for r in gathered.refused if r.check == "own") == [
+        "team/config",
+        "team/data/w.archive",
+        "team/data/w.duckdb",
+        "team/data/w.heads.log",
+    ]
+    given = [Path("team/data/w.archive"), Path("team/inbox/../config/org_units.csv")]
+    gathered = gather_inbox([*given, Path("team/inbox/../config")], own)
+    assert gathered.paths == [given[1]]  # a file of the configuration named by the user
+    assert [r.check for r in gathered.refused] == ["own", "own"]
 
 
 def test_a_device_given_by_name_is_not_opened() -> None:

@@ -100,7 +100,7 @@ VALIDATED = {
     "bomb_lying_size.xlsx": "the workbook's part xl/worksheets/sheet1.xml inflates to more than",
     "bomb_declared.xlsx": "the workbook's part xl/worksheets/sheet1.xml inflates to 3 GB",
     "big_sheet.xlsx": "the workbook's part xl/worksheets/notes0.xml inflates to 195.1 MB",
-    "many_sheets.xlsx": "the workbook's parts inflate to 14.4 MB together",
+    "many_sheets.xlsx": "the workbook's parts inflate to 14.2 MB together",
     "too_many_rows.csv": "more than 20,000 rows of figures",
     "many_objects.json": "more than 20,000 rows of figures",
     "long_field.csv": "holds a field of 200,000 characters",

@@ -64,12 +64,12 @@ def _run_name() -> str:
     cache_policy=NO_CACHE,
 )
 def gather_submissions(
-    inputs: list[str], ahead: ReadAhead | None = None
+    inputs: list[str], own: list[str], ahead: ReadAhead | None = None
 ) -> tuple[list[tuple[str, str]], Receipts]:
     """Every submission file under the inputs, with its SHA-256, and the receipts of
-    the entries not read (a link, a pipe, a file too large...). The inbox may be a
-    network share: listing and reading it are retried. What the command read ahead of
-    the run (`chitieu.flows.read_ahead`) is this."""
+    the entries not read (a link, a pipe, a file too large, chitieu's ``own``...). The
+    inbox may be a network share: listing and reading it are retried. What the command
+    read ahead of the run (`chitieu.flows.read_ahead`) is this."""
     read = ahead.gathered() if ahead is not None else None
     if read is not None:
         found, refused, seconds = read
@@ -80,7 +80,7 @@ def gather_submissions(
             seconds,
         )
         return found, Receipts(refused)
-    found, refused = pipeline.fingerprint_inbox([Path(i) for i in inputs])
+    found, refused = pipeline.fingerprint_inbox([Path(i) for i in inputs], list(map(Path, own)))
     return found, Receipts(refused)
 
 
@@ -202,8 +202,9 @@ def intake_flow(
     # started while the configuration is loaded and the files are fingerprinted (a
     # second or so each to be ready)
     local = settings.task_runner_choice().kind == "threads"
+    own = intake.own
     expected = (
-        pipeline.expected_batches([Path(i) for i in inputs], max(1, batch_files))
+        pipeline.expected_batches([Path(i) for i in inputs], max(1, batch_files), own)
         if local and ahead is None  # read ahead: the files are fingerprinted already
         else 0
     )
@@ -211,7 +212,7 @@ def intake_flow(
         config = load_config(config_path)
         root = config.catalog.resolution.org_unit
         tag_run("chitieu", "intake", f"unit:{root}", *([f"period:{month}"] if month else []))
-        found, refused = gather_submissions(list(inputs), unwalked(ahead))
+        found, refused = gather_submissions(list(inputs), list(map(str, own)), unwalked(ahead))
         hash_of = dict(found)
         logger.info("Nhận %d tệp / received %d files", len(found), len(found))
         for outcome in refused:

@@ -87,6 +87,11 @@ class Intake:
             str(Path.cwd()),
         )
 
+    @property
+    def own(self) -> list[Path]:
+        """chitieu's own files and folders, which no inbox's walk reads as reports."""
+        return settings.kept_by_chitieu(self.warehouse_url, self.config_dir)
+
 
 class Ahead:
     """The process working ahead of one command's flow run, seen from the command: what
@@ -398,7 +403,7 @@ def _steps(intake: Intake, received_at: dt.datetime, out: Connection) -> None:
     from chitieu import pipeline
 
     started = time.perf_counter()
-    found, refused = pipeline.fingerprint_inbox([Path(i) for i in intake.inputs])
+    found, refused = pipeline.fingerprint_inbox([Path(i) for i in intake.inputs], intake.own)
     out.send(("gathered", (found, refused), time.perf_counter() - started))
 
     started = time.perf_counter()

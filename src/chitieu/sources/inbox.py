@@ -16,6 +16,13 @@ A folder given on the command line may itself be a link (``/srv/inbox`` on a sha
 the person named it. A file given on the command line must be a regular file. Hidden
 files and folders (``.*``) and Office lock files (``~$*``) are skipped, as before.
 
+chitieu's own files and folders (``own``: the warehouse's archive, feedback, reports,
+gate results and heads log, its DuckDB file, the configuration; `settings.kept_by_chitieu`)
+are never read as reports, wherever the inbox is: ``chitieu intake .`` run in the team's
+folder would otherwise take in its own archive (each file again, as a duplicate), its
+logs and its configuration (each a rejected report, archived). Each is reported, once,
+as not read.
+
 A file is checked when it is listed (``lstat``: nothing is opened) and again when it is
 read: opened without following a link and without blocking, then checked to be the
 same regular file, so that one swapped for a link or a pipe in between is refused too.
@@ -26,7 +33,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -41,7 +48,7 @@ class Refused:
     """A file that is not read: its name and why, in Vietnamese and English."""
 
     source_name: str
-    check: str  # symlink | not_regular | file_too_large | unreadable
+    check: str  # symlink | not_regular | file_too_large | unreadable | own
     message_vi: str
     message_en: str
 
@@ -58,16 +65,21 @@ class Gathered:
     refused: list[Refused]
 
 
-def gather_inbox(inputs: Sequence[Path]) -> Gathered:
+def gather_inbox(inputs: Sequence[Path], own: Collection[Path] = ()) -> Gathered:
     """Files to ingest: given files as they are, folders walked recursively in name
     order (never through a link), skipping hidden files (``.*``) and Office lock files
-    (``~$*``); and every entry that is not read, with the reason."""
+    (``~$*``); and every entry that is not read, with the reason. ``own``: chitieu's own
+    files and folders (resolved paths), refused wherever they are met."""
     paths: list[Path] = []
     refused: list[Refused] = []
+    kept = frozenset(own)
     for item in inputs:
-        if item.is_dir():  # a folder given may be a link: the person named it
+        real = Path(os.path.realpath(item))
+        if real in kept:
+            refused.append(_own(item))
+        elif item.is_dir():  # a folder given may be a link: the person named it
             found: list[Path] = []
-            _walk(item, Path(os.path.realpath(item)), found, refused)
+            _walk(item, real, found, refused, kept, real)
             paths += sorted(found)
         else:
             why = _not_regular(item, _lstat(item), Path(os.path.realpath(item.parent)))
@@ -89,7 +101,16 @@ def received_name(path: str) -> str:
     return path
 
 
-def _walk(folder: Path, root: Path, found: list[Path], refused: list[Refused]) -> None:
+def _walk(
+    folder: Path,
+    root: Path,
+    found: list[Path],
+    refused: list[Refused],
+    own: frozenset[Path],
+    real: Path,
+) -> None:
+    """``real``: the folder's resolved path (the walk never follows a link: a subfolder's
+    is its parent's and its name)."""
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError as exc:
@@ -99,9 +120,12 @@ def _walk(folder: Path, root: Path, found: list[Path], refused: list[Refused]) -
         path = folder / entry.name
         if entry.name.startswith("."):
             continue
+        if own and real / entry.name in own:
+            refused.append(_own(path))
+            continue
         try:
             if entry.is_dir(follow_symlinks=False):
-                _walk(path, root, found, refused)
+                _walk(path, root, found, refused, own, real / entry.name)
                 continue
             if entry.is_file(follow_symlinks=False):
                 if not entry.name.startswith("~$"):
@@ -150,6 +174,17 @@ def _not_regular(
         "not_regular",
         f"{vi or 'không phải tệp'}, không phải tệp thường: không mở",
         f"{en}, not a regular file: not opened",
+    )
+
+
+def _own(path: Path) -> Refused:
+    return Refused(
+        received_name(str(path)),
+        "own",
+        "của chính chitieu (kho lưu trữ, phản hồi, báo cáo, kết quả kiểm tra, nhật ký, kho "
+        "dữ liệu hoặc cấu hình), không phải báo cáo của đơn vị: không đọc",
+        "chitieu's own (its archive, feedback, reports, gate results, log, warehouse or "
+        "configuration), not a unit's report: not read",
     )
 
 
