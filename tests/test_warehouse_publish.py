@@ -103,11 +103,27 @@ def test_a_report_reads_a_revision_without_its_element_rows(wh: Warehouse) -> No
 
 
 def test_a_missing_snapshot_is_a_clear_error(wh: Warehouse) -> None:
-    with pytest.raises(WarehouseError, match=r"no snapshot 2024S1 of D has a published revision"):
+    """In Vietnamese and English, with what there is: the review's revisions, else the
+    reviews that have some, else none at all."""
+    with pytest.raises(WarehouseError) as missing:
         wh.snapshot("2024S1", "D")
+    assert str(missing.value) == (
+        "kỳ 2024S1 của đơn vị D không có bản đã công bố (kho chưa có bản công bố nào) / no "
+        "snapshot 2024S1 of D has a published revision (the warehouse has no revisions at all)"
+    )
     wh.publish(draft())
-    with pytest.raises(WarehouseError, match=r"has revision 3 \(there are revisions \[1\]\)"):
+    with pytest.raises(WarehouseError) as missing:
         wh.snapshot("2024S1", "D", revision=3)
+    assert str(missing.value) == (
+        "kỳ 2024S1 của đơn vị D không có lần công bố 3 (có các lần [1]) / no snapshot 2024S1 "
+        "of D has revision 3 (there are revisions [1])"
+    )
+    with pytest.raises(WarehouseError) as missing:
+        wh.snapshot("2024", "D")
+    assert str(missing.value).endswith(
+        "(kỳ này chưa có lần công bố nào; đã công bố: 2024S1 D) / no snapshot 2024 of D has a "
+        "published revision (this review has no revisions; reviews published: 2024S1 D)"
+    )
 
 
 def test_inputs_hash_must_match_the_inputs(wh: Warehouse) -> None:

@@ -423,7 +423,8 @@ def _backend(url: str, create: bool) -> Backend:
 
         return PostgresBackend(url)
     raise WarehouseError(
-        f"unknown warehouse URL {redact(url)}: expected duckdb:///path/file.duckdb, "
+        f"địa chỉ kho dữ liệu không hợp lệ / unknown warehouse URL {redact(url)}: expected "
+        "duckdb:///path/file.duckdb, "
         "a plain path to a DuckDB file, or postgresql://user@host/database"
     )
 

@@ -108,13 +108,46 @@ def _header(
         _sql(backend, "snapshot_header"), [review_period, root, revision], SNAPSHOTS_SCHEMA
     )
     if found.is_empty():
-        which = "a published revision" if revision is None else f"revision {revision}"
-        existing = list_snapshots(backend, review_period, root)["revision"].to_list()
-        known = f"revisions {existing}" if existing else "no revisions at all"
-        raise WarehouseError(
-            f"no snapshot {review_period} of {root} has {which} (there are {known})"
-        )
+        raise WarehouseError(_no_revision(backend, review_period, root, revision))
     return found.row(0, named=True)
+
+
+_REVIEWS_NAMED: Final = 10
+
+
+def _no_revision(backend: Backend, review_period: str, root: str, revision: int | None) -> str:
+    """Why a revision asked for is not there, in Vietnamese and English, with what is:
+    the review's revisions, or else the reviews that have some."""
+    which_vi = "bản đã công bố" if revision is None else f"lần công bố {revision}"
+    which = "a published revision" if revision is None else f"revision {revision}"
+    existing = list_snapshots(backend, review_period, root)["revision"].to_list()
+    if existing:
+        known_vi, known = f"có các lần {existing}", f"there are revisions {existing}"
+    else:
+        reviews = (
+            list_snapshots(backend)
+            .unique(["review_period", "root_org_unit"], maintain_order=True)
+            .select(pl.format("{} {}", "review_period", "root_org_unit"))
+            .to_series()
+            .to_list()
+        )
+        named = ", ".join(reviews[:_REVIEWS_NAMED]) + (
+            " …" if len(reviews) > _REVIEWS_NAMED else ""
+        )
+        known_vi = (
+            f"kỳ này chưa có lần công bố nào; đã công bố: {named}"
+            if reviews
+            else "kho chưa có bản công bố nào"
+        )
+        known = (
+            f"this review has no revisions; reviews published: {named}"
+            if reviews
+            else "the warehouse has no revisions at all"
+        )
+    return (
+        f"kỳ {review_period} của đơn vị {root} không có {which_vi} ({known_vi}) / no snapshot "
+        f"{review_period} of {root} has {which} ({known})"
+    )
 
 
 def differences(

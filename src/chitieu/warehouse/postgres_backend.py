@@ -92,7 +92,8 @@ class PostgresBackend:
             )
         except psycopg.Error as error:
             raise WarehouseError(
-                f"cannot connect to the PostgreSQL warehouse {redact(url)}: {self._clean(error)}"
+                f"không kết nối được kho dữ liệu PostgreSQL / cannot connect to the PostgreSQL "
+                f"warehouse {redact(url)}: {self._clean(error)}"
             ) from None
         with self._translated():
             self._con.execute("SET TimeZone = 'UTC'")
