@@ -244,3 +244,22 @@ def test_a_reader_bug_becomes_a_problem(monkeypatch: pytest.MonkeyPatch) -> None
     assert check == "unreadable"
     assert "KeyError" in en
     assert "Không đọc được tệp" in vi
+
+
+def test_a_json_number_with_an_exponent_is_read_in_digits_exactly() -> None:
+    """As Python's json.dumps writes 0.00001 (``1e-05``): in digits, never through a
+    float; beyond any report's figures it is left as written, for validation to refuse
+    (``1e999999`` never becomes a million digits, nor ``0e-999999`` a million zeros)."""
+    result = read_submission(ReceivedFile.from_path(DATA / "good_inputs/exponent_numbers.json"))
+    assert result.rows.get_column("value").to_list() == ["4", "1752", "0.00001", "91.25"]
+    values = ["1e999999", "0e-999999", "-2.5E-2", "1E+30", "1e31"]
+    entries = ", ".join(f'{{"element_code": "E{i}", "value": {v}}}' for i, v in enumerate(values))
+    document = f'{{"org_unit_code": "1", "period": "2024M05", "values": [{entries}]}}'
+    rows = read("r.json", document).rows
+    assert rows.get_column("value").to_list() == [
+        "1e999999",
+        "0e-999999",
+        "-0.025",
+        "1" + "0" * 30,
+        "1e31",
+    ]

@@ -1,15 +1,22 @@
 """JSON submissions (SPEC §2): one object per report, one entry per element value.
 
 Numbers are kept as their exact JSON text (``0.1`` stays ``"0.1"``, never a binary
-float on the way in); any other kind of value (true, an object...) is kept in a
-textual form so that validation reports it with the value as written.
+float on the way in), but for an exponent, which JSON writers use for small and large
+numbers (Python's ``json.dumps(0.00001)`` is ``1e-05``): written out in digits, exactly
+(``"0.00001"``), as a workbook's number is read; any other kind of value (true, an
+object...) is kept in a textual form so that validation reports it with the value as
+written. A note or a sender's name must be text (or a number); an object, a list or
+true is refused at its entry, never stored as JSON text. A ``\ud800`` escape on its
+own (half of a UTF-16 pair: no character) is refused where it is.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any, Final
 
 import polars as pl
@@ -35,6 +42,23 @@ report's own. Parsing stops at the first one over it."""
 
 class _Number(str):
     """A JSON number (or NaN/Infinity), kept as the exact text written."""
+
+
+_PLAIN_EXPONENTS: Final = 30
+"""An exponent is written out in digits when the number stays within 10^±30 and 60
+decimals (what no figure of a report exceeds): ``1e999999`` is left as written, for
+validation to refuse, never a million digits."""
+
+
+def _number(text: str) -> _Number:
+    """A JSON number as the rows carry it: as written, or in digits for an exponent."""
+    if "e" not in text and "E" not in text:
+        return _Number(text)
+    number = Decimal(text)  # the JSON grammar's numbers are Decimal's
+    places = -int(number.as_tuple().exponent)  # finite: JSON has no NaN with an exponent
+    if abs(number.adjusted()) > _PLAIN_EXPONENTS or places > 2 * _PLAIN_EXPONENTS:
+        return _Number(text)  # `0e-999999` too: a million zeros after the point
+    return _Number(format(number, "f"))
 
 
 class _Object(dict[str, Any]):
@@ -75,12 +99,12 @@ def read_json(received: ReceivedFile) -> FileRead:
         )
     try:
         made = itertools.count(1)  # objects and numbers together
-        number, build = _counted(made, _Number), _counted(made, _Object)
+        number, build = _counted(made, _number), _counted(made, _Object)
         document = json.loads(
             text,
             parse_float=number,
-            parse_int=number,
-            parse_constant=number,
+            parse_int=_counted(made, _Number),
+            parse_constant=_counted(made, _Number),
             object_pairs_hook=build,
         )
     except _TooManyItems:
@@ -110,7 +134,11 @@ def read_json(received: ReceivedFile) -> FileRead:
                 )
             ],
         )
-    problems = _size_problems(document) or _structure_problems(document)
+    problems = (
+        _size_problems(document)
+        or (_SURROGATE.search(text) and _surrogate_problems(document))
+        or _structure_problems(document)
+    )
     if problems:
         return _failed(received, problems)
     rows = _rows(document)
@@ -137,6 +165,49 @@ def _size_problems(document: Any) -> list[FileProblem]:
             if longest > MAX_FIELD_CHARS:
                 return [field_too_long(longest, where or "{}")]
     return []
+
+
+_SURROGATE: Final = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+"""The escape of half a UTF-16 pair; a whole pair (an emoji) reads as its character."""
+
+
+def _surrogate_problems(document: Any) -> list[FileProblem]:
+    """The first text or key, in document order, holding half a UTF-16 pair on its own:
+    no character, and no database or terminal takes it."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:  # not recursive: a document nests as deep as the parser allows
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if _half_pair(value) is not None:
+                return [_surrogate(where or "{}", value)]
+        elif isinstance(value, dict):
+            for key in value:
+                if _half_pair(key) is not None:
+                    return [_surrogate(where or "{}", key)]
+            stack += reversed([(f"{where}.{k}" if where else k, v) for k, v in value.items()])
+        elif isinstance(value, list):
+            stack += reversed([(f"{where}[{i}]", v) for i, v in enumerate(value)])
+    return []
+
+
+def _half_pair(text: str) -> str | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return text[error.start]
+    return None
+
+
+def _surrogate(where: str, text: str) -> FileProblem:
+    code = f"\\u{ord(_half_pair(text) or chr(0xD800)):04X}"
+    return problem(
+        "json_format",
+        f"{where} chứa {code} đứng một mình (một nửa của cặp ký tự UTF-16), không phải ký tự "
+        "nào: hãy xuất lại tệp bằng UTF-8 rồi gửi lại.",
+        f"{where} holds {code} on its own (half of a UTF-16 pair), which is no character: "
+        "export the file again as UTF-8 and send it",
+        where,
+    )
 
 
 def _text_problems(rows: pl.DataFrame) -> list[FileProblem]:
@@ -187,6 +258,7 @@ def _structure_problems(document: Any) -> list[FileProblem]:
             )
         ]
     problems = _key_problems(document, REPORT_REQUIRED, REPORT_OPTIONAL, "")
+    problems += _not_text(document, "submitted_by", "")
     values = document.get("values")
     if "values" in document and not isinstance(values, list):
         problems.append(
@@ -210,6 +282,7 @@ def _structure_problems(document: Any) -> list[FileProblem]:
             where = f"values[{index}]"
             if isinstance(entry, dict):
                 problems += _key_problems(entry, ENTRY_REQUIRED, ENTRY_OPTIONAL, where)
+                problems += _not_text(entry, "note", where)
             else:
                 problems.append(
                     _structure(
@@ -219,6 +292,30 @@ def _structure_problems(document: Any) -> list[FileProblem]:
                     )
                 )
     return problems
+
+
+_KINDS: Final = (
+    (dict, "một đối tượng {...}", "an object {...}"),
+    (list, "một danh sách [...]", "a list [...]"),
+    (bool, "true/false", "true/false"),
+)
+
+
+def _not_text(obj: dict[str, Any], key: str, where: str) -> list[FileProblem]:
+    """A free text (a note, the sender's name) given as an object, a list or true/false:
+    refused, never stored as the JSON text of it."""
+    value = obj.get(key)
+    kind = next(((vi, en) for type_, vi, en in _KINDS if isinstance(value, type_)), None)
+    if kind is None:
+        return []
+    owner_vi, owner_en = (f" của {where}", f" of {where}") if where else ("", "")
+    return [
+        _structure(
+            f'"{key}"{owner_vi} phải là chữ trong dấu ngoặc kép, không phải {kind[0]}.',
+            f'"{key}"{owner_en} must be text in double quotes, not {kind[1]}',
+            where or key,
+        )
+    ]
 
 
 def _key_problems(
