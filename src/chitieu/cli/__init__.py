@@ -8,7 +8,9 @@ One module per family of commands; each registers itself on the group in `_base`
 from __future__ import annotations
 
 import gc
+import os
 import sys
+from typing import Final
 
 import click
 
@@ -43,6 +45,28 @@ __all__ = [
 ]
 
 
+DEBUG_ENV: Final = "CHITIEU_DEBUG"
+UNEXPECTED_EXIT_CODE: Final = 70
+"""A fault of chitieu's own (sysexits' EX_SOFTWARE): no check expected it."""
+
+
+def unexpected(exc: Exception) -> str:
+    """The lines a fault of chitieu's own is told in: what it was (one line, escaped, any
+    password redacted), that what was committed stands, how to see where it happened."""
+    from chitieu.settings import redact
+    from chitieu.shown import shown
+
+    reason = shown(redact(f"{type(exc).__name__}: {exc}".splitlines()[0][:300]))
+    return (
+        f"chitieu: lỗi không lường trước của chitieu / unexpected error in chitieu: {reason}\n"
+        "  Những gì đã ghi xong vẫn nguyên vẹn (mỗi lần ghi là trọn vẹn hoặc không có gì); chạy "
+        f"lại lệnh với {DEBUG_ENV}=1 để xem lỗi xảy ra ở đâu, rồi báo cho người bảo trì "
+        "chitieu. / What was written stands (every write is whole or nothing); run the "
+        f"command again with {DEBUG_ENV}=1 to see where it happened, and report it to "
+        "whoever maintains chitieu."
+    )
+
+
 def main() -> None:
     """Console entry point: run the command, turning domain errors into messages."""
     try:
@@ -56,6 +80,11 @@ def main() -> None:
     except ChitieuError as exc:
         click.echo(f"chitieu: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except Exception as exc:  # a fault of chitieu's own, not of what it was given
+        if os.environ.get(DEBUG_ENV):
+            raise
+        click.echo(unexpected(exc), err=True)
+        sys.exit(UNEXPECTED_EXIT_CODE)
     finally:
         # The command is over, its files and connections closed: what it leaves is freed
         # with the process, and the collections the interpreter runs as it ends would

@@ -64,7 +64,10 @@ class DuckDBBackend:
             busy = _busy(path, error)
             if busy is not None:
                 raise busy from None
-            raise WarehouseError(f"cannot open the DuckDB warehouse {path}: {error}") from error
+            raise WarehouseError(
+                f"không mở được kho dữ liệu DuckDB / cannot open the DuckDB warehouse {path}: "
+                f"{error}"
+            ) from error
         self._con.execute("SET TimeZone = 'UTC'")
 
     def execute(self, sql: str, params: Params = ()) -> None:

@@ -1,0 +1,60 @@
+"""A fault of chitieu's own reaches the user as two lines and exit code 70, never a
+traceback; with ``CHITIEU_DEBUG=1`` it is raised, traceback and all.
+
+No input is known to set off such a fault (each one found was mended); the fault is put
+into a warehouse read here, the one way to see what the command line does with a fault it
+does not know of yet."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from chitieu import cli
+from chitieu.examples import example_dir
+from chitieu.warehouse import Warehouse, open_warehouse
+
+
+@pytest.fixture
+def faulty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """``chitieu snapshots list`` on a warehouse whose listing fails, as a bug would
+    (with a password in its message, and a line break); its arguments."""
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    open_warehouse(url).close()
+
+    def fails(*_: object, **__: object) -> None:
+        raise IndexError("list index out of range at postgresql://kho:bi-mat@db/kho\nsecond")
+
+    monkeypatch.setattr(Warehouse, "list_snapshots", fails)
+    monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+    config = str(example_dir() / "config")
+    return ["chitieu", "snapshots", "list", "--config", config, "--warehouse", url]
+
+
+def test_a_fault_of_chitieus_own_is_two_lines_and_exit_70(
+    faulty: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", faulty)
+    with pytest.raises(SystemExit) as ended:
+        cli.main()
+    assert ended.value.code == cli.UNEXPECTED_EXIT_CODE == 70
+    err = capsys.readouterr().err
+    first, second = err.splitlines()
+    assert first == (
+        "chitieu: lỗi không lường trước của chitieu / unexpected error in chitieu: IndexError: "
+        "list index out of range at postgresql://kho:***@db/kho"
+    )
+    assert "CHITIEU_DEBUG=1" in second
+    assert "Traceback" not in err
+    assert "bi-mat" not in err
+
+
+def test_with_chitieu_debug_the_fault_is_raised(
+    faulty: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "argv", faulty)
+    monkeypatch.setenv(cli.DEBUG_ENV, "1")
+    with pytest.raises(IndexError, match="list index out of range"):
+        cli.main()
