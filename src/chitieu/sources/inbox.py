@@ -72,10 +72,10 @@ def gather_inbox(inputs: Sequence[Path], own: Collection[Path] = ()) -> Gathered
     files and folders (resolved paths), refused wherever they are met."""
     paths: list[Path] = []
     refused: list[Refused] = []
-    kept = frozenset(own)
+    kept = _Own.of(own)
     for item in inputs:
         real = Path(os.path.realpath(item))
-        if real in kept:
+        if real in kept.paths:
             refused.append(_own(item))
         elif item.is_dir():  # a folder given may be a link: the person named it
             found: list[Path] = []
@@ -101,12 +101,25 @@ def received_name(path: str) -> str:
     return path
 
 
+@dataclass(frozen=True)
+class _Own:
+    """chitieu's own files and folders (resolved), and their names: a national inbox's
+    10,000 entries are each looked up by name, and only a name of one by its path."""
+
+    paths: frozenset[Path]
+    names: frozenset[str]
+
+    @classmethod
+    def of(cls, paths: Collection[Path]) -> _Own:
+        return cls(frozenset(paths), frozenset(path.name for path in paths))
+
+
 def _walk(
     folder: Path,
     root: Path,
     found: list[Path],
     refused: list[Refused],
-    own: frozenset[Path],
+    own: _Own,
     real: Path,
 ) -> None:
     """``real``: the folder's resolved path (the walk never follows a link: a subfolder's
@@ -120,7 +133,7 @@ def _walk(
         path = folder / entry.name
         if entry.name.startswith("."):
             continue
-        if own and real / entry.name in own:
+        if entry.name in own.names and real / entry.name in own.paths:
             refused.append(_own(path))
             continue
         try:
