@@ -348,3 +348,33 @@ def test_names_from_the_configuration_are_printed_escaped(
     document = docx.Document(str(write_report(model, "docx", tmp_path / "d.docx")))
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     assert any("Xã Một\\x1b[2J" in text for text in cells)
+
+
+def test_a_revision_is_reported_with_its_own_indicators_whatever_the_catalog_became(
+    make_config: MakeConfig,
+) -> None:
+    """CT02 removed from the catalog after the revision was published, CT03 added: the
+    report shows CT01 and CT02, as published (CT02 under its code, marked), never CT03,
+    and its tables count what its summary counts."""
+    config = make_config(
+        [element("MEMBERS"), element("HOUSES")],
+        [
+            indicator("CT03", "HOUSES", group="An sinh xã hội"),
+            indicator("CT01", "MEMBERS", group="Xây dựng Đảng", unit="đảng viên"),
+        ],
+        UNITS,
+        targets=[("CT01", "D", 2024, 130, ""), ("CT03", "D", 2024, 10, "")],
+    )
+    for lang, marked in (("vi", "không còn trong danh mục"), ("en", "no longer in the catalog")):
+        model = build_report(config, HEADER, indicators(), lang)
+        table = model.indicators.select("stt", "indicator_code", "name", "actual")
+        assert table.rows() == [
+            (1, "CT01", "Chỉ tiêu CT01", 102.0),
+            (2, "CT02", f"CT02 ({marked})", 5.0),
+        ]
+        assert (
+            sum(model.counts[k] for k in model.counts if k != "total") == model.counts["total"] == 2
+        )
+        assert [g.rows.height for g in model.groups] == [1, 1]
+        assert "CT03" not in render_text(model, "md")
+        assert f"| CT02 | CT02 \\({marked}\\) |" in render_text(model, "md")

@@ -91,6 +91,11 @@ HEADERS: Final = {
 }
 NOT_COMPARABLE: Final = {"vi": "không so sánh được", "en": "not comparable"}
 OTHER_GROUP: Final = {"vi": "Các chỉ tiêu khác", "en": "Other indicators"}
+NOT_IN_CATALOG: Final = {"vi": "không còn trong danh mục", "en": "no longer in the catalog"}
+NOT_IN_CATALOG_GROUP: Final = {
+    "vi": "Chỉ tiêu của bản công bố không còn trong danh mục",
+    "en": "Indicators of the revision no longer in the catalog",
+}
 NO_TARGETS: Final = {
     "vi": "Các đơn vị chưa được giao chỉ tiêu",
     "en": "Units without targets",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -21,7 +21,12 @@ from chitieu.quality.warnings import QualitySection
 from chitieu.report import completeness as annexes
 from chitieu.report.charts import Charts, band_bars, class_bars, completeness_heatmap
 from chitieu.report.document import Approval, DocumentInfo, document_info
-from chitieu.report.labels import OTHER_GROUP, class_labels
+from chitieu.report.labels import (
+    NOT_IN_CATALOG,
+    NOT_IN_CATALOG_GROUP,
+    OTHER_GROUP,
+    class_labels,
+)
 from chitieu.report.numbers import format_number
 from chitieu.report.quality import QualityReport, quality_report
 from chitieu.rollup.hierarchy import subtree, valid_on
@@ -68,21 +73,57 @@ def unit_names(org_units: pl.DataFrame, day: dt.date) -> pl.DataFrame:
     return pl.concat([at_day.unique("org_unit_code", keep="last"), others])
 
 
-def catalog_frame(config: Config, lang: str) -> pl.DataFrame:
+def catalog_frame(config: Config, lang: str, held: pl.Series | None = None) -> pl.DataFrame:
     """Every indicator of the catalog, in its order: ``position, stt, indicator_code, name,
-    unit, group`` (an indicator without a group in the "other indicators" group)."""
+    unit, group`` (an indicator without a group in the "other indicators" group).
+
+    ``held``: the indicator codes a revision holds. A report shows a revision's
+    indicators, no more and no fewer, whatever the catalog became after it was
+    published: one added since is left out (the revision has no figure of it), one
+    removed since is shown after the catalog's, under its code, marked as no longer in
+    the catalog (`NOT_IN_CATALOG`), never silently dropped from the tables while the
+    summary still counts it."""
     indicators = config.catalog.indicators
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         {
-            "position": list(range(len(indicators))),
-            "stt": list(range(1, len(indicators) + 1)),
             "indicator_code": [i.code for i in indicators],
             "name": [shown((i.name_en or i.name) if lang == "en" else i.name) for i in indicators],
             "unit": [shown(i.unit) for i in indicators],
             "group": [shown(i.group) if i.group else OTHER_GROUP[lang] for i in indicators],
         },
-        schema_overrides={"position": pl.Int64, "stt": pl.Int64},
+        schema=_CATALOG_SCHEMA,
     )
+    if held is not None:
+        codes = held.unique(maintain_order=True).sort()
+        gone = pl.DataFrame({"indicator_code": codes}).join(frame, on="indicator_code", how="anti")
+        frame = pl.concat(
+            [
+                frame.filter(pl.col("indicator_code").is_in(codes.implode())),
+                gone.select(
+                    "indicator_code",
+                    pl.format(
+                        "{} ({})", shown_text("indicator_code"), pl.lit(NOT_IN_CATALOG[lang])
+                    ).alias("name"),
+                    pl.lit("").alias("unit"),
+                    pl.lit(NOT_IN_CATALOG_GROUP[lang]).alias("group"),
+                ),
+            ]
+        )
+    return (
+        frame.with_row_index("position")
+        .with_columns(
+            pl.col("position").cast(pl.Int64), (pl.col("position") + 1).cast(pl.Int64).alias("stt")
+        )
+        .select("position", "stt", *_CATALOG_SCHEMA)
+    )
+
+
+_CATALOG_SCHEMA: Final = {
+    "indicator_code": pl.String,
+    "name": pl.String,
+    "unit": pl.String,
+    "group": pl.String,
+}
 
 
 @dataclass(frozen=True)
@@ -307,7 +348,7 @@ def build_reports(
     thresholds = config.catalog.classification
     models = {}
     for lang in langs:
-        catalog = catalog_frame(config, lang)
+        catalog = catalog_frame(config, lang, indicators.get_column("indicator_code"))
         table = unit_table(catalog, indicators, root)
         annex, untargeted = _annex(catalog, indicators, units)
         labels = class_labels(lang, format_number(thresholds.on_track, lang))
