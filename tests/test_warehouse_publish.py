@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from warehouse_fixtures import (  # noqa: F401
     wh_fixture,
 )
 
-from chitieu.errors import SnapshotConflict, WarehouseError
+from chitieu.errors import ReviewTooEarly, SnapshotConflict, WarehouseError
+from chitieu.periods import Period
 from chitieu.warehouse import Warehouse, open_warehouse, publishing
 from chitieu.warehouse.faults import FAULT_EXIT_CODE, FAULT_POINTS
 from chitieu.warehouse.hashing import content_sha256
@@ -124,6 +126,19 @@ def test_a_missing_snapshot_is_a_clear_error(wh: Warehouse) -> None:
         "(kỳ này chưa có lần công bố nào; đã công bố: 2024S1 D) / no snapshot 2024 of D has a "
         "published revision (this review has no revisions; reviews published: 2024S1 D)"
     )
+
+
+def test_a_period_not_begun_is_never_published(wh: Warehouse) -> None:
+    """Its revision would hold no report and could never be taken back; a period under
+    way (the six-month review meets before its cut-off) is published."""
+    under_way = Period.parse(f"{dt.date.today().year}")
+    assert under_way.start <= dt.date.today()
+    with pytest.raises(ReviewTooEarly, match=r"begins on 2999-12-15, after today") as early:
+        wh.publish(draft(review_period="3000S1"))
+    assert early.value.exit_code == 2
+    assert "chưa đến" in str(early.value)
+    assert wh.list_snapshots().is_empty()
+    assert wh.publish(draft(review_period=under_way.code)).revision == 1
 
 
 def test_inputs_hash_must_match_the_inputs(wh: Warehouse) -> None:

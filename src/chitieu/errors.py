@@ -122,6 +122,13 @@ class SignOffRefused(ChitieuError):
     written."""
 
 
+class ReviewTooEarly(ChitieuError):
+    """A review of a period that has not begun: it would publish a revision of nothing,
+    which no one can ever take out of the chain."""
+
+    exit_code = 2
+
+
 class ReviewLocked(ChitieuError):
     """A review whose period is approved: it publishes nothing until it is reopened."""
 

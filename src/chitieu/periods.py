@@ -12,10 +12,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Final, TypeVar
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from chitieu.errors import PeriodError
+from chitieu.errors import PeriodError, ReviewTooEarly
 
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
@@ -172,3 +173,22 @@ def with_period_columns(frame: FrameT, column: str = "period") -> FrameT:
     dozen codes, and the pattern costs 0.1 s over every row."""
     codes = frame.select(column).unique().with_columns(period_columns(pl.col(column)))
     return frame.join(codes, on=column, how="left", maintain_order="left", nulls_equal=True)
+
+
+VIETNAM: Final = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def refuse_unbegun(period: Period, today: dt.date | None = None) -> None:
+    """Raise `ReviewTooEarly` for a period that begins after ``today`` (by default today
+    in Vietnam): its revision would hold no report, and a published revision is never
+    taken back. A period under way may be reviewed (the six-month review meets before
+    its cut-off); a dry run may look at any period."""
+    today = today or dt.datetime.now(VIETNAM).date()
+    if period.start > today:
+        raise ReviewTooEarly(
+            f"kỳ {period.code} bắt đầu ngày {period.start:%d/%m/%Y}, chưa đến: không công bố "
+            f"bản nào của kỳ chưa bắt đầu (bản công bố không bao giờ bị xóa); xem trước bằng "
+            f"--dry-run / the period {period.code} begins on {period.start.isoformat()}, "
+            f"after today ({today.isoformat()}): a period not begun is never published (a "
+            "revision is never taken back); look at it with --dry-run"
+        )

@@ -91,7 +91,7 @@ def review(
             from chitieu.cli.signoff import refuse_if_approved
             from chitieu.config import load_config
             from chitieu.errors import ReviewLocked
-            from chitieu.periods import Period
+            from chitieu.periods import Period, refuse_unbegun
             from chitieu.quality import worker
 
         def refuse() -> None:
@@ -100,7 +100,7 @@ def review(
                 load_config(config_dir), settings.warehouse_url(warehouse), period, org
             )
 
-        Period.parse(period)
+        refuse_unbegun(Period.parse(period))  # before the run starts: nothing to publish
         if ahead is None:
             worker.warm()  # Great Expectations imports in its own process while this one works
             refuse()  # before Prefect starts

@@ -9,6 +9,7 @@ from typing import NamedTuple
 import polars as pl
 
 from chitieu.errors import SnapshotConflict, WarehouseError
+from chitieu.periods import Period, refuse_unbegun
 from chitieu.warehouse.backend import Backend, WriteConflict
 from chitieu.warehouse.faults import fault_point
 from chitieu.warehouse.frames import conform
@@ -62,6 +63,7 @@ def publish(
     awaited there while the rows were written: `chitieu.pipeline.prepare_review`).
     """
     what = f"snapshot {draft.review_period} {draft.root_org_unit}"
+    refuse_unbegun(Period.parse(draft.review_period))
     indicators = conform(draft.indicators, SNAPSHOT_INDICATORS_SCHEMA, f"{what} indicators")
     elements = conform(draft.elements, SNAPSHOT_ELEMENTS_SCHEMA, f"{what} elements")
     inputs = conform(draft.inputs, SNAPSHOT_INPUTS_SCHEMA, f"{what} inputs")
