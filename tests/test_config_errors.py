@@ -57,7 +57,9 @@ def test_config_error_case(case: Path, tmp_path: Path) -> None:
     patterns = expected_patterns(case)
     assert patterns, f"{case.name}/expected.txt is empty"
 
-    with pytest.raises(ConfigError, match=rf"^configuration error \({len(patterns)}\):") as err:
+    with pytest.raises(
+        ConfigError, match=rf"^lỗi cấu hình / configuration error \({len(patterns)}\):"
+    ) as err:
         load_config(overlay(tmp_path, files))
 
     problems = [str(p) for p in err.value.problems]
@@ -177,7 +179,7 @@ def test_several_mistakes_in_the_catalog_entries_are_reported_at_once(tmp_path: 
     folder = overlay(
         tmp_path, {"catalog.yaml": catalog, "org_units.csv": org, "targets.csv": targets}
     )
-    with pytest.raises(ConfigError, match=r"^configuration error \(5\):") as err:
+    with pytest.raises(ConfigError, match=r"^lỗi cấu hình / configuration error \(5\):") as err:
         load_config(folder)
     assert [(p.file, p.entry, p.key) for p in err.value.problems] == [
         ("catalog.yaml", "elements[2] POOR_HH", "colected_at"),
@@ -196,7 +198,7 @@ def test_several_rule_breaks_across_entries_are_reported_at_once(tmp_path: Path)
         '  - {code: CT01, name: "Trùng", formula: "MEMBERS"}',
     )
     org = base_text("org_units.csv").replace(",commune,D,2020-01-01,,", ",commune,D,2020-13-01,,")
-    with pytest.raises(ConfigError, match=r"^configuration error \(6\):") as err:
+    with pytest.raises(ConfigError, match=r"^lỗi cấu hình / configuration error \(6\):") as err:
         load_config(overlay(tmp_path, {"catalog.yaml": catalog, "org_units.csv": org}))
     assert sorted((p.entry, p.key, p.message) for p in err.value.problems) == [
         ("indicators[5] CT05", "formula", "divides by a literal zero"),

@@ -48,7 +48,7 @@ class ConfigError(ChitieuError):
     def __init__(self, problems: Sequence[ConfigProblem]) -> None:
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"configuration error ({len(self.problems)}):\n{lines}")
+        super().__init__(f"lỗi cấu hình / configuration error ({len(self.problems)}):\n{lines}")
 
 
 class ReformDataError(ChitieuError):
