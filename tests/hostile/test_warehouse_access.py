@@ -48,6 +48,24 @@ def test_a_reader_of_a_missing_duckdb_file_says_so_and_creates_nothing(
     assert not missing.parent.exists()
 
 
+def test_a_folder_named_as_the_warehouse_is_said_to_be_a_folder(tmp_path: Path) -> None:
+    """Not "nothing was ever ingested there": a folder is in the way, for a reader and a
+    writer alike, and nothing is created in it."""
+    config = make_config(tmp_path / "config")
+    folder = tmp_path / "warehouse.duckdb"
+    folder.mkdir()
+    for command in (["snapshots", "list"], ["intake", str(tmp_path / "config")]):
+        result = CliRunner().invoke(
+            cli, [*command, "--config", str(config), "--warehouse", str(folder)]
+        )
+        assert isinstance(result.exception, WarehouseError), result.output
+        assert str(result.exception) == (
+            f"không mở được kho dữ liệu / no warehouse at {folder}: it is a folder, not a "
+            "DuckDB file (name the file: --warehouse or CHITIEU_WAREHOUSE)"
+        )
+    assert list(folder.iterdir()) == []
+
+
 @pytest.mark.postgres
 def test_a_reader_of_an_empty_postgresql_schema_says_so_and_creates_nothing(
     postgres_url: str, tmp_path: Path

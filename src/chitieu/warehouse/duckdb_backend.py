@@ -52,6 +52,11 @@ class DuckDBBackend:
 
     def __init__(self, path: Path, create: bool = True) -> None:
         if str(path) != ":memory:":
+            if path.is_dir():
+                raise WarehouseError(
+                    f"không mở được kho dữ liệu / no warehouse at {path}: it is a folder, not a "
+                    "DuckDB file (name the file: --warehouse or CHITIEU_WAREHOUSE)"
+                )
             if not create and not path.is_file():
                 raise WarehouseError(
                     f"không có kho dữ liệu / no warehouse at {path}: nothing was ever ingested "
