@@ -29,6 +29,27 @@ REVISION = click.IntRange(1, 2**31 - 1)
 one is refused by the option, not by the database's cast."""
 
 
+class _UnitCode(click.ParamType):
+    """A unit's code as ``--org`` takes it: ``--org ''`` (an empty shell variable) names
+    no unit, and is refused rather than read as the resolution's unit."""
+
+    name = "CODE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if not text.strip():
+            self.fail(
+                "mã đơn vị rỗng / an empty unit code names no unit: give a code, or leave "
+                "--org out for the resolution's unit",
+                param,
+                ctx,
+            )
+        return text
+
+
+UNIT_CODE = _UnitCode()
+
+
 def common_options(command: F) -> F:
     """``--config`` and ``--warehouse``, taken by every command."""
     command = click.option(

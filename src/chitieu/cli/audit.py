@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from chitieu import settings
-from chitieu.cli._base import REVISION, as_of_option, cli, common_options
+from chitieu.cli._base import REVISION, UNIT_CODE, as_of_option, cli, common_options
 
 
 @cli.group()
@@ -22,7 +22,7 @@ def snapshots() -> None:
 @snapshots.command("list")
 @common_options
 @click.option("--period", default=None)
-@click.option("--org", default=None)
+@click.option("--org", type=UNIT_CODE, default=None)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def snapshots_list(
     config_dir: Path, warehouse: str | None, period: str | None, org: str | None, as_json: bool
@@ -65,7 +65,7 @@ def _signed(row: dict[str, Any]) -> str:
 @snapshots.command("show")
 @common_options
 @click.argument("period")
-@click.option("--org", default=None)
+@click.option("--org", type=UNIT_CODE, default=None)
 @click.option("--revision", type=REVISION, default=None)
 def snapshots_show(
     config_dir: Path, warehouse: str | None, period: str, org: str | None, revision: int | None
@@ -172,7 +172,9 @@ def snapshots_verify(
 @click.argument("period")
 @click.argument("before", type=REVISION)
 @click.argument("after", type=REVISION)
-@click.option("--org", default=None, help="Root unit (default: the resolution's unit).")
+@click.option(
+    "--org", type=UNIT_CODE, default=None, help="Root unit (default: the resolution's unit)."
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def snapshots_diff(
@@ -219,7 +221,12 @@ def snapshots_diff(
 @common_options
 @click.argument("period")
 @click.argument("indicator")
-@click.option("--org", default=None, help="The unit whose figure to trace (default: the root).")
+@click.option(
+    "--org",
+    type=UNIT_CODE,
+    default=None,
+    help="The unit whose figure to trace (default: the root).",
+)
 @click.option("--root", default=None, help="The review's root unit (default: the resolution's).")
 @click.option("--revision", type=REVISION, default=None, help="Default: the published revision.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")

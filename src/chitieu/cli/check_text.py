@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from chitieu import settings
-from chitieu.cli._base import REVISION, cli, common_options
+from chitieu.cli._base import REVISION, UNIT_CODE, cli, common_options
 
 
 @cli.command("check-text")
@@ -19,6 +19,7 @@ from chitieu.cli._base import REVISION, cli, common_options
 @click.argument("period")
 @click.option(
     "--org",
+    type=UNIT_CODE,
     default=None,
     metavar="CODE",
     help="The unit the draft reports on (default: the resolution's unit): the root of "

@@ -11,6 +11,7 @@ import click
 from chitieu import settings
 from chitieu.cli._base import (
     REVISION,
+    UNIT_CODE,
     as_of_option,
     cli,
     common_options,
@@ -50,7 +51,9 @@ def demo(workdir: Path, ephemeral: bool) -> None:
 @cli.command()
 @common_options
 @click.argument("period")
-@click.option("--org", default=None, help="Root unit (default: the resolution's unit).")
+@click.option(
+    "--org", type=UNIT_CODE, default=None, help="Root unit (default: the resolution's unit)."
+)
 @click.option(
     "--dry-run",
     is_flag=True,
@@ -224,7 +227,9 @@ def _dry_run(
 @cli.command()
 @common_options
 @click.argument("period")
-@click.option("--org", default=None, help="Root unit (default: the resolution's unit).")
+@click.option(
+    "--org", type=UNIT_CODE, default=None, help="Root unit (default: the resolution's unit)."
+)
 @click.option("--revision", type=REVISION, default=None, help="Default: the published revision.")
 @click.option(
     "--format",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from chitieu import settings
-from chitieu.cli._base import REVISION, cli, common_options
+from chitieu.cli._base import REVISION, UNIT_CODE, cli, common_options
 
 if TYPE_CHECKING:
     import polars as pl
@@ -84,7 +84,9 @@ async def _send(spec: EventSpec) -> None:
 @cli.command()
 @common_options
 @click.argument("period")
-@click.option("--org", default=None, help="Root unit (default: the resolution's unit).")
+@click.option(
+    "--org", type=UNIT_CODE, default=None, help="Root unit (default: the resolution's unit)."
+)
 @click.option(
     "--revision",
     type=REVISION,
@@ -127,7 +129,9 @@ def approve(
 @cli.command()
 @common_options
 @click.argument("period")
-@click.option("--org", default=None, help="Root unit (default: the resolution's unit).")
+@click.option(
+    "--org", type=UNIT_CODE, default=None, help="Root unit (default: the resolution's unit)."
+)
 @click.option("--by", "by", required=True, metavar="NAME", help="Who reopens the review.")
 @click.option("--reason", required=True, help="Why: it is kept in the chain and shown by diff.")
 def reopen(

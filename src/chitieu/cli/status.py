@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from chitieu import settings
-from chitieu.cli._base import cli, common_options
+from chitieu.cli._base import UNIT_CODE, cli, common_options
 
 SHORT: dict[str, str] = {
     "on_time": "✓",
@@ -32,7 +32,9 @@ TOTAL_WORDS = (
 @cli.command()
 @common_options
 @click.argument("period")
-@click.option("--org", default=None, help="Root unit (default: the resolution's unit).")
+@click.option(
+    "--org", type=UNIT_CODE, default=None, help="Root unit (default: the resolution's unit)."
+)
 @click.option(
     "--format",
     "fmt",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from chitieu.cli._base import cli, common_options
+from chitieu.cli._base import UNIT_CODE, cli, common_options
 
 
 @cli.command()
@@ -15,6 +15,7 @@ from chitieu.cli._base import cli, common_options
 @click.option(
     "--org",
     "org",
+    type=UNIT_CODE,
     default=None,
     metavar="CODE",
     help="The unit that fills the workbook in (default: the resolution's unit). With -o "
