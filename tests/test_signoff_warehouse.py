@@ -146,6 +146,15 @@ REFUSALS = [
         r"--title: .*'\\u202e', at position 9",
     ),
     (lambda wh: wh.approve("2024S1", "D", "A", note="NQ\x1b[2J"), r"--note: .*'\\x1b'"),
+    # longer than a line of the signature block, or a paragraph: printed by every reader
+    (
+        lambda wh: wh.approve("2024S1", "D", "A" * 201),
+        r"--by: dài 201 ký tự, tối đa 200 / 201 characters, at most 200: .* nothing recorded",
+    ),
+    (
+        lambda wh: wh.approve("2024S1", "D", "A", note="x" * 100_000),
+        r"--note: dài 100,000 ký tự, tối đa 2,000",
+    ),
 ]
 
 

@@ -52,12 +52,25 @@ characters (a right-to-left override turns the text around), private and lone
 surrogates. They are kept in the chain for good, so refused rather than escaped."""
 
 
+_LONGEST: Final = {"--by": 200, "--title": 200, "--note": 2000, "--reason": 2000}
+"""Characters a sign-off text may hold: a name or a title is a line of the signature
+block, a note or a reason a paragraph; each is printed by `snapshots show`, `diff` and
+the document, and kept in the chain for good."""
+
+
 def _text(value: str | None, option: str) -> str | None:
     """A name, title, note or reason as stored: NFC, trimmed, None when empty; refused
-    when it holds a character that does not show as itself (`_UNSHOWN`)."""
+    when it holds a character that does not show as itself (`_UNSHOWN`), or is longer
+    than such a text is (`_LONGEST`)."""
     if value is None:
         return None
     cleaned = unicodedata.normalize("NFC", value).strip()
+    longest = _LONGEST.get(option, 2000)
+    if len(cleaned) > longest:
+        raise SignOffRefused(
+            f"{option}: dài {len(cleaned):,} ký tự, tối đa {longest:,} / {len(cleaned):,} "
+            f"characters, at most {longest:,}: write it shorter; nothing recorded"
+        )
     for place, char in enumerate(cleaned, 1):
         if unicodedata.category(char) in _UNSHOWN:
             raise SignOffRefused(
