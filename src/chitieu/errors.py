@@ -12,6 +12,12 @@ class ChitieuError(Exception):
     exit_code = 1
 
 
+def fault_reason(fault: BaseException, limit: int = 200) -> str:
+    """A fault no check expected, as one line a user is told: its kind and the first line
+    of its message, at most ``limit`` characters of it."""
+    return f"{type(fault).__name__}: {fault}".splitlines()[0][:limit]
+
+
 class PeriodError(ChitieuError, ValueError):
     """A period identifier that is not one of the Decree 09 forms."""
 

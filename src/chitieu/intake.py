@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from chitieu.config import Config
+from chitieu.errors import fault_reason
 from chitieu.problems import kept_issues, problem_total
 from chitieu.receipts import FileOutcome
 from chitieu.schemas.findings import with_reader_findings
@@ -85,10 +86,9 @@ def plan_intake(
         if not faulty or len(faulty) == len(files):  # no one file's, or every file's
             raise
         _log.warning(
-            "%d file(s) of the batch could not be checked (%s: %s), rejected: %s",
+            "%d file(s) of the batch could not be checked (%s), rejected: %s",
             len(faulty),
-            type(fault).__name__,
-            str(fault).splitlines()[0][:200] if str(fault) else "",
+            fault_reason(fault),
             ", ".join(files[i].source_name for i in faulty),
         )
         kept = list(reads)
@@ -122,7 +122,7 @@ def _faulty(
 def unchecked(read: FileRead, fault: Exception) -> FileRead:
     """A file that sets off a fault of chitieu's own when it is checked: rejected with
     what the fault was, never silently left out (the data team reads the log)."""
-    reason = f"{type(fault).__name__}: {fault}".splitlines()[0][:200]
+    reason = fault_reason(fault)
     problem = FileProblem(
         "unchecked",
         f"Chương trình chitieu gặp lỗi khi kiểm tra tệp này ({reason}), nên chưa nhận báo "

@@ -27,7 +27,7 @@ from chitieu.cli import (
     warehouse,
 )
 from chitieu.cli._base import cli
-from chitieu.errors import ChitieuError
+from chitieu.errors import ChitieuError, fault_reason
 
 __all__ = [
     "audit",
@@ -56,7 +56,7 @@ def unexpected(exc: Exception) -> str:
     from chitieu.settings import redact
     from chitieu.shown import shown
 
-    reason = shown(redact(f"{type(exc).__name__}: {exc}".splitlines()[0][:300]))
+    reason = shown(redact(fault_reason(exc, 300)))
     return (
         f"chitieu: lỗi không lường trước của chitieu / unexpected error in chitieu: {reason}\n"
         "  Những gì đã ghi xong vẫn nguyên vẹn (mỗi lần ghi là trọn vẹn hoặc không có gì); chạy "

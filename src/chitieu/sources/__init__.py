@@ -14,7 +14,7 @@ from typing import Final
 
 import polars as pl
 
-from chitieu.errors import SubmissionRejected
+from chitieu.errors import SubmissionRejected, fault_reason
 
 # The columns of a submission row as read from any format, all text.
 ROW_COLUMNS: Final = (
@@ -167,7 +167,7 @@ def read_submission(received: ReceivedFile) -> FileRead:
 
 
 def _unreadable(received: ReceivedFile, format_: str, exc: Exception) -> FileRead:
-    reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+    reason = fault_reason(exc)
     problem = FileProblem(
         "unreadable",
         f"Không đọc được tệp ({reason}): hãy kiểm tra tệp và gửi lại, hoặc báo cho tổ dữ liệu "
