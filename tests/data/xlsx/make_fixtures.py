@@ -150,36 +150,35 @@ def google_sheets(content: bytes) -> bytes:
     return out.getvalue()
 
 
-def merge_in_xml(content: bytes, ref: str) -> bytes:
-    """A merged range added without emptying the cells under it (LibreOffice's "keep the
-    contents of the hidden cells")."""
+def _sheet_edited(content: bytes, edit: Callable[[bytes], bytes]) -> bytes:
+    """The workbook with its sheet's XML passed through ``edit``, the rest as it was."""
     source = zipfile.ZipFile(io.BytesIO(content))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name in source.namelist():
             data = source.read(name)
-            if name == "xl/worksheets/sheet1.xml":
-                merge = f'<mergeCells count="1"><mergeCell ref="{ref}"/></mergeCells>'
-                data = re.sub(rb"<mergeCells[^>]*>.*?</mergeCells>", b"", data)
-                data = data.replace(b"</sheetData>", b"</sheetData>" + merge.encode(), 1)
-            target.writestr(name, data)
+            target.writestr(name, edit(data) if name == "xl/worksheets/sheet1.xml" else data)
     return out.getvalue()
+
+
+def merge_in_xml(content: bytes, ref: str) -> bytes:
+    """A merged range added without emptying the cells under it (LibreOffice's "keep the
+    contents of the hidden cells")."""
+
+    def edit(data: bytes) -> bytes:
+        merge = f'<mergeCells count="1"><mergeCell ref="{ref}"/></mergeCells>'
+        data = re.sub(rb"<mergeCells[^>]*>.*?</mergeCells>", b"", data)
+        return data.replace(b"</sheetData>", b"</sheetData>" + merge.encode(), 1)
+
+    return _sheet_edited(content, edit)
 
 
 def cell_twice_in_xml(content: bytes, ref: str, value: str) -> bytes:
     """The cell ``ref`` written a second time, right after the first, holding ``value``:
     what no spreadsheet saves and a crafted file may."""
-    source = zipfile.ZipFile(io.BytesIO(content))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in source.namelist():
-            data = source.read(name)
-            if name == "xl/worksheets/sheet1.xml":
-                first = re.compile(rb'(<c r="%s"[^>]*>.*?</c>)' % ref.encode())
-                twice = rb'\1<c r="%s"><v>%s</v></c>' % (ref.encode(), value.encode())
-                data = first.sub(twice, data, count=1)
-            target.writestr(name, data)
-    return out.getvalue()
+    first = re.compile(rb'(<c r="%s"[^>]*>.*?</c>)' % ref.encode())
+    twice = rb'\1<c r="%s"><v>%s</v></c>' % (ref.encode(), value.encode())
+    return _sheet_edited(content, lambda data: first.sub(twice, data, count=1))
 
 
 def nfd(text: str) -> str:
