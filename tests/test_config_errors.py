@@ -115,6 +115,23 @@ def test_the_day_after_is_not_an_overlap_but_the_same_day_is(tmp_path: Path) -> 
         load_config(overlay(tmp_path, {"org_units.csv": same_day}))
 
 
+def test_a_parent_may_be_several_consecutive_rows_of_its_code(tmp_path: Path) -> None:
+    """A reused parent code covers its children when its rows together leave no day out:
+    a row ending on 2022-12-31 and the next starting 2023-01-01 leave none (valid_to is the
+    last day of validity)."""
+    org = base_text("org_units.csv").replace(
+        "P,Tỉnh,province,,2020-01-01,,",
+        "P,Tỉnh,province,,2020-01-01,2022-12-31,\nP,Tỉnh (tái lập),province,,2023-01-01,,",
+    )
+    config = load_config(overlay(tmp_path, {"org_units.csv": org}))
+    assert config.org_units.filter(pl.col("code") == "P").height == 2
+    one_day_out = org.replace(",2023-01-01,,", ",2023-01-02,,")
+    with pytest.raises(
+        ConfigError, match=r"line 4 \(D\), key 'parent_code': parent P is not valid on 2023-01-01:"
+    ):
+        load_config(overlay(tmp_path / "gap", {"org_units.csv": one_day_out}))
+
+
 def test_indicators_may_reference_indicators(tmp_path: Path) -> None:
     config = load_config(overlay(tmp_path, {}))
     inlined = config.catalog.formula_tree("CT05")

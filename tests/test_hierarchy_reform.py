@@ -255,6 +255,41 @@ def test_bad_input_case(case: Path, tmp_path: Path) -> None:
         unmatched.remove(hit)
 
 
+@pytest.mark.parametrize(
+    ("name", "first", "problem"),
+    [
+        (
+            "units",
+            "00004,",
+            "'code': mã 00004 xuất hiện nhiều lần / code 00004 appears more than once",
+        ),
+        (
+            "crosswalk",
+            "province,01,",
+            "'old_code': cặp 01 → 01 lặp lại / the pair 01 → 01 is repeated",
+        ),
+    ],
+)
+def test_a_row_twice_in_a_whole_national_file_is_reported_not_a_panic(
+    name: str, first: str, problem: str, tmp_path: Path
+) -> None:
+    """The real national file with one of its first rows again at the end. Polars reads
+    it in several chunks; the two rows flagged, in the first and the last, left an empty
+    chunk between them on which ``pl.format`` (the bilingual message) panicked with
+    ``assertion failed: i < self.len()``, where 1,000 lines gave the message."""
+    real = {"units": UNITS, "crosswalk": CROSSWALK}[name]
+    lines = real.read_text(encoding="utf-8").replace("\r", "").splitlines()
+    repeated = next(i for i, line in enumerate(lines) if line.startswith(first))
+    copy = tmp_path / real.name
+    copy.write_text("\n".join([*lines, lines[repeated]]) + "\n", encoding="utf-8")
+    inputs = {"units": UNITS, "crosswalk": CROSSWALK, name: copy}
+    with pytest.raises(ReformDataError) as err:
+        build(inputs["units"], inputs["crosswalk"], country=True)
+    assert [str(p) for p in err.value.problems] == [
+        f"{copy}: line {line}, key {problem}" for line in (repeated + 1, len(lines) + 1)
+    ]
+
+
 # ---- the command ------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ Each check is a polars filter over the whole file; the rows it flags become
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -28,6 +29,8 @@ TARGET_COLUMNS = ("indicator_code", "org_unit_code", "year", "target", "baseline
 _NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 LINE = "line"
+# stands for an empty valid_to (still active) while intervals are compared
+_OPEN_END = dt.date(9999, 12, 31)
 
 
 def read_text_table(
@@ -133,6 +136,7 @@ def load_org_units(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]
         "parent_code",
         pl.lit("parent ") + pl.col("parent_code") + pl.lit(" does not exist"),
     )
+    problems += _parents_not_covering(frame, file)
     problems += problems_where(
         frame,
         pl.col("successor_code").is_not_null() & ~pl.col("successor_code").is_in(known.implode()),
@@ -186,6 +190,94 @@ def _successors_not_taking_over(frame: pl.DataFrame, file: str) -> list[ConfigPr
         + pl.lit(" is not valid on ")
         + pl.col("handover").dt.to_string("%Y-%m-%d")
         + pl.lit(", the day after this unit ends: its history would be lost"),
+    )
+
+
+def _parents_not_covering(frame: pl.DataFrame, file: str) -> list[ConfigProblem]:
+    """A unit's parent must be valid on every day the unit is, or the unit drops out of
+    the roll-up on the days it is not (a code names the row valid on the day).
+
+    The parent may be several consecutive rows of its code: the days none of them
+    covers are the gaps, found by sorting the parent rows of each unit row and
+    comparing each start with the furthest end before it.
+    """
+    well_formed = frame.with_columns(pl.col("valid_to").fill_null(_OPEN_END)).filter(
+        pl.col("valid_to") >= pl.col("valid_from")
+    )
+    children = well_formed.filter(
+        pl.col("parent_code").is_in(frame.get_column("code").unique().implode())
+    ).select(
+        LINE, "parent_code", pl.col("valid_from").alias("c_from"), pl.col("valid_to").alias("c_to")
+    )
+    pieces = (
+        children.join(
+            well_formed.select(
+                pl.col("code").alias("parent_code"),
+                pl.col("valid_from").alias("p_from"),
+                pl.col("valid_to").alias("p_to"),
+            ),
+            on="parent_code",
+        )
+        .filter((pl.col("p_from") <= pl.col("c_to")) & (pl.col("p_to") >= pl.col("c_from")))
+        .select(
+            LINE,
+            "c_from",
+            "c_to",
+            pl.max_horizontal("p_from", "c_from").alias("p_from"),
+            pl.min_horizontal("p_to", "c_to").alias("p_to"),
+        )
+        .sort(LINE, "p_from")
+        .with_columns(
+            # the first day not yet covered before this piece
+            (pl.col("p_to").cum_max().shift(1).over(LINE) + pl.duration(days=1))
+            .fill_null(pl.col("c_from"))
+            .alias("reach")
+        )
+    )
+    before = pieces.filter(pl.col("p_from") > pl.col("reach")).select(
+        LINE,
+        pl.col("reach").alias("gap_from"),
+        (pl.col("p_from") - pl.duration(days=1)).alias("gap_to"),
+    )
+    after = (
+        pieces.group_by(LINE)
+        .agg(pl.col("p_to").max(), pl.col("c_to").first())
+        .filter(pl.col("p_to") < pl.col("c_to"))
+        .select(
+            LINE,
+            (pl.col("p_to") + pl.duration(days=1)).alias("gap_from"),
+            pl.col("c_to").alias("gap_to"),
+        )
+    )
+    uncovered = children.join(pieces.select(LINE), on=LINE, how="anti").select(
+        LINE, pl.col("c_from").alias("gap_from"), pl.col("c_to").alias("gap_to")
+    )
+    gaps = pl.concat([before, after, uncovered])
+    if gaps.is_empty():
+        return []
+    first, last = (pl.col(c).dt.to_string("%Y-%m-%d") for c in ("gap_from", "gap_to"))
+    span = (
+        pl.when(pl.col("gap_to") == _OPEN_END)
+        .then(pl.lit("from ") + first + pl.lit(" onwards"))
+        .when(pl.col("gap_to") == pl.col("gap_from"))
+        .then(pl.lit("on ") + first)
+        .otherwise(pl.lit("from ") + first + pl.lit(" to ") + last)
+    )
+    spans = (
+        gaps.sort(LINE, "gap_from")
+        .group_by(LINE, maintain_order=True)
+        .agg(span.str.join(" nor ").alias("spans"))
+    )
+    return problems_where(
+        frame.join(spans, on=LINE).sort(LINE),
+        pl.lit(True),
+        file,
+        "parent_code",
+        pl.lit("parent ")
+        + pl.col("parent_code")
+        + pl.lit(" is not valid ")
+        + pl.col("spans")
+        + pl.lit(": this unit would be left out of the roll-up then"),
     )
 
 

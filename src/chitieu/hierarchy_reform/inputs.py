@@ -83,7 +83,7 @@ def read_table(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
     frame = frame.select(
         pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(LINE),
         *[pl.col(c).str.strip_chars().replace("", None).alias(c) for c in columns],
-    )
+    ).rechunk()  # see `flagged`
     # a blank line is not a row (numbered first, so the lines after it keep their numbers)
     return frame.filter(~pl.all_horizontal(pl.col(c).is_null() for c in columns))
 
@@ -91,8 +91,16 @@ def read_table(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
 def flagged(
     frame: pl.DataFrame, condition: pl.Expr, file: str, key: str, message: pl.Expr | str
 ) -> list[ConfigProblem]:
-    """One problem per row matching ``condition``; ``message`` may be a per-row expression."""
-    rows = frame.filter(condition)
+    """One problem per row matching ``condition``; ``message`` may be a per-row expression.
+
+    The rows are rechunked before ``pl.format`` runs on them: read_csv returns a file of
+    a few tens of kilobytes or more in several chunks (``line`` is one), a filter of such a
+    frame can keep an empty chunk between the rows it keeps, and ``pl.format`` (polars
+    2.1) indexes past an empty chunk and panics (as in pola-rs/polars#25187): a national
+    units file with a code in it twice crashed instead of saying so. `read_table`
+    rechunks what it reads too, so that no filter of it makes such chunks.
+    """
+    rows = frame.filter(condition).rechunk()
     if rows.is_empty():
         return []
     text = pl.lit(message) if isinstance(message, str) else message
