@@ -58,3 +58,32 @@ def test_with_chitieu_debug_the_fault_is_raised(
     monkeypatch.setenv(cli.DEBUG_ENV, "1")
     with pytest.raises(IndexError, match="list index out of range"):
         cli.main()
+
+
+def test_a_panic_of_polars_is_a_fault_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """polars' ``PanicException`` is no `Exception` (pyo3 makes it a `BaseException`):
+    it is told like any fault, where it printed Rust's panic and a traceback."""
+    from polars.exceptions import PanicException
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    open_warehouse(url).close()
+
+    def panics(*_: object, **__: object) -> None:
+        raise PanicException("assertion failed: i < self.len()")
+
+    monkeypatch.setattr(Warehouse, "list_snapshots", panics)
+    monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+    config = str(example_dir() / "config")
+    monkeypatch.setattr(
+        sys, "argv", ["chitieu", "snapshots", "list", "--config", config, "--warehouse", url]
+    )
+    with pytest.raises(SystemExit) as ended:
+        cli.main()
+    assert ended.value.code == 70
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[0]
+        .endswith("unexpected error in chitieu: PanicException: assertion failed: i < self.len()")
+    )

@@ -50,7 +50,13 @@ UNEXPECTED_EXIT_CODE: Final = 70
 """A fault of chitieu's own (sysexits' EX_SOFTWARE): no check expected it."""
 
 
-def unexpected(exc: Exception) -> str:
+def _a_fault(exc: BaseException) -> bool:
+    """An exception, or a panic of a library written in Rust (polars' ``PanicException``
+    is a `BaseException`, as pyo3 makes them); never an exit or an interrupt."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def unexpected(exc: BaseException) -> str:
     """The lines a fault of chitieu's own is told in: what it was (one line, escaped, any
     password redacted), that what was committed stands, how to see where it happened."""
     from chitieu.settings import redact
@@ -80,8 +86,8 @@ def main() -> None:
     except ChitieuError as exc:
         click.echo(f"chitieu: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except Exception as exc:  # a fault of chitieu's own, not of what it was given
-        if os.environ.get(DEBUG_ENV):
+    except BaseException as exc:  # a fault of chitieu's own, not of what it was given
+        if not _a_fault(exc) or os.environ.get(DEBUG_ENV):
             raise
         click.echo(unexpected(exc), err=True)
         sys.exit(UNEXPECTED_EXIT_CODE)
