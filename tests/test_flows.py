@@ -23,7 +23,7 @@ from prefect_queries import (
 )
 
 from chitieu import pipeline
-from chitieu.errors import ChitieuError, SnapshotConflict
+from chitieu.errors import ChitieuError, FolderBlocked, SnapshotConflict
 from chitieu.examples import example_dir
 from chitieu.flows import support
 from chitieu.flows.intake import gather_submissions, intake_flow
@@ -318,3 +318,23 @@ def test_a_command_flow_run_attended_sends_no_heartbeats(
     monkeypatch.setenv(support.HEARTBEAT_ENV, "60")
     with support.attended():
         assert get_current_settings() is before
+
+
+def test_a_file_where_a_folder_is_kept_fails_the_run_in_one_line(
+    job: dict[str, Any], tmp_path: Path
+) -> None:
+    """As a deployed run meets it (no command line to check first): before any work."""
+    shutil.copy(job["root"] / "warehouse.duckdb", tmp_path / "w.duckdb")
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    (tmp_path / "w.quality").write_text("x")
+    state = review_flow("2024", job["config"], url, return_state=True)
+    assert state.is_failed()
+    assert state.message is not None
+    assert state.message.startswith(f"{tmp_path / 'w.quality'} là một tệp, không phải thư mục")
+    assert "chitieu keeps the quality checks' results there" in state.message
+    with pytest.raises(FolderBlocked):
+        state.result()
+    (tmp_path / "w.archive").write_text("x")
+    with pytest.raises(FolderBlocked, match="chitieu keeps the archive of received files"):
+        intake_flow([str(job["root"] / "inbox" / "2024M01")], job["config"], url)
+    assert not (tmp_path / "w.reports").exists()

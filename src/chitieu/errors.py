@@ -91,6 +91,11 @@ class WarehouseBusy(WarehouseError):
     """Another process holds the warehouse (a DuckDB file admits one at a time)."""
 
 
+class FolderBlocked(WarehouseError):
+    """A file where chitieu keeps a folder beside the warehouse (the archive, feedback,
+    reports, quality results, Data Docs; ``CHITIEU_DATA_DIR`` for PostgreSQL)."""
+
+
 class SnapshotConflict(WarehouseError):
     """Publishing raced with another publication or found a broken chain."""
 

@@ -50,6 +50,9 @@ START_TIMEOUT_SECONDS: Final = 180.0
 """A first start on a fresh Prefect home creates its database: 15-25 s on a quiet
 machine, more on a busy one."""
 STOP_TIMEOUT_SECONDS: Final = 20.0
+REACH_TIMEOUT_SECONDS: Final = 3.0
+"""How long a command waits for a server named by ``PREFECT_API_URL`` to answer
+``/health`` (milliseconds when it runs) before it says it cannot reach it."""
 
 PID_FILE: Final = "server.pid"  # Prefect's own name: `prefect server stop` reads it
 STATE_FILE: Final = "chitieu-server.json"
@@ -318,6 +321,53 @@ class LocalServer:
             return pid is not None
 
 
+def reach(api_url: str, timeout: float = REACH_TIMEOUT_SECONDS) -> None:
+    """Make sure a server answers at ``api_url`` (its ``/health``) within ``timeout``
+    seconds for each of connecting and answering; raise `ServerUnavailable` saying why
+    otherwise. Any HTTP answer will do: whether it is a Prefect API that lets this
+    command in is for Prefect's client to say. Without this, Prefect's client retries an
+    unreachable server and then fails with a traceback, and waits forever on one that
+    accepts connections but never answers."""
+    import httpx  # Prefect's own HTTP client: imported by Prefect right after this anyway
+
+    from chitieu.settings import redact
+    from chitieu.shown import shown
+
+    where = shown(redact(api_url))
+    try:
+        # only whether something answers is learnt, and nothing secret is sent: no
+        # certificate check here (Prefect's client checks it, with its own settings)
+        httpx.get(f"{api_url.rstrip('/')}/health", timeout=timeout, verify=False)
+        return
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
+        raise ServerUnavailable(
+            f"PREFECT_API_URL không phải địa chỉ http(s) / is not an http(s) URL: "
+            f"{where!r} ({shown(redact(str(error)))}); set it to the API of a Prefect server "
+            "(http://127.0.0.1:4200/api), or unset it to use chitieu's local server"
+        ) from None
+    except httpx.TimeoutException:
+        reason = f"không trả lời sau {timeout:g} giây / no answer within {timeout:g} s"
+    except httpx.HTTPError as error:
+        reason = _reason(error)
+    raise ServerUnavailable(
+        f"không kết nối được máy chủ Prefect / cannot reach the Prefect server at {where}: "
+        f"{reason}; start it (chitieu server start / prefect server start), or unset "
+        "PREFECT_API_URL to use chitieu's local server (with --ephemeral, a temporary one)"
+    )
+
+
+def _reason(error: Exception) -> str:
+    """``connection refused`` of ``[Errno 111] Connection refused``."""
+    from chitieu.settings import redact
+    from chitieu.shown import shown
+
+    cause: BaseException = error
+    while cause.__context__ is not None and not isinstance(cause, OSError):
+        cause = cause.__context__
+    text = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(error)
+    return shown(redact(text or type(error).__name__)).lower()
+
+
 @dataclass(frozen=True)
 class PrefectChoice:
     """Where this command's flows run, and what to tell the user about it."""
@@ -334,6 +384,7 @@ def choose(ephemeral: bool = False) -> PrefectChoice:
     Must run before Prefect is imported in this process."""
     given = os.environ.get("PREFECT_API_URL", "").strip()
     if given:
+        reach(given)  # one that does not answer is said at once, before any work
         return PrefectChoice("remote", given.removesuffix("/").removesuffix("/api"))
     wanted = os.environ.get(SERVER_ENV, "").strip().lower() or "local"
     if wanted not in ("local", "ephemeral"):

@@ -74,6 +74,46 @@ def beside_warehouse(url: str, name: str) -> Path:
     return Path(os.environ.get("CHITIEU_DATA_DIR", "./chitieu-data")) / name
 
 
+BESIDE_PURPOSES: Final = {
+    "archive": ("bản lưu các tệp đã nhận", "the archive of received files"),
+    "feedback": ("bản phản hồi của các bảng tính", "the annotated copies of workbooks"),
+    "reports": ("các báo cáo của đánh giá", "the review's reports"),
+    "quality": ("kết quả kiểm tra chất lượng", "the quality checks' results"),
+    "datadocs": ("trang Data Docs của kiểm tra chất lượng", "the quality checks' Data Docs"),
+}
+"""What each folder beside the warehouse holds, as the message of one blocked says it."""
+INTAKE_FOLDERS: Final = ("archive", "feedback")
+"""The folders beside the warehouse an intake writes (`check_beside`)."""
+REVIEW_FOLDERS: Final = ("reports", "quality", "datadocs")
+"""The folders beside the warehouse a review writes (`check_beside`)."""
+
+
+def check_beside(url: str, *names: str) -> None:
+    """Raise `FolderBlocked` when a file stands where a folder ``names`` beside the
+    warehouse at ``url`` is kept (`beside_warehouse`), or where one of the folders it goes
+    in should be (``CHITIEU_DATA_DIR`` a file): before any work, rather than a traceback
+    when the folder is first written. A folder not there yet is made when needed."""
+    from chitieu.errors import FolderBlocked
+    from chitieu.shown import shown
+
+    for name in names:
+        folder = beside_warehouse(url, name)
+        blocked = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if blocked is None or blocked.is_dir():
+            continue
+        vi, en = BESIDE_PURPOSES.get(name, (name, name))
+        where = "" if blocked == folder else f" ({shown(str(folder))})"
+        fix = (
+            "move it away, or name another warehouse file (--warehouse)"
+            if url.startswith("duckdb:")
+            else "move it away, or set CHITIEU_DATA_DIR to a folder"
+        )
+        raise FolderBlocked(
+            f"{shown(str(blocked))} là một tệp, không phải thư mục, nơi chitieu giữ {vi} / "
+            f"is a file, not a folder: chitieu keeps {en} there{where}; {fix}"
+        )
+
+
 def kept_by_chitieu(url: str, config_dir: str | Path | None = None) -> list[Path]:
     """What chitieu keeps of the warehouse at ``url`` and reads its configuration from,
     resolved: the folders and the heads log beside the warehouse (`beside_warehouse`),

@@ -45,6 +45,7 @@ def intake(
     from chitieu.flows.read_ahead import reading_ahead
 
     inputs, flow_warehouse = [str(p) for p in inbox], settings.warehouse_for_flow(warehouse)
+    settings.check_beside(flow_warehouse, *settings.INTAKE_FOLDERS)  # a file in the way: said first
     # first thing: the files are read while Prefect is imported and the run starts
     with reading_ahead(inputs, str(config_dir), flow_warehouse):
         with settled_imports():

@@ -88,6 +88,7 @@ def review(
     from chitieu.flows.read_ahead import Review, reviewing_ahead
 
     flow_url = settings.warehouse_for_flow(warehouse)
+    settings.check_beside(flow_url, *settings.REVIEW_FOLDERS)  # a file in the way: said first
     # first thing, before polars: the review rolled up and checked while Prefect starts
     with reviewing_ahead(Review.of(period, str(config_dir), flow_url, org)) as ahead:
         with settled_imports():

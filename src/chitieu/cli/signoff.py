@@ -47,7 +47,6 @@ def _announce(config: Config, signed: SignOff) -> None:
     The warehouse holds the record: an event that cannot be sent is a warning."""
     if not os.environ.get("PREFECT_API_URL"):
         return
-    settings.prepare_prefect()
     import asyncio
 
     from chitieu.dashboard import unit_name
@@ -57,6 +56,7 @@ def _announce(config: Config, signed: SignOff) -> None:
         signed, unit_name(config.org_units, signed.root_org_unit, signed.review_period)
     )
     try:
+        settings.prepare_prefect()  # one that does not answer: ServerUnavailable, in seconds
         asyncio.run(_send(spec))
     except Exception as error:  # whatever the server or the network answers
         click.echo(

@@ -193,6 +193,7 @@ def intake_flow(
     if month:
         month = Period.parse(month).code
     url = settings.flow_warehouse(warehouse_url)
+    settings.check_beside(url, *settings.INTAKE_FOLDERS)  # a file in the way: before any work
     # the files the command read while Prefect started, if it did (`read_ahead`)
     intake = read_ahead.Intake.of(list(inputs), config_dir, warehouse_url)
     ahead = read_ahead.claim(ReadAhead, intake)

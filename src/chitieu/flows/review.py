@@ -256,6 +256,9 @@ def review_flow(
     period = resolve_period(review_period)
     unit = root or config.catalog.resolution.org_unit
     url = settings.flow_warehouse(warehouse_url)
+    if not dry_run:  # a file in the way: before any work
+        beside = [n for n in settings.REVIEW_FOLDERS if n != "reports" or reports_dir is None]
+        settings.check_beside(url, *beside)
     tag_run("chitieu", "review", f"period:{period.code}", f"unit:{unit}")
     key = dashboard.review_key(period.code, unit)
     logger.info(
