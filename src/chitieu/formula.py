@@ -7,6 +7,7 @@ division by zero gives null: neither raises.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -112,7 +113,10 @@ class _Parser:
     def atom(self) -> Node:
         kind, text = self.take()
         if kind == "num":
-            return Number(float(text))
+            value = float(text)
+            if not math.isfinite(value):
+                raise FormulaError(f"number too large in formula: {shortened(text)}")
+            return Number(value)
         if kind == "name":
             return Element(text)
         if text == "(":
@@ -121,6 +125,13 @@ class _Parser:
                 raise FormulaError(f"missing ')' in formula {self.text!r}")
             return node
         raise FormulaError(f"unexpected {text!r} in formula {self.text!r}")
+
+
+def shortened(text: str, keep: int = 24) -> str:
+    """A value as a message quotes it: a 400-digit number by its first digits and length."""
+    if len(text) <= keep:
+        return text
+    return f"{text[:keep]}… ({len(text)} characters)"
 
 
 def parse(text: str) -> Node:

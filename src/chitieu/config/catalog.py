@@ -34,7 +34,8 @@ OrgAggregation = Literal["sum", "average", "max", "min"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN or infinity (`.nan`, `.inf`, `1e400`) is no bound, threshold or setting
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Resolution(_Strict):
@@ -258,9 +259,22 @@ def parse_catalog(
             message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
             if error["type"] == "missing":
                 message = "required key is missing"
+            if _not_finite(error):
+                shown = formula.shortened(str(error["input"]))
+                message = f"not a finite number (NaN, infinity, or too large): {shown}"
             problems.append(ConfigProblem(file, entry, key, message))
         return None, problems
     return catalog, check_catalog(catalog, file)
+
+
+def _not_finite(error: Any) -> bool:
+    """A pydantic error for NaN or infinity, or an integer too large for a float (YAML
+    reads 400 nines as an integer)."""
+    return error["type"] == "finite_number" or (
+        error["type"] == "float_type"
+        and isinstance(error["input"], int)
+        and not isinstance(error["input"], bool)
+    )
 
 
 def check_catalog(catalog: Catalog, file: str = CATALOG_FILE) -> list[ConfigProblem]:
