@@ -301,3 +301,113 @@ def test_yaml_mistakes_read_as_they_always_did(text: str, line: str, problem: st
     catalog, problems = parse_catalog(text)
     assert catalog is None
     assert [(p.entry, p.message) for p in problems] == [(line, f"not valid YAML: {problem}")]
+
+
+def catalog_with(formulas: dict[str, str], extra: list[tuple[str, str]] = ()) -> str:  # type: ignore[assignment]
+    """The base catalog with some indicators' formulas replaced and indicators added
+    (code, formula) at the top of the list."""
+    text = base_text("catalog.yaml")
+    for code, new in formulas.items():
+        text = re.sub(rf'(\{{code: {code}, .*formula: )"[^"]*"', rf'\1"{new}"', text)
+    added = "".join(f'  - {{code: {code}, name: "x", formula: "{f}"}}\n' for code, f in extra)
+    return text.replace("indicators:\n", "indicators:\n" + added, 1)
+
+
+def chain(length: int, prefix: str = "X") -> list[tuple[str, str]]:
+    """``length`` indicators each naming the next, the last naming MEMBERS, listed in
+    reverse order (a catalog where every reference points to an entry above it)."""
+    links = [
+        (f"{prefix}{i}", f"{prefix}{i + 1}" if i + 1 < length else "MEMBERS") for i in range(length)
+    ]
+    return links[::-1]
+
+
+@pytest.mark.parametrize(
+    ("catalog", "entry", "message"),
+    [
+        (
+            catalog_with({"CT01": "(" * 250 + "MEMBERS" + ")" * 250}),
+            "indicators[1] CT01",
+            "formula nests parentheses and signs more than 20 deep",
+        ),
+        (
+            catalog_with({"CT01": " + ".join(["MEMBERS"] * 1200)}),
+            "indicators[1] CT01",
+            "formula has more than 100 terms (numbers and codes)",
+        ),
+        (
+            catalog_with({}, chain(1500)),
+            "indicators[12] X1488",
+            "names indicators 11 deep (X1488 → X1489 → X1490 → X1491 → … → X1499), more than 10: "
+            "write the formula with the elements themselves",
+        ),
+        (
+            catalog_with({"CT05": "X0"}, chain(3000)),
+            "indicators[12] X2988",
+            "names indicators 11 deep (X2988 → X2989 → X2990 → X2991 → … → X2999), more than 10: "
+            "write the formula with the elements themselves",
+        ),
+        (  # 10 indicators deep, each naming the next 4 times: 4^10 terms written out
+            catalog_with(
+                {},
+                [
+                    (f"M{i}", " + ".join([f"M{i + 1}" if i < 9 else "MEMBERS"] * 4))
+                    for i in range(10)
+                ][::-1],
+            ),
+            "indicators[4] M6",
+            "has 256 terms with the formulas of the indicators it names written out, more than 100",
+        ),
+    ],
+    ids=["parentheses", "terms", "chain_1500", "chain_3000", "terms_written_out"],
+)
+def test_a_deep_or_long_formula_is_a_configuration_error(
+    tmp_path: Path, catalog: str, entry: str, message: str
+) -> None:
+    """Every command loads the configuration: these were a RecursionError in each."""
+    with pytest.raises(ConfigError, match=r"^lỗi cấu hình / configuration error \(1\):") as err:
+        load_config(overlay(tmp_path, {"catalog.yaml": catalog}))
+    [problem] = err.value.problems
+    assert (problem.file, problem.entry, problem.key, problem.message) == (
+        "catalog.yaml",
+        entry,
+        "formula",
+        message,
+    )
+
+
+def test_a_long_cycle_of_indicators_is_reported_without_recursion(tmp_path: Path) -> None:
+    links = [(f"X{i}", f"X{(i + 1) % 1500}") for i in range(1500)]
+    catalog = catalog_with({}, links)
+    with pytest.raises(ConfigError, match=r"^lỗi cấu hình / configuration error \(1500\):") as err:
+        load_config(overlay(tmp_path, {"catalog.yaml": catalog}))
+    assert {p.message for p in err.value.problems} == {"is part of a cycle of indicators"}
+    assert err.value.problems[0].entry == "indicators[1] X0"
+
+
+def test_every_indicator_on_a_cycle_is_reported(tmp_path: Path) -> None:
+    """C is on the cycle A → C → B → A though a walk from A meets B first."""
+    catalog = catalog_with({}, [("A", "B + C"), ("B", "A"), ("C", "B"), ("D", "C")])
+    with pytest.raises(ConfigError) as err:
+        load_config(overlay(tmp_path, {"catalog.yaml": catalog}))
+    assert [p.entry for p in err.value.problems] == [
+        "indicators[1] A",
+        "indicators[2] B",
+        "indicators[3] C",
+    ]
+
+
+def test_formulas_at_the_limits_are_written_out_and_computed(tmp_path: Path) -> None:
+    """A chain 10 deep and a formula of 100 terms written out load and compute."""
+    from chitieu.config.catalog import MAX_CHAIN
+    from chitieu.rollup.indicators import indicator_actuals
+
+    links = chain(MAX_CHAIN + 1)  # X0 names X1 ... X10 names MEMBERS: 10 deep
+    wide = [("W", " + ".join(["X1"] * 50 + ["MEMBERS"] * 50))]
+    config = load_config(overlay(tmp_path, {"catalog.yaml": catalog_with({}, links + wide)}))
+    assert config.catalog.formula_tree("X0") == formula.Element("MEMBERS")
+    values = pl.DataFrame(
+        {"org_unit_code": ["C1"], "element_code": ["MEMBERS"], "value": [2.0]},
+    )
+    actuals = indicator_actuals(values, config.catalog)
+    assert actuals.filter(pl.col("indicator_code") == "W").item(0, "actual") == 200.0

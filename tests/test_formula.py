@@ -154,3 +154,34 @@ def test_division_by_zero_only_nulls_the_affected_rows() -> None:
 )
 def test_divides_by_literal_zero(text: str, divides: bool) -> None:
     assert formula.divides_by_literal_zero(formula.parse(text)) is divides
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("(" * 250 + "A" + ")" * 250, r"^formula nests parentheses and signs more than 20 deep$"),
+        ("-" * 21 + "A", r"nests parentheses and signs more than 20 deep"),
+        ("-(" * 11 + "A" + ")" * 11, r"nests parentheses and signs more than 20 deep"),
+        (" + ".join(["A"] * 1200), r"^formula has more than 100 terms \(numbers and codes\)$"),
+        (" * ".join(["2"] * 101), r"more than 100 terms"),
+        ("9" * 400 + " * A", r"^number too large in formula: 9{24}… \(400 characters\)$"),
+    ],
+)
+def test_a_formula_past_the_limits_is_refused_not_a_recursion_error(
+    text: str, message: str
+) -> None:
+    """Real formulas have a few terms: a deep or long one is a mistake (or an attack),
+    refused with the limit it passed, never a RecursionError in every command."""
+    with pytest.raises(FormulaError, match=message):
+        formula.parse(text)
+
+
+def test_a_formula_at_the_limits_is_computed() -> None:
+    deep = "(" * formula.MAX_NESTING + "A" + ")" * formula.MAX_NESTING
+    signs = "-" * formula.MAX_NESTING + "A"
+    long = " + ".join(["A"] * formula.MAX_TERMS)
+    assert compute(deep, A=[3]) == [3]
+    assert compute(signs, A=[3]) == [3]
+    assert compute(long, A=[0.5]) == [50]
+    assert formula.elements(formula.parse(long)) == {"A"}
+    assert len(formula.leaves(formula.parse(long))) == formula.MAX_TERMS

@@ -3,10 +3,16 @@
 A small recursive-descent parser turns a formula into a tree; the tree becomes a
 polars expression over one column per element. Missing data gives null and a
 division by zero gives null: neither raises.
+
+A formula is a few terms (real catalogs: one to five); ``MAX_TERMS`` and
+``MAX_NESTING`` bound what the parser accepts far above that, so that no formula
+can exhaust Python's recursion (a ``RecursionError`` in every command) and every
+tree walk below stays a few hundred calls deep at most.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -16,6 +22,11 @@ import polars as pl
 from chitieu.errors import FormulaError
 
 _TOKEN: Final = re.compile(r"\s*(?:([0-9]+(?:\.[0-9]+)?)|([A-Z][A-Z0-9_]*)|(.))")
+MAX_TERMS: Final = 100
+"""Numbers and codes in one formula (once the indicators it names are written out,
+`chitieu.config.catalog`): a sum of every commune's figure by hand stays below it."""
+MAX_NESTING: Final = 20
+"""Parentheses and signs inside one another (``-(A * (B + C))`` is 3 deep)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,15 @@ class _Parser:
         self.text = text
         self.tokens = _tokens(text)
         self.pos = 0
+        self.terms = 0
+        self.nesting = 0
+
+    def enter(self) -> None:
+        """One more parenthesis or sign around what follows; refused past `MAX_NESTING`
+        (each level costs the parser four calls)."""
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise FormulaError(f"formula nests parentheses and signs more than {MAX_NESTING} deep")
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -101,26 +121,42 @@ class _Parser:
 
     def unary(self) -> Node:
         token = self.peek()
-        if token == ("op", "-"):
+        if token in (("op", "-"), ("op", "+")):
             self.take()
-            return Negate(self.unary())
-        if token == ("op", "+"):
-            self.take()
-            return self.unary()
+            self.enter()
+            operand = self.unary()
+            self.nesting -= 1
+            return Negate(operand) if token == ("op", "-") else operand
         return self.atom()
 
     def atom(self) -> Node:
         kind, text = self.take()
+        if kind in ("num", "name"):
+            self.terms += 1
+            if self.terms > MAX_TERMS:
+                raise FormulaError(f"formula has more than {MAX_TERMS} terms (numbers and codes)")
         if kind == "num":
-            return Number(float(text))
+            value = float(text)
+            if not math.isfinite(value):
+                raise FormulaError(f"number too large in formula: {shortened(text)}")
+            return Number(value)
         if kind == "name":
             return Element(text)
         if text == "(":
+            self.enter()
             node = self.expr()
             if self.take() != ("op", ")"):
                 raise FormulaError(f"missing ')' in formula {self.text!r}")
+            self.nesting -= 1
             return node
         raise FormulaError(f"unexpected {text!r} in formula {self.text!r}")
+
+
+def shortened(text: str, keep: int = 24) -> str:
+    """A value as a message quotes it: a 400-digit number by its first digits and length."""
+    if len(text) <= keep:
+        return text
+    return f"{text[:keep]}… ({len(text)} characters)"
 
 
 def parse(text: str) -> Node:
@@ -128,15 +164,26 @@ def parse(text: str) -> Node:
     return _Parser(text).parse()
 
 
+def leaves(node: Node) -> list[Number | Element]:
+    """The numbers and codes of a formula, left to right (walked without recursion: a
+    tree is only as deep as `parse` allows, but this also measures trees not yet
+    checked)."""
+    found: list[Number | Element] = []
+    pending: list[Node] = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, Binary):
+            pending += (current.right, current.left)
+        elif isinstance(current, Negate):
+            pending.append(current.operand)
+        else:
+            found.append(current)
+    return found
+
+
 def elements(node: Node) -> set[str]:
     """Element codes a formula reads."""
-    if isinstance(node, Element):
-        return {node.code}
-    if isinstance(node, Negate):
-        return elements(node.operand)
-    if isinstance(node, Binary):
-        return elements(node.left) | elements(node.right)
-    return set()
+    return {leaf.code for leaf in leaves(node) if isinstance(leaf, Element)}
 
 
 def divides_by_literal_zero(node: Node) -> bool:

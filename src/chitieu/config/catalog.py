@@ -8,7 +8,7 @@ Every problem is collected so that the data team sees them all at once.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import yaml
 from pydantic import (
@@ -27,6 +27,9 @@ from chitieu.errors import ConfigProblem, FormulaError
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9_]*$"
 CATALOG_FILE = "catalog.yaml"
+MAX_CHAIN: Final = 10
+"""How deep indicators may name indicators (CT05 names CT01: 1 deep). Real catalogs
+go 2 or 3 deep; the limit keeps the writing-out of formulas (`_inline`) shallow."""
 
 ValueType = Literal["integer", "number", "boolean", "percent"]
 TimeAggregation = Literal["sum", "last", "average", "max", "min"]
@@ -34,7 +37,8 @@ OrgAggregation = Literal["sum", "average", "max", "min"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN or infinity (`.nan`, `.inf`, `1e400`) is no bound, threshold or setting
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Resolution(_Strict):
@@ -258,14 +262,28 @@ def parse_catalog(
             message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
             if error["type"] == "missing":
                 message = "required key is missing"
+            if _not_finite(error):
+                shown = formula.shortened(str(error["input"]))
+                message = f"not a finite number (NaN, infinity, or too large): {shown}"
             problems.append(ConfigProblem(file, entry, key, message))
         return None, problems
     return catalog, check_catalog(catalog, file)
 
 
+def _not_finite(error: Any) -> bool:
+    """A pydantic error for NaN or infinity, or an integer too large for a float (YAML
+    reads 400 nines as an integer)."""
+    return error["type"] == "finite_number" or (
+        error["type"] == "float_type"
+        and isinstance(error["input"], int)
+        and not isinstance(error["input"], bool)
+    )
+
+
 def check_catalog(catalog: Catalog, file: str = CATALOG_FILE) -> list[ConfigProblem]:
     """Rules across entries: unique codes, formulas that parse and name known elements,
-    no division by a literal zero, no cycle between indicators."""
+    no division by a literal zero, no cycle between indicators, no formula too large
+    once the indicators it names are written out (`_too_large`)."""
     problems: list[ConfigProblem] = []
     for section, codes in (
         ("elements", [e.code for e in catalog.elements]),
@@ -287,6 +305,7 @@ def check_catalog(catalog: Catalog, file: str = CATALOG_FILE) -> list[ConfigProb
     indicator_codes = {i.code for i in catalog.indicators}
     clashes = element_codes & indicator_codes
     references: dict[str, set[str]] = {}
+    trees: dict[str, formula.Node] = {}
     for index, indicator in enumerate(catalog.indicators, start=1):
         entry = f"indicators[{index}] {indicator.code}"
         if indicator.code in clashes:
@@ -305,34 +324,132 @@ def check_catalog(catalog: Catalog, file: str = CATALOG_FILE) -> list[ConfigProb
         if formula.divides_by_literal_zero(tree):
             problems.append(ConfigProblem(file, entry, "formula", "divides by a literal zero"))
         references[indicator.code] = names & indicator_codes
-    for code in _cycle(references):
-        index = next(i for i, ind in enumerate(catalog.indicators, 1) if ind.code == code)
+        trees[indicator.code] = tree  # the last of a duplicate code, as in `references`
+    on_cycle = _cycle(references)
+    positions = {ind.code: i for i, ind in reversed(list(enumerate(catalog.indicators, 1)))}
+    for code in on_cycle:
         problems.append(
             ConfigProblem(
-                file, f"indicators[{index}] {code}", "formula", "is part of a cycle of indicators"
+                file,
+                f"indicators[{positions[code]}] {code}",
+                "formula",
+                "is part of a cycle of indicators",
             )
+        )
+    for code, message in _too_large(trees, set(on_cycle)):
+        problems.append(
+            ConfigProblem(file, f"indicators[{positions[code]}] {code}", "formula", message)
         )
     problems += check_rules(catalog.rules, element_codes, indicator_codes, file)
     return problems
 
 
 def _cycle(references: dict[str, set[str]]) -> list[str]:
-    """Indicators on a cycle of formula references (indicators may name indicators)."""
-    state: dict[str, int] = {}
-    on_cycle: list[str] = []
+    """Indicators on a cycle of formula references (indicators may name indicators), in
+    the catalog's order: the members of every strongly connected component that loops
+    (Tarjan's algorithm, with its own stack: a chain of thousands of references is
+    walked without recursion)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    looping: set[str] = set()
+    walk: list[tuple[str, list[str]]] = []  # the codes being visited, each with what is left
 
-    def visit(code: str, path: list[str]) -> None:
-        state[code] = 1
-        path.append(code)
-        for ref in sorted(references.get(code, ())):
-            if state.get(ref) == 1:
-                on_cycle.extend(c for c in path[path.index(ref) :] if c not in on_cycle)
-            elif ref not in state:
-                visit(ref, path)
-        path.pop()
-        state[code] = 2
+    def open_(code: str) -> None:
+        index[code] = low[code] = len(index)
+        stack.append(code)
+        on_stack.add(code)
+        walk.append((code, sorted(references.get(code, ()), reverse=True)))
 
-    for code in references:
-        if code not in state:
-            visit(code, [])
-    return on_cycle
+    for root in references:
+        if root in index:
+            continue
+        open_(root)
+        while walk:
+            code, pending = walk[-1]
+            if pending:
+                ref = pending.pop()
+                if ref not in index:
+                    open_(ref)
+                elif ref in on_stack:
+                    low[code] = min(low[code], index[ref])
+                continue
+            walk.pop()
+            if walk:
+                parent = walk[-1][0]
+                low[parent] = min(low[parent], low[code])
+            if low[code] == index[code]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == code:
+                        break
+                if len(component) > 1 or code in references.get(code, ()):
+                    looping.update(component)
+    return [code for code in references if code in looping]
+
+
+def _too_large(trees: dict[str, formula.Node], on_cycle: set[str]) -> list[tuple[str, str]]:
+    """(indicator, why) for every formula that, with the formulas of the indicators it
+    names written out (as `Catalog.formula_tree` does), names indicators more than
+    `MAX_CHAIN` deep or has more than `formula.MAX_TERMS` terms: the indicator where
+    the limit is first passed (those naming it pass it too, and are not listed).
+
+    Measured without recursion or writing anything out, so that a catalog built to be
+    huge (a chain of thousands, or terms multiplied at every level) is refused in
+    milliseconds, never inlined."""
+    leaves = {code: formula.leaves(tree) for code, tree in trees.items() if code not in on_cycle}
+    named = {
+        code: [leaf.code for leaf in found if isinstance(leaf, formula.Element)]
+        for code, found in leaves.items()
+    }
+    depth: dict[str, int] = {}
+    terms: dict[str, int] = {}
+    below: dict[str, str | None] = {}  # the indicator named on the longest chain
+    opened: set[str] = set()
+    for code in leaves:
+        pending = [code]
+        while pending:  # depth first, each indicator measured once, after what it names
+            current = pending[-1]
+            if current in depth:
+                pending.pop()
+                continue
+            opened.add(current)
+            # a name still open would be a cycle (`_cycle` reports it): counted as a term
+            unmeasured = [r for r in named[current] if r in leaves and r not in opened]
+            if unmeasured:
+                pending += unmeasured
+                continue
+            pending.pop()
+            refs = [r for r in named[current] if r in depth]
+            deepest = max(refs, key=lambda r: depth[r], default=None)
+            depth[current] = 0 if deepest is None else depth[deepest] + 1
+            below[current] = deepest
+            terms[current] = len(leaves[current]) + sum(terms[r] - 1 for r in refs)
+    found: list[tuple[str, str]] = []
+    for code in leaves:
+        refs = [r for r in named[code] if r in depth]
+        if depth[code] > MAX_CHAIN and all(depth[r] <= MAX_CHAIN for r in refs):
+            chain = [code]
+            while (step := below[chain[-1]]) is not None:
+                chain.append(step)
+            shown = chain if len(chain) <= 6 else [*chain[:4], "…", chain[-1]]
+            found.append(
+                (
+                    code,
+                    f"names indicators {depth[code]} deep ({' → '.join(shown)}), more than "
+                    f"{MAX_CHAIN}: write the formula with the elements themselves",
+                )
+            )
+        elif terms[code] > formula.MAX_TERMS and all(terms[r] <= formula.MAX_TERMS for r in refs):
+            found.append(
+                (
+                    code,
+                    f"has {terms[code]} terms with the formulas of the indicators it names "
+                    f"written out, more than {formula.MAX_TERMS}",
+                )
+            )
+    return found

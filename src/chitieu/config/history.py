@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from chitieu.config.catalog import Catalog
-from chitieu.config.tables import _NUMBER, LINE, problems_where, read_text_table
+from chitieu.config.tables import LINE, number_problems, problems_where, read_text_table
 from chitieu.errors import ConfigProblem
 from chitieu.periods import PERIOD_PATTERN, VALID_FORMS, period_columns
 
@@ -61,14 +61,7 @@ def load_history(
         "period",
         pl.lit("not a period (") + pl.lit(VALID_FORMS) + pl.lit("): ") + pl.col("period"),
     )
-    problems += problems_where(
-        frame,
-        pl.col("actual").is_not_null() & ~pl.col("actual").str.contains(_NUMBER),
-        file,
-        "actual",
-        pl.lit("not a plain number (use '.' for decimals, no thousands separator): ")
-        + pl.col("actual"),
-    )
+    problems += number_problems(frame, file, "actual")
     if catalog is not None:
         known = [i.code for i in catalog.indicators]
         problems += problems_where(

@@ -32,7 +32,8 @@ DEFAULT_MIN_HISTORY: Final = 6
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN or infinity (`.nan`, `.inf`, `1e400`) is no bound, threshold or setting
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class OutlierSpec(_Strict):

@@ -99,6 +99,38 @@ def problems_where(
     ]
 
 
+def number_problems(frame: pl.DataFrame, file: str, key: str) -> list[ConfigProblem]:
+    """A cell of ``key`` that is no plain number, or one too large to be held (400 nines
+    would be read as infinity, and a report would show it)."""
+    cell = pl.col(key)
+    plain = cell.str.contains(_NUMBER)
+    problems = problems_where(
+        frame,
+        cell.is_not_null() & ~plain,
+        file,
+        key,
+        pl.lit("not a plain number (use '.' for decimals, no thousands separator): ") + cell,
+    )
+    shown = (
+        pl.when(cell.str.len_chars() > 24)
+        .then(
+            cell.str.head(24)
+            + pl.lit("… (")
+            + cell.str.len_chars().cast(pl.String)
+            + pl.lit(" characters)")
+        )
+        .otherwise(cell)
+    )
+    problems += problems_where(
+        frame,
+        cell.is_not_null() & plain & cell.cast(pl.Float64, strict=False).is_infinite(),
+        file,
+        key,
+        pl.lit("number too large: ") + shown,
+    )
+    return problems
+
+
 def load_org_units(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]]:
     """The hierarchy with ``valid_from``/``valid_to`` as dates and a stable ``unit_id``."""
     frame, problems = read_text_table(
@@ -357,14 +389,7 @@ def load_targets(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]]:
         "not an ISO date (YYYY-MM-DD)",
     )
     for key in ("target", "baseline"):
-        problems += problems_where(
-            frame,
-            pl.col(key).is_not_null() & ~pl.col(key).str.contains(_NUMBER),
-            file,
-            key,
-            pl.lit("not a plain number (use '.' for decimals, no thousands separator): ")
-            + pl.col(key),
-        )
+        problems += number_problems(frame, file, key)
     if problems:
         return None, problems
     frame = frame.with_columns(
