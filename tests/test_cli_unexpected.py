@@ -7,12 +7,14 @@ does not know of yet."""
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 
 import pytest
 
 from chitieu import cli
+from chitieu.errors import WarehouseError
 from chitieu.examples import example_dir
 from chitieu.warehouse import Warehouse, open_warehouse
 
@@ -87,3 +89,57 @@ def test_a_panic_of_polars_is_a_fault_too(
         .err.splitlines()[0]
         .endswith("unexpected error in chitieu: PanicException: assertion failed: i < self.len()")
     )
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        OSError(errno.ENOSPC, "No space left on device"),
+        WarehouseError("Failed to commit: IO Error: could not write file: No space left on device"),
+        RuntimeError("GitIgnoreScaffoldingError: [Errno 28] No space left on device: 'gx'"),
+    ],
+    ids=["oserror", "warehouse", "worded"],
+)
+def test_a_full_disk_is_said_to_be_one(
+    fault: BaseException,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Not chitieu's fault and nothing half-written: one line saying so, exit 74, whether
+    the error is the OSError itself, the warehouse's or words carried over."""
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    open_warehouse(url).close()
+
+    def fails(*_: object, **__: object) -> None:
+        raise fault
+
+    monkeypatch.setattr(Warehouse, "list_snapshots", fails)
+    monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+    config = str(example_dir() / "config")
+    monkeypatch.setattr(
+        sys, "argv", ["chitieu", "snapshots", "list", "--config", config, "--warehouse", url]
+    )
+    with pytest.raises(SystemExit) as ended:
+        cli.main()
+    assert ended.value.code == cli.DISK_FULL_EXIT_CODE == 74
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("chitieu: hết chỗ trên đĩa / no space left on device:")
+
+
+class _TwoArguments(Exception):
+    """As Great Expectations' errors are: pickled with one argument, built with two."""
+
+    def __init__(self, what: str, why: str) -> None:
+        super().__init__(f"{what}: {why}")
+
+
+def test_a_gate_error_that_does_not_pickle_crosses_in_words() -> None:
+    from chitieu.quality.worker import _sendable
+
+    error = _TwoArguments("gx", "[Errno 28] No space left on device")
+    sent = _sendable(error)
+    assert isinstance(sent, RuntimeError)
+    assert str(sent) == "_TwoArguments: gx: [Errno 28] No space left on device"
+    kept = ValueError("a plain one")
+    assert _sendable(kept) is kept

@@ -7,6 +7,7 @@ One module per family of commands; each registers itself on the group in `_base`
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import sys
@@ -56,6 +57,26 @@ def _a_fault(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
+DISK_FULL_EXIT_CODE: Final = 74
+"""The disk filled up (sysexits' EX_IOERR): not chitieu's fault, and nothing half-written."""
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether the disk filling up is behind ``exc``: an `OSError` ENOSPC among its
+    causes, or the words of one in a message that carried it over (Great Expectations'
+    own errors, DuckDB's, a worker's answer)."""
+    seen: BaseException | None = exc
+    for _ in range(16):  # a chain of causes, never a loop
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        if "No space left on device" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def unexpected(exc: BaseException) -> str:
     """The lines a fault of chitieu's own is told in: what it was (one line, escaped, any
     password redacted), that what was committed stands, how to see where it happened."""
@@ -73,6 +94,15 @@ def unexpected(exc: BaseException) -> str:
     )
 
 
+_DISK_FULL: Final = (
+    "chitieu: hết chỗ trên đĩa / no space left on device: những gì đã ghi xong vẫn nguyên "
+    "vẹn, việc đang làm không được ghi; giải phóng chỗ trống (kho dữ liệu, thư mục lưu "
+    "trữ, thư mục tạm) rồi chạy lại lệnh / what was written stands, what was under way "
+    "was not written; free some space (where the warehouse, its archive and the temporary "
+    "folder are) and run the command again"
+)
+
+
 def main() -> None:
     """Console entry point: run the command, turning domain errors into messages."""
     try:
@@ -84,11 +114,17 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except ChitieuError as exc:
+        if disk_full(exc):  # a warehouse's commit, say: its words are the database's
+            click.echo(_DISK_FULL, err=True)
+            sys.exit(DISK_FULL_EXIT_CODE)
         click.echo(f"chitieu: {exc}", err=True)
         sys.exit(exc.exit_code)
     except BaseException as exc:  # a fault of chitieu's own, not of what it was given
         if not _a_fault(exc) or os.environ.get(DEBUG_ENV):
             raise
+        if disk_full(exc):
+            click.echo(_DISK_FULL, err=True)
+            sys.exit(DISK_FULL_EXIT_CODE)
         click.echo(unexpected(exc), err=True)
         sys.exit(UNEXPECTED_EXIT_CODE)
     finally:

@@ -20,12 +20,15 @@ import atexit
 import contextlib
 import multiprocessing
 import os
+import pickle
 import sys
 import threading
 import time
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Final, cast
+
+from chitieu.errors import fault_reason
 
 if TYPE_CHECKING:
     from chitieu.quality.checks import CheckResult
@@ -172,6 +175,18 @@ def _serve(pipe: Connection) -> None:
     answer_jobs(pipe)
 
 
+def _sendable(error: Exception) -> Exception:
+    """``error`` as it can cross to the command's process: itself when it pickles and
+    unpickles whole, else a `RuntimeError` with its words (Great Expectations' errors
+    take arguments their pickling drops: the command got a TypeError of unpickling in
+    place of "No space left on device")."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return RuntimeError(fault_reason(error, 1000))
+    return error
+
+
 def answer_jobs(connection: Connection, one_at_a_time: threading.Lock | None = None) -> None:
     """Validate each `GateJob` received and send back ``("ok", result)`` or ``("error",
     exception)`` (raised there, as if run there), until told to stop (None) or the
@@ -186,7 +201,7 @@ def answer_jobs(connection: Connection, one_at_a_time: threading.Lock | None = N
                 with turn:
                     answer: tuple[str, Any] = ("ok", gate.validate_frame(job))
             except Exception as error:
-                answer = ("error", error)
+                answer = ("error", _sendable(error))
             connection.send(answer)
     except (EOFError, OSError, KeyboardInterrupt):
         return
