@@ -6,6 +6,7 @@ Each check is a polars filter over the whole file; the rows it flags become
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from pathlib import Path
@@ -46,9 +47,18 @@ def read_text_table(
         return None, [
             ConfigProblem(name, "", "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
         ]
+    twice = _header_twice(text)
+    if twice:
+        return None, [
+            ConfigProblem(name, "line 1", column, "column given twice in the header")
+            for column in twice
+        ]
     try:
         frame = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+        ragged = _ragged_line(text)
+        if ragged is not None:
+            return None, [ConfigProblem(name, ragged[0], "", ragged[1])]
         return None, [
             ConfigProblem(name, "", "", f"not a readable CSV file: {exc}".splitlines()[0])
         ]
@@ -77,6 +87,31 @@ def read_text_table(
     # the lines after it keep their numbers)
     frame = frame.filter(~pl.all_horizontal(pl.col(c).is_null() for c in columns))
     return frame, []
+
+
+def _header_twice(text: str) -> list[str]:
+    """The columns the header names more than once (polars would read the second as
+    ``code_duplicated_0``, an unknown column no one wrote)."""
+    header = next(csv.reader(io.StringIO(text)), [])
+    names = [column.strip() for column in header]
+    return sorted({column for column in names if names.count(column) > 1})
+
+
+def _ragged_line(text: str) -> tuple[str, str] | None:
+    """The first line with more or fewer fields than the header, and how many: what
+    polars refuses without saying where. None when every line has the header's count."""
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, None)
+    if header is None:
+        return None
+    for row in rows:
+        if row and len(row) != len(header):
+            return (
+                f"line {rows.line_num}",
+                f"{len(row)} fields where the header has {len(header)}: check the commas "
+                "(a name holding a comma is written in double quotes)",
+            )
+    return None
 
 
 def problems_where(
