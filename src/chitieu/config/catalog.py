@@ -45,7 +45,7 @@ class Resolution(_Strict):
     code: str
     title: str
     org_unit: str
-    year: int
+    year: int = Field(ge=1945, le=2999)  # the resolution's year: a period's, never 0 or 99999
 
 
 class Classification(_Strict):
