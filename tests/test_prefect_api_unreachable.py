@@ -172,3 +172,28 @@ def test_a_review_on_no_server_is_one_line(district: Path, api_url: str) -> None
     assert line.startswith("chitieu: ")
     assert "PREFECT_API_URL" in line
     assert not (district / "warehouse.duckdb").exists()
+
+
+def test_a_user_and_password_in_the_url_are_never_sent() -> None:
+    """The check asks without checking the certificate: it must send nothing secret, so
+    a ``user:password@`` in the URL is left out of its request."""
+    seen: list[str | None] = []
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        reach(f"http://kho:bi-mat@127.0.0.1:{server.server_address[1]}/api")
+    finally:
+        server.shutdown()
+        thread.join()
+    assert seen == [None]

@@ -335,9 +335,12 @@ def reach(api_url: str, timeout: float = REACH_TIMEOUT_SECONDS) -> None:
 
     where = shown(redact(api_url))
     try:
-        # only whether something answers is learnt, and nothing secret is sent: no
-        # certificate check here (Prefect's client checks it, with its own settings)
-        httpx.get(f"{api_url.rstrip('/')}/health", timeout=timeout, verify=False)
+        # only whether something answers is learnt, and nothing secret is sent (a
+        # user and password in the URL are left out): no certificate check here
+        # (Prefect's client checks it, with its own settings)
+        health = httpx.URL(f"{api_url.rstrip('/')}/health")
+        health = health.copy_with(username=None, password=None)
+        httpx.get(health, timeout=timeout, verify=False)
         return
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
         raise ServerUnavailable(
