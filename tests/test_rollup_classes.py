@@ -20,7 +20,6 @@ from rollup_helpers import (
 )
 
 from chitieu.config import Config, load_config
-from chitieu.errors import ConfigError
 from chitieu.rollup import roll_up
 from chitieu.rollup.indicators import round_half_away
 
@@ -128,29 +127,21 @@ def test_the_baseline_of_an_increase_indicator_is_ignored(make_config: MakeConfi
     assert row["percent"] == 50.0
 
 
-def test_a_decrease_target_equal_to_its_baseline_is_refused(make_config: MakeConfig) -> None:
-    """(baseline − actual) / (baseline − target) has no value: every unit read "chưa thực
-    hiện" (not started) whatever it did. A configuration error, not a class."""
-    with pytest.raises(
-        ConfigError,
-        match=r"targets\.csv: line 2 \(CT01\), key 'target': target equals the baseline for "
-        r"indicator CT01 \(direction 'decrease'\)",
-    ):
-        one_indicator(make_config, 5, target=10, baseline=10, direction="decrease")
+def test_a_decrease_target_equal_to_its_baseline_gives_no_percent(
+    make_config: MakeConfig,
+) -> None:
+    row = one_indicator(make_config, 5, target=10, baseline=10, direction="decrease")
+    assert (row["percent"], row["class"]) == (None, "not_started")
 
 
-def test_a_target_of_zero_is_refused(make_config: MakeConfig) -> None:
-    """actual / 0 has no value: the unit read "chưa thực hiện" with data in hand."""
-    with pytest.raises(
-        ConfigError, match=r"targets\.csv: line 2 \(CT01\), key 'target': target 0 for indicator"
-    ):
-        one_indicator(make_config, 5, target=0)
-
-
-def test_a_decrease_target_of_zero_is_an_aim_like_any_other(make_config: MakeConfig) -> None:
-    """No poor household left: (10 − 4) / (10 − 0) = 60 %."""
-    row = one_indicator(make_config, 4, target=0, baseline=10, direction="decrease")
-    assert (row["target"], row["percent"], row["class"]) == (0, 60.0, "on_track")
+def test_a_target_of_zero_gives_no_percent_and_no_error(make_config: MakeConfig) -> None:
+    row = one_indicator(make_config, 5, target=0)
+    assert (row["actual"], row["target"], row["percent"], row["class"]) == (
+        5,
+        0,
+        None,
+        "not_started",
+    )
 
 
 def test_division_by_zero_in_a_formula_gives_null_and_not_started(

@@ -316,39 +316,4 @@ def _check_targets(
         + pl.col("indicator_code")
         + pl.lit(" has direction 'decrease' and needs a baseline"),
     )
-    problems += _targets_without_percent(targets, decreasing)
-    return problems
-
-
-def _targets_without_percent(targets: pl.DataFrame, decreasing: list[str]) -> list[ConfigProblem]:
-    """A target no percent can be computed against (SPEC §3.4 divides by it): 0 for an
-    ``increase`` indicator (actual / target), the baseline itself for a ``decrease`` one
-    ((baseline − actual) / (baseline − target)). Every unit would read "chưa thực hiện"
-    (not started) whatever it did."""
-    decrease = pl.col("indicator_code").is_in(decreasing)
-    problems = problems_where(
-        targets,
-        ~decrease & (pl.col("target") == 0),
-        TARGETS_FILE,
-        "target",
-        pl.lit("target 0 for indicator ")
-        + pl.col("indicator_code")
-        + pl.lit(
-            ": its percent of target is actual / target, which 0 cannot divide; give the"
-            " annual target the resolution sets (leave the line out if the unit has none)"
-        ),
-    )
-    problems += problems_where(
-        targets,
-        decrease & (pl.col("target") == pl.col("baseline")),
-        TARGETS_FILE,
-        "target",
-        pl.lit("target equals the baseline for indicator ")
-        + pl.col("indicator_code")
-        + pl.lit(
-            " (direction 'decrease'): its percent of target is (baseline − actual) /"
-            " (baseline − target), which a target equal to the baseline cannot divide; give"
-            " the level the resolution aims to bring it down to"
-        ),
-    )
     return problems
