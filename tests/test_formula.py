@@ -185,3 +185,14 @@ def test_a_formula_at_the_limits_is_computed() -> None:
     assert compute(long, A=[0.5]) == [50]
     assert formula.elements(formula.parse(long)) == {"A"}
     assert len(formula.leaves(formula.parse(long))) == formula.MAX_TERMS
+
+
+def test_a_long_formula_is_quoted_by_its_start_and_length() -> None:
+    """A formula of thousands of characters is refused in a line, not a page."""
+    text = "A " + " + ".join(["B"] * 900)
+    with pytest.raises(FormulaError) as refused:
+        formula.parse(text)
+    message = str(refused.value)
+    assert message.startswith("unexpected 'B' in formula 'A B + B")
+    assert message.endswith(f"… ({len(text):,} characters)")
+    assert len(message) < 300

@@ -64,7 +64,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             tokens.append(("name", name))
         elif other is not None and other.strip():
             if other not in "+-*/()":
-                raise FormulaError(f"unexpected character {other!r} in formula {text!r}")
+                raise FormulaError(f"unexpected character {other!r} in formula {quoted(text)}")
             tokens.append(("op", other))
     return tokens
 
@@ -93,7 +93,7 @@ class _Parser:
     def take(self) -> tuple[str, str]:
         token = self.peek()
         if token is None:
-            raise FormulaError(f"formula {self.text!r} ends too early")
+            raise FormulaError(f"formula {quoted(self.text)} ends too early")
         self.pos += 1
         return token
 
@@ -102,7 +102,7 @@ class _Parser:
             raise FormulaError("formula is empty")
         node = self.expr()
         if self.peek() is not None:
-            raise FormulaError(f"unexpected {self.peek()[1]!r} in formula {self.text!r}")  # type: ignore[index]
+            raise FormulaError(f"unexpected {self.peek()[1]!r} in formula {quoted(self.text)}")  # type: ignore[index]
         return node
 
     def expr(self) -> Node:
@@ -146,10 +146,10 @@ class _Parser:
             self.enter()
             node = self.expr()
             if self.take() != ("op", ")"):
-                raise FormulaError(f"missing ')' in formula {self.text!r}")
+                raise FormulaError(f"missing ')' in formula {quoted(self.text)}")
             self.nesting -= 1
             return node
-        raise FormulaError(f"unexpected {text!r} in formula {self.text!r}")
+        raise FormulaError(f"unexpected {shortened(text)!r} in formula {quoted(self.text)}")
 
 
 def shortened(text: str, keep: int = 24) -> str:
@@ -157,6 +157,14 @@ def shortened(text: str, keep: int = 24) -> str:
     if len(text) <= keep:
         return text
     return f"{text[:keep]}… ({len(text)} characters)"
+
+
+def quoted(text: str, keep: int = 200) -> str:
+    """A formula as a message quotes it: whole when short, else its start and length (a
+    formula of thousands of terms is refused in a line, not a page)."""
+    if len(text) <= keep:
+        return repr(text)
+    return f"{text[:keep]!r}… ({len(text):,} characters)"
 
 
 def parse(text: str) -> Node:
