@@ -136,6 +136,36 @@ def test_trace_refuses_an_unknown_indicator(example: Example) -> None:
     assert "unknown indicator CT99" in str(result.exception)
 
 
+def test_trace_of_an_indicator_removed_from_the_catalog_says_so(
+    example: Example, tmp_path: Path
+) -> None:
+    """CT31 removed from catalog.yaml after revision 1 was published: the revision holds
+    it, so the refusal says it was removed and tracing needs its formula, not that it
+    does not exist."""
+    import shutil
+
+    import yaml
+
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, config)
+    catalog = yaml.safe_load((config / "catalog.yaml").read_text("utf-8"))
+    catalog["indicators"] = [i for i in catalog["indicators"] if i["code"] != "CT31"]
+    (config / "catalog.yaml").write_text(yaml.safe_dump(catalog, allow_unicode=True), "utf-8")
+    for name in ("targets.csv", "history.csv"):
+        if (config / name).exists():
+            lines = (config / name).read_text("utf-8").splitlines(keepends=True)
+            (config / name).write_text("".join(x for x in lines if not x.startswith("CT31,")))
+    arguments = ["trace", "2024S1", "CT31", "--revision", "1", "--config", str(config)]
+    result = CliRunner(env={"CHITIEU_DATA_DIR": str(example.data)}).invoke(
+        cli, [*arguments, "--warehouse", example.url]
+    )
+    assert result.exit_code != 0
+    assert str(result.exception).endswith(
+        "/ CT31 is in revision 1 but no longer in the catalog: tracing needs its formula; "
+        "restore it in catalog.yaml to trace it"
+    )
+
+
 def test_trace_refuses_an_unknown_indicator_before_reading_the_warehouse(
     tmp_path: Path,
 ) -> None:

@@ -253,13 +253,17 @@ def trace(
     from chitieu.config import load_config
     from chitieu.lineage import trace_indicator
     from chitieu.lineage.text import render_trace, trace_json
-    from chitieu.lineage.trace import known_indicator
+    from chitieu.lineage.trace import TraceError, known_indicator
     from chitieu.periods import Period
     from chitieu.warehouse import open_warehouse
 
     config = load_config(config_dir)
-    known_indicator(config, indicator)  # before a national revision's millions of values
     root = root or config.catalog.resolution.org_unit
+    try:
+        known_indicator(config, indicator)  # before a national revision's millions of values
+    except TraceError as unknown:
+        _held_by_the_revision(settings.warehouse_url(warehouse), period, root, revision, indicator)
+        raise unknown
     # the formula's elements' rows and values only: a national revision holds two
     # million element rows and 23 M input values, one element's a hundredth of them
     elements = config.catalog.formula_elements(indicator)
@@ -273,3 +277,29 @@ def trace(
     click.echo(trace_json(found) if fmt == "json" else render_trace(found, lang), nl=False)
     if not found.matches:
         sys.exit(1)  # a published figure disagrees with its inputs
+
+
+def _held_by_the_revision(
+    url: str, period: str, root: str, revision: int | None, indicator: str
+) -> None:
+    """Raise `TraceError` saying so when the revision holds ``indicator`` that the catalog
+    no longer defines (removed after it was published): tracing needs its formula. Says
+    nothing when the revision cannot be read or does not hold it either."""
+    from chitieu.errors import ChitieuError
+    from chitieu.lineage.trace import TraceError
+    from chitieu.periods import Period
+    from chitieu.warehouse import open_warehouse
+
+    try:
+        with open_warehouse(url, create=False) as store:
+            snap = store.snapshot(Period.parse(period).code, root, revision, elements=False)
+    except ChitieuError:
+        return
+    if indicator in snap.indicators.get_column("indicator_code"):
+        raise TraceError(
+            f"chỉ tiêu {indicator} có trong bản {snap.header['revision']} nhưng không còn "
+            "trong danh mục: cần công thức của nó để truy vết, hãy khôi phục nó trong "
+            f"catalog.yaml / {indicator} is in revision {snap.header['revision']} but no "
+            "longer in the catalog: tracing needs its formula; restore it in catalog.yaml "
+            "to trace it"
+        )
