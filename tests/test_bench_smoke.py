@@ -114,3 +114,22 @@ def _audit_bench_runs(data: Path, env: dict[str, str], backend: list[str]) -> No
     assert corrected is not None, traced.stdout
     assert int(corrected[1]) > 0  # revision 2 took in corrected reports
     assert int(corrected[2]) > 0  # and the diff has changes to explain
+
+
+def test_the_national_benchmark_configuration_loads(tmp_path: Path) -> None:
+    """The configuration `make bench` generates at national scale (10,807 units, its
+    targets computed from expected values: hundreds of them 0) passes every
+    configuration check: a check that refuses what real allocations hold breaks the
+    benchmark, and no other test loads a configuration this size."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks import generate
+    finally:
+        sys.path.remove(str(ROOT))
+    from chitieu.config import load_config
+
+    org = generate.org_units_table(generate.select_units(generate.admin_units(), 1))
+    generate.write_config(tmp_path, org, 2024)
+    config = load_config(tmp_path)
+    assert config.org_units.height == org.height
+    assert len(config.catalog.indicators) == generate.N_INDICATORS
