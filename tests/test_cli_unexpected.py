@@ -19,26 +19,34 @@ from chitieu.examples import example_dir
 from chitieu.warehouse import Warehouse, open_warehouse
 
 
-@pytest.fixture
-def faulty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """``chitieu snapshots list`` on a warehouse whose listing fails, as a bug would
-    (with a password in its message, and a line break); its arguments."""
+def listing_raises(fault: BaseException, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``chitieu snapshots list`` made the command line (``sys.argv``), on a warehouse
+    whose listing raises ``fault``, as a bug would; ``CHITIEU_DEBUG`` unset."""
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     open_warehouse(url).close()
 
     def fails(*_: object, **__: object) -> None:
-        raise IndexError("list index out of range at postgresql://kho:bi-mat@db/kho\nsecond")
+        raise fault
 
     monkeypatch.setattr(Warehouse, "list_snapshots", fails)
     monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
     config = str(example_dir() / "config")
-    return ["chitieu", "snapshots", "list", "--config", config, "--warehouse", url]
+    monkeypatch.setattr(
+        sys, "argv", ["chitieu", "snapshots", "list", "--config", config, "--warehouse", url]
+    )
 
 
+@pytest.fixture
+def faulty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A listing that fails with a password in its message, and a line break."""
+    fault = IndexError("list index out of range at postgresql://kho:bi-mat@db/kho\nsecond")
+    listing_raises(fault, tmp_path, monkeypatch)
+
+
+@pytest.mark.usefixtures("faulty")
 def test_a_fault_of_chitieus_own_is_two_lines_and_exit_70(
-    faulty: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(sys, "argv", faulty)
     with pytest.raises(SystemExit) as ended:
         cli.main()
     assert ended.value.code == cli.UNEXPECTED_EXIT_CODE == 70
@@ -53,10 +61,8 @@ def test_a_fault_of_chitieus_own_is_two_lines_and_exit_70(
     assert "bi-mat" not in err
 
 
-def test_with_chitieu_debug_the_fault_is_raised(
-    faulty: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(sys, "argv", faulty)
+@pytest.mark.usefixtures("faulty")
+def test_with_chitieu_debug_the_fault_is_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(cli.DEBUG_ENV, "1")
     with pytest.raises(IndexError, match="list index out of range"):
         cli.main()
@@ -69,18 +75,7 @@ def test_a_panic_of_polars_is_a_fault_too(
     it is told like any fault, where it printed Rust's panic and a traceback."""
     from polars.exceptions import PanicException
 
-    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    open_warehouse(url).close()
-
-    def panics(*_: object, **__: object) -> None:
-        raise PanicException("assertion failed: i < self.len()")
-
-    monkeypatch.setattr(Warehouse, "list_snapshots", panics)
-    monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
-    config = str(example_dir() / "config")
-    monkeypatch.setattr(
-        sys, "argv", ["chitieu", "snapshots", "list", "--config", config, "--warehouse", url]
-    )
+    listing_raises(PanicException("assertion failed: i < self.len()"), tmp_path, monkeypatch)
     with pytest.raises(SystemExit) as ended:
         cli.main()
     assert ended.value.code == 70
@@ -108,18 +103,7 @@ def test_a_full_disk_is_said_to_be_one(
 ) -> None:
     """Not chitieu's fault and nothing half-written: one line saying so, exit 74, whether
     the error is the OSError itself, the warehouse's or words carried over."""
-    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    open_warehouse(url).close()
-
-    def fails(*_: object, **__: object) -> None:
-        raise fault
-
-    monkeypatch.setattr(Warehouse, "list_snapshots", fails)
-    monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
-    config = str(example_dir() / "config")
-    monkeypatch.setattr(
-        sys, "argv", ["chitieu", "snapshots", "list", "--config", config, "--warehouse", url]
-    )
+    listing_raises(fault, tmp_path, monkeypatch)
     with pytest.raises(SystemExit) as ended:
         cli.main()
     assert ended.value.code == cli.DISK_FULL_EXIT_CODE == 74
