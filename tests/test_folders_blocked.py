@@ -6,18 +6,15 @@ a traceback when the folder is first written."""
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from command_fixtures import district_fixture, run_chitieu  # noqa: F401
 
 from chitieu import pipeline, settings
 from chitieu.config import load_config
 from chitieu.errors import FolderBlocked
-from chitieu.examples import example_dir
 from chitieu.warehouse import open_warehouse
 
 PG_URL = "postgresql://chitieu@127.0.0.1:1/chitieu"  # never connected to: said before
@@ -63,25 +60,7 @@ def test_folders_there_or_not_yet_made_pass(
 
 
 def chitieu(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = dict(os.environ, **env)
-    for name in ("CHITIEU_WAREHOUSE", "CHITIEU_DEBUG", "PREFECT_API_URL"):
-        environ.pop(name, None)
-    return subprocess.run(
-        [sys.executable, "-m", "chitieu", *args, "--ephemeral"],
-        cwd=folder,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-@pytest.fixture
-def district(tmp_path: Path) -> Path:
-    shutil.copytree(example_dir() / "config", tmp_path / "config")
-    shutil.copytree(example_dir() / "submissions" / "2024M01", tmp_path / "inbox")
-    return tmp_path
+    return run_chitieu(folder, *args, "--ephemeral", **env)
 
 
 def test_an_intake_whose_archive_is_a_file_stores_nothing(district: Path) -> None:

@@ -7,19 +7,16 @@ servers are sockets and a small HTTP server of the test's own."""
 from __future__ import annotations
 
 import http.server
-import os
-import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from command_fixtures import district_fixture, run_chitieu  # noqa: F401
 
-from chitieu.examples import example_dir
 from chitieu.prefect_server import ServerUnavailable, reach
 
 
@@ -125,25 +122,7 @@ def test_a_password_in_the_url_is_never_shown() -> None:
 
 
 def chitieu(folder: Path, api_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PREFECT_API_URL=api_url, PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    env.pop("CHITIEU_WAREHOUSE", None)
-    env.pop("CHITIEU_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "chitieu", *args],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-@pytest.fixture
-def district(tmp_path: Path) -> Path:
-    shutil.copytree(example_dir() / "config", tmp_path / "config")
-    shutil.copytree(example_dir() / "submissions" / "2024M01", tmp_path / "inbox")
-    return tmp_path
+    return run_chitieu(folder, *args, timeout=60, PREFECT_API_URL=api_url)
 
 
 def test_an_intake_on_a_silent_server_stops_in_seconds_and_writes_nothing(
