@@ -82,6 +82,8 @@ BESIDE_PURPOSES: Final = {
     "datadocs": ("trang Data Docs của kiểm tra chất lượng", "the quality checks' Data Docs"),
 }
 """What each folder beside the warehouse holds, as the message of one blocked says it."""
+HEADS_LOG: Final = "heads.log"
+"""The heads log's name beside the warehouse (`chitieu.warehouse.heads`)."""
 INTAKE_FOLDERS: Final = ("archive", "feedback")
 """The folders beside the warehouse an intake writes (`check_beside`)."""
 REVIEW_FOLDERS: Final = ("reports", "quality", "datadocs")
@@ -119,11 +121,7 @@ def kept_by_chitieu(url: str, config_dir: str | Path | None = None) -> list[Path
     resolved: the folders and the heads log beside the warehouse (`beside_warehouse`),
     the DuckDB file and its write-ahead log (for PostgreSQL, ``CHITIEU_DATA_DIR`` whole),
     and ``config_dir``. An intake never reads them as reports (`sources.inbox`)."""
-    from chitieu.quality.results import DATA_DOCS_FOLDER, QUALITY_FOLDER
-    from chitieu.warehouse.heads import LOG_NAME
-
-    beside = ("archive", "feedback", "reports", QUALITY_FOLDER, DATA_DOCS_FOLDER, LOG_NAME)
-    kept = [beside_warehouse(url, name) for name in beside]
+    kept = [beside_warehouse(url, name) for name in (*BESIDE_PURPOSES, HEADS_LOG)]
     if url.startswith("duckdb:"):
         database = duckdb_path(url)
         kept += [database, database.with_name(f"{database.name}.wal")]

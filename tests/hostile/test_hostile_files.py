@@ -312,6 +312,17 @@ def test_chitieus_own_files_are_not_read_wherever_the_inbox_holds_them(
     assert [r.check for r in gathered.refused] == ["own", "own"]
 
 
+def test_every_folder_kept_beside_the_warehouse_is_chitieus_own() -> None:
+    """The gate's folders and the heads log are named where they are written; an intake
+    must not read them as reports (`settings.kept_by_chitieu` lists them by name)."""
+    from chitieu.quality.results import DATA_DOCS_FOLDER, QUALITY_FOLDER
+    from chitieu.warehouse.heads import LOG_NAME
+
+    own = {p.name for p in settings.kept_by_chitieu("duckdb:////srv/w.duckdb")}
+    for name in ("archive", "feedback", "reports", QUALITY_FOLDER, DATA_DOCS_FOLDER, LOG_NAME):
+        assert f"w.{name}" in own
+
+
 def test_a_device_given_by_name_is_not_opened() -> None:
     refused = receive(Path("/dev/zero"))
     assert isinstance(refused, Refused)

@@ -18,7 +18,7 @@ from typing import Any, Final
 from chitieu.quality.checks import CheckOutcome, CheckResult
 from chitieu.settings import beside_warehouse
 
-QUALITY_FOLDER: Final = "quality"
+QUALITY_FOLDER: Final = "quality"  # both among `settings.BESIDE_PURPOSES`
 DATA_DOCS_FOLDER: Final = "datadocs"
 RESULT_FORMAT_VERSION: Final = 1
 

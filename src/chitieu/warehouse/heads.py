@@ -51,7 +51,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
-LOG_NAME: Final = "heads.log"
+from chitieu.settings import HEADS_LOG
+
+LOG_NAME: Final = HEADS_LOG
 """Its name beside the warehouse (`settings.beside_warehouse`)."""
 LOG_VERSION: Final = 1
 HEAD_KINDS: Final = ("publish", "adopt")
