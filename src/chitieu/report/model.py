@@ -94,16 +94,16 @@ def catalog_frame(config: Config, lang: str, held: pl.Series | None = None) -> p
         schema=_CATALOG_SCHEMA,
     )
     if held is not None:
-        codes = held.unique(maintain_order=True).sort()
+        codes = held.unique().sort()
         gone = pl.DataFrame({"indicator_code": codes}).join(frame, on="indicator_code", how="anti")
         frame = pl.concat(
             [
                 frame.filter(pl.col("indicator_code").is_in(codes.implode())),
                 gone.select(
                     "indicator_code",
-                    pl.format(
-                        "{} ({})", shown_text("indicator_code"), pl.lit(NOT_IN_CATALOG[lang])
-                    ).alias("name"),
+                    (shown_text("indicator_code") + pl.lit(f" ({NOT_IN_CATALOG[lang]})")).alias(
+                        "name"
+                    ),
                     pl.lit("").alias("unit"),
                     pl.lit(NOT_IN_CATALOG_GROUP[lang]).alias("group"),
                 ),
