@@ -82,7 +82,7 @@ def plan_intake(
     try:
         return plan(files, reads, already_received)
     except Exception as fault:
-        faulty = _faulty(list(range(len(files))), files, reads, plan)
+        faulty = _faulty(list(range(len(files))), fault, files, reads, plan)
         if not faulty or len(faulty) == len(files):  # no one file's, or every file's
             raise
         _log.warning(
@@ -101,22 +101,26 @@ _Plan: TypeAlias = Callable[[Sequence[ReceivedFile], Sequence[FileRead], set[str
 
 
 def _faulty(
-    indices: list[int], files: Sequence[ReceivedFile], reads: Sequence[FileRead], plan: _Plan
+    indices: list[int],
+    fault: Exception,
+    files: Sequence[ReceivedFile],
+    reads: Sequence[FileRead],
+    plan: _Plan,
 ) -> dict[int, Exception]:
-    """The files among ``indices`` whose planning raises, alone or in the smallest part
-    of the batch that holds them (halved: a few plans for one faulty file in thousands),
-    with what each raised."""
-    try:
-        plan([files[i] for i in indices], [reads[i] for i in indices], set())
-    except Exception as fault:
-        if len(indices) == 1:
-            return {indices[0]: fault}
-        half = len(indices) // 2
-        return {
-            **_faulty(indices[:half], files, reads, plan),
-            **_faulty(indices[half:], files, reads, plan),
-        }
-    return {}
+    """The files among ``indices``, whose planning together raised ``fault``, that raise
+    alone or in the smallest part of them that holds them (halved: a few plans for one
+    faulty file in thousands, and the part that failed never planned again), with what
+    each raised."""
+    if len(indices) == 1:
+        return {indices[0]: fault}
+    found: dict[int, Exception] = {}
+    half = len(indices) // 2
+    for part in (indices[:half], indices[half:]):
+        try:
+            plan([files[i] for i in part], [reads[i] for i in part], set())
+        except Exception as error:
+            found |= _faulty(part, error, files, reads, plan)
+    return found
 
 
 def unchecked(read: FileRead, fault: Exception) -> FileRead:
