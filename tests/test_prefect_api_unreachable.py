@@ -57,11 +57,18 @@ def silent_port() -> Iterator[int]:
 
 
 @pytest.fixture
-def health_server() -> Iterator[str]:
-    """An HTTP server answering ``/api/health`` as Prefect's does; its API URL."""
+def authorizations() -> list[str | None]:
+    return []
+
+
+@pytest.fixture
+def health_server(authorizations: list[str | None]) -> Iterator[str]:
+    """An HTTP server answering ``/api/health`` as Prefect's does; its API URL. Each
+    request's ``Authorization`` header goes into ``authorizations``."""
 
     class Health(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            authorizations.append(self.headers.get("Authorization"))
             found = self.path == "/api/health"
             self.send_response(200 if found else 404)
             self.end_headers()
@@ -153,26 +160,10 @@ def test_a_review_on_no_server_is_one_line(district: Path, api_url: str) -> None
     assert not (district / "warehouse.duckdb").exists()
 
 
-def test_a_user_and_password_in_the_url_are_never_sent() -> None:
+def test_a_user_and_password_in_the_url_are_never_sent(
+    health_server: str, authorizations: list[str | None]
+) -> None:
     """The check asks without checking the certificate: it must send nothing secret, so
     a ``user:password@`` in the URL is left out of its request."""
-    seen: list[str | None] = []
-
-    class Health(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.headers.get("Authorization"))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *_: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        reach(f"http://kho:bi-mat@127.0.0.1:{server.server_address[1]}/api")
-    finally:
-        server.shutdown()
-        thread.join()
-    assert seen == [None]
+    reach(health_server.replace("http://", "http://kho:bi-mat@"))
+    assert authorizations == [None]
