@@ -34,6 +34,8 @@ MERGED = "28990"
 SUCCESSOR = "28987"
 QUARTERLY = "28993"
 """A commune of the variant that also reports its second quarter."""
+ZERO_GAP = {QUARTERLY: 1, "29008": 10_000, "28984": 0}
+"""Decrease targets equal to their baselines, for communes of the variant."""
 INDICATOR_KEY = ["org_unit_code", "indicator_code"]
 ELEMENT_KEY = ["org_unit_code", "element_code"]
 
@@ -107,6 +109,11 @@ def general(
     shutil.copytree(EXAMPLE / "config", config)
     with (config / "org_units.csv").open("a", encoding="utf-8") as f:
         f.write(f"{MERGED},Xã Sáp Nhập,commune,{ROOT},2020-01-01,2024-03-31,{SUCCESSOR}\n")
+    with (config / "targets.csv").open("a", encoding="utf-8") as f:
+        # targets no percent measures: 0, and a decrease's target equal to its baseline
+        # (one commune's figure at or under it, another's over it)
+        for unit in (QUARTERLY, "29008", "28984"):
+            f.write(f"CT02,{unit},2024,0,\nCT26,{unit},2024,{ZERO_GAP[unit]},{ZERO_GAP[unit]}\n")
     value = pl.col("value")
     first_quarter = values.filter(
         (pl.col("org_unit_code") == SUCCESSOR) & pl.col("period").is_in(["2024M01", "2024M02"])
@@ -159,6 +166,17 @@ def test_the_variant_takes_the_general_paths(
         .unique()
     )
     assert {SUCCESSOR, QUARTERLY, ROOT} <= set(changed)
+    # the targets no percent measures, met and not met, for the baselines to agree on
+    unmeasured = ours_general["2024S1"].indicators.filter(
+        pl.col("org_unit_code").is_in(list(ZERO_GAP))
+        & pl.col("indicator_code").is_in(["CT02", "CT26"])
+    )
+    assert unmeasured.height == 6
+    assert unmeasured.get_column("percent").is_null().all()
+    assert unmeasured.get_column("class").value_counts().sort("class").rows() == [
+        ("exceeded", 4),
+        ("not_started", 2),
+    ]
 
 
 @pytest.mark.parametrize("period", ["2024S1", "2024"])

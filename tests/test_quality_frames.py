@@ -283,3 +283,38 @@ def test_keys_seen_distinct_in_order_only_when_none_repeats(four_levels, units, 
     rows = structure.key_part(dataclasses.replace(rollup, elements=frame))
     counted = rows.filter(pl.col("subject") == "elements").row(0, named=True)
     assert counted["distinct_keys"] == frame.unique().height
+
+
+def test_a_target_no_percent_measures_is_met_by_a_figure_at_or_past_it(make_config: MakeConfig):
+    """A target of 0 (a decrease's target equal to its baseline) has no percent: a unit whose
+    figure is at it or past it has met it (exceeded), one short of it or without data has
+    not (not started); the gate restates the same."""
+    config = make_config(
+        [element("X"), element("POOR", time_aggregation="last")],
+        [indicator("UP", "X"), indicator("DOWN", "POOR", direction="decrease")],
+        targets=[
+            ("UP", "C1", 2024, 0, ""),
+            ("UP", "C3", 2024, 0, ""),
+            ("DOWN", "C1", 2024, 12, 12),
+            ("DOWN", "C2", 2024, 12, 12),
+        ],
+    )
+    rows = [("C1", "X", "2024M05", 0.0), ("C2", "X", "2024M05", 3.0)]
+    rows += [("C1", "POOR", "2024M05", 11.0), ("C2", "POOR", "2024M05", 13.0)]
+    rollup = roll_up(config, values(*rows), "2024S1")
+    frame = indicators.indicator_part(rollup, config)
+    by_code = {r["subject"]: r for r in frame.to_dicts()}
+    assert by_code["C1 UP"]["percent"] is None
+    assert by_code["C1 UP"]["class"] == "exceeded"  # 0 of a target of 0
+    assert by_code["C3 UP"]["class"] == "not_started"  # no figure
+    assert by_code["C1 DOWN"]["class"] == "exceeded"  # 11, kept at or under 12
+    assert by_code["C2 DOWN"]["class"] == "not_started"  # 13: the wrong way
+    assert all(r["class"] == r["expected_class"] for r in by_code.values())
+    wrong = rollup.indicators.with_columns(
+        pl.when(pl.col("org_unit_code") == "C1")
+        .then(pl.lit("not_started"))
+        .otherwise(pl.col("class"))
+        .alias("class")
+    )
+    frame = indicators.indicator_part(dataclasses.replace(rollup, indicators=wrong), config)
+    assert frame.filter(pl.col("class") != pl.col("expected_class")).height == 2

@@ -127,20 +127,30 @@ def test_the_baseline_of_an_increase_indicator_is_ignored(make_config: MakeConfi
     assert row["percent"] == 50.0
 
 
+@pytest.mark.parametrize(
+    ("actual", "klass"), [(5, "exceeded"), (10, "exceeded"), (12, "not_started")]
+)
 def test_a_decrease_target_equal_to_its_baseline_gives_no_percent(
-    make_config: MakeConfig,
+    make_config: MakeConfig, actual: float, klass: str
 ) -> None:
-    row = one_indicator(make_config, 5, target=10, baseline=10, direction="decrease")
-    assert (row["percent"], row["class"]) == (None, "not_started")
+    """ "Keep it where it is": no percent; met at or under the baseline (README)."""
+    row = one_indicator(make_config, actual, target=10, baseline=10, direction="decrease")
+    assert (row["percent"], row["class"]) == (None, klass)
 
 
-def test_a_target_of_zero_gives_no_percent_and_no_error(make_config: MakeConfig) -> None:
-    row = one_indicator(make_config, 5, target=0)
+@pytest.mark.parametrize(
+    ("actual", "klass"), [(5, "exceeded"), (0, "exceeded"), (-1, "not_started")]
+)
+def test_a_target_of_zero_gives_no_percent_and_no_error(
+    make_config: MakeConfig, actual: float, klass: str
+) -> None:
+    """A target of 0 has no percent; a figure of 0 or more meets it (README)."""
+    row = one_indicator(make_config, actual, target=0)
     assert (row["actual"], row["target"], row["percent"], row["class"]) == (
-        5,
+        actual,
         0,
         None,
-        "not_started",
+        klass,
     )
 
 

@@ -290,7 +290,13 @@ WITH percents AS (
             WHEN i.direction = 'decrease'
                 THEN (t.baseline - a.actual) / NULLIF(t.baseline - t.target, 0) * 100
             ELSE a.actual / NULLIF(t.target, 0) * 100
-        END AS raw
+        END AS raw,
+        -- a target no percent measures (0, or a decrease's baseline), met by the actual
+        coalesce(CASE
+            WHEN i.direction = 'decrease'
+                THEN t.baseline = t.target AND a.actual <= t.target
+            ELSE t.target = 0 AND a.actual >= t.target
+        END, false) AS reached_unmeasured
     FROM actuals AS a
     JOIN indicators AS i ON i.indicator_code = a.indicator_code
     LEFT JOIN targets AS t
@@ -312,6 +318,7 @@ SELECT
     CASE
         WHEN $mid_year AND review = 'year_end' THEN 'year_end'
         WHEN target IS NULL THEN 'no_target'
+        WHEN percent IS NULL AND reached_unmeasured THEN 'exceeded'
         WHEN percent IS NULL OR percent <= 0 THEN 'not_started'
         WHEN percent >= $exceeded THEN 'exceeded'
         WHEN percent >= $basically_achieved THEN 'basically_achieved'

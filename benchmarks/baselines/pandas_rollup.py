@@ -427,16 +427,32 @@ def indicators(setup: Setup, elements: pd.DataFrame, review: str) -> pd.DataFram
     df["percent"] = _round_half_away(increase.where(df["direction"] != "decrease", decrease))
     t = setup.thresholds
     percent = df["percent"]
+    # a target no percent measures (0, or a decrease's baseline), met by the actual
+    decreasing = df["direction"] == "decrease"
+    reached_unmeasured = np.where(
+        decreasing,
+        (df["baseline"] == df["target"]) & (df["actual"] <= df["target"]),
+        (df["target"] == 0) & (df["actual"] >= df["target"]),
+    )
     df["class"] = np.select(
         [
             mid_year & (df["review"] == "year_end"),
             df["target"].isna(),
+            percent.isna() & reached_unmeasured,
             percent.isna() | (percent <= 0),
             percent >= t["exceeded"],
             percent >= t["basically_achieved"],
             percent >= t["on_track"],
         ],
-        ["year_end", "no_target", "not_started", "exceeded", "basically_achieved", "on_track"],
+        [
+            "year_end",
+            "no_target",
+            "exceeded",
+            "not_started",
+            "exceeded",
+            "basically_achieved",
+            "on_track",
+        ],
         default="below_half",
     )
     return df[["org_unit_code", "indicator_code", "actual", "target", "percent", "class"]]

@@ -63,7 +63,8 @@ CLASS_MATCHES_PERCENT: Final = Check(
     severity=CRITICAL,
     description="class_matches_percent (critical): each class is the one its percent, "
     "target, review and the catalog's thresholds give (SPEC §3.5), for an indicator of "
-    "the catalog.",
+    "the catalog; a target no percent measures (0, or a decrease's equal to its baseline) "
+    "is met by a figure at or past it.",
     expectation="ExpectColumnPairValuesToBeEqual",
     arguments={
         "column_A": "class",
@@ -90,8 +91,19 @@ def expected_class(config: Config, mid_year_review: bool) -> pl.Expr:
     """The class SPEC §3.5 gives a row's published percent (null for an unknown indicator)."""
     thresholds = config.catalog.classification
     percent = pl.col("percent")
+    # A target no percent measures (0; for a decrease, the baseline itself) is met by an
+    # actual at it or past it, the way the indicator goes.
+    decrease = pl.col("direction") == "decrease"
+    target = pl.col("config_target")
+    met_unmeasured = (
+        pl.when(decrease)
+        .then((pl.col("baseline") == target) & (pl.col("actual") <= target))
+        .otherwise((target == 0) & (pl.col("actual") >= target))
+    )
     by_percent = (
-        pl.when(percent.is_null() | (percent <= 0))
+        pl.when(percent.is_null() & met_unmeasured.fill_null(False))
+        .then(pl.lit("exceeded"))
+        .when(percent.is_null() | (percent <= 0))
         .then(pl.lit("not_started"))
         .when(percent >= thresholds.exceeded)
         .then(pl.lit("exceeded"))

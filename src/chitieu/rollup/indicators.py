@@ -71,14 +71,35 @@ def percent_expr(direction: pl.Expr) -> pl.Expr:
     return round_half_away(pl.when(direction == "decrease").then(decrease).otherwise(increase))
 
 
+def reached_without_percent() -> pl.Expr:
+    """A target no percent measures (0 for ``increase``; the baseline itself for
+    ``decrease``) reached: the actual is at it or beyond it, the way the indicator goes.
+
+    SPEC §3.4 divides by the target (or by baseline − target), so a small unit's target of
+    0 has no percent; it is not "not started" when the unit's figure is in: a figure at or
+    past such a target meets it, as 100 % would (``exceeded``). Needs ``direction``,
+    ``actual``, ``target`` and ``baseline``; false where any of them is missing."""
+    decrease = pl.col("direction") == "decrease"
+    target = pl.col("target")
+    return (
+        pl.when(decrease)
+        .then((pl.col("baseline") == target) & (pl.col("actual") <= target))
+        .otherwise((target == 0) & (pl.col("actual") >= target))
+        .fill_null(False)
+    )
+
+
 def class_expr(thresholds: Classification, mid_year_review: bool) -> pl.Expr:
-    """The class of a rounded percent (SPEC §3.5)."""
+    """The class of a rounded percent (SPEC §3.5), or of a target no percent measures
+    (`reached_without_percent`)."""
     percent = pl.col("percent")
     return (
         pl.when(pl.lit(mid_year_review) & (pl.col("review") == "year_end"))
         .then(pl.lit("year_end"))
         .when(pl.col("target").is_null())
         .then(pl.lit("no_target"))
+        .when(percent.is_null() & reached_without_percent())
+        .then(pl.lit("exceeded"))
         .when(percent.is_null() | (percent <= 0))
         .then(pl.lit("not_started"))
         .when(percent >= thresholds.exceeded)
