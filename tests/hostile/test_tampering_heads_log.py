@@ -217,3 +217,65 @@ def test_an_unreadable_log_is_said_not_checked(
         f"heads log: {log} cannot be read (Permission denied): rollbacks, and the "
         "revisions' created_at and flow_run_id, are not checked against it"
     ]
+
+
+def _last_line_sha256(existing: bytes) -> str | None:
+    """The link the next line carries, as the format defines it: the SHA-256 of the log's
+    last line with its newline (one added to a line torn by a crash)."""
+    if not existing:
+        return None
+    ended = existing if existing.endswith(b"\n") else existing + b"\n"
+    return hashlib.sha256(ended[ended[:-1].rfind(b"\n") + 1 :]).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "existing",
+    [
+        b"",
+        b"   \n\n",  # blank: a new log, which adopts
+        b"x",
+        b"{}\n",
+        b"{}\n" + b"y" * 200_000,  # a torn last line longer than a chunk
+        b"z" * 150_000 + b"\n",  # one long line
+        b"{}\n" + b" " * 140_000 + b"\n",  # whitespace after a line: not blank
+        b"{}" + b"\n" * 70_000,  # a line, then empty lines across chunks
+    ],
+    ids=["empty", "blank", "torn", "one", "long-torn", "long", "spaces", "newlines"],
+)
+def test_an_append_links_to_the_last_line_as_the_format_says(
+    tmp_path: Path, existing: bytes
+) -> None:
+    log = tmp_path / "heads.log"
+    log.write_bytes(existing)
+    adopted = [{**HEAD, "revision": 0, "prev_content_sha256": None}]
+    append_head(log, kind="publish", **HEAD, adopt=lambda: adopted)
+    written = log.read_bytes()[len(existing) :]
+    torn = bool(existing) and not existing.endswith(b"\n")
+    assert written.startswith(b"\n") == torn
+    lines = [json.loads(line) for line in written.splitlines() if line]
+    assert [line["kind"] for line in lines] == (
+        ["adopt", "publish"] if not existing.strip() else ["publish"]
+    )
+    assert lines[0]["prev_line_sha256"] == _last_line_sha256(existing)
+
+
+def test_an_append_to_a_huge_log_reads_only_its_end(tmp_path: Path) -> None:
+    """A log of any size (a tampered one: 200 MiB of lines) costs an append its last
+    line, not the whole file in memory."""
+    log = tmp_path / "heads.log"
+    append_head(log, kind="publish", **HEAD)
+    with log.open("ab") as f:
+        line = b'{"v":1}\n' * (1 << 17)  # 1 MiB
+        for _ in range(200):
+            f.write(line)
+    existing = log.read_bytes()
+    tracemalloc.start()
+    try:
+        append_head(log, kind="publish", **{**HEAD, "revision": 2})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20, f"{peak >> 20} MiB to append to a 200 MiB log"
+    last = json.loads(log.read_bytes()[len(existing) :])
+    assert last["revision"] == 2
+    assert last["prev_line_sha256"] == _last_line_sha256(existing)

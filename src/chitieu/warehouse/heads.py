@@ -142,12 +142,44 @@ def _encode(fields: Mapping[str, Any], prev_line: str | None) -> bytes:
     return text.encode("utf-8") + b"\n"
 
 
-def _read(fd: int) -> bytes:
-    chunks, offset = [], 0
-    while chunk := os.pread(fd, 1 << 20, offset):
-        chunks.append(chunk)
-        offset += len(chunk)
-    return b"".join(chunks)
+_CHUNK: Final = 1 << 16
+
+
+@dataclass(frozen=True)
+class _End:
+    """What an append needs of the log as it stands: whether it holds anything but
+    whitespace, whether it ends its last line, and the SHA-256 of that line (with the
+    ``\n`` the append adds to a line torn by a crash)."""
+
+    blank: bool
+    ended: bool
+    last_line_sha256: str | None
+
+
+def _end(fd: int) -> _End:
+    """The log's `_End`, read from its end a chunk at a time: a log of any size (a
+    tampered one included) costs the length of its last line, never its whole."""
+    size = os.fstat(fd).st_size
+    if not size:
+        return _End(blank=True, ended=True, last_line_sha256=None)
+    ended = os.pread(fd, 1, size - 1) == b"\n"
+    start: int | None = None  # where the last line starts
+    blank, position = True, size
+    while position > 0 and (start is None or blank):
+        low = max(0, position - _CHUNK)
+        chunk = os.pread(fd, position - low, low)
+        blank = blank and not chunk.strip()
+        if start is None:
+            # the last line starts after a newline before the log's final byte
+            newline = chunk.rfind(b"\n", 0, len(chunk) - 1 if position == size else None)
+            start = None if newline < 0 else low + newline + 1
+        position = low
+    digest = hashlib.sha256()
+    for offset in range(start or 0, size, _CHUNK):
+        digest.update(os.pread(fd, min(_CHUNK, size - offset), offset))
+    if not ended:
+        digest.update(b"\n")
+    return _End(blank=blank, ended=ended, last_line_sha256=digest.hexdigest())
 
 
 def _sync_folder(folder: Path) -> None:
@@ -194,15 +226,14 @@ def append_head(
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd closes
-        existing = _read(fd)
+        end = _end(fd)
         records = []
-        if not existing.strip() and adopt is not None:
+        if end.blank and adopt is not None:
             records = [{"v": LOG_VERSION, "kind": "adopt", "at": now, **a} for a in adopt()]
         records.append(line)
         # a line torn by a crash is ended, so that the next one starts on its own line
-        out = b"" if not existing or existing.endswith(b"\n") else b"\n"
-        tail = existing + out
-        prev = _sha(tail[tail[:-1].rfind(b"\n") + 1 :]) if tail else None
+        out = b"" if end.ended else b"\n"
+        prev = end.last_line_sha256
         for record in records:
             encoded = _encode(record, prev)
             out += encoded
