@@ -181,7 +181,9 @@ def reconciliation_part(
                 pl.col("element_code").cast(pl.String),
                 separator=" ",
             ).alias("subject"),
-            pl.format("{} children", pl.col("children").fill_null(0)).alias("detail"),
+            # concat_str, not pl.format: polars 2.1's pl.format panics on a column a filter left
+            # with an empty chunk between rows (as in pola-rs/polars#25187)
+            pl.concat_str(pl.col("children").fill_null(0), pl.lit(" children")).alias("detail"),
             "parent_value",
             pl.when((parent - pl.col("exact_sum")).abs() <= tolerance)
             .then(parent)
@@ -328,12 +330,17 @@ def range_part(
         .select(
             "element_code",
             "level",
-            pl.format(
-                "; e.g. {} = {} not in [{}, {}]",
+            # concat_str, not pl.format (see `reconciliation_part`)
+            pl.concat_str(
+                pl.lit("; e.g. "),
                 "org_unit_code",
+                pl.lit(" = "),
                 "value",
+                pl.lit(" not in ["),
                 pl.col("lo_bound").cast(pl.String).fill_null("-inf"),
+                pl.lit(", "),
                 pl.col("hi_bound").cast(pl.String).fill_null("inf"),
+                pl.lit("]"),
             ).alias("example"),
         )
     )
@@ -355,7 +362,10 @@ def range_part(
         .select(
             pl.lit(RANGES).alias("part"),
             pl.concat_str("element_code", "level", separator=" @ ").alias("subject"),
-            pl.format("{} values", "checked").add(pl.col("example").fill_null("")).alias("detail"),
+            # concat_str, not pl.format (see `reconciliation_part`)
+            pl.concat_str("checked", pl.lit(" values"), pl.col("example").fill_null("")).alias(
+                "detail"
+            ),
             "values_outside_range",
         )
     )

@@ -85,7 +85,9 @@ def unit_part(rollup: Rollup, units: pl.DataFrame) -> pl.DataFrame:
         .select(
             pl.lit(UNITS).alias("part"),
             pl.col("org_unit_code").alias("subject"),
-            pl.format("in {}", "found_in").alias("detail"),
+            # concat_str, not pl.format: polars 2.1's pl.format panics on a column a
+            # filter left with an empty chunk between rows (as in pola-rs/polars#25187)
+            pl.concat_str(pl.lit("in "), "found_in").alias("detail"),
             pl.when(pl.col("inside").is_null())
             .then(pl.col("org_unit_code"))
             .alias("outside_subtree"),

@@ -127,7 +127,9 @@ def _no_revision(backend: Backend, review_period: str, root: str, revision: int 
         reviews = (
             list_snapshots(backend)
             .unique(["review_period", "root_org_unit"], maintain_order=True)
-            .select(pl.format("{} {}", "review_period", "root_org_unit"))
+            # concat_str, not pl.format: polars 2.1's pl.format panics on a column a
+            # filter left with an empty chunk between rows (as in pola-rs/polars#25187)
+            .select(pl.concat_str("review_period", "root_org_unit", separator=" "))
             .to_series()
             .to_list()
         )
