@@ -246,6 +246,36 @@ def test_several_rule_breaks_across_entries_are_reported_at_once(tmp_path: Path)
     ]
 
 
+def test_a_decrease_target_above_its_baseline_is_refused_at_its_line(tmp_path: Path) -> None:
+    """SPEC §3.4 divides by baseline − target: past the baseline a unit that brought the
+    figure down would get a negative percent ("not started")."""
+    targets = base_text("targets.csv") + "CT02,C1,2024,12.5,12\n"
+    with pytest.raises(ConfigError, match=r"^lỗi cấu hình / configuration error \(1\):") as err:
+        load_config(overlay(tmp_path, {"targets.csv": targets}))
+    [problem] = err.value.problems
+    assert (problem.file, problem.entry, problem.key) == ("targets.csv", "line 7 (CT02)", "target")
+    vietnamese, english = problem.message.split(" / ")
+    assert vietnamese.startswith(
+        "kế hoạch 12.5 của chỉ tiêu CT02 (giảm) cho đơn vị C1 cao hơn mức cơ sở 12:"
+    )
+    assert english.startswith(
+        "the target 12.5 of indicator CT02 (direction 'decrease') for unit C1 is above its "
+        "baseline 12:"
+    )
+
+
+def test_a_decrease_target_equal_to_its_baseline_or_zero_is_allowed(tmp_path: Path) -> None:
+    """Equal: "keep it where it is" (a target no percent measures, classed by the roll-up);
+    0 under a baseline; an increase indicator's baseline is ignored, whatever it is."""
+    targets = base_text("targets.csv") + "CT02,C1,2024,12,12\nCT02,P,2024,0,4\nCT01,P,2024,50,9\n"
+    config = load_config(overlay(tmp_path, {"targets.csv": targets}))
+    assert config.targets.filter(pl.col("line") >= 7).select("target", "baseline").rows() == [
+        (12.0, 12.0),
+        (0.0, 4.0),
+        (50.0, 9.0),
+    ]
+
+
 def test_blank_lines_in_the_tables_are_not_rows(tmp_path: Path) -> None:
     org = base_text("org_units.csv").replace("\nC1,", "\n\nC1,") + "\n"
     targets = base_text("targets.csv").replace("\nCT02,", "\n\nCT02,") + "\n\n"

@@ -342,4 +342,42 @@ def _check_targets(
             + pl.lit(" has direction 'decrease' and needs a baseline"),
         ),
     )
+    # SPEC §3.4 divides by baseline − target: past the baseline that is negative, and a
+    # unit that brought the figure down would read "not started". Equal is a target
+    # no percent measures (a rule of the roll-up), not a mistake.
+    target, baseline = (
+        pl.col(c).cast(pl.String).str.replace(r"\.0$", "") for c in ("target", "baseline")
+    )
+    problems += problems_where(
+        targets,
+        pl.col("indicator_code").is_in(decreasing) & (pl.col("target") > pl.col("baseline")),
+        TARGETS_FILE,
+        "target",
+        both(
+            pl.lit("kế hoạch ")
+            + target
+            + pl.lit(" của chỉ tiêu ")
+            + pl.col("indicator_code")
+            + pl.lit(" (giảm) cho đơn vị ")
+            + pl.col("org_unit_code")
+            + pl.lit(" cao hơn mức cơ sở ")
+            + baseline
+            + pl.lit(
+                ": đơn vị đã giảm được vẫn bị tính tỷ lệ âm; kế hoạch phải thấp hơn hoặc bằng "
+                "mức cơ sở"
+            ),
+            pl.lit("the target ")
+            + target
+            + pl.lit(" of indicator ")
+            + pl.col("indicator_code")
+            + pl.lit(" (direction 'decrease') for unit ")
+            + pl.col("org_unit_code")
+            + pl.lit(" is above its baseline ")
+            + baseline
+            + pl.lit(
+                ": a unit that brought the figure down would get a negative percent; "
+                "the target must be at or below the baseline"
+            ),
+        ),
+    )
     return problems
