@@ -111,7 +111,10 @@ def test_a_reused_code_with_non_overlapping_validity_is_accepted(tmp_path: Path)
 def test_the_day_after_is_not_an_overlap_but_the_same_day_is(tmp_path: Path) -> None:
     org = base_text("org_units.csv")
     same_day = org.replace("commune,D,2024-04-01", "commune,D,2024-03-31")
-    with pytest.raises(ConfigError, match=r"line 6 \(C2\), key 'valid_from': validity overlaps"):
+    with pytest.raises(
+        ConfigError,
+        match=r"line 6 \(C2\), key 'valid_from': thời gian hiệu lực trùng .* / validity overlaps",
+    ):
         load_config(overlay(tmp_path, {"org_units.csv": same_day}))
 
 
@@ -127,7 +130,9 @@ def test_a_parent_may_be_several_consecutive_rows_of_its_code(tmp_path: Path) ->
     assert config.org_units.filter(pl.col("code") == "P").height == 2
     one_day_out = org.replace(",2023-01-01,,", ",2023-01-02,,")
     with pytest.raises(
-        ConfigError, match=r"line 4 \(D\), key 'parent_code': parent P is not valid on 2023-01-01:"
+        ConfigError,
+        match=r"line 4 \(D\), key 'parent_code': đơn vị cấp trên P không có hiệu lực ngày "
+        r"2023-01-01: .* / parent P is not valid on 2023-01-01:",
     ):
         load_config(overlay(tmp_path / "gap", {"org_units.csv": one_day_out}))
 
@@ -175,7 +180,7 @@ def test_catalog_hash_follows_every_file(tmp_path: Path) -> None:
 def test_a_missing_file(tmp_path: Path, missing: str) -> None:
     folder = overlay(tmp_path, {})
     (folder / missing).unlink()
-    with pytest.raises(ConfigError, match=rf"{re.escape(missing)}: file is missing"):
+    with pytest.raises(ConfigError, match=rf"{re.escape(missing)}: thiếu tệp / file is missing"):
         load_config(folder)
 
 
@@ -217,13 +222,57 @@ def test_several_rule_breaks_across_entries_are_reported_at_once(tmp_path: Path)
     org = base_text("org_units.csv").replace(",commune,D,2020-01-01,,", ",commune,D,2020-13-01,,")
     with pytest.raises(ConfigError, match=r"^lỗi cấu hình / configuration error \(6\):") as err:
         load_config(overlay(tmp_path, {"catalog.yaml": catalog, "org_units.csv": org}))
+    cycle = "nằm trong vòng lặp giữa các chỉ tiêu / is part of a cycle of indicators"
     assert sorted((p.entry, p.key, p.message) for p in err.value.problems) == [
-        ("indicators[5] CT05", "formula", "divides by a literal zero"),
-        ("indicators[5] CT05", "formula", "is part of a cycle of indicators"),
-        ("indicators[5] CT05", "formula", "unknown element MEMBRES"),
-        ("indicators[6] CT06", "formula", "is part of a cycle of indicators"),
-        ("indicators[7] CT01", "code", "duplicate code, already used by indicators[1]"),
-        ("line 4 (C1)", "valid_from", "not an ISO date (YYYY-MM-DD)"),
+        ("indicators[5] CT05", "formula", "chia cho số 0 / divides by a literal zero"),
+        ("indicators[5] CT05", "formula", cycle),
+        (
+            "indicators[5] CT05",
+            "formula",
+            "phần tử MEMBRES không có trong danh mục / unknown element MEMBRES",
+        ),
+        ("indicators[6] CT06", "formula", cycle),
+        (
+            "indicators[7] CT01",
+            "code",
+            "mã chỉ tiêu trùng, đã dùng ở indicators[1] / "
+            "duplicate code, already used by indicators[1]",
+        ),
+        (
+            "line 4 (C1)",
+            "valid_from",
+            "không phải ngày theo dạng ISO (YYYY-MM-DD) / not an ISO date (YYYY-MM-DD)",
+        ),
+    ]
+
+
+def test_a_decrease_target_above_its_baseline_is_refused_at_its_line(tmp_path: Path) -> None:
+    """SPEC §3.4 divides by baseline − target: past the baseline a unit that brought the
+    figure down would get a negative percent ("not started")."""
+    targets = base_text("targets.csv") + "CT02,C1,2024,12.5,12\n"
+    with pytest.raises(ConfigError, match=r"^lỗi cấu hình / configuration error \(1\):") as err:
+        load_config(overlay(tmp_path, {"targets.csv": targets}))
+    [problem] = err.value.problems
+    assert (problem.file, problem.entry, problem.key) == ("targets.csv", "line 7 (CT02)", "target")
+    vietnamese, english = problem.message.split(" / ")
+    assert vietnamese.startswith(
+        "kế hoạch 12.5 của chỉ tiêu CT02 (giảm) cho đơn vị C1 cao hơn mức cơ sở 12:"
+    )
+    assert english.startswith(
+        "the target 12.5 of indicator CT02 (direction 'decrease') for unit C1 is above its "
+        "baseline 12:"
+    )
+
+
+def test_a_decrease_target_equal_to_its_baseline_or_zero_is_allowed(tmp_path: Path) -> None:
+    """Equal: "keep it where it is" (a target no percent measures, classed by the roll-up);
+    0 under a baseline; an increase indicator's baseline is ignored, whatever it is."""
+    targets = base_text("targets.csv") + "CT02,C1,2024,12,12\nCT02,P,2024,0,4\nCT01,P,2024,50,9\n"
+    config = load_config(overlay(tmp_path, {"targets.csv": targets}))
+    assert config.targets.filter(pl.col("line") >= 7).select("target", "baseline").rows() == [
+        (12.0, 12.0),
+        (0.0, 4.0),
+        (50.0, 9.0),
     ]
 
 
@@ -283,7 +332,9 @@ def test_libyaml_reads_every_catalog_as_pyyaml_does(path: Path) -> None:
         assert yaml.load(text, Loader=catalog._FastUniqueKeyLoader) == expected  # a SafeLoader
         assert catalog._load_yaml(text) == expected
         return
-    assert catalog.parse_catalog(text)[1][0].message == f"not valid YAML: {problem}"
+    assert catalog.parse_catalog(text)[1][0].message == (
+        f"không phải YAML hợp lệ / not valid YAML: {problem}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -300,7 +351,9 @@ def test_yaml_mistakes_read_as_they_always_did(text: str, line: str, problem: st
 
     catalog, problems = parse_catalog(text)
     assert catalog is None
-    assert [(p.entry, p.message) for p in problems] == [(line, f"not valid YAML: {problem}")]
+    assert [(p.entry, p.message) for p in problems] == [
+        (line, f"không phải YAML hợp lệ / not valid YAML: {problem}")
+    ]
 
 
 def catalog_with(formulas: dict[str, str], extra: list[tuple[str, str]] = ()) -> str:  # type: ignore[assignment]
@@ -328,22 +381,28 @@ def chain(length: int, prefix: str = "X") -> list[tuple[str, str]]:
         (
             catalog_with({"CT01": "(" * 250 + "MEMBERS" + ")" * 250}),
             "indicators[1] CT01",
+            "công thức lồng dấu ngoặc và dấu +/- quá 20 tầng / "
             "formula nests parentheses and signs more than 20 deep",
         ),
         (
             catalog_with({"CT01": " + ".join(["MEMBERS"] * 1200)}),
             "indicators[1] CT01",
+            "công thức có quá 100 số hạng (số và mã) / "
             "formula has more than 100 terms (numbers and codes)",
         ),
         (
             catalog_with({}, chain(1500)),
             "indicators[12] X1488",
+            "gọi các chỉ tiêu lồng nhau 11 tầng (X1488 → X1489 → X1490 → X1491 → … → X1499), "
+            "quá 10 tầng: hãy viết công thức trực tiếp bằng các phần tử / "
             "names indicators 11 deep (X1488 → X1489 → X1490 → X1491 → … → X1499), more than 10: "
             "write the formula with the elements themselves",
         ),
         (
             catalog_with({"CT05": "X0"}, chain(3000)),
             "indicators[12] X2988",
+            "gọi các chỉ tiêu lồng nhau 11 tầng (X2988 → X2989 → X2990 → X2991 → … → X2999), "
+            "quá 10 tầng: hãy viết công thức trực tiếp bằng các phần tử / "
             "names indicators 11 deep (X2988 → X2989 → X2990 → X2991 → … → X2999), more than 10: "
             "write the formula with the elements themselves",
         ),
@@ -356,6 +415,7 @@ def chain(length: int, prefix: str = "X") -> list[tuple[str, str]]:
                 ][::-1],
             ),
             "indicators[4] M6",
+            "có 256 số hạng khi thay công thức của các chỉ tiêu được gọi vào, quá 100 / "
             "has 256 terms with the formulas of the indicators it names written out, more than 100",
         ),
     ],
@@ -381,7 +441,9 @@ def test_a_long_cycle_of_indicators_is_reported_without_recursion(tmp_path: Path
     catalog = catalog_with({}, links)
     with pytest.raises(ConfigError, match=r"^lỗi cấu hình / configuration error \(1500\):") as err:
         load_config(overlay(tmp_path, {"catalog.yaml": catalog}))
-    assert {p.message for p in err.value.problems} == {"is part of a cycle of indicators"}
+    assert {p.message for p in err.value.problems} == {
+        "nằm trong vòng lặp giữa các chỉ tiêu / is part of a cycle of indicators"
+    }
     assert err.value.problems[0].entry == "indicators[1] X0"
 
 

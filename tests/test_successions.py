@@ -439,7 +439,8 @@ def test_a_target_names_one_unit_of_a_reused_code(tmp_path: Path) -> None:
 def test_a_target_naming_no_unit_row_is_refused(tmp_path: Path) -> None:
     with pytest.raises(
         ConfigError,
-        match=r"targets\.csv: line 2 \(CT01\), key 'valid_from': "
+        match=r"targets\.csv: line 2 \(CT01\), key 'valid_from': trong org_units\.csv không có "
+        r"dòng nào của đơn vị 28984 bắt đầu từ ngày 2024-07-01 / "
         r"no row of unit 28984 in org_units\.csv starts on 2024-07-01",
     ):
         giong_trom(tmp_path, "CT01,28984,2025,8,,2024-07-01\n")

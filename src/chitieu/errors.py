@@ -25,7 +25,12 @@ class PeriodError(ChitieuError, ValueError):
 
 
 class FormulaError(ChitieuError, ValueError):
-    """A formula that cannot be parsed."""
+    """A formula that cannot be parsed. The message is English; ``vi`` says the same in
+    Vietnamese, for the configuration problem that shows both (`chitieu.config.wording`)."""
+
+    def __init__(self, message: str, vi: str = "") -> None:
+        super().__init__(message)
+        self.vi = vi
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,10 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             tokens.append(("name", name))
         elif other is not None and other.strip():
             if other not in "+-*/()":
-                raise FormulaError(f"unexpected character {other!r} in formula {quoted(text)}")
+                raise FormulaError(
+                    f"unexpected character {other!r} in formula {quoted(text)}",
+                    f"ký tự {other!r} không được dùng trong công thức",
+                )
             tokens.append(("op", other))
     return tokens
 
@@ -85,7 +88,10 @@ class _Parser:
         (each level costs the parser four calls)."""
         self.nesting += 1
         if self.nesting > MAX_NESTING:
-            raise FormulaError(f"formula nests parentheses and signs more than {MAX_NESTING} deep")
+            raise FormulaError(
+                f"formula nests parentheses and signs more than {MAX_NESTING} deep",
+                f"công thức lồng dấu ngoặc và dấu +/- quá {MAX_NESTING} tầng",
+            )
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -93,16 +99,22 @@ class _Parser:
     def take(self) -> tuple[str, str]:
         token = self.peek()
         if token is None:
-            raise FormulaError(f"formula {quoted(self.text)} ends too early")
+            raise FormulaError(
+                f"formula {quoted(self.text)} ends too early", "công thức bị thiếu phần cuối"
+            )
         self.pos += 1
         return token
 
     def parse(self) -> Node:
         if not self.tokens:
-            raise FormulaError("formula is empty")
+            raise FormulaError("formula is empty", "công thức trống")
         node = self.expr()
         if self.peek() is not None:
-            raise FormulaError(f"unexpected {self.peek()[1]!r} in formula {quoted(self.text)}")  # type: ignore[index]
+            extra = self.peek()[1]  # type: ignore[index]
+            raise FormulaError(
+                f"unexpected {extra!r} in formula {quoted(self.text)}",
+                f"{extra!r} không đúng chỗ trong công thức",
+            )
         return node
 
     def expr(self) -> Node:
@@ -134,11 +146,16 @@ class _Parser:
         if kind in ("num", "name"):
             self.terms += 1
             if self.terms > MAX_TERMS:
-                raise FormulaError(f"formula has more than {MAX_TERMS} terms (numbers and codes)")
+                raise FormulaError(
+                    f"formula has more than {MAX_TERMS} terms (numbers and codes)",
+                    f"công thức có quá {MAX_TERMS} số hạng (số và mã)",
+                )
         if kind == "num":
             value = float(text)
             if not math.isfinite(value):
-                raise FormulaError(f"number too large in formula: {shortened(text)}")
+                raise FormulaError(
+                    f"number too large in formula: {shortened(text)}", "số quá lớn trong công thức"
+                )
             return Number(value)
         if kind == "name":
             return Element(text)
@@ -146,10 +163,15 @@ class _Parser:
             self.enter()
             node = self.expr()
             if self.take() != ("op", ")"):
-                raise FormulaError(f"missing ')' in formula {quoted(self.text)}")
+                raise FormulaError(
+                    f"missing ')' in formula {quoted(self.text)}", "công thức thiếu dấu ')'"
+                )
             self.nesting -= 1
             return node
-        raise FormulaError(f"unexpected {shortened(text)!r} in formula {quoted(self.text)}")
+        raise FormulaError(
+            f"unexpected {shortened(text)!r} in formula {quoted(self.text)}",
+            f"{shortened(text)!r} không đúng chỗ trong công thức",
+        )
 
 
 def shortened(text: str, keep: int = 24) -> str:

@@ -27,6 +27,13 @@ from chitieu.config.tables import (
     load_targets,
     problems_where,
 )
+from chitieu.config.wording import (
+    FILE_MISSING,
+    both,
+    unknown_indicator,
+    unknown_level,
+    unknown_unit,
+)
 from chitieu.errors import ConfigError, ConfigProblem
 
 __all__ = ["Catalog", "Config", "ElementSpec", "IndicatorSpec", "RuleSpec", "load_config"]
@@ -156,7 +163,8 @@ def load_config(folder: str | Path) -> Config:
     """Load and check a configuration folder; raises `ConfigError` with every problem."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ConfigError([ConfigProblem(str(folder), "", "", "configuration folder not found")])
+        not_found = both("không tìm thấy thư mục cấu hình", "configuration folder not found")
+        raise ConfigError([ConfigProblem(str(folder), "", "", not_found)])
     catalog_path = folder / CATALOG_FILE
     files = [catalog_path, folder / ORG_UNITS_FILE, folder / TARGETS_FILE]
     if (folder / SUCCESSIONS_FILE).exists():  # hashed when present: older hashes stand
@@ -179,7 +187,7 @@ def _load(folder: Path, catalog_sha256: str, history_hash: str | None = None) ->
         problems += found
     else:
         catalog = None
-        problems.append(ConfigProblem(CATALOG_FILE, "", "", "file is missing"))
+        problems.append(ConfigProblem(CATALOG_FILE, "", "", FILE_MISSING))
     org_units, found = load_org_units(folder / ORG_UNITS_FILE)
     problems += found
     targets, found = load_targets(folder / TARGETS_FILE)
@@ -220,8 +228,7 @@ def _check_catalog_against_units(catalog: Catalog, org_units: pl.DataFrame) -> l
                     CATALOG_FILE,
                     f"elements[{index}] {element.code}",
                     "collected_at",
-                    f"level '{element.collected_at}' does not exist in {ORG_UNITS_FILE} "
-                    f"(levels: {', '.join(sorted(levels))})",
+                    unknown_level(element.collected_at, levels, ORG_UNITS_FILE),
                 )
             )
     if catalog.resolution.org_unit not in set(org_units.get_column("code")):
@@ -230,7 +237,10 @@ def _check_catalog_against_units(catalog: Catalog, org_units: pl.DataFrame) -> l
                 CATALOG_FILE,
                 "resolution",
                 "org_unit",
-                f"unit {catalog.resolution.org_unit} does not exist in {ORG_UNITS_FILE}",
+                both(
+                    f"đơn vị {catalog.resolution.org_unit} không có trong {ORG_UNITS_FILE}",
+                    f"unit {catalog.resolution.org_unit} does not exist in {ORG_UNITS_FILE}",
+                ),
             )
         )
     problems += check_rule_levels(catalog.rules, levels, CATALOG_FILE, ORG_UNITS_FILE)
@@ -271,19 +281,30 @@ def target_units(
         & pl.col("org_unit_code").is_in(org_units.get_column("code").unique().implode()),
         TARGETS_FILE,
         "valid_from",
-        pl.lit("no row of unit ")
-        + pl.col("org_unit_code")
-        + pl.lit(f" in {ORG_UNITS_FILE} starts on ")
-        + pl.col("valid_from").dt.to_string("%Y-%m-%d"),
+        both(
+            pl.lit(f"trong {ORG_UNITS_FILE} không có dòng nào của đơn vị ")
+            + pl.col("org_unit_code")
+            + pl.lit(" bắt đầu từ ngày ")
+            + pl.col("valid_from").dt.to_string("%Y-%m-%d"),
+            pl.lit("no row of unit ")
+            + pl.col("org_unit_code")
+            + pl.lit(f" in {ORG_UNITS_FILE} starts on ")
+            + pl.col("valid_from").dt.to_string("%Y-%m-%d"),
+        ),
     )
     problems += problems_where(
         resolved.filter(pl.col("unit_id").is_not_null()),
         pl.struct("indicator_code", "unit_id", "year").is_duplicated(),
         TARGETS_FILE,
         "org_unit_code",
-        pl.lit("two targets for the same unit (")
-        + pl.col("org_unit_code")
-        + pl.lit(") and year: valid_from tells the units of a reused code apart"),
+        both(
+            pl.lit("hai kế hoạch cho cùng một đơn vị (")
+            + pl.col("org_unit_code")
+            + pl.lit(") và năm: dùng valid_from để chỉ rõ đơn vị nào của mã dùng lại"),
+            pl.lit("two targets for the same unit (")
+            + pl.col("org_unit_code")
+            + pl.lit(") and year: valid_from tells the units of a reused code apart"),
+        ),
     )
     return resolved.sort(LINE), problems
 
@@ -298,22 +319,65 @@ def _check_targets(
         ~pl.col("indicator_code").is_in(indicators),
         TARGETS_FILE,
         "indicator_code",
-        pl.lit("unknown indicator ") + pl.col("indicator_code"),
+        unknown_indicator(pl.col("indicator_code")),
     )
     problems += problems_where(
         targets,
         ~pl.col("org_unit_code").is_in(org_units.get_column("code").unique().implode()),
         TARGETS_FILE,
         "org_unit_code",
-        pl.lit("unknown unit ") + pl.col("org_unit_code"),
+        unknown_unit(pl.col("org_unit_code")),
     )
     problems += problems_where(
         targets,
         pl.col("indicator_code").is_in(decreasing) & pl.col("baseline").is_null(),
         TARGETS_FILE,
         "baseline",
-        pl.lit("indicator ")
-        + pl.col("indicator_code")
-        + pl.lit(" has direction 'decrease' and needs a baseline"),
+        both(
+            pl.lit("chỉ tiêu ")
+            + pl.col("indicator_code")
+            + pl.lit(" có direction 'decrease' (giảm) nên cần mức cơ sở (baseline)"),
+            pl.lit("indicator ")
+            + pl.col("indicator_code")
+            + pl.lit(" has direction 'decrease' and needs a baseline"),
+        ),
+    )
+    # SPEC §3.4 divides by baseline − target: past the baseline that is negative, and a
+    # unit that brought the figure down would read "not started". Equal is a target
+    # no percent measures (a rule of the roll-up), not a mistake.
+    target, baseline = (
+        pl.col(c).cast(pl.String).str.replace(r"\.0$", "") for c in ("target", "baseline")
+    )
+    problems += problems_where(
+        targets,
+        pl.col("indicator_code").is_in(decreasing) & (pl.col("target") > pl.col("baseline")),
+        TARGETS_FILE,
+        "target",
+        both(
+            pl.lit("kế hoạch ")
+            + target
+            + pl.lit(" của chỉ tiêu ")
+            + pl.col("indicator_code")
+            + pl.lit(" (giảm) cho đơn vị ")
+            + pl.col("org_unit_code")
+            + pl.lit(" cao hơn mức cơ sở ")
+            + baseline
+            + pl.lit(
+                ": đơn vị đã giảm được vẫn bị tính tỷ lệ âm; kế hoạch phải thấp hơn hoặc bằng "
+                "mức cơ sở"
+            ),
+            pl.lit("the target ")
+            + target
+            + pl.lit(" of indicator ")
+            + pl.col("indicator_code")
+            + pl.lit(" (direction 'decrease') for unit ")
+            + pl.col("org_unit_code")
+            + pl.lit(" is above its baseline ")
+            + baseline
+            + pl.lit(
+                ": a unit that brought the figure down would get a negative percent; "
+                "the target must be at or below the baseline"
+            ),
+        ),
     )
     return problems

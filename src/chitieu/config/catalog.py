@@ -23,6 +23,16 @@ from pydantic import (
 
 from chitieu import formula
 from chitieu.config.rules import OutlierSpec, RuleSpec, check_rules, outlier_setting
+from chitieu.config.wording import (
+    DIVIDES_BY_ZERO,
+    REQUIRED_KEY,
+    UNKNOWN_KEY,
+    both,
+    duplicate_code,
+    formula_problem,
+    pydantic_problem,
+    unknown_element,
+)
 from chitieu.errors import ConfigProblem, FormulaError
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9_]*$"
@@ -59,7 +69,10 @@ class Classification(_Strict):
     def _ordered(self) -> Classification:
         if not (0 < self.on_track < self.basically_achieved <= self.exceeded):
             raise ValueError(
-                "thresholds must satisfy 0 < on_track < basically_achieved <= exceeded"
+                both(
+                    "các ngưỡng phải thỏa 0 < on_track < basically_achieved <= exceeded",
+                    "thresholds must satisfy 0 < on_track < basically_achieved <= exceeded",
+                )
             )
         return self
 
@@ -93,7 +106,12 @@ class ElementSpec(_Strict):
     @model_validator(mode="after")
     def _range(self) -> ElementSpec:
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
+            raise ValueError(
+                both(
+                    f"min ({self.min:g}) lớn hơn max ({self.max:g})",
+                    f"min ({self.min:g}) is greater than max ({self.max:g})",
+                )
+            )
         return self
 
 
@@ -245,10 +263,19 @@ def parse_catalog(
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        return None, [ConfigProblem(file, where, "", f"not valid YAML: {problem}")]
+        not_yaml = both("không phải YAML hợp lệ", f"not valid YAML: {problem}")
+        return None, [ConfigProblem(file, where, "", not_yaml)]
     if not isinstance(raw, dict):
         return None, [
-            ConfigProblem(file, "", "", "must be a mapping with resolution, elements, indicators")
+            ConfigProblem(
+                file,
+                "",
+                "",
+                both(
+                    "tệp phải là một bảng khóa gồm resolution, elements, indicators",
+                    "must be a mapping with resolution, elements, indicators",
+                ),
+            )
         ]
     try:
         catalog = Catalog.model_validate(raw)
@@ -259,12 +286,18 @@ def parse_catalog(
             if any(str(part).startswith("literal[") for part in loc):
                 continue  # `outlier: off`'s branch of a union: the other branch says it better
             entry, key = _entry_name(raw, tuple(p for p in loc if p != "OutlierSpec"))
-            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-            if error["type"] == "missing":
-                message = "required key is missing"
-            if _not_finite(error):
+            if error["type"] == "extra_forbidden":
+                message = UNKNOWN_KEY
+            elif error["type"] == "missing":
+                message = REQUIRED_KEY
+            elif _not_finite(error):
                 shown = formula.shortened(str(error["input"]))
-                message = f"not a finite number (NaN, infinity, or too large): {shown}"
+                message = both(
+                    "không phải số hữu hạn (NaN, vô cực, hoặc quá lớn)",
+                    f"not a finite number (NaN, infinity, or too large): {shown}",
+                )
+            else:
+                message = pydantic_problem(error)
             problems.append(ConfigProblem(file, entry, key, message))
         return None, problems
     return catalog, check_catalog(catalog, file)
@@ -297,7 +330,7 @@ def check_catalog(catalog: Catalog, file: str = CATALOG_FILE) -> list[ConfigProb
                         file,
                         f"{section}[{index}] {code}",
                         "code",
-                        f"duplicate code, already used by {section}[{seen[code]}]",
+                        duplicate_code(section, seen[code]),
                     )
                 )
             seen.setdefault(code, index)
@@ -309,20 +342,27 @@ def check_catalog(catalog: Catalog, file: str = CATALOG_FILE) -> list[ConfigProb
     for index, indicator in enumerate(catalog.indicators, start=1):
         entry = f"indicators[{index}] {indicator.code}"
         if indicator.code in clashes:
-            problems.append(ConfigProblem(file, entry, "code", "is also an element code"))
+            problems.append(
+                ConfigProblem(
+                    file,
+                    entry,
+                    "code",
+                    both("mã chỉ tiêu trùng với mã một phần tử", "is also an element code"),
+                )
+            )
         try:
             tree = formula.parse(indicator.formula)
         except FormulaError as exc:
-            problems.append(ConfigProblem(file, entry, "formula", str(exc)))
+            problems.append(ConfigProblem(file, entry, "formula", formula_problem(exc)))
             continue
         names = formula.elements(tree)
         unknown = sorted(names - element_codes - indicator_codes)
         if unknown:
             problems.append(
-                ConfigProblem(file, entry, "formula", f"unknown element {', '.join(unknown)}")
+                ConfigProblem(file, entry, "formula", unknown_element(", ".join(unknown)))
             )
         if formula.divides_by_literal_zero(tree):
-            problems.append(ConfigProblem(file, entry, "formula", "divides by a literal zero"))
+            problems.append(ConfigProblem(file, entry, "formula", DIVIDES_BY_ZERO))
         references[indicator.code] = names & indicator_codes
         trees[indicator.code] = tree  # the last of a duplicate code, as in `references`
     on_cycle = _cycle(references)
@@ -333,7 +373,7 @@ def check_catalog(catalog: Catalog, file: str = CATALOG_FILE) -> list[ConfigProb
                 file,
                 f"indicators[{positions[code]}] {code}",
                 "formula",
-                "is part of a cycle of indicators",
+                both("nằm trong vòng lặp giữa các chỉ tiêu", "is part of a cycle of indicators"),
             )
         )
     for code, message in _too_large(trees, set(on_cycle)):
@@ -440,16 +480,24 @@ def _too_large(trees: dict[str, formula.Node], on_cycle: set[str]) -> list[tuple
             found.append(
                 (
                     code,
-                    f"names indicators {depth[code]} deep ({' → '.join(shown)}), more than "
-                    f"{MAX_CHAIN}: write the formula with the elements themselves",
+                    both(
+                        f"gọi các chỉ tiêu lồng nhau {depth[code]} tầng ({' → '.join(shown)}), "
+                        f"quá {MAX_CHAIN} tầng: hãy viết công thức trực tiếp bằng các phần tử",
+                        f"names indicators {depth[code]} deep ({' → '.join(shown)}), more than "
+                        f"{MAX_CHAIN}: write the formula with the elements themselves",
+                    ),
                 )
             )
         elif terms[code] > formula.MAX_TERMS and all(terms[r] <= formula.MAX_TERMS for r in refs):
             found.append(
                 (
                     code,
-                    f"has {terms[code]} terms with the formulas of the indicators it names "
-                    f"written out, more than {formula.MAX_TERMS}",
+                    both(
+                        f"có {terms[code]} số hạng khi thay công thức của các chỉ tiêu được gọi "
+                        f"vào, quá {formula.MAX_TERMS}",
+                        f"has {terms[code]} terms with the formulas of the indicators it names "
+                        f"written out, more than {formula.MAX_TERMS}",
+                    ),
                 )
             )
     return found

@@ -15,6 +15,7 @@ import polars as pl
 
 from chitieu.config.catalog import Catalog
 from chitieu.config.tables import LINE, number_problems, problems_where, read_text_table
+from chitieu.config.wording import VALUE_MISSING, both, unknown_indicator, unknown_unit
 from chitieu.errors import ConfigProblem
 from chitieu.periods import PERIOD_PATTERN, VALID_FORMS, period_columns
 
@@ -53,13 +54,13 @@ def load_history(
         return no_history(), problems
     file = path.name
     for key in HISTORY_COLUMNS:
-        problems += problems_where(frame, pl.col(key).is_null(), file, key, "value is missing")
+        problems += problems_where(frame, pl.col(key).is_null(), file, key, VALUE_MISSING)
     problems += problems_where(
         frame,
         pl.col("period").is_not_null() & ~pl.col("period").str.contains(PERIOD_PATTERN),
         file,
         "period",
-        pl.lit("not a period (") + pl.lit(VALID_FORMS) + pl.lit("): ") + pl.col("period"),
+        pl.lit(both("không phải kỳ báo cáo", f"not a period ({VALID_FORMS}): ")) + pl.col("period"),
     )
     problems += number_problems(frame, file, "actual")
     if catalog is not None:
@@ -69,7 +70,7 @@ def load_history(
             pl.col("indicator_code").is_not_null() & ~pl.col("indicator_code").is_in(known),
             file,
             "indicator_code",
-            pl.lit("unknown indicator ") + pl.col("indicator_code"),
+            unknown_indicator(pl.col("indicator_code")),
         )
     if org_units is not None:
         problems += _unknown_units(frame, org_units, file)
@@ -82,7 +83,10 @@ def load_history(
         duplicated,
         file,
         "indicator_code",
-        "two rows for the same indicator, unit and period",
+        both(
+            "hai dòng cho cùng một chỉ tiêu, đơn vị và kỳ",
+            "two rows for the same indicator, unit and period",
+        ),
     )
     if problems:
         return no_history(), problems
@@ -98,7 +102,7 @@ def _unknown_units(frame: pl.DataFrame, org_units: pl.DataFrame, file: str) -> l
         pl.col("org_unit_code").is_not_null() & ~pl.col("org_unit_code").is_in(codes),
         file,
         "org_unit_code",
-        pl.lit("unknown unit ") + pl.col("org_unit_code"),
+        unknown_unit(pl.col("org_unit_code")),
     )
     dated = (
         frame.filter(
@@ -123,11 +127,19 @@ def _unknown_units(frame: pl.DataFrame, org_units: pl.DataFrame, file: str) -> l
         pl.lit(True),
         file,
         "org_unit_code",
-        pl.lit("unit ")
-        + pl.col("org_unit_code")
-        + pl.lit(" is not active on ")
-        + pl.col("p_end").dt.to_string("%Y-%m-%d")
-        + pl.lit(", the end of period ")
-        + pl.col("period"),
+        both(
+            pl.lit("đơn vị ")
+            + pl.col("org_unit_code")
+            + pl.lit(" không hoạt động vào ngày ")
+            + pl.col("p_end").dt.to_string("%Y-%m-%d")
+            + pl.lit(", ngày cuối kỳ ")
+            + pl.col("period"),
+            pl.lit("unit ")
+            + pl.col("org_unit_code")
+            + pl.lit(" is not active on ")
+            + pl.col("p_end").dt.to_string("%Y-%m-%d")
+            + pl.lit(", the end of period ")
+            + pl.col("period"),
+        ),
     )
     return problems

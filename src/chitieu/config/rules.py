@@ -16,6 +16,14 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chitieu import formula
+from chitieu.config.wording import (
+    DIVIDES_BY_ZERO,
+    both,
+    duplicate_code,
+    formula_problem,
+    unknown_element,
+    unknown_level,
+)
 from chitieu.errors import ConfigProblem, FormulaError
 
 CODE_PATTERN: Final = r"^[A-Z][A-Z0-9_]*$"
@@ -55,7 +63,12 @@ def outlier_setting(value: Any) -> Any:
         return OUTLIER_OFF
     if value is True or (isinstance(value, str) and value.strip().lower() == "on"):
         return {}
-    raise ValueError("write `outlier: off`, or `outlier: {threshold: 3.5}`")
+    raise ValueError(
+        both(
+            "ghi `outlier: off` hoặc `outlier: {threshold: 3.5}`",
+            "write `outlier: off`, or `outlier: {threshold: 3.5}`",
+        )
+    )
 
 
 class RuleSpec(_Strict):
@@ -76,7 +89,7 @@ class RuleSpec(_Strict):
     @classmethod
     def _not_blank(cls, text: str) -> str:
         if not text.strip():
-            raise ValueError("must not be empty")
+            raise ValueError(both("không được để trống", "must not be empty"))
         return text
 
     def elements(self) -> list[str]:
@@ -113,9 +126,7 @@ def check_rules(
         named = 0
         if rule.code in seen:
             problems.append(
-                ConfigProblem(
-                    file, entry, "code", f"duplicate code, already used by rules[{seen[rule.code]}]"
-                )
+                ConfigProblem(file, entry, "code", duplicate_code("rules", seen[rule.code]))
             )
         seen.setdefault(rule.code, index)
         for key in ("left", "right"):
@@ -123,18 +134,25 @@ def check_rules(
             try:
                 tree = formula.parse(text)
             except FormulaError as exc:
-                problems.append(ConfigProblem(file, entry, key, str(exc)))
+                problems.append(ConfigProblem(file, entry, key, formula_problem(exc)))
                 continue
             names = formula.elements(tree)
             named += len(names)
             if key == "right" and named == 0:
-                problems.append(ConfigProblem(file, entry, key, "neither side names an element"))
+                problems.append(
+                    ConfigProblem(
+                        file,
+                        entry,
+                        key,
+                        both("cả hai vế đều không có phần tử nào", "neither side names an element"),
+                    )
+                )
             unknown = sorted(names - element_codes)
             indicators = [n for n in unknown if n in indicator_codes]
             strangers = [n for n in unknown if n not in indicator_codes]
             if strangers:
                 problems.append(
-                    ConfigProblem(file, entry, key, f"unknown element {', '.join(strangers)}")
+                    ConfigProblem(file, entry, key, unknown_element(", ".join(strangers)))
                 )
             if indicators:
                 problems.append(
@@ -142,11 +160,14 @@ def check_rules(
                         file,
                         entry,
                         key,
-                        f"{', '.join(indicators)} is an indicator: a rule compares elements",
+                        both(
+                            f"{', '.join(indicators)} là chỉ tiêu: quy tắc chỉ so sánh các phần tử",
+                            f"{', '.join(indicators)} is an indicator: a rule compares elements",
+                        ),
                     )
                 )
             if formula.divides_by_literal_zero(tree):
-                problems.append(ConfigProblem(file, entry, key, "divides by a literal zero"))
+                problems.append(ConfigProblem(file, entry, key, DIVIDES_BY_ZERO))
     return problems
 
 
@@ -159,7 +180,7 @@ def check_rule_levels(
             file,
             f"rules[{index}] {rule.code}",
             "levels",
-            f"level '{level}' does not exist in {units_file} (levels: {', '.join(sorted(levels))})",
+            unknown_level(level, levels, units_file),
         )
         for index, rule in enumerate(rules, start=1)
         for level in rule.levels or []

@@ -20,6 +20,7 @@ from typing import Final
 import polars as pl
 
 from chitieu.config.tables import LINE, ORG_UNITS_FILE, problems_where, read_text_table
+from chitieu.config.wording import NOT_ISO_DATE, VALUE_MISSING, both
 from chitieu.errors import ConfigProblem
 
 SUCCESSIONS_FILE: Final = "successions.csv"
@@ -91,7 +92,7 @@ def load_successions(
         return None, problems
     file = path.name
     for key in ("old_code", "new_code", "date"):
-        problems += problems_where(frame, pl.col(key).is_null(), file, key, "value is missing")
+        problems += problems_where(frame, pl.col(key).is_null(), file, key, VALUE_MISSING)
     problems += problems_where(
         frame,
         pl.col("date").is_not_null()
@@ -100,7 +101,7 @@ def load_successions(
         ),
         file,
         "date",
-        pl.lit("not an ISO date (YYYY-MM-DD): ") + pl.col("date"),
+        pl.lit(f"{NOT_ISO_DATE}: ") + pl.col("date"),
     )
     number = pl.col("share").str.contains(_NUMBER)
     problems += problems_where(
@@ -108,7 +109,13 @@ def load_successions(
         pl.col("share").is_not_null() & ~number,
         file,
         "share",
-        pl.lit("not a number (a share in (0, 1], '.' for decimals, empty if unknown): ")
+        pl.lit(
+            both(
+                "tỷ lệ không phải số (tỷ lệ trong khoảng (0, 1], dùng dấu '.' cho phần thập "
+                "phân, để trống nếu không rõ)",
+                "not a number (a share in (0, 1], '.' for decimals, empty if unknown): ",
+            )
+        )
         + pl.col("share"),
     )
     problems += problems_where(
@@ -118,28 +125,44 @@ def load_successions(
         & ~pl.col("share").cast(pl.Float64, strict=False).is_between(0, 1, closed="right"),
         file,
         "share",
-        pl.lit("share ") + pl.col("share") + pl.lit(" is outside (0, 1]"),
+        both(
+            pl.lit("tỷ lệ ") + pl.col("share") + pl.lit(" nằm ngoài khoảng (0, 1]"),
+            pl.lit("share ") + pl.col("share") + pl.lit(" is outside (0, 1]"),
+        ),
     )
     known = org_units.get_column("code").unique().implode()
-    for key, what in (("old_code", "old unit"), ("new_code", "new unit")):
+    for key, what, what_vi in (
+        ("old_code", "old unit", "đơn vị cũ"),
+        ("new_code", "new unit", "đơn vị mới"),
+    ):
         problems += problems_where(
             frame,
             pl.col(key).is_not_null() & ~pl.col(key).is_in(known),
             file,
             key,
-            pl.lit(f"{what} ") + pl.col(key) + pl.lit(f" does not exist in {ORG_UNITS_FILE}"),
+            both(
+                pl.lit(f"{what_vi} ") + pl.col(key) + pl.lit(f" không có trong {ORG_UNITS_FILE}"),
+                pl.lit(f"{what} ") + pl.col(key) + pl.lit(f" does not exist in {ORG_UNITS_FILE}"),
+            ),
         )
     problems += problems_where(
         frame,
         pl.struct("old_code", "new_code", "date").is_duplicated(),
         file,
         "new_code",
-        pl.lit("the succession ")
-        + pl.col("old_code")
-        + pl.lit(" → ")
-        + pl.col("new_code")
         # one row per pair: two would be two shares of the same thing
-        + pl.lit(" on this date is given twice"),
+        both(
+            pl.lit("việc kế thừa ")
+            + pl.col("old_code")
+            + pl.lit(" → ")
+            + pl.col("new_code")
+            + pl.lit(" vào ngày này được ghi hai lần"),
+            pl.lit("the succession ")
+            + pl.col("old_code")
+            + pl.lit(" → ")
+            + pl.col("new_code")
+            + pl.lit(" on this date is given twice"),
+        ),
     )
     if problems:
         return None, problems
@@ -190,14 +213,17 @@ def _linked_to_rows(
     ends = (
         org_units.group_by(pl.col("code").alias("old_code"))
         .agg(
-            pl.col("valid_to")
-            .sort()
-            .dt.to_string("%Y-%m-%d")
-            .fill_null("still active")
-            .str.join(", ")
-            .alias("ends")
+            *[
+                pl.col("valid_to")
+                .sort()
+                .dt.to_string("%Y-%m-%d")
+                .fill_null(active)
+                .str.join(", ")
+                .alias(name)
+                for name, active in (("ends", "still active"), ("ends_vi", "còn hiệu lực"))
+            ]
         )
-        .select("old_code", "ends")
+        .select("old_code", "ends", "ends_vi")
     )
     orphan = linked.join(ends, on="old_code", how="left")
     problems = problems_where(
@@ -205,25 +231,42 @@ def _linked_to_rows(
         pl.col("old_id").is_null(),
         file,
         "date",
-        pl.lit("the date ")
-        + pl.col("date").dt.to_string("%Y-%m-%d")
-        + pl.lit(" is not the day after ")
-        + pl.col("old_code")
-        + pl.lit(f"'s valid_to in {ORG_UNITS_FILE} (it ends: ")
-        + pl.col("ends")
-        + pl.lit(")"),
+        both(
+            pl.lit("ngày ")
+            + pl.col("date").dt.to_string("%Y-%m-%d")
+            + pl.lit(" không phải ngày liền sau valid_to của ")
+            + pl.col("old_code")
+            + pl.lit(f" trong {ORG_UNITS_FILE} (ngày kết thúc: ")
+            + pl.col("ends_vi")
+            + pl.lit(")"),
+            pl.lit("the date ")
+            + pl.col("date").dt.to_string("%Y-%m-%d")
+            + pl.lit(" is not the day after ")
+            + pl.col("old_code")
+            + pl.lit(f"'s valid_to in {ORG_UNITS_FILE} (it ends: ")
+            + pl.col("ends")
+            + pl.lit(")"),
+        ),
     )
     problems += problems_where(
         linked,
         pl.col("new_id").is_null(),
         file,
         "new_code",
-        pl.lit("new unit ")
-        + pl.col("new_code")
-        + pl.lit(" is not valid on ")
-        + pl.col("date").dt.to_string("%Y-%m-%d")
-        + pl.lit(f" in {ORG_UNITS_FILE}, the day it takes over ")
-        + pl.col("old_code"),
+        both(
+            pl.lit("đơn vị mới ")
+            + pl.col("new_code")
+            + pl.lit(" không có hiệu lực vào ngày ")
+            + pl.col("date").dt.to_string("%Y-%m-%d")
+            + pl.lit(f" trong {ORG_UNITS_FILE}, ngày tiếp nhận ")
+            + pl.col("old_code"),
+            pl.lit("new unit ")
+            + pl.col("new_code")
+            + pl.lit(" is not valid on ")
+            + pl.col("date").dt.to_string("%Y-%m-%d")
+            + pl.lit(f" in {ORG_UNITS_FILE}, the day it takes over ")
+            + pl.col("old_code"),
+        ),
     )
     return linked, problems
 
@@ -245,14 +288,24 @@ def _against_successor_codes(
         pl.lit(True),
         file,
         "share",
-        pl.lit(f"{ORG_UNITS_FILE} line ")
-        + pl.col("unit_line").cast(pl.String)
-        + pl.lit(" names ")
-        + pl.col("new_code")
-        + pl.lit(" as successor_code of ")
-        + pl.col("old_code")
-        + pl.lit(", which means share 1; here the share is ")
-        + pl.col("share").cast(pl.String).fill_null("empty"),
+        both(
+            pl.lit("dòng ")
+            + pl.col("unit_line").cast(pl.String)
+            + pl.lit(f" của {ORG_UNITS_FILE} ghi ")
+            + pl.col("new_code")
+            + pl.lit(" là successor_code của ")
+            + pl.col("old_code")
+            + pl.lit(", tức là tỷ lệ 1; ở đây tỷ lệ là ")
+            + pl.col("share").cast(pl.String).fill_null("để trống"),
+            pl.lit(f"{ORG_UNITS_FILE} line ")
+            + pl.col("unit_line").cast(pl.String)
+            + pl.lit(" names ")
+            + pl.col("new_code")
+            + pl.lit(" as successor_code of ")
+            + pl.col("old_code")
+            + pl.lit(", which means share 1; here the share is ")
+            + pl.col("share").cast(pl.String).fill_null("empty"),
+        ),
     )
 
 
@@ -273,13 +326,23 @@ def _shares_over_one(
         pl.lit(True),
         file,
         "share",
-        pl.lit("the shares of ")
-        + pl.col("old_code")
-        + pl.lit(" add up to ")
-        + pl.col("total").round(6).cast(pl.String)
-        + pl.lit(
-            f", more than 1 (over {file} and the successor_code of {ORG_UNITS_FILE}): "
-            "a unit cannot hand over more than all of itself"
+        both(
+            pl.lit("tổng tỷ lệ của ")
+            + pl.col("old_code")
+            + pl.lit(" là ")
+            + pl.col("total").round(6).cast(pl.String)
+            + pl.lit(
+                f", lớn hơn 1 (tính cả {file} và successor_code của {ORG_UNITS_FILE}): "
+                "một đơn vị không thể chuyển giao nhiều hơn toàn bộ của mình"
+            ),
+            pl.lit("the shares of ")
+            + pl.col("old_code")
+            + pl.lit(" add up to ")
+            + pl.col("total").round(6).cast(pl.String)
+            + pl.lit(
+                f", more than 1 (over {file} and the successor_code of {ORG_UNITS_FILE}): "
+                "a unit cannot hand over more than all of itself"
+            ),
         ),
     )
 
@@ -320,7 +383,12 @@ def _cycles(
         pl.col("old_code").is_in(sorted(looping)),
         file,
         "old_code",
-        pl.lit("the successions of ")
-        + pl.col("old_code")
-        + pl.lit(" lead back to it (a cycle): a unit cannot succeed itself"),
+        both(
+            pl.lit("chuỗi kế thừa của ")
+            + pl.col("old_code")
+            + pl.lit(" quay lại chính nó (vòng lặp): một đơn vị không thể kế thừa chính mình"),
+            pl.lit("the successions of ")
+            + pl.col("old_code")
+            + pl.lit(" lead back to it (a cycle): a unit cannot succeed itself"),
+        ),
     )

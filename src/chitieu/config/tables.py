@@ -13,6 +13,15 @@ from pathlib import Path
 
 import polars as pl
 
+from chitieu.config.wording import (
+    FILE_MISSING,
+    NOT_ISO_DATE,
+    NUMBER_TOO_LARGE,
+    REQUIRED_COLUMN,
+    UNKNOWN_COLUMN,
+    VALUE_MISSING,
+    both,
+)
 from chitieu.errors import ConfigProblem
 
 ORG_UNITS_FILE = "org_units.csv"
@@ -40,17 +49,24 @@ def read_text_table(
     """All cells as stripped text (empty → null), with a ``line`` column; header checked."""
     name = path.name
     if not path.exists():
-        return None, [ConfigProblem(name, "", "", "file is missing")]
+        return None, [ConfigProblem(name, "", "", FILE_MISSING)]
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return None, [
-            ConfigProblem(name, "", "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-        ]
+        not_utf8 = both(
+            f"tệp không phải văn bản UTF-8 (byte {exc.start})",
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+        )
+        return None, [ConfigProblem(name, "", "", not_utf8)]
     twice = _header_twice(text)
     if twice:
         return None, [
-            ConfigProblem(name, "line 1", column, "column given twice in the header")
+            ConfigProblem(
+                name,
+                "line 1",
+                column,
+                both("cột được ghi hai lần ở dòng tiêu đề", "column given twice in the header"),
+            )
             for column in twice
         ]
     try:
@@ -59,17 +75,16 @@ def read_text_table(
         ragged = _ragged_line(text)
         if ragged is not None:
             return None, [ConfigProblem(name, ragged[0], "", ragged[1])]
-        return None, [
-            ConfigProblem(name, "", "", f"not a readable CSV file: {exc}".splitlines()[0])
-        ]
+        unreadable = both("không đọc được tệp CSV", f"not a readable CSV file: {exc}")
+        return None, [ConfigProblem(name, "", "", unreadable.splitlines()[0])]
     header = [c.strip() for c in frame.columns]
     problems = [
-        ConfigProblem(name, "line 1", column, "unknown column")
+        ConfigProblem(name, "line 1", column, UNKNOWN_COLUMN)
         for column in header
         if column not in columns
     ]
     problems += [
-        ConfigProblem(name, "line 1", column, "required column is missing")
+        ConfigProblem(name, "line 1", column, REQUIRED_COLUMN)
         for column in required
         if column not in header
     ]
@@ -108,8 +123,12 @@ def _ragged_line(text: str) -> tuple[str, str] | None:
         if row and len(row) != len(header):
             return (
                 f"line {rows.line_num}",
-                f"{len(row)} fields where the header has {len(header)}: check the commas "
-                "(a name holding a comma is written in double quotes)",
+                both(
+                    f"dòng có {len(row)} trường trong khi dòng tiêu đề có {len(header)}: kiểm "
+                    "tra dấu phẩy (tên có dấu phẩy phải đặt trong dấu ngoặc kép)",
+                    f"{len(row)} fields where the header has {len(header)}: check the commas "
+                    "(a name holding a comma is written in double quotes)",
+                ),
             )
     return None
 
@@ -144,7 +163,14 @@ def number_problems(frame: pl.DataFrame, file: str, key: str) -> list[ConfigProb
         cell.is_not_null() & ~plain,
         file,
         key,
-        pl.lit("not a plain number (use '.' for decimals, no thousands separator): ") + cell,
+        pl.lit(
+            both(
+                "không phải số viết đúng dạng (dùng dấu '.' cho phần thập phân, không dùng dấu "
+                "phân cách hàng nghìn)",
+                "not a plain number (use '.' for decimals, no thousands separator): ",
+            )
+        )
+        + cell,
     )
     shown = (
         pl.when(cell.str.len_chars() > 24)
@@ -161,7 +187,7 @@ def number_problems(frame: pl.DataFrame, file: str, key: str) -> list[ConfigProb
         cell.is_not_null() & plain & cell.cast(pl.Float64, strict=False).is_infinite(),
         file,
         key,
-        pl.lit("number too large: ") + shown,
+        pl.lit(f"{NUMBER_TOO_LARGE}: ") + shown,
     )
     return problems
 
@@ -175,12 +201,12 @@ def load_org_units(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]
         return None, problems
     file = path.name
     for key in ("code", "name", "level", "valid_from"):
-        problems += problems_where(frame, pl.col(key).is_null(), file, key, "value is missing")
+        problems += problems_where(frame, pl.col(key).is_null(), file, key, VALUE_MISSING)
     for key in ("valid_from", "valid_to"):
         bad = pl.col(key).is_not_null() & (
             ~pl.col(key).str.contains(_DATE) | pl.col(key).str.to_date(strict=False).is_null()
         )
-        problems += problems_where(frame, bad, file, key, "not an ISO date (YYYY-MM-DD)")
+        problems += problems_where(frame, bad, file, key, NOT_ISO_DATE)
     if problems:
         return None, problems
     frame = frame.with_columns(
@@ -192,7 +218,10 @@ def load_org_units(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]
         pl.col("valid_to") < pl.col("valid_from"),
         file,
         "valid_to",
-        "valid_to is before valid_from",
+        both(
+            "ngày hết hiệu lực (valid_to) trước ngày bắt đầu hiệu lực (valid_from)",
+            "valid_to is before valid_from",
+        ),
     )
     problems += _overlaps(frame, file)
     known = frame.get_column("code").unique()
@@ -201,7 +230,10 @@ def load_org_units(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]
         pl.col("parent_code").is_not_null() & ~pl.col("parent_code").is_in(known.implode()),
         file,
         "parent_code",
-        pl.lit("parent ") + pl.col("parent_code") + pl.lit(" does not exist"),
+        both(
+            pl.lit("đơn vị cấp trên ") + pl.col("parent_code") + pl.lit(" không có trong tệp"),
+            pl.lit("parent ") + pl.col("parent_code") + pl.lit(" does not exist"),
+        ),
     )
     problems += _parents_not_covering(frame, file)
     problems += problems_where(
@@ -209,14 +241,20 @@ def load_org_units(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]
         pl.col("successor_code").is_not_null() & ~pl.col("successor_code").is_in(known.implode()),
         file,
         "successor_code",
-        pl.lit("successor ") + pl.col("successor_code") + pl.lit(" does not exist"),
+        both(
+            pl.lit("đơn vị kế thừa ") + pl.col("successor_code") + pl.lit(" không có trong tệp"),
+            pl.lit("successor ") + pl.col("successor_code") + pl.lit(" does not exist"),
+        ),
     )
     problems += problems_where(
         frame,
         pl.col("successor_code").is_not_null() & pl.col("valid_to").is_null(),
         file,
         "successor_code",
-        "a unit with a successor needs valid_to",
+        both(
+            "đơn vị có đơn vị kế thừa phải có ngày hết hiệu lực (valid_to)",
+            "a unit with a successor needs valid_to",
+        ),
     )
     problems += _successors_not_taking_over(frame, file)
     problems += _cycles(frame, file)
@@ -252,11 +290,18 @@ def _successors_not_taking_over(frame: pl.DataFrame, file: str) -> list[ConfigPr
         pl.lit(True),
         file,
         "successor_code",
-        pl.lit("successor ")
-        + pl.col("successor_code")
-        + pl.lit(" is not valid on ")
-        + pl.col("handover").dt.to_string("%Y-%m-%d")
-        + pl.lit(", the day after this unit ends: its history would be lost"),
+        both(
+            pl.lit("đơn vị kế thừa ")
+            + pl.col("successor_code")
+            + pl.lit(" không có hiệu lực vào ngày ")
+            + pl.col("handover").dt.to_string("%Y-%m-%d")
+            + pl.lit(", ngày sau khi đơn vị này kết thúc: số liệu của đơn vị này sẽ bị mất"),
+            pl.lit("successor ")
+            + pl.col("successor_code")
+            + pl.lit(" is not valid on ")
+            + pl.col("handover").dt.to_string("%Y-%m-%d")
+            + pl.lit(", the day after this unit ends: its history would be lost"),
+        ),
     )
 
 
@@ -323,28 +368,41 @@ def _parents_not_covering(frame: pl.DataFrame, file: str) -> list[ConfigProblem]
     if gaps.is_empty():
         return []
     first, last = (pl.col(c).dt.to_string("%Y-%m-%d") for c in ("gap_from", "gap_to"))
-    span = (
-        pl.when(pl.col("gap_to") == _OPEN_END)
-        .then(pl.lit("from ") + first + pl.lit(" onwards"))
-        .when(pl.col("gap_to") == pl.col("gap_from"))
-        .then(pl.lit("on ") + first)
-        .otherwise(pl.lit("from ") + first + pl.lit(" to ") + last)
-    )
+
+    def span(on: str, since: str, onwards: str, to: str) -> pl.Expr:
+        return (
+            pl.when(pl.col("gap_to") == _OPEN_END)
+            .then(pl.lit(since) + first + pl.lit(onwards))
+            .when(pl.col("gap_to") == pl.col("gap_from"))
+            .then(pl.lit(on) + first)
+            .otherwise(pl.lit(since) + first + pl.lit(to) + last)
+        )
+
     spans = (
         gaps.sort(LINE, "gap_from")
         .group_by(LINE, maintain_order=True)
-        .agg(span.str.join(" nor ").alias("spans"))
+        .agg(
+            span("on ", "from ", " onwards", " to ").str.join(" nor ").alias("spans"),
+            span("ngày ", "từ ", " trở đi", " đến ").str.join(" và ").alias("spans_vi"),
+        )
     )
     return problems_where(
         frame.join(spans, on=LINE).sort(LINE),
         pl.lit(True),
         file,
         "parent_code",
-        pl.lit("parent ")
-        + pl.col("parent_code")
-        + pl.lit(" is not valid ")
-        + pl.col("spans")
-        + pl.lit(": this unit would be left out of the roll-up then"),
+        both(
+            pl.lit("đơn vị cấp trên ")
+            + pl.col("parent_code")
+            + pl.lit(" không có hiệu lực ")
+            + pl.col("spans_vi")
+            + pl.lit(": khi đó đơn vị này sẽ bị bỏ sót khi tổng hợp"),
+            pl.lit("parent ")
+            + pl.col("parent_code")
+            + pl.lit(" is not valid ")
+            + pl.col("spans")
+            + pl.lit(": this unit would be left out of the roll-up then"),
+        ),
     )
 
 
@@ -358,10 +416,13 @@ def _overlaps(frame: pl.DataFrame, file: str) -> list[ConfigProblem]:
     overlapping = pl.col("prev_from").is_not_null() & (
         pl.col("prev_to").is_null() | (pl.col("prev_to") >= pl.col("valid_from"))
     )
-    message = (
+    message = both(
+        pl.lit("thời gian hiệu lực trùng với dòng ")
+        + pl.col("prev_line").cast(pl.String)
+        + pl.lit(" cùng mã (một mã dùng lại phải có thời gian hiệu lực không chồng lên nhau)"),
         pl.lit("validity overlaps line ")
         + pl.col("prev_line").cast(pl.String)
-        + pl.lit(" with the same code (a reused code needs non-overlapping dates)")
+        + pl.lit(" with the same code (a reused code needs non-overlapping dates)"),
     )
     return problems_where(ordered, overlapping, file, "valid_from", message)
 
@@ -391,7 +452,10 @@ def _cycles(frame: pl.DataFrame, file: str) -> list[ConfigProblem]:
         pl.col("code").is_in(sorted(looping)),
         file,
         "parent_code",
-        "the parent chain loops back to this unit (cycle in the hierarchy)",
+        both(
+            "chuỗi đơn vị cấp trên quay lại chính đơn vị này (vòng lặp trong hệ thống đơn vị)",
+            "the parent chain loops back to this unit (cycle in the hierarchy)",
+        ),
     )
 
 
@@ -404,13 +468,13 @@ def load_targets(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]]:
         return None, problems
     file = path.name
     for key in ("indicator_code", "org_unit_code", "year", "target"):
-        problems += problems_where(frame, pl.col(key).is_null(), file, key, "value is missing")
+        problems += problems_where(frame, pl.col(key).is_null(), file, key, VALUE_MISSING)
     problems += problems_where(
         frame,
         pl.col("year").is_not_null() & ~pl.col("year").str.contains(r"^[1-9][0-9]{3}$"),
         file,
         "year",
-        "not a year (YYYY)",
+        both("không phải năm (YYYY)", "not a year (YYYY)"),
     )
     problems += problems_where(
         frame,
@@ -421,7 +485,7 @@ def load_targets(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]]:
         ),
         file,
         "valid_from",
-        "not an ISO date (YYYY-MM-DD)",
+        NOT_ISO_DATE,
     )
     for key in ("target", "baseline"):
         problems += number_problems(frame, file, key)
@@ -435,6 +499,10 @@ def load_targets(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]]:
     )
     duplicated = pl.struct("indicator_code", "org_unit_code", "year", "valid_from").is_duplicated()
     problems += problems_where(
-        frame, duplicated, file, "indicator_code", "duplicate target for this unit and year"
+        frame,
+        duplicated,
+        file,
+        "indicator_code",
+        both("kế hoạch trùng cho đơn vị và năm này", "duplicate target for this unit and year"),
     )
     return (None, problems) if problems else (frame, [])
