@@ -5,6 +5,7 @@ command on the example's warehouse is tests/test_check_text_cli.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -544,3 +545,31 @@ def test_a_long_or_looping_chain_of_word_styles_is_read_without_recursion(
     document.save(path)
     draft = read_word("d.docx", path.read_bytes())
     assert [(s.text, s.heading) for s in draft.segments] == [("Deep", 2), ("Looping", None)]
+
+
+NFD_SLIP = "giải quyết việc làm mới cho 1.807/2.800 lao động (đạt hơn 65% NQ)"
+
+
+def test_a_draft_saved_on_a_mac_reads_as_the_same_words() -> None:
+    """NFD (``ơ`` as ``o`` and a mark) reads as NFC: "hơn 65%" keeps its qualifier, so
+    the verdict is the same (it overstates 64,54 % either way)."""
+    composed = check(NFD_SLIP)
+    decomposed = check(unicodedata.normalize("NFD", NFD_SLIP))
+    assert [(f.indicator and f.indicator.code, f.verdict) for f in decomposed] == [
+        ("CT20", "disagrees")
+    ]
+    assert [n.en for n in decomposed[0].notes] == [n.en for n in composed[0].notes]
+    assert decomposed[0].figure.percent == composed[0].figure.percent
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200e"])
+def test_a_character_that_shows_nothing_does_not_cut_a_number(hidden: str) -> None:
+    """A zero-width space, a soft hyphen (Word hides it), a word joiner, a BOM or a
+    direction mark inside "150/130" reads as the 150/130 the page shows."""
+    text = f"Kết nạp 1{hidden}50{hidden}/130 đảng viên mới (đạt 115,38% NQ)."
+    [found] = check(text)
+    actual, target = found.figure.actual, found.figure.target
+    assert (actual and actual.text, target and target.text) == ("150", "130")
+    assert found.notes[0].en == "actual written 150, the revision has 102"
+    # marked where it is written: from its first digit to the end of its words
+    assert text[found.figure.start :].startswith(f"1{hidden}50")

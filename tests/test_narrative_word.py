@@ -249,3 +249,26 @@ def test_a_word_file_of_more_xml_elements_than_any_report_is_refused(tmp_path: P
         r"more than 2,000,000 XML elements \(paragraphs, runs, cells...\): not a report draft$",
     ):
         read_draft(path)
+
+
+def test_a_word_draft_saved_on_a_mac_is_commented_on_its_own_words(tmp_path: Path) -> None:
+    """A paragraph in NFD is read as NFC, and the comment covers the figure's words as
+    written (the positions found in the composed text, mapped back)."""
+    import unicodedata
+
+    document = docx.Document()
+    paragraph = document.add_paragraph(unicodedata.normalize("NFD", "Trong năm, huyện đã "))
+    paragraph.add_run(unicodedata.normalize("NFD", PROSE_CELL))
+    path = tmp_path / "mac.docx"
+    document.save(path)
+    draft = read_draft(path)
+    checked = check_draft(draft, REVISION)
+    assert [(f.indicator and f.indicator.code, f.verdict) for f in checked.figures] == [
+        ("CT20", "disagrees")
+    ]
+    content, count = annotated_copy(draft, checked.figures)
+    assert count == 1
+    out = tmp_path / "mac.ghi-chu.docx"
+    out.write_bytes(content)
+    [words] = commented(docx.Document(out)).values()
+    assert words == unicodedata.normalize("NFD", "1.807/2.800 lao động (đạt hơn 65,5% NQ)")

@@ -17,10 +17,11 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from chitieu.narrative.numbers import NUMBER, Written, figure_number
+from chitieu.narrative.words import readable
 
 EXACT, ABOVE, BELOW, ABOUT = "exact", "above", "below", "about"
 QUALIFIERS: Final = {
@@ -143,7 +144,12 @@ def find_figures(text: str, lang: str, indicator_count: int, half: str) -> list[
     clauses."""
     if not _DIGIT.search(text):
         return []  # no number, no figure: most paragraphs of prose, every empty one
-    return _Finder(text, lang, indicator_count, half).figures()
+    seen, origin = readable(text)
+    found = _Finder(seen, lang, indicator_count, half).figures()
+    if origin is None:
+        return found
+    # found in the text as read; marked where it was written
+    return [replace(f, start=origin[f.start], end=origin[f.end]) for f in found]
 
 
 def _near(text: str, start: int, end: int) -> str:

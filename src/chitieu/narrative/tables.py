@@ -15,7 +15,7 @@ from typing import Final
 from chitieu.narrative.draft import DraftTable, Segment, Where
 from chitieu.narrative.figures import EXACT, Figure, Percent
 from chitieu.narrative.numbers import NUMBER, Written, figure_number
-from chitieu.narrative.words import normalise
+from chitieu.narrative.words import normalise, readable
 
 _COLUMNS: Final = (
     ("last_year", ("cùng kỳ", "same period", "last year", "năm trước", "change")),
@@ -59,7 +59,7 @@ def _header(table: DraftTable) -> tuple[int, dict[str, int]] | None:
 
 
 def _number(text: str, lang: str) -> Written | None:
-    plain = text.strip().removesuffix("%").strip()
+    plain = readable(text)[0].strip().removesuffix("%").strip()
     if re.fullmatch(NUMBER[lang], plain):
         return figure_number(plain, lang)
     return None

@@ -43,6 +43,32 @@ _IGNORED: Final = frozenset(
 _SYLLABLE: Final = re.compile(r"[^\W\d_]+")
 
 
+def readable(text: str) -> tuple[str, list[int] | None]:
+    """The text as a reader sees it: NFC (a draft saved on a Mac writes ``ơ`` as ``o`` and
+    a mark), without the characters that show nothing (category Cf: a zero-width space,
+    a soft hyphen Word hides, a direction mark), which would otherwise cut ``1\u00ad50``
+    into two numbers. With, when it differs from ``text``, where each of its positions
+    (and its end) lies in ``text``: a figure found in it is marked where it was written."""
+    if text.isascii() or (
+        unicodedata.is_normalized("NFC", text)
+        and not any(unicodedata.category(c) == "Cf" for c in text)
+    ):
+        return text, None
+    pieces: list[str] = []
+    origin: list[int] = []
+    cluster = 0  # a character and the marks after it are normalised together
+    for index in range(1, len(text) + 1):
+        if index < len(text) and unicodedata.combining(text[index]):
+            continue
+        composed = unicodedata.normalize("NFC", text[cluster:index])
+        piece = "".join(c for c in composed if unicodedata.category(c) != "Cf")
+        pieces.append(piece)
+        origin += [cluster] * len(piece)
+        cluster = index
+    origin.append(len(text))
+    return "".join(pieces), origin
+
+
 def normalise(text: str) -> str:
     """NFC, case-folded, one space between words."""
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
