@@ -482,3 +482,13 @@ def squeezed(text: str) -> str:
     """Text without its spaces: a justified line comes out of pdftotext with spaces
     inside words ("đ ạt")."""
     return "".join(text.split())
+
+
+def test_the_files_properties_read_as_written(example: Example, tmp_path: Path) -> None:
+    """An issuing body with "&" and "<" is the document's author as written (Word's File >
+    Info), escaped once in its XML, not "&amp;"; its body shows the same name."""
+    name = "PHÒNG TÀI CHÍNH & KẾ HOẠCH <HUYỆN>"
+    folder = config_copy(tmp_path, {'"HUYỆN ỦY GIỒNG TRÔM"': f'"{name}"'})
+    document = render(example, tmp_path / "phong.docx", load_config(folder))
+    assert document.core_properties.author == name
+    assert any(name in text for text in texts(document))

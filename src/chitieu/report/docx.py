@@ -268,6 +268,10 @@ def _grids_follow_cells(document: Any) -> None:
             column.set(qn("w:w"), width.get(qn("w:w")))
 
 
+_TEXT_PROPERTIES: Final = ("author", "comments", "identifier", "language", "subject", "title")
+"""The file's properties docxtpl renders as templates (`DocxTemplate.render_properties`)."""
+
+
 def write_docx(model: ReportModel, path: Path, template: Path) -> None:
     """Render ``model`` into ``template`` and save it as ``path``; a template that
     cannot be used raises `ReportTemplateError` before anything is written."""
@@ -280,8 +284,15 @@ def write_docx(model: ReportModel, path: Path, template: Path) -> None:
     env = ImmutableSandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
     _check(source, template, env)
     context = _context(model, source)
+    core = source.docx.core_properties
+    properties = {name: getattr(core, name) for name in _TEXT_PROPERTIES}
     try:
         source.render(context, jinja_env=env, autoescape=True)
+        # the file's properties are set as text, which python-docx escapes itself: the
+        # body's escaping would show "&amp;" for "&" in Word's File > Info
+        plain = ImmutableSandboxedEnvironment(autoescape=False, undefined=jinja2.StrictUndefined)
+        for name, text in properties.items():
+            setattr(core, name, plain.from_string(text).render(context))
     except jinja2.TemplateError as exc:  # a field the context lacks (StrictUndefined)
         raise ReportTemplateError(f"{template}: template error: {exc}") from exc
     _grids_follow_cells(source.docx)
