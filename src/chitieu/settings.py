@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from chitieu.credentials import for_flow, refuse_conninfo, refuse_secret_parameter
-from chitieu.errors import ChitieuError
+from chitieu.errors import ChitieuError, WarehouseError
+from chitieu.shown import shown as shown_text
 
 if TYPE_CHECKING:
     from chitieu.prefect_server import PrefectChoice
@@ -33,7 +34,9 @@ def warehouse_url(given: str | None = None) -> str:
     url = given or os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE
     if "://" not in url:
         refuse_conninfo(url)  # host=... dbname=... is no file name
-        url = f"duckdb:///{url}"
+        # a plain relative path is relative, whatever the root holds (`_unambiguous`)
+        explicit = Path(url).is_absolute() or url.startswith(("./", "../"))
+        url = f"duckdb:///{url}" if explicit else f"duckdb:///./{url}"
     return url
 
 
@@ -53,8 +56,32 @@ def flow_warehouse(parameter: str | None) -> str:
 
 
 def duckdb_path(url: str) -> Path:
-    """The file of a ``duckdb:///path`` URL (``duckdb:////abs/path`` for absolute paths)."""
-    return Path(url.removeprefix("duckdb:///"))
+    """The file of a ``duckdb:///path`` URL (``duckdb:////abs/path`` for absolute paths);
+    `WarehouseError` for a relative one that reads as an absolute one (`_unambiguous`)."""
+    written = url.removeprefix("duckdb:///")
+    if written.startswith(("./", "../")):  # relative, and said to be
+        return Path(written)
+    return _unambiguous(Path(written))
+
+
+def _unambiguous(path: Path) -> Path:
+    """``path`` of a DuckDB URL, unless it is relative (three slashes, SQLAlchemy's way)
+    while its first folder is not here but is at the root: ``duckdb:///tmp/w.duckdb``
+    meant ``/tmp/w.duckdb`` (a file URL's way) far more often than a new ``./tmp``, and
+    taking it here would split the team's data between two warehouses."""
+    if path.is_absolute() or len(path.parts) < 2:
+        return path
+    first = path.parts[0]
+    if Path(first).exists() or not (Path("/") / first).is_dir():
+        return path
+    shown = shown_text(path.as_posix())
+    raise WarehouseError(
+        f"URL kho DuckDB không rõ / an ambiguous DuckDB warehouse URL: duckdb:///{shown} is "
+        f"the file {shown} under this folder (three slashes: a relative path), and there is "
+        f"no folder {first} here, while /{first} exists: for /{shown} write "
+        f"duckdb:////{shown} (four slashes) or the plain path /{shown}; for a new folder "
+        f"here, duckdb:///./{shown}; nothing was created"
+    )
 
 
 def redact(url: str) -> str:

@@ -143,6 +143,35 @@ def test_a_duckdb_url_with_two_slashes_is_refused_and_creates_nothing(
     assert not Path("/solieu.duckdb").exists()
 
 
+@pytest.mark.parametrize("command", [["snapshots", "list"], ["intake", "."]])
+def test_a_duckdb_url_whose_relative_path_reads_as_absolute_is_refused(
+    command: list[str], tmp_path: Path
+) -> None:
+    """``duckdb:///tmp/...`` is ``./tmp/...`` (three slashes: relative), but a user who
+    writes it with no ``tmp`` folder here means ``/tmp/...``: refused, creating nothing
+    here or there, with both ways to say it; a folder that is here, an explicit ``./``
+    and a plain relative path keep their meaning."""
+    target = tmp_path / "kho" / "w.duckdb"
+    url = f"duckdb://{target}"  # three slashes before "tmp": relative
+    run = [CHITIEU, *command, "--config", str(make_config(tmp_path / "c"))]
+    here = tmp_path / "here"
+    here.mkdir()
+    done = subprocess.run([*run, "--warehouse", url], capture_output=True, text=True, cwd=here)
+    assert done.returncode == 3, done.stderr
+    assert "ambiguous DuckDB warehouse URL" in done.stderr
+    assert f"duckdb:///{target}" in done.stderr  # the four-slash form
+    assert "nothing was created" in done.stderr
+    assert list(here.iterdir()) == []
+    assert not target.parent.exists()
+    # said to be relative, or with the folder here: taken as written
+    for given in (f"duckdb:///.{target}", target.relative_to("/").as_posix()):
+        done = subprocess.run(
+            [*run, "--warehouse", given], capture_output=True, text=True, cwd=here
+        )
+        assert "ambiguous" not in done.stderr
+    assert not target.parent.exists()
+
+
 def test_the_password_reaches_libpq_through_the_environment(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

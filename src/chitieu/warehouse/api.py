@@ -424,7 +424,7 @@ def _backend(url: str, create: bool) -> Backend:
         return PostgresBackend(url)
     raise WarehouseError(
         f"địa chỉ kho dữ liệu không hợp lệ / unknown warehouse URL {redact(url)}: expected "
-        "duckdb:///path/file.duckdb, "
+        "duckdb:///relative/file.duckdb or duckdb:////absolute/file.duckdb, "
         "a plain path to a DuckDB file, or postgresql://user@host/database"
     )
 
