@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -473,3 +474,37 @@ def test_formulas_at_the_limits_are_written_out_and_computed(tmp_path: Path) -> 
     )
     actuals = indicator_actuals(values, config.catalog)
     assert actuals.filter(pl.col("indicator_code") == "W").item(0, "actual") == 200.0
+
+
+def test_a_printed_name_with_a_character_that_does_not_show_is_refused(tmp_path: Path) -> None:
+    """A bell or a right-to-left override in a name the review prints (the signer, an
+    indicator) is refused where it is written, as `approve --by` refuses it; a name
+    typed on a Mac (NFD) is kept in NFC."""
+    decomposed = unicodedata.normalize("NFD", "Kết nạp đảng viên")
+    catalog = (
+        base_text("catalog.yaml")
+        .replace('name: "Kết nạp đảng viên"', f'name: "{decomposed}"')
+        .replace('name: "Tổng hợp"', 'name: "Tổng hợp\\u202e"')
+        + 'report:\n  signer_name: "Nguyễn Văn A\\x07"\n'
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(overlay(tmp_path, {"catalog.yaml": catalog}))
+    assert [(p.file, p.entry, p.key) for p in err.value.problems] == [
+        ("catalog.yaml", "report", "signer_name"),
+        ("catalog.yaml", "indicators[5] CT05", "name"),
+    ]
+    assert "ký tự không hiển thị '\\x07' ở vị trí 13" in str(err.value)
+    assert "a character that does not show, '\\u202e', at position 9" in str(err.value)
+    fixed = catalog.replace("\\u202e", "").replace("\\x07", "")
+    config = load_config(overlay(tmp_path / "fixed", {"catalog.yaml": fixed}))
+    assert config.catalog.indicator("CT01").name == "Kết nạp đảng viên"  # NFC
+
+
+def test_a_unit_name_with_a_character_that_does_not_show_is_refused(tmp_path: Path) -> None:
+    org = base_text("org_units.csv").replace("C1,Xã Một,", "C1,Xã Một\u202e\u0007,", 1)
+    with pytest.raises(ConfigError) as err:
+        load_config(overlay(tmp_path, {"org_units.csv": org}))
+    assert [(p.file, p.entry, p.key) for p in err.value.problems] == [
+        ("org_units.csv", "line 4 (C1)", "name")
+    ]
+    assert "tên có ký tự không hiển thị" in str(err.value)

@@ -8,10 +8,12 @@ Every problem is collected so that the data team sees them all at once.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Annotated, Any, Final, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -46,6 +48,32 @@ TimeAggregation = Literal["sum", "last", "average", "max", "min"]
 OrgAggregation = Literal["sum", "average", "max", "min"]
 
 
+_UNSHOWN: Final = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+"""Characters a name or title printed in the review never holds: controls (a bell, a
+line break), format characters (a right-to-left override turns the text around),
+private and lone surrogates; as a sign-off's texts (`chitieu.warehouse.signoff`)."""
+
+
+def _shown(text: str) -> str:
+    """``text`` in NFC, or a `ValueError` naming a character that does not show."""
+    if text.isascii() and text.isprintable():
+        return text
+    for place, char in enumerate(text, 1):
+        if unicodedata.category(char) in _UNSHOWN:
+            raise ValueError(
+                both(
+                    f"ký tự không hiển thị {char!r} ở vị trí {place}",
+                    f"a character that does not show, {char!r}, at position {place}: write "
+                    "the text on one line, without control or direction characters",
+                )
+            )
+    return unicodedata.normalize("NFC", text)
+
+
+Shown = Annotated[str, AfterValidator(_shown)]
+"""Text the review prints: names, titles, units, groups."""
+
+
 class _Strict(BaseModel):
     # NaN or infinity (`.nan`, `.inf`, `1e400`) is no bound, threshold or setting
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -53,7 +81,7 @@ class _Strict(BaseModel):
 
 class Resolution(_Strict):
     code: str
-    title: str
+    title: Shown
     org_unit: str
     year: int = Field(ge=1945, le=2999)  # the resolution's year: a period's, never 0 or 99999
 
@@ -83,9 +111,9 @@ class Quality(_Strict):
 
 class ElementSpec(_Strict):
     code: str = Field(pattern=CODE_PATTERN)
-    name: str
-    name_en: str | None = None
-    unit: str = ""
+    name: Shown
+    name_en: Shown | None = None
+    unit: Shown = ""
     value_type: ValueType = "number"
     time_aggregation: TimeAggregation = "sum"
     org_aggregation: OrgAggregation = "sum"
@@ -117,16 +145,18 @@ class ElementSpec(_Strict):
 
 class IndicatorSpec(_Strict):
     code: str = Field(pattern=CODE_PATTERN)
-    name: str
-    name_en: str | None = None
-    group: str | None = None
-    unit: str = ""
+    name: Shown
+    name_en: Shown | None = None
+    group: Shown | None = None
+    unit: Shown = ""
     formula: str
     direction: Literal["increase", "decrease"] = "increase"
     review: Literal["mid_year", "year_end"] = "mid_year"
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_shown)
+]
 
 
 class ReportSection(_Strict):

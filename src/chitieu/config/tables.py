@@ -202,6 +202,19 @@ def load_org_units(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]
     file = path.name
     for key in ("code", "name", "level", "valid_from"):
         problems += problems_where(frame, pl.col(key).is_null(), file, key, VALUE_MISSING)
+    # a name the review prints, as catalog.yaml's (`catalog.Shown`): no control, format
+    # (a right-to-left override) or private character
+    problems += problems_where(
+        frame,
+        pl.col("name").str.contains(r"[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]"),
+        file,
+        "name",
+        both(
+            "tên có ký tự không hiển thị (ký tự điều khiển hoặc định hướng)",
+            "the name holds a character that does not show (a control or direction "
+            "character): write it on one line, without them",
+        ),
+    )
     for key in ("valid_from", "valid_to"):
         bad = pl.col(key).is_not_null() & (
             ~pl.col(key).str.contains(_DATE) | pl.col(key).str.to_date(strict=False).is_null()
