@@ -34,11 +34,13 @@ INPUTS_NOTE: Final = {
     "vi": "Tính từ các báo cáo mà bản công bố đã dùng: đúng hạn hay trễ hạn theo thời điểm "
     "gửi ghi trong báo cáo (không ghi thì theo thời điểm nhận); chưa gửi: bản công bố không "
     "dùng báo cáo nào của tháng đó (báo cáo bị trả lại hoặc nhận sau khi công bố không được "
-    "tính; tình hình hiện nay: chitieu status).",
+    "tính; tình hình hiện nay: chitieu status). Thời điểm gửi, nhận được đọc từ hồ sơ tiếp "
+    "nhận trong kho dữ liệu, không thuộc mã băm nội dung của bản công bố.",
     "en": "From the reports the revision used: on time or late by when each says it was "
     "submitted (else when it was received); missing: the revision used no report for that "
     "month (reports rejected, or received after it was published, do not count; the "
-    "status now: chitieu status).",
+    "status now: chitieu status). When they were submitted and received is read from the "
+    "warehouse's intake records, which the revision's content hash does not cover.",
 }
 """The note under the annex of a published revision (source ``inputs``)."""
 
