@@ -207,7 +207,7 @@ def test_the_auditors_report_shows_the_warnings_the_role_may_read(
     view) gets the report, and is told it may not read them."""
     config = load_config(CONFIG_DIR)
     with open_warehouse(audited.auditor_url) as auditor:
-        quality = load_report(config, auditor, "2024", "834", with_status=False).quality
+        quality = load_report(config, auditor, "2024", "834").quality
     assert quality is not None
     assert quality.warnings.height == 4
     assert quality.warnings_read
@@ -217,7 +217,7 @@ def test_the_auditors_report_shows_the_warnings_the_role_may_read(
     )
     try:
         with open_warehouse(audited.auditor_url) as auditor:
-            model = load_report(config, auditor, "2024", "834", with_status=False)
+            model = load_report(config, auditor, "2024", "834")
         assert model.quality is not None
         assert not model.quality.warnings_read
         assert model.quality.warnings.is_empty()

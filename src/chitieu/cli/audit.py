@@ -85,9 +85,7 @@ def snapshots_show(
     with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         snap = store.snapshot(code, root, revision, elements=False)
         signed = signoff_lines(store.approvals(code, root), int(str(snap.header["revision"])))
-        model = load_report(
-            config, store, code, root, int(str(snap.header["revision"])), with_status=False
-        )
+        model = load_report(config, store, code, root, int(str(snap.header["revision"])))
     for key, value in snap.header.items():
         click.echo(f"{key:<20} {value}")
     for key, text in signed:

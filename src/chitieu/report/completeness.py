@@ -1,9 +1,10 @@
 """The completeness annex: the units directly below the root × the months of the review.
 
-From the reporting status when it is given (``chitieu.status.totals``: on time, late,
-missing, rejected, held per unit and month), otherwise from what the revision itself
-holds: the reports it used, against the reports expected (SPEC §3.6), which says
-received or not, never on time or late.
+From a reporting status when it is given (``chitieu.status.totals``: on time, late,
+missing, rejected, held per unit and month): for a published revision, the status of its
+own inputs (``inputs``: `chitieu.report.load.revision_status`), never of the reports
+received since. Otherwise (a restatement) from the reports used against the reports
+expected (SPEC §3.6), which says received or not, never on time or late.
 """
 
 from __future__ import annotations
@@ -22,19 +23,43 @@ from chitieu.rollup.completeness import completeness
 STATUS_COUNTS: Final = ("on_time", "late", "missing", "rejected", "held")
 TOTALS_COLUMNS: Final = ("org_unit_code", "name", "period", "expected", *STATUS_COUNTS)
 """The frame ``chitieu.status.totals`` returns (the shared contract with issue 14)."""
-SOURCES: Final = ("status", "revision")
+SOURCES: Final = ("status", "inputs", "revision")
 REVISION_NOTE: Final = {
     "vi": "Tính từ các báo cáo mà bản công bố đã dùng, so với số báo cáo phải gửi; "
     "không phân biệt đúng hạn, trễ hạn hay bị trả lại.",
     "en": "From the reports the revision used, against the reports expected; on time, "
     "late and rejected are not told apart.",
 }
+INPUTS_NOTE: Final = {
+    "vi": "Tính từ các báo cáo mà bản công bố đã dùng: đúng hạn hay trễ hạn theo thời điểm "
+    "gửi ghi trong báo cáo (không ghi thì theo thời điểm nhận); chưa gửi: bản công bố không "
+    "dùng báo cáo nào của tháng đó (báo cáo bị trả lại hoặc nhận sau khi công bố không được "
+    "tính; tình hình hiện nay: chitieu status). Thời điểm gửi, nhận được đọc từ hồ sơ tiếp "
+    "nhận trong kho dữ liệu, không thuộc mã băm nội dung của bản công bố.",
+    "en": "From the reports the revision used: on time or late by when each says it was "
+    "submitted (else when it was received); missing: the revision used no report for that "
+    "month (reports rejected, or received after it was published, do not count; the "
+    "status now: chitieu status). When they were submitted and received is read from the "
+    "warehouse's intake records, which the revision's content hash does not cover.",
+}
+"""The note under the annex of a published revision (source ``inputs``)."""
+
+
+def annex_note(annex: CompletenessAnnex, lang: str) -> str | None:
+    """The note printed under the annex: what it was built from; None for the reporting
+    status (whose states need no note)."""
+    if annex.source == "revision":
+        return REVISION_NOTE[lang]
+    if annex.source == "inputs":
+        return INPUTS_NOTE[lang]
+    return None
 
 
 @dataclass(frozen=True)
 class CompletenessAnnex:
     source: str
-    """``status`` (from the reporting status) or ``revision`` (from the reports used)."""
+    """``status`` (from a reporting status), ``inputs`` (the reporting status of a
+    revision's inputs) or ``revision`` (received or not, from the reports used)."""
     months: list[Period]
     units: pl.DataFrame
     """``org_unit_code, name, has_children, is_root``: the units below the root by code,
@@ -73,8 +98,11 @@ def annex_units(units: pl.DataFrame, root: str, names: pl.DataFrame) -> pl.DataF
     )
 
 
-def from_status(totals: pl.DataFrame, units: pl.DataFrame, review: Period) -> CompletenessAnnex:
-    """The annex from the reporting status's ``totals`` (``TOTALS_COLUMNS``)."""
+def from_status(
+    totals: pl.DataFrame, units: pl.DataFrame, review: Period, source: str = "status"
+) -> CompletenessAnnex:
+    """The annex from a reporting status's ``totals`` (``TOTALS_COLUMNS``); ``source``
+    says whose (``status`` or ``inputs``, `SOURCES`)."""
     months = review.months()
     counts = [pl.col(c).cast(pl.Int64) for c in ("expected", *STATUS_COUNTS)]
     cells = totals.select("org_unit_code", "period", *counts).with_columns(
@@ -85,7 +113,7 @@ def from_status(totals: pl.DataFrame, units: pl.DataFrame, review: Period) -> Co
         cells = pl.concat(
             [cells, _root_sums(cells, units, ["expected", "received", *STATUS_COUNTS])]
         )
-    return CompletenessAnnex("status", months, units, _grid(cells, units, months))
+    return CompletenessAnnex(source, months, units, _grid(cells, units, months))
 
 
 def from_revision(

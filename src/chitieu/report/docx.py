@@ -25,7 +25,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from chitieu.errors import ReportTemplateError
 from chitieu.report import png
 from chitieu.report.cells import indicator_cells
-from chitieu.report.completeness import REVISION_NOTE, annex_rows
+from chitieu.report.completeness import annex_note, annex_rows
 from chitieu.report.labels import NO_TARGETS, review_title
 from chitieu.report.model import ReportModel
 from chitieu.report.numbers import format_date, format_percent, format_time
@@ -142,7 +142,7 @@ def _figures(model: ReportModel) -> dict[str, Any]:
             }
             for code, name, texts in annex_rows(annex, "vi", decimals=1)
         ],
-        "completeness_note": REVISION_NOTE["vi"] if annex.source == "revision" else STATE_LEGEND,
+        "completeness_note": annex_note(annex, "vi") or STATE_LEGEND,
     }
 
 

@@ -8,7 +8,7 @@ from html import escape
 import polars as pl
 
 from chitieu.report.cells import indicator_cells
-from chitieu.report.completeness import REVISION_NOTE, annex_rows
+from chitieu.report.completeness import annex_note, annex_rows
 from chitieu.report.labels import HEADERS, NO_TARGETS, TOTAL, month_label, review_title
 from chitieu.report.markdown import TABLE_COLUMNS
 from chitieu.report.model import ReportModel
@@ -91,9 +91,8 @@ def _completeness(model: ReportModel) -> str:
         + "</tr>"
         for code, name, texts in annex_rows(annex, lang)
     ]
-    note = (
-        f'<p class="note">{escape(REVISION_NOTE[lang])}</p>' if annex.source == "revision" else ""
-    )
+    text = annex_note(annex, lang)
+    note = f'<p class="note">{escape(text)}</p>' if text is not None else ""
     return (
         f"<table><thead><tr>{head}</tr></thead><tbody>\n"
         + "\n".join(rows)

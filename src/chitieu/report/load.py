@@ -20,20 +20,30 @@ from chitieu.quality.warnings import QualitySection, quality_section
 from chitieu.report.document import Approval
 from chitieu.report.model import AuditTables, ReportModel, build_reports
 from chitieu.signoff import approval_of
-from chitieu.warehouse import Warehouse
+from chitieu.warehouse import SnapshotRead, Warehouse
 from chitieu.warehouse.models import INPUT_WARNINGS_SCHEMA
 
 
-def reporting_status(
-    config: Config, warehouse: Warehouse, review_period: Period, root: str
-) -> pl.DataFrame | None:
-    """The reporting status's totals per unit and month (`chitieu.status.totals`): on
-    time, late, missing, rejected, held, from every submission received; None for a
-    role that may not read them (an auditor's: the annex then counts the reports the
-    revision used)."""
-    if not warehouse.reads_submissions():
-        return None
-    states = status.month_states(config, warehouse.submissions(), review_period, root)
+def revision_status(
+    config: Config, snap: SnapshotRead, used: pl.DataFrame, review_period: Period, root: str
+) -> pl.DataFrame:
+    """The reporting status of a revision (`chitieu.status.totals`), from its own inputs
+    alone: each report it used (``snapshot_inputs``: unit and period as the revision
+    recorded them) on time or late by its ``submitted_at`` (else when it was received),
+    every other expected month missing. Never from the submissions received since, nor
+    from their status now: a revision's document reads the same before and after later
+    intakes (a correction taken in after it does not make its month late). ``used``:
+    the input submissions' rows (``Warehouse.input_submissions``)."""
+    reports = (
+        snap.inputs.select("submission_id", "org_unit_code", "period")
+        .join(
+            used.select("submission_id", "submitted_at", "received_at"),
+            on="submission_id",
+            how="left",
+        )
+        .with_columns(pl.lit("accepted").alias("status"))
+    )
+    states = status.month_states(config, reports, review_period, root)
     return status.totals(states, config, review_period, root)
 
 
@@ -73,32 +83,28 @@ def load_reports(
     audit: bool = False,
     number: str | None = None,
     day: dt.date | None = None,
-    with_status: bool = True,
 ) -> dict[str, ReportModel]:
     """The report of the published revision (or ``revision``) of a review, one model per
     language, from one read; with ``audit``, the tables only the Excel export shows
-    (every unit, the inputs). Without ``with_status`` (an auditor's role, which reads
-    only what was published), the completeness annex counts the reports the revision
-    used instead of every submission received."""
+    (every unit, the inputs). Everything in it that comes from submissions comes from
+    the revision's inputs (what an auditor's role reads too), never from reports
+    received after it: the completeness annex is `revision_status`."""
     snap = warehouse.snapshot(review_period, root, revision, elements=False)
     period = Period.parse(review_period)
+    snapshot_id = int(str(snap.header["snapshot_id"]))
+    used = warehouse.input_submissions(snapshot_id)
     tables = None
     if audit:
-        snapshot_id = int(str(snap.header["snapshot_id"]))
         tables = AuditTables.of(
-            config,
-            period,
-            snap.indicators,
-            warehouse.input_submissions(snapshot_id),
-            warehouse.input_notes(snapshot_id),
+            config, period, snap.indicators, used, warehouse.input_notes(snapshot_id)
         )
     return build_reports(
         config,
         snap.header,
         snap.indicators,
         langs,
-        reports=snap.inputs.select("org_unit_code", "period"),
-        status_totals=reporting_status(config, warehouse, period, root) if with_status else None,
+        status_totals=revision_status(config, snap, used, period, root),
+        status_source="inputs",
         approval=approval(warehouse, snap.header),
         number=number,
         day=day,

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from chitieu.report.cells import indicator_cells
-from chitieu.report.completeness import REVISION_NOTE, annex_rows
+from chitieu.report.completeness import annex_note, annex_rows
 from chitieu.report.labels import COLUMNS, HEADERS, NO_TARGETS, TOTAL, month_label, review_title
 from chitieu.report.model import ReportModel
 from chitieu.report.numbers import format_percent, format_time
@@ -112,9 +112,10 @@ def _completeness(model: ReportModel) -> Iterable[str]:
     yield "|---|" + "---:|" * (len(months) + 1)
     for code, name, texts in annex_rows(annex, lang):
         yield f"| {code} {md_text(name)} | " + " | ".join(texts) + " |"
-    if annex.source == "revision":
+    note = annex_note(annex, lang)
+    if note is not None:
         yield ""
-        yield f"*{REVISION_NOTE[lang]}*"
+        yield f"*{note}*"
 
 
 def _quality(quality: QualityReport) -> Iterable[str]:

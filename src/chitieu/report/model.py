@@ -294,6 +294,7 @@ def build_reports(
     *,
     reports: pl.DataFrame | None = None,
     status_totals: pl.DataFrame | None = None,
+    status_source: str = "status",
     approval: Approval | None = None,
     number: str | None = None,
     day: dt.date | None = None,
@@ -304,8 +305,9 @@ def build_reports(
     """The report of a revision, one model per language (what does not depend on the
     language, such as the completeness annex, is built once): ``header`` and
     ``indicators`` (every unit's) as the warehouse gives them back. The completeness annex
-    comes from ``status_totals`` (``chitieu.status.totals``) when given, else from
-    ``reports`` (``org_unit_code, period``: the reports the revision used). ``number`` and
+    comes from ``status_totals`` (``chitieu.status.totals``; ``status_source`` says whose:
+    ``inputs`` for a revision's own, `chitieu.report.load.revision_status`) when given,
+    else from ``reports`` (``org_unit_code, period``: the reports used). ``number`` and
     ``day`` date and number the document; ``approval`` signs it; ``quality``: the
     warnings of the revision (`chitieu.quality.warnings.quality_section`). ``as_of``: the
     units of a restatement (``indicators`` rolled up on them), not a published revision."""
@@ -317,7 +319,7 @@ def build_reports(
     indicators = prepared(indicators)
     counts = class_counts(indicators.filter(pl.col("org_unit_code") == root))
     if status_totals is not None:
-        completeness = annexes.from_status(status_totals, units, period)
+        completeness = annexes.from_status(status_totals, units, period, status_source)
     else:
         used = (
             reports

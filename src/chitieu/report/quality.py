@@ -48,6 +48,16 @@ message in the report's language and where it is (file, line or cell)."""
 TABLE: Final = ("unit", "period", "element", "value", "message", "location")
 """The columns of the printed table of the submissions' warnings (`QualityReport.rows`)."""
 TITLE: Final = {"vi": "Chất lượng dữ liệu", "en": "Data quality"}
+RECORDS_NOTE: Final = {
+    "vi": "Cảnh báo của các báo cáo đã dùng được đọc từ hồ sơ tiếp nhận trong kho dữ liệu "
+    "(validation_issues), không thuộc mã băm nội dung của bản công bố: chitieu snapshots "
+    "verify không bảo đảm chúng.",
+    "en": "The warnings of the reports used are read from the warehouse's intake records "
+    "(validation_issues), which the revision's content hash does not cover: chitieu "
+    "snapshots verify does not vouch for them.",
+}
+"""Said wherever the warnings of the reports used were read: a revision's content hash
+covers its figures and the list of its inputs, not what intake recorded about them."""
 GATE_HEADING: Final = {
     "vi": "Cảnh báo của kiểm tra chất lượng bản công bố",
     "en": "The quality gate's warnings on the revision",
@@ -178,9 +188,14 @@ class QualityReport:
             )
         if self.empty:
             if self.warnings_read and self.checks_kept:
-                return ["Không có cảnh báo nào về chất lượng dữ liệu." if vi else "No warnings."]
-            return [*said, "Không có cảnh báo nào khác." if vi else "No other warnings."]
-        return [*said, self._counts_line()]
+                said = ["Không có cảnh báo nào về chất lượng dữ liệu." if vi else "No warnings."]
+            else:
+                said.append("Không có cảnh báo nào khác." if vi else "No other warnings.")
+        else:
+            said.append(self._counts_line())
+        if self.warnings_read:
+            said.append(RECORDS_NOTE[self.lang])
+        return said
 
     def _counts_line(self) -> str:
         vi = self.lang == "vi"

@@ -63,7 +63,6 @@ INPUT_HEADERS = {
         "Kỳ",
         "Thời điểm nộp (UTC)",
         "Người nộp",
-        "Trạng thái",
     ),
     "en": (
         "No.",
@@ -73,7 +72,6 @@ INPUT_HEADERS = {
         "Period",
         "Submitted (UTC)",
         "Submitted by",
-        "Status",
     ),
 }
 NOTE_HEADERS = {
@@ -290,6 +288,8 @@ def _units_sheet(out: _Sheet, model: ReportModel, indicators: pl.DataFrame) -> N
 
 
 def _inputs_sheet(out: _Sheet, submissions: pl.DataFrame, lang: str) -> None:
+    # not their status now: a report the revision used is superseded by a correction
+    # taken in after it, which is no part of the revision
     rows = submissions.select(
         "submission_id",
         "source_name",
@@ -298,7 +298,6 @@ def _inputs_sheet(out: _Sheet, submissions: pl.DataFrame, lang: str) -> None:
         "period",
         "submitted_at",
         "submitted_by",
-        "status",
     ).sort("submission_id")
     out.table(INPUT_HEADERS[lang], rows)
     out.set_column(1, 2, 40)
