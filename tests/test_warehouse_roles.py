@@ -301,6 +301,27 @@ def test_an_auditor_cannot_upgrade_an_old_warehouse(request: pytest.FixtureReque
         assert auditor.list_snapshots().height == 1
 
 
+def test_a_role_with_no_rights_is_told_so_not_that_the_warehouse_needs_upgrading(
+    request: pytest.FixtureRequest,
+) -> None:
+    """A role no grant names sees none of the warehouse's tables: it is told the role
+    has no rights (and how its owner grants them), not "needs upgrading from version 0"."""
+    if "postgresql" not in BACKENDS:
+        pytest.skip("postgresql is not in CHITIEU_TEST_BACKENDS")
+    owner_url, schema = postgres_schema_url(request.config)
+    with open_warehouse(owner_url) as owner:
+        owner.publish(draft())
+    role = postgres_role(request.config, "khach")
+    # the schema it may use (as everyone may use public), none of its tables
+    postgres_admin(request.config).execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+    with pytest.raises(WarehouseError) as refused:
+        open_warehouse(schema_url(schema, user=role))
+    message = str(refused.value)
+    assert "no chitieu tables this role can see" in message
+    assert "grant-auditor ROLE" in message
+    assert "needs upgrading" not in message
+
+
 def test_the_grant_names_exactly_the_published_relations(audited: Audited) -> None:
     with open_warehouse(audited.owner_url) as owner:
         granted = owner.backend.frame(

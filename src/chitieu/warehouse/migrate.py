@@ -64,6 +64,14 @@ def migrate(backend: Backend, where: str, create: bool = True) -> int:
                 )
             current = max(applied, default=0)
     except WarehouseError as error:
+        if current == 0:  # nothing of chitieu's that this role can see
+            raise WarehouseError(
+                f"không thấy và không tạo được kho / no chitieu tables this role can see in "
+                f"{where}, and creating them failed: {error}. If the warehouse exists, this "
+                "role has no rights on it: its owner grants them (chitieu warehouse "
+                "grant-auditor ROLE, or grant-approver ROLE); a new warehouse is created by "
+                "a role that may create tables there"
+            ) from error
         raise WarehouseError(
             f"the warehouse {where} needs upgrading from schema version {current} to "
             f"{newest}, which failed (a read-only role cannot: let its owner open it once "

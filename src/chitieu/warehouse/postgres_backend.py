@@ -101,9 +101,10 @@ class PostgresBackend:
         if row is None or row[0] is None:
             self._con.close()
             raise WarehouseError(
-                f"the PostgreSQL warehouse {redact(url)} has no schema this role may use: "
-                "check its search_path, and that it was granted access (an auditor's role: "
-                "chitieu warehouse grant-auditor)"
+                f"vai trò này không dùng được lược đồ nào / the PostgreSQL warehouse "
+                f"{redact(url)} has no schema this role may use: check its search_path, and "
+                "that it was granted access (an auditor's role: chitieu warehouse "
+                "grant-auditor)"
             )
         self.schema: str = row[0]
 
