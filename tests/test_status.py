@@ -185,6 +185,21 @@ def test_the_status_command(config: Config, url: str, tmp_path: Path) -> None:
     assert "--format xlsx needs -o FILE.xlsx" in refused.output
 
 
+def test_a_reused_code_is_a_line_per_unit_under_its_own_name(url: str) -> None:
+    """28987 was Xã Phong Nẫm until 30/06/2025 and is Xã Lương Hòa (which took 28999 in)
+    since: the year's grid shows each under its own name, over its own months, not the
+    old unit's months under the new name."""
+    common = ["status", "2025", "--org", "28987", "--config", str(EXAMPLE / "config")]
+    done = CliRunner().invoke(cli, [*common, "--warehouse", url])
+    assert done.exit_code == 0, done.output
+    above_totals = done.output.split("Tổng hợp / totals")[0].splitlines()
+    grid = [line.split(maxsplit=1)[1] for line in above_totals if line[:6] in ("28987 ", "28999 ")]
+    assert [line[:28].strip() for line in grid] == ["Xã Phong Nẫm", "Xã Lương Hòa", "Xã Lương Hòa"]
+    old, new, merged = grid
+    assert old.count("THIẾU/MISS") == merged.count("THIẾU/MISS") == 6  # January to June
+    assert new.count("THIẾU/MISS") == 6  # July to December
+
+
 def test_status_of_a_warehouse_that_does_not_exist_creates_none(tmp_path: Path) -> None:
     """It reads only: a warehouse that is not there is said to be missing, not made."""
     missing = tmp_path / "nowhere.duckdb"

@@ -112,9 +112,10 @@ def as_text(period: Any, root: str, root_name: str, states: Any, totals: Any) ->
     width = max(11, *(len(w) for w in SHORT.values()))
     wide = (
         states.with_columns(pl.col("state").replace_strict(SHORT).alias("short"))
-        .group_by("org_unit_code", maintain_order=True)
+        # a code reused by a new unit (the 2025 reform) is a line per unit that held it,
+        # each under its own name and over its own months
+        .group_by("org_unit_code", "name", maintain_order=True)
         .agg(
-            pl.col("name").last(),
             pl.col("warnings").sum(),
             *[pl.col("short").filter(pl.col("period") == m).first().alias(m) for m in months],
         )
