@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import unicodedata
 from pathlib import Path
 
 import openpyxl
@@ -180,3 +181,19 @@ def test_a_file_sent_again_after_its_rejection_is_still_rejected(
         done = pipeline.ingest_batch([copy], config, wh, tmp_path / "a", RECEIVED)
     assert [o.status for o in done.outcomes] == ["duplicate"]
     assert done.still_rejected.is_empty()
+
+
+def test_a_note_and_a_sender_typed_on_a_mac_are_kept_in_nfc(example: Config) -> None:
+    """A CSV saved on a Mac (NFD: "ơ" as "o" and a mark) gives the same note and sender
+    as a workbook's, which is read in NFC: what the Excel export and the trace show."""
+    note, sender = "Số liệu ước tính, chờ xác nhận", "Văn phòng - Thống kê xã Phong Nẫm"
+    text = (
+        "org_unit_code,element_code,period,value,note,submitted_at,submitted_by\n"
+        f'28987,DANG_VIEN_MOI,2024M05,2,"{note}",2024-05-16T09:00:00+07:00,{sender}\n'
+    )
+    received = ReceivedFile.from_bytes(
+        "28987_2024M05.csv", unicodedata.normalize("NFD", text).encode()
+    )
+    batch = plan_intake([received], [read_submission(received)], example, set(), RECEIVED)
+    assert batch.values.get_column("note").to_list() == [note]
+    assert batch.submissions.get_column("submitted_by").to_list() == [sender]

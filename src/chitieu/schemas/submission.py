@@ -233,8 +233,9 @@ def _values(enriched: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
         .then(None)
         .otherwise(pl.col("value_num"))
         .alias("value"),
-        "note",
+        # free text in NFC, as a workbook's is read (a Mac writes "ơ" as "o" and a mark)
+        pl.col("note").str.normalize("NFC"),
         pl.col("submitted_utc").alias("submitted_at"),
-        "submitted_by",
+        pl.col("submitted_by").str.normalize("NFC"),
         "location",
     )
