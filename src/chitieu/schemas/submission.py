@@ -233,9 +233,8 @@ def _values(enriched: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
         .then(None)
         .otherwise(pl.col("value_num"))
         .alias("value"),
-        # free text in NFC, as a workbook's is read (a Mac writes "ơ" as "o" and a mark)
-        pl.col("note").str.normalize("NFC"),
+        "note",
         pl.col("submitted_utc").alias("submitted_at"),
-        pl.col("submitted_by").str.normalize("NFC"),
+        "submitted_by",
         "location",
     )
