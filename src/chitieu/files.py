@@ -1,11 +1,17 @@
 """Files chitieu writes for people (feedback workbooks, annotated drafts): atomically, so
-that a crash or a full disk never leaves a half-written file under the name asked for."""
+that a crash or a full disk never leaves a half-written file under the name asked for.
+
+Each gets the permissions a plain ``open()`` would give it (``0o666`` less the umask, or
+what a folder's default ACL says), not ``tempfile.mkstemp``'s ``0o600``: reports and
+workbooks in a team's shared folder are for the team to read. Nothing secret is written
+here (the quality service's key is written owner-only where it is made; the archive
+makes its files read-only)."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,12 +65,29 @@ def write_through_temporary(target: Path, write: Callable[[Path], object]) -> Pa
     (`writable` first): a crash or a full disk leaves no half-written file there."""
     writable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(handle)
-    temporary = Path(name)
+    temporary = _new_temporary(target)
     try:
         write(temporary)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
     return target
+
+
+_TRIES = 100
+
+
+def _new_temporary(target: Path) -> Path:
+    """A new empty file beside ``target`` (``.NAME.RANDOM.part``), made as ``open()``
+    makes one: mode ``0o666`` that the kernel narrows by the umask (read by no one here:
+    ``os.umask`` is the whole process's and setting it to read it races other threads).
+    ``O_EXCL``: never a file or a link already there."""
+    for _ in range(_TRIES):
+        temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
+        try:
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(handle)
+        return temporary
+    raise FileExistsError(f"no free temporary name beside {target} after {_TRIES} tries")

@@ -119,3 +119,26 @@ def test_the_command_line_says_it_in_one_line_and_exits_2(tmp_path: Path) -> Non
         f"chitieu: {folder}: không phải là tệp, không ghi đè / is no file (a folder, a device "
         "or a pipe) and is never written over: name a file\n"
     )
+
+
+def test_what_the_commands_write_is_for_the_team_to_read(example: Example, tmp_path: Path) -> None:
+    """Every ``-o`` file was ``0600`` whatever the umask (``tempfile.mkstemp``'s): in a
+    shared folder, colleagues and the worker's account could not read it."""
+    commands = {
+        "bao-cao.md": ["report", "2024S1", "--format", "md"],
+        "bao-cao.xlsx": ["report", "2024S1", "--format", "xlsx"],
+        "tien-do.json": ["status", "2024S1", "--format", "json"],
+        "28987_2024M06.xlsx": ["template", "2024M06", "--org", "28987"],
+    }
+    for mask, expected in ((0o022, 0o644), (0o077, 0o600)):
+        folder = tmp_path / f"{mask:03o}"
+        folder.mkdir()
+        previous = os.umask(mask)
+        try:
+            for name, args in commands.items():
+                result = run(*args, "-o", str(folder / name), example=example)
+                assert result.exit_code == 0, result.output
+        finally:
+            os.umask(previous)
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+        assert modes == dict.fromkeys(commands, expected)
