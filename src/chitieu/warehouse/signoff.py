@@ -23,6 +23,7 @@ import polars as pl
 
 from chitieu.errors import PeriodError, ReviewLocked, SignOffRefused
 from chitieu.periods import Period
+from chitieu.shown import clipped
 from chitieu.warehouse import audit
 from chitieu.warehouse.backend import Backend, WriteConflict
 from chitieu.warehouse.hashing import UnknownContentVersion, content_sha256
@@ -265,8 +266,8 @@ def reopen(
     with _turn(backend, review_period, root) as chain:
         if not chain or chain[-1]["action"] != "approve":
             raise SignOffRefused(
-                f"{review_period} {root}: chưa được duyệt, không có gì để mở lại / is not "
-                "approved: nothing to reopen; nothing recorded"
+                f"{review_period} {clipped(root)}: chưa được duyệt, không có gì để mở lại / is "
+                "not approved: nothing to reopen; nothing recorded"
             )
         approved = chain[-1]
         return _record(
