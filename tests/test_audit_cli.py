@@ -20,6 +20,7 @@ from example_fixtures import (
 )
 
 from chitieu.cli import cli
+from chitieu.errors import PeriodError
 from chitieu.lineage import diff_snapshots
 from chitieu.warehouse import open_warehouse
 from chitieu.warehouse.queries import query
@@ -53,6 +54,40 @@ def test_list_shows_every_revision_with_its_story(example: Example) -> None:
         example.published["2024S1/2"].content_sha256,
     ]
     assert as_json[2]["prev_content_sha256"] == as_json[1]["content_sha256"]
+
+
+@pytest.mark.parametrize("period", ["2024M13", "2024s1", "24S1", "2024S1x"])
+def test_list_refuses_a_period_as_every_command_does(example: Example, period: str) -> None:
+    """``snapshots list --period 2024M13`` listed nothing, where other commands refuse."""
+    result = run(example, "snapshots", "list", "--period", period)
+    assert isinstance(result.exception, PeriodError), result.output
+    assert f"invalid period {period!r}" in str(result.exception)
+    assert result.exception.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["--org", "99999"],
+            "chưa có bản công bố nào của đơn vị 99999 / no snapshots for unit 99999",
+        ),
+        (
+            ["--period", "2024Q3"],
+            "chưa có bản công bố nào của kỳ 2024Q3 / no snapshots for period 2024Q3",
+        ),
+        (
+            ["--period", "2024S1", "--org", "28987"],
+            "chưa có bản công bố nào của kỳ 2024S1, đơn vị 28987 / no snapshots for period "
+            "2024S1, unit 28987",
+        ),
+    ],
+)
+def test_an_empty_list_says_what_it_has_none_of(
+    example: Example, args: list[str], said: str
+) -> None:
+    assert ok(example, "snapshots", "list", *args) == said + "\n"
+    assert ok(example, "snapshots", "list", "--json", *args) == ""  # no lines, no words
 
 
 def test_show_gives_an_older_revision(example: Example) -> None:

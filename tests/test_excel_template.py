@@ -10,11 +10,12 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from openpyxl.worksheet.worksheet import Worksheet
 
 from chitieu.cli import cli
 from chitieu.config import Config, load_config
+from chitieu.errors import OutputError
 from chitieu.excel import layout
 from chitieu.excel.template import TemplateError, elements_of, period_words, template_workbook
 from chitieu.periods import Period
@@ -191,3 +192,42 @@ def test_cli_explains_a_parent_given_a_file(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def template_to(output: str) -> Result:
+    return CliRunner().invoke(
+        cli, ["template", "2024M05", "--org", "28987", "-o", output, "--config", str(CONFIG)]
+    )
+
+
+@pytest.mark.parametrize("name", ["out.csv", "mau.xls", "mau.ODS", "mau.xlsm"])
+def test_cli_refuses_a_file_name_that_is_no_workbook(tmp_path: Path, name: str) -> None:
+    """``-o out.csv`` made a folder ``out.csv`` and wrote the workbook inside it."""
+    result = template_to(str(tmp_path / name))
+    assert isinstance(result.exception, OutputError), result.output
+    assert str(result.exception) == (
+        f"{tmp_path / name}: mẫu báo cáo là tệp .xlsx; ghi TÊN.xlsx cho một đơn vị, hoặc một "
+        f"thư mục cho mỗi đơn vị ({tmp_path / name}/ nếu đúng là thư mục) / a template is an "
+        f".xlsx workbook: name FILE.xlsx for one unit's, or a folder for one per unit "
+        f"({tmp_path / name}/ if a folder is meant)"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["out.csv/", "mau-2024.06", "mau.2024M05", "mau"])
+def test_cli_writes_into_a_folder_named_so(tmp_path: Path, name: str) -> None:
+    result = template_to(str(tmp_path / name) + ("/" if name.endswith("/") else ""))
+    assert result.exit_code == 0, result.output
+    written = tmp_path / name / "28987_2024M05.xlsx"
+    assert written.is_file()
+    assert result.output.splitlines() == [
+        f"{written}  Xã Phong Nẫm",
+        f"1 tệp / workbooks: {tmp_path / name}",
+    ]
+
+
+def test_cli_writes_into_a_folder_there_whatever_its_name(tmp_path: Path) -> None:
+    (tmp_path / "out.csv").mkdir()
+    result = template_to(str(tmp_path / "out.csv"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out.csv" / "28987_2024M05.xlsx").is_file()

@@ -103,3 +103,36 @@ def test_a_review_whose_reports_folder_is_a_file_publishes_nothing(district: Pat
     after = hashlib.sha256((district / "warehouse.duckdb").read_bytes()).hexdigest()
     assert after == before
     assert not (district / "warehouse.quality").exists()
+
+
+LONG = "w" * 5000
+OPENING = "chitieu: không mở được kho dữ liệu / cannot open the warehouse " + "w" * 60
+OPENED = "File name too long (check --warehouse or CHITIEU_WAREHOUSE)"
+
+
+@pytest.mark.parametrize(
+    ("command", "start", "end"),
+    [
+        (
+            ["intake", "inbox"],
+            "chitieu: " + "w" * 60,
+            ".archive: chitieu không giữ được bản lưu các tệp đã nhận ở đây / cannot keep the "
+            "archive of received files there (File name too long); name another warehouse "
+            "file (--warehouse)",
+        ),
+        (["status", "2024S1"], OPENING, OPENED),
+        (["snapshots", "list"], OPENING, OPENED),
+    ],
+    ids=["intake", "status", "snapshots list"],
+)
+def test_a_warehouse_name_the_system_refuses_is_said_in_a_line(
+    district: Path, command: list[str], start: str, end: str
+) -> None:
+    """``CHITIEU_WAREHOUSE`` of 5,000 letters was an "unexpected error" (exit 70), the
+    name printed whole: now a warehouse error, exit 3, the name cut to a line."""
+    done = run_chitieu(district, *command, CHITIEU_WAREHOUSE=LONG)
+    assert done.returncode == 3, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(start)
+    assert line.endswith(end)
+    assert len(line) < 400

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from chitieu.cli import cli
 from chitieu.config import load_config
-from chitieu.errors import ReformDataError
+from chitieu.errors import ConfigProblem, ReformDataError
 from chitieu.hierarchy_reform import ReformTables, build, write
 
 DATA = Path(__file__).parent / "data"
@@ -401,3 +401,10 @@ def test_the_generated_configuration_loads(
     assert (linked.get_column("new_valid_from") == REFORM).all()
     reused = linked.filter(pl.col("old_code") == pl.col("new_code"))
     assert reused.filter(pl.col("old_code") == "28984").height == 1
+
+
+def test_the_problems_not_listed_are_counted_as_each_language_writes_numbers() -> None:
+    problems = [ConfigProblem("c.csv", f"line {n}", "new_code", "unknown") for n in range(1030)]
+    message = str(ReformDataError(problems)).splitlines()
+    assert message[0].endswith("(1030):")
+    assert message[-1] == "  ... và 1.000 lỗi khác / and 1,000 more"

@@ -213,3 +213,13 @@ def test_period_columns_parsed_once_per_code_match_every_row_parsed() -> None:
     assert with_period_columns(reversed_frame).equals(
         reversed_frame.with_columns(period_columns(pl.col("period")))
     )
+
+
+def test_a_huge_period_is_quoted_by_its_start_and_end() -> None:
+    with pytest.raises(PeriodError) as refused:
+        Period.parse("2024M" + "9" * 100_000)
+    quoted = str(refused.value).split(" / invalid period ")[1].split(":")[0]
+    assert quoted.startswith("'2024M999")
+    assert quoted.endswith("999'")
+    assert "…" in quoted
+    assert len(str(refused.value)) < 500

@@ -153,7 +153,8 @@ REFUSALS = [
     ),
     (
         lambda wh: wh.approve("2024S1", "D", "A", note="x" * 100_000),
-        r"--note: dài 100,000 ký tự, tối đa 2,000",
+        # Vietnamese groups thousands with a dot, English with a comma
+        r"--note: dài 100\.000 ký tự, tối đa 2\.000 / 100,000 characters, at most 2,000: ",
     ),
 ]
 

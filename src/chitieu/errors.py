@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chitieu.shown import count_en, count_vi
+
 
 class ChitieuError(Exception):
     """Base of every error a user can cause; the CLI prints it as one line (or a list)."""
@@ -75,7 +77,7 @@ class ReformDataError(ChitieuError):
         lines = "\n".join(f"  - {p}" for p in self.problems[: self.shown])
         more = len(self.problems) - self.shown
         if more > 0:
-            lines += f"\n  ... và {more} lỗi khác / and {more} more"
+            lines += f"\n  ... và {count_vi(more)} lỗi khác / and {count_en(more)} more"
         super().__init__(
             f"không tạo được cấu hình / cannot build the configuration "
             f"({len(self.problems)}):\n{lines}"

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from chitieu.errors import PeriodError, ReviewTooEarly
+from chitieu.shown import CLIPPED_CHARS, clipped
 
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
@@ -34,6 +35,13 @@ VALID_FORMS: Final = (
 _MONTHS_PER_KIND: Final = {"M": 1, "Q": 3, "S": 6, "Y": 12}
 
 
+def _quoted(text: object) -> str:
+    """A period as given, quoted in a message: a 100 KB one by its start and end."""
+    if not isinstance(text, str) or len(text) <= CLIPPED_CHARS:
+        return repr(text)
+    return f"'{clipped(text)}'"
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     """A reporting period: a contiguous run of months of one reporting year."""
@@ -47,7 +55,8 @@ class Period:
         match = _PATTERN.match(text.strip()) if isinstance(text, str) else None
         if match is None:
             raise PeriodError(
-                f"kỳ báo cáo không hợp lệ / invalid period {text!r}: dùng / use {VALID_FORMS}"
+                f"kỳ báo cáo không hợp lệ / invalid period {_quoted(text)}: dùng / use "
+                f"{VALID_FORMS}"
             )
         year = int(match.group(1))
         if match.group(2):

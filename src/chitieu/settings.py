@@ -123,22 +123,29 @@ def check_beside(url: str, *names: str) -> None:
     in should be (``CHITIEU_DATA_DIR`` a file): before any work, rather than a traceback
     when the folder is first written. A folder not there yet is made when needed."""
     from chitieu.errors import FolderBlocked
-    from chitieu.shown import shown
+    from chitieu.shown import clipped
 
     for name in names:
         folder = beside_warehouse(url, name)
-        blocked = next((p for p in (folder, *folder.parents) if p.exists()), None)
-        if blocked is None or blocked.is_dir():
-            continue
         vi, en = BESIDE_PURPOSES.get(name, (name, name))
-        where = "" if blocked == folder else f" ({shown(str(folder))})"
         fix = (
             "move it away, or name another warehouse file (--warehouse)"
             if url.startswith("duckdb:")
             else "move it away, or set CHITIEU_DATA_DIR to a folder"
         )
+        try:
+            blocked = next((p for p in (folder, *folder.parents) if p.exists()), None)
+            if blocked is None or blocked.is_dir():
+                continue
+        except OSError as error:  # a name too long for the system, a folder not allowed
+            raise FolderBlocked(
+                f"{clipped(str(folder))}: chitieu không giữ được {vi} ở đây / cannot keep "
+                f"{en} there ({error.strerror or type(error).__name__}); "
+                f"{fix.removeprefix('move it away, or ')}"
+            ) from error
+        where = "" if blocked == folder else f" ({clipped(str(folder))})"
         raise FolderBlocked(
-            f"{shown(str(blocked))} là một tệp, không phải thư mục, nơi chitieu giữ {vi} / "
+            f"{clipped(str(blocked))} là một tệp, không phải thư mục, nơi chitieu giữ {vi} / "
             f"is a file, not a folder: chitieu keeps {en} there{where}; {fix}"
         )
 

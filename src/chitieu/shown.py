@@ -49,6 +49,21 @@ def shown(text: str) -> str:
     )
 
 
+CLIPPED_CHARS: Final = 200
+"""A name or value from outside is quoted in a message up to this many characters."""
+
+
+def clipped(text: str, keep: int = CLIPPED_CHARS) -> str:
+    """`shown` ``text``, cut in the middle when longer than ``keep`` characters: its start
+    and its end around "…", so that a 5,000-character path or a 100 KB argument is
+    named in a line, not a page, and a path keeps its file's name."""
+    text = shown(text)
+    if len(text) <= keep:
+        return text
+    head = keep * 2 // 3
+    return f"{text[:head]}…{text[len(text) - (keep - head - 1) :]}"
+
+
 def count_vi(number: int) -> str:
     """20000 → "20.000": Vietnamese groups thousands with a dot."""
     return f"{number:,}".replace(",", ".")

@@ -119,3 +119,96 @@ def test_the_command_line_says_it_in_one_line_and_exits_2(tmp_path: Path) -> Non
         f"chitieu: {folder}: không phải là tệp, không ghi đè / is no file (a folder, a device "
         "or a pipe) and is never written over: name a file\n"
     )
+
+
+def test_what_the_commands_write_is_for_the_team_to_read(example: Example, tmp_path: Path) -> None:
+    """Every ``-o`` file was ``0600`` whatever the umask (``tempfile.mkstemp``'s): in a
+    shared folder, colleagues and the worker's account could not read it."""
+    commands = {
+        "bao-cao.md": ["report", "2024S1", "--format", "md"],
+        "bao-cao.xlsx": ["report", "2024S1", "--format", "xlsx"],
+        "tien-do.json": ["status", "2024S1", "--format", "json"],
+        "28987_2024M06.xlsx": ["template", "2024M06", "--org", "28987"],
+    }
+    for mask, expected in ((0o022, 0o644), (0o077, 0o600)):
+        folder = tmp_path / f"{mask:03o}"
+        folder.mkdir()
+        previous = os.umask(mask)
+        try:
+            for name, args in commands.items():
+                result = run(*args, "-o", str(folder / name), example=example)
+                assert result.exit_code == 0, result.output
+        finally:
+            os.umask(previous)
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+        assert modes == dict.fromkeys(commands, expected)
+
+
+LONG_NAME = "a" * 300 + ".xlsx"  # more than the 255 bytes a file's name may have
+
+
+def test_a_name_the_system_refuses_is_said_with_its_reason(
+    example: Example, tmp_path: Path
+) -> None:
+    """A name too long, or a folder that takes no new file (``/proc/self``), was an
+    "unexpected error" (exit 70) with the whole name; now one refusal like the others,
+    the name cut to a line, the system's reason; nothing is written, no folder made."""
+    long_one = tmp_path / "tpl" / LONG_NAME
+    proc = Path("/proc/self/x.xlsx")
+    for target, reason in ((long_one, "File name too long"), (proc, "No such file or directory")):
+        for args in (
+            ["report", "2024S1", "--format", "md"],
+            ["report", "2024S1", "--format", "xlsx"],
+            ["status", "2024S1", "--format", "json"],
+            ["template", "2024M06", "--org", "28987"],
+        ):
+            message = refused(run(*args, "-o", str(target), example=example), reason)
+            assert message.startswith(str(target)[:60])
+            assert message.endswith(
+                f": không ghi được tệp ở đây / cannot write a file there ({reason}): name "
+                "another file"
+            )
+            assert len(message) < 300, message
+    assert list(tmp_path.iterdir()) == []  # ``tpl/`` made for the write, and removed
+
+
+def test_the_command_line_says_a_refused_name_in_one_line_and_exits_2(tmp_path: Path) -> None:
+    target = tmp_path / LONG_NAME
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "chitieu", "template", "2024M06", "--org", "28987"),
+            *("-o", str(target), "--config", str(CONFIG_DIR)),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    shown = f"{str(target)[:133]}…{str(target)[-66:]}"  # 200 characters
+    assert done.stderr == (
+        f"chitieu: {shown}: không ghi được tệp ở đây / cannot write a file there (File name "
+        "too long): name another file\n"
+    )
+
+
+def test_a_crosswalk_configuration_the_system_refuses_is_said(tmp_path: Path) -> None:
+    base = Path(__file__).parents[1] / "data" / "reform_base"
+    for output in (tmp_path / ("c" * 300), Path("/proc/self/cfg")):
+        result = CliRunner().invoke(
+            cli,
+            [
+                *("hierarchy", "from-crosswalk", "--province", "86", "-o", str(output)),
+                *("--units", str(base / "units.csv"), "--crosswalk", str(base / "crosswalk.csv")),
+            ],
+        )
+        assert isinstance(result.exception, OutputError), repr(result.exception)
+        assert "cannot write a file there" in str(result.exception)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_shorter_than_the_systems_limit_is_written(tmp_path: Path) -> None:
+    """The temporary file's name (``.NAME.RANDOM.part``) is cut to the limit: a name of
+    245 bytes, allowed, was refused for the temporary name's sake."""
+    target = tmp_path / ("ô" * 95 + "a" * 50 + ".xlsx")  # 245 bytes in UTF-8
+    result = run("template", "2024M06", "--org", "28987", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]

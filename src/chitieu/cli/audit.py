@@ -29,17 +29,22 @@ def snapshots_list(
 ) -> None:
     """Every revision: period, unit, revision, status, when, flow run, completeness, checks,
     and its sign-off (approved; or reopened after an approval)."""
+    from chitieu.periods import Period
     from chitieu.signoff import revision_signoffs
     from chitieu.warehouse import open_warehouse
 
+    code = None if period is None else Period.parse(period).code  # as every command does
     with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
-        frame = store.list_snapshots(period, org)
-        signed = revision_signoffs(store.approvals(period, org))
+        frame = store.list_snapshots(code, org)
+        signed = revision_signoffs(store.approvals(code, org))
     keys = ["review_period", "root_org_unit", "revision"]
     frame = frame.join(signed, on=keys, how="left", maintain_order="left")
     if as_json:
         for row in frame.to_dicts():
             click.echo(json.dumps(row, default=str, ensure_ascii=False))
+        return
+    if frame.is_empty():
+        click.echo(_none_listed(code, org))
         return
     click.echo(
         f"{'period':<8} {'unit':<8} {'rev':>3} {'status':<10} {'created (UTC)':<19} "
@@ -54,6 +59,21 @@ def snapshots_list(
             f"{'pass' if row['checks_passed'] else 'FAIL':<6} {row['flow_run_id'] or '-':<36} "
             f"{row['content_sha256'][:16]}… {_signed(row)}"
         )
+
+
+def _none_listed(period: str | None, org: str | None) -> str:
+    """What an empty listing says: which revisions there are none of."""
+    from chitieu.shown import clipped
+
+    if period is None and org is None:
+        return "kho chưa có bản công bố nào / the warehouse has no snapshots yet"
+    vi = ", ".join(
+        [*([f"kỳ {period}"] if period else []), *([f"đơn vị {clipped(org)}"] if org else [])]
+    )
+    en = ", ".join(
+        [*([f"period {period}"] if period else []), *([f"unit {clipped(org)}"] if org else [])]
+    )
+    return f"chưa có bản công bố nào của {vi} / no snapshots for {en}"
 
 
 def _signed(row: dict[str, Any]) -> str:

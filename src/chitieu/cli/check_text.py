@@ -109,6 +109,7 @@ def _find_revision(
     review rooted at ``org``, else (a commune's draft) the resolution's review holding
     ``org``'s figures."""
     from chitieu.errors import NoSuchRevision
+    from chitieu.shown import clipped
 
     resolution_root = config.catalog.resolution.org_unit
     unit = org or resolution_root
@@ -118,6 +119,7 @@ def _find_revision(
         root = resolution_root
         listed = store.list_snapshots(period, root)
     if listed.is_empty():
+        unit = clipped(unit)
         raise NoSuchRevision(
             f"chưa có bản công bố nào của kỳ {period} cho đơn vị {unit} / no revision of "
             f"{period} has been published for {unit}: run chitieu review {period} first"

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
+from typing import Final
 
 import click
 
 from chitieu.cli._base import UNIT_CODE, cli, common_options
+
+_FILE_SUFFIX: Final = re.compile(r"\.[A-Za-z]{1,5}")
+"""A suffix a file's name has (``.csv``, ``.xls``, ``.ods``), not a folder's
+(``mau-2024.06``, ``mau.2024M06``)."""
 
 
 @cli.command()
@@ -26,10 +33,11 @@ from chitieu.cli._base import UNIT_CODE, cli, common_options
     "--output",
     "output",
     required=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=str),
     metavar="FILE.xlsx|FOLDER",
     help="A .xlsx file for one unit, or a folder for every submitting unit below --org "
-    "(named CODE_PERIOD.xlsx).",
+    "(named CODE_PERIOD.xlsx; made if missing). A name with another file's suffix "
+    "(out.csv) is refused unless it ends with / or is a folder already.",
 )
 @click.option(
     "--force",
@@ -42,7 +50,7 @@ def template(
     warehouse: str | None,
     period: str,
     org: str | None,
-    output: Path,
+    output: str,
     force: bool,
 ) -> None:
     """Write the Excel workbook a unit fills in for PERIOD (2024M05, 2024Q2, 2024S1, 2024):
@@ -55,16 +63,36 @@ def template(
     config = load_config(config_dir)
     parsed = Period.parse(period)
     root = org or config.catalog.resolution.org_unit
-    if output.suffix.lower() == ".xlsx":
-        writable(output, replace=force)
-        write_atomically(output, template_workbook(config, root, parsed))
-        click.echo(str(output))
+    if Path(output).suffix.lower() == ".xlsx":
+        writable(Path(output), replace=force)
+        write_atomically(Path(output), template_workbook(config, root, parsed))
+        click.echo(output)
         return
+    folder = _workbooks_folder(output)
     units = submitting_units(config, root, parsed)
-    paths = [output / f"{unit.code}_{parsed.code}.xlsx" for unit in units]
+    paths = [folder / f"{unit.code}_{parsed.code}.xlsx" for unit in units]
     for path in paths:  # every one checked before any is written
         writable(path, replace=force)
     for unit, path in zip(units, paths, strict=True):
         write_atomically(path, template_workbook(config, unit.code, parsed))
         click.echo(f"{path}  {unit.name}")
-    click.echo(f"{len(units)} tệp / workbooks: {output}")
+    click.echo(f"{len(units)} tệp / workbooks: {folder}")
+
+
+def _workbooks_folder(output: str) -> Path:
+    """The folder ``-o`` names for one workbook per unit; an `OutputError` for a name that
+    looks like another kind of file (``out.csv``: the workbooks went into a new folder
+    of that name), unless it ends with ``/`` or is a folder already."""
+    from chitieu.errors import OutputError
+    from chitieu.shown import clipped
+
+    folder = Path(output)
+    if output.endswith(os.sep) or folder.is_dir() or not _FILE_SUFFIX.fullmatch(folder.suffix):
+        return folder
+    named = clipped(output)
+    raise OutputError(
+        f"{named}: mẫu báo cáo là tệp .xlsx; ghi TÊN.xlsx cho một đơn vị, hoặc một thư mục "
+        f"cho mỗi đơn vị ({named}/ nếu đúng là thư mục) / a template is an .xlsx workbook: "
+        f"name FILE.xlsx for one unit's, or a folder for one per unit ({named}/ if a folder "
+        "is meant)"
+    )

@@ -19,7 +19,7 @@ import polars as pl
 from chitieu.config.successions import SUCCESSIONS_FILE
 from chitieu.config.tables import ORG_UNITS_FILE
 from chitieu.errors import ConfigProblem, ReformDataError
-from chitieu.files import write_atomically
+from chitieu.files import output_refused, write_atomically
 from chitieu.hierarchy_reform.inputs import read_crosswalk, read_units
 from chitieu.hierarchy_reform.tables import (
     COUNTRY_CODE,
@@ -114,11 +114,12 @@ def write(tables: ReformTables, folder: Path, *, force: bool = False) -> Written
     """Write both files into ``folder`` (atomically); an existing non-empty one is
     replaced only with ``force`` (checked for both before either is written)."""
     targets = (folder / ORG_UNITS_FILE, folder / SUCCESSIONS_FILE)
-    if folder.exists() and not folder.is_dir():
-        raise ReformDataError(
-            [ConfigProblem(str(folder), "", "", "không phải thư mục / not a folder")]
-        )
-    kept = [p for p in targets if p.exists() and p.stat().st_size > 0]
+    with output_refused(folder):  # a name too long for the system, say
+        if folder.exists() and not folder.is_dir():
+            raise ReformDataError(
+                [ConfigProblem(str(folder), "", "", "không phải thư mục / not a folder")]
+            )
+        kept = [p for p in targets if p.exists() and p.stat().st_size > 0]
     if kept and not force:
         raise ReformDataError(
             [

@@ -20,6 +20,7 @@ from chitieu.lineage.inputs import attributed, held_within, within
 from chitieu.lineage.last_year import LastYearTrace, trace_last_year
 from chitieu.periods import Period
 from chitieu.rollup import roll_up
+from chitieu.shown import clipped
 from chitieu.warehouse.models import SnapshotRead
 
 
@@ -145,7 +146,8 @@ def known_indicator(config: Config, indicator: str) -> None:
     codes = [i.code for i in config.catalog.indicators]
     if indicator not in codes:
         raise TraceError(
-            f"chỉ tiêu không có / unknown indicator {indicator} (known: {', '.join(codes)})"
+            f"chỉ tiêu không có / unknown indicator {clipped(indicator)} (known: "
+            f"{', '.join(codes)})"
         )
 
 
@@ -184,7 +186,8 @@ def trace_indicator(
     if published.is_empty():
         units = snapshot.indicators["org_unit_code"].unique(maintain_order=True)
         raise TraceError(
-            f"đơn vị {org} không có trong bản / unit {org} has no {indicator} in {where} "
+            f"đơn vị {clipped(org)} không có trong bản / unit {clipped(org)} has no "
+            f"{indicator} in {where} "
             f"(its units: {', '.join(units)})"
         )
     spec = config.catalog.indicator(indicator)

@@ -14,6 +14,7 @@ import polars as pl
 
 from chitieu.config.successions import from_org_units
 from chitieu.errors import ChitieuError
+from chitieu.shown import clipped
 
 
 class ReviewError(ChitieuError):
@@ -43,7 +44,7 @@ def subtree(org_units: pl.DataFrame, root: str, day: dt.date) -> pl.DataFrame:
     if top.is_empty():
         known = org_units.filter(pl.col("code") == root)
         if known.is_empty():
-            raise ReviewError(f"đơn vị không tồn tại / unknown org unit {root}")
+            raise ReviewError(f"đơn vị không tồn tại / unknown org unit {clipped(root)}")
         raise ReviewError(
             f"đơn vị {root} không hoạt động vào ngày / org unit {root} is not active on "
             f"{day.isoformat()}"

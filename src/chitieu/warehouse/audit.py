@@ -16,6 +16,7 @@ from typing import Any, Final
 import polars as pl
 
 from chitieu.errors import WarehouseError
+from chitieu.shown import clipped
 from chitieu.warehouse.backend import Backend
 from chitieu.warehouse.hashing import UnknownContentVersion, content_sha256, inputs_sha256
 from chitieu.warehouse.heads import HeadsLog
@@ -146,6 +147,7 @@ def _no_revision(backend: Backend, review_period: str, root: str, revision: int 
             if reviews
             else "the warehouse has no revisions at all"
         )
+    root = clipped(root)
     return (
         f"kỳ {review_period} của đơn vị {root} không có {which_vi} ({known_vi}) / no snapshot "
         f"{review_period} of {root} has {which} ({known})"

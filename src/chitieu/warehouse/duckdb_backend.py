@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from chitieu.errors import WarehouseBusy, WarehouseError
+from chitieu.shown import clipped
 from chitieu.warehouse.backend import Params, Schema, WriteConflict
 from chitieu.warehouse.frames import conform
 
@@ -34,7 +35,7 @@ def _translated() -> Iterator[None]:
 _LOCKED = re.compile(r"Could not set lock on file.*?Conflicting lock is held in.*?\(PID (\d+)\)")
 
 
-def _busy(path: Path, error: duckdb.Error) -> WarehouseBusy | None:
+def _busy(path: str, error: duckdb.Error) -> WarehouseBusy | None:
     """DuckDB's lock conflict as one line that says what to do, or None for another error."""
     if "Could not set lock" not in str(error):
         return None
@@ -47,31 +48,44 @@ def _busy(path: Path, error: duckdb.Error) -> WarehouseBusy | None:
     )
 
 
+def _check_file(path: Path, named: str, create: bool) -> None:
+    """Refuse a folder at ``path``, or nothing there unless ``create``; make its folder."""
+    if path.is_dir():
+        raise WarehouseError(
+            f"không mở được kho dữ liệu / no warehouse at {named}: it is a folder, not a "
+            "DuckDB file (name the file: --warehouse or CHITIEU_WAREHOUSE)"
+        )
+    if not create and not path.is_file():
+        raise WarehouseError(
+            f"không có kho dữ liệu / no warehouse at {named}: nothing was ever ingested "
+            "there (check --warehouse or CHITIEU_WAREHOUSE)"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
 class DuckDBBackend:
     dialect = "duckdb"
 
     def __init__(self, path: Path, create: bool = True) -> None:
+        named = clipped(str(path))
         if str(path) != ":memory:":
-            if path.is_dir():
+            try:
+                _check_file(path, named, create)
+            except OSError as error:  # a name too long for the system, a folder not allowed
                 raise WarehouseError(
-                    f"không mở được kho dữ liệu / no warehouse at {path}: it is a folder, not a "
-                    "DuckDB file (name the file: --warehouse or CHITIEU_WAREHOUSE)"
-                )
-            if not create and not path.is_file():
-                raise WarehouseError(
-                    f"không có kho dữ liệu / no warehouse at {path}: nothing was ever ingested "
-                    "there (check --warehouse or CHITIEU_WAREHOUSE)"
-                )
-            path.parent.mkdir(parents=True, exist_ok=True)
+                    f"không mở được kho dữ liệu / cannot open the warehouse {named}: "
+                    f"{error.strerror or type(error).__name__} (check --warehouse or "
+                    "CHITIEU_WAREHOUSE)"
+                ) from error
         try:
             self._con = duckdb.connect(str(path))
         except duckdb.Error as error:
-            busy = _busy(path, error)
+            busy = _busy(named, error)
             if busy is not None:
                 raise busy from None
             raise WarehouseError(
-                f"không mở được kho dữ liệu DuckDB / cannot open the DuckDB warehouse {path}: "
-                f"{error}"
+                f"không mở được kho dữ liệu DuckDB / cannot open the DuckDB warehouse {named}: "
+                f"{clipped(str(error), 300)}"
             ) from error
         self._con.execute("SET TimeZone = 'UTC'")
 

@@ -23,6 +23,7 @@ import polars as pl
 
 from chitieu.errors import PeriodError, ReviewLocked, SignOffRefused
 from chitieu.periods import Period
+from chitieu.shown import clipped, count_en, count_vi
 from chitieu.warehouse import audit
 from chitieu.warehouse.backend import Backend, WriteConflict
 from chitieu.warehouse.hashing import UnknownContentVersion, content_sha256
@@ -68,8 +69,9 @@ def _text(value: str | None, option: str) -> str | None:
     longest = _LONGEST.get(option, 2000)
     if len(cleaned) > longest:
         raise SignOffRefused(
-            f"{option}: dài {len(cleaned):,} ký tự, tối đa {longest:,} / {len(cleaned):,} "
-            f"characters, at most {longest:,}: write it shorter; nothing recorded"
+            f"{option}: dài {count_vi(len(cleaned))} ký tự, tối đa {count_vi(longest)} / "
+            f"{count_en(len(cleaned))} characters, at most {count_en(longest)}: write it "
+            "shorter; nothing recorded"
         )
     for place, char in enumerate(cleaned, 1):
         if unicodedata.category(char) in _UNSHOWN:
@@ -265,8 +267,8 @@ def reopen(
     with _turn(backend, review_period, root) as chain:
         if not chain or chain[-1]["action"] != "approve":
             raise SignOffRefused(
-                f"{review_period} {root}: chưa được duyệt, không có gì để mở lại / is not "
-                "approved: nothing to reopen; nothing recorded"
+                f"{review_period} {clipped(root)}: chưa được duyệt, không có gì để mở lại / is "
+                "not approved: nothing to reopen; nothing recorded"
             )
         approved = chain[-1]
         return _record(
