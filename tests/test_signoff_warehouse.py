@@ -146,6 +146,11 @@ REFUSALS = [
         r"--title: .*'\\u202e', at position 9",
     ),
     (lambda wh: wh.approve("2024S1", "D", "A", note="NQ\x1b[2J"), r"--note: .*'\\x1b'"),
+    # only marks: a reason that prints as nothing is no reason
+    (
+        lambda wh: wh.approve("2024S1", "D", "\u0301\u0301 \u0323"),
+        r"--by: không có chữ hay số nào, chỉ có dấu / holds no letter, digit or sign",
+    ),
     # longer than a line of the signature block, or a paragraph: printed by every reader
     (
         lambda wh: wh.approve("2024S1", "D", "A" * 201),

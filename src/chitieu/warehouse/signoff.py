@@ -80,6 +80,12 @@ def _text(value: str | None, option: str) -> str | None:
                 f"that does not show, {char!r}, at position {place}: write the text on one "
                 "line, without control or direction characters; nothing recorded"
             )
+    if cleaned and not any(unicodedata.category(char)[0] in "LNPS" for char in cleaned):
+        # only marks and spaces (U+0301 alone): prints as nothing, so it was not written
+        raise SignOffRefused(
+            f"{option}: không có chữ hay số nào, chỉ có dấu / holds no letter, digit or "
+            "sign, only marks that print as nothing: write the text; nothing recorded"
+        )
     return cleaned or None
 
 
