@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from command_fixtures import run_chitieu
 
 from chitieu import cli
 from chitieu.errors import WarehouseError
@@ -127,3 +128,22 @@ def test_a_gate_error_that_does_not_pickle_crosses_in_words() -> None:
     assert str(sent) == "_TwoArguments: gx: [Errno 28] No space left on device"
     kept = ValueError("a plain one")
     assert _sendable(kept) is kept
+
+
+@pytest.mark.parametrize(
+    ("args", "english", "help_of"),
+    [
+        (["report", "2024S1", "--out", "x"], "No such option '--out'", "chitieu report --help"),
+        (["reportt"], "No such command 'reportt'", "chitieu --help"),
+    ],
+)
+def test_a_command_typed_wrong_is_said_in_vietnamese_too(
+    tmp_path: Path, args: list[str], english: str, help_of: str
+) -> None:
+    """Click says a usage error in English; a Vietnamese line follows, with the help."""
+    done = run_chitieu(tmp_path, *args)
+    assert done.returncode == 2
+    assert english in done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith("Lỗi: lệnh gọi chưa đúng (xem dòng Error ở trên); cách dùng: ")
+    assert last.endswith(help_of)  # "python -m chitieu ..." as run here

@@ -112,6 +112,12 @@ def main() -> None:
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
+        if isinstance(exc, click.UsageError):  # Click's own words are English
+            command = exc.ctx.command_path if exc.ctx else "chitieu"
+            click.echo(
+                f"Lỗi: lệnh gọi chưa đúng (xem dòng Error ở trên); cách dùng: {command} --help",
+                err=True,
+            )
         sys.exit(exc.exit_code)
     except ChitieuError as exc:
         if disk_full(exc):  # a warehouse's commit, say: its words are the database's
