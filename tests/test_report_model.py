@@ -4,6 +4,7 @@ particulars and its signature. Built from constructed frames, as the renderers g
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -328,15 +329,32 @@ def test_names_from_the_configuration_are_printed_escaped(
 ) -> None:
     """A unit, an indicator and a group named with a terminal escape, a bidi override and
     a NUL: every format prints them escaped (`chitieu.shown.shown`), and the Word document
-    is still written."""
-    config = make_config(
+    is still written. The configuration refuses such names (`load_config`); the report
+    escapes them all the same, so they are put past it here."""
+    loaded = make_config(
         [element("MEMBERS"), element("HOUSES")],
         [
-            indicator("CT01", "MEMBERS", group="Xây dựng\x00 Đảng", unit="đảng viên"),
-            indicator("CT02", "HOUSES", name="Nhà\u202e ở"),
+            indicator("CT01", "MEMBERS", group="Xây dựng Đảng", unit="đảng viên"),
+            indicator("CT02", "HOUSES", name="Nhà ở"),
         ],
-        UNITS.replace("Xã Một", "Xã Một\x1b[2J"),
+        UNITS,
         targets=[("CT01", "D", 2024, 130, ""), ("CT01", "C1", 2024, 7, "")],
+    )
+    first, second = loaded.catalog.indicators
+    hostile = loaded.catalog.model_copy(
+        update={
+            "indicators": [
+                first.model_copy(update={"group": "Xây dựng\x00 Đảng"}),
+                second.model_copy(update={"name": "Nhà\u202e ở"}),
+            ]
+        }
+    )
+    config = dataclasses.replace(
+        loaded,
+        catalog=hostile,
+        org_units=loaded.org_units.with_columns(
+            pl.col("name").str.replace("Xã Một", "Xã Một\x1b[2J")
+        ),
     )
     model = build_report(config, HEADER, indicators(), "vi")
     assert [(u.org_unit_code, u.name) for u in model.annex] == [("C1", "Xã Một\\x1b[2J")]

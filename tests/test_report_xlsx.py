@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from pathlib import Path
@@ -42,16 +43,23 @@ HOSTILE = [
 @pytest.fixture
 def workbook(make_config: MakeConfig, tmp_path: Path) -> openpyxl.Workbook:
     rows = [
-        ("D", HOSTILE[0], "district", "", "2020-01-01", "", ""),
-        *[(f"C{i}", name, "commune", "D", "2020-01-01", "", "") for i, name in enumerate(HOSTILE)],
+        ("D", "Huyện", "district", "", "2020-01-01", "", ""),
+        *[(f"C{i}", f"Xã {i}", "commune", "D", "2020-01-01", "", "") for i in range(len(HOSTILE))],
     ]
     units = io.StringIO()
     csv.writer(units, lineterminator="\n").writerows(rows)
-    config = make_config(
+    loaded = make_config(
         [element("S", unit="=1+1")],
         [indicator("CT01", "S", unit="@đơn vị", group="-nhóm")],
         units.getvalue(),
         targets=[("CT01", "D", 2024, 10, "")],
+    )
+    # the units named as no configuration names them now (load_config refuses a name with
+    # a control or direction character): the workbook must hold them harmless all the same
+    names = {"D": HOSTILE[0], **{f"C{i}": name for i, name in enumerate(HOSTILE)}}
+    config = dataclasses.replace(
+        loaded,
+        org_units=loaded.org_units.with_columns(pl.col("code").replace_strict(names).alias("name")),
     )
     header = {
         "snapshot_id": 1,
