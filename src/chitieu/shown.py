@@ -49,6 +49,24 @@ def shown(text: str) -> str:
     )
 
 
+UNSHOWN_CATEGORIES: Final = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+"""Characters a text kept for good and printed (a signer's name, a sign-off's reason, a
+name the review prints) never holds: controls (a line break would print as a line of its
+own), format characters (a right-to-left override turns the text around), private and
+lone surrogates. Refused where they are written rather than escaped when printed."""
+
+
+def first_unshown(text: str) -> tuple[int, str] | None:
+    """The position (from 1) and the character of ``text``'s first `UNSHOWN_CATEGORIES`
+    character, or None."""
+    if text.isascii() and text.isprintable():
+        return None
+    for place, char in enumerate(text, 1):
+        if unicodedata.category(char) in UNSHOWN_CATEGORIES:
+            return place, char
+    return None
+
+
 CLIPPED_CHARS: Final = 200
 """A name or value from outside is quoted in a message up to this many characters."""
 

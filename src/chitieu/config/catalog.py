@@ -36,6 +36,7 @@ from chitieu.config.wording import (
     unknown_element,
 )
 from chitieu.errors import ConfigProblem, FormulaError
+from chitieu.shown import first_unshown
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9_]*$"
 CATALOG_FILE = "catalog.yaml"
@@ -48,25 +49,18 @@ TimeAggregation = Literal["sum", "last", "average", "max", "min"]
 OrgAggregation = Literal["sum", "average", "max", "min"]
 
 
-_UNSHOWN: Final = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
-"""Characters a name or title printed in the review never holds: controls (a bell, a
-line break), format characters (a right-to-left override turns the text around),
-private and lone surrogates; as a sign-off's texts (`chitieu.warehouse.signoff`)."""
-
-
 def _shown(text: str) -> str:
     """``text`` in NFC, or a `ValueError` naming a character that does not show."""
-    if text.isascii() and text.isprintable():
-        return text
-    for place, char in enumerate(text, 1):
-        if unicodedata.category(char) in _UNSHOWN:
-            raise ValueError(
-                both(
-                    f"ký tự không hiển thị {char!r} ở vị trí {place}",
-                    f"a character that does not show, {char!r}, at position {place}: write "
-                    "the text on one line, without control or direction characters",
-                )
+    unshown = first_unshown(text)  # as a sign-off's texts (`chitieu.warehouse.signoff`)
+    if unshown is not None:
+        place, char = unshown
+        raise ValueError(
+            both(
+                f"ký tự không hiển thị {char!r} ở vị trí {place}",
+                f"a character that does not show, {char!r}, at position {place}: write "
+                "the text on one line, without control or direction characters",
             )
+        )
     return unicodedata.normalize("NFC", text)
 
 

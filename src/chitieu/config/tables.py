@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 
@@ -23,6 +24,7 @@ from chitieu.config.wording import (
     both,
 )
 from chitieu.errors import ConfigProblem
+from chitieu.shown import UNSHOWN_CATEGORIES
 
 ORG_UNITS_FILE = "org_units.csv"
 TARGETS_FILE = "targets.csv"
@@ -192,6 +194,13 @@ def number_problems(frame: pl.DataFrame, file: str, key: str) -> list[ConfigProb
     return problems
 
 
+_UNSHOWN_CLASS: Final = (
+    "[" + "".join(rf"\p{{{c}}}" for c in sorted(UNSHOWN_CATEGORIES - {"Cs"})) + "]"
+)
+"""`UNSHOWN_CATEGORIES` as a regex class, less surrogates (Cs), which no polars text holds
+and its regex does not name."""
+
+
 def load_org_units(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]]:
     """The hierarchy with ``valid_from``/``valid_to`` as dates and a stable ``unit_id``."""
     frame, problems = read_text_table(
@@ -206,7 +215,7 @@ def load_org_units(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]
     # (a right-to-left override) or private character
     problems += problems_where(
         frame,
-        pl.col("name").str.contains(r"[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]"),
+        pl.col("name").str.contains(_UNSHOWN_CLASS),
         file,
         "name",
         both(

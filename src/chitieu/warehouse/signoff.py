@@ -23,7 +23,7 @@ import polars as pl
 
 from chitieu.errors import PeriodError, ReviewLocked, SignOffRefused
 from chitieu.periods import Period
-from chitieu.shown import clipped, count_en, count_vi
+from chitieu.shown import clipped, count_en, count_vi, first_unshown
 from chitieu.warehouse import audit
 from chitieu.warehouse.backend import Backend, WriteConflict
 from chitieu.warehouse.hashing import UnknownContentVersion, content_sha256
@@ -46,13 +46,6 @@ def _sql(backend: Backend, name: str) -> str:
     return query(f"signoff/{name}", backend.dialect)
 
 
-_UNSHOWN: Final = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
-"""Characters a name, title, note or reason never holds: controls (a line break would
-print as a line of its own: a forged "content_sha256 …" under an approval), format
-characters (a right-to-left override turns the text around), private and lone
-surrogates. They are kept in the chain for good, so refused rather than escaped."""
-
-
 _LONGEST: Final = {"--by": 200, "--title": 200, "--note": 2000, "--reason": 2000}
 """Characters a sign-off text may hold: a name or a title is a line of the signature
 block, a note or a reason a paragraph; each is printed by `snapshots show`, `diff` and
@@ -61,7 +54,7 @@ the document, and kept in the chain for good."""
 
 def _text(value: str | None, option: str) -> str | None:
     """A name, title, note or reason as stored: NFC, trimmed, None when empty; refused
-    when it holds a character that does not show as itself (`_UNSHOWN`), or is longer
+    when it holds a character that does not show as itself (`first_unshown`), or is longer
     than such a text is (`_LONGEST`)."""
     if value is None:
         return None
@@ -73,13 +66,14 @@ def _text(value: str | None, option: str) -> str | None:
             f"{count_en(len(cleaned))} characters, at most {count_en(longest)}: write it "
             "shorter; nothing recorded"
         )
-    for place, char in enumerate(cleaned, 1):
-        if unicodedata.category(char) in _UNSHOWN:
-            raise SignOffRefused(
-                f"{option}: ký tự không hiển thị {char!r} ở vị trí {place} / a character "
-                f"that does not show, {char!r}, at position {place}: write the text on one "
-                "line, without control or direction characters; nothing recorded"
-            )
+    unshown = first_unshown(cleaned)  # a forged "content_sha256 …" line under an approval
+    if unshown is not None:
+        place, char = unshown
+        raise SignOffRefused(
+            f"{option}: ký tự không hiển thị {char!r} ở vị trí {place} / a character "
+            f"that does not show, {char!r}, at position {place}: write the text on one "
+            "line, without control or direction characters; nothing recorded"
+        )
     if cleaned and not any(unicodedata.category(char)[0] in "LNPS" for char in cleaned):
         # only marks and spaces (U+0301 alone): prints as nothing, so it was not written
         raise SignOffRefused(
