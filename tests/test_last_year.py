@@ -44,6 +44,7 @@ from chitieu.snapshot import draft_snapshot
 from chitieu.warehouse import Published, Warehouse, open_warehouse
 from chitieu.warehouse import intake as intake_sql
 from chitieu.warehouse.duckdb_backend import DuckDBBackend
+from chitieu.warehouse.hashing import CONTENT_VERSION
 from chitieu.warehouse.postgres_backend import PostgresBackend
 from chitieu.warehouse.queries import migrations, query
 
@@ -218,7 +219,7 @@ def test_the_reforms_merged_communes_compare_with_their_predecessors_summed(
 def test_the_examples_revision_holds_last_year_from_its_history(example: Example) -> None:
     with open_warehouse(example.url) as wh:
         read = wh.snapshot("2024S1", "834", 1, elements=False)
-    assert read.header["content_version"] == 2
+    assert read.header["content_version"] == CONTENT_VERSION
     assert read.header["history_sha256"] == example.config.history_sha256
     rows = {
         (u, c): (a, lc, cmp)
@@ -467,7 +468,7 @@ def test_an_old_revision_still_verifies_and_reads_as_comparable_with_no_last_yea
             )
         )
         assert newer.revision == 2
-        assert wh.snapshot("2024S1", "D").header["content_version"] == 2
+        assert wh.snapshot("2024S1", "D").header["content_version"] == CONTENT_VERSION
         assert wh.verify() == []
         wh.backend.execute(
             "UPDATE snapshot_indicators SET last_actual = 4 WHERE snapshot_id = $1",

@@ -24,7 +24,7 @@ from chitieu.report.html import render_html
 from chitieu.report.json_ import render_json
 from chitieu.report.markdown import render_markdown
 from chitieu.report.output import write_report
-from chitieu.report.quality import RECORDS_NOTE
+from chitieu.report.quality import HASHED_RECORDS_NOTE
 from chitieu.report.templates import build
 from chitieu.warehouse import open_warehouse
 
@@ -89,14 +89,14 @@ def test_the_markdown_report_lists_the_warnings_of_the_reports_used(example: Exa
 
 def test_a_review_without_warnings_says_so_in_one_line(example: Example) -> None:
     """The one line, then where the warnings of the reports used are read from (the
-    intake's records, which the content hash does not cover)."""
+    intake's records, which the revision's records hash covers)."""
     text = report(example, "2024S1")
     section = text[text.index("## Chất lượng dữ liệu") : text.index("## Phụ lục I")]
     assert section.strip().splitlines() == [
         "## Chất lượng dữ liệu",
         "",
         NO_WARNINGS_VI,
-        RECORDS_NOTE["vi"],
+        HASHED_RECORDS_NOTE["vi"],
     ]
     quality = json.loads(report(example, "2024S1", "--format", "json"))["quality"]
     assert (quality["total"], quality["warnings"], quality["gate"]) == (0, [], [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 from typing import Any
@@ -16,7 +17,13 @@ from chitieu.warehouse.hashing import (
     canonical_lines,
     content_sha256,
     inputs_sha256,
+    records_sha256,
     reference_lines,
+)
+from chitieu.warehouse.models import (
+    INPUT_SUBMISSIONS_SCHEMA,
+    INPUT_VALUES_SCHEMA,
+    INPUT_WARNINGS_SCHEMA,
 )
 
 HEADER: dict[str, Any] = {
@@ -211,3 +218,114 @@ def test_lines_are_those_the_definition_writes_field_by_field(
     # the same column of other types than the one hashed: cast as the definition casts
     as_text = {"code": pl.String(), "count": pl.String(), "value": pl.String()}
     assert canonical_lines(frame, as_text).to_list() == reference_lines(frame, as_text).to_list()
+
+
+# The intake's records of ROWS.inputs, as `chitieu.warehouse.audit` reads them.
+UTC7 = dt.timezone(dt.timedelta(hours=7))
+SUBMISSIONS = pl.DataFrame(
+    {
+        "submission_id": [1, 2],
+        "sha256": ["a" * 64, "b" * 64],
+        "source_name": ['C1 "T5".csv', "C2.xlsx"],
+        "format": ["csv", "xlsx"],
+        "org_unit_code": ["C1", "C2"],
+        "period": ["2024M05", "2024M05"],
+        "submitted_at": [dt.datetime(2024, 6, 16, 9, 0, tzinfo=UTC7), None],
+        "submitted_by": ["Nguyễn Văn A", None],
+        "received_at": [
+            dt.datetime(2024, 6, 16, 2, 0, 0, 250, tzinfo=dt.UTC),
+            dt.datetime(2024, 6, 17, 2, 0, tzinfo=dt.UTC),
+        ],
+        "status": ["accepted", "superseded"],
+    },
+    schema=INPUT_SUBMISSIONS_SCHEMA,
+)
+WARNINGS = pl.DataFrame(
+    {
+        "submission_id": [2, 2],
+        "org_unit_code": ["C2", "C2"],
+        "period": ["2024M05", "2024M05"],
+        "source_name": ["C2.xlsx", "C2.xlsx"],
+        "location": ["D12", "D13"],
+        "element_code": ["E1", "E2"],
+        "value": ["9", "1"],
+        "check": ["outlier", "rule_R01"],
+        "message_vi": ["xa", "lớn"],
+        "message_en": ["far", "large"],
+    },
+    schema=INPUT_WARNINGS_SCHEMA,
+)
+NOTES = pl.DataFrame(
+    {
+        "submission_id": [1],
+        "org_unit_code": ["C1"],
+        "element_code": ["E1"],
+        "period": ["2024M05"],
+        "value": [4.0],
+        "note": ["ước tính"],
+        "location": ["line 2"],
+    },
+    schema=INPUT_VALUES_SCHEMA,
+)
+RECORDS_DOCUMENTED = f"""chitieu-snapshot-records v1
+#submissions 2
+"sha256","org_unit_code","period","source_name","format","submitted_at","submitted_by",\
+"received_at"
+"{"a" * 64}","C1","2024M05","C1 ""T5"".csv","csv","2024-06-16T02:00:00.000000Z",\
+"Nguyễn Văn A","2024-06-16T02:00:00.000250Z"
+"{"b" * 64}","C2","2024M05","C2.xlsx","xlsx",,,"2024-06-17T02:00:00.000000Z"
+#warnings 2
+"sha256","org_unit_code","period","number","location","element_code","value","check",\
+"message_vi","message_en"
+"{"b" * 64}","C2","2024M05","1","D12","E1","9","outlier","xa","far"
+"{"b" * 64}","C2","2024M05","2","D13","E2","1","rule_R01","lớn","large"
+#notes 1
+"sha256","org_unit_code","period","value_org_unit_code","element_code","value_period",\
+"value","note","location"
+"{"a" * 64}","C1","2024M05","C1","E1","2024M05","4.0","ước tính","line 2"
+"""
+
+
+def records_of(**frames: pl.DataFrame) -> str:
+    parts = {"submissions": SUBMISSIONS, "warnings": WARNINGS, "notes": NOTES}
+    return records_sha256(ROWS.inputs, **{**parts, **frames})
+
+
+def test_the_records_hash_is_what_the_docstring_defines() -> None:
+    assert records_of() == hashlib.sha256(RECORDS_DOCUMENTED.encode()).hexdigest()
+    assert records_of() == "6fa73b7f41a919b66a0d6d1108cb4759a0a5591ba043226b57a6c5f8cb57f377"
+
+
+def test_the_records_hash_ignores_order_numbering_status_and_time_zones() -> None:
+    renumbered = {"submission_id": pl.col("submission_id") + 40}
+    shuffled = records_sha256(
+        ROWS.inputs.with_columns(**renumbered).reverse(),
+        SUBMISSIONS.with_columns(
+            **renumbered,
+            status=pl.lit("accepted"),
+            received_at=pl.col("received_at").dt.convert_time_zone("Asia/Ho_Chi_Minh"),
+        ).reverse(),
+        WARNINGS.with_columns(**renumbered),
+        NOTES.with_columns(**renumbered),
+    )
+    assert shuffled == records_of()
+
+
+def test_the_order_warnings_were_found_in_is_part_of_the_records() -> None:
+    assert records_of(warnings=WARNINGS.reverse()) != records_of()
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"submissions": SUBMISSIONS.with_columns(submitted_by=pl.lit("Lê C"))},
+        {"submissions": SUBMISSIONS.with_columns(pl.col("received_at").dt.offset_by("1us"))},
+        {"submissions": SUBMISSIONS.with_columns(format=pl.lit("json"))},
+        {"warnings": WARNINGS.head(1)},
+        {"warnings": WARNINGS.with_columns(location=pl.lit("D14"))},
+        {"notes": NOTES.clear()},
+        {"notes": NOTES.with_columns(note=pl.lit("ước tính "))},
+    ],
+)
+def test_any_change_of_a_record_changes_the_records_hash(changed: dict[str, pl.DataFrame]) -> None:
+    assert records_of(**changed) != records_of()

@@ -220,6 +220,7 @@ def against_approved(
         "checks_passed": draft.checks_passed,
         "content_version": CONTENT_VERSION,
         "history_sha256": draft.history_sha256,
+        "records_sha256": None,
     }
     after = SnapshotRead(header, draft.indicators, draft.elements, draft.inputs)
     sides = changed_submissions(before, after)

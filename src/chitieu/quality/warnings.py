@@ -50,6 +50,9 @@ class QualitySection:
     """False when the connection may not read the submissions' warnings (an auditor's
     role granted before the warehouse had them): then ``submission_warnings`` is empty
     for that reason, not because there are none."""
+    records_hashed: bool = False
+    """Whether the revision's ``records_sha256`` covers the submissions' warnings
+    (content_version 3 on)."""
 
     @property
     def empty(self) -> bool:
@@ -67,6 +70,7 @@ def quality_section(
     org_units: pl.DataFrame,
     *,
     warnings_read: bool = True,
+    records_hashed: bool = False,
 ) -> QualitySection:
     """The section from the revision's input warnings (``INPUT_WARNINGS_SCHEMA``) and the
     gate's kept result (None when there is none); without ``warnings_read``, the input
@@ -82,4 +86,5 @@ def quality_section(
         gate_warnings=gate,
         checks_kept=kept is not None,
         warnings_read=warnings_read,
+        records_hashed=records_hashed,
     )

@@ -42,7 +42,21 @@ INPUTS_NOTE: Final = {
     "status now: chitieu status). When they were submitted and received is read from the "
     "warehouse's intake records, which the revision's content hash does not cover.",
 }
-"""The note under the annex of a published revision (source ``inputs``)."""
+"""The note under the annex of a published revision (source ``inputs``) published before
+revisions hashed what the intake recorded of their inputs (content_version 1 and 2)."""
+HASHED_INPUTS_NOTE: Final = {
+    "vi": INPUTS_NOTE["vi"].replace(
+        "không thuộc mã băm nội dung của bản công bố.",
+        "thuộc mã băm hồ sơ tiếp nhận của bản công bố (records_sha256): chitieu snapshots "
+        "verify phát hiện nếu chúng bị sửa.",
+    ),
+    "en": INPUTS_NOTE["en"].replace(
+        "which the revision's content hash does not cover.",
+        "which the revision's records hash (records_sha256) covers: chitieu snapshots "
+        "verify finds them if they are changed.",
+    ),
+}
+"""The note under the annex of a revision that hashed its inputs' intake records."""
 
 
 def annex_note(annex: CompletenessAnnex, lang: str) -> str | None:
@@ -51,7 +65,7 @@ def annex_note(annex: CompletenessAnnex, lang: str) -> str | None:
     if annex.source == "revision":
         return REVISION_NOTE[lang]
     if annex.source == "inputs":
-        return INPUTS_NOTE[lang]
+        return (HASHED_INPUTS_NOTE if annex.records_hashed else INPUTS_NOTE)[lang]
     return None
 
 
@@ -67,6 +81,9 @@ class CompletenessAnnex:
     cells: pl.DataFrame
     """``org_unit_code, period, expected, received`` and the ``STATUS_COUNTS`` (null when
     the source is the revision), one row per unit and month."""
+    records_hashed: bool = False
+    """Whether the revision's ``records_sha256`` covers when its inputs were sent and
+    received (source ``inputs``, content_version 3 on)."""
 
     def root_counts(self) -> tuple[int, int]:
         """(expected, received) at the root over the whole review period."""
@@ -99,7 +116,12 @@ def annex_units(units: pl.DataFrame, root: str, names: pl.DataFrame) -> pl.DataF
 
 
 def from_status(
-    totals: pl.DataFrame, units: pl.DataFrame, review: Period, source: str = "status"
+    totals: pl.DataFrame,
+    units: pl.DataFrame,
+    review: Period,
+    source: str = "status",
+    *,
+    records_hashed: bool = False,
 ) -> CompletenessAnnex:
     """The annex from a reporting status's ``totals`` (``TOTALS_COLUMNS``); ``source``
     says whose (``status`` or ``inputs``, `SOURCES`)."""
@@ -113,7 +135,7 @@ def from_status(
         cells = pl.concat(
             [cells, _root_sums(cells, units, ["expected", "received", *STATUS_COUNTS])]
         )
-    return CompletenessAnnex(source, months, units, _grid(cells, units, months))
+    return CompletenessAnnex(source, months, units, _grid(cells, units, months), records_hashed)
 
 
 def from_revision(

@@ -21,6 +21,7 @@ from chitieu.report.document import Approval
 from chitieu.report.model import AuditTables, ReportModel, build_reports
 from chitieu.signoff import approval_of
 from chitieu.warehouse import SnapshotRead, Warehouse
+from chitieu.warehouse.hashing import covers_records
 from chitieu.warehouse.models import INPUT_WARNINGS_SCHEMA
 
 
@@ -69,7 +70,13 @@ def quality(config: Config, warehouse: Warehouse, header: Mapping[str, Any]) -> 
         if readable
         else pl.DataFrame(schema=INPUT_WARNINGS_SCHEMA)
     )
-    return quality_section(warned, kept, config.org_units, warnings_read=readable)
+    return quality_section(
+        warned,
+        kept,
+        config.org_units,
+        warnings_read=readable,
+        records_hashed=covers_records(header),
+    )
 
 
 def load_reports(

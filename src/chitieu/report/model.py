@@ -33,6 +33,7 @@ from chitieu.rollup.hierarchy import subtree, valid_on
 from chitieu.rollup.last_year import with_comparable
 from chitieu.rollup.summary import class_counts, summary_sentence
 from chitieu.shown import escapes, shown
+from chitieu.warehouse.hashing import covers_records
 
 
 def shown_text(column: str) -> pl.Expr:
@@ -319,7 +320,9 @@ def build_reports(
     indicators = prepared(indicators)
     counts = class_counts(indicators.filter(pl.col("org_unit_code") == root))
     if status_totals is not None:
-        completeness = annexes.from_status(status_totals, units, period, status_source)
+        completeness = annexes.from_status(
+            status_totals, units, period, status_source, records_hashed=covers_records(header)
+        )
     else:
         used = (
             reports

@@ -56,8 +56,17 @@ RECORDS_NOTE: Final = {
     "(validation_issues), which the revision's content hash does not cover: chitieu "
     "snapshots verify does not vouch for them.",
 }
-"""Said wherever the warnings of the reports used were read: a revision's content hash
-covers its figures and the list of its inputs, not what intake recorded about them."""
+"""Said wherever the warnings of the reports used were read, for a revision published
+before revisions hashed what intake recorded about their inputs (content_version 1, 2)."""
+HASHED_RECORDS_NOTE: Final = {
+    "vi": "Cảnh báo của các báo cáo đã dùng được đọc từ hồ sơ tiếp nhận trong kho dữ liệu "
+    "(validation_issues), thuộc mã băm hồ sơ tiếp nhận của bản công bố (records_sha256): "
+    "chitieu snapshots verify phát hiện nếu chúng bị sửa.",
+    "en": "The warnings of the reports used are read from the warehouse's intake records "
+    "(validation_issues), which the revision's records hash (records_sha256) covers: "
+    "chitieu snapshots verify finds them if they are changed.",
+}
+"""`RECORDS_NOTE` for a revision that hashed them."""
 GATE_HEADING: Final = {
     "vi": "Cảnh báo của kiểm tra chất lượng bản công bố",
     "en": "The quality gate's warnings on the revision",
@@ -126,6 +135,8 @@ class QualityReport:
     """Whether the gate's result of the revision is kept beside the warehouse."""
     warnings_read: bool
     """Whether this connection could read the submissions' warnings."""
+    records_hashed: bool = False
+    """Whether the revision's ``records_sha256`` covers those warnings."""
 
     @property
     def title(self) -> str:
@@ -194,7 +205,7 @@ class QualityReport:
         else:
             said.append(self._counts_line())
         if self.warnings_read:
-            said.append(RECORDS_NOTE[self.lang])
+            said.append((HASHED_RECORDS_NOTE if self.records_hashed else RECORDS_NOTE)[self.lang])
         return said
 
     def _counts_line(self) -> str:
@@ -301,6 +312,7 @@ def quality_report(section: QualitySection, config: Config, lang: str) -> Qualit
         gate=gate,
         checks_kept=section.checks_kept,
         warnings_read=section.warnings_read,
+        records_hashed=section.records_hashed,
     )
 
 

@@ -18,7 +18,14 @@ import polars as pl
 from chitieu.errors import WarehouseError
 from chitieu.shown import clipped
 from chitieu.warehouse.backend import Backend
-from chitieu.warehouse.hashing import UnknownContentVersion, content_sha256, inputs_sha256
+from chitieu.warehouse.checks import input_warnings
+from chitieu.warehouse.hashing import (
+    UnknownContentVersion,
+    content_sha256,
+    covers_records,
+    inputs_sha256,
+    records_sha256,
+)
 from chitieu.warehouse.heads import HeadsLog
 from chitieu.warehouse.models import (
     INPUT_FIGURES_SCHEMA,
@@ -30,6 +37,7 @@ from chitieu.warehouse.models import (
     SNAPSHOTS_SCHEMA,
     SnapshotRead,
     Verification,
+    VerifyNote,
     VerifyProblem,
 )
 from chitieu.warehouse.queries import query
@@ -284,6 +292,55 @@ def _recomputed(read: SnapshotRead) -> list[tuple[str, str]]:
     return problems
 
 
+def _records(
+    backend: Backend, read: SnapshotRead, submissions: pl.DataFrame, found: Verification
+) -> list[tuple[str, str]]:
+    """(check, message) when what the intake recorded of the revision's inputs, as its
+    document reads it, no longer hashes to its ``records_sha256``; nothing for a revision
+    published before there was one (content_version 1 or 2)."""
+    header = read.header
+    if not covers_records(header):
+        return []
+    recorded = header.get("records_sha256")
+    if recorded is None:
+        return [
+            (
+                "records",
+                "records_sha256 is null in a revision of content_version "
+                f"{header['content_version']}: the header was changed after publication",
+            )
+        ]
+    [(readable,)] = backend.rows(query("reads/reads_warnings", backend.dialect))
+    if not readable:
+        found.notes.append(
+            VerifyNote(
+                f"{header['review_period']} {header['root_org_unit']} revision "
+                f"{header['revision']}",
+                "what the intake recorded of its inputs is not checked: this role may not "
+                "read their warnings (the warehouse's owner grants it again: chitieu "
+                "warehouse grant-auditor ROLE)",
+            )
+        )
+        return []
+    now = records_sha256(
+        read.inputs,
+        submissions,
+        input_warnings(backend, read.snapshot_id),
+        input_values(backend, read.snapshot_id, notes_only=True),
+    )
+    if now == recorded:
+        return []
+    return [
+        (
+            "records",
+            f"what the intake recorded of its inputs hashes to {now}, not the published "
+            f"records_sha256 {recorded}: the file names, senders, times sent or received, "
+            "warnings or notes of the reports it used were changed after publication "
+            "(what its document shows of them, Phụ lục II's on time or late among it)",
+        )
+    ]
+
+
 def _chain(revisions: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
     """(revision, check, message) for numbering, chaining and status of one review's revisions."""
     problems = []
@@ -343,6 +400,7 @@ def _revision_problems(
     read = _rows(backend, header)
     problems = [(header["revision"], c, m) for c, m in _recomputed(read)]
     submissions = input_submissions(backend, read.snapshot_id)
+    problems += [(header["revision"], c, m) for c, m in _records(backend, read, submissions, found)]
     problems += [(p.revision, p.check, p.message) for p in check_submissions(read, submissions)]
     if scope.each_revision is not None:
         more = scope.each_revision(read, submissions)

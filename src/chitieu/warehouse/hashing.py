@@ -24,8 +24,23 @@ with ``comparable``, ``last_actual`` and ``last_comparable`` (`HEADER_V2`,
 `INDICATOR_COLUMNS_V2`). Last year's submissions are rows of ``inputs`` like this year's
 (their periods tell them apart).
 
+Definition (version 3), for revisions whose header records what the intake recorded of
+their inputs (``snapshots.records_sha256``, below): version 2 with ``records_sha256`` after
+``history_sha256`` in the ``header`` section's columns (`HEADER_V3`).
+
 ``inputs_sha256`` is the same over the first line ``chitieu-snapshot-inputs v1`` and the one
 section ``inputs`` (one definition for every revision).
+
+``records_sha256`` is the same over the first line ``chitieu-snapshot-records v1`` and three
+sections: what a revision's document reads of its inputs from the intake's records, which
+the inputs' own bytes (``sha256``) do not fix: ``submissions`` (each input's file name,
+format, sender, when it was sent and received: Phụ lục II's on time or late, the Excel
+sheet of the reports used), ``warnings`` (the warnings recorded against each input, with
+their place in the order they were found: the quality section) and ``notes`` (the values
+that came with a note: the Excel sheet of notes). Each row names its report by ``sha256,
+org_unit_code, period`` as the revision's inputs record it, never by the warehouse's
+numbering (`RECORD_SUBMISSION_COLUMNS`, `RECORD_WARNING_COLUMNS`, `RECORD_NOTE_COLUMNS`).
+A time is written in UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``.
 """
 
 from __future__ import annotations
@@ -69,9 +84,27 @@ INDICATOR_COLUMNS_V2: Final[dict[str, pl.DataType]] = {
     "last_actual": pl.Float64(),
     "last_comparable": pl.Boolean(),
 }
-CONTENT_VERSION: Final = 2
+HEADER_V3: Final[dict[str, pl.DataType]] = {**HEADER_V2, "records_sha256": pl.String()}
+CONTENT_VERSION: Final = 3
 """The definition new revisions are hashed with."""
-_DEFINITIONS: Final = {1: (HEADER_SCHEMA, INDICATOR_COLUMNS), 2: (HEADER_V2, INDICATOR_COLUMNS_V2)}
+_DEFINITIONS: Final = {
+    1: (HEADER_SCHEMA, INDICATOR_COLUMNS),
+    2: (HEADER_V2, INDICATOR_COLUMNS_V2),
+    3: (HEADER_V3, INDICATOR_COLUMNS_V2),
+}
+
+
+RECORDS_VERSION: Final = 3
+"""The first definition whose header holds ``records_sha256``."""
+
+
+def covers_records(header: Mapping[str, object]) -> bool:
+    """Whether a revision's header (its ``content_version``) holds a ``records_sha256``
+    that covers what its document reads of its inputs' intake records."""
+    try:
+        return int(str(header.get("content_version") or 1)) >= RECORDS_VERSION
+    except ValueError:
+        return False
 
 
 class UnknownContentVersion(ValueError):
@@ -97,6 +130,40 @@ INPUT_COLUMNS: Final[dict[str, pl.DataType]] = {
     "period": pl.String(),
 }
 
+_TIME: Final = pl.Datetime("us", "UTC")
+_REPORT: Final[dict[str, pl.DataType]] = {
+    "sha256": pl.String(),
+    "org_unit_code": pl.String(),
+    "period": pl.String(),
+}
+RECORD_SUBMISSION_COLUMNS: Final[dict[str, pl.DataType]] = {
+    **_REPORT,
+    "source_name": pl.String(),
+    "format": pl.String(),
+    "submitted_at": _TIME,
+    "submitted_by": pl.String(),
+    "received_at": _TIME,
+}
+RECORD_WARNING_COLUMNS: Final[dict[str, pl.DataType]] = {
+    **_REPORT,
+    "number": pl.Int64(),  # 1, 2, ... within its report, in the order found
+    "location": pl.String(),
+    "element_code": pl.String(),
+    "value": pl.String(),
+    "check": pl.String(),
+    "message_vi": pl.String(),
+    "message_en": pl.String(),
+}
+RECORD_NOTE_COLUMNS: Final[dict[str, pl.DataType]] = {
+    **_REPORT,
+    "value_org_unit_code": pl.String(),
+    "element_code": pl.String(),
+    "value_period": pl.String(),
+    "value": pl.Float64(),
+    "note": pl.String(),
+    "location": pl.String(),
+}
+
 _SLICE_ROWS: Final = 250_000  # bounds the text held in memory at once
 
 
@@ -104,6 +171,8 @@ def _text(name: str, dtype: pl.DataType) -> pl.Expr:
     """A field's text: the column cast to its hashed type, then written as polars casts
     it to String, with ``-0.0`` written ``0.0``."""
     column = pl.col(name).cast(dtype)
+    if dtype == _TIME:
+        return column.dt.to_string("%Y-%m-%dT%H:%M:%S%.6fZ")
     if dtype == pl.Float64:
         # -0.0 == 0.0 as a value; write both the same way
         column = pl.when(column == 0).then(pl.lit(0.0)).otherwise(column)
@@ -199,4 +268,33 @@ def inputs_sha256(inputs: pl.DataFrame) -> str:
     """The hash of the submissions a review used: ``sha256, org_unit_code, period``."""
     digest = hashlib.sha256(b"chitieu-snapshot-inputs v1\n")
     _feed(digest, "inputs", inputs, INPUT_COLUMNS)
+    return digest.hexdigest()
+
+
+def records_sha256(
+    inputs: pl.DataFrame, submissions: pl.DataFrame, warnings: pl.DataFrame, notes: pl.DataFrame
+) -> str:
+    """The hash a revision's ``records_sha256`` holds (see the module docstring), from
+    what a document reads of its inputs (``SNAPSHOT_INPUTS_SCHEMA``, which name each
+    report): their submissions (``INPUT_SUBMISSIONS_SCHEMA``), their warnings in the order
+    found (``INPUT_WARNINGS_SCHEMA``) and the values that came with a note
+    (``INPUT_VALUES_SCHEMA``), each by ``submission_id``. A report is named as the
+    revision recorded it, so a submission's own ``sha256``, unit or period changed is
+    the inputs' check's finding, not this hash's."""
+    reports = inputs.select("submission_id", *_REPORT)
+    described = reports.join(
+        submissions.drop(*_REPORT, strict=False), on="submission_id", how="left"
+    )
+    warned = (
+        warnings.drop("org_unit_code", "period")
+        .with_columns(number=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("submission_id"))
+        .join(reports, on="submission_id", how="left")
+    )
+    noted = notes.rename({"org_unit_code": "value_org_unit_code", "period": "value_period"}).join(
+        reports, on="submission_id", how="left"
+    )
+    digest = hashlib.sha256(b"chitieu-snapshot-records v1\n")
+    _feed(digest, "submissions", described, RECORD_SUBMISSION_COLUMNS)
+    _feed(digest, "warnings", warned, RECORD_WARNING_COLUMNS)
+    _feed(digest, "notes", noted, RECORD_NOTE_COLUMNS)
     return digest.hexdigest()

@@ -208,6 +208,7 @@ SNAPSHOTS_SCHEMA: dict[str, pl.DataType] = {
     "checks_passed": pl.Boolean(),
     "content_version": pl.Int64(),
     "history_sha256": pl.String(),
+    "records_sha256": pl.String(),
 }
 
 

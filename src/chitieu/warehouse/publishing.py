@@ -10,10 +10,17 @@ import polars as pl
 
 from chitieu.errors import SnapshotConflict, WarehouseError
 from chitieu.periods import Period, refuse_unbegun
+from chitieu.warehouse.audit import input_submissions, input_values
 from chitieu.warehouse.backend import Backend, WriteConflict
+from chitieu.warehouse.checks import input_warnings
 from chitieu.warehouse.faults import fault_point
 from chitieu.warehouse.frames import conform
-from chitieu.warehouse.hashing import CONTENT_VERSION, content_sha256, inputs_sha256
+from chitieu.warehouse.hashing import (
+    CONTENT_VERSION,
+    content_sha256,
+    inputs_sha256,
+    records_sha256,
+)
 from chitieu.warehouse.models import (
     SNAPSHOT_ELEMENTS_SCHEMA,
     SNAPSHOT_INDICATORS_SCHEMA,
@@ -107,6 +114,13 @@ def publish(
             revision = 1 if previous is None else previous.revision + 1
             prev_content = None if previous is None else previous.content_sha256
             created_at = dt.datetime.now(dt.UTC)
+            # the rows first: what the document will read of the inputs' intake records
+            # is read back through them, as the document reads it, and hashed in the header
+            _insert(backend, "indicators", indicators, snapshot_id)
+            fault_point("publish:after_indicators")
+            _insert(backend, "elements", elements, snapshot_id)
+            fault_point("publish:after_elements")
+            _insert(backend, "inputs", inputs, snapshot_id)
             header = {
                 "review_period": draft.review_period,
                 "root_org_unit": draft.root_org_unit,
@@ -118,6 +132,7 @@ def publish(
                 "checks_passed": draft.checks_passed,
                 "content_version": CONTENT_VERSION,
                 "history_sha256": draft.history_sha256,
+                "records_sha256": intake_records_sha256(backend, snapshot_id, inputs),
             }
             content = content_sha256(header, indicators, elements, inputs)
             backend.execute(
@@ -137,14 +152,10 @@ def publish(
                     draft.checks_passed,
                     CONTENT_VERSION,
                     draft.history_sha256,
+                    header["records_sha256"],
                 ],
             )
             fault_point("publish:after_header")
-            _insert(backend, "indicators", indicators, snapshot_id)
-            fault_point("publish:after_indicators")
-            _insert(backend, "elements", elements, snapshot_id)
-            fault_point("publish:after_elements")
-            _insert(backend, "inputs", inputs, snapshot_id)
             if previous is not None:
                 backend.execute(_sql(backend, "supersede_snapshot"), [previous.snapshot_id])
             fault_point("publish:before_commit")
@@ -162,6 +173,18 @@ def publish(
         superseded_revision=None if previous is None else previous.revision,
         created_at=created_at,
         prev_content_sha256=prev_content,
+    )
+
+
+def intake_records_sha256(backend: Backend, snapshot_id: int, inputs: pl.DataFrame) -> str:
+    """The ``records_sha256`` of revision ``snapshot_id`` (`chitieu.warehouse.hashing`):
+    what its document reads of its inputs' intake records, read as the document reads it
+    (the views an auditor's role reads); ``inputs`` its inputs' rows."""
+    return records_sha256(
+        inputs,
+        input_submissions(backend, snapshot_id),
+        input_warnings(backend, snapshot_id),
+        input_values(backend, snapshot_id, notes_only=True),
     )
 
 

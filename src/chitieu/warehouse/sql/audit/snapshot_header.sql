@@ -2,7 +2,7 @@
 SELECT
     snapshot_id, review_period, root_org_unit, revision, status, created_at, flow_run_id,
     catalog_sha256, inputs_sha256, content_sha256, prev_content_sha256, completeness,
-    checks_passed, content_version, history_sha256
+    checks_passed, content_version, history_sha256, records_sha256
 FROM snapshots
 WHERE review_period = $1
   AND root_org_unit = $2

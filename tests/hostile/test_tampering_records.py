@@ -1,0 +1,174 @@
+"""`snapshots verify` against an owner who edits what the intake recorded of a revision's
+inputs, which its document shows but the inputs' bytes do not fix: when a report was
+sent or received (Phụ lục II's on time or late), who sent it, its file name, its warnings
+(the quality section) and its values' notes (the Excel sheet of notes). On DuckDB and
+PostgreSQL; each edit is caught as the revision's ``records`` check, and only the
+revision's inputs are covered (a rejected report's records are not a revision's)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from rollup_helpers import TREE_DISTRICT, catalog, element, indicator, write_config
+from tampering_fixtures import RECEIVED, publish_review
+from warehouse_fixtures import warehouse_url_fixture  # noqa: F401
+
+from chitieu import pipeline
+from chitieu.cli import cli
+from chitieu.config import load_config
+from chitieu.warehouse import open_warehouse
+from chitieu.warehouse.hashing import CONTENT_VERSION
+
+HEADER = "org_unit_code,element_code,period,value,note,submitted_at,submitted_by\n"
+USED = (  # C1's January: a note, a breach of the warning rule (E2 > E1), a sender
+    "C1,E1,2024M01,2,ghi chú gốc,2024-02-15T08:00:00+07:00,Nguyễn Văn A\n"
+    "C1,E2,2024M01,5,,2024-02-15T08:00:00+07:00,Nguyễn Văn A\n"
+)
+REJECTED = "C2,E1,2024M01,abc,,2024-02-15T08:00:00+07:00,Trần Thị B\n"
+RULE = {
+    "code": "R01",
+    "left": "E2",
+    "operator": "<=",
+    "right": "E1",
+    "severity": "warning",
+    "message": "E2 lớn hơn E1, kiểm tra lại",
+    "message_en": "E2 exceeds E1, check it",
+}
+
+
+@pytest.fixture(name="published")
+def published_fixture(warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A warehouse whose review 2024S1 of D (revision 1) used C1's report, with its note,
+    warning and sender; C2's report was rejected."""
+    monkeypatch.setenv("CHITIEU_DATA_DIR", str(tmp_path / "data"))
+    doc = catalog([element("E1"), element("E2")], [indicator("CT01", "E1")], "D")
+    doc["rules"] = [RULE]
+    config = load_config(write_config(tmp_path / "config", doc, TREE_DISTRICT))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "C1_2024M01.csv").write_text(HEADER + USED, "utf-8")
+    (inbox / "C2_2024M01.csv").write_text(HEADER + REJECTED, "utf-8")
+    with open_warehouse(warehouse_url) as wh:
+        pipeline.ingest_batch(sorted(inbox.iterdir()), config, wh, wh.archive, RECEIVED)
+        assert wh.submissions()["status"].to_list() == ["accepted", "rejected"]
+        [warning] = wh.issues(1).to_dicts()
+        assert (warning["severity"], warning["check"]) == ("warning", "rule_R01")
+        assert publish_review(config, wh).revision == 1
+    return warehouse_url
+
+
+def verify(url: str) -> Result:
+    return CliRunner().invoke(cli, ["snapshots", "verify", "--warehouse", url])
+
+
+def edit(url: str, sql: str, *params: object) -> None:
+    """Change the database behind chitieu's back, as its owner could."""
+    with open_warehouse(url) as wh:
+        wh.backend.execute(sql, list(params))
+
+
+def test_a_revision_records_what_its_document_reads_of_its_inputs(published: str) -> None:
+    with open_warehouse(published) as wh:
+        header = wh.snapshot("2024S1", "D").header
+    assert header["content_version"] == CONTENT_VERSION == 3
+    assert len(str(header["records_sha256"])) == 64
+    result = verify(published)
+    assert result.exit_code == 0, result.output
+    assert "no mismatch found" in result.output.splitlines()[-1]
+
+
+LATER = dt.datetime(2024, 2, 20, 1, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("what", "sql", "params"),
+    [
+        ("sent later", "UPDATE submissions SET submitted_at = $1 WHERE submission_id = 1", [LATER]),
+        (
+            "sent when unknown",
+            "UPDATE submissions SET submitted_at = NULL WHERE submission_id = 1",
+            [],
+        ),
+        (
+            "received later",
+            "UPDATE submissions SET received_at = $1 WHERE submission_id = 1",
+            [LATER],
+        ),
+        (
+            "another sender",
+            "UPDATE submissions SET submitted_by = 'Lê C' WHERE submission_id = 1",
+            [],
+        ),
+        (
+            "another file name",
+            "UPDATE submissions SET source_name = 'x.csv' WHERE submission_id = 1",
+            [],
+        ),
+        (
+            "a warning reworded",
+            "UPDATE validation_issues SET message_vi = 'Đúng' WHERE submission_id = 1",
+            [],
+        ),
+        (
+            "a warning made an error",
+            "UPDATE validation_issues SET severity = 'error' WHERE submission_id = 1",
+            [],
+        ),
+        ("a warning removed", "DELETE FROM validation_issues WHERE submission_id = 1", []),
+        (
+            "a note reworded",
+            "UPDATE submission_values SET note = 'khác' WHERE note IS NOT NULL",
+            [],
+        ),
+        ("a note removed", "UPDATE submission_values SET note = NULL WHERE submission_id = 1", []),
+        (
+            "a note added",
+            "UPDATE submission_values SET note = 'thêm' WHERE element_code = 'E2'",
+            [],
+        ),
+    ],
+)
+def test_an_edited_intake_record_of_an_input_is_a_mismatch(
+    published: str, what: str, sql: str, params: list[object]
+) -> None:
+    edit(published, sql, *params)
+    result = verify(published)
+    assert result.exit_code == 1, (what, result.output)
+    mismatches = [line for line in result.output.splitlines() if line.startswith("SAI")]
+    assert len(mismatches) == 1, (what, mismatches)
+    assert mismatches[0].startswith(
+        "SAI / MISMATCH: 2024S1 D revision 1: records: what the intake recorded of its "
+        "inputs hashes to "
+    )
+    assert "were changed after publication" in mismatches[0]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # the rejected report is no input of the revision
+        "UPDATE submissions SET submitted_at = NULL, submitted_by = 'X' WHERE submission_id = 2",
+        "UPDATE validation_issues SET message_vi = 'Đúng' WHERE submission_id = 2",
+        # a used report's status is not read: a later correction supersedes it
+        "UPDATE submissions SET status = 'superseded' WHERE submission_id = 1",
+    ],
+)
+def test_what_no_document_of_the_revision_reads_is_not_its_record(published: str, sql: str) -> None:
+    edit(published, sql)
+    result = verify(published)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_records_hash_removed_from_the_header_is_a_mismatch(published: str) -> None:
+    edit(published, "UPDATE snapshots SET records_sha256 = NULL")
+    result = verify(published)
+    assert result.exit_code == 1
+    mismatches = [line for line in result.output.splitlines() if line.startswith("SAI")]
+    assert [line.split(": ")[2] for line in mismatches] == ["content", "records"]
+    assert mismatches[1].endswith(
+        "records: records_sha256 is null in a revision of content_version 3: the header "
+        "was changed after publication"
+    )
