@@ -184,3 +184,37 @@ def test_ephemeral_runs_without_the_local_server(site: Site) -> None:
     assert "Prefect UI" not in done.stderr
     assert "2 tệp / files: 2 chấp nhận / accepted" in done.stdout
     assert not (site.home / PID_FILE).exists()
+
+
+def test_a_prefect_home_that_is_a_file_is_said_in_one_line(site: Site) -> None:
+    site.home.write_text("not a folder")
+    for command in (("server", "stop"), ("server", "start"), ("intake", "inbox")):
+        done = site.chitieu(*command, check=False)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.strip().splitlines() == [
+            f"chitieu: Prefect home {site.home} (PREFECT_HOME) không dùng được / cannot be "
+            "used: File exists; đặt PREFECT_HOME là một thư mục ghi được / set PREFECT_HOME "
+            "to a folder you can write"
+        ], command
+
+
+def test_a_server_of_another_prefect_home_on_the_port_is_said_and_left_running(
+    site: Site, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    site.chitieu("server", "start")
+    owner = site.pid()
+    other = Site(tmp_path_factory.mktemp("other-site"))
+    other.port = site.port
+    other.env["CHITIEU_PREFECT_PORT"] = str(site.port)
+    said = "a Prefect server this Prefect home did not start answers at"
+    try:
+        started = other.chitieu("server", "start")
+        assert said in started.stdout
+        assert "pid None" not in started.stdout
+        status = other.chitieu("server", "status")
+        assert said in status.stdout
+    finally:  # its gate kept warm, which its start began, ends with its stop
+        stopped = other.chitieu("server", "stop")
+    assert "was not started from" in stopped.stdout
+    assert alive(owner)
+    assert site.server.healthy()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +17,13 @@ from pathlib import Path
 import pytest
 
 from chitieu.quality import worker
-from chitieu.quality.service import KEY_FILE, SOCKET_FILE, SOCKET_PATH_BYTES, GateService
+from chitieu.quality.service import (
+    KEY_FILE,
+    PID_FILE,
+    SOCKET_FILE,
+    SOCKET_PATH_BYTES,
+    GateService,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -112,3 +120,43 @@ def test_a_gate_under_a_deep_prefect_home_is_kept_warm_too(tmp_path: Path) -> No
     finally:
         assert gate.stop()
     assert not gate.socket_path.exists()
+
+
+def posing_as_a_gate(home: Path) -> subprocess.Popen[bytes]:
+    """A process in its own session whose command line reads like the gate of ``home``."""
+    sleep = "import time; time.sleep(60)"
+    command = [sys.executable, "-c", sleep, "chitieu.quality.service", "--home", str(home)]
+    posing = subprocess.Popen(command, start_new_session=True)
+    deadline = time.monotonic() + 10
+    cmdline = Path(f"/proc/{posing.pid}/cmdline")
+    while b"chitieu.quality.service" not in cmdline.read_bytes():  # not yet exec'd
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    return posing
+
+
+def test_a_pid_file_naming_another_process_stops_nothing(tmp_path: Path) -> None:
+    """After a reboot the gate's pid file may name anyone's process: neither `stop` nor
+    `start` (which stops a stale gate first) may signal it, nor its process group; a
+    gate of another Prefect home is not this home's either."""
+    strangers = [
+        subprocess.Popen(["sleep", "60"], start_new_session=True),
+        posing_as_a_gate(tmp_path / "other-home"),
+    ]
+    try:
+        for stranger in strangers:
+            (tmp_path / PID_FILE).write_text(str(stranger.pid), encoding="ascii")
+            gate = GateService(tmp_path)
+            assert gate.pid() is None
+            assert not gate.stop()
+            time.sleep(0.2)
+            assert stranger.poll() is None, "a process that is not this home's gate was ended"
+        this_homes = posing_as_a_gate(tmp_path)
+        (tmp_path / PID_FILE).write_text(str(this_homes.pid), encoding="ascii")
+        assert GateService(tmp_path).pid() == this_homes.pid
+        assert GateService(tmp_path).stop()
+        assert this_homes.wait(timeout=15) is not None
+    finally:
+        for stranger in strangers:
+            stranger.kill()
+            stranger.wait()

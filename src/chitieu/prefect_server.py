@@ -170,6 +170,11 @@ class LocalServer:
             return None
         return pid if alive(pid) and _is_prefect_server(pid) else None
 
+    def foreign(self) -> bool:
+        """Whether a Prefect server this home did not start answers on the port (started
+        by hand, or from another Prefect home): commands use it."""
+        return self.pid() is None and self.healthy()
+
     def state(self) -> dict[str, object]:
         try:
             found = json.loads((self.home / STATE_FILE).read_text(encoding="utf-8"))
@@ -184,8 +189,16 @@ class LocalServer:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         """Commands started together take turns deciding, so only one starts a server."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        with (self.home / LOCK_FILE).open("a") as lock:
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            lock_file = (self.home / LOCK_FILE).open("a")
+        except OSError as error:
+            raise ChitieuError(
+                f"Prefect home {self.home} (PREFECT_HOME) không dùng được / cannot be used: "
+                f"{error.strerror or error}; đặt PREFECT_HOME là một thư mục ghi được / set "
+                "PREFECT_HOME to a folder you can write"
+            ) from error
+        with lock_file as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield

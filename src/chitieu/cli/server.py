@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from chitieu.cli._base import cli
+
+if TYPE_CHECKING:
+    from chitieu.prefect_server import LocalServer
 
 
 @cli.group()
@@ -37,8 +41,22 @@ def server_status() -> None:
             f"(pid {pid}); log: {local.log_path}"
         )
         sys.exit(3)
+    if local.healthy():
+        click.echo(_foreign(local))
+        _gate_status(local.home)
+        return
     click.echo(f"không chạy / not running (Prefect home: {local.home})")
     sys.exit(3)
+
+
+def _foreign(local: LocalServer) -> str:
+    return (
+        f"một máy chủ Prefect không do Prefect home này khởi động đang trả lời ở {local.url}; "
+        f"intake, review và demo dùng nó / a Prefect server this Prefect home did not start "
+        f"answers at {local.url}, and intake, review and demo use it (their runs go to its "
+        f"database, not {local.home}'s): to run this home's own, stop that one where it was "
+        f"started, or set CHITIEU_PREFECT_PORT to another port"
+    )
 
 
 @server.command("start")
@@ -48,8 +66,12 @@ def server_start() -> None:
 
     local = LocalServer.here()
     started = local.ensure()
+    pid = local.pid()
+    if pid is None:
+        click.echo(_foreign(local))
+        return
     verb = "đã khởi động / started" if started else "đang chạy / already running"
-    click.echo(f"{verb}: {local.url}  (pid {local.pid()})")
+    click.echo(f"{verb}: {local.url}  (pid {pid})")
 
 
 @server.command("stop")
@@ -61,6 +83,13 @@ def server_stop() -> None:
     local = LocalServer(here.home, here.recorded_port() or here.port)
     if local.stop():
         click.echo(f"đã dừng / stopped: {local.url}")
+    elif local.healthy():
+        click.echo(
+            f"Prefect home này không có máy chủ nào đang chạy; máy chủ ở {local.url} không do "
+            f"nó khởi động, không dừng / no server of this Prefect home was running; the one "
+            f"answering at {local.url} was not started from {local.home} and was left "
+            "running (stop it where it was started)"
+        )
     else:
         click.echo("không có máy chủ nào đang chạy / no server was running")
 

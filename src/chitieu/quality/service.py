@@ -113,13 +113,35 @@ class GateService:
         return pid is not None and f"{READY_LINE} (pid {pid})" in log
 
     def pid(self) -> int | None:
+        """The service this home started, if its pid file names a living process that is
+        this home's service: after a reboot the number may be anyone's, which is never
+        signalled (`stop` ends a process's whole group)."""
         from chitieu.prefect_server import alive
 
         try:
             pid = int((self.home / PID_FILE).read_text(encoding="ascii").strip())
         except (OSError, ValueError):
             return None
-        return pid if alive(pid) else None
+        return pid if alive(pid) and self._serves_here(pid) else None
+
+    def _serves_here(self, pid: int) -> bool:
+        """Whether ``pid`` runs ``-m chitieu.quality.service --home`` this home (as
+        `start` runs it); without /proc (macOS), the pid is trusted."""
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except FileNotFoundError:
+            return False  # ended meanwhile
+        except OSError:
+            return True
+        try:
+            at = command.index(b"chitieu.quality.service")
+            home = os.fsdecode(command[command.index(b"--home", at) + 1])
+        except (ValueError, IndexError):
+            return False
+        try:
+            return Path(home).resolve() == self.home.resolve()
+        except OSError:
+            return False
 
     def _key(self) -> bytes | None:
         try:
