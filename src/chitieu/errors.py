@@ -147,6 +147,14 @@ class ReviewTooEarly(ChitieuError):
     exit_code = 2
 
 
+class ReviewOutsideResolution(ChitieuError):
+    """A review of a period outside the resolution's year (catalog.yaml's
+    ``resolution.year``): its targets and indicators are another year's, and the revision
+    would be one of nothing, never taken back."""
+
+    exit_code = 2
+
+
 class ReviewLocked(ChitieuError):
     """A review whose period is approved: it publishes nothing until it is reopened."""
 

@@ -23,6 +23,7 @@ import polars as pl
 from chitieu import settings, signoff
 from chitieu.config import Config, load_config
 from chitieu.datachecks.outliers import history_check
+from chitieu.errors import ReviewOutsideResolution
 from chitieu.excel.feedback import feedback_folder, write_feedback, write_warning_feedback
 from chitieu.intake import STILL_REJECTED_SCHEMA, FileOutcome, outcomes, plan_intake, read_all
 from chitieu.periods import Period
@@ -436,6 +437,25 @@ ReviewInputs = tuple[pl.DataFrame, pl.DataFrame]
 a review rolls up."""
 
 
+def refuse_outside_resolution(config: Config, review_period: Period) -> None:
+    """Raise `ReviewOutsideResolution` for a period neither of the resolution's year nor
+    of a year targets.csv sets targets for (a catalog kept for the next year carries that
+    year's targets): every indicator of its revision would be "no target", a revision of
+    nothing, published and never taken back. A dry run may look at any period."""
+    resolution = config.catalog.resolution
+    year = review_period.year
+    if year == resolution.year or (config.targets.get_column("year") == year).any():
+        return
+    raise ReviewOutsideResolution(
+        f"kỳ {review_period.code} không thuộc năm {resolution.year} của nghị quyết "
+        f"{resolution.code} (catalog.yaml, resolution.year) và targets.csv không giao chỉ "
+        f"tiêu nào cho năm {year}: không công bố; xem trước bằng --dry-run / the period "
+        f"{review_period.code} is not in {resolution.year}, the year of resolution "
+        f"{resolution.code} (catalog.yaml, resolution.year), and targets.csv sets no "
+        f"target for {year}: nothing is published; look at it with --dry-run"
+    )
+
+
 def prepare_review(
     config: Config,
     warehouse: Warehouse,
@@ -472,6 +492,8 @@ def prepare_review(
     """
     if publish and (not keep_results or inputs is not None or as_of is not None):
         raise ValueError("only a review of the accepted reports, keeping its results, publishes")
+    if keep_results:
+        refuse_outside_resolution(config, review_period)
     gate_worker.warm()  # GX imports in its own process while this one reads and rolls up
     if keep_results:
         warehouse.refuse_if_approved(review_period.code, root or config.catalog.resolution.org_unit)
