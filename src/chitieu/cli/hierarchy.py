@@ -125,4 +125,5 @@ def _levels(frame: object) -> str:
 
     assert isinstance(frame, pl.DataFrame)
     counts = frame.group_by("level", maintain_order=True).len()
-    return ", ".join(f"{n:,} {level}" for level, n in counts.iter_rows())
+    # no thousands mark: the line is read in both languages, which group with . and ,
+    return ", ".join(f"{n} {level}" for level, n in counts.iter_rows())
