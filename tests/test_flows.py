@@ -142,7 +142,7 @@ def test_a_domain_error_fails_the_run_in_one_line(job: dict[str, Any]) -> None:
     run = flow_runs_named("review-2024S1-99999")[0]
     assert run.state_name == "Failed"
     assert run.state is not None
-    assert run.state.message == "đơn vị không tồn tại / unknown org unit 99999"
+    assert run.state.message == "đơn vị 99999 không tồn tại / unknown org unit 99999"
     messages = log_messages(run.id, waiting_for="unknown org unit 99999")
     assert any("unknown org unit 99999" in m for m in messages)
     assert not any("Traceback" in m for m in messages)

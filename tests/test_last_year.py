@@ -389,6 +389,9 @@ def test_last_years_submissions_are_inputs_diffed_and_traced(
             ("CA", "C1", 5.0, str(sent)),  # the old unit's file, placed on its successor
         ]  # fmt: skip
         assert "CA→C1" in render_trace(trace)
+        # the day in both halves (the Vietnamese once ended "trên đơn vị ngày")
+        day = f"{trace.last_year.as_of:%Y-%m-%d}"
+        assert f"(trên đơn vị ngày {day} / on the units of {day})" in render_trace(trace)
     found = verify_warehouse(open_warehouse(warehouse_url), config.folder)
     assert found.problems == []
     assert "2 revision(s) recomputed" in found.checked[-1]

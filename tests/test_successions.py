@@ -639,7 +639,7 @@ def test_trace_as_of_shows_the_old_units_files_and_their_share(make_config: Make
     ]
     assert by_unit["C2"].sources[0].source_name == "CA_2024M02_1.csv"
     text = render_trace(found, "en")
-    assert "RESTATED on the units of 2024-06-14" in text
+    assert "TÍNH LẠI theo địa giới ngày 2024-06-14 / RESTATED on the units of 2024-06-14" in text
     assert "CA→C2 × 0.4" in text
     stock = trace_indicator(
         config, rev.read, rev.submissions, rev.values, "CT02", "D", "en", as_of=JUNE
@@ -691,6 +691,11 @@ def test_report_as_of_is_restated_and_marks_what_is_not_comparable(
     assert "SỐ LIỆU TÍNH LẠI theo địa giới hành chính ngày 14/06/2024" in md.output
     assert "không phải bản công bố" in md.output
     assert "không so sánh được" in md.output  # CT02, the averaged stock split 60/40
+    dry = CliRunner().invoke(cli, ["review", "2024Q1", "--dry-run", *common])
+    # the day in both halves (the Vietnamese once ended "theo địa giới ngày")
+    assert "tính lại theo địa giới ngày 2024-06-14 / restated on the units of 2024-06-14;" in (
+        dry.output
+    ), dry.output
     document = json.loads(
         CliRunner()
         .invoke(cli, ["report", "2024Q1", "--format", "json", "--lang", "en", *common])

@@ -89,6 +89,19 @@ def test_a_report_wide_problem_is_reported_once_per_report(config: Config) -> No
     assert issue["value"] == "29999"
 
 
+def test_submitted_at_in_the_basic_form_is_told_the_form_read(config: Config) -> None:
+    """20240318T233000+0700 is ISO 8601 (its basic form): "not ISO 8601" misled the
+    commune; the message names the form read, in both languages."""
+    validated = validate(config, HEADER + "28993,DANG_VIEN_MOI,2024M05,1,,20240318T233000+0700\n")
+    assert checks(validated) == [("line 2", "submitted_at_invalid")]
+    vi, en = validated.issues.select("message_vi", "message_en").row(0)
+    assert "'20240318T233000+0700' không đúng dạng ngày giờ YYYY-MM-DD[THH:MM[:SS]][±HH:MM]" in vi
+    assert (
+        "'20240318T233000+0700' is not a date and time in the form "
+        "YYYY-MM-DD[THH:MM[:SS]][±HH:MM] (ISO 8601 extended)"
+    ) in en
+
+
 def test_json_report_problems_point_at_the_key(config: Config) -> None:
     text = '{"org_unit_code": "28993", "period": "2024M12", "submitted_at": "yesterday", '
     text += '"values": [{"element_code": "DANG_VIEN_MOI", "value": 4}, '

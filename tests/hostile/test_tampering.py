@@ -338,7 +338,7 @@ def test_a_log_begun_later_vouches_for_the_headers_it_adopted(tampered: Tampered
     ("column", "value", "why"),
     [
         ("review_period", "2024S9", "kỳ báo cáo không hợp lệ / invalid period '2024S9'"),
-        ("root_org_unit", "NOPE", "đơn vị không tồn tại / unknown org unit NOPE"),
+        ("root_org_unit", "NOPE", "đơn vị NOPE không tồn tại / unknown org unit NOPE"),
     ],
 )
 def test_a_header_the_configuration_cannot_roll_up_is_a_mismatch(

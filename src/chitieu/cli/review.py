@@ -189,7 +189,8 @@ def _dry_run(
 
         apart = rollup.root_indicators().filter(~pl.col("comparable")).get_column("indicator_code")
         click.echo(
-            f"tính lại theo địa giới ngày / restated on the units of {as_of.isoformat()}; "
+            f"tính lại theo địa giới ngày {as_of.isoformat()} / restated on the units of "
+            f"{as_of.isoformat()}; "
             f"không so sánh được / not comparable: {', '.join(apart) or '-'}"
         )
     for line in held_lines(taken):

@@ -111,24 +111,41 @@ def load_successions(
         "share",
         pl.lit(
             both(
-                "tỷ lệ không phải số (tỷ lệ trong khoảng (0, 1], dùng dấu '.' cho phần thập "
-                "phân, để trống nếu không rõ)",
-                "not a number (a share in (0, 1], '.' for decimals, empty if unknown): ",
+                "tỷ lệ không phải số viết đúng dạng (tỷ lệ trong khoảng (0, 1], dùng dấu '.' "
+                "cho phần thập phân, để trống nếu không rõ)",
+                "not a plain number (a share in (0, 1], '.' for decimals, empty if unknown): ",
             )
         )
         + pl.col("share"),
     )
+    share = pl.col("share").cast(pl.Float64, strict=False)
+    # 0.000…1 with 400 zeros is in (0, 1] but read as 0: said so, not "outside"
+    rounds_to_zero = (share == 0) & pl.col("share").str.contains("[1-9]")
     problems += problems_where(
         frame,
         pl.col("share").is_not_null()
         & number
-        & ~pl.col("share").cast(pl.Float64, strict=False).is_between(0, 1, closed="right"),
+        & ~share.is_between(0, 1, closed="right")
+        & ~rounds_to_zero,
         file,
         "share",
         both(
             pl.lit("tỷ lệ ") + pl.col("share") + pl.lit(" nằm ngoài khoảng (0, 1]"),
             pl.lit("share ") + pl.col("share") + pl.lit(" is outside (0, 1]"),
         ),
+    )
+    problems += problems_where(
+        frame,
+        pl.col("share").is_not_null() & number & rounds_to_zero,
+        file,
+        "share",
+        pl.lit(
+            both(
+                "tỷ lệ quá nhỏ, được đọc thành 0; tỷ lệ phải trong khoảng (0, 1]",
+                "share too small, it is read as 0; a share is in (0, 1]: ",
+            )
+        )
+        + pl.col("share"),
     )
     known = org_units.get_column("code").unique().implode()
     for key, what, what_vi in (

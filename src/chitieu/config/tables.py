@@ -17,6 +17,7 @@ import polars as pl
 from chitieu.config.wording import (
     FILE_MISSING,
     NOT_ISO_DATE,
+    NUMBER_NOT_EXACT,
     NUMBER_TOO_LARGE,
     REQUIRED_COLUMN,
     UNKNOWN_COLUMN,
@@ -39,6 +40,7 @@ ORG_UNIT_COLUMNS = (
 )
 TARGET_COLUMNS = ("indicator_code", "org_unit_code", "year", "target", "baseline", "valid_from")
 _NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
+_EXACT_LIMIT = str(2**53)  # 9007199254740992: past it, a double skips integers
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 LINE = "line"
 # stands for an empty valid_to (still active) while intervals are compared
@@ -157,7 +159,7 @@ def problems_where(
 
 def number_problems(frame: pl.DataFrame, file: str, key: str) -> list[ConfigProblem]:
     """A cell of ``key`` that is no plain number, or one too large to be held (400 nines
-    would be read as infinity, and a report would show it)."""
+    would be read as infinity, and a report would show it) or held exactly (`beyond_exact`)."""
     cell = pl.col(key)
     plain = cell.str.contains(_NUMBER)
     problems = problems_where(
@@ -191,7 +193,29 @@ def number_problems(frame: pl.DataFrame, file: str, key: str) -> list[ConfigProb
         key,
         pl.lit(f"{NUMBER_TOO_LARGE}: ") + shown,
     )
+    problems += problems_where(
+        frame,
+        cell.is_not_null()
+        & plain
+        & ~cell.cast(pl.Float64, strict=False).is_infinite()
+        & beyond_exact(cell),
+        file,
+        key,
+        pl.lit(f"{NUMBER_NOT_EXACT}: ") + shown,
+    )
     return problems
+
+
+def beyond_exact(cell: pl.Expr) -> pl.Expr:
+    """A plain number (text) whose magnitude is over 2**53: past it a double skips
+    integers, and 10**29 - 1 was kept, and printed, as 99.999.999.999.999.991.433.150.857.216.
+    Compared as text: the cast would round 2**53 + 1 down to 2**53."""
+    whole = cell.str.extract(r"^-?0*([0-9]+)", 1)
+    digits = whole.str.len_chars()
+    return (digits > len(_EXACT_LIMIT)) | (
+        (digits == len(_EXACT_LIMIT))
+        & ((whole > _EXACT_LIMIT) | ((whole == _EXACT_LIMIT) & cell.str.contains(r"\.0*[1-9]")))
+    )
 
 
 _UNSHOWN_CLASS: Final = (
@@ -509,8 +533,24 @@ def load_targets(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]]:
         "valid_from",
         NOT_ISO_DATE,
     )
-    for key in ("target", "baseline"):
+    for key, vi in (("target", "kế hoạch"), ("baseline", "mức cơ sở")):
         problems += number_problems(frame, file, key)
+        # SPEC §3.4 divides by the target: a negative one gave a unit -78,46 % for its work
+        value = pl.col(key).cast(pl.Float64, strict=False)
+        problems += problems_where(
+            frame,
+            pl.col(key).str.contains(_NUMBER) & ~beyond_exact(pl.col(key)) & (value < 0),
+            file,
+            key,
+            pl.lit(
+                both(
+                    f"{vi} là số âm, phải từ 0 trở lên",
+                    f"the {key} is negative, it must be 0 or more",
+                )
+            )
+            + pl.lit(": ")
+            + pl.col(key),
+        )
     if problems:
         return None, problems
     frame = frame.with_columns(

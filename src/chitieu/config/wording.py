@@ -44,6 +44,10 @@ UNKNOWN_KEY: Final = both("khóa không có trong quy định", "unknown key")
 REQUIRED_KEY: Final = both("thiếu khóa bắt buộc", "required key is missing")
 DIVIDES_BY_ZERO: Final = both("chia cho số 0", "divides by a literal zero")
 NUMBER_TOO_LARGE: Final = both("số quá lớn", "number too large")
+NUMBER_NOT_EXACT: Final = both(
+    "số quá lớn để giữ chính xác (trị tuyệt đối quá 9.007.199.254.740.992)",
+    "number too large to be kept exactly (magnitude over 9,007,199,254,740,992)",
+)
 _CODE_NOUNS: Final = {"elements": "mã phần tử", "indicators": "mã chỉ tiêu", "rules": "mã quy tắc"}
 
 

@@ -88,7 +88,8 @@ def render_trace(trace: Trace, lang: str = "vi") -> str:
     if trace.as_of is not None:
         lines.insert(
             2,
-            f"TÍNH LẠI theo địa giới ngày / RESTATED on the units of {trace.as_of.isoformat()} "
+            f"TÍNH LẠI theo địa giới ngày {trace.as_of.isoformat()} / RESTATED on the units of "
+            f"{trace.as_of.isoformat()} "
             "từ các báo cáo của bản này, không phải số liệu đã công bố / from this revision's "
             "inputs, not a published figure",
         )
@@ -164,7 +165,7 @@ def _last_year_lines(last: LastYearTrace, lang: str) -> list[str]:
     )
     lines = [
         f"cùng kỳ năm trước / same period last year {last.period} "
-        f"(trên đơn vị ngày / on the units of {last.as_of:%Y-%m-%d}): "
+        f"(trên đơn vị ngày {last.as_of:%Y-%m-%d} / on the units of {last.as_of:%Y-%m-%d}): "
         f"{_flagged(last.last_actual, last.last_comparable, lang)}",
         f"  tính lại / recomputed: "
         f"{_flagged(last.recomputed_actual, last.recomputed_comparable, lang)} {check}",

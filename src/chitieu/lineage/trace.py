@@ -186,7 +186,8 @@ def trace_indicator(
     if published.is_empty():
         units = snapshot.indicators["org_unit_code"].unique(maintain_order=True)
         raise TraceError(
-            f"đơn vị {clipped(org)} không có trong bản / unit {clipped(org)} has no "
+            f"đơn vị {clipped(org)} không có chỉ tiêu {indicator} trong bản "
+            f"{header['revision']} của {period.code} {root} / unit {clipped(org)} has no "
             f"{indicator} in {where} "
             f"(its units: {', '.join(units)})"
         )

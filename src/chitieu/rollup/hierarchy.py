@@ -44,10 +44,12 @@ def subtree(org_units: pl.DataFrame, root: str, day: dt.date) -> pl.DataFrame:
     if top.is_empty():
         known = org_units.filter(pl.col("code") == root)
         if known.is_empty():
-            raise ReviewError(f"đơn vị không tồn tại / unknown org unit {clipped(root)}")
+            raise ReviewError(
+                f"đơn vị {clipped(root)} không tồn tại / unknown org unit {clipped(root)}"
+            )
         raise ReviewError(
-            f"đơn vị {root} không hoạt động vào ngày / org unit {root} is not active on "
-            f"{day.isoformat()}"
+            f"đơn vị {root} không hoạt động vào ngày {day.isoformat()} / org unit {root} is "
+            f"not active on {day.isoformat()}"
         )
     levels = [top.with_columns(pl.lit(0, pl.Int32).alias("depth"))]
     frontier = top

@@ -17,6 +17,9 @@ from chitieu.periods import PERIOD_PATTERN, VALID_FORMS
 from chitieu.schemas import wording
 
 EXAMPLE_TIME: Final = "2024-05-16T09:00:00+07:00"
+# what `chitieu.schemas.enrich` reads (a space for the T, a Z, seconds' fraction too); the
+# basic form 20240516T090000+0700 is ISO 8601 as well, and not read
+TIME_FORM: Final = "YYYY-MM-DD[THH:MM[:SS]][±HH:MM]"
 
 # check -> (vi, en). The order is the order issues of one row are listed in.
 MESSAGES: Final[dict[str, tuple[str, str]]] = {
@@ -108,10 +111,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "value '{value}' of {element_en} must be {range_en}; check the figure",
     ),
     "submitted_at_invalid": (
-        "Thời điểm gửi '{submitted_at}' không đúng dạng ngày giờ ISO 8601: ghi ví dụ "
+        f"Thời điểm gửi '{{submitted_at}}' không đúng dạng ngày giờ {TIME_FORM}: ghi ví dụ "
         f"{EXAMPLE_TIME} hoặc 2024-05-16 09:00 (giờ Việt Nam).",
-        f"submitted_at '{{submitted_at}}' is not an ISO 8601 date and time: write e.g. "
-        f"{EXAMPLE_TIME}, or 2024-05-16 09:00 (Vietnam time)",
+        f"submitted_at '{{submitted_at}}' is not a date and time in the form {TIME_FORM} "
+        f"(ISO 8601 extended): write e.g. {EXAMPLE_TIME}, or 2024-05-16 09:00 (Vietnam time)",
     ),
     "submitted_at_inconsistent": (
         "Thời điểm gửi '{submitted_at}' khác với '{report_submitted_at}' ở "
