@@ -58,10 +58,12 @@ def review(config: Config, wh: Warehouse, period: str) -> Published:
     return pipeline.publish_review(wh, prepared)
 
 
-def build_example(url: str, folder: Path) -> dict[str, Published]:
+def build_example(url: str, folder: Path, inbox: Path | None = None) -> dict[str, Published]:
     """Ingest and publish as the module docstring says; the published revisions. What is
     kept beside a PostgreSQL warehouse (archive, heads log, quality results) goes to
-    ``data_dir(folder)``, where commands find it when ``CHITIEU_DATA_DIR`` says so."""
+    ``data_dir(folder)``, where commands find it when ``CHITIEU_DATA_DIR`` says so. The
+    correction is received from ``inbox`` (default ``folder / "inbox"``): where a file
+    was received from is among what a revision hashes of its inputs."""
     config = load_config(CONFIG_DIR)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CHITIEU_DATA_DIR", str(data_dir(folder)))
@@ -69,7 +71,7 @@ def build_example(url: str, folder: Path) -> dict[str, Published]:
             months = pipeline.gather_files([EXAMPLE / "submissions"])
             pipeline.ingest_batch(months, config, wh, wh.archive, received_at=RECEIVED)
             first = review(config, wh, "2024S1")
-            inbox = folder / "inbox"
+            inbox = inbox or folder / "inbox"
             inbox.mkdir(parents=True, exist_ok=True)
             later = RECEIVED + dt.timedelta(days=1)
             pipeline.ingest_batch([correction(inbox)], config, wh, wh.archive, received_at=later)
