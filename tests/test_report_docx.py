@@ -492,3 +492,68 @@ def test_the_files_properties_read_as_written(example: Example, tmp_path: Path) 
     document = render(example, tmp_path / "phong.docx", load_config(folder))
     assert document.core_properties.author == name
     assert any(name in text for text in texts(document))
+
+
+FIGURES = "{{ summary }}{{ groups }}{{ content_sha256 }}"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (  # 10**10 turns of a loop that writes nothing
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            r"template error: rendering took more than 3 s and was stopped \(a loop that "
+            r"never ends\?\); nothing was written",
+        ),
+        (  # a text sixty times doubled, without a loop
+            "{% macro twice(s, n) %}{% if n %}{{ twice(s ~ s, n - 1) }}{% endif %}{% endmacro %}"
+            "{{ twice(summary, 60) }}",
+            r"template error: rendering needed more than 2 GiB of memory and was stopped",
+        ),
+        ("{{ summary * 100000000 }}", r"needed more than 2 GiB of memory"),
+        ("{% include '/etc/passwd' %}", r"template error: TypeError: no loader"),
+        ("{{ range(1000000)|list|length }}", r"template error: OverflowError: Range too big"),
+        ("{{ 10**100000 }}", r"template error: ValueError: Exceeds the limit"),
+        ("{{ lipsum(100000) }}", r"unknown placeholder\(s\) lipsum"),
+        # worked out while the template is compiled, before any render
+        ('{{ "x"|center(30000000000) }}', r"needed more than 2 GiB of memory"),
+    ],
+    ids=[
+        "endless-loop",
+        "doubling-macro",
+        "huge-text",
+        "include",
+        "range",
+        "power",
+        "lipsum",
+        "folded-constant",
+    ],
+)
+def test_a_template_that_runs_away_is_stopped_and_named(
+    example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, message: str
+) -> None:
+    """A team's own template renders in a child process limited in time and memory
+    (`chitieu.report.bounded`): whatever it sets off ends as its template error, exit 2,
+    and nothing is written."""
+    from chitieu.report import bounded
+
+    monkeypatch.setattr(bounded, "SECONDS", 3.0)
+    folder = config_copy(tmp_path)
+    template_with(folder, FIGURES, body)
+    target = tmp_path / "new.docx"
+    result = run(example, folder, "--format", "docx", "-o", str(target))
+    assert isinstance(result.exception, ReportTemplateError), result.output
+    assert re.search(message, str(result.exception)), str(result.exception)
+    assert str(result.exception).startswith(str(folder / "report_template.docx"))
+    assert not target.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".docx"] == []
+
+
+def test_a_teams_template_that_works_renders_in_its_child_process(
+    example: Example, tmp_path: Path
+) -> None:
+    folder = config_copy(tmp_path)
+    template_with(folder, FIGURES, "{% for i in range(3) %}{{ i }}{% endfor %}")
+    target = tmp_path / "own.docx"
+    assert run(example, folder, "--format", "docx", "-o", str(target)).exit_code == 0
+    assert "012" in texts(docx.Document(str(target)))

@@ -23,7 +23,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from chitieu.errors import ReportTemplateError
-from chitieu.report import png
+from chitieu.report import bounded, png
 from chitieu.report.cells import indicator_cells
 from chitieu.report.completeness import annex_note, annex_rows
 from chitieu.report.labels import NO_TARGETS, review_title
@@ -274,26 +274,54 @@ _TEXT_PROPERTIES: Final = ("author", "comments", "identifier", "language", "subj
 
 def write_docx(model: ReportModel, path: Path, template: Path) -> None:
     """Render ``model`` into ``template`` and save it as ``path``; a template that
-    cannot be used raises `ReportTemplateError` before anything is written."""
+    cannot be used raises `ReportTemplateError` before anything is written. A team's own
+    template is checked and rendered in a child process limited in time and memory
+    (`chitieu.report.bounded`: compiling a template already works out its constant
+    expressions, ``"x"|center(10**10)`` among them); what it is given (the figures, the
+    charts) is made here first, since polars, which makes them, cannot run in a child
+    forked from a process whose threads it uses."""
     if model.lang != "vi":
         raise ReportTemplateError("the review document is written in Vietnamese: use --lang vi")
     source = _open(template)
+    context = _context(model, source)
+    if template.parent == TEMPLATES:
+        _render(source, context, path, template)  # chitieu's own
+    else:
+        bounded.render(lambda: _render(source, context, path, template), template)
+
+
+def _render(source: DocxTemplate, context: dict[str, Any], path: Path, template: Path) -> None:
     # sandboxed: a template is a file a team shares and edits in Word, and Jinja's
     # attributes reach Python itself (``doc.__class__.__mro__`` ... ``popen``); the
     # sandbox refuses what is unsafe, the immutable one any change to the context too
-    env = ImmutableSandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env = _sandbox(autoescape=True)
     _check(source, template, env)
-    context = _context(model, source)
     core = source.docx.core_properties
     properties = {name: getattr(core, name) for name in _TEXT_PROPERTIES}
     try:
         source.render(context, jinja_env=env, autoescape=True)
         # the file's properties are set as text, which python-docx escapes itself: the
         # body's escaping would show "&amp;" for "&" in Word's File > Info
-        plain = ImmutableSandboxedEnvironment(autoescape=False, undefined=jinja2.StrictUndefined)
+        plain = _sandbox(autoescape=False)
         for name, text in properties.items():
             setattr(core, name, plain.from_string(text).render(context))
     except jinja2.TemplateError as exc:  # a field the context lacks (StrictUndefined)
         raise ReportTemplateError(f"{template}: template error: {exc}") from exc
     _grids_follow_cells(source.docx)
     source.save(path)
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    # operators the sandbox intercepts are never folded into constants while a template
+    # is compiled, which the checks before rendering do in this process: ``9**9**9``
+    # would be worked out there, outside the time and memory limits of the render
+    intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+
+
+def _sandbox(autoescape: bool) -> ImmutableSandboxedEnvironment:
+    """Jinja's immutable sandbox without its demo globals (``lipsum`` writes as much text
+    as it is asked for): a template uses the figures it is given."""
+    env = _Sandbox(autoescape=autoescape, undefined=jinja2.StrictUndefined)
+    for name in ("lipsum", "cycler", "joiner"):
+        env.globals.pop(name, None)
+    return env

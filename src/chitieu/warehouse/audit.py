@@ -398,9 +398,13 @@ def _revision_problems(
     backend: Backend, header: dict[str, Any], scope: VerifyScope, found: Verification
 ) -> tuple[list[tuple[int, str, str]], list[UsedFile]]:
     read = _rows(backend, header)
-    problems = [(header["revision"], c, m) for c, m in _recomputed(read)]
+    recomputed = _recomputed(read)
+    problems = [(header["revision"], c, m) for c, m in recomputed]
     submissions = input_submissions(backend, read.snapshot_id)
-    problems += [(header["revision"], c, m) for c, m in _records(backend, read, submissions, found)]
+    if all(check != "inputs" for check, _ in recomputed):  # else its reports are unknown
+        problems += [
+            (header["revision"], c, m) for c, m in _records(backend, read, submissions, found)
+        ]
     problems += [(p.revision, p.check, p.message) for p in check_submissions(read, submissions)]
     if scope.each_revision is not None:
         more = scope.each_revision(read, submissions)
