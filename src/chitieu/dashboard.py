@@ -3,6 +3,8 @@ summary and indicator table, the rejected reports of an intake, and the events a
 hangs its notifications on.
 
 Built from the pipeline's results without Prefect; `chitieu.flows` hands them over.
+The UI renders the artifacts' text as Markdown: every name, file name, message or value
+from outside is made `chitieu.inert` there (the events carry it as it is).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import polars as pl
 
 from chitieu.config import Config
 from chitieu.errors import PeriodError
+from chitieu.inert import inert, inert_cell
 from chitieu.periods import Period
 from chitieu.report import CLASS_LABELS, class_labels, format_number, format_percent, review_title
 from chitieu.report.cells import indicator_cells
@@ -89,12 +92,12 @@ def review_markdown(view: ReviewView) -> str:
     """The summary artifact: the sentence read out at the meeting, and the counts."""
     period, total = view.review_period, view.counts.total
     lines = [
-        f"# {review_title(period, 'vi')} — {view.root_name} ({view.root})",
+        f"# {review_title(period, 'vi')} — {inert(view.root_name)} ({inert(view.root)})",
         f"*{review_title(period, 'en')}, {period.vi_range()}*",
         "",
-        f"**Tóm tắt:** {view.summary_vi}",
+        f"**Tóm tắt:** {inert(view.summary_vi)}",
         "",
-        f"**Summary:** {view.summary_en}",
+        f"**Summary:** {inert(view.summary_en)}",
         "",
         "| Đánh giá | Class | Số chỉ tiêu / indicators |",
         "|---|---|---:|",
@@ -118,11 +121,11 @@ def review_markdown(view: ReviewView) -> str:
             f"sha256 `{published.content_sha256[:16]}…`"
         )
     if view.reports:
-        links = ", ".join(f"[{path.name}]({file_link(path)})" for path in view.reports)
+        links = ", ".join(f"[{inert(path.name)}]({file_link(path)})" for path in view.reports)
         lines.append(f"- Báo cáo / reports: {links}")
     if view.failed_checks and view.checks_passed:
         lines.append("- Cảnh báo / warnings:")
-    lines += [f"  - {failure}" for failure in view.failed_checks]
+    lines += [f"  - {inert(failure)}" for failure in view.failed_checks]
     return "\n".join(lines) + "\n"
 
 
@@ -146,7 +149,7 @@ def indicator_rows(config: Config, root: str, indicators: pl.DataFrame) -> list[
     table = unit_table(catalog_frame(config, "vi"), prepared(indicators), root)
     labels = class_labels("vi", format_number(config.catalog.classification.on_track, "vi"))
     return [
-        {label: cells[key] for key, label in INDICATOR_COLUMNS.items()}
+        {label: inert(cells[key]) for key, label in INDICATOR_COLUMNS.items()}
         for cells in (indicator_cells(row, "vi", labels) for row in table.iter_rows(named=True))
     ]
 
@@ -251,12 +254,9 @@ def unit_name(org_units: pl.DataFrame, code: str | None, period: str | None) -> 
 
 
 def rejected_rows(rejected: pl.DataFrame) -> list[dict[str, Any]]:
-    """The intake's table artifact: one row per rejected report."""
+    """The intake's table artifact: one row per rejected report, texts `inert_cell`."""
     return [
-        {
-            label: ("" if row[name] is None else row[name])
-            for name, label in REJECTED_COLUMNS.items()
-        }
+        {label: inert_cell(row[name]) for name, label in REJECTED_COLUMNS.items()}
         for row in rejected.iter_rows(named=True)
     ]
 
@@ -280,7 +280,7 @@ def intake_markdown(
         else f"Intake after the {Period.parse(first).end:%d/%m/%Y} cut-off"
     )
     text = (
-        f"# Tiếp nhận báo cáo kỳ {label} — {root_name} ({root})\n"
+        f"# Tiếp nhận báo cáo kỳ {label} — {inert(root_name)} ({inert(root)})\n"
         f"*{when}*\n\n"
         f"- {files} tệp / files: {counts or 'không có / none'}\n"
         f"- {rejected} báo cáo bị từ chối, đơn vị phải gửi lại / "
@@ -320,7 +320,9 @@ def period_resource(period: str) -> dict[str, str]:
 
 def rejected_events(rejected: pl.DataFrame) -> list[EventSpec]:
     """``chitieu.report.rejected`` per rejected report; ``chitieu.file.rejected`` for a
-    file that is not a submission at all (no unit to name)."""
+    file that is not a submission at all (no unit to name). The texts are as received,
+    not made `inert`: an event is data, and the automation that writes it into a Slack
+    message or an e-mail escapes it for that format (README, "Events and notifications")."""
     events = []
     for row in rejected.iter_rows(named=True):
         payload = {"first_problem": row["first_problem"], "file": row["file"]}

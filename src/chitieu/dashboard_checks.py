@@ -17,6 +17,7 @@ import polars as pl
 
 from chitieu.dashboard import REJECTED_SCHEMA, EventSpec, period_resource, unit_resource
 from chitieu.datachecks.text import unit_names
+from chitieu.inert import inert_cell
 from chitieu.periods import Period
 from chitieu.schedule import closed_month
 from chitieu.shown import shown
@@ -59,9 +60,10 @@ def warning_reports(
 
 
 def table_rows(frame: pl.DataFrame, columns: dict[str, str]) -> list[dict[str, Any]]:
-    """A table artifact's rows: ``columns`` relabelled, nulls as empty cells."""
+    """A table artifact's rows: ``columns`` relabelled, texts `inert_cell` (the UI renders
+    each as Markdown), nulls as empty cells."""
     return [
-        {label: ("" if row[name] is None else row[name]) for name, label in columns.items()}
+        {label: inert_cell(row[name]) for name, label in columns.items()}
         for row in frame.iter_rows(named=True)
     ]
 

@@ -11,14 +11,17 @@ belongs to the root's subtree at the review's end, as the review itself would dr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from chitieu.config import Config
+from chitieu.inert import code_span, inert
 from chitieu.periods import Period
 from chitieu.rollup.elements import within_review
 from chitieu.rollup.hierarchy import ReviewError, subtree
+from chitieu.shown import shown
 from chitieu.snapshot import reports_within
 from chitieu.warehouse.models import SignOff
 from chitieu.warehouse.signoff import Hold
@@ -146,20 +149,22 @@ def locked_markdown(
     review_period: str, root: str, root_name: str, approval: dict[str, Any], held: pl.DataFrame
 ) -> str:
     """The summary artifact of a review run that found its review approved: why nothing
-    was published, the reports waiting, and how to take them in."""
-    title = f", {approval['title']}" if approval["title"] else ""
+    was published, the reports waiting, and how to take them in. Names, the approver's
+    texts and the files' names are made `inert`: the UI renders the artifact as Markdown."""
+    by = inert(approval["by_name"])
+    title = f", {inert(approval['title'])}" if approval["title"] else ""
     when = f"{approval['at']:%Y-%m-%d %H:%M} UTC"
-    note = f" — “{approval['note']}”" if approval["note"] else ""
-    reopen = f"`chitieu reopen {review_period} --org {root} --by … --reason …`"
+    note = f" — “{inert(approval['note'])}”" if approval["note"] else ""
+    reopen = code_span(f"chitieu reopen {review_period} --org {root} --by … --reason …")
     lines = [
-        f"# {review_period} — {root_name} ({root}): đã duyệt / approved",
+        f"# {review_period} — {inert(root_name)} ({inert(root)}): đã duyệt / approved",
         "",
         f"**Không công bố gì.** Kỳ đánh giá đã được duyệt: bản {approval['revision']}, "
-        f"{approval['by_name']}{title}, {when}{note}. Báo cáo mới cho các tháng của kỳ bị giữ "
+        f"{by}{title}, {when}{note}. Báo cáo mới cho các tháng của kỳ bị giữ "
         f"lại cho đến khi kỳ được mở lại ({reopen}).",
         "",
         f"**Nothing published.** The review is approved: revision {approval['revision']}, "
-        f"{approval['by_name']}{title}, {when}. Later reports for its months are held until "
+        f"{by}{title}, {when}. Later reports for its months are held until "
         f"it is reopened ({reopen}); the next review then takes them in.",
         "",
         f"Báo cáo đang bị giữ lại / reports held: {held.height}",
@@ -172,8 +177,10 @@ def locked_markdown(
         ]
         for row in held.iter_rows(named=True):
             sent = row["submitted_at"] or row["received_at"]
+            # the file's name, as the intake's tables show it: its folder is the inbox's
+            file = inert(shown(Path(row["source_name"]).name))
             lines.append(
-                f"| {row['org_unit_code']} | {row['period']} | {row['source_name']} | "
+                f"| {inert(row['org_unit_code'])} | {inert(row['period'])} | {file} | "
                 f"{sent:%Y-%m-%d %H:%M} UTC |"
             )
     return "\n".join(lines) + "\n"

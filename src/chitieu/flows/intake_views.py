@@ -20,6 +20,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from chitieu import dashboard, dashboard_checks, status
 from chitieu.config import Config
 from chitieu.flows.support import Posting, emit, name_run, scheduled_time
+from chitieu.inert import inert
 from chitieu.periods import Period
 from chitieu.pipeline import IntakeResult
 from chitieu.receipts import FileOutcome, status_counts
@@ -70,6 +71,7 @@ class IntakeViews:
         label = dashboard_checks.intake_label(month, periods, scheduled_time())
         tags = [f"period:{p.code}" for p in periods] if not month else [f"period:{label}"]
         key = dashboard.artifact_key("intake", label, root)
+        about = f"{label} {inert(root)}"  # the UI renders a description as Markdown
         rejected = (
             pl.concat(self.rejected)
             if self.rejected
@@ -82,7 +84,7 @@ class IntakeViews:
                 create_table_artifact,
                 dashboard.rejected_rows(rejected),
                 key=dashboard.artifact_key(key, "rejected"),
-                description=f"Báo cáo bị từ chối / rejected reports — {label} {root}",
+                description=f"Báo cáo bị từ chối / rejected reports — {about}",
             )
             post(
                 create_table_artifact,
@@ -90,7 +92,7 @@ class IntakeViews:
                 if warned.height
                 else [],
                 key=dashboard.artifact_key(key, "warnings"),
-                description=f"Cảnh báo cần kiểm tra / warnings to check — {label} {root}",
+                description=f"Cảnh báo cần kiểm tra / warnings to check — {about}",
             )
             totals, states = self._status(warehouse, month, periods, root)
             if states is not None:
@@ -98,7 +100,7 @@ class IntakeViews:
                     create_table_artifact,
                     dashboard_checks.status_rows(states),
                     key=dashboard.artifact_key(key, "status"),
-                    description=f"Tình trạng báo cáo / reporting status — {label} {root}",
+                    description=f"Tình trạng báo cáo / reporting status — {about}",
                 )
             post(
                 create_markdown_artifact,
@@ -113,7 +115,7 @@ class IntakeViews:
                     totals,
                 ),
                 key=key,
-                description=f"Tiếp nhận / intake {label} {root}",
+                description=f"Tiếp nhận / intake {about}",
             )
         if states is not None:
             for spec in dashboard_checks.missing_events(states, now):

@@ -35,6 +35,7 @@ from chitieu.flows.support import (
     transient_io,
     unwalked,
 )
+from chitieu.inert import inert
 from chitieu.periods import Period
 from chitieu.prepared import PreparedReview
 from chitieu.rollup import class_counts, summary_sentence
@@ -381,7 +382,8 @@ def _locked(config: Config, period: Period, unit: str, found: Approval, key: str
     create_markdown_artifact(
         signoff.locked_markdown(period.code, unit, name, approval, held),
         key=key,
-        description=f"Đã duyệt, không công bố / approved, nothing published — {period.code} {unit}",
+        description="Đã duyệt, không công bố / approved, nothing published — "
+        f"{period.code} {inert(unit)}",
     )
     outcome = ReviewOutcome(
         review_period=period.code,
@@ -399,7 +401,8 @@ def _locked(config: Config, period: Period, unit: str, found: Approval, key: str
 
 def _show(config: Config, prepared: PreparedReview, view: dashboard.ReviewView, key: str) -> None:
     """The run's artifacts, under keys stable per review so the UI keeps their history."""
-    title = f"{view.review_period.code} {view.root}"
+    # the UI renders a description, and a link artifact's text, as Markdown
+    title = f"{view.review_period.code} {inert(view.root)}"
     create_markdown_artifact(
         dashboard.review_markdown(view), key=key, description=f"Tóm tắt / summary — {title}"
     )
@@ -412,7 +415,7 @@ def _show(config: Config, prepared: PreparedReview, view: dashboard.ReviewView, 
         report = view.reports[0]  # Vietnamese, the language the review is held in
         create_link_artifact(
             dashboard.file_link(report),
-            link_text=report.name,
+            link_text=inert(report.name),
             key=dashboard.artifact_key(key, "report"),
             description=f"Báo cáo / report — {title}",
         )
