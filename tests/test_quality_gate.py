@@ -270,3 +270,33 @@ def test_a_broken_warning_rule_is_published_and_named(first_half):
         "HO_NGHEO * 100 / TONG_SO_HO = 2.64 (HO_NGHEO (Poor households at period end) = 1,386; "
         "TONG_SO_HO (Households at period end) = 52,480) must be < 2" in warning.detail
     )
+
+
+HOSTILE = "<img src=x onerror=alert(1)><script>document.title='X'</script> & \"q\" 'a'"
+
+
+def test_a_rules_message_is_text_on_the_data_docs_page(first_half, tmp_path) -> None:
+    """GX writes the rows it names (a rule's message among them) into its Data Docs page
+    as they are: the gate hands it the frame's texts escaped for HTML, so a message that
+    holds markup shows as text there and runs nothing, and reads back as written in the
+    gate's own detail (what the report and the Prefect UI show)."""
+    from chitieu.quality import GateFolders
+
+    doctor = with_rule(
+        code="R97",
+        left="HO_NGHEO * 100 / TONG_SO_HO",
+        operator="<",
+        right="2",
+        severity="warning",
+        levels=["district"],
+        message_en=HOSTILE,
+    )
+    folders = GateFolders(tmp_path / "quality", tmp_path / "data-docs")
+    result = run_gate(*doctor(*first_half), folders)
+    (warning,) = result.failures()
+    assert f"rule R97: {HOSTILE}" in warning.detail
+    assert result.data_docs is not None
+    page = result.data_docs.read_text("utf-8")
+    assert "<script>document.title" not in page  # GX's own scripts are the page's
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;" in page

@@ -11,6 +11,7 @@ offline: no progress bars, no usage statistics.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import os
 import time
@@ -127,7 +128,7 @@ def validate_frame(job: GateJob) -> CheckResult:
         context = _context(gx, folders)
         checkpoint = _checkpoint(gx, context, config, job.complete, with_docs=folders is not None)
         outcome = checkpoint.run(
-            batch_parameters={"dataframe": frame.to_pandas()},
+            batch_parameters={"dataframe": html_inert(frame).to_pandas()},
             run_id=gx.RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC)),
         )
         (key, validation), *_ = outcome.run_results.items()
@@ -272,9 +273,34 @@ def _detail(result: dict[str, Any], exception: dict[str, Any]) -> str:
         more = f" (+{count - EXAMPLES_IN_DETAIL} more)" if count > EXAMPLES_IN_DETAIL else ""
         return f"{count} failing: {shown}{more}" if shown else f"{count} failing"
     if result.get("missing_count"):
-        missing = ", ".join(map(str, result.get("partial_missing_list") or []))
+        missing = ", ".join(map(_text, result.get("partial_missing_list") or []))
         return f"{result['missing_count']} missing: {missing}"
     return f"observed {result.get('observed_value')}"
+
+
+_HTML: Final = r"[&<>\"']"
+_ENTITIES: Final = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
+
+
+def html_inert(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its text escaped for HTML (as `html.escape` does), where any holds a
+    character to escape: GX writes the rows it names (``part``, ``subject``, ``detail``:
+    a rule's message, an element's name) into the Data Docs page as they are, and a
+    message ``<script>…`` ran there in the browser of whoever opened it. No expectation
+    compares these texts (they name rows; codes have none of these characters), and the
+    gate's own details read them back unescaped (`_text`). A column is searched once and
+    left as it is when clean: a national frame's 2 M rows have none."""
+    import polars as pl
+
+    escaped = []
+    for name, dtype in frame.schema.items():
+        if dtype != pl.String or not frame.get_column(name).str.contains(_HTML).any():
+            continue
+        column = pl.col(name)
+        for character, entity in _ENTITIES:
+            column = column.str.replace_all(character, entity, literal=True)
+        escaped.append(column)
+    return frame.with_columns(escaped) if escaped else frame
 
 
 def _row(row: dict[str, Any]) -> str:
@@ -288,4 +314,4 @@ def _text(value: Any) -> str:
     """A value of GX's lists: pandas' missing values (NaN) read as null."""
     if isinstance(value, float):
         return "null" if value != value else f"{value:g}"
-    return "null" if value is None or value == "" else str(value)
+    return "null" if value is None or value == "" else html.unescape(str(value))
