@@ -131,11 +131,7 @@ INPUT_COLUMNS: Final[dict[str, pl.DataType]] = {
 }
 
 _TIME: Final = pl.Datetime("us", "UTC")
-_REPORT: Final[dict[str, pl.DataType]] = {
-    "sha256": pl.String(),
-    "org_unit_code": pl.String(),
-    "period": pl.String(),
-}
+_REPORT: Final = INPUT_COLUMNS  # a report, named as a revision's inputs name it
 RECORD_SUBMISSION_COLUMNS: Final[dict[str, pl.DataType]] = {
     **_REPORT,
     "source_name": pl.String(),
