@@ -292,6 +292,24 @@ def _recomputed(read: SnapshotRead) -> list[tuple[str, str]]:
     return problems
 
 
+def intake_records_sha256(
+    backend: Backend,
+    snapshot_id: int,
+    inputs: pl.DataFrame,
+    submissions: pl.DataFrame | None = None,
+) -> str:
+    """The ``records_sha256`` of revision ``snapshot_id`` (`chitieu.warehouse.hashing`):
+    what its document reads of its inputs' intake records, read as the document reads it
+    (the views an auditor's role reads); ``inputs`` its inputs' rows, ``submissions`` its
+    `input_submissions` when already read."""
+    return records_sha256(
+        inputs,
+        input_submissions(backend, snapshot_id) if submissions is None else submissions,
+        input_warnings(backend, snapshot_id),
+        input_values(backend, snapshot_id, notes_only=True),
+    )
+
+
 def _records(
     backend: Backend, read: SnapshotRead, submissions: pl.DataFrame, found: Verification
 ) -> list[tuple[str, str]]:
@@ -322,12 +340,7 @@ def _records(
             )
         )
         return []
-    now = records_sha256(
-        read.inputs,
-        submissions,
-        input_warnings(backend, read.snapshot_id),
-        input_values(backend, read.snapshot_id, notes_only=True),
-    )
+    now = intake_records_sha256(backend, read.snapshot_id, read.inputs, submissions)
     if now == recorded:
         return []
     return [

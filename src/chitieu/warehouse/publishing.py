@@ -10,16 +10,14 @@ import polars as pl
 
 from chitieu.errors import SnapshotConflict, WarehouseError
 from chitieu.periods import Period, refuse_unbegun
-from chitieu.warehouse.audit import input_submissions, input_values
+from chitieu.warehouse.audit import intake_records_sha256
 from chitieu.warehouse.backend import Backend, WriteConflict
-from chitieu.warehouse.checks import input_warnings
 from chitieu.warehouse.faults import fault_point
 from chitieu.warehouse.frames import conform
 from chitieu.warehouse.hashing import (
     CONTENT_VERSION,
     content_sha256,
     inputs_sha256,
-    records_sha256,
 )
 from chitieu.warehouse.models import (
     SNAPSHOT_ELEMENTS_SCHEMA,
@@ -173,18 +171,6 @@ def publish(
         superseded_revision=None if previous is None else previous.revision,
         created_at=created_at,
         prev_content_sha256=prev_content,
-    )
-
-
-def intake_records_sha256(backend: Backend, snapshot_id: int, inputs: pl.DataFrame) -> str:
-    """The ``records_sha256`` of revision ``snapshot_id`` (`chitieu.warehouse.hashing`):
-    what its document reads of its inputs' intake records, read as the document reads it
-    (the views an auditor's role reads); ``inputs`` its inputs' rows."""
-    return records_sha256(
-        inputs,
-        input_submissions(backend, snapshot_id),
-        input_warnings(backend, snapshot_id),
-        input_values(backend, snapshot_id, notes_only=True),
     )
 
 
