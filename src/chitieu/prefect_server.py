@@ -104,12 +104,20 @@ def terminate(pid: int, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
         _signal(pid, signal.SIGKILL)
 
 
-def _is_prefect_server(pid: int) -> bool:
-    """Whether ``pid`` is a ``prefect server start`` process (a pid in a stale file may
-    have been reused by anything after a reboot)."""
+def command_line(pid: int) -> list[bytes] | None:
+    """The arguments ``pid`` runs with, or None where they cannot be read (no /proc, as
+    on macOS, or the process ended): a pid in a stale file may have been reused by
+    anything after a reboot, and is signalled only when its command says whose it is."""
     try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
+        return None
+
+
+def _is_prefect_server(pid: int) -> bool:
+    """Whether ``pid`` is a ``prefect server start`` process."""
+    command = command_line(pid)
+    if command is None:
         return alive(pid)  # no /proc (macOS): trust the pid
     return b"prefect" in b" ".join(command) and b"server" in command
 

@@ -127,12 +127,11 @@ class GateService:
     def _serves_here(self, pid: int) -> bool:
         """Whether ``pid`` runs ``-m chitieu.quality.service --home`` this home (as
         `start` runs it); without /proc (macOS), the pid is trusted."""
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except FileNotFoundError:
-            return False  # ended meanwhile
-        except OSError:
-            return True
+        from chitieu.prefect_server import alive, command_line
+
+        command = command_line(pid)
+        if command is None:
+            return alive(pid)  # no /proc (macOS): trust the pid
         try:
             at = command.index(b"chitieu.quality.service")
             home = os.fsdecode(command[command.index(b"--home", at) + 1])
