@@ -19,6 +19,8 @@ from chitieu.warehouse.hashing import (
     inputs_sha256,
     records_sha256,
     reference_lines,
+    report_records,
+    reports_records_sha256,
 )
 from chitieu.warehouse.models import (
     INPUT_SUBMISSIONS_SCHEMA,
@@ -329,3 +331,105 @@ def test_the_order_warnings_were_found_in_is_part_of_the_records() -> None:
 )
 def test_any_change_of_a_record_changes_the_records_hash(changed: dict[str, pl.DataFrame]) -> None:
     assert records_of(**changed) != records_of()
+
+
+# Records v2 (content version 4): each report's own records hash, and the header's over them.
+_SUBMISSION_NAMES = (
+    '"sha256","org_unit_code","period","source_name","format","submitted_at",'
+    '"submitted_by","received_at"'
+)
+_WARNING_NAMES = (
+    '"sha256","org_unit_code","period","number","location","element_code","value","check",'
+    '"message_vi","message_en"'
+)
+_NOTE_NAMES = (
+    '"sha256","org_unit_code","period","value_org_unit_code","element_code","value_period",'
+    '"value","note","location"'
+)
+REPORT_1_DOCUMENTED = f"""chitieu-report-records v1
+#submissions 1
+{_SUBMISSION_NAMES}
+"{"a" * 64}","C1","2024M05","C1 ""T5"".csv","csv","2024-06-16T02:00:00.000000Z",\
+"Nguyễn Văn A","2024-06-16T02:00:00.000250Z"
+#warnings 0
+{_WARNING_NAMES}
+#notes 1
+{_NOTE_NAMES}
+"{"a" * 64}","C1","2024M05","C1","E1","2024M05","4.0","ước tính","line 2"
+"""
+REPORT_2_DOCUMENTED = f"""chitieu-report-records v1
+#submissions 1
+{_SUBMISSION_NAMES}
+"{"b" * 64}","C2","2024M05","C2.xlsx","xlsx",,,"2024-06-17T02:00:00.000000Z"
+#warnings 2
+{_WARNING_NAMES}
+"{"b" * 64}","C2","2024M05","1","D12","E1","9","outlier","xa","far"
+"{"b" * 64}","C2","2024M05","2","D13","E2","1","rule_R01","lớn","large"
+#notes 0
+{_NOTE_NAMES}
+"""
+
+
+def reports_of(**frames: pl.DataFrame) -> dict[int, str]:
+    parts = {"submissions": SUBMISSIONS, "warnings": WARNINGS, "notes": NOTES}
+    each = report_records(ROWS.inputs, **{**parts, **frames})
+    return dict(each.select("submission_id", "records_sha256").iter_rows())
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_each_reports_records_hash_is_what_the_docstring_defines() -> None:
+    assert reports_of() == {1: sha(REPORT_1_DOCUMENTED), 2: sha(REPORT_2_DOCUMENTED)}
+    lines = sorted(
+        f'"{s}","{unit}","2024M05","{sha(text)}"\n'
+        for s, unit, text in [
+            ("a" * 64, "C1", REPORT_1_DOCUMENTED),
+            ("b" * 64, "C2", REPORT_2_DOCUMENTED),
+        ]
+    )
+    documented = (
+        'chitieu-snapshot-records v2\n#reports 2\n"sha256","org_unit_code","period",'
+        '"records_sha256"\n' + "".join(lines)
+    )
+    reports = ROWS.inputs.with_columns(
+        records_sha256=pl.col("submission_id").replace_strict(reports_of())
+    )
+    assert reports_records_sha256(reports) == sha(documented)
+    assert reports_records_sha256(reports) == (
+        "d7afe1f424aac18a9a696dad7b2daec13a17ce5aadd940c8f5ac147d2757ab5a"
+    )
+
+
+def test_a_reports_records_hash_ignores_order_numbering_status_and_time_zones() -> None:
+    renumbered = {"submission_id": pl.col("submission_id") + 40}
+    each = report_records(
+        ROWS.inputs.with_columns(**renumbered).reverse(),
+        SUBMISSIONS.with_columns(
+            **renumbered,
+            status=pl.lit("accepted"),
+            received_at=pl.col("received_at").dt.convert_time_zone("Asia/Ho_Chi_Minh"),
+        ).reverse(),
+        WARNINGS.with_columns(**renumbered),
+        NOTES.with_columns(**renumbered),
+    )
+    assert dict(each.iter_rows()) == {41: reports_of()[1], 42: reports_of()[2]}
+
+
+@pytest.mark.parametrize(
+    ("changed", "report"),
+    [
+        ({"submissions": SUBMISSIONS.with_columns(submitted_by=pl.lit("Lê C"))}, {1, 2}),
+        ({"submissions": SUBMISSIONS.head(1)}, {2}),
+        ({"warnings": WARNINGS.head(1)}, {2}),
+        ({"warnings": WARNINGS.reverse()}, {2}),
+        ({"notes": NOTES.clear()}, {1}),
+        ({"notes": NOTES.with_columns(note=pl.lit("ước tính "))}, {1}),
+    ],
+)
+def test_a_change_of_a_record_changes_only_its_reports_hash(
+    changed: dict[str, pl.DataFrame], report: set[int]
+) -> None:
+    before, after = reports_of(), reports_of(**changed)
+    assert {sid for sid in before if before[sid] != after[sid]} == report

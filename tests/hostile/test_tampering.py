@@ -261,8 +261,8 @@ def test_an_unknown_content_version_is_a_mismatch_not_a_crash(tampered: Tampered
         tampered.execute("ALTER TABLE snapshots DROP CONSTRAINT snapshots_content_version_check")
     tampered.execute("UPDATE snapshots SET content_version = content_version + 1")
     assert verify_mismatches(tampered) == [
-        f"SAI / MISMATCH: 2024S1 D revision {revision}: content: its content_version 4 is no "
-        "definition of content_sha256 (known: 1, 2, 3): its rows cannot be hashed; the header "
+        f"SAI / MISMATCH: 2024S1 D revision {revision}: content: its content_version 5 is no "
+        "definition of content_sha256 (known: 1, 2, 3, 4): its rows cannot be hashed; the header "
         "was changed after publication"
         for revision in (1, 2)
     ]

@@ -24,7 +24,10 @@ from chitieu.warehouse.hashing import (
     content_sha256,
     covers_records,
     inputs_sha256,
+    records_by_report,
     records_sha256,
+    report_records,
+    reports_records_sha256,
 )
 from chitieu.warehouse.heads import HeadsLog
 from chitieu.warehouse.models import (
@@ -292,17 +295,21 @@ def _recomputed(read: SnapshotRead) -> list[tuple[str, str]]:
     return problems
 
 
-def intake_records_sha256(
+IntakeRecords = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
+"""A revision's inputs, their submissions, warnings and noted values: what
+`chitieu.warehouse.hashing`'s records hashes read."""
+
+
+def intake_records(
     backend: Backend,
     snapshot_id: int,
     inputs: pl.DataFrame,
     submissions: pl.DataFrame | None = None,
-) -> str:
-    """The ``records_sha256`` of revision ``snapshot_id`` (`chitieu.warehouse.hashing`):
-    what its document reads of its inputs' intake records, read as the document reads it
-    (the views an auditor's role reads); ``inputs`` its inputs' rows, ``submissions`` its
-    `input_submissions` when already read."""
-    return records_sha256(
+) -> IntakeRecords:
+    """What revision ``snapshot_id``'s document reads of its inputs' intake records, read
+    as the document reads it (the views an auditor's role reads); ``inputs`` its inputs'
+    rows, ``submissions`` its `input_submissions` when already read."""
+    return (
         inputs,
         input_submissions(backend, snapshot_id) if submissions is None else submissions,
         input_warnings(backend, snapshot_id),
@@ -310,12 +317,31 @@ def intake_records_sha256(
     )
 
 
+def published_report_records(backend: Backend, read: SnapshotRead) -> pl.DataFrame:
+    """The revision's inputs (``SNAPSHOT_INPUTS_SCHEMA``) with each one's
+    ``records_sha256`` as published (`chitieu.warehouse.hashing.report_records`)."""
+    stored = backend.frame(
+        _sql(backend, "input_records"),
+        [read.snapshot_id],
+        schema={"submission_id": pl.Int64(), "records_sha256": pl.String()},
+    )
+    return read.inputs.join(stored, on="submission_id", how="left")
+
+
+_RECORDS_CHANGED: Final = (
+    "the file names, senders, times sent or received, warnings or notes of the reports "
+    "it used were changed after publication (what its document shows of them, Phụ lục "
+    "II's on time or late among it)"
+)
+
+
 def _records(
     backend: Backend, read: SnapshotRead, submissions: pl.DataFrame, found: Verification
 ) -> list[tuple[str, str]]:
     """(check, message) when what the intake recorded of the revision's inputs, as its
-    document reads it, no longer hashes to its ``records_sha256``; nothing for a revision
-    published before there was one (content_version 1 or 2)."""
+    document reads it, no longer hashes to its ``records_sha256``, naming the reports
+    whose records changed where the revision recorded each one's (content_version 4);
+    nothing for a revision published before there was one (content_version 1 or 2)."""
     header = read.header
     if not covers_records(header):
         return []
@@ -340,18 +366,74 @@ def _records(
             )
         )
         return []
-    now = intake_records_sha256(backend, read.snapshot_id, read.inputs, submissions)
-    if now == recorded:
+    records = intake_records(backend, read.snapshot_id, read.inputs, submissions)
+    if not records_by_report(header):
+        now = records_sha256(*records)
+        if now == recorded:
+            return []
+        return [
+            (
+                "records",
+                f"what the intake recorded of its inputs hashes to {now}, not the published "
+                f"records_sha256 {recorded}: {_RECORDS_CHANGED}",
+            )
+        ]
+    return _reports_records(backend, read, submissions, records, str(recorded))
+
+
+def _reports_records(
+    backend: Backend,
+    read: SnapshotRead,
+    submissions: pl.DataFrame,
+    records: IntakeRecords,
+    recorded: str,
+) -> list[tuple[str, str]]:
+    """Records v2: each input's records against its own published ``records_sha256``,
+    once those are known to be the published ones (they hash to the header's)."""
+    published = published_report_records(backend, read)
+    now = read.inputs.join(report_records(*records), on="submission_id", how="left")
+    if reports_records_sha256(published) != recorded:
+        now_sha = reports_records_sha256(now)
+        records_too = (
+            f"; what the intake recorded of its inputs hashes to {now_sha}: "
+            f"{_RECORDS_CHANGED}, and which report's cannot be told"
+            if now_sha != recorded
+            else "; the records themselves hash as published"
+        )
+        return [
+            (
+                "records",
+                f"its inputs' own records_sha256 (snapshot_inputs) hash to "
+                f"{reports_records_sha256(published)}, not the published records_sha256 "
+                f"{recorded}: they were changed after publication{records_too}",
+            )
+        ]
+    changed = (
+        published.join(now.select("submission_id", now="records_sha256"), on="submission_id")
+        .filter(pl.col("records_sha256").ne_missing(pl.col("now")))
+        .join(submissions.select("submission_id", "source_name"), on="submission_id", how="left")
+        .sort("org_unit_code", "period", "submission_id")
+    )
+    if changed.is_empty():
         return []
+    named = [
+        f"{clipped(row['source_name'] or '?')} ({row['org_unit_code']} {row['period']}, "
+        f"#{row['submission_id']})"
+        for row in changed.head(_NAMED).iter_rows(named=True)
+    ]
+    more = f"; and {changed.height - _NAMED} more" if changed.height > _NAMED else ""
     return [
         (
             "records",
-            f"what the intake recorded of its inputs hashes to {now}, not the published "
-            f"records_sha256 {recorded}: the file names, senders, times sent or received, "
-            "warnings or notes of the reports it used were changed after publication "
-            "(what its document shows of them, Phụ lục II's on time or late among it)",
+            f"what the intake recorded of {changed.height} of its {read.inputs.height} "
+            f"reports no longer hashes to the records_sha256 each was published with: "
+            f"{_RECORDS_CHANGED}: {'; '.join(named)}{more}",
         )
     ]
+
+
+_NAMED: Final = 5
+"""Reports named in a records mismatch; the rest are counted."""
 
 
 def _chain(revisions: list[dict[str, Any]]) -> list[tuple[int, str, str]]:

@@ -24,6 +24,7 @@ FAULT_POINTS: Final = (
     "publish:after_header",
     "publish:after_indicators",
     "publish:after_elements",
+    "publish:after_inputs",
     "publish:before_commit",
 )
 

@@ -41,6 +41,16 @@ that came with a note: the Excel sheet of notes). Each row names its report by `
 org_unit_code, period`` as the revision's inputs record it, never by the warehouse's
 numbering (`RECORD_SUBMISSION_COLUMNS`, `RECORD_WARNING_COLUMNS`, `RECORD_NOTE_COLUMNS`).
 A time is written in UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``.
+
+Definition (version 4), for revisions that record what the intake recorded of each input
+apart, so that `snapshots verify` names the report whose records changed: version 3's
+text with the first line ``chitieu-snapshot-content v4``, and ``records_sha256`` by the
+definition ``chitieu-snapshot-records v2``: the same over that first line and one section
+``reports``, a line per input of its ``sha256, org_unit_code, period`` and its own
+``records_sha256`` (`REPORT_RECORDS_COLUMNS`), which ``snapshot_inputs.records_sha256``
+holds: the SHA-256 over the first line ``chitieu-report-records v1`` and records v1's three
+sections, each with only that input's rows (its count and column line even when it has
+none). A revision of version 3 is checked by records v1, unchanged.
 """
 
 from __future__ import annotations
@@ -85,26 +95,39 @@ INDICATOR_COLUMNS_V2: Final[dict[str, pl.DataType]] = {
     "last_comparable": pl.Boolean(),
 }
 HEADER_V3: Final[dict[str, pl.DataType]] = {**HEADER_V2, "records_sha256": pl.String()}
-CONTENT_VERSION: Final = 3
+CONTENT_VERSION: Final = 4
 """The definition new revisions are hashed with."""
 _DEFINITIONS: Final = {
     1: (HEADER_SCHEMA, INDICATOR_COLUMNS),
     2: (HEADER_V2, INDICATOR_COLUMNS_V2),
     3: (HEADER_V3, INDICATOR_COLUMNS_V2),
+    4: (HEADER_V3, INDICATOR_COLUMNS_V2),
 }
 
 
 RECORDS_VERSION: Final = 3
 """The first definition whose header holds ``records_sha256``."""
+REPORT_RECORDS_VERSION: Final = 4
+"""The first definition whose inputs each hold their own ``records_sha256``."""
 
 
 def covers_records(header: Mapping[str, object]) -> bool:
     """Whether a revision's header (its ``content_version``) holds a ``records_sha256``
     that covers what its document reads of its inputs' intake records."""
+    return _version(header) >= RECORDS_VERSION
+
+
+def records_by_report(header: Mapping[str, object]) -> bool:
+    """Whether a revision's inputs each hold the ``records_sha256`` of their own records,
+    which its header's ``records_sha256`` hashes (records v2)."""
+    return _version(header) >= REPORT_RECORDS_VERSION
+
+
+def _version(header: Mapping[str, object]) -> int:
     try:
-        return int(str(header.get("content_version") or 1)) >= RECORDS_VERSION
+        return int(str(header.get("content_version") or 1))
     except ValueError:
-        return False
+        return 0
 
 
 class UnknownContentVersion(ValueError):
@@ -149,6 +172,10 @@ RECORD_WARNING_COLUMNS: Final[dict[str, pl.DataType]] = {
     "check": pl.String(),
     "message_vi": pl.String(),
     "message_en": pl.String(),
+}
+REPORT_RECORDS_COLUMNS: Final[dict[str, pl.DataType]] = {
+    **_REPORT,
+    "records_sha256": pl.String(),
 }
 RECORD_NOTE_COLUMNS: Final[dict[str, pl.DataType]] = {
     **_REPORT,
@@ -224,8 +251,7 @@ def reference_lines(frame: pl.DataFrame, columns: Mapping[str, pl.DataType]) -> 
 
 def _feed(digest: hashlib._Hash, section: str, frame: pl.DataFrame, columns: Schema) -> None:
     lines = canonical_lines(frame, columns)
-    names = ",".join(f'"{name}"' for name in columns)
-    digest.update(f"#{section} {lines.len()}\n{names}\n".encode())
+    digest.update(f"#{section} {lines.len()}\n{_names(columns)}\n".encode())
     for start in range(0, lines.len(), _SLICE_ROWS):
         digest.update(lines.slice(start, _SLICE_ROWS).str.join("").item().encode())
 
@@ -267,16 +293,11 @@ def inputs_sha256(inputs: pl.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def records_sha256(
+def _records(
     inputs: pl.DataFrame, submissions: pl.DataFrame, warnings: pl.DataFrame, notes: pl.DataFrame
-) -> str:
-    """The hash a revision's ``records_sha256`` holds (see the module docstring), from
-    what a document reads of its inputs (``SNAPSHOT_INPUTS_SCHEMA``, which name each
-    report): their submissions (``INPUT_SUBMISSIONS_SCHEMA``), their warnings in the order
-    found (``INPUT_WARNINGS_SCHEMA``) and the values that came with a note
-    (``INPUT_VALUES_SCHEMA``), each by ``submission_id``. A report is named as the
-    revision recorded it, so a submission's own ``sha256``, unit or period changed is
-    the inputs' check's finding, not this hash's."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Records v1's three sections' rows, each with its report's ``submission_id`` and
+    its report named as the revision recorded it."""
     reports = inputs.select("submission_id", *_REPORT)
     described = reports.join(
         submissions.drop(*_REPORT, strict=False), on="submission_id", how="left"
@@ -289,8 +310,91 @@ def records_sha256(
     noted = notes.rename({"org_unit_code": "value_org_unit_code", "period": "value_period"}).join(
         reports, on="submission_id", how="left"
     )
+    return described, warned, noted
+
+
+_RECORD_SECTIONS: Final = (
+    ("submissions", RECORD_SUBMISSION_COLUMNS),
+    ("warnings", RECORD_WARNING_COLUMNS),
+    ("notes", RECORD_NOTE_COLUMNS),
+)
+
+
+def records_sha256(
+    inputs: pl.DataFrame, submissions: pl.DataFrame, warnings: pl.DataFrame, notes: pl.DataFrame
+) -> str:
+    """The hash a revision's ``records_sha256`` holds by records v1 (content version 3;
+    see the module docstring), from what a document reads of its inputs
+    (``SNAPSHOT_INPUTS_SCHEMA``, which name each report): their submissions
+    (``INPUT_SUBMISSIONS_SCHEMA``), their warnings in the order found
+    (``INPUT_WARNINGS_SCHEMA``) and the values that came with a note
+    (``INPUT_VALUES_SCHEMA``), each by ``submission_id``. A report is named as the
+    revision recorded it, so a submission's own ``sha256``, unit or period changed is
+    the inputs' check's finding, not this hash's."""
     digest = hashlib.sha256(b"chitieu-snapshot-records v1\n")
-    _feed(digest, "submissions", described, RECORD_SUBMISSION_COLUMNS)
-    _feed(digest, "warnings", warned, RECORD_WARNING_COLUMNS)
-    _feed(digest, "notes", noted, RECORD_NOTE_COLUMNS)
+    for (section, columns), rows in zip(
+        _RECORD_SECTIONS, _records(inputs, submissions, warnings, notes), strict=True
+    ):
+        _feed(digest, section, rows, columns)
+    return digest.hexdigest()
+
+
+def report_records(
+    inputs: pl.DataFrame, submissions: pl.DataFrame, warnings: pl.DataFrame, notes: pl.DataFrame
+) -> pl.DataFrame:
+    """Each input's own ``records_sha256`` (records v2; see the module docstring), from
+    the same frames as `records_sha256`: ``submission_id, records_sha256``, one row per
+    input. Every report's text is built by polars, a section grouped by report only where
+    it has rows (each report has one submission's row); only the SHA-256 is taken one
+    report at a time (127,048 reports nationally: 0.1 s of the 0.2)."""
+    described, *more = _records(inputs, submissions, warnings, notes)
+    first, *rest = _RECORD_SECTIONS
+    texts = described.select(
+        "submission_id",
+        pl.concat_str(
+            pl.lit(f"chitieu-report-records v1\n#submissions 1\n{_names(first[1])}\n"),
+            _line(described, first[1]),
+        ).alias("text"),
+    )
+    for (section, columns), rows in zip(rest, more, strict=True):
+        empty = f"#{section} 0\n{_names(columns)}\n"
+        if rows.is_empty():
+            texts = texts.with_columns(pl.col("text") + pl.lit(empty))
+            continue
+        grouped = (
+            rows.lazy()
+            .select("submission_id", _line(rows, columns).alias("line"))
+            .group_by("submission_id")
+            .agg(
+                pl.concat_str(
+                    pl.lit(f"#{section} "),
+                    pl.len().cast(pl.String),
+                    pl.lit(f"\n{_names(columns)}\n"),
+                    pl.col("line").sort().str.join(""),
+                ).alias("section")
+            )
+            .collect()
+        )
+        texts = texts.join(grouped, on="submission_id", how="left").select(
+            "submission_id", pl.col("text") + pl.col("section").fill_null(empty)
+        )
+    return texts.select(
+        "submission_id",
+        records_sha256=pl.Series(
+            [hashlib.sha256(text.encode()).hexdigest() for text in texts["text"]],
+            dtype=pl.String,
+        ),
+    )
+
+
+def _names(columns: Schema) -> str:
+    return ",".join(f'"{name}"' for name in columns)
+
+
+def reports_records_sha256(reports: pl.DataFrame) -> str:
+    """The hash a revision's ``records_sha256`` holds by records v2 (content version 4):
+    over its inputs' ``sha256, org_unit_code, period`` and each one's own
+    ``records_sha256`` (`REPORT_RECORDS_COLUMNS`)."""
+    digest = hashlib.sha256(b"chitieu-snapshot-records v2\n")
+    _feed(digest, "reports", reports, REPORT_RECORDS_COLUMNS)
     return digest.hexdigest()

@@ -10,7 +10,7 @@ import polars as pl
 
 from chitieu.errors import SnapshotConflict, WarehouseError
 from chitieu.periods import Period, refuse_unbegun
-from chitieu.warehouse.audit import intake_records_sha256
+from chitieu.warehouse.audit import intake_records
 from chitieu.warehouse.backend import Backend, WriteConflict
 from chitieu.warehouse.faults import fault_point
 from chitieu.warehouse.frames import conform
@@ -18,6 +18,8 @@ from chitieu.warehouse.hashing import (
     CONTENT_VERSION,
     content_sha256,
     inputs_sha256,
+    report_records,
+    reports_records_sha256,
 )
 from chitieu.warehouse.models import (
     SNAPSHOT_ELEMENTS_SCHEMA,
@@ -119,6 +121,10 @@ def publish(
             _insert(backend, "elements", elements, snapshot_id)
             fault_point("publish:after_elements")
             _insert(backend, "inputs", inputs, snapshot_id)
+            records = report_records(*intake_records(backend, snapshot_id, inputs))
+            with backend.staged("staged_input_records", records):
+                backend.execute(_sql(backend, "record_inputs"), [snapshot_id])
+            fault_point("publish:after_inputs")
             header = {
                 "review_period": draft.review_period,
                 "root_org_unit": draft.root_org_unit,
@@ -130,7 +136,9 @@ def publish(
                 "checks_passed": draft.checks_passed,
                 "content_version": CONTENT_VERSION,
                 "history_sha256": draft.history_sha256,
-                "records_sha256": intake_records_sha256(backend, snapshot_id, inputs),
+                "records_sha256": reports_records_sha256(
+                    inputs.join(records, on="submission_id", how="left")
+                ),
             }
             content = content_sha256(header, indicators, elements, inputs)
             backend.execute(
