@@ -154,7 +154,11 @@ def test_two_reviews_of_one_period_never_run_at_once(
     monkeypatch.setattr(support, "REVIEW_LOCK_WAIT_SECONDS", 3)
     with support.review_lock("chitieu-review-2024-834"):  # a year-end review is running
         with (
-            pytest.raises(SnapshotConflict, match="another review is still running"),
+            pytest.raises(
+                SnapshotConflict,
+                match=r"^một lần đánh giá khác vẫn đang chạy \(chitieu-review-2024-834\); đã "
+                r"chờ 0 phút / another review is still running \(chitieu-review-2024-834\)",
+            ),
             support.review_lock("chitieu-review-2024-834"),
         ):
             pass

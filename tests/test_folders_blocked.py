@@ -15,6 +15,7 @@ from command_fixtures import district_fixture, run_chitieu  # noqa: F401
 from chitieu import pipeline, settings
 from chitieu.config import load_config
 from chitieu.errors import FolderBlocked
+from chitieu.shown import CLIPPED_CHARS
 from chitieu.warehouse import open_warehouse
 
 PG_URL = "postgresql://chitieu@127.0.0.1:1/chitieu"  # never connected to: said before
@@ -28,7 +29,8 @@ def test_a_file_beside_a_duckdb_warehouse_is_named(tmp_path: Path, name: str) ->
         settings.check_beside(url, name)
     vi, en = settings.BESIDE_PURPOSES[name]
     assert str(raised.value) == (
-        f"{tmp_path / f'w.{name}'} là một tệp, không phải thư mục, nơi chitieu giữ {vi} / "
+        f"{tmp_path / f'w.{name}'} là một tệp, không phải thư mục, nơi chitieu giữ {vi}; hãy "
+        "chuyển tệp đó đi nơi khác, hoặc đặt tên tệp kho khác (--warehouse) / "
         f"is a file, not a folder: chitieu keeps {en} there; move it away, or name another "
         "warehouse file (--warehouse)"
     )
@@ -44,8 +46,9 @@ def test_a_data_dir_that_is_a_file_is_named(
         settings.check_beside(PG_URL, *settings.INTAKE_FOLDERS)
     assert str(raised.value).startswith(
         f"{tmp_path / 'data'} là một tệp, không phải thư mục, nơi chitieu giữ bản lưu các tệp "
-        "đã nhận / is a file, not a folder: chitieu keeps the archive of received files "
-        f"there ({tmp_path / 'data' / 'archive'})"
+        f"đã nhận ({tmp_path / 'data' / 'archive'}); hãy chuyển tệp đó đi nơi khác, hoặc đặt "
+        "CHITIEU_DATA_DIR là một thư mục / is a file, not a folder: chitieu keeps the archive "
+        f"of received files there ({tmp_path / 'data' / 'archive'})"
     )
 
 
@@ -69,7 +72,8 @@ def test_an_intake_whose_archive_is_a_file_stores_nothing(district: Path) -> Non
     assert done.returncode == 3
     assert done.stderr.splitlines() == [
         "chitieu: warehouse.archive là một tệp, không phải thư mục, nơi chitieu giữ bản lưu "
-        "các tệp đã nhận / is a file, not a folder: chitieu keeps the archive of received "
+        "các tệp đã nhận; hãy chuyển tệp đó đi nơi khác, hoặc đặt tên tệp kho khác "
+        "(--warehouse) / is a file, not a folder: chitieu keeps the archive of received "
         "files there; move it away, or name another warehouse file (--warehouse)"
     ]
     assert done.stdout == ""
@@ -97,7 +101,8 @@ def test_a_review_whose_reports_folder_is_a_file_publishes_nothing(district: Pat
     assert done.returncode == 3
     assert done.stderr.splitlines() == [
         "chitieu: warehouse.reports là một tệp, không phải thư mục, nơi chitieu giữ các báo "
-        "cáo của đánh giá / is a file, not a folder: chitieu keeps the review's reports "
+        "cáo của đánh giá; hãy chuyển tệp đó đi nơi khác, hoặc đặt tên tệp kho khác "
+        "(--warehouse) / is a file, not a folder: chitieu keeps the review's reports "
         "there; move it away, or name another warehouse file (--warehouse)"
     ]
     after = hashlib.sha256((district / "warehouse.duckdb").read_bytes()).hexdigest()
@@ -106,7 +111,7 @@ def test_a_review_whose_reports_folder_is_a_file_publishes_nothing(district: Pat
 
 
 LONG = "w" * 5000
-OPENING = "chitieu: không mở được kho dữ liệu / cannot open the warehouse " + "w" * 60
+OPENING = "chitieu: không mở được kho dữ liệu " + "w" * 60
 OPENED = "File name too long (check --warehouse or CHITIEU_WAREHOUSE)"
 
 
@@ -116,7 +121,8 @@ OPENED = "File name too long (check --warehouse or CHITIEU_WAREHOUSE)"
         (
             ["intake", "inbox"],
             "chitieu: " + "w" * 60,
-            ".archive: chitieu không giữ được bản lưu các tệp đã nhận ở đây / cannot keep the "
+            ".archive: chitieu không giữ được bản lưu các tệp đã nhận ở đây; hãy đặt tên tệp "
+            "kho khác (--warehouse) / cannot keep the "
             "archive of received files there (File name too long); name another warehouse "
             "file (--warehouse)",
         ),
@@ -135,4 +141,4 @@ def test_a_warehouse_name_the_system_refuses_is_said_in_a_line(
     (line,) = done.stderr.splitlines()
     assert line.startswith(start)
     assert line.endswith(end)
-    assert len(line) < 400
+    assert len(line) < 2 * CLIPPED_CHARS + 200  # the name, cut, in each half at most

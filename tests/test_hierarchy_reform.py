@@ -408,3 +408,35 @@ def test_the_problems_not_listed_are_counted_as_each_language_writes_numbers() -
     message = str(ReformDataError(problems)).splitlines()
     assert message[0].endswith("(1030):")
     assert message[-1] == "  ... và 1.000 lỗi khác / and 1,000 more"
+
+
+def test_the_command_prints_counts_of_1000_and_more_without_a_thousands_mark(
+    tmp_path: Path,
+) -> None:
+    """A generated province (no national data): 2,400 communes in two districts, merged
+    two by two into 1,200. Its summary's counts are in plain digits, read alike in both
+    halves of the line: neither "1,200" (an English mark) nor "1.200" (a Vietnamese one)."""
+    old = [str(20000 + i) for i in range(2400)]
+    units = ["code,name,level,parent_code", "90,Tỉnh Thử,province,"]
+    units += ["901,Huyện Một,district,90", "902,Huyện Hai,district,90"]
+    units += [f"{c},Xã {c},commune,{901 if i < 1200 else 902}" for i, c in enumerate(old)]
+    crosswalk = ["level,new_code,new_name,new_parent_code,old_code,old_name,type"]
+    crosswalk.append("province,90,Tỉnh Thử,,90,Tỉnh Thử,full")
+    crosswalk += [
+        f"commune,{old[i - i % 2]},Xã mới {i // 2},90,{c},Xã {c},full" for i, c in enumerate(old)
+    ]
+    (tmp_path / "units.csv").write_text("\n".join(units) + "\n", encoding="utf-8")
+    (tmp_path / "crosswalk.csv").write_text("\n".join(crosswalk) + "\n", encoding="utf-8")
+    out = tmp_path / "config"
+    done = run(
+        *("--units", str(tmp_path / "units.csv"), "--crosswalk", str(tmp_path / "crosswalk.csv")),
+        *("--province", "90", "-o", str(out)),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"{out / 'org_units.csv'}: 3604 đơn vị / units (1 province, 2 district, 2400 commune "
+        "đến / until 2025-06-30; 1 province, 1200 commune từ / from 2025-07-01)",
+        f"{out / 'successions.csv'}: 2403 dòng kế thừa / successions (0 chưa rõ tỷ lệ / "
+        "without a known share)",
+    ]
+    assert not re.search(r"\d[.,]\d{3}\b", done.stdout.replace(str(out), ""))

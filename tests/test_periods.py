@@ -173,7 +173,7 @@ def test_malformed_period_names_the_valid_forms(bad: str) -> None:
     with pytest.raises(PeriodError, match=r"invalid period .*YYYYMmm.*YYYYQn.*YYYYSn.*YYYY") as err:
         Period.parse(bad)
     assert repr(bad) in str(err.value)
-    assert "kỳ báo cáo không hợp lệ" in str(err.value)
+    assert f"kỳ báo cáo {bad!r} không hợp lệ" in str(err.value)
 
 
 @pytest.mark.parametrize("bad", [None, 2024, 202406.0])

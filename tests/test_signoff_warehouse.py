@@ -131,7 +131,7 @@ REFUSALS = [
     ),
     (
         lambda wh: wh.approve("2024S1", "D", "A", revision=7),
-        r"không có bản 7 / there is no revision 7 \(revisions 1, 2\)",
+        r"không có bản 7 \(các bản: 1, 2\) / there is no revision 7 \(revisions 1, 2\)",
     ),
     (lambda wh: wh.approve("2025S1", "D", "A"), r"2025S1 D: .* nothing published to approve"),
     (lambda wh: wh.approve("2024S1", "D", " "), r"--by: phải ghi tên người duyệt"),

@@ -270,11 +270,15 @@ def test_roles_that_no_grant_restricts_are_refused(
         ):
             owner.grant_auditor("postgres")
         with pytest.raises(
-            WarehouseError, match=r"là chủ các bảng / .* owns the warehouse's tables"
+            WarehouseError,
+            match=r"là chủ các bảng của kho .*: vai trò kiểm toán cần một vai trò riêng / .* "
+            r"owns the warehouse's tables",
         ):
             owner.grant_auditor(member)
         with pytest.raises(
-            WarehouseError, match="không có vai trò 'khong_co' / no role 'khong_co' on this server"
+            WarehouseError,
+            match=r"không có vai trò 'khong_co' trên máy chủ này: .* / no role 'khong_co' on this "
+            r"server",
         ):
             owner.grant_auditor("khong_co")
 

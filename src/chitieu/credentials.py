@@ -31,8 +31,12 @@ _LIBPQ_KEYS: Final = (
     "channel_binding|gssencmode|client_encoding|keepalives|require_auth|load_balance_hosts"
 )
 _CONNINFO = re.compile(rf"(?:^|\s)({_LIBPQ_KEYS})\s*=", re.IGNORECASE)
+_HOW_TO_WRITE_VI = (
+    "viết postgresql://USER@HOST:PORT/DBNAME (một đường dẫn trơn là tệp DuckDB), mật khẩu "
+    "để trong PGPASSWORD hoặc ~/.pgpass"
+)
 _HOW_TO_WRITE = (
-    "viết / write postgresql://USER@HOST:PORT/DBNAME (a bare path is a DuckDB file), "
+    "write postgresql://USER@HOST:PORT/DBNAME (a bare path is a DuckDB file), "
     "with the password in PGPASSWORD or ~/.pgpass"
 )
 
@@ -52,16 +56,20 @@ def refuse_conninfo(given: str) -> None:
     """Raise for a libpq ``key=value`` connection string, naming its keys only."""
     keys = sorted({m.lower() for m in _CONNINFO.findall(given)})
     if keys:
+        listed = ", ".join(keys)
         raise WarehouseError(
-            "--warehouse là chuỗi kết nối libpq, không phải URL / --warehouse is a libpq "
-            f"key=value connection string ({', '.join(keys)}), not a URL: {_HOW_TO_WRITE}; "
-            "nothing was created"
+            f"--warehouse là chuỗi kết nối libpq dạng khóa=giá trị ({listed}), không phải "
+            f"URL: {_HOW_TO_WRITE_VI}; chưa tạo gì / --warehouse is a libpq key=value "
+            f"connection string ({listed}), not a URL: {_HOW_TO_WRITE}; nothing was created"
         )
 
 
-def _ambiguous(what: str) -> WarehouseError:
+def _ambiguous(what_vi: str, what: str) -> WarehouseError:
     return WarehouseError(
-        f"URL kho dữ liệu không rõ ràng / the warehouse URL is ambiguous: {what}. Write an "
+        f"URL kho dữ liệu không rõ ràng: {what_vi}. Viết '@', '/', '?' hoặc '#' trong tên "
+        "người dùng hay mật khẩu ở dạng mã hóa phần trăm (%40, %2F, %3F, %23), hoặc cho mật "
+        "khẩu qua PGPASSWORD hay ~/.pgpass (ở đây không hiện phần nào của URL) / "
+        f"the warehouse URL is ambiguous: {what}. Write an "
         "'@', '/', '?' or '#' inside a user name or password percent-encoded (%40, %2F, "
         "%3F, %23), or give the password in PGPASSWORD or ~/.pgpass (nothing of the URL "
         "is shown here)"
@@ -78,7 +86,11 @@ def parse(url: str) -> WarehouseURL:
     scheme, found, rest = url.partition("://")
     if found and scheme.lower() == "duckdb" and not rest.startswith("/"):
         raise WarehouseError(
-            "URL kho DuckDB thiếu dấu '/' thứ ba / a DuckDB warehouse URL is "
+            "URL kho DuckDB thiếu dấu '/' thứ ba: viết duckdb:///relative/file.duckdb (đường "
+            "dẫn tương đối) hoặc duckdb:////absolute/file.duckdb (đường dẫn tuyệt đối): ba "
+            "dấu gạch chéo, rồi đến đường dẫn; sau hai dấu, phần tiếp theo bị đọc thành tên "
+            "máy chủ và một đường dẫn từ gốc; chưa tạo gì (ở đây không hiện phần nào của URL)"
+            " / a DuckDB warehouse URL is "
             "duckdb:///relative/file.duckdb or duckdb:////absolute/file.duckdb (three "
             "slashes, then the path): after two, what follows would be read as a host "
             "and a path from the root; nothing was created (nothing of the URL is shown "
@@ -89,9 +101,11 @@ def parse(url: str) -> WarehouseURL:
     cut = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
     authority, tail = rest[:cut], rest[cut:]
     if authority.count("@") > 1:
-        raise _ambiguous("more than one '@' before its host")
+        raise _ambiguous(
+            "có hơn một dấu '@' trước tên máy chủ", "more than one '@' before its host"
+        )
     if "@" in tail:
-        raise _ambiguous("an '@' after its host")
+        raise _ambiguous("có dấu '@' sau tên máy chủ", "an '@' after its host")
     password = written = None
     if "@" in authority:
         userinfo, host = authority.split("@")
@@ -128,7 +142,11 @@ def refuse_secret_parameter(url: str | None) -> None:
     it, when it does (the flow run has stored it already: change that password)."""
     if url is not None and parse(url).password:
         raise WarehouseError(
-            "tham số warehouse_url chứa mật khẩu / the flow's warehouse_url parameter holds "
+            "tham số warehouse_url của luồng chứa mật khẩu, mà Prefect lưu cùng lần chạy cho "
+            "bất kỳ ai đọc được API hay giao diện của nó: hãy đổi mật khẩu đó, truyền URL "
+            "không kèm mật khẩu, và cho tiến trình của luồng biết mật khẩu qua PGPASSWORD "
+            "hoặc ~/.pgpass (trên một worker: trong môi trường của nó) / "
+            "the flow's warehouse_url parameter holds "
             "a password, which Prefect stores with the flow run for anyone who can read its "
             "API or UI: change that password, pass the URL without it, and give the password "
             "to the flow's process in PGPASSWORD or ~/.pgpass (on a worker: its environment)"

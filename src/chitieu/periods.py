@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from chitieu.errors import PeriodError, ReviewTooEarly
-from chitieu.shown import CLIPPED_CHARS, clipped
+from chitieu.shown import clipped
 
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
@@ -35,11 +35,16 @@ VALID_FORMS: Final = (
 _MONTHS_PER_KIND: Final = {"M": 1, "Q": 3, "S": 6, "Y": 12}
 
 
+PERIOD_QUOTED_CHARS: Final = 40
+"""A period as given is quoted up to this many characters (a period has at most 7): it is
+quoted in both halves of a message, which stays a line."""
+
+
 def _quoted(text: object) -> str:
     """A period as given, quoted in a message: a 100 KB one by its start and end."""
-    if not isinstance(text, str) or len(text) <= CLIPPED_CHARS:
+    if not isinstance(text, str) or len(text) <= PERIOD_QUOTED_CHARS:
         return repr(text)
-    return f"'{clipped(text)}'"
+    return f"'{clipped(text, PERIOD_QUOTED_CHARS)}'"
 
 
 @dataclass(frozen=True, order=True)
@@ -54,9 +59,10 @@ class Period:
     def parse(cls, text: str) -> Period:
         match = _PATTERN.match(text.strip()) if isinstance(text, str) else None
         if match is None:
+            quoted = _quoted(text)
             raise PeriodError(
-                f"kỳ báo cáo không hợp lệ / invalid period {_quoted(text)}: dùng / use "
-                f"{VALID_FORMS}"
+                f"kỳ báo cáo {quoted} không hợp lệ: dùng một trong các dạng {VALID_FORMS} / "
+                f"invalid period {quoted}: use {VALID_FORMS}"
             )
         year = int(match.group(1))
         if match.group(2):

@@ -76,7 +76,12 @@ def _unambiguous(path: Path) -> Path:
         return path
     shown = shown_text(path.as_posix())
     raise WarehouseError(
-        f"URL kho DuckDB không rõ / an ambiguous DuckDB warehouse URL: duckdb:///{shown} is "
+        f"URL kho DuckDB không rõ: duckdb:///{shown} là tệp {shown} trong thư mục này (ba "
+        f"dấu gạch chéo: đường dẫn tương đối), nhưng ở đây không có thư mục {first}, còn "
+        f"/{first} thì có: muốn dùng /{shown} thì viết duckdb:////{shown} (bốn dấu gạch "
+        f"chéo) hoặc đường dẫn /{shown}; muốn một thư mục mới ở đây thì viết "
+        f"duckdb:///./{shown}; chưa tạo gì / "
+        f"an ambiguous DuckDB warehouse URL: duckdb:///{shown} is "
         f"the file {shown} under this folder (three slashes: a relative path), and there is "
         f"no folder {first} here, while /{first} exists: for /{shown} write "
         f"duckdb:////{shown} (four slashes) or the plain path /{shown}; for a new folder "
@@ -128,10 +133,10 @@ def check_beside(url: str, *names: str) -> None:
     for name in names:
         folder = beside_warehouse(url, name)
         vi, en = BESIDE_PURPOSES.get(name, (name, name))
-        fix = (
-            "move it away, or name another warehouse file (--warehouse)"
+        other_vi, other_en = (
+            ("đặt tên tệp kho khác (--warehouse)", "name another warehouse file (--warehouse)")
             if url.startswith("duckdb:")
-            else "move it away, or set CHITIEU_DATA_DIR to a folder"
+            else ("đặt CHITIEU_DATA_DIR là một thư mục", "set CHITIEU_DATA_DIR to a folder")
         )
         try:
             blocked = next((p for p in (folder, *folder.parents) if p.exists()), None)
@@ -139,14 +144,15 @@ def check_beside(url: str, *names: str) -> None:
                 continue
         except OSError as error:  # a name too long for the system, a folder not allowed
             raise FolderBlocked(
-                f"{clipped(str(folder))}: chitieu không giữ được {vi} ở đây / cannot keep "
-                f"{en} there ({error.strerror or type(error).__name__}); "
-                f"{fix.removeprefix('move it away, or ')}"
+                f"{clipped(str(folder))}: chitieu không giữ được {vi} ở đây; hãy {other_vi} / "
+                f"cannot keep {en} there ({error.strerror or type(error).__name__}); "
+                f"{other_en}"
             ) from error
         where = "" if blocked == folder else f" ({clipped(str(folder))})"
         raise FolderBlocked(
-            f"{clipped(str(blocked))} là một tệp, không phải thư mục, nơi chitieu giữ {vi} / "
-            f"is a file, not a folder: chitieu keeps {en} there{where}; {fix}"
+            f"{clipped(str(blocked))} là một tệp, không phải thư mục, nơi chitieu giữ "
+            f"{vi}{where}; hãy chuyển tệp đó đi nơi khác, hoặc {other_vi} / is a file, not a "
+            f"folder: chitieu keeps {en} there{where}; move it away, or {other_en}"
         )
 
 

@@ -109,10 +109,12 @@ def test_a_libpq_string_is_refused_and_creates_nothing(command: list[str], tmp_p
     )
     assert done.returncode == 3
     assert done.stderr == (
-        "chitieu: --warehouse là chuỗi kết nối libpq, không phải URL / --warehouse is a libpq "
-        "key=value connection string (dbname, host, password, user), not a URL: viết / write "
-        "postgresql://USER@HOST:PORT/DBNAME (a bare path is a DuckDB file), with the password "
-        "in PGPASSWORD or ~/.pgpass; nothing was created\n"
+        "chitieu: --warehouse là chuỗi kết nối libpq dạng khóa=giá trị (dbname, host, "
+        "password, user), không phải URL: viết postgresql://USER@HOST:PORT/DBNAME (một đường "
+        "dẫn trơn là tệp DuckDB), mật khẩu để trong PGPASSWORD hoặc ~/.pgpass; chưa tạo gì / "
+        "--warehouse is a libpq key=value connection string (dbname, host, password, user), "
+        "not a URL: write postgresql://USER@HOST:PORT/DBNAME (a bare path is a DuckDB file), "
+        "with the password in PGPASSWORD or ~/.pgpass; nothing was created\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]
 

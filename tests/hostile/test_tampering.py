@@ -337,7 +337,7 @@ def test_a_log_begun_later_vouches_for_the_headers_it_adopted(tampered: Tampered
 @pytest.mark.parametrize(
     ("column", "value", "why"),
     [
-        ("review_period", "2024S9", "kỳ báo cáo không hợp lệ / invalid period '2024S9'"),
+        ("review_period", "2024S9", "kỳ báo cáo '2024S9' không hợp lệ: dùng một trong các dạng"),
         ("root_org_unit", "NOPE", "đơn vị NOPE không tồn tại / unknown org unit NOPE"),
     ],
 )

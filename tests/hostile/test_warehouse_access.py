@@ -42,7 +42,8 @@ def test_a_reader_of_a_missing_duckdb_file_says_so_and_creates_nothing(
     )
     assert isinstance(result.exception, WarehouseError)  # exit code 3 at the command line
     assert str(result.exception) == (
-        f"không có kho dữ liệu / no warehouse at {missing}: nothing was ever ingested there "
+        f"không có kho dữ liệu ở {missing}: chưa từng tiếp nhận gì ở đó (kiểm tra --warehouse "
+        f"hoặc CHITIEU_WAREHOUSE) / no warehouse at {missing}: nothing was ever ingested there "
         "(check --warehouse or CHITIEU_WAREHOUSE)"
     )
     assert not missing.parent.exists()
@@ -60,8 +61,9 @@ def test_a_folder_named_as_the_warehouse_is_said_to_be_a_folder(tmp_path: Path) 
         )
         assert isinstance(result.exception, WarehouseError), result.output
         assert str(result.exception) == (
-            f"không mở được kho dữ liệu / no warehouse at {folder}: it is a folder, not a "
-            "DuckDB file (name the file: --warehouse or CHITIEU_WAREHOUSE)"
+            f"không mở được kho dữ liệu {folder}: đó là một thư mục, không phải tệp DuckDB (ghi "
+            f"tên tệp: --warehouse hoặc CHITIEU_WAREHOUSE) / no warehouse at {folder}: it is a "
+            "folder, not a DuckDB file (name the file: --warehouse or CHITIEU_WAREHOUSE)"
         )
     assert list(folder.iterdir()) == []
 
@@ -75,7 +77,8 @@ def test_a_reader_of_an_empty_postgresql_schema_says_so_and_creates_nothing(
         ["snapshots", "list", "--config", str(make_config(tmp_path)), "--warehouse", postgres_url],
     )
     assert isinstance(result.exception, WarehouseError)
-    assert "không có kho dữ liệu / no warehouse in postgresql://postgres@" in str(result.exception)
+    assert "không có kho dữ liệu ở postgresql://postgres@" in str(result.exception)
+    assert " / no warehouse in postgresql://postgres@" in str(result.exception)
     assert "its schema holds no chitieu tables" in str(result.exception)
     with pytest.raises(WarehouseError, match="no warehouse in"):  # still none: nothing created
         open_warehouse(postgres_url, create=False)
@@ -85,9 +88,10 @@ def test_a_reader_of_an_empty_postgresql_schema_says_so_and_creates_nothing(
 
 def busy_line(path: Path) -> str:
     return (
-        f"chitieu: kho dữ liệu đang bận / the warehouse {path} is in use by another process "
-        f"(PID {os.getpid()}): chờ nó xong rồi chạy lại / wait until it finishes (an intake "
-        "or a review), then run the command again"
+        f"chitieu: kho dữ liệu {path} đang bận, một tiến trình khác đang dùng nó (PID "
+        f"{os.getpid()}): chờ tiến trình đó xong (một lần tiếp nhận hoặc đánh giá) rồi chạy lại "
+        f"lệnh / the warehouse {path} is in use by another process (PID {os.getpid()}): wait "
+        "until it finishes (an intake or a review), then run the command again"
     )
 
 

@@ -276,13 +276,16 @@ def review_lock(name: str) -> Iterator[None]:
     first = min(5.0, REVIEW_LOCK_WAIT_SECONDS)
     if not _took(held, slot(first)):
         _logger().warning(
-            "Chờ lần đánh giá khác kết thúc / waiting for another review to finish (%s)", name
+            "Chờ lần đánh giá khác (%s) kết thúc / waiting for another review to finish (%s)",
+            name,
+            name,
         )
         rest = REVIEW_LOCK_WAIT_SECONDS - first
         if rest <= 0 or not _took(held, slot(rest)):
+            waited = REVIEW_LOCK_WAIT_SECONDS // 60
             raise SnapshotConflict(
-                f"một lần đánh giá khác đang chạy / another review is still running ({name});"
-                f" waited {REVIEW_LOCK_WAIT_SECONDS // 60} min"
+                f"một lần đánh giá khác vẫn đang chạy ({name}); đã chờ {waited} phút / "
+                f"another review is still running ({name}); waited {waited} min"
             )
     with held:
         yield

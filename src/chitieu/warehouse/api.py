@@ -422,8 +422,11 @@ def _backend(url: str, create: bool) -> Backend:
         from chitieu.warehouse.postgres_backend import PostgresBackend  # psycopg loads only here
 
         return PostgresBackend(url)
+    shown = redact(url)
     raise WarehouseError(
-        f"địa chỉ kho dữ liệu không hợp lệ / unknown warehouse URL {redact(url)}: expected "
+        f"địa chỉ kho dữ liệu {shown} không hợp lệ: dùng duckdb:///relative/file.duckdb hoặc "
+        "duckdb:////absolute/file.duckdb, một đường dẫn trơn đến tệp DuckDB, hoặc "
+        f"postgresql://user@host/database / unknown warehouse URL {shown}: expected "
         "duckdb:///relative/file.duckdb or duckdb:////absolute/file.duckdb, "
         "a plain path to a DuckDB file, or postgresql://user@host/database"
     )

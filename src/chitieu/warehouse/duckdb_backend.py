@@ -42,9 +42,10 @@ def _busy(path: str, error: duckdb.Error) -> WarehouseBusy | None:
     found = _LOCKED.search(str(error))
     holder = f" (PID {found[1]})" if found else ""
     return WarehouseBusy(
-        f"kho dữ liệu đang bận / the warehouse {path} is in use by another process{holder}: "
-        "chờ nó xong rồi chạy lại / wait until it finishes (an intake or a review), then "
-        "run the command again"
+        f"kho dữ liệu {path} đang bận, một tiến trình khác đang dùng nó{holder}: chờ tiến "
+        "trình đó xong (một lần tiếp nhận hoặc đánh giá) rồi chạy lại lệnh / the warehouse "
+        f"{path} is in use by another process{holder}: wait until it finishes (an intake or "
+        "a review), then run the command again"
     )
 
 
@@ -52,12 +53,15 @@ def _check_file(path: Path, named: str, create: bool) -> None:
     """Refuse a folder at ``path``, or nothing there unless ``create``; make its folder."""
     if path.is_dir():
         raise WarehouseError(
-            f"không mở được kho dữ liệu / no warehouse at {named}: it is a folder, not a "
-            "DuckDB file (name the file: --warehouse or CHITIEU_WAREHOUSE)"
+            f"không mở được kho dữ liệu {named}: đó là một thư mục, không phải tệp DuckDB (ghi "
+            "tên tệp: --warehouse hoặc CHITIEU_WAREHOUSE) / no warehouse at "
+            f"{named}: it is a folder, not a DuckDB file (name the file: --warehouse or "
+            "CHITIEU_WAREHOUSE)"
         )
     if not create and not path.is_file():
         raise WarehouseError(
-            f"không có kho dữ liệu / no warehouse at {named}: nothing was ever ingested "
+            f"không có kho dữ liệu ở {named}: chưa từng tiếp nhận gì ở đó (kiểm tra --warehouse "
+            f"hoặc CHITIEU_WAREHOUSE) / no warehouse at {named}: nothing was ever ingested "
             "there (check --warehouse or CHITIEU_WAREHOUSE)"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,7 +77,8 @@ class DuckDBBackend:
                 _check_file(path, named, create)
             except OSError as error:  # a name too long for the system, a folder not allowed
                 raise WarehouseError(
-                    f"không mở được kho dữ liệu / cannot open the warehouse {named}: "
+                    f"không mở được kho dữ liệu {named} (kiểm tra --warehouse hoặc "
+                    f"CHITIEU_WAREHOUSE) / cannot open the warehouse {named}: "
                     f"{error.strerror or type(error).__name__} (check --warehouse or "
                     "CHITIEU_WAREHOUSE)"
                 ) from error
@@ -84,8 +89,8 @@ class DuckDBBackend:
             if busy is not None:
                 raise busy from None
             raise WarehouseError(
-                f"không mở được kho dữ liệu DuckDB / cannot open the DuckDB warehouse {named}: "
-                f"{clipped(str(error), 300)}"
+                f"không mở được kho dữ liệu DuckDB {named} / cannot open the DuckDB warehouse "
+                f"{named}: {clipped(str(error), 300)}"
             ) from error
         self._con.execute("SET TimeZone = 'UTC'")
 

@@ -42,8 +42,10 @@ def migrate(backend: Backend, where: str, create: bool = True) -> int:
     current = max(applied, default=0)
     if current == 0 and not create:
         raise WarehouseError(
-            f"không có kho dữ liệu / no warehouse in {where}: its schema holds no chitieu "
-            "tables, nothing was ever ingested there (check the URL and its search_path)"
+            f"không có kho dữ liệu ở {where}: lược đồ của nó không có bảng nào của chitieu, "
+            "chưa từng tiếp nhận gì ở đó (kiểm tra URL và search_path của nó) / no warehouse "
+            f"in {where}: its schema holds no chitieu tables, nothing was ever ingested there "
+            "(check the URL and its search_path)"
         )
     if current > newest:
         raise _newer(where, current, newest)
@@ -66,7 +68,11 @@ def migrate(backend: Backend, where: str, create: bool = True) -> int:
     except WarehouseError as error:
         if current == 0:  # nothing of chitieu's that this role can see
             raise WarehouseError(
-                f"không thấy và không tạo được kho / no chitieu tables this role can see in "
+                f"vai trò này không thấy bảng nào của chitieu ở {where} và không tạo được: nếu "
+                "kho đã có, vai trò này không có quyền trên kho, chủ kho cấp quyền cho nó "
+                "(chitieu warehouse grant-auditor ROLE, hoặc grant-approver ROLE); muốn tạo "
+                "kho mới thì dùng một vai trò có quyền tạo bảng ở đó / "
+                f"no chitieu tables this role can see in "
                 f"{where}, and creating them failed: {error}. If the warehouse exists, this "
                 "role has no rights on it: its owner grants them (chitieu warehouse "
                 "grant-auditor ROLE, or grant-approver ROLE); a new warehouse is created by "

@@ -91,9 +91,10 @@ class PostgresBackend:
                 application_name="chitieu",
             )
         except psycopg.Error as error:
+            shown = redact(url)
             raise WarehouseError(
-                f"không kết nối được kho dữ liệu PostgreSQL / cannot connect to the PostgreSQL "
-                f"warehouse {redact(url)}: {self._clean(error)}"
+                f"không kết nối được kho dữ liệu PostgreSQL {shown} / cannot connect to the "
+                f"PostgreSQL warehouse {shown}: {self._clean(error)}"
             ) from None
         with self._translated():
             self._con.execute("SET TimeZone = 'UTC'")
@@ -101,7 +102,9 @@ class PostgresBackend:
         if row is None or row[0] is None:
             self._con.close()
             raise WarehouseError(
-                f"vai trò này không dùng được lược đồ nào / the PostgreSQL warehouse "
+                f"vai trò này không dùng được lược đồ nào của kho PostgreSQL {redact(url)}: "
+                "kiểm tra search_path của nó, và vai trò đã được cấp quyền chưa (vai trò của "
+                "kiểm toán viên: chitieu warehouse grant-auditor) / the PostgreSQL warehouse "
                 f"{redact(url)} has no schema this role may use: check its search_path, and "
                 "that it was granted access (an auditor's role: chitieu warehouse "
                 "grant-auditor)"

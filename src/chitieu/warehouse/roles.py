@@ -17,6 +17,7 @@ hand, `chitieu snapshots verify` checks against those rules, the hash and the ch
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from chitieu.errors import WarehouseError
 from chitieu.warehouse.backend import Backend
@@ -108,11 +109,16 @@ def _approver_grants(backend: Backend, role: str) -> str:
     return template.format(schema=schema, role=quote_identifier(role))
 
 
+_KINDS_VI: Final = {"auditor": "vai trò kiểm toán", "approver": "vai trò duyệt"}
+"""What an ``auditor`` and an ``approver`` role are called in a message's Vietnamese."""
+
+
 def _refuse(backend: Backend, role: str, kind: str) -> None:
     standing = backend.rows(query("roles/role_standing", backend.dialect), [role])
     if not standing:
         raise WarehouseError(
-            f"không có vai trò {role!r} / no role {role!r} on this server: create it first "
+            f"không có vai trò {role!r} trên máy chủ này: tạo nó trước (CREATE ROLE ... LOGIN "
+            f"PASSWORD ...), rồi cấp quyền / no role {role!r} on this server: create it first "
             "(CREATE ROLE ... LOGIN PASSWORD ...), then grant"
         )
     [(superuser, acts_as_owner)] = standing
@@ -123,8 +129,9 @@ def _refuse(backend: Backend, role: str, kind: str) -> None:
         )
     if acts_as_owner:
         raise WarehouseError(
-            f"vai trò {role!r} là chủ các bảng / role {role!r} owns the warehouse's tables "
-            f"(or belongs to the role that does): an {kind} needs a role of its own"
+            f"vai trò {role!r} là chủ các bảng của kho (hoặc thuộc vai trò chủ các bảng): "
+            f"{_KINDS_VI[kind]} cần một vai trò riêng / role {role!r} owns the warehouse's "
+            f"tables (or belongs to the role that does): an {kind} needs a role of its own"
         )
 
 
@@ -169,20 +176,30 @@ def _temporary_words(
 ) -> str:
     if after.role_may:
         holder = "PUBLIC holds" if after.public_may else f"{role} was granted"
+        holder_vi = "PUBLIC có" if after.public_may else f"{role} đã được cấp"
         statements = " ".join(
             line for line in revoke.splitlines() if line and not line.startswith("--")
         )
         return (
-            f"bảng tạm: vẫn tạo được / temporary tables: role {role} can still create them "
+            f"bảng tạm: vai trò {role} vẫn tạo được (bảng tạm không đổi dữ liệu đã lưu, nhưng "
+            f"vai trò không còn là chỉ đọc): {holder_vi} quyền TEMPORARY trên cơ sở dữ liệu, "
+            f"chỉ chủ của nó là {after.database_owner} (hoặc một superuser) lấy lại được, bằng "
+            "các lệnh ở cuối dòng này / "
+            f"temporary tables: role {role} can still create them "
             f"(they change nothing stored, but the role is not read-only): {holder} "
             f"TEMPORARY on the database and only its owner {after.database_owner} (or a "
             f"superuser) can take it back: {statements}"
         )
     if before.role_may:
         return (
-            f"bảng tạm: không tạo được / temporary tables: role {role} cannot create any: "
+            f"bảng tạm: vai trò {role} không tạo được: quyền TEMPORARY trên cơ sở dữ liệu đã "
+            f"được lấy lại từ PUBLIC (chủ kho {after.tables_owner} vẫn giữ; vai trò khác nào "
+            "cần bảng tạm ở đó: GRANT TEMPORARY ON DATABASE ... TO vai trò đó) / "
+            f"temporary tables: role {role} cannot create any: "
             "TEMPORARY on the database was taken from PUBLIC (the warehouse's owner "
             f"{after.tables_owner} keeps it; any other role that needs temporary tables "
             "there: GRANT TEMPORARY ON DATABASE ... TO it)"
         )
-    return f"bảng tạm: không tạo được / temporary tables: role {role} cannot create any"
+    return (
+        f"bảng tạm: vai trò {role} không tạo được / temporary tables: role {role} cannot create any"
+    )

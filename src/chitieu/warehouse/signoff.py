@@ -149,7 +149,8 @@ def _turn(backend: Backend, review_period: str, root: str) -> Iterator[list[dict
             yield read_approvals(backend, review_period, root).sort("seq").to_dicts()
     except WriteConflict as error:
         raise SignOffRefused(
-            f"{review_period} {root}: một lần duyệt khác vừa được ghi cùng lúc / another "
+            f"{review_period} {root}: một lần duyệt khác vừa được ghi cùng lúc; xem `chitieu "
+            "snapshots show` rồi thử lại nếu vẫn cần / another "
             "sign-off of this review was recorded at the same moment; nothing recorded, "
             "look at `chitieu snapshots show` and try again if still needed"
         ) from error
@@ -188,9 +189,10 @@ def _revision(
         return latest
     numbers = headers["revision"].to_list()
     if revision not in numbers:
+        listed = ", ".join(map(str, numbers))
         raise SignOffRefused(
-            f"{what}: không có bản {revision} / there is no revision {revision} "
-            f"(revisions {', '.join(map(str, numbers))}); nothing recorded"
+            f"{what}: không có bản {revision} (các bản: {listed}) / there is no revision "
+            f"{revision} (revisions {listed}); nothing recorded"
         )
     if revision != latest["revision"]:
         raise SignOffRefused(
@@ -223,17 +225,20 @@ def approve(
         recomputed = None
     if recomputed != header["content_sha256"]:
         raise SignOffRefused(
-            f"{review_period} {root}: bản {header['revision']} không còn khớp mã băm / revision "
+            f"{review_period} {root}: bản {header['revision']} không còn khớp mã băm "
+            "content_sha256 của nó (chạy `chitieu snapshots verify`) / revision "
             f"{header['revision']} no longer matches its content_sha256 (run `chitieu "
             "snapshots verify`); nothing recorded"
         )
     with _turn(backend, review_period, root) as chain:
         if chain and chain[-1]["action"] == "approve":
             standing = chain[-1]
+            approved = f"{standing['revision']}, {_who(standing)}"
+            command = f"`chitieu reopen {review_period} --org {root} --by … --reason …`"
             raise SignOffRefused(
-                f"{review_period} {root}: đã được duyệt rồi / is already approved (revision "
-                f"{standing['revision']}, {_who(standing)}): reopen it first (`chitieu reopen "
-                f"{review_period} --org {root} --by … --reason …`); nothing recorded"
+                f"{review_period} {root}: đã được duyệt rồi (bản {approved}): mở lại trước "
+                f"({command}) / is already approved (revision {approved}): reopen it first "
+                f"({command}); nothing recorded"
             )
         if _revision(backend, review_period, root, None)["snapshot_id"] != header["snapshot_id"]:
             raise SignOffRefused(
