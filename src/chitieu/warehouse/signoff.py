@@ -184,6 +184,13 @@ def _revision(
             "nothing recorded"
         )
     latest = headers.sort("revision").row(-1, named=True)
+    if latest["status"] != "published":  # the newest published one was removed (a rollback)
+        raise SignOffRefused(
+            f"{what}: bản mới nhất ({latest['revision']}) không phải bản đang công bố mà là "
+            f"'{clipped(str(latest['status']))}' / the newest revision ({latest['revision']}) "
+            f"is not published but {clipped(str(latest['status']))}: revisions were removed or "
+            "changed (run `chitieu snapshots verify`); nothing recorded"
+        )
     if revision is None:
         return latest
     numbers = headers["revision"].to_list()
@@ -212,8 +219,9 @@ def approve(
 ) -> SignOff:
     """Record who approved the published revision of a review (``revision``, when given,
     must be it), with its content_sha256. Refuses (`SignOffRefused`, nothing written) a
-    missing name, an unknown or superseded revision, a revision whose rows no longer match
-    its hash, and a review already approved."""
+    missing name, an unknown or superseded revision, a newest revision not marked
+    published (its successors removed), a revision whose rows no longer match its hash,
+    and a review already approved. What the heads log says is `Warehouse.approve`'s."""
     name = _required(by, "--by", "phải ghi tên người duyệt", "name who approves")
     header = _revision(backend, review_period, root, revision)
     read = audit.snapshot(backend, review_period, root, int(header["revision"]))
