@@ -114,3 +114,32 @@ def test_an_untouched_review_is_approved(tampered: Tampered) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.startswith("đã duyệt / approved: 2024S1 D bản / revision 2 — ")
     assert tampered.verify().exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("option", "blank"),
+    [
+        ("--by", "\u3164"),  # Hangul filler: a letter (Lo) that prints as a space
+        ("--by", "\u2800 \u2800"),  # the empty Braille pattern (So)
+        ("--title", "\u115f\u1160"),
+        ("--note", "\uffa0"),
+    ],
+)
+def test_an_approval_by_a_blank_name_is_refused(
+    tampered: Tampered, option: str, blank: str
+) -> None:
+    """A name, title or note that prints as nothing was signed: the signature block and
+    `snapshots list` named no one."""
+    extra = [] if option == "--by" else ["--by", "Nguyễn Văn A"]
+    result = tampered.run("approve", "2024S1", *extra, option, blank)
+    refused(result, f"{option}: không có chữ hay số nào", "blank characters")
+    no_signoff(tampered)
+
+
+def test_a_reopening_with_a_blank_reason_is_refused(tampered: Tampered) -> None:
+    """SPEC §8: a reopening says why. A reason of Hangul fillers said nothing."""
+    assert approve(tampered).exit_code == 0
+    result = tampered.run("reopen", "2024S1", "--by", "Nguyễn Văn A", "--reason", "\u3164" * 3)
+    refused(result, "--reason: không có chữ hay số nào")
+    with tampered.open() as wh:
+        assert wh.approvals()["action"].to_list() == ["approve"]
