@@ -149,7 +149,7 @@ REFUSALS = [
     # only marks: a reason that prints as nothing is no reason
     (
         lambda wh: wh.approve("2024S1", "D", "\u0301\u0301 \u0323"),
-        r"--by: không có chữ hay số nào, chỉ có dấu / holds no letter, digit or sign",
+        r"--by: không có chữ hay số nào, chỉ có dấu hoặc ký tự trắng / holds no letter, digit",
     ),
     # longer than a line of the signature block, or a paragraph: printed by every reader
     (

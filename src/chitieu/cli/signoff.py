@@ -113,7 +113,8 @@ def approve(
     from chitieu.warehouse import open_warehouse
 
     config, code, root = _review(config_dir, period, org)
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
+    # never makes one: an empty warehouse has nothing to approve (a mistyped --warehouse)
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         signed = store.approve(code, root, by, revision, title, note)
     click.echo(f"đã duyệt / approved: {_signed(signed)}")
     if signed.note:
@@ -148,7 +149,7 @@ def reopen(
     from chitieu.warehouse import open_warehouse
 
     config, code, root = _review(config_dir, period, org)
-    with open_warehouse(settings.warehouse_url(warehouse)) as store:
+    with open_warehouse(settings.warehouse_url(warehouse), create=False) as store:
         signed = store.reopen(code, root, by, reason)
     click.echo(f"đã mở lại / reopened: {_signed(signed)}")
     click.echo(f"  lý do / reason: {signed.note}")

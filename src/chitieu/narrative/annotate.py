@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from chitieu.errors import DraftError
 from chitieu.narrative.draft import Draft, open_word, paragraph_runs, word_paragraphs
 from chitieu.narrative.verdicts import DISAGREES, VERDICT_WORDS, FigureCheck
 
@@ -39,6 +40,7 @@ def annotated_copy(draft: Draft, checks: Iterable[FigureCheck]) -> tuple[bytes, 
     from docx.text.run import Run
 
     document = open_word(draft.name, draft.content)
+    _refuse_unnumbered_comments(draft.name, document)
     paragraphs = word_paragraphs(document)
     body = document._body
     count = 0
@@ -60,6 +62,29 @@ def annotated_copy(draft: Draft, checks: Iterable[FigureCheck]) -> tuple[bytes, 
     out = io.BytesIO()
     document.save(out)
     return out.getvalue(), count
+
+
+def _refuse_unnumbered_comments(name: str, document: Any) -> None:
+    """`DraftError` when a comment the draft already holds has an id that is no whole
+    number (``w:id="abc"``: Word never writes one, a script can): python-docx numbers a
+    new comment after the highest id, and stopped with a ValueError (exit 70)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+
+    from chitieu.shown import clipped
+
+    try:  # asking python-docx for the comments part would add an empty one
+        part = document.part.part_related_by(RELATIONSHIP_TYPE.COMMENTS)
+    except KeyError:
+        return
+    ids = part.element.xpath("./w:comment/@w:id")
+    bad = next((i for i in ids if not (i.isascii() and i.lstrip("-").isdecimal())), None)
+    if bad is not None:
+        raise DraftError(
+            f"{name}: một ghi chú (comment) của bản thảo có mã không phải số "
+            f"({clipped(bad)!r}): mở và lưu lại trong Word / a comment of the draft has an "
+            f"id that is no number ({clipped(bad)!r}): open and save it in Word; no annotated "
+            "copy written"
+        )
 
 
 def _offsets(paragraph: Any) -> list[tuple[Any, int, int]]:

@@ -289,8 +289,8 @@ def _outline(element: Any) -> int | None:
     """The heading level a style's or paragraph's own outline level gives (1–9; 0 for
     Word's level 9, body text), or None where it sets none."""
     outline = _markup().outline(element)
-    if not (outline and outline[0].isdigit()):
-        return None
+    if not (outline and outline[0].isascii() and outline[0].isdecimal()):
+        return None  # none, or not a number: "²" is a digit to isdigit(), not to int()
     return int(outline[0]) + 1 if int(outline[0]) < 9 else 0
 
 
@@ -457,10 +457,14 @@ def _walk(
 
 
 def _grid_span(tc: Any, markup: _Markup) -> int:
+    """The columns a cell spans: its ``w:gridSpan``, or 1 where that is not a whole
+    number of at least 1 (``abc``, ``-5``: Word would not open the file, a script can
+    write it), rather than a crash or a column counted backwards."""
     if tc.find(markup.tc_pr) is None:
         return 1
     spans = markup.grid_span(tc)
-    return int(spans[0]) if spans else 1
+    span = spans[0].strip() if spans else ""
+    return int(span) if span.isascii() and span.isdecimal() and int(span) >= 1 else 1
 
 
 def paragraph_runs(paragraph: Any) -> list[Any]:

@@ -10,9 +10,18 @@ from typing import Any
 import polars as pl
 
 from chitieu.credentials import parse
-from chitieu.errors import WarehouseError
+from chitieu.errors import SignOffRefused, WarehouseError
 from chitieu.settings import beside_warehouse, duckdb_path, redact, warehouse_url
-from chitieu.warehouse import audit, checks, heads, intake, publishing, roles, signoff
+from chitieu.warehouse import (
+    audit,
+    checks,
+    heads,
+    intake,
+    publishing,
+    roles,
+    rollback,
+    signoff,
+)
 from chitieu.warehouse.backend import Backend, Schema
 from chitieu.warehouse.migrate import migrate
 from chitieu.warehouse.models import (
@@ -333,8 +342,32 @@ class Warehouse:
         """Approve the published revision (`SignOffRefused`, nothing written, when it
         cannot be: see `chitieu.warehouse.signoff.approve`); the review is then locked.
         The approval goes to the heads log once its transaction has committed."""
+        self._refuse_unlogged(review_period, root)
         row = signoff.approve(self._backend, review_period, root, by, revision, title, note)
         return self._logged(row)
+
+    def _refuse_unlogged(self, review_period: str, root: str) -> None:
+        """`SignOffRefused` when the heads log contradicts the review's revisions: one
+        replaced with its rows and hash rewritten together (its own hash then agrees), or
+        newer ones removed, so that an older revision looks published. Verify would find
+        it after; an approval must not sign it first."""
+        if self.heads_log is None:
+            return
+        found = rollback.check_log(
+            self.list_snapshots(review_period, root),
+            heads.read_heads(self.heads_log),
+            self.identity,
+        )
+        ours = [
+            p for p in found.problems if (p.review_period, p.root_org_unit) == (review_period, root)
+        ]
+        if ours:
+            raise SignOffRefused(
+                f"{review_period} {root}: nhật ký các bản công bố ({self.heads_log.name}) không "
+                f"khớp với kho / the heads log {self.heads_log} disagrees with the warehouse: "
+                f"revision {ours[0].revision}: {ours[0].message} (run `chitieu snapshots "
+                "verify`); nothing recorded"
+            )
 
     def reopen(self, review_period: str, root: str, by: str | None, reason: str | None) -> SignOff:
         """Reopen an approved review, saying why; its lock is lifted (and the reopening

@@ -52,6 +52,15 @@ block, a note or a reason a paragraph; each is printed by `snapshots show`, `dif
 the document, and kept in the chain for good."""
 
 
+_BLANK: Final = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+"""Letters and symbols that print as blank space: the Hangul fillers and the empty
+Braille pattern. A name or a reason of only these is as empty as one of spaces."""
+
+
+def _visible(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LNPS" and char not in _BLANK
+
+
 def _text(value: str | None, option: str) -> str | None:
     """A name, title, note or reason as stored: NFC, trimmed, None when empty; refused
     when it holds a character that does not show as itself (`first_unshown`), or is longer
@@ -74,11 +83,12 @@ def _text(value: str | None, option: str) -> str | None:
             f"that does not show, {char!r}, at position {place}: write the text on one "
             "line, without control or direction characters; nothing recorded"
         )
-    if cleaned and not any(unicodedata.category(char)[0] in "LNPS" for char in cleaned):
-        # only marks and spaces (U+0301 alone): prints as nothing, so it was not written
+    if cleaned and not any(_visible(char) for char in cleaned):
+        # only marks, spaces and blank letters (U+0301, U+3164 alone): prints as nothing
         raise SignOffRefused(
-            f"{option}: không có chữ hay số nào, chỉ có dấu / holds no letter, digit or "
-            "sign, only marks that print as nothing: write the text; nothing recorded"
+            f"{option}: không có chữ hay số nào, chỉ có dấu hoặc ký tự trắng / holds no "
+            "letter, digit or sign, only marks or blank characters that print as nothing: "
+            "write the text; nothing recorded"
         )
     return cleaned or None
 
@@ -185,6 +195,13 @@ def _revision(
             "nothing recorded"
         )
     latest = headers.sort("revision").row(-1, named=True)
+    if latest["status"] != "published":  # the newest published one was removed (a rollback)
+        raise SignOffRefused(
+            f"{what}: bản mới nhất ({latest['revision']}) không phải bản đang công bố mà là "
+            f"'{clipped(str(latest['status']))}' / the newest revision ({latest['revision']}) "
+            f"is not published but {clipped(str(latest['status']))}: revisions were removed or "
+            "changed (run `chitieu snapshots verify`); nothing recorded"
+        )
     if revision is None:
         return latest
     numbers = headers["revision"].to_list()
@@ -214,8 +231,9 @@ def approve(
 ) -> SignOff:
     """Record who approved the published revision of a review (``revision``, when given,
     must be it), with its content_sha256. Refuses (`SignOffRefused`, nothing written) a
-    missing name, an unknown or superseded revision, a revision whose rows no longer match
-    its hash, and a review already approved."""
+    missing name, an unknown or superseded revision, a newest revision not marked
+    published (its successors removed), a revision whose rows no longer match its hash,
+    and a review already approved. What the heads log says is `Warehouse.approve`'s."""
     name = _required(by, "--by", "phải ghi tên người duyệt", "name who approves")
     header = _revision(backend, review_period, root, revision)
     read = audit.snapshot(backend, review_period, root, int(header["revision"]))
