@@ -37,7 +37,8 @@ def test_a_mistyped_warehouse_is_refused_not_created(tmp_path: Path, command: li
     )
     assert isinstance(result.exception, WarehouseError), result.output
     assert result.exception.exit_code == 3  # what the command line exits with
-    assert "không có kho dữ liệu / no warehouse at" in str(result.exception)
+    assert str(result.exception).startswith(f"không có kho dữ liệu ở {typo}: ")
+    assert f" / no warehouse at {typo}: " in str(result.exception)
     assert list(tmp_path.iterdir()) == []
 
 
