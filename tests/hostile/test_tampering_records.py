@@ -8,6 +8,9 @@ revision's inputs are covered (a rejected report's records are not a revision's)
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -259,3 +262,29 @@ def test_a_revision_hashed_by_records_v1_is_still_checked_by_it(published: str) 
         [mismatch] = audit.verify(wh.backend)
     assert (mismatch.check, mismatch.revision) == ("records", 1)
     assert mismatch.message.startswith("what the intake recorded of its inputs hashes to ")
+
+
+@pytest.mark.parametrize("warehouse_url", ["duckdb"], indirect=True)  # it reads a DuckDB file
+def test_the_records_benchmark_times_both_definitions_on_a_revision(published: str) -> None:
+    """`benchmarks/bench_records.py`, which the README's figures for records v2 came from."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_records",
+            "--warehouse",
+            published.removeprefix("duckdb:///"),
+            "--repeat",
+            "1",
+        ],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(root / "src")])},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("2024S1 D revision 1: 2 inputs, 1 warnings, 1 notes")
+    assert "| records v1: one hash over every input's records | " in done.stdout
+    assert "| records v2: each input's digest, then one over those | " in done.stdout
