@@ -508,3 +508,24 @@ def test_a_unit_name_with_a_character_that_does_not_show_is_refused(tmp_path: Pa
         ("org_units.csv", "line 4 (C1)", "name")
     ]
     assert "tên có ký tự không hiển thị" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "blank",
+    ["", "   ", "\u0301", "\u3164\u3164", "\u2800"],
+    ids=["empty", "spaces", "a mark alone", "hangul fillers", "empty braille"],
+)
+def test_a_printed_name_that_would_print_as_nothing_is_refused(tmp_path: Path, blank: str) -> None:
+    """An indicator or a unit whose name prints as nothing would leave its row of the
+    document without a word (as a sign-off's blank name is refused: `approve --by`)."""
+    catalog = base_text("catalog.yaml").replace('name: "Tổng hợp"', f'name: "{blank}"')
+    org = base_text("org_units.csv").replace("C1,Xã Một,", f"C1,{blank or 'ㅤ'},", 1)
+    with pytest.raises(ConfigError) as err:
+        load_config(overlay(tmp_path, {"catalog.yaml": catalog, "org_units.csv": org}))
+    assert [(p.file, p.entry, p.key) for p in err.value.problems] == [
+        ("catalog.yaml", "indicators[5] CT05", "name"),
+        ("org_units.csv", "line 4 (C1)", "name"),
+    ]
+    assert "tên trống: không có chữ, số hay ký hiệu nào hiện ra / the name is blank" in str(
+        err.value
+    )

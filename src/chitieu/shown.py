@@ -67,6 +67,22 @@ def first_unshown(text: str) -> tuple[int, str] | None:
     return None
 
 
+BLANK_LOOKING: Final = "\u115f\u1160\u2800\u3164\uffa0"
+"""Letters and symbols that print as blank space: the Hangul fillers and the empty
+Braille pattern. A name or a reason of only these is as empty as one of spaces."""
+VISIBLE_CLASS: Final = rf"[\p{{L}}\p{{N}}\p{{P}}\p{{S}}&&[^{BLANK_LOOKING}]]"
+"""A regular expression (polars', Rust's syntax) for one character that prints as
+something: a letter, digit, punctuation or symbol that is not `BLANK_LOOKING`."""
+
+
+def prints_nothing(text: str) -> bool:
+    """Whether ``text`` holds no letter, digit, punctuation or symbol that shows: empty,
+    spaces, combining marks alone (U+0301), `BLANK_LOOKING` characters."""
+    return not any(
+        unicodedata.category(char)[0] in "LNPS" and char not in BLANK_LOOKING for char in text
+    )
+
+
 CLIPPED_CHARS: Final = 200
 """A name or value from outside is quoted in a message up to this many characters."""
 

@@ -36,7 +36,7 @@ from chitieu.config.wording import (
     unknown_element,
 )
 from chitieu.errors import ConfigProblem, FormulaError
-from chitieu.shown import first_unshown
+from chitieu.shown import first_unshown, prints_nothing
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9_]*$"
 CATALOG_FILE = "catalog.yaml"
@@ -68,6 +68,23 @@ Shown = Annotated[str, AfterValidator(_shown)]
 """Text the review prints: names, titles, units, groups."""
 
 
+def _named(text: str) -> str:
+    """`_shown`, and a `ValueError` when nothing of it would print (empty, spaces,
+    marks alone, blank-looking letters: `chitieu.shown.prints_nothing`)."""
+    if prints_nothing(text):
+        raise ValueError(
+            both(
+                "tên trống: không có chữ, số hay ký hiệu nào hiện ra",
+                "the name is blank: no letter, digit or sign of it would print; write it",
+            )
+        )
+    return _shown(text)
+
+
+Named = Annotated[str, AfterValidator(_named)]
+"""A name or title the review prints as the only word for its row: never blank."""
+
+
 class _Strict(BaseModel):
     # NaN or infinity (`.nan`, `.inf`, `1e400`) is no bound, threshold or setting
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -75,7 +92,7 @@ class _Strict(BaseModel):
 
 class Resolution(_Strict):
     code: str
-    title: Shown
+    title: Named
     org_unit: str
     year: int = Field(ge=1945, le=2999)  # the resolution's year: a period's, never 0 or 99999
 
@@ -105,8 +122,8 @@ class Quality(_Strict):
 
 class ElementSpec(_Strict):
     code: str = Field(pattern=CODE_PATTERN)
-    name: Shown
-    name_en: Shown | None = None
+    name: Named
+    name_en: Named | None = None
     unit: Shown = ""
     value_type: ValueType = "number"
     time_aggregation: TimeAggregation = "sum"
@@ -139,9 +156,9 @@ class ElementSpec(_Strict):
 
 class IndicatorSpec(_Strict):
     code: str = Field(pattern=CODE_PATTERN)
-    name: Shown
-    name_en: Shown | None = None
-    group: Shown | None = None
+    name: Named
+    name_en: Named | None = None
+    group: Named | None = None
     unit: Shown = ""
     formula: str
     direction: Literal["increase", "decrease"] = "increase"

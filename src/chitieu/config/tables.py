@@ -25,7 +25,7 @@ from chitieu.config.wording import (
     both,
 )
 from chitieu.errors import ConfigProblem
-from chitieu.shown import UNSHOWN_CATEGORIES
+from chitieu.shown import UNSHOWN_CATEGORIES, VISIBLE_CLASS
 
 ORG_UNITS_FILE = "org_units.csv"
 TARGETS_FILE = "targets.csv"
@@ -246,6 +246,16 @@ def load_org_units(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]
             "tên có ký tự không hiển thị (ký tự điều khiển hoặc định hướng)",
             "the name holds a character that does not show (a control or direction "
             "character): write it on one line, without them",
+        ),
+    )
+    problems += problems_where(
+        frame,
+        pl.col("name").is_not_null() & ~pl.col("name").str.contains(VISIBLE_CLASS),
+        file,
+        "name",
+        both(
+            "tên trống: không có chữ, số hay ký hiệu nào hiện ra",
+            "the name is blank: no letter, digit or sign of it would print; write it",
         ),
     )
     for key in ("valid_from", "valid_to"):

@@ -23,7 +23,7 @@ import polars as pl
 
 from chitieu.errors import PeriodError, ReviewLocked, SignOffRefused
 from chitieu.periods import Period
-from chitieu.shown import clipped, count_en, count_vi, first_unshown
+from chitieu.shown import clipped, count_en, count_vi, first_unshown, prints_nothing
 from chitieu.warehouse import audit
 from chitieu.warehouse.backend import Backend, WriteConflict
 from chitieu.warehouse.hashing import UnknownContentVersion, content_sha256
@@ -52,15 +52,6 @@ block, a note or a reason a paragraph; each is printed by `snapshots show`, `dif
 the document, and kept in the chain for good."""
 
 
-_BLANK: Final = frozenset("\u115f\u1160\u2800\u3164\uffa0")
-"""Letters and symbols that print as blank space: the Hangul fillers and the empty
-Braille pattern. A name or a reason of only these is as empty as one of spaces."""
-
-
-def _visible(char: str) -> bool:
-    return unicodedata.category(char)[0] in "LNPS" and char not in _BLANK
-
-
 def _text(value: str | None, option: str) -> str | None:
     """A name, title, note or reason as stored: NFC, trimmed, None when empty; refused
     when it holds a character that does not show as itself (`first_unshown`), or is longer
@@ -83,7 +74,7 @@ def _text(value: str | None, option: str) -> str | None:
             f"that does not show, {char!r}, at position {place}: write the text on one "
             "line, without control or direction characters; nothing recorded"
         )
-    if cleaned and not any(_visible(char) for char in cleaned):
+    if cleaned and prints_nothing(cleaned):
         # only marks, spaces and blank letters (U+0301, U+3164 alone): prints as nothing
         raise SignOffRefused(
             f"{option}: không có chữ hay số nào, chỉ có dấu hoặc ký tự trắng / holds no "
