@@ -32,7 +32,10 @@ from chitieu.cli._base import (
 @ephemeral_option
 def demo(workdir: Path, ephemeral: bool) -> None:
     """Run the whole job on the bundled Giồng Trôm 2024 example."""
+    from chitieu.examples import demo_leftovers
     from chitieu.quality import worker
+
+    demo_leftovers(workdir.resolve())  # a folder holding a team's warehouse is refused first
 
     worker.warm()  # Great Expectations imports beside Prefect's start and the intake
     ui = start_prefect(ephemeral)

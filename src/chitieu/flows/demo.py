@@ -12,14 +12,13 @@ from prefect.cache_policies import NO_CACHE
 
 from chitieu import pipeline
 from chitieu.config import load_config
-from chitieu.examples import example_dir
+from chitieu.examples import demo_leftovers, example_dir
 from chitieu.flows.intake import intake_flow
 from chitieu.flows.review import review_flow
 from chitieu.flows.support import fails_on_domain_errors
 from chitieu.receipts import status_counts
 from chitieu.settings import beside_warehouse
 from chitieu.warehouse import open_warehouse
-from chitieu.warehouse.heads import LOG_NAME
 
 DEMO_REVIEWS = ("2024S1", "2024")
 
@@ -48,11 +47,9 @@ def demo_flow(workdir: str) -> DemoResult:
     config_dir = example / "config"
     database = folder / "warehouse.duckdb"
     url = f"duckdb:///{database}"
-    # A fresh warehouse each time: the demo folder is the demo's own.
-    stale_files = (database, database.with_suffix(".duckdb.wal"))
-    beside = (beside_warehouse(url, name) for name in ("archive", LOG_NAME))
-    for stale in (*stale_files, *beside):
-        if stale.is_dir():
+    # A fresh warehouse each time, where the folder's is the demo's own (else refused)
+    for stale in demo_leftovers(folder):
+        if stale.is_dir() and not stale.is_symlink():
             shutil.rmtree(stale)
         elif stale.exists():
             stale.unlink()
