@@ -44,7 +44,13 @@ from chitieu.warehouse.models import (
     VerifyProblem,
 )
 from chitieu.warehouse.queries import query
-from chitieu.warehouse.received import UsedFile, check_archive, check_submissions, used_files
+from chitieu.warehouse.received import (
+    SHOWN,
+    UsedFile,
+    check_archive,
+    check_submissions,
+    used_files,
+)
 from chitieu.warehouse.rollback import check_expected, check_log, check_signoff_log
 from chitieu.warehouse.signoff_chain import read_approvals, verify_signoffs
 
@@ -392,7 +398,8 @@ def _reports_records(
     once those are known to be the published ones (they hash to the header's)."""
     published = published_report_records(backend, read)
     now = read.inputs.join(report_records(*records), on="submission_id", how="left")
-    if reports_records_sha256(published) != recorded:
+    kept = reports_records_sha256(published)
+    if kept != recorded:
         now_sha = reports_records_sha256(now)
         records_too = (
             f"; what the intake recorded of its inputs hashes to {now_sha}: "
@@ -403,8 +410,8 @@ def _reports_records(
         return [
             (
                 "records",
-                f"its inputs' own records_sha256 (snapshot_inputs) hash to "
-                f"{reports_records_sha256(published)}, not the published records_sha256 "
+                f"its inputs' own records_sha256 (snapshot_inputs) hash to {kept}, not the "
+                f"published records_sha256 "
                 f"{recorded}: they were changed after publication{records_too}",
             )
         ]
@@ -419,9 +426,9 @@ def _reports_records(
     named = [
         f"{clipped(row['source_name'] or '?')} ({row['org_unit_code']} {row['period']}, "
         f"#{row['submission_id']})"
-        for row in changed.head(_NAMED).iter_rows(named=True)
+        for row in changed.head(SHOWN).iter_rows(named=True)
     ]
-    more = f"; and {changed.height - _NAMED} more" if changed.height > _NAMED else ""
+    more = f"; and {changed.height - SHOWN} more" if changed.height > SHOWN else ""
     return [
         (
             "records",
@@ -430,10 +437,6 @@ def _reports_records(
             f"{_RECORDS_CHANGED}: {'; '.join(named)}{more}",
         )
     ]
-
-
-_NAMED: Final = 5
-"""Reports named in a records mismatch; the rest are counted."""
 
 
 def _chain(revisions: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
