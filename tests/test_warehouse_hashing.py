@@ -298,9 +298,11 @@ def test_the_records_hash_is_what_the_docstring_defines() -> None:
     assert records_of() == "6fa73b7f41a919b66a0d6d1108cb4759a0a5591ba043226b57a6c5f8cb57f377"
 
 
-def test_the_records_hash_ignores_order_numbering_status_and_time_zones() -> None:
+def shuffled() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The same records numbered 41, 42 instead of 1, 2, in another order, another status,
+    received times in another time zone."""
     renumbered = {"submission_id": pl.col("submission_id") + 40}
-    shuffled = records_sha256(
+    return (
         ROWS.inputs.with_columns(**renumbered).reverse(),
         SUBMISSIONS.with_columns(
             **renumbered,
@@ -310,7 +312,10 @@ def test_the_records_hash_ignores_order_numbering_status_and_time_zones() -> Non
         WARNINGS.with_columns(**renumbered),
         NOTES.with_columns(**renumbered),
     )
-    assert shuffled == records_of()
+
+
+def test_the_records_hash_ignores_order_numbering_status_and_time_zones() -> None:
+    assert records_sha256(*shuffled()) == records_of()
 
 
 def test_the_order_warnings_were_found_in_is_part_of_the_records() -> None:
@@ -403,17 +408,7 @@ def test_each_reports_records_hash_is_what_the_docstring_defines() -> None:
 
 
 def test_a_reports_records_hash_ignores_order_numbering_status_and_time_zones() -> None:
-    renumbered = {"submission_id": pl.col("submission_id") + 40}
-    each = report_records(
-        ROWS.inputs.with_columns(**renumbered).reverse(),
-        SUBMISSIONS.with_columns(
-            **renumbered,
-            status=pl.lit("accepted"),
-            received_at=pl.col("received_at").dt.convert_time_zone("Asia/Ho_Chi_Minh"),
-        ).reverse(),
-        WARNINGS.with_columns(**renumbered),
-        NOTES.with_columns(**renumbered),
-    )
+    each = report_records(*shuffled())
     assert dict(each.iter_rows()) == {41: reports_of()[1], 42: reports_of()[2]}
 
 
