@@ -5,9 +5,6 @@ function or command that says the message and looks in the half before the first
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -128,23 +125,6 @@ def not_a_duckdb_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Said:
     return refusal(lambda: open_warehouse(f"duckdb:///{path}")), [str(path)]
 
 
-def warehouse_in_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Said:
-    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    with open_warehouse(url):
-        other = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                f"from chitieu.warehouse import open_warehouse; open_warehouse({url!r})",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    [line] = [line for line in other.stderr.splitlines() if line.startswith("chitieu.errors.")]
-    return line.partition(": ")[2], [str(tmp_path / "w.duckdb"), f"(PID {os.getpid()})"]
-
-
 def postgresql_not_answering(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Said:
     message = refusal(lambda: open_warehouse("postgresql://kho:s3cret@127.0.0.1:1/kho"))
     return message, ["postgresql://kho:***@127.0.0.1:1/kho"]
@@ -211,7 +191,6 @@ CASES = {
     "no warehouse there": no_warehouse_there,
     "warehouse name too long": warehouse_name_too_long,
     "not a DuckDB file": not_a_duckdb_file,
-    "warehouse in use": warehouse_in_use,
     "PostgreSQL not answering": postgresql_not_answering,
     "temporary tables still (PUBLIC)": temporary_tables(True, True, True),
     "temporary tables still (granted)": temporary_tables(True, False, True),
@@ -256,20 +235,3 @@ def test_a_role_refused_a_grant_is_named_in_vietnamese(postgres_url: str) -> Non
         vi = vietnamese(refusal(lambda: owner.grant_auditor("khong_co")))
     assert "'khong_co'" in vi
     assert "CREATE ROLE ... LOGIN PASSWORD ..." in vi
-
-
-@pytest.mark.postgres
-def test_a_role_with_no_rights_is_told_where_in_vietnamese(
-    request: pytest.FixtureRequest,
-) -> None:
-    if "postgresql" not in BACKENDS:
-        pytest.skip("postgresql is not in CHITIEU_TEST_BACKENDS")
-    owner_url, schema = postgres_schema_url(request.config)
-    with open_warehouse(owner_url) as owner:
-        owner.publish(draft())
-    role = postgres_role(request.config, "khach")
-    postgres_admin(request.config).execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
-    url = schema_url(schema, user=role)
-    vi = vietnamese(refusal(lambda: open_warehouse(url)))
-    assert redact(url) in vi
-    assert "chitieu warehouse grant-auditor ROLE" in vi

@@ -35,6 +35,7 @@ from chitieu.config import load_config
 from chitieu.errors import WarehouseError
 from chitieu.report.load import load_report
 from chitieu.report.markdown import render_markdown
+from chitieu.settings import redact
 from chitieu.warehouse import Warehouse, open_warehouse
 from chitieu.warehouse.archive import archived_path
 from chitieu.warehouse.queries import migrations
@@ -324,6 +325,9 @@ def test_a_role_with_no_rights_is_told_so_not_that_the_warehouse_needs_upgrading
     assert "no chitieu tables this role can see" in message
     assert "grant-auditor ROLE" in message
     assert "needs upgrading" not in message
+    vietnamese = message.partition(" / ")[0]  # what an officer reads says where and how
+    assert redact(schema_url(schema, user=role)) in vietnamese
+    assert "chitieu warehouse grant-auditor ROLE" in vietnamese
 
 
 def test_the_grant_names_exactly_the_published_relations(audited: Audited) -> None:
