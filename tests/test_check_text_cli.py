@@ -197,8 +197,8 @@ def test_an_error_is_one_bilingual_line_and_exit_2(example: Example, tmp_path: P
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr == (
-        "chitieu: bao-cao.pdf: không phải bản thảo văn bản hoặc Word / not a text or Word "
-        "draft (.pdf): lưu lại dạng .docx / save it as .docx\n"
+        "chitieu: bao-cao.pdf: không phải bản thảo văn bản hoặc Word (.pdf): lưu lại dạng "
+        ".docx / not a text or Word draft (.pdf): save it as .docx\n"
     )
 
 

@@ -220,8 +220,8 @@ def test_unknown_indicator_or_unit_is_refused(deep: Config) -> None:
         trace_indicator(deep, rev.read, rev.submissions, rev.values, "CT99", "P")
     with pytest.raises(
         TraceError,
-        match=r"^đơn vị X không có chỉ tiêu CT01 trong bản 1 của 2024S1 P / unit X has no CT01 in "
-        r"2024S1 P revision 1",
+        match=r"^đơn vị X không có chỉ tiêu CT01 trong bản 1 của 2024S1 P \(các đơn vị của bản: "
+        r"P, D1, .*, H213\) / unit X has no CT01 in 2024S1 P revision 1",
     ):
         trace_indicator(deep, rev.read, rev.submissions, rev.values, "CT01", "X")
 

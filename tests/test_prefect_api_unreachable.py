@@ -102,7 +102,9 @@ def test_a_port_where_nothing_listens_is_refused_at_once() -> None:
         reach(url)
     assert time.perf_counter() - started < 2
     assert str(raised.value).startswith(
-        "không kết nối được máy chủ Prefect / cannot reach the Prefect server at "
+        f"không kết nối được máy chủ Prefect ở {url}: hãy khởi động nó (chitieu server start "
+        "hoặc prefect server start), hoặc bỏ PREFECT_API_URL để dùng máy chủ cục bộ của "
+        "chitieu (với --ephemeral, một máy chủ tạm) / cannot reach the Prefect server at "
         f"{url}: connection refused; start it (chitieu server start / prefect server start)"
     )
     assert "unset PREFECT_API_URL" in str(raised.value)
@@ -110,7 +112,9 @@ def test_a_port_where_nothing_listens_is_refused_at_once() -> None:
 
 def test_a_server_that_never_answers_is_given_up_after_the_timeout(silent_port: int) -> None:
     started = time.perf_counter()
-    with pytest.raises(ServerUnavailable, match=r"không trả lời sau 0.5 giây / no answer within"):
+    with pytest.raises(
+        ServerUnavailable, match=r"\(không trả lời sau 0.5 giây\): .* / .*: no answer within 0.5 s"
+    ):
         reach(f"http://127.0.0.1:{silent_port}/api", timeout=0.5)
     assert time.perf_counter() - started < 3
 
@@ -141,10 +145,13 @@ def test_an_intake_on_a_silent_server_stops_in_seconds_and_writes_nothing(
     assert done.returncode == ServerUnavailable.exit_code == 1
     assert done.stdout == ""
     assert done.stderr.splitlines() == [
-        "chitieu: không kết nối được máy chủ Prefect / cannot reach the Prefect server at "
-        f"http://127.0.0.1:{silent_port}/api: không trả lời sau 3 giây / no answer within "
-        "3 s; start it (chitieu server start / prefect server start), or unset "
-        "PREFECT_API_URL to use chitieu's local server (with --ephemeral, a temporary one)"
+        f"chitieu: không kết nối được máy chủ Prefect ở http://127.0.0.1:{silent_port}/api "
+        "(không trả lời sau 3 giây): hãy khởi động nó (chitieu server start hoặc prefect "
+        "server start), hoặc bỏ PREFECT_API_URL để dùng máy chủ cục bộ của chitieu (với "
+        "--ephemeral, một máy chủ tạm) / cannot reach the Prefect server at "
+        f"http://127.0.0.1:{silent_port}/api: no answer within 3 s; start it (chitieu server "
+        "start / prefect server start), or unset PREFECT_API_URL to use chitieu's local "
+        "server (with --ephemeral, a temporary one)"
     ]
     assert not (district / "warehouse.duckdb").exists()
 

@@ -13,6 +13,7 @@ A name the system refuses (too long, in a folder that takes no new file such as
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
@@ -34,10 +35,28 @@ def output_refused(target: Path) -> Iterator[None]:
         yield
     except OSError as error:
         reason = error.strerror or type(error).__name__
+        meaning = _REASONS_VI.get(error.errno or 0)
+        why = f" ({meaning})" if meaning else ""
         raise OutputError(
-            f"{clipped(str(target))}: không ghi được tệp ở đây / cannot write a file there "
-            f"({reason}): name another file"
+            f"{clipped(str(target))}: không ghi được tệp ở đây{why}: hãy đặt tên tệp khác / "
+            f"cannot write a file there ({reason}): name another file"
         ) from error
+
+
+_REASONS_VI: Final = {
+    errno.ENAMETOOLONG: "tên quá dài",
+    errno.ENOENT: "thư mục không có hoặc không nhận tệp mới",
+    errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
+    errno.EACCES: "không có quyền ghi",
+    errno.EPERM: "không được phép",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.ENOSPC: "đĩa đã đầy",
+    errno.EDQUOT: "đã hết hạn mức dung lượng",
+    errno.EISDIR: "đó là một thư mục",
+    errno.ELOOP: "quá nhiều liên kết tượng trưng",
+}
+"""What the system's reason means, for the Vietnamese half; the system's own words stay
+in the English half (``config.wording``). A reason not here is said in English only."""
 
 
 def writable(target: Path, *, reads: Path | None = None, replace: bool = True) -> None:

@@ -75,7 +75,10 @@ def configured_port() -> int:
     if not given:
         return DEFAULT_PORT
     if not given.isdigit() or not 0 < int(given) < 65536:
-        raise ChitieuError(f"{PORT_ENV} must be a port number (1-65535), not {given!r}")
+        raise ChitieuError(
+            f"{PORT_ENV} phải là số cổng (1-65535), không phải {given!r} / {PORT_ENV} must be "
+            f"a port number (1-65535), not {given!r}"
+        )
     return int(given)
 
 
@@ -259,9 +262,10 @@ class LocalServer:
     def _start(self, timeout: float) -> None:
         if _port_in_use(self.port):
             raise ServerUnavailable(
-                f"cổng {self.port} đang bị chương trình khác dùng / port {self.port} is in "
-                f"use by another program: set {PORT_ENV} to a free port, or PREFECT_API_URL "
-                "to a Prefect server"
+                f"cổng {self.port} đang bị chương trình khác dùng: đặt {PORT_ENV} là một cổng "
+                "còn trống, hoặc PREFECT_API_URL là địa chỉ một máy chủ Prefect / port "
+                f"{self.port} is in use by another program: set {PORT_ENV} to a free port, or "
+                "PREFECT_API_URL to a Prefect server"
             )
         env = dict(os.environ)
         env.pop("PREFECT_API_URL", None)
@@ -295,15 +299,17 @@ class LocalServer:
         while not self.healthy():
             if process.poll() is not None:
                 raise ServerUnavailable(
-                    "máy chủ Prefect dừng ngay khi khởi động / the Prefect server stopped "
-                    f"while starting (exit {process.returncode}): {self._last_log_line()} "
-                    f"(log: {self.log_path})"
+                    "máy chủ Prefect dừng ngay khi khởi động (mã thoát "
+                    f"{process.returncode}; nhật ký: {self.log_path}) / the Prefect server "
+                    f"stopped while starting (exit {process.returncode}): "
+                    f"{self._last_log_line()} (log: {self.log_path})"
                 )
             if time.monotonic() > deadline:
                 terminate(process.pid)
                 raise ServerUnavailable(
-                    f"máy chủ Prefect không trả lời sau {timeout:.0f} giây / the Prefect server "
-                    f"did not answer within {timeout:.0f} s (log: {self.log_path})"
+                    f"máy chủ Prefect không trả lời sau {timeout:.0f} giây (nhật ký: "
+                    f"{self.log_path}) / the Prefect server did not answer within "
+                    f"{timeout:.0f} s (log: {self.log_path})"
                 )
             time.sleep(0.25)
         self._record(process.pid)
@@ -365,18 +371,24 @@ def reach(api_url: str, timeout: float = REACH_TIMEOUT_SECONDS) -> None:
         return
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
         raise ServerUnavailable(
-            f"PREFECT_API_URL không phải địa chỉ http(s) / is not an http(s) URL: "
-            f"{where!r} ({shown(redact(str(error)))}); set it to the API of a Prefect server "
+            f"PREFECT_API_URL {where!r} không phải địa chỉ http(s): đặt nó là địa chỉ API của "
+            "một máy chủ Prefect (http://127.0.0.1:4200/api), hoặc bỏ nó đi để dùng máy chủ "
+            f"cục bộ của chitieu / PREFECT_API_URL is not an http(s) URL: {where!r} "
+            f"({shown(redact(str(error)))}); set it to the API of a Prefect server "
             "(http://127.0.0.1:4200/api), or unset it to use chitieu's local server"
         ) from None
     except httpx.TimeoutException:
-        reason = f"không trả lời sau {timeout:g} giây / no answer within {timeout:g} s"
+        reason_vi = f" (không trả lời sau {timeout:g} giây)"
+        reason = f"no answer within {timeout:g} s"
     except httpx.HTTPError as error:
-        reason = _reason(error)
+        reason_vi, reason = "", _reason(error)
     raise ServerUnavailable(
-        f"không kết nối được máy chủ Prefect / cannot reach the Prefect server at {where}: "
-        f"{reason}; start it (chitieu server start / prefect server start), or unset "
-        "PREFECT_API_URL to use chitieu's local server (with --ephemeral, a temporary one)"
+        f"không kết nối được máy chủ Prefect ở {where}{reason_vi}: hãy khởi động nó (chitieu "
+        "server start hoặc prefect server start), hoặc bỏ PREFECT_API_URL để dùng máy chủ "
+        "cục bộ của chitieu (với --ephemeral, một máy chủ tạm) / cannot reach the Prefect "
+        f"server at {where}: {reason}; start it (chitieu server start / prefect server "
+        "start), or unset PREFECT_API_URL to use chitieu's local server (with --ephemeral, "
+        "a temporary one)"
     )
 
 
@@ -412,16 +424,21 @@ def choose(ephemeral: bool = False) -> PrefectChoice:
         return PrefectChoice("remote", given.removesuffix("/").removesuffix("/api"))
     wanted = os.environ.get(SERVER_ENV, "").strip().lower() or "local"
     if wanted not in ("local", "ephemeral"):
-        raise ChitieuError(f"{SERVER_ENV} must be 'local' or 'ephemeral', not {wanted!r}")
+        raise ChitieuError(
+            f"{SERVER_ENV} phải là 'local' hoặc 'ephemeral', không phải {wanted!r} / "
+            f"{SERVER_ENV} must be 'local' or 'ephemeral', not {wanted!r}"
+        )
     if ephemeral or wanted == "ephemeral":
         return PrefectChoice("ephemeral")
     server = LocalServer.here()
     try:
         started = server.ensure()
     except ServerUnavailable as error:
+        # "vi / en" of the reason: each half says what happens next in its own language
+        vi, _, en = str(error).partition(" / ")
         return PrefectChoice(
             "ephemeral",
-            message=f"{error}; chạy ở chế độ tạm / running in Prefect's temporary mode",
+            message=f"{vi}; chạy ở chế độ tạm / {en}; running in Prefect's temporary mode",
         )
     os.environ["PREFECT_API_URL"] = server.api_url
     verb = "đã khởi động / started" if started else "đang chạy / running"

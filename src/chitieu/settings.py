@@ -204,8 +204,16 @@ def intake_processes() -> int:
     given = os.environ.get(INTAKE_PROCESSES_ENV, "").strip()
     if not given:
         return os.cpu_count() or 1
+    return _positive(INTAKE_PROCESSES_ENV, given)
+
+
+def _positive(name: str, given: str) -> int:
+    """``given``, the value of the variable ``name``, as a whole number of at least 1."""
     if not given.isdigit() or int(given) < 1:
-        raise ChitieuError(f"{INTAKE_PROCESSES_ENV} must be a positive number, not {given!r}")
+        raise ChitieuError(
+            f"{name} phải là một số nguyên dương, không phải {given!r} / {name} must be a "
+            f"positive number, not {given!r}"
+        )
     return int(given)
 
 
@@ -229,9 +237,10 @@ def task_runner_choice() -> TaskRunnerChoice:
     (``tcp://scheduler:8786``) and ``CHITIEU_DASK_WORKERS`` (local cluster size)."""
     kind = os.environ.get(TASK_RUNNER_ENV, "").strip().lower() or "threads"
     if kind not in ("threads", "dask"):
-        raise ChitieuError(f"{TASK_RUNNER_ENV} must be 'threads' or 'dask', not {kind!r}")
-    workers = os.environ.get(DASK_WORKERS_ENV, "").strip() or "2"
-    if not workers.isdigit() or int(workers) < 1:
-        raise ChitieuError(f"{DASK_WORKERS_ENV} must be a positive number, not {workers!r}")
+        raise ChitieuError(
+            f"{TASK_RUNNER_ENV} phải là 'threads' hoặc 'dask', không phải {kind!r} / "
+            f"{TASK_RUNNER_ENV} must be 'threads' or 'dask', not {kind!r}"
+        )
+    workers = _positive(DASK_WORKERS_ENV, os.environ.get(DASK_WORKERS_ENV, "").strip() or "2")
     address = os.environ.get(DASK_ADDRESS_ENV, "").strip() or None
-    return TaskRunnerChoice(kind, address, int(workers))
+    return TaskRunnerChoice(kind, address, workers)

@@ -155,7 +155,10 @@ def test_a_name_the_system_refuses_is_said_with_its_reason(
     the name cut to a line, the system's reason; nothing is written, no folder made."""
     long_one = tmp_path / "tpl" / LONG_NAME
     proc = Path("/proc/self/x.xlsx")
-    for target, reason in ((long_one, "File name too long"), (proc, "No such file or directory")):
+    for target, reason, meaning in (
+        (long_one, "File name too long", "tên quá dài"),
+        (proc, "No such file or directory", "thư mục không có hoặc không nhận tệp mới"),
+    ):
         for args in (
             ["report", "2024S1", "--format", "md"],
             ["report", "2024S1", "--format", "xlsx"],
@@ -165,10 +168,10 @@ def test_a_name_the_system_refuses_is_said_with_its_reason(
             message = refused(run(*args, "-o", str(target), example=example), reason)
             assert message.startswith(str(target)[:60])
             assert message.endswith(
-                f": không ghi được tệp ở đây / cannot write a file there ({reason}): name "
-                "another file"
+                f": không ghi được tệp ở đây ({meaning}): hãy đặt tên tệp khác / cannot write "
+                f"a file there ({reason}): name another file"
             )
-            assert len(message) < 300, message
+            assert len(message) < 350, message  # the name cut to 200 characters
     assert list(tmp_path.iterdir()) == []  # ``tpl/`` made for the write, and removed
 
 
@@ -185,8 +188,8 @@ def test_the_command_line_says_a_refused_name_in_one_line_and_exits_2(tmp_path: 
     assert done.returncode == 2
     shown = f"{str(target)[:133]}…{str(target)[-66:]}"  # 200 characters
     assert done.stderr == (
-        f"chitieu: {shown}: không ghi được tệp ở đây / cannot write a file there (File name "
-        "too long): name another file\n"
+        f"chitieu: {shown}: không ghi được tệp ở đây (tên quá dài): hãy đặt tên tệp khác / "
+        "cannot write a file there (File name too long): name another file\n"
     )
 
 

@@ -76,8 +76,9 @@ def grant_auditor(config_dir: Path, warehouse: str | None, role: str, print_sql:
     if done:
         where, granted = done
         click.echo(
-            f"vai trò {role} chỉ được đọc các bản đã công bố / role {role} may now read the "
-            f"published snapshots of {where}, and change nothing"
+            f"vai trò {role} chỉ được đọc các bản đã công bố của kho {where}, không thay đổi "
+            f"được gì / role {role} may now read the published snapshots of {where}, and "
+            "change nothing"
         )
         click.echo(granted.temporary)
 
@@ -97,7 +98,8 @@ def grant_approver(config_dir: Path, warehouse: str | None, role: str, print_sql
     if done:
         where, granted = done
         click.echo(
-            f"vai trò {role} được duyệt và mở lại các kỳ đánh giá / role {role} may now "
-            f"approve and reopen reviews of {where}, and otherwise only read"
+            f"vai trò {role} được duyệt và mở lại các kỳ đánh giá của kho {where}, ngoài ra "
+            f"chỉ được đọc / role {role} may now approve and reopen reviews of {where}, and "
+            "otherwise only read"
         )
         click.echo(granted.temporary)

@@ -23,6 +23,7 @@ from chitieu.config.wording import (
     UNKNOWN_COLUMN,
     VALUE_MISSING,
     both,
+    not_utf8,
 )
 from chitieu.errors import ConfigProblem
 from chitieu.shown import UNSHOWN_CATEGORIES, VISIBLE_CLASS
@@ -57,11 +58,7 @@ def read_text_table(
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        not_utf8 = both(
-            f"tệp không phải văn bản UTF-8 (byte {exc.start})",
-            f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-        )
-        return None, [ConfigProblem(name, "", "", not_utf8)]
+        return None, [ConfigProblem(name, "", "", not_utf8(exc))]
     twice = _header_twice(text)
     if twice:
         return None, [

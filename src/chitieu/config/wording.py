@@ -48,6 +48,25 @@ NUMBER_NOT_EXACT: Final = both(
     "số quá lớn để giữ chính xác (trị tuyệt đối quá 9.007.199.254.740.992)",
     "number too large to be kept exactly (magnitude over 9,007,199,254,740,992)",
 )
+_UTF8_REASONS: Final = {
+    "invalid start byte": "byte mở đầu không hợp lệ",
+    "invalid continuation byte": "byte nối tiếp không hợp lệ",
+    "unexpected end of data": "tệp hết giữa chừng một ký tự",
+}
+"""What Python's UTF-8 decoder says, in Vietnamese (by its own words, which it keeps)."""
+
+
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """A file that is not UTF-8: where, and why in Vietnamese where the decoder's reason
+    is one it gives; its own words after, in English."""
+    meaning = _UTF8_REASONS.get(exc.reason)
+    why = f"{meaning} ở byte {exc.start}" if meaning else f"byte {exc.start}"
+    return both(
+        f"tệp không phải văn bản UTF-8 ({why})",
+        f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+    )
+
+
 _CODE_NOUNS: Final = {"elements": "mã phần tử", "indicators": "mã chỉ tiêu", "rules": "mã quy tắc"}
 
 

@@ -97,7 +97,8 @@ def _check_province(
                 str(crosswalk_path),
                 "",
                 "--province",
-                f"{province} không phải mã tỉnh sau sắp xếp{hint_vi} / {province} is not a "
+                f"{province} không phải mã tỉnh sau sắp xếp (các tỉnh: {listed}){hint_vi} / "
+                f"{province} is not a "
                 f"province after the reform{hint_en} (provinces: {listed})",
             )
         ]

@@ -15,6 +15,7 @@ from typing import Final
 
 import polars as pl
 
+from chitieu.config.wording import not_utf8
 from chitieu.errors import ConfigProblem, ReformDataError
 
 UNIT_COLUMNS: Final = ("code", "name", "level", "parent_code")
@@ -42,17 +43,7 @@ def read_table(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ReformDataError(
-            [
-                ConfigProblem(
-                    name,
-                    "",
-                    "",
-                    f"tệp không phải văn bản UTF-8 (byte {exc.start}) / not UTF-8 text "
-                    f"({exc.reason} at byte {exc.start})",
-                )
-            ]
-        ) from None
+        raise ReformDataError([ConfigProblem(name, "", "", not_utf8(exc))]) from None
     try:
         frame = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:

@@ -146,7 +146,8 @@ def known_indicator(config: Config, indicator: str) -> None:
     codes = [i.code for i in config.catalog.indicators]
     if indicator not in codes:
         raise TraceError(
-            f"chỉ tiêu không có / unknown indicator {clipped(indicator)} (known: "
+            f"chỉ tiêu {clipped(indicator)} không có trong danh mục (các chỉ tiêu: "
+            f"{', '.join(codes)}) / unknown indicator {clipped(indicator)} (known: "
             f"{', '.join(codes)})"
         )
 
@@ -187,7 +188,8 @@ def trace_indicator(
         units = snapshot.indicators["org_unit_code"].unique(maintain_order=True)
         raise TraceError(
             f"đơn vị {clipped(org)} không có chỉ tiêu {indicator} trong bản "
-            f"{header['revision']} của {period.code} {root} / unit {clipped(org)} has no "
+            f"{header['revision']} của {period.code} {root} (các đơn vị của bản: "
+            f"{', '.join(units)}) / unit {clipped(org)} has no "
             f"{indicator} in {where} "
             f"(its units: {', '.join(units)})"
         )

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from chitieu.errors import DraftError
+from chitieu.shown import count_en, count_vi
 
 if TYPE_CHECKING:
     from docx.document import Document
@@ -119,21 +120,24 @@ def read_draft(path: Path) -> Draft:
     """Read a draft, or raise `DraftError` saying what is wrong with it."""
     suffix = path.suffix.lower()
     if suffix not in (*TEXT_SUFFIXES, WORD_SUFFIX):
-        hint = (
-            "lưu lại dạng .docx / save it as .docx"
+        hint_vi, hint_en = (
+            ("lưu lại dạng .docx", "save it as .docx")
             if suffix in (".doc", ".docm", ".odt", ".rtf", ".pdf")
-            else "dùng / use .docx, .txt or .md"
+            else ("dùng tệp .docx, .txt hoặc .md", "use .docx, .txt or .md")
         )
         raise DraftError(
-            f"{path.name}: không phải bản thảo văn bản hoặc Word / not a text or Word "
-            f"draft ({suffix or 'no extension'}): {hint}"
+            f"{path.name}: không phải bản thảo văn bản hoặc Word "
+            f"({suffix or 'không có phần mở rộng'}): {hint_vi} / not a text or Word draft "
+            f"({suffix or 'no extension'}): {hint_en}"
         )
     if not path.is_file():
         raise DraftError(f"{path}: không có tệp này / no such file")
-    if path.stat().st_size > MAX_BYTES:
+    size = path.stat().st_size
+    if size > MAX_BYTES:
         raise DraftError(
-            f"{path.name}: tệp quá lớn cho một bản thảo / too large for a report draft "
-            f"({path.stat().st_size:,} bytes; at most {MAX_BYTES:,})"
+            f"{path.name}: tệp quá lớn cho một bản thảo ({count_vi(size)} byte; tối đa "
+            f"{count_vi(MAX_BYTES)}) / too large for a report draft "
+            f"({count_en(size)} bytes; at most {count_en(MAX_BYTES)})"
         )
     content = path.read_bytes()
     if suffix == WORD_SUFFIX:
@@ -302,8 +306,10 @@ def open_word(name: str, content: bytes) -> Document:
             unpacked = sum(info.file_size for info in package.infolist())
             if unpacked > MAX_UNPACKED:
                 raise DraftError(
-                    f"{name}: tệp Word giải nén quá lớn / the Word file unpacks to "
-                    f"{unpacked:,} bytes (at most {MAX_UNPACKED:,}): not a report draft"
+                    f"{name}: tệp Word giải nén ra {count_vi(unpacked)} byte (tối đa "
+                    f"{count_vi(MAX_UNPACKED)}): không phải bản thảo báo cáo / the Word file "
+                    f"unpacks to {count_en(unpacked)} bytes (at most {count_en(MAX_UNPACKED)}): "
+                    "not a report draft"
                 )
             _check_length(name, package)
         return docx.Document(io.BytesIO(content))

@@ -85,7 +85,9 @@ def roll_up(
     day = period.end if as_of is None else as_of
     if day < period.end:
         raise ReviewError(
-            f"ngày {day.isoformat()} trước khi kỳ {period.code} kết thúc / as_of "
+            f"ngày {day.isoformat()} trước khi kỳ {period.code} kết thúc "
+            f"({period.end.isoformat()}): một kỳ chỉ được tính lại theo danh mục đơn vị của "
+            "một ngày về sau, không bao giờ theo một ngày trước đó / as_of "
             f"{day.isoformat()} is before the end of {period.code} ({period.end.isoformat()}): "
             "a period is restated on a later hierarchy, never an earlier one"
         )

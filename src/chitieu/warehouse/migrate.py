@@ -20,8 +20,10 @@ def _applied(backend: Backend) -> set[int]:
 
 def _newer(where: str, current: int, newest: int) -> WarehouseError:
     return WarehouseError(
-        f"the warehouse {where} has schema version {current}, newer than this "
-        f"chitieu knows ({newest}): upgrade chitieu to use it"
+        f"kho dữ liệu {where} có lược đồ phiên bản {current}, mới hơn phiên bản chitieu này "
+        f"biết ({newest}): hãy nâng cấp chitieu để dùng kho này / the warehouse {where} has "
+        f"schema version {current}, newer than this chitieu knows ({newest}): upgrade "
+        "chitieu to use it"
     )
 
 
@@ -79,9 +81,12 @@ def migrate(backend: Backend, where: str, create: bool = True) -> int:
                 "a role that may create tables there"
             ) from error
         raise WarehouseError(
-            f"the warehouse {where} needs upgrading from schema version {current} to "
-            f"{newest}, which failed (a read-only role cannot: let its owner open it once "
-            f"with this chitieu): {error}"
+            f"kho dữ liệu {where} cần nâng cấp lược đồ từ phiên bản {current} lên {newest} "
+            "nhưng không nâng cấp được (vai trò chỉ đọc thì không nâng cấp được: hãy để chủ "
+            "kho mở kho một lần bằng chitieu này) / the warehouse "
+            f"{where} needs upgrading from schema version {current} to {newest}, which "
+            "failed (a read-only role cannot: let its owner open it once with this chitieu): "
+            f"{error}"
         ) from error
     if current > newest:  # a newer chitieu upgraded it meanwhile
         raise _newer(where, current, newest)
