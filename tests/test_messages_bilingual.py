@@ -423,6 +423,16 @@ CASES = {
     "CHITIEU_DASK_WORKERS not a number": environment_refused(
         settings.DASK_WORKERS_ENV, "hai", settings.task_runner_choice
     ),
+    # a digit to str.isdigit, no number to int(): a refusal, not exit 70
+    "CHITIEU_INTAKE_PROCESSES a superscript": environment_refused(
+        settings.INTAKE_PROCESSES_ENV, "²", settings.intake_processes
+    ),
+    "CHITIEU_DASK_WORKERS a superscript": environment_refused(
+        settings.DASK_WORKERS_ENV, "²", settings.task_runner_choice
+    ),
+    "CHITIEU_PREFECT_PORT a superscript": environment_refused(
+        prefect_server.PORT_ENV, "²", prefect_server.configured_port
+    ),
     "warehouse newer than chitieu": warehouse_newer_than_chitieu,
 }
 

@@ -74,7 +74,7 @@ def configured_port() -> int:
     given = os.environ.get(PORT_ENV, "").strip()
     if not given:
         return DEFAULT_PORT
-    if not given.isdigit() or not 0 < int(given) < 65536:
+    if not (given.isascii() and given.isdecimal()) or not 0 < int(given) < 65536:
         raise ChitieuError(
             f"{PORT_ENV} phải là số cổng (1-65535), không phải {given!r} / {PORT_ENV} must be "
             f"a port number (1-65535), not {given!r}"

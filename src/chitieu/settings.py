@@ -209,7 +209,7 @@ def intake_processes() -> int:
 
 def _positive(name: str, given: str) -> int:
     """``given``, the value of the variable ``name``, as a whole number of at least 1."""
-    if not given.isdigit() or int(given) < 1:
+    if not (given.isascii() and given.isdecimal()) or int(given) < 1:
         raise ChitieuError(
             f"{name} phải là một số nguyên dương, không phải {given!r} / {name} must be a "
             f"positive number, not {given!r}"
