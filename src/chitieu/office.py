@@ -1,0 +1,28 @@
+"""What an Office file sent under another name is, by the parts its zip holds: a Word
+document holds ``word/document.xml``, an Excel workbook ``xl/workbook.xml``. Said in a
+refusal only (a ``.docx`` draft that is a workbook, a ``.csv`` report that is a Word
+document), never used to read the file."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Final
+
+ZIP_SIGNATURE: Final = b"PK\x03\x04"
+"""How every zip, and so every .docx and .xlsx, begins."""
+WORD, EXCEL, ZIP = "docx", "xlsx", "zip"
+
+
+def zip_kind(content: bytes) -> str:
+    """`WORD`, `EXCEL`, or `ZIP` for another zip, a damaged one included."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            names = set(package.namelist())
+    except Exception:  # damaged or truncated: still a zip, of no kind it can be told to be
+        return ZIP
+    if "word/document.xml" in names:
+        return WORD
+    if "xl/workbook.xml" in names:
+        return EXCEL
+    return ZIP
