@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Collection
 from typing import Final
 
 ZIP_SIGNATURE: Final = b"PK\x03\x04"
@@ -18,9 +19,13 @@ def zip_kind(content: bytes) -> str:
     """`WORD`, `EXCEL`, or `ZIP` for another zip, a damaged one included."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as package:
-            names = set(package.namelist())
+            return parts_kind(package.namelist())
     except Exception:  # damaged or truncated: still a zip, of no kind it can be told to be
         return ZIP
+
+
+def parts_kind(names: Collection[str]) -> str:
+    """`WORD`, `EXCEL` or `ZIP`, for a zip holding the parts ``names``."""
     if "word/document.xml" in names:
         return WORD
     if "xl/workbook.xml" in names:
