@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
-from typing import Final
 
 import click
 
 from chitieu.cli._base import UNIT_CODE, cli, common_options
-
-_FILE_SUFFIX: Final = re.compile(r"\.[A-Za-z]{1,5}")
-"""A suffix a file's name has (``.csv``, ``.xls``, ``.ods``), not a folder's
-(``mau-2024.06``, ``mau.2024M06``)."""
+from chitieu.cli._output import FILE_SUFFIX
 
 
 @cli.command()
@@ -87,7 +82,7 @@ def _workbooks_folder(output: str) -> Path:
     from chitieu.shown import clipped
 
     folder = Path(output)
-    if output.endswith(os.sep) or folder.is_dir() or not _FILE_SUFFIX.fullmatch(folder.suffix):
+    if output.endswith(os.sep) or folder.is_dir() or not FILE_SUFFIX.fullmatch(folder.suffix):
         return folder
     named = clipped(output)
     raise OutputError(
