@@ -214,8 +214,10 @@ def test_cli_refuses_a_file_name_that_is_no_workbook(tmp_path: Path, name: str) 
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("name", ["out.csv/", "mau-2024.06", "mau.2024M05", "mau"])
+@pytest.mark.parametrize("name", ["out.csv/", "t5.xlsx/", "mau-2024.06", "mau.2024M05", "mau"])
 def test_cli_writes_into_a_folder_named_so(tmp_path: Path, name: str) -> None:
+    """A name ending with / is a folder whatever its suffix: ``t5.xlsx/`` wrote a file
+    ``t5.xlsx``."""
     result = template_to(str(tmp_path / name) + ("/" if name.endswith("/") else ""))
     assert result.exit_code == 0, result.output
     written = tmp_path / name / "28987_2024M05.xlsx"
@@ -226,8 +228,9 @@ def test_cli_writes_into_a_folder_named_so(tmp_path: Path, name: str) -> None:
     ]
 
 
-def test_cli_writes_into_a_folder_there_whatever_its_name(tmp_path: Path) -> None:
-    (tmp_path / "out.csv").mkdir()
-    result = template_to(str(tmp_path / "out.csv"))
+@pytest.mark.parametrize("name", ["out.csv", "t5.xlsx"])
+def test_cli_writes_into_a_folder_there_whatever_its_name(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).mkdir()
+    result = template_to(str(tmp_path / name))
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "out.csv" / "28987_2024M05.xlsx").is_file()
+    assert (tmp_path / name / "28987_2024M05.xlsx").is_file()

@@ -193,23 +193,27 @@ def test_the_status_command(config: Config, url: str, tmp_path: Path) -> None:
         ("json", "x.xlsx", "--format json writes JSON: name FILE.json"),
         ("text", "x.xlsx", "--format text writes text: name FILE.txt"),
         ("text", "x.json", "--format text writes text: name FILE.txt"),
+        ("xlsx", "x.xlsx/", "names a folder, and --format xlsx writes one file: name FILE.xlsx"),
+        ("text", "bao-cao/", "names a folder, and --format text writes one file: name FILE.txt"),
     ],
 )
 def test_status_refuses_a_file_named_for_another_format(
     tmp_path: Path, fmt: str, name: str, writes: str
 ) -> None:
-    """``--format xlsx -o x.csv`` wrote a workbook named .csv; refused, as `chitieu
-    template` refuses one, before the warehouse is opened (this one is not there)."""
-    target = tmp_path / name
+    """``--format xlsx -o x.csv`` wrote a workbook named .csv, ``-o x.xlsx/`` (a folder)
+    a file x.xlsx; refused, as `chitieu template` refuses out.csv, before the warehouse is
+    opened (this one is not there)."""
+    target = str(tmp_path / name) + ("/" if name.endswith("/") else "")
     result = CliRunner().invoke(
         cli,
         [
             *("status", "2024M06", "--config", str(EXAMPLE / "config")),
-            *("--warehouse", str(tmp_path / "nowhere.duckdb"), "--format", fmt, "-o", str(target)),
+            *("--warehouse", str(tmp_path / "nowhere.duckdb"), "--format", fmt, "-o", target),
         ],
     )
     assert isinstance(result.exception, OutputError), result.output
-    assert str(result.exception).startswith(f"{target}: --format {fmt} ghi ")
+    assert str(result.exception).startswith(f"{target}: ")
+    assert f"--format {fmt} ghi " in str(result.exception)
     assert str(result.exception).endswith(f" / {writes}")
     assert list(tmp_path.iterdir()) == []
 

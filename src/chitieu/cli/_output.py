@@ -1,8 +1,10 @@
 """What ``-o`` names, checked before anything is read or written: a file whose suffix
-says what it holds (an ``.xlsx`` is a workbook, and a workbook is an ``.xlsx``)."""
+says what it holds (an ``.xlsx`` is a workbook, and a workbook is an ``.xlsx``), or a
+folder, as a name ending with a separator always is."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Final
@@ -10,6 +12,12 @@ from typing import Final
 FILE_SUFFIX: Final = re.compile(r"\.[A-Za-z]{1,5}")
 """A suffix a file's name has (``.csv``, ``.xls``, ``.ods``), not a folder's
 (``mau-2024.06``, ``mau.2024M06``)."""
+
+
+def names_folder(output: str) -> bool:
+    """Whether ``output`` ends with a separator (``t5.xlsx/``): a folder, whatever its
+    name (a `Path` drops the separator, and with it what the user meant)."""
+    return output.endswith(tuple(filter(None, (os.sep, os.altsep))))
 
 
 def file_suffix(output: str) -> str:
@@ -27,9 +35,14 @@ def output_file(output: str, fmt: str, suffix: str, what: tuple[str, str]) -> Pa
     from chitieu.shown import clipped
 
     named = file_suffix(output)
+    shown = clipped(output)
+    if names_folder(output):
+        raise OutputError(
+            f"{shown}: là một thư mục; --format {fmt} ghi một tệp: đặt tên TỆP{suffix} / "
+            f"names a folder, and --format {fmt} writes one file: name FILE{suffix}"
+        )
     if named == suffix or (not named and suffix != ".xlsx"):
         return Path(output)
-    shown = clipped(output)
     raise OutputError(
         f"{shown}: --format {fmt} ghi {what[0]}: đặt tên TỆP{suffix} / --format {fmt} "
         f"writes {what[1]}: name FILE{suffix}"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from chitieu.cli._base import UNIT_CODE, cli, common_options
-from chitieu.cli._output import FILE_SUFFIX
+from chitieu.cli._output import FILE_SUFFIX, names_folder
 
 
 @cli.command()
@@ -31,8 +30,9 @@ from chitieu.cli._output import FILE_SUFFIX
     type=click.Path(path_type=str),
     metavar="FILE.xlsx|FOLDER",
     help="A .xlsx file for one unit, or a folder for every submitting unit below --org "
-    "(named CODE_PERIOD.xlsx; made if missing). A name with another file's suffix "
-    "(out.csv) is refused unless it ends with / or is a folder already.",
+    "(named CODE_PERIOD.xlsx; made if missing). A name ending with / is a folder "
+    "(mau.xlsx/); one with another file's suffix (out.csv) is refused unless it ends "
+    "with / or is a folder already.",
 )
 @click.option(
     "--force",
@@ -58,7 +58,8 @@ def template(
     config = load_config(config_dir)
     parsed = Period.parse(period)
     root = org or config.catalog.resolution.org_unit
-    if Path(output).suffix.lower() == ".xlsx":
+    one_file = not (names_folder(output) or Path(output).is_dir())
+    if one_file and Path(output).suffix.lower() == ".xlsx":
         writable(Path(output), replace=force)
         write_atomically(Path(output), template_workbook(config, root, parsed))
         click.echo(output)
@@ -82,7 +83,7 @@ def _workbooks_folder(output: str) -> Path:
     from chitieu.shown import clipped
 
     folder = Path(output)
-    if output.endswith(os.sep) or folder.is_dir() or not FILE_SUFFIX.fullmatch(folder.suffix):
+    if names_folder(output) or folder.is_dir() or not FILE_SUFFIX.fullmatch(folder.suffix):
         return folder
     named = clipped(output)
     raise OutputError(
