@@ -35,15 +35,25 @@ def output_file(output: str, fmt: str, suffix: str, what: tuple[str, str]) -> Pa
     from chitieu.shown import clipped
 
     named = file_suffix(output)
-    shown = clipped(output)
-    if names_folder(output):
-        raise OutputError(
-            f"{shown}: là một thư mục; --format {fmt} ghi một tệp: đặt tên TỆP{suffix} / "
-            f"names a folder, and --format {fmt} writes one file: name FILE{suffix}"
-        )
     if named == suffix or (not named and suffix != ".xlsx"):
-        return Path(output)
+        return one_file(output, fmt, suffix)
+    shown = clipped(output)
     raise OutputError(
         f"{shown}: --format {fmt} ghi {what[0]}: đặt tên TỆP{suffix} / --format {fmt} "
         f"writes {what[1]}: name FILE{suffix}"
     )
+
+
+def one_file(output: str, fmt: str, suffix: str) -> Path:
+    """``output`` as the one file ``--format fmt`` writes; an `OutputError` for a name
+    ending with a separator (``-o x.xlsx/``): a folder, which wrote a file ``x.xlsx``."""
+    from chitieu.errors import OutputError
+    from chitieu.shown import clipped
+
+    if names_folder(output):
+        shown = clipped(output)
+        raise OutputError(
+            f"{shown}: là một thư mục; --format {fmt} ghi một tệp: đặt tên TỆP{suffix} / "
+            f"names a folder, and --format {fmt} writes one file: name FILE{suffix}"
+        )
+    return Path(output)
