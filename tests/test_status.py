@@ -195,6 +195,7 @@ def test_the_status_command(config: Config, url: str, tmp_path: Path) -> None:
         ("text", "x.json", "--format text writes text: name FILE.txt"),
         ("xlsx", "x.xlsx/", "names a folder, and --format xlsx writes one file: name FILE.xlsx"),
         ("text", "bao-cao/", "names a folder, and --format text writes one file: name FILE.txt"),
+        ("text", "x.xlsx/", "names a folder, and --format text writes one file: name FILE.txt"),
     ],
 )
 def test_status_refuses_a_file_named_for_another_format(

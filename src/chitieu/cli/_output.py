@@ -34,9 +34,10 @@ def output_file(output: str, fmt: str, suffix: str, what: tuple[str, str]) -> Pa
     from chitieu.errors import OutputError
     from chitieu.shown import clipped
 
+    path = one_file(output, fmt, suffix)  # a folder first, whatever its name's suffix
     named = file_suffix(output)
     if named == suffix or (not named and suffix != ".xlsx"):
-        return one_file(output, fmt, suffix)
+        return path
     shown = clipped(output)
     raise OutputError(
         f"{shown}: --format {fmt} ghi {what[0]}: đặt tên TỆP{suffix} / --format {fmt} "
