@@ -214,8 +214,10 @@ def test_cli_refuses_a_file_name_that_is_no_workbook(tmp_path: Path, name: str) 
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("name", ["out.csv/", "mau-2024.06", "mau.2024M05", "mau"])
+@pytest.mark.parametrize("name", ["out.csv/", "t5.xlsx/", "mau-2024.06", "mau.2024M05", "mau"])
 def test_cli_writes_into_a_folder_named_so(tmp_path: Path, name: str) -> None:
+    """A name ending with / is a folder whatever its suffix: ``t5.xlsx/`` wrote a file
+    ``t5.xlsx``."""
     result = template_to(str(tmp_path / name) + ("/" if name.endswith("/") else ""))
     assert result.exit_code == 0, result.output
     written = tmp_path / name / "28987_2024M05.xlsx"
@@ -231,3 +233,16 @@ def test_cli_writes_into_a_folder_there_whatever_its_name(tmp_path: Path) -> Non
     result = template_to(str(tmp_path / "out.csv"))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out.csv" / "28987_2024M05.xlsx").is_file()
+
+
+def test_a_xlsx_name_is_a_folder_only_with_its_separator(tmp_path: Path) -> None:
+    """``-o t5.xlsx`` is one workbook: over a folder of that name it is refused, as any
+    file chitieu writes is (never over a folder); ``-o t5.xlsx/`` writes into it."""
+    (tmp_path / "t5.xlsx").mkdir()
+    refused = template_to(str(tmp_path / "t5.xlsx"))
+    assert isinstance(refused.exception, OutputError), refused.output
+    assert "is no file (a folder, a device or a pipe)" in str(refused.exception)
+    assert list((tmp_path / "t5.xlsx").iterdir()) == []
+    result = template_to(f"{tmp_path / 't5.xlsx'}/")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "t5.xlsx" / "28987_2024M05.xlsx").is_file()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -383,6 +384,50 @@ def test_a_draft_quoting_more_figures_than_any_report_is_refused() -> None:
         r"quotes more than 50,000 figures, more than any report$",
     ):
         check("Kết nạp đảng viên mới đạt 78,46% NQ; " * 50_001)
+
+
+def test_a_paragraph_quoting_more_figures_than_any_report_is_refused_from_its_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """600,000 percents on one line (11 MB): refused once its first windows hold more than
+    50,000, without reading the rest (finding them all took 15 s and 1.1 GB)."""
+    from chitieu.narrative import figures
+
+    read: list[int] = []
+
+    class Finder(figures._Finder):
+        def __init__(self, text: str, lang: str, indicator_count: int, half: str) -> None:
+            read.append(len(text))
+            super().__init__(text, lang, indicator_count, half)
+
+    monkeypatch.setattr(figures, "_Finder", Finder)
+    paragraph = "đạt 78,46% NQ; " * 600_000
+    with pytest.raises(DraftError, match=r"the draft quotes more than 50,000 figures"):
+        check(paragraph)
+    assert sum(read) < 1_500_000  # of 9 million characters: 50,000 figures are 750,000
+
+
+def test_a_long_paragraph_read_a_window_at_a_time_finds_the_same_figures() -> None:
+    """A paragraph longer than a window (in NFD, as a Mac saves it: where each figure is
+    written is mapped back) finds what reading it whole does, across the windows' edges."""
+    from chitieu.narrative import figures
+
+    clauses = (
+        "huyện đã kết nạp 102/130 đảng viên (đạt 78,46% NQ); thực hiện vượt 2/31 chỉ tiêu "
+        "(CT), 7/31 CT đạt dưới 50%, trong đó có 2 CT chưa thực hiện; giải quyết việc làm mới "
+        "đạt hơn 64,5% NQ, tăng 15% so với cùng kỳ, ngày 17/06/2024 có 12/20 xã đạt chuẩn. "
+    )
+    paragraph = unicodedata.normalize("NFD", clauses * 1_500)  # 3 windows and a bit
+    assert len(paragraph) > 3 * figures._WINDOW
+
+    def stated(found: list[figures.Figure]) -> list[figures.Figure]:
+        """What each says and where: a percent's own span is in the text it was read in."""
+        return [replace(f, percent=f.percent and replace(f.percent, start=0, end=0)) for f in found]
+
+    windowed = figures.find_figures(paragraph, "vi", 31, "50")
+    assert stated(windowed) == stated(figures._find(paragraph, "vi", 31, "50"))
+    assert len(windowed) == 5 * 1_500
+    assert len(figures.find_figures(paragraph, "vi", 31, "50", limit=10)) < 5 * 1_500
 
 
 @pytest.mark.parametrize(

@@ -152,6 +152,42 @@ def test_a_word_file_that_unpacks_too_large_is_refused_before_it_is_parsed(
         read_draft(path)
 
 
+def renamed_part(path: Path, old: str, new: str) -> Path:
+    """``path`` with its part ``old`` renamed ``new``, in the package's references too."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        parts = [(info.filename, package.read(info)) for info in package.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts:
+            package.writestr(new if name == old else name, data.replace(old.encode(), new.encode()))
+    return path
+
+
+def test_a_workbook_named_docx_is_refused_as_one(tmp_path: Path) -> None:
+    """Told by the part it holds, xl/workbook.xml; without it, python-docx's reason, which
+    names the file as python-docx was given it (an object's address) no more."""
+    import openpyxl
+
+    path = tmp_path / "du-thao.docx"
+    openpyxl.Workbook().save(path)
+    with pytest.raises(
+        DraftError,
+        match=r"^du-thao.docx: không phải văn bản Word \(.docx\): có vẻ là một bảng tính Excel "
+        r"\(tệp nén chứa xl/workbook.xml\) / not a Word document \(.docx\): it looks like an "
+        r"Excel workbook \(the zip holds xl/workbook.xml\)$",
+    ):
+        read_draft(path)
+    renamed_part(path, "xl/workbook.xml", "xl/book.xml")
+    with pytest.raises(DraftError) as refused:
+        read_draft(path)
+    assert str(refused.value).startswith(
+        "du-thao.docx: không đọc được tệp Word / cannot read it as a Word document (.docx): "
+        "the file is not a Word file, content type is 'application/vnd.openxmlformats-"
+    )
+    assert "BytesIO" not in str(refused.value)
+
+
 W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 X_NS = 'xmlns:x="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 

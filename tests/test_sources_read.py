@@ -89,10 +89,41 @@ def test_csv_blank_lines_are_skipped_but_ragged_lines_are_not() -> None:
     assert "has 3 cells but the header has 5 columns" in en
 
 
-def test_csv_that_is_really_a_workbook() -> None:
-    check, _, _, en = only_problem(read("r.csv", b"PK\x03\x04\x14\x00\x06\x00"))
+def office_file(kind: str) -> bytes:
+    """A real, empty workbook (openpyxl) or Word document (python-docx)."""
+    import io
+
+    out = io.BytesIO()
+    if kind == "xlsx":
+        import openpyxl
+
+        openpyxl.Workbook().save(out)
+    else:
+        import docx
+
+        docx.Document().save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("r.csv", "xlsx", "the file is named .csv but is an Excel workbook (.xlsx)"),
+        ("r.json", "xlsx", "the file is named .json but is an Excel workbook (.xlsx)"),
+        ("r.csv", "docx", "the file is named .csv but is a Word document (.docx), not a report"),
+        ("r.csv", b"PK\x03\x04\x14\x00\x06\x00", "is a zip archive, neither a workbook nor"),
+    ],
+)
+def test_a_text_report_that_is_really_a_zip_says_which(
+    name: str, content: str | bytes, message: str
+) -> None:
+    """Told by the parts the zip holds (xl/workbook.xml, word/document.xml); a damaged or
+    other zip is only a zip."""
+    data = office_file(content) if isinstance(content, str) else content
+    check, _, vi, en = only_problem(read(name, data))
     assert check == "file_format"
-    assert "is an Excel workbook" in en
+    assert message in en
+    assert "thực chất là" in vi
 
 
 @settings(max_examples=500)

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from chitieu import pipeline, status
 from chitieu.cli import cli
 from chitieu.config import Config, load_config
-from chitieu.errors import WarehouseError
+from chitieu.errors import OutputError, WarehouseError
 from chitieu.examples import example_dir
 from chitieu.periods import Period
 from chitieu.warehouse import open_warehouse
@@ -183,6 +183,50 @@ def test_the_status_command(config: Config, url: str, tmp_path: Path) -> None:
     refused = runner.invoke(cli, [*common, "--format", "xlsx"])
     assert refused.exit_code != 0
     assert "--format xlsx needs -o FILE.xlsx" in refused.output
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "writes"),
+    [
+        ("xlsx", "x.csv", "--format xlsx writes an Excel workbook: name FILE.xlsx"),
+        ("xlsx", "goi-dien", "--format xlsx writes an Excel workbook: name FILE.xlsx"),
+        ("json", "x.xlsx", "--format json writes JSON: name FILE.json"),
+        ("text", "x.xlsx", "--format text writes text: name FILE.txt"),
+        ("text", "x.json", "--format text writes text: name FILE.txt"),
+        ("xlsx", "x.xlsx/", "names a folder, and --format xlsx writes one file: name FILE.xlsx"),
+        ("text", "bao-cao/", "names a folder, and --format text writes one file: name FILE.txt"),
+        ("text", "x.xlsx/", "names a folder, and --format text writes one file: name FILE.txt"),
+    ],
+)
+def test_status_refuses_a_file_named_for_another_format(
+    tmp_path: Path, fmt: str, name: str, writes: str
+) -> None:
+    """``--format xlsx -o x.csv`` wrote a workbook named .csv, ``-o x.xlsx/`` (a folder)
+    a file x.xlsx; refused, as `chitieu template` refuses out.csv, before the warehouse is
+    opened (this one is not there)."""
+    target = str(tmp_path / name) + ("/" if name.endswith("/") else "")
+    result = CliRunner().invoke(
+        cli,
+        [
+            *("status", "2024M06", "--config", str(EXAMPLE / "config")),
+            *("--warehouse", str(tmp_path / "nowhere.duckdb"), "--format", fmt, "-o", target),
+        ],
+    )
+    assert isinstance(result.exception, OutputError), result.output
+    assert str(result.exception).startswith(f"{target}: ")
+    assert f"--format {fmt} ghi " in str(result.exception)
+    assert str(result.exception).endswith(f" / {writes}")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("text", "x.txt"), ("text", "x"), ("json", "x.JSON")])
+def test_status_writes_a_file_named_for_its_format(
+    url: str, tmp_path: Path, fmt: str, name: str
+) -> None:
+    common = ["status", "2024M06", "--config", str(EXAMPLE / "config"), "--warehouse", url]
+    result = CliRunner().invoke(cli, [*common, "--format", fmt, "-o", str(tmp_path / name)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / name).read_text("utf-8").startswith("Tình" if fmt == "text" else "{")
 
 
 def test_a_reused_code_is_a_line_per_unit_under_its_own_name(url: str) -> None:

@@ -159,14 +159,15 @@ def test_a_name_the_system_refuses_is_said_with_its_reason(
         (long_one, "File name too long", "tên quá dài"),
         (proc, "No such file or directory", "thư mục không có hoặc không nhận tệp mới"),
     ):
-        for args in (
-            ["report", "2024S1", "--format", "md"],
-            ["report", "2024S1", "--format", "xlsx"],
-            ["status", "2024S1", "--format", "json"],
-            ["template", "2024M06", "--org", "28987"],
+        for args, suffix in (
+            (["report", "2024S1", "--format", "md"], ".md"),
+            (["report", "2024S1", "--format", "xlsx"], ".xlsx"),
+            (["status", "2024S1", "--format", "json"], ".json"),  # named for its format
+            (["template", "2024M06", "--org", "28987"], ".xlsx"),
         ):
-            message = refused(run(*args, "-o", str(target), example=example), reason)
-            assert message.startswith(str(target)[:60])
+            named = target.with_suffix(suffix)
+            message = refused(run(*args, "-o", str(named), example=example), reason)
+            assert message.startswith(str(named)[:60])
             assert message.endswith(
                 f": không ghi được tệp ở đây ({meaning}): hãy đặt tên tệp khác / cannot write "
                 f"a file there ({reason}): name another file"

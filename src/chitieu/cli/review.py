@@ -19,6 +19,7 @@ from chitieu.cli._base import (
     settled_imports,
     start_prefect,
 )
+from chitieu.cli._output import one_file
 
 
 @cli.command()
@@ -246,7 +247,9 @@ def _dry_run(
     "folder's report_template.docx when it has one.",
 )
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o", "--output", "output_name", type=click.Path(dir_okay=False, path_type=str), default=None
+)
 @click.option("--number", default=None, help="The document's number: 123 in Số 123-BC/HU (docx).")
 @click.option(
     "--date",
@@ -265,7 +268,7 @@ def report(
     revision: int | None,
     fmt: str,
     lang: str,
-    output: Path | None,
+    output_name: str | None,
     number: str | None,
     day: dt.datetime | None,
     as_of: dt.date | None,
@@ -280,6 +283,7 @@ def report(
     from chitieu.warehouse import open_warehouse
 
     period_code = Period.parse(period).code
+    output = None if output_name is None else one_file(output_name, fmt, f".{fmt}")
     if fmt in FILE_FORMATS and output is None:
         raise click.UsageError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
     if fmt == "docx" and lang != "vi":

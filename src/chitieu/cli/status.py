@@ -10,6 +10,7 @@ import click
 
 from chitieu import settings
 from chitieu.cli._base import UNIT_CODE, cli, common_options
+from chitieu.cli._output import output_file
 
 SHORT: dict[str, str] = {
     "on_time": "✓",
@@ -19,6 +20,12 @@ SHORT: dict[str, str] = {
     "held": "giữ/held",
     "missing": "THIẾU/MISS",
 }
+WRITES: dict[str, tuple[str, tuple[str, str]]] = {
+    "text": (".txt", ("văn bản", "text")),
+    "json": (".json", ("JSON", "JSON")),
+    "xlsx": (".xlsx", ("một bảng tính Excel", "an Excel workbook")),
+}
+"""What each format writes, in a file of which suffix (`chitieu.cli._output`)."""
 TOTAL_WORDS = (
     ("expected", "phải gửi/expected"),
     ("on_time", "đúng hạn/on time"),
@@ -46,9 +53,11 @@ TOTAL_WORDS = (
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    "output_name",
+    type=click.Path(dir_okay=False, path_type=str),
     default=None,
-    help="Write to this file (needed for xlsx) instead of the terminal.",
+    help="Write to this file (needed for xlsx) instead of the terminal: FILE.xlsx, "
+    "FILE.json, FILE.txt as --format says.",
 )
 def status(
     config_dir: Path,
@@ -56,7 +65,7 @@ def status(
     period: str,
     org: str | None,
     fmt: str,
-    output: Path | None,
+    output_name: str | None,
 ) -> None:
     """Who has reported for PERIOD (a month, 2024M06, or a review period, 2024S1): every
     submitting unit at or below the root, month by month: on time, late (after the due date,
@@ -67,8 +76,9 @@ def status(
     from chitieu.periods import Period
     from chitieu.warehouse import open_warehouse
 
-    if fmt == "xlsx" and output is None:
+    if fmt == "xlsx" and output_name is None:
         raise click.UsageError("--format xlsx cần -o TỆP.xlsx / --format xlsx needs -o FILE.xlsx")
+    output = None if output_name is None else output_file(output_name, fmt, *WRITES[fmt])
     parsed = Period.parse(period)
     config = load_config(config_dir)
     root = org or config.catalog.resolution.org_unit

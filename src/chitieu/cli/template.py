@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
-from typing import Final
 
 import click
 
 from chitieu.cli._base import UNIT_CODE, cli, common_options
-
-_FILE_SUFFIX: Final = re.compile(r"\.[A-Za-z]{1,5}")
-"""A suffix a file's name has (``.csv``, ``.xls``, ``.ods``), not a folder's
-(``mau-2024.06``, ``mau.2024M06``)."""
+from chitieu.cli._output import FILE_SUFFIX, names_folder
 
 
 @cli.command()
@@ -36,8 +31,9 @@ _FILE_SUFFIX: Final = re.compile(r"\.[A-Za-z]{1,5}")
     type=click.Path(path_type=str),
     metavar="FILE.xlsx|FOLDER",
     help="A .xlsx file for one unit, or a folder for every submitting unit below --org "
-    "(named CODE_PERIOD.xlsx; made if missing). A name with another file's suffix "
-    "(out.csv) is refused unless it ends with / or is a folder already.",
+    "(named CODE_PERIOD.xlsx; made if missing). A name ending with / is a folder "
+    "(mau.xlsx/); one with another file's suffix (out.csv) is refused unless it ends "
+    "with / or is a folder already; a .xlsx name without / is never a folder.",
 )
 @click.option(
     "--force",
@@ -63,7 +59,9 @@ def template(
     config = load_config(config_dir)
     parsed = Period.parse(period)
     root = org or config.catalog.resolution.org_unit
-    if Path(output).suffix.lower() == ".xlsx":
+    # a .xlsx name is one workbook, never an existing folder's (refused by `writable`),
+    # unless it ends with a separator: then it names a folder (mau.xlsx/)
+    if not names_folder(output) and Path(output).suffix.lower() == ".xlsx":
         writable(Path(output), replace=force)
         write_atomically(Path(output), template_workbook(config, root, parsed))
         click.echo(output)
@@ -87,7 +85,9 @@ def _workbooks_folder(output: str) -> Path:
     from chitieu.shown import clipped
 
     folder = Path(output)
-    if output.endswith(os.sep) or folder.is_dir() or not _FILE_SUFFIX.fullmatch(folder.suffix):
+    # os.path.isdir, not Path.is_dir: a name too long for the system is no folder here,
+    # and `writable` says why, where Path.is_dir raised
+    if names_folder(output) or os.path.isdir(folder) or not FILE_SUFFIX.fullmatch(folder.suffix):
         return folder
     named = clipped(output)
     raise OutputError(

@@ -96,7 +96,9 @@ def check_draft(
         if segment.where in tables.cells:
             continue
         total = of(segment).counts.total
-        found += [(segment, figure) for figure in find_figures(segment.text, lang, total, half)]
+        allowance = MAX_FIGURES - len(found)  # a longer paragraph is read no further
+        figures = find_figures(segment.text, lang, total, half, allowance)
+        found += [(segment, figure) for figure in figures]
     if len(found) > MAX_FIGURES:
         raise DraftError(
             f"{draft.name}: bản thảo có hơn {count_vi(MAX_FIGURES)} số liệu, nhiều hơn mọi báo "

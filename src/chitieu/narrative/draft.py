@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from chitieu.errors import DraftError
+from chitieu.office import EXCEL, parts_kind
 from chitieu.shown import count_en, count_vi
 
 if TYPE_CHECKING:
@@ -48,6 +49,9 @@ _SCAN: Final = 1 << 20
 """The XML is counted a megabyte at a time, never held whole."""
 _PARAGRAPH_TAG: Final = re.compile(rb"<(?:[^\s<>/:!?=\"']+:)?p[\s/>]")
 """A paragraph's start tag, whatever the prefix of its namespace (``<w:p>``, ``<x:p/>``)."""
+_STREAM: Final = re.compile(r"(?:file )?'?<_io\.BytesIO object at 0x[0-9a-fA-F]+>'?")
+"""How python-docx names the bytes it was given, in its errors: ``file '<_io.BytesIO
+object at 0x7f…>'``."""
 _TRACKED: Final = ".//w:ins | .//w:del | .//w:moveFrom | .//w:moveTo"
 _BLOCK_START: Final = re.compile(r"\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|\|)")
 HEADING: Final = re.compile(r"\s{0,3}(#{1,6})\s+")
@@ -311,13 +315,20 @@ def open_word(name: str, content: bytes) -> Document:
                     f"unpacks to {count_en(unpacked)} bytes (at most {count_en(MAX_UNPACKED)}): "
                     "not a report draft"
                 )
+            if parts_kind(set(package.namelist())) == EXCEL:
+                raise DraftError(
+                    f"{name}: không phải văn bản Word (.docx): có vẻ là một bảng tính Excel (tệp "
+                    "nén chứa xl/workbook.xml) / not a Word document (.docx): it looks like an "
+                    "Excel workbook (the zip holds xl/workbook.xml)"
+                )
             _check_length(name, package)
         return docx.Document(io.BytesIO(content))
     except DraftError:
         raise
     except Exception as exc:  # not a zip, not a Word package, a damaged part...
+        reason = _STREAM.sub("the file", str(exc))  # python-docx names the stream it read
         raise DraftError(
-            f"{name}: không đọc được tệp Word / cannot read it as a Word document (.docx): {exc}"
+            f"{name}: không đọc được tệp Word / cannot read it as a Word document (.docx): {reason}"
         ) from None
 
 

@@ -60,6 +60,12 @@ _INDICATOR_WORD: Final = re.compile(r"\s*\(?\s*(?:chỉ tiêu|CT\b|indicators?\b
 _NOT_STARTED: Final = r"chưa thực hiện|chưa triển khai|not (?:yet )?started"
 _REACH: Final = 300
 """How far before or after a figure its words are looked for, in characters."""
+_WINDOW: Final = 100_000
+"""A paragraph longer than this (no report writes one) is read a window at a time, in
+memory that does not grow with it."""
+_MARGIN: Final = 5_000
+"""What a window reads beyond each of its edges: far more than a figure's words reach
+(`_REACH`), so that each figure is found as in the whole paragraph."""
 _DATE_WORD: Final = re.compile(r"(?:ngày|hôm|date|on)\s*$", re.IGNORECASE)
 _CLAUSE_END: Final = re.compile(r";|\n|[.!?…](?=\s|$)|\.\.\.")
 _DIGIT: Final = re.compile(r"\d")
@@ -135,13 +141,32 @@ def shorten(words: str, width: int) -> str:
     return f"{head} … {tail}"
 
 
-def find_figures(text: str, lang: str, indicator_count: int, half: str) -> list[Figure]:
+def find_figures(
+    text: str, lang: str, indicator_count: int, half: str, limit: int | None = None
+) -> list[Figure]:
     """Every figure the paragraph ``text`` quotes, in order.
 
     ``indicator_count`` (31) tells a class count ``2/31 chỉ tiêu`` from a pair; ``half``
     is the on-track threshold as written (``50``), which the class wording names. Each
     figure looks only at its neighbourhood, so a long paragraph costs no more than its
-    clauses."""
+    clauses; one longer than `_WINDOW` is read a window at a time, and with ``limit``
+    stops being read once more than ``limit`` figures are found (the caller refuses a
+    draft quoting more than any report: it need not find them all)."""
+    if len(text) <= _WINDOW:
+        return _find(text, lang, indicator_count, half)
+    found: list[Figure] = []
+    for start in range(0, len(text), _WINDOW):
+        stop = start + _WINDOW
+        ahead = max(0, start - _MARGIN)
+        for figure in _find(text[ahead : stop + _MARGIN], lang, indicator_count, half):
+            if start <= ahead + figure.start < stop:  # each figure in the window it starts in
+                found.append(replace(figure, start=ahead + figure.start, end=ahead + figure.end))
+        if limit is not None and len(found) > limit:
+            break
+    return found
+
+
+def _find(text: str, lang: str, indicator_count: int, half: str) -> list[Figure]:
     if not _DIGIT.search(text):
         return []  # no number, no figure: most paragraphs of prose, every empty one
     seen, origin = readable(text)

@@ -1,8 +1,9 @@
 """Helpers shared by the text readers: strict UTF-8 decoding and the rows frame.
 
 A decoding failure names the byte offset and the line, so that the data team can
-open the file at the right place; a workbook sent under a text name is recognised
-by its signature instead of being reported as a mysterious invalid byte.
+open the file at the right place; a workbook, Word document or other zip sent under
+a text name is recognised by its signature and the parts it holds
+(`chitieu.office`) instead of being reported as a mysterious invalid byte.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from typing import cast
 
 import polars as pl
 
+from chitieu.office import EXCEL, WORD, ZIP_SIGNATURE, zip_kind
 from chitieu.sources import ROW_COLUMNS, FileProblem
 
 # Signatures of the files a commune officer may send by mistake under a text name.
-_ZIP = b"PK\x03\x04"  # .xlsx (and any Office Open XML file)
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
 
 
@@ -33,16 +34,38 @@ def _may_be_decomposed(content: bytes) -> bool:
     return b"\xcc" in content or b"\xcd" in content
 
 
-def decode_utf8(content: bytes, kind: str) -> tuple[str | None, FileProblem | None]:
-    """The text of a UTF-8 file (a leading BOM dropped), or why it is not one."""
-    if content.startswith(_ZIP):
-        return None, problem(
+def _zipped(content: bytes, kind: str) -> FileProblem:
+    """A zip under a text name, told apart by the parts it holds."""
+    found = zip_kind(content)
+    if found == EXCEL:
+        return problem(
             "file_format",
             f"Tệp có đuôi .{kind} nhưng thực chất là bảng tính Excel (.xlsx): "
             f"hãy xuất lại dưới dạng .{kind} hoặc gửi đúng tên tệp .xlsx.",
             f"the file is named .{kind} but is an Excel workbook (.xlsx): export it again "
             f"as .{kind}, or send it with its .xlsx name",
         )
+    if found == WORD:
+        return problem(
+            "file_format",
+            f"Tệp có đuôi .{kind} nhưng thực chất là văn bản Word (.docx), không phải báo cáo "
+            f"số liệu: hãy gửi báo cáo dưới dạng .{kind} hoặc .xlsx.",
+            f"the file is named .{kind} but is a Word document (.docx), not a report of "
+            f"figures: send the report as .{kind} or .xlsx",
+        )
+    return problem(
+        "file_format",
+        f"Tệp có đuôi .{kind} nhưng thực chất là tệp nén (.zip), không phải bảng tính hay "
+        f"văn bản Word: hãy gửi chính báo cáo dưới dạng .{kind} hoặc .xlsx, không nén.",
+        f"the file is named .{kind} but is a zip archive, neither a workbook nor a Word "
+        f"document: send the report itself as .{kind} or .xlsx, not compressed",
+    )
+
+
+def decode_utf8(content: bytes, kind: str) -> tuple[str | None, FileProblem | None]:
+    """The text of a UTF-8 file (a leading BOM dropped), or why it is not one."""
+    if content.startswith(ZIP_SIGNATURE):
+        return None, _zipped(content, kind)
     if content.startswith(_OLE2):
         return None, problem(
             "file_format",

@@ -1,0 +1,36 @@
+"""What ``-o`` names (`chitieu.cli._output`): a name ending with / is a folder, never the
+one file a command writes. Status's and template's own rules are tested with them
+(tests/test_status.py, tests/test_excel_template.py); the report's here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chitieu.cli import cli
+from chitieu.errors import OutputError
+from chitieu.examples import example_dir
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("docx", "bao-cao.docx/"), ("md", "bao-cao/")])
+def test_report_refuses_an_output_ending_with_a_separator(
+    tmp_path: Path, fmt: str, name: str
+) -> None:
+    """``-o bao-cao.docx/`` wrote a file bao-cao.docx; refused before the warehouse is
+    opened (this one is not there)."""
+    target = f"{tmp_path / name}/"
+    result = CliRunner().invoke(
+        cli,
+        [
+            *("report", "2024S1", "--config", str(example_dir() / "config")),
+            *("--warehouse", str(tmp_path / "nowhere.duckdb"), "--format", fmt, "-o", target),
+        ],
+    )
+    assert isinstance(result.exception, OutputError), result.output
+    assert str(result.exception) == (
+        f"{target}: là một thư mục; --format {fmt} ghi một tệp: đặt tên TỆP.{fmt} / names a "
+        f"folder, and --format {fmt} writes one file: name FILE.{fmt}"
+    )
+    assert list(tmp_path.iterdir()) == []
