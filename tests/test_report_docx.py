@@ -537,7 +537,11 @@ def test_a_template_that_runs_away_is_stopped_and_named(
     and nothing is written."""
     from chitieu.report import bounded
 
-    monkeypatch.setattr(bounded, "SECONDS", 3.0)
+    # Only the endless loop meets the time limit, so only it gets a short one; the rest
+    # keep the 120 s a render ending in its own error never nears, however busy the
+    # machine (with 3 s for all, a loaded machine once stopped an `include` by the clock).
+    if "took more than" in message:
+        monkeypatch.setattr(bounded, "SECONDS", 3.0)
     folder = config_copy(tmp_path)
     template_with(folder, FIGURES, body)
     target = tmp_path / "new.docx"
