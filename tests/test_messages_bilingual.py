@@ -47,6 +47,7 @@ from chitieu.narrative.draft import MAX_BYTES, read_draft
 from chitieu.periods import Period
 from chitieu.rollup import roll_up
 from chitieu.settings import redact
+from chitieu.shown import clipped
 from chitieu.warehouse import Warehouse, open_warehouse
 from chitieu.warehouse.queries import migrations
 from chitieu.warehouse.roles import TemporaryStanding, _temporary_words
@@ -359,7 +360,9 @@ def prefect_server_slow_to_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def environment_refused(name: str, given: str, call: Callable[[], object]) -> Callable[..., Said]:
     def said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Said:
         monkeypatch.setenv(name, given)
-        return refusal(call), [name, repr(given)]
+        message = refusal(call)
+        assert len(message) < 1000  # a value of any length is named by its start and end
+        return message, [name, repr(clipped(given))]
 
     return said
 
@@ -432,6 +435,13 @@ CASES = {
     ),
     "CHITIEU_PREFECT_PORT a superscript": environment_refused(
         prefect_server.PORT_ENV, "²", prefect_server.configured_port
+    ),
+    # more digits than int() reads (4,300): a refusal naming the value cut to a line
+    "CHITIEU_INTAKE_PROCESSES 5,000 digits": environment_refused(
+        settings.INTAKE_PROCESSES_ENV, "9" * 5000, settings.intake_processes
+    ),
+    "CHITIEU_PREFECT_PORT 5,000 digits": environment_refused(
+        prefect_server.PORT_ENV, "9" * 5000, prefect_server.configured_port
     ),
     "warehouse newer than chitieu": warehouse_newer_than_chitieu,
 }

@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from chitieu.errors import ChitieuError
+from chitieu.numbers import whole_number
+from chitieu.shown import clipped
 
 if TYPE_CHECKING:
     from chitieu.quality.service import GateService
@@ -74,12 +76,14 @@ def configured_port() -> int:
     given = os.environ.get(PORT_ENV, "").strip()
     if not given:
         return DEFAULT_PORT
-    if not (given.isascii() and given.isdecimal()) or not 0 < int(given) < 65536:
+    port = whole_number(given, least=1, most=65535)
+    if port is None:
+        shown = repr(clipped(given))
         raise ChitieuError(
-            f"{PORT_ENV} phải là số cổng (1-65535), không phải {given!r} / {PORT_ENV} must be "
-            f"a port number (1-65535), not {given!r}"
+            f"{PORT_ENV} phải là số cổng (1-65535), không phải {shown} / {PORT_ENV} must be "
+            f"a port number (1-65535), not {shown}"
         )
-    return int(given)
+    return port
 
 
 def alive(pid: int) -> bool:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Final
 
 from chitieu.credentials import for_flow, refuse_conninfo, refuse_secret_parameter
 from chitieu.errors import ChitieuError, WarehouseError
+from chitieu.numbers import whole_number
+from chitieu.shown import clipped
 from chitieu.shown import shown as shown_text
 
 if TYPE_CHECKING:
@@ -209,12 +211,14 @@ def intake_processes() -> int:
 
 def _positive(name: str, given: str) -> int:
     """``given``, the value of the variable ``name``, as a whole number of at least 1."""
-    if not (given.isascii() and given.isdecimal()) or int(given) < 1:
+    number = whole_number(given, least=1)
+    if number is None:
+        shown = repr(clipped(given))
         raise ChitieuError(
-            f"{name} phải là một số nguyên dương, không phải {given!r} / {name} must be a "
-            f"positive number, not {given!r}"
+            f"{name} phải là một số nguyên dương, không phải {shown} / {name} must be a "
+            f"positive number, not {shown}"
         )
-    return int(given)
+    return number
 
 
 TASK_RUNNER_ENV: Final = "CHITIEU_TASK_RUNNER"

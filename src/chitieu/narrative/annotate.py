@@ -16,6 +16,7 @@ from typing import Any
 from chitieu.errors import DraftError
 from chitieu.narrative.draft import Draft, open_word, paragraph_runs, word_paragraphs
 from chitieu.narrative.verdicts import DISAGREES, VERDICT_WORDS, FigureCheck
+from chitieu.numbers import whole_number
 
 AUTHOR = "chitieu"
 INITIALS = "CT"
@@ -77,7 +78,8 @@ def _refuse_unnumbered_comments(name: str, document: Any) -> None:
     except KeyError:
         return
     ids = part.element.xpath("./w:comment/@w:id")
-    bad = next((i for i in ids if not (i.isascii() and i.lstrip("-").isdecimal())), None)
+    # python-docx numbers a new one after int() of each: a number of Word's 32 bits only
+    bad = next((i for i in ids if whole_number(i, -(2**31), 2**31 - 1) is None), None)
     if bad is not None:
         raise DraftError(
             f"{name}: một ghi chú (comment) của bản thảo có mã không phải số "

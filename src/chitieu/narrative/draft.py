@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from chitieu.errors import DraftError
+from chitieu.numbers import whole_number
 from chitieu.office import EXCEL, parts_kind
 from chitieu.shown import count_en, count_vi
 
@@ -297,9 +298,10 @@ def _outline(element: Any) -> int | None:
     """The heading level a style's or paragraph's own outline level gives (1–9; 0 for
     Word's level 9, body text), or None where it sets none."""
     outline = _markup().outline(element)
-    if not (outline and outline[0].isascii() and outline[0].isdecimal()):
-        return None  # none, or not a number: "²" is a digit to isdigit(), not to int()
-    return int(outline[0]) + 1 if int(outline[0]) < 9 else 0
+    level = whole_number(outline[0], least=0) if outline else None
+    if level is None:  # none, or no number ("abc", "²", 5,000 digits)
+        return None
+    return level + 1 if level < 9 else 0
 
 
 def open_word(name: str, content: bytes) -> Document:
@@ -480,8 +482,8 @@ def _grid_span(tc: Any, markup: _Markup) -> int:
     if tc.find(markup.tc_pr) is None:
         return 1
     spans = markup.grid_span(tc)
-    span = spans[0].strip() if spans else ""
-    return int(span) if span.isascii() and span.isdecimal() and int(span) >= 1 else 1
+    span = whole_number(spans[0].strip(), least=1) if spans else None
+    return 1 if span is None else span
 
 
 def paragraph_runs(paragraph: Any) -> list[Any]:
