@@ -37,13 +37,15 @@ def demo_leftovers(folder: Path) -> list[Path]:
     demo's: a warehouse or an archive holding a report that is no file of the example,
     a file that is no warehouse, a heads log without the warehouse it belongs to (a
     team's ``--workdir .`` in its data folder lost its warehouse, archive and log)."""
+    from chitieu.files import output_refused
     from chitieu.settings import HEADS_LOG, beside_warehouse
 
     database = folder / "warehouse.duckdb"
     url = f"duckdb:///{database}"
     archive, heads_log = beside_warehouse(url, "archive"), beside_warehouse(url, HEADS_LOG)
     wal = database.with_suffix(".duckdb.wal")
-    present = [p for p in (heads_log, archive, wal, database) if p.exists() or p.is_symlink()]
+    with output_refused(database):  # a name too long for the system, say: its reason
+        present = [p for p in (heads_log, archive, wal, database) if p.is_symlink() or p.exists()]
     if not present:
         return []
     shas = example_shas()
@@ -76,24 +78,37 @@ def demo_leftovers(folder: Path) -> list[Path]:
     return present
 
 
+def clear_demo_folder(folder: Path) -> None:
+    """Remove what an earlier demo left in ``folder`` (`demo_leftovers`, which refuses
+    anything else): a folder with what it holds, a file, a link (a dangling one too),
+    never what a link points to."""
+    import shutil
+
+    for stale in demo_leftovers(folder):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
+
+
 def _foreign_reports(database: Path, shas: frozenset[str]) -> tuple[str, str] | None:
     """Why the warehouse at ``database`` is not the demo's (Vietnamese, English), or None
-    when every report it holds is a file of the example."""
-    from chitieu.errors import WarehouseError
-    from chitieu.warehouse import open_warehouse
+    when every report it holds is a file of the example. Read only: a team's warehouse
+    of an older schema is not upgraded by being looked at."""
+    from chitieu.warehouse.duckdb_backend import received_digests
 
     if not database.is_file() or database.is_symlink():
         return (
             f"{database.name} không phải tệp kho dữ liệu",
             f"{database.name}, which is not a warehouse file",
         )
-    try:
-        with open_warehouse(f"duckdb:///{database}", create=False) as warehouse:
-            held = set(warehouse.submissions()["sha256"].to_list())
-    except WarehouseError:
+    held = received_digests(database)
+    if held is None:
         return (
-            f"{database.name}, chitieu không mở được như một kho dữ liệu",
-            f"{database.name}, which chitieu cannot open as a warehouse",
+            f"{database.name}, chitieu không đọc được như một kho dữ liệu (không phải kho, "
+            "hoặc đang được tiến trình khác dùng)",
+            f"{database.name}, which chitieu cannot read as a warehouse (not one, or in use "
+            "by another process)",
         )
     others = len(held - shas)
     if others:

@@ -17,8 +17,10 @@ import pytest
 
 from chitieu import pipeline
 from chitieu.config import load_config
-from chitieu.examples import DemoFolderTaken, demo_leftovers, example_dir
+from chitieu.errors import OutputError
+from chitieu.examples import DemoFolderTaken, clear_demo_folder, demo_leftovers, example_dir
 from chitieu.warehouse import open_warehouse
+from chitieu.warehouse.queries import migrations
 
 EXAMPLE = example_dir()
 MONTH = EXAMPLE / "submissions" / "2024M01"
@@ -91,7 +93,11 @@ def test_what_an_earlier_demo_left_is_removed(tmp_path: Path) -> None:
     ("leave", "why"),
     [
         ("heads log alone", "its heads log warehouse.heads.log with no warehouse beside it"),
-        ("no warehouse file", "warehouse.duckdb, which chitieu cannot open as a warehouse"),
+        (
+            "no warehouse file",
+            "warehouse.duckdb, which chitieu cannot read as a warehouse (not one, or in use "
+            "by another process)",
+        ),
         ("a folder", "warehouse.duckdb, which is not a warehouse file"),
         ("a stranger archived", "1 archived file(s) that are no file of the example"),
     ],
@@ -114,3 +120,37 @@ def test_anything_else_left_there_is_refused(tmp_path: Path, leave: str, why: st
         demo_leftovers(folder)
     assert f"({why})" in str(refused.value)
     assert snapshot_of(folder) == before
+
+
+def test_a_teams_warehouse_of_an_older_schema_is_not_upgraded_by_the_look(
+    team_folder: Path,
+) -> None:
+    """The demo reads a warehouse it finds read-only: opening it as chitieu does would
+    apply the migrations it lacks, and the team's older chitieu would then refuse it."""
+    url = f"duckdb:///{team_folder / 'warehouse.duckdb'}"
+    newest = migrations("duckdb")[-1].version
+    with open_warehouse(url) as wh:
+        wh.backend.execute("DELETE FROM schema_version WHERE version = $1", [newest])
+    before = snapshot_of(team_folder)
+    with pytest.raises(DemoFolderTaken, match="a warehouse with 1 report"):
+        demo_leftovers(team_folder)
+    assert snapshot_of(team_folder) == before
+
+
+def test_a_demo_folder_is_cleared_links_removed_never_followed(tmp_path: Path) -> None:
+    folder = tmp_path / "demo-output"
+    folder.mkdir()
+    take_in(folder, next(MONTH.iterdir()))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("giữ", "utf-8")
+    (folder / "warehouse.heads.log").symlink_to(tmp_path / "gone.log")  # dangling
+    clear_demo_folder(folder)
+    assert list(folder.iterdir()) == []
+    assert (elsewhere / "keep.txt").read_text("utf-8") == "giữ"
+    assert not (tmp_path / "gone.log").exists()
+
+
+def test_a_folder_name_the_system_refuses_is_said_with_its_reason(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match=r"\(tên quá dài\): .* \(File name too long\)"):
+        demo_leftovers(tmp_path / ("d" * 300))

@@ -3,7 +3,6 @@ and their reports, into a fresh warehouse under a local folder."""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from chitieu import pipeline
 from chitieu.config import load_config
-from chitieu.examples import demo_leftovers, example_dir
+from chitieu.examples import clear_demo_folder, example_dir
 from chitieu.flows.intake import intake_flow
 from chitieu.flows.review import review_flow
 from chitieu.flows.support import fails_on_domain_errors
@@ -47,12 +46,7 @@ def demo_flow(workdir: str) -> DemoResult:
     config_dir = example / "config"
     database = folder / "warehouse.duckdb"
     url = f"duckdb:///{database}"
-    # A fresh warehouse each time, where the folder's is the demo's own (else refused)
-    for stale in demo_leftovers(folder):
-        if stale.is_dir() and not stale.is_symlink():
-            shutil.rmtree(stale)
-        elif stale.exists():
-            stale.unlink()
+    clear_demo_folder(folder)  # a fresh warehouse each time, where the folder's is the demo's
     folder.mkdir(parents=True, exist_ok=True)
 
     outcomes = intake_flow([str(example / "submissions")], str(config_dir), url)

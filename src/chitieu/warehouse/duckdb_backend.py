@@ -141,3 +141,20 @@ class DuckDBBackend:
 
     def close(self) -> None:
         self._con.close()
+
+
+def received_digests(path: Path) -> frozenset[str] | None:
+    """The SHA-256 of every report the DuckDB warehouse at ``path`` ever received, read
+    without writing anything (no migration, read-only); None when it cannot be read as
+    a chitieu warehouse (not DuckDB, no ``submissions``, in use by another process)."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        rows = con.execute("SELECT DISTINCT sha256 FROM submissions").fetchall()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return frozenset(str(sha) for (sha,) in rows)
