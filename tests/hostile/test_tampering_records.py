@@ -235,11 +235,12 @@ def test_records_edited_with_their_reports_hash_still_fail_the_revisions(publish
         published, "UPDATE snapshot_inputs SET records_sha256 = $1 WHERE submission_id = 1", forged
     )
     [mismatch] = [line for line in verify(published).output.splitlines() if "SAI" in line]
-    assert ": records: its inputs' own records_sha256 (snapshot_inputs) hash to " in mismatch
+    assert ": records: its inputs' own records_sha256 (snapshot_inputs) match what the " in (
+        mismatch
+    )
     assert mismatch.endswith(
-        "were changed after publication (what its document shows of them, "
-        "Phụ lục II's on time or late among it), and which report's cannot "
-        "be told"
+        "either both were changed after publication (which report's records cannot be "
+        "told), or the header's records_sha256 was (its content check then fails too)"
     )
 
 
@@ -288,3 +289,17 @@ def test_the_records_benchmark_times_both_definitions_on_a_revision(published: s
     assert done.stdout.startswith("2024S1 D revision 1: 2 inputs, 1 warnings, 1 notes")
     assert "| records v1: one hash over every input's records | " in done.stdout
     assert "| records v2: each input's digest, then one over those | " in done.stdout
+
+
+def test_a_header_whose_records_hash_alone_was_changed_is_said_so(published: str) -> None:
+    """Neither a report's records nor its own hash changed: verify does not say they did
+    (the content check names the header)."""
+    edit(published, "UPDATE snapshots SET records_sha256 = $1", "f" * 64)
+    mismatches = [line for line in verify(published).output.splitlines() if "SAI" in line]
+    assert [line.split(": ")[2] for line in mismatches] == ["content", "records"]
+    assert mismatches[1].endswith(
+        f"not the published records_sha256 {'f' * 64}: either both were changed after "
+        "publication (which report's records cannot be told), or the header's "
+        "records_sha256 was (its content check then fails too)"
+    )
+    assert "file names, senders" not in mismatches[1]

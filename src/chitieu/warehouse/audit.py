@@ -401,6 +401,17 @@ def _reports_records(
     kept = reports_records_sha256(published)
     if kept != recorded:
         now_sha = reports_records_sha256(now)
+        if now_sha == kept:  # the two agree: both rewritten, or the header's hash was
+            return [
+                (
+                    "records",
+                    f"its inputs' own records_sha256 (snapshot_inputs) match what the intake "
+                    f"recorded of them but hash to {kept}, not the published records_sha256 "
+                    f"{recorded}: either both were changed after publication (which report's "
+                    "records cannot be told), or the header's records_sha256 was (its "
+                    "content check then fails too)",
+                )
+            ]
         records_too = (
             f"; what the intake recorded of its inputs hashes to {now_sha}: "
             f"{_RECORDS_CHANGED}, and which report's cannot be told"
