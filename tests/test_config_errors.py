@@ -529,3 +529,18 @@ def test_a_printed_name_that_would_print_as_nothing_is_refused(tmp_path: Path, b
     assert "tên trống: không có chữ, số hay ký hiệu nào hiện ra / the name is blank" in str(
         err.value
     )
+
+
+def test_an_optional_name_written_empty_is_left_out_as_it_always_was(tmp_path: Path) -> None:
+    """``name_en: ""`` or ``group: "  "`` was read as no English name, no group: blank
+    names are refused where a name is required, not where one may be left out."""
+    catalog = base_text("catalog.yaml").replace(
+        'name: "Tổng hợp"', 'name: "Tổng hợp", name_en: "", group: "  "'
+    )
+    config = load_config(overlay(tmp_path, {"catalog.yaml": catalog}))
+    indicator = config.catalog.indicator("CT05")
+    assert (indicator.name_en, indicator.group) == (None, None)
+    shown_blank = catalog.replace('name_en: ""', 'name_en: "\u3164"')
+    with pytest.raises(ConfigError) as err:
+        load_config(overlay(tmp_path / "blank", {"catalog.yaml": shown_blank}))
+    assert [(p.entry, p.key) for p in err.value.problems] == [("indicators[5] CT05", "name_en")]

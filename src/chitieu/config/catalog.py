@@ -15,6 +15,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -26,6 +27,7 @@ from pydantic import (
 from chitieu import formula
 from chitieu.config.rules import OutlierSpec, RuleSpec, check_rules, outlier_setting
 from chitieu.config.wording import (
+    BLANK_NAME,
     DIVIDES_BY_ZERO,
     REQUIRED_KEY,
     UNKNOWN_KEY,
@@ -72,17 +74,22 @@ def _named(text: str) -> str:
     """`_shown`, and a `ValueError` when nothing of it would print (empty, spaces,
     marks alone, blank-looking letters: `chitieu.shown.prints_nothing`)."""
     if prints_nothing(text):
-        raise ValueError(
-            both(
-                "tên trống: không có chữ, số hay ký hiệu nào hiện ra",
-                "the name is blank: no letter, digit or sign of it would print; write it",
-            )
-        )
+        raise ValueError(BLANK_NAME)
     return _shown(text)
 
 
 Named = Annotated[str, AfterValidator(_named)]
 """A name or title the review prints as the only word for its row: never blank."""
+
+
+def _left_out(text: object) -> object:
+    """An optional name written empty or as spaces (``name_en: ""``): left out, as it
+    always was read."""
+    return None if isinstance(text, str) and not text.strip() else text
+
+
+OptionalNamed = Annotated[Named | None, BeforeValidator(_left_out)]
+"""An optional name (``name_en``, ``group``): none when empty, else a `Named`."""
 
 
 class _Strict(BaseModel):
@@ -123,7 +130,7 @@ class Quality(_Strict):
 class ElementSpec(_Strict):
     code: str = Field(pattern=CODE_PATTERN)
     name: Named
-    name_en: Named | None = None
+    name_en: OptionalNamed = None
     unit: Shown = ""
     value_type: ValueType = "number"
     time_aggregation: TimeAggregation = "sum"
@@ -157,8 +164,8 @@ class ElementSpec(_Strict):
 class IndicatorSpec(_Strict):
     code: str = Field(pattern=CODE_PATTERN)
     name: Named
-    name_en: Named | None = None
-    group: Named | None = None
+    name_en: OptionalNamed = None
+    group: OptionalNamed = None
     unit: Shown = ""
     formula: str
     direction: Literal["increase", "decrease"] = "increase"

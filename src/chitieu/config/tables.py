@@ -15,6 +15,7 @@ from typing import Final
 import polars as pl
 
 from chitieu.config.wording import (
+    BLANK_NAME,
     FILE_MISSING,
     NOT_ISO_DATE,
     NUMBER_NOT_EXACT,
@@ -250,10 +251,7 @@ def load_org_units(path: Path) -> tuple[pl.DataFrame | None, list[ConfigProblem]
         pl.col("name").is_not_null() & ~pl.col("name").str.contains(VISIBLE_CLASS),
         file,
         "name",
-        both(
-            "tên trống: không có chữ, số hay ký hiệu nào hiện ra",
-            "the name is blank: no letter, digit or sign of it would print; write it",
-        ),
+        BLANK_NAME,
     )
     for key in ("valid_from", "valid_to"):
         bad = pl.col(key).is_not_null() & (

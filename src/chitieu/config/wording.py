@@ -48,6 +48,11 @@ NUMBER_NOT_EXACT: Final = both(
     "số quá lớn để giữ chính xác (trị tuyệt đối quá 9.007.199.254.740.992)",
     "number too large to be kept exactly (magnitude over 9,007,199,254,740,992)",
 )
+BLANK_NAME: Final = both(
+    "tên trống: không có chữ, số hay ký hiệu nào hiện ra",
+    "the name is blank: no letter, digit or sign of it would print; write it",
+)
+"""A name the review prints that would print as nothing (`chitieu.shown.prints_nothing`)."""
 _UTF8_REASONS: Final = {
     "invalid start byte": "byte mở đầu không hợp lệ",
     "invalid continuation byte": "byte nối tiếp không hợp lệ",
