@@ -59,9 +59,12 @@ def test_no_output_goes_over_a_pipe_a_folder_or_into_a_file(
         ):
             if args[0] == "template" and target == folder:
                 os.mkdir(f"{target}.xlsx")  # a folder named like a workbook
-            # a template's -o without .xlsx is the folder to write the workbooks into
+            # a template's -o without .xlsx is the folder to write the workbooks into; a
+            # workbook's name without .xlsx is refused by its name before anything is opened
             template_into_pipe = args[0] == "template" and target == pipe
-            refused(run(*args, example=example), "no folder" if template_into_pipe else "no file")
+            workbook_unnamed = args[:4] == ["report", "2024S1", "--format", "xlsx"]
+            reason = "no folder" if template_into_pipe else "no file"
+            refused(run(*args, example=example), "FILE.xlsx" if workbook_unnamed else reason)
     assert stat.S_ISFIFO(pipe.lstat().st_mode)
     inside = str(a_file / "bao-cao.md")
     refused(run("report", "2024S1", "--format", "md", "-o", inside, example=example), "no folder")

@@ -26,17 +26,23 @@ def file_suffix(output: str) -> str:
     return suffix.lower() if FILE_SUFFIX.fullmatch(suffix) else ""
 
 
-def output_file(output: str, fmt: str, suffix: str, what: tuple[str, str]) -> Path:
+BINARY: Final = (".xlsx", ".docx")
+"""Suffixes of files only their own program opens: a name without one is refused."""
+
+
+def output_file(
+    output: str, fmt: str, suffix: str, what: tuple[str, str], also: tuple[str, ...] = ()
+) -> Path:
     """The file ``-o`` names for ``--format fmt``, which writes ``what`` (Vietnamese,
-    English) in a ``suffix`` file; an `OutputError` for a name with another file's suffix
-    (``--format xlsx -o x.csv``: a workbook named .csv), or none when the format is a
-    workbook."""
+    English) in a ``suffix`` file (or one of ``also``: ``.htm`` for ``.html``); an
+    `OutputError` for a name with another file's suffix (``--format xlsx -o x.csv``: a
+    workbook named .csv), or none when the format is a workbook or a Word document."""
     from chitieu.errors import OutputError
     from chitieu.shown import clipped
 
     path = one_file(output, fmt, suffix)  # a folder first, whatever its name's suffix
     named = file_suffix(output)
-    if named == suffix or (not named and suffix != ".xlsx"):
+    if named in (suffix, *also) or (not named and suffix not in BINARY):
         return path
     shown = clipped(output)
     raise OutputError(

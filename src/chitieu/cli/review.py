@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Final
 
 import click
 
@@ -19,7 +20,7 @@ from chitieu.cli._base import (
     settled_imports,
     start_prefect,
 )
-from chitieu.cli._output import one_file
+from chitieu.cli._output import output_file
 
 
 @cli.command()
@@ -230,6 +231,16 @@ def _dry_run(
         )
 
 
+REPORT_WRITES: Final[dict[str, tuple[str, tuple[str, str], tuple[str, ...]]]] = {
+    "md": (".md", ("Markdown", "Markdown"), (".markdown", ".txt")),
+    "html": (".html", ("một trang HTML", "an HTML page"), (".htm",)),
+    "json": (".json", ("JSON", "JSON"), ()),
+    "xlsx": (".xlsx", ("một bảng tính Excel", "an Excel workbook"), ()),
+    "docx": (".docx", ("một văn bản Word", "a Word document"), ()),
+}
+"""What each report format writes, in a file of which suffixes (`chitieu.cli._output`)."""
+
+
 @cli.command()
 @common_options
 @click.argument("period")
@@ -283,7 +294,7 @@ def report(
     from chitieu.warehouse import open_warehouse
 
     period_code = Period.parse(period).code
-    output = None if output_name is None else one_file(output_name, fmt, f".{fmt}")
+    output = None if output_name is None else output_file(output_name, fmt, *REPORT_WRITES[fmt])
     if fmt in FILE_FORMATS and output is None:
         raise click.UsageError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
     if fmt == "docx" and lang != "vi":
