@@ -131,7 +131,8 @@ REFUSALS = [
     ),
     (
         lambda wh: wh.approve("2024S1", "D", "A", revision=7),
-        r"không có bản 7 \(các bản: 1, 2\) / there is no revision 7 \(revisions 1, 2\)",
+        r"2024S1 D: không có bản 7 \(các bản: 1, 2\); không ghi gì / there is no revision 7 "
+        r"\(revisions 1, 2\); nothing recorded",
     ),
     (lambda wh: wh.approve("2025S1", "D", "A"), r"2025S1 D: .* nothing published to approve"),
     (lambda wh: wh.approve("2024S1", "D", " "), r"--by: phải ghi tên người duyệt"),
@@ -139,7 +140,7 @@ REFUSALS = [
     # what would print as something else: a forged line, text turned around
     (
         lambda wh: wh.approve("2024S1", "D", "Evil\n  content_sha256 0000"),
-        r"--by: ký tự không hiển thị '\\n' ở vị trí 5 / .* nothing recorded",
+        r"--by: ký tự không hiển thị '\\n' ở vị trí 5: .*; không ghi gì / .* nothing recorded",
     ),
     (
         lambda wh: wh.approve("2024S1", "D", "A", title="Chủ tịch\u202eTP"),
@@ -149,17 +150,20 @@ REFUSALS = [
     # only marks: a reason that prints as nothing is no reason
     (
         lambda wh: wh.approve("2024S1", "D", "\u0301\u0301 \u0323"),
-        r"--by: không có chữ hay số nào, chỉ có dấu hoặc ký tự trắng / holds no letter, digit",
+        r"--by: không có chữ hay số nào, chỉ có dấu hoặc ký tự trắng: hãy viết nội dung; "
+        r"không ghi gì / holds no letter, digit",
     ),
     # longer than a line of the signature block, or a paragraph: printed by every reader
     (
         lambda wh: wh.approve("2024S1", "D", "A" * 201),
-        r"--by: dài 201 ký tự, tối đa 200 / 201 characters, at most 200: .* nothing recorded",
+        r"--by: dài 201 ký tự, tối đa 200: viết ngắn hơn; không ghi gì / 201 characters, at "
+        r"most 200: .* nothing recorded",
     ),
     (
         lambda wh: wh.approve("2024S1", "D", "A", note="x" * 100_000),
         # Vietnamese groups thousands with a dot, English with a comma
-        r"--note: dài 100\.000 ký tự, tối đa 2\.000 / 100,000 characters, at most 2,000: ",
+        r"--note: dài 100\.000 ký tự, tối đa 2\.000: viết ngắn hơn; không ghi gì / 100,000 "
+        r"characters, at most 2,000: ",
     ),
 ]
 

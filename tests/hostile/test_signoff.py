@@ -54,6 +54,8 @@ def refused(result: Result, *words: str) -> None:
     assert "\n" not in message
     assert all(word in message for word in words), message
     assert message.endswith("nothing recorded")
+    vietnamese = message.partition(" / ")[0]  # what an officer reads says it too
+    assert "không ghi gì" in vietnamese, vietnamese
 
 
 def no_signoff(tampered: Tampered) -> None:
@@ -84,6 +86,7 @@ def test_a_revision_rewritten_with_its_hash_is_not_approved(tampered: Tampered) 
         "disagrees with the warehouse: revision 2:",
         f"records content_sha256 {latest.content_sha256}; the database holds {forged}",
         "chitieu snapshots verify",
+        "không khớp với kho ở bản 2; chạy `chitieu snapshots verify` để xem",
     )
     no_signoff(tampered)
 
@@ -106,7 +109,11 @@ def test_a_superseded_revision_is_not_approved_as_the_newest(tampered: Tampered)
     for table in ("snapshot_elements", "snapshot_indicators", "snapshot_inputs", "snapshots"):
         tampered.execute(f"DELETE FROM {table} WHERE snapshot_id = $1", latest)
     tampered.heads_log.unlink()
-    refused(approve(tampered), "the newest revision (1) is not published but superseded")
+    refused(
+        approve(tampered),
+        "the newest revision (1) is not published but superseded",
+        "bản mới nhất (1) không phải bản đang công bố mà là 'superseded'",
+    )
     no_signoff(tampered)
 
 

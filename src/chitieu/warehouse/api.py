@@ -363,8 +363,9 @@ class Warehouse:
         ]
         if ours:
             raise SignOffRefused(
-                f"{review_period} {root}: nhật ký các bản công bố ({self.heads_log.name}) không "
-                f"khớp với kho / the heads log {self.heads_log} disagrees with the warehouse: "
+                f"{review_period} {root}: nhật ký các bản công bố {self.heads_log} không khớp "
+                f"với kho ở bản {ours[0].revision}; chạy `chitieu snapshots verify` để xem, "
+                f"không ghi gì / the heads log {self.heads_log} disagrees with the warehouse: "
                 f"revision {ours[0].revision}: {ours[0].message} (run `chitieu snapshots "
                 "verify`); nothing recorded"
             )

@@ -52,6 +52,11 @@ block, a note or a reason a paragraph; each is printed by `snapshots show`, `dif
 the document, and kept in the chain for good."""
 
 
+def _refused(where: str, vi: str, en: str) -> SignOffRefused:
+    """A sign-off refused: ``where: vi / en``, each half saying that nothing was recorded."""
+    return SignOffRefused(f"{where}: {vi}; không ghi gì / {en}; nothing recorded")
+
+
 def _text(value: str | None, option: str) -> str | None:
     """A name, title, note or reason as stored: NFC, trimmed, None when empty; refused
     when it holds a character that does not show as itself (`first_unshown`), or is longer
@@ -61,25 +66,28 @@ def _text(value: str | None, option: str) -> str | None:
     cleaned = unicodedata.normalize("NFC", value).strip()
     longest = _LONGEST.get(option, 2000)
     if len(cleaned) > longest:
-        raise SignOffRefused(
-            f"{option}: dài {count_vi(len(cleaned))} ký tự, tối đa {count_vi(longest)} / "
-            f"{count_en(len(cleaned))} characters, at most {count_en(longest)}: write it "
-            "shorter; nothing recorded"
+        raise _refused(
+            option,
+            f"dài {count_vi(len(cleaned))} ký tự, tối đa {count_vi(longest)}: viết ngắn hơn",
+            f"{count_en(len(cleaned))} characters, at most {count_en(longest)}: write it shorter",
         )
     unshown = first_unshown(cleaned)  # a forged "content_sha256 …" line under an approval
     if unshown is not None:
         place, char = unshown
-        raise SignOffRefused(
-            f"{option}: ký tự không hiển thị {char!r} ở vị trí {place} / a character "
-            f"that does not show, {char!r}, at position {place}: write the text on one "
-            "line, without control or direction characters; nothing recorded"
+        raise _refused(
+            option,
+            f"ký tự không hiển thị {char!r} ở vị trí {place}: viết trên một dòng, "
+            "không có ký tự điều khiển hay định hướng",
+            f"a character that does not show, {char!r}, at position {place}: write "
+            "the text on one line, without control or direction characters",
         )
     if cleaned and prints_nothing(cleaned):
         # only marks, spaces and blank letters (U+0301, U+3164 alone): prints as nothing
-        raise SignOffRefused(
-            f"{option}: không có chữ hay số nào, chỉ có dấu hoặc ký tự trắng / holds no "
-            "letter, digit or sign, only marks or blank characters that print as nothing: "
-            "write the text; nothing recorded"
+        raise _refused(
+            option,
+            "không có chữ hay số nào, chỉ có dấu hoặc ký tự trắng: hãy viết nội dung",
+            "holds no letter, digit or sign, only marks or blank characters that "
+            "print as nothing: write the text",
         )
     return cleaned or None
 
@@ -87,7 +95,7 @@ def _text(value: str | None, option: str) -> str | None:
 def _required(value: str | None, option: str, vi: str, en: str) -> str:
     cleaned = _text(value, option)
     if cleaned is None:
-        raise SignOffRefused(f"{option}: {vi} / {en}; nothing recorded")
+        raise _refused(option, vi, en)
     return cleaned
 
 
@@ -149,11 +157,12 @@ def _turn(backend: Backend, review_period: str, root: str) -> Iterator[list[dict
             backend.lock("publish", review_period, root)
             yield read_approvals(backend, review_period, root).sort("seq").to_dicts()
     except WriteConflict as error:
-        raise SignOffRefused(
-            f"{review_period} {root}: một lần duyệt khác vừa được ghi cùng lúc; xem `chitieu "
-            "snapshots show` rồi thử lại nếu vẫn cần / another "
-            "sign-off of this review was recorded at the same moment; nothing recorded, "
-            "look at `chitieu snapshots show` and try again if still needed"
+        raise _refused(
+            f"{review_period} {root}",
+            "một lần duyệt khác vừa được ghi cùng lúc; xem `chitieu "
+            "snapshots show` rồi thử lại nếu vẫn cần",
+            "another sign-off of this review was recorded at the "
+            "same moment; look at `chitieu snapshots show` and try again if still needed",
         ) from error
 
 
@@ -181,32 +190,36 @@ def _revision(
     what = f"{review_period} {root}"
     headers = audit.list_snapshots(backend, review_period, root)
     if headers.is_empty():
-        raise SignOffRefused(
-            f"{what}: chưa có bản nào được công bố để duyệt / nothing published to approve; "
-            "nothing recorded"
+        raise _refused(
+            what, "chưa có bản nào được công bố để duyệt", "nothing published to approve"
         )
     latest = headers.sort("revision").row(-1, named=True)
     if latest["status"] != "published":  # the newest published one was removed (a rollback)
-        raise SignOffRefused(
-            f"{what}: bản mới nhất ({latest['revision']}) không phải bản đang công bố mà là "
-            f"'{clipped(str(latest['status']))}' / the newest revision ({latest['revision']}) "
-            f"is not published but {clipped(str(latest['status']))}: revisions were removed or "
-            "changed (run `chitieu snapshots verify`); nothing recorded"
+        status = clipped(str(latest["status"]))
+        raise _refused(
+            what,
+            f"bản mới nhất ({latest['revision']}) không phải bản đang công bố mà là "
+            f"'{status}': các bản đã bị xoá hoặc sửa (chạy `chitieu snapshots verify`)",
+            f"the newest revision ({latest['revision']}) is not published but "
+            f"{status}: revisions were removed or changed (run `chitieu snapshots verify`)",
         )
     if revision is None:
         return latest
     numbers = headers["revision"].to_list()
     if revision not in numbers:
         listed = ", ".join(map(str, numbers))
-        raise SignOffRefused(
-            f"{what}: không có bản {revision} (các bản: {listed}) / there is no revision "
-            f"{revision} (revisions {listed}); nothing recorded"
+        raise _refused(
+            what,
+            f"không có bản {revision} (các bản: {listed})",
+            f"there is no revision {revision} (revisions {listed})",
         )
     if revision != latest["revision"]:
-        raise SignOffRefused(
-            f"{what}: bản {revision} đã bị thay bởi bản {latest['revision']}, chỉ duyệt được "
-            f"bản đang công bố / revision {revision} is superseded by revision "
-            f"{latest['revision']}: only the published revision can be approved; nothing recorded"
+        raise _refused(
+            what,
+            f"bản {revision} đã bị thay bởi bản {latest['revision']}, chỉ duyệt được "
+            "bản đang công bố",
+            f"revision {revision} is superseded by revision {latest['revision']}: only "
+            "the published revision can be approved",
         )
     return latest
 
@@ -233,26 +246,28 @@ def approve(
     except UnknownContentVersion:  # an edited header: no hash to match
         recomputed = None
     if recomputed != header["content_sha256"]:
-        raise SignOffRefused(
-            f"{review_period} {root}: bản {header['revision']} không còn khớp mã băm "
-            "content_sha256 của nó (chạy `chitieu snapshots verify`) / revision "
-            f"{header['revision']} no longer matches its content_sha256 (run `chitieu "
-            "snapshots verify`); nothing recorded"
+        raise _refused(
+            f"{review_period} {root}",
+            f"bản {header['revision']} không còn khớp mã băm "
+            "content_sha256 của nó (chạy `chitieu snapshots verify`)",
+            f"revision {header['revision']} no longer matches its "
+            "content_sha256 (run `chitieu snapshots verify`)",
         )
     with _turn(backend, review_period, root) as chain:
         if chain and chain[-1]["action"] == "approve":
             standing = chain[-1]
             approved = f"{standing['revision']}, {_who(standing)}"
             command = f"`chitieu reopen {review_period} --org {root} --by … --reason …`"
-            raise SignOffRefused(
-                f"{review_period} {root}: đã được duyệt rồi (bản {approved}): mở lại trước "
-                f"({command}) / is already approved (revision {approved}): reopen it first "
-                f"({command}); nothing recorded"
+            raise _refused(
+                f"{review_period} {root}",
+                f"đã được duyệt rồi (bản {approved}): mở lại trước ({command})",
+                f"is already approved (revision {approved}): reopen it first ({command})",
             )
         if _revision(backend, review_period, root, None)["snapshot_id"] != header["snapshot_id"]:
-            raise SignOffRefused(
-                f"{review_period} {root}: một bản mới vừa được công bố / a new revision was "
-                "published meanwhile: look at it, then approve again; nothing recorded"
+            raise _refused(
+                f"{review_period} {root}",
+                "một bản mới vừa được công bố: xem nó rồi duyệt lại",
+                "a new revision was published meanwhile: look at it, then approve again",
             )
         return _record(
             backend,
@@ -280,9 +295,10 @@ def reopen(
     why = _required(reason, "--reason", "phải ghi lý do mở lại", "give the reason for reopening")
     with _turn(backend, review_period, root) as chain:
         if not chain or chain[-1]["action"] != "approve":
-            raise SignOffRefused(
-                f"{review_period} {clipped(root)}: chưa được duyệt, không có gì để mở lại / is "
-                "not approved: nothing to reopen; nothing recorded"
+            raise _refused(
+                f"{review_period} {clipped(root)}",
+                "chưa được duyệt, không có gì để mở lại",
+                "is not approved: nothing to reopen",
             )
         approved = chain[-1]
         return _record(
