@@ -294,11 +294,15 @@ def test_an_auditor_cannot_upgrade_an_old_warehouse(request: pytest.FixtureReque
         role = postgres_role(request.config, "kiem_toan")
         owner.grant_auditor(role)
         owner.backend.execute("DELETE FROM schema_version WHERE version = $1", [newest])
+    url = schema_url(schema, user=role)
     with pytest.raises(
         WarehouseError,
         match=rf"needs upgrading from schema version {before} to {newest}.*read-only role",
-    ):
-        open_warehouse(schema_url(schema, user=role))
+    ) as refused:
+        open_warehouse(url)
+    vietnamese = str(refused.value).partition(" / ")[0]  # where and what, for an officer too
+    assert redact(url) in vietnamese
+    assert f"từ phiên bản {before} lên {newest}" in vietnamese
     postgres_admin(request.config).execute(  # restore what the test took away
         f"INSERT INTO {schema}.schema_version VALUES ({newest}, now())"
     )
