@@ -13,6 +13,7 @@ import pytest
 from prefect_fixtures import prefect_api_url  # noqa: F401
 from prefect_queries import called, task_run_names
 
+from chitieu.errors import ChitieuError
 from chitieu.examples import example_dir
 from chitieu.flows.intake import intake_flow
 
@@ -92,3 +93,28 @@ def test_worker_processes_plan_the_flows_batches_and_change_nothing(
     names = task_run_names(run.id)
     assert sum(n.startswith("validate-batch-") for n in names) == 7  # 270 files / 40
     assert sum(n.startswith("register-batch-") for n in names) == 7
+
+
+@pytest.mark.parametrize("address", ["tcp://[::1", "dask-scheduler", "tcp://127.0.0.1:0"])
+def test_a_scheduler_that_cannot_be_reached_is_said_in_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    prefect_api_url: str,  # noqa: F811
+    address: str,
+) -> None:
+    """An address that is not one, or where nothing answers, was Dask's traceback and
+    exit 70 when the first batch was submitted: now one line naming the address and the
+    variable, and nothing in the warehouse."""
+    shutil.copytree(example_dir() / "config", tmp_path / "config")
+    shutil.copytree(example_dir() / "submissions" / "2024M05", tmp_path / "inbox")
+    monkeypatch.setenv("CHITIEU_TASK_RUNNER", "dask")
+    monkeypatch.setenv("CHITIEU_DASK_ADDRESS", address)
+    warehouse = tmp_path / "w.duckdb"
+    with pytest.raises(ChitieuError) as raised:
+        intake_flow([str(tmp_path / "inbox")], str(tmp_path / "config"), f"duckdb:///{warehouse}")
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(f"không kết nối được bộ điều phối Dask ở '{address}'")
+    assert f"cannot reach the Dask scheduler at '{address}' (CHITIEU_DASK_ADDRESS)" in message
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM submissions").fetchone() == (0,)

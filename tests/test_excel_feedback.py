@@ -218,6 +218,35 @@ def test_intake_writes_feedback_beside_the_archive(config: Config, tmp_path: Pat
     assert archived_path(archive, sha).read_bytes() == bad.read_bytes()
 
 
+def test_a_rejected_workbook_named_near_the_limit_gets_its_copy(
+    config: Config, tmp_path: Path
+) -> None:
+    """A sent name of 250 bytes (about a hundred Vietnamese letters) plus the hash and
+    ``.phan-hoi.xlsx`` was too long for the system: writing the copy failed the batch,
+    and with it the intake of every other file. The copy's name is cut to fit."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    stem = "Báo cáo xã Phong Nẫm tháng năm " * 10
+    while len((stem + ".xlsx").encode()) > 255:
+        stem = stem[:-1]
+    bad = inbox / f"{stem}.xlsx"
+    shutil.copy(DATA / "bad" / "above_max.xlsx", bad)
+    shutil.copy(CONFIG.parent / "submissions" / "2024M05" / "28984_2024M05.csv", inbox)
+    archive = tmp_path / "w.archive"
+    with open_warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}") as warehouse:
+        result = pipeline.ingest_batch(
+            sorted(inbox.iterdir()), config, warehouse, archive, RECEIVED_AT
+        )
+    statuses = {Path(o.source_name).name: o.status for o in result.outcomes}
+    assert statuses == {bad.name: "rejected", "28984_2024M05.csv": "accepted"}
+    sha = hashlib.sha256(bad.read_bytes()).hexdigest()
+    (copy,) = feedback_folder(archive).iterdir()
+    assert copy.name == feedback_name(str(bad), sha)
+    assert copy.name.endswith(f".{sha[:8]}.phan-hoi.xlsx")
+    assert copy.name.startswith("Báo cáo xã Phong Nẫm")
+    assert len(copy.name.encode()) <= 255
+
+
 def test_intake_names_the_feedback_copy(tmp_path: Path) -> None:
     from chitieu.cli.intake import _feedback_line
     from chitieu.receipts import FileOutcome

@@ -192,6 +192,26 @@ def many_sheets(count: int, size: int, rows: bool = True) -> bytes:
     return workbook_with(replaced, tuple(extra))
 
 
+def shared_string_bomb(rows: int = 5000, chars: int = 30_000) -> bytes:
+    """The workbook with ``rows`` more rows below its table, each naming an unknown
+    element and, for its value and note, one shared string of ``chars`` characters:
+    60 KB on disk, 700 KB inflated, 300 million characters once read."""
+    source = zipfile.ZipFile(io.BytesIO(workbook()))
+    strings = source.read("xl/sharedStrings.xml").decode()
+    first = strings.count("<si>")
+    strings = strings.replace(
+        "</sst>", f"<si><t>KHONG_CO</t></si><si><t>{'x' * chars}</t></si></sst>"
+    )
+    cells = "".join(
+        f'<row r="{r}"><c r="A{r}" t="s"><v>{first}</v></c><c r="D{r}" t="s"><v>{first + 1}</v>'
+        f'</c><c r="E{r}" t="s"><v>{first + 1}</v></c></row>'
+        for r in range(100, 100 + rows)
+    )
+    sheet = source.read(SHEET).replace(b"</sheetData>", cells.encode() + b"</sheetData>")
+    parts = {"xl/sharedStrings.xml": strings.encode(), SHEET: sheet}
+    return workbook_with({name: _named(deflated(data), name) for name, data in parts.items()})
+
+
 def _named(member: Member, name: str) -> Member:
     return Member(name, member.data, member.declared, member.crc, member.method)
 
@@ -275,6 +295,10 @@ FILES: dict[str, tuple[Callable[[], bytes], str]] = {
     "big_unread_part.xlsx": (
         lambda: workbook_with({}, (_notes_member("xl/media/notes.xml", 195 * MB),), wrong=True),
         "a rejected workbook with a 195 MB part no reader needs (openpyxl would read it)",
+    ),
+    "shared_string_bomb.xlsx": (
+        shared_string_bomb,
+        "5,000 rows naming one shared string of 30,000 characters: 60 KB, 300 M characters",
     ),
     "too_many_rows.csv": (lambda: _rows(20_001), "20,001 rows of figures"),
     "million_lines.csv": (lambda: _rows(1_000_000), "a million lines: 25 MB"),

@@ -101,6 +101,7 @@ VALIDATED = {
     "bomb_declared.xlsx": "the workbook's part xl/worksheets/sheet1.xml inflates to 3 GB",
     "big_sheet.xlsx": "the workbook's part xl/worksheets/notes0.xml inflates to 195.1 MB",
     "many_sheets.xlsx": "the workbook's parts inflate to 14.2 MB together",
+    "shared_string_bomb.xlsx": "the report table's cells hold 300,040,293 characters",
     "too_many_rows.csv": "more than 20,000 rows of figures",
     "many_objects.json": "more than 20,000 rows of figures",
     "long_field.csv": "holds a field of 200,000 characters",

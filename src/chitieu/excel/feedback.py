@@ -10,8 +10,10 @@ rejected files of the same name never overwrite each other:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 
@@ -22,6 +24,8 @@ from chitieu.warehouse.archive import archived_path
 from chitieu.warehouse.models import IntakeBatch
 
 SUFFIX = ".phan-hoi.xlsx"
+_NAME_BYTES: Final = 255
+"""The most bytes of a file name the system takes (ext4, XFS, NTFS...)."""
 
 
 def feedback_folder(archive: Path) -> Path:
@@ -30,10 +34,15 @@ def feedback_folder(archive: Path) -> Path:
 
 
 def feedback_name(source_name: str, sha256: str) -> str:
-    """The copy's file name: the sent file's, its hash's first digits, ``.phan-hoi.xlsx``."""
+    """The copy's file name: the sent file's, its hash's first digits, ``.phan-hoi.xlsx``.
+    A sent name near the system's 255 bytes is cut to fit (the hash still tells copies
+    apart): a name too long to write stopped the whole intake, every file of it."""
     stem = Path(source_name.replace("\\", "/")).name
     stem = stem[: -len(WORKBOOK)] if stem.lower().endswith(WORKBOOK) else stem
-    return f"{stem}.{sha256[:8]}{SUFFIX}"
+    tail = f".{sha256[:8]}{SUFFIX}"
+    while len(os.fsencode(stem + tail)) > _NAME_BYTES:  # a letter of Vietnamese is 2-3 bytes
+        stem = stem[:-1]
+    return f"{stem}{tail}"
 
 
 def write_feedback(

@@ -15,6 +15,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from chitieu import settings
 from chitieu.errors import ChitieuError
+from chitieu.shown import clipped, shown
 
 
 def chosen_task_runner() -> TaskRunner[Any]:
@@ -36,7 +37,7 @@ def chosen_task_runner() -> TaskRunner[Any]:
             f"{settings.TASK_RUNNER_ENV}=dask needs the dask extra: pip install 'chitieu[dask]'"
         ) from exc
     if choice.dask_address:
-        return DaskTaskRunner(address=choice.dask_address)
+        return _scheduler_runner(DaskTaskRunner)(address=choice.dask_address)
     return DaskTaskRunner(
         cluster_kwargs={
             "n_workers": choice.dask_workers,
@@ -44,6 +45,33 @@ def chosen_task_runner() -> TaskRunner[Any]:
             "processes": True,
         }
     )
+
+
+def _scheduler_runner(base: type[Any]) -> type[Any]:
+    """``base`` (prefect-dask's runner) saying in one line why it cannot reach the
+    scheduler at ``CHITIEU_DASK_ADDRESS``: the client connects when the first batch is
+    submitted, and an address that is not one (``tcp://[::1``, no port) or a scheduler
+    that does not answer within Dask's 30 s was a traceback and exit 70."""
+
+    class SchedulerRunner(base):
+        @property
+        def client(self) -> Any:
+            try:
+                return base.client.fget(self)
+            except (OSError, ValueError) as exc:  # a timeout is an OSError
+                where = shown(repr(clipped(str(self.address))))
+                why = clipped(str(exc) or type(exc).__name__)
+                raise ChitieuError(
+                    f"không kết nối được bộ điều phối Dask ở {where} "
+                    f"({settings.DASK_ADDRESS_ENV}): hãy kiểm tra địa chỉ (tcp://máy:8786) và "
+                    f"bộ điều phối đang chạy, hoặc bỏ {settings.DASK_ADDRESS_ENV} để dùng một "
+                    "cụm cục bộ; chưa tiếp nhận tệp nào / cannot reach the Dask scheduler at "
+                    f"{where} ({settings.DASK_ADDRESS_ENV}): {shown(why)}; check the address "
+                    "(tcp://host:8786) and that the scheduler runs, or unset "
+                    f"{settings.DASK_ADDRESS_ENV} for a local cluster; no file was taken in"
+                ) from exc
+
+    return SchedulerRunner
 
 
 class ConfiguredTaskRunner(ThreadPoolTaskRunner):

@@ -13,6 +13,7 @@ catalog: 200 elements, 192 at commune level) and on the bundled example (README,
 | its parts inflated, together                 | 160 KB    | 12 MB        | 75 x   |
 | a CSV (national, 192 rows) / JSON report     | 9.6 / 7.7 KB | 4 MB      | 416 x  |
 | rows of one file (a report: 192)             | 192       | 20,000       | 104 x  |
+| a workbook table's text, shared strings read | a few KB  | 4 M chars    |        |
 
 A field (a CSV cell, a JSON text, a workbook cell) holds at most 32,767 characters:
 Excel's own limit for a cell, so nothing an officer types is ever refused by it.
@@ -38,6 +39,11 @@ MAX_FILE_ROWS: Final = 20_000
 """Rows of figures in one file: CSV lines, JSON values, rows of a workbook's table."""
 MAX_FIELD_CHARS: Final = 32_767
 """Characters of one field: Excel's limit for a cell."""
+MAX_TABLE_CHARS: Final = 4_000_000
+"""Characters of a workbook's report table (codes, values and notes), together, as read.
+A sheet's own text is bounded by `MAX_PART_BYTES`, but a cell naming a shared string
+brings that string's whole text: 5,000 rows naming one string of 30,000 characters, a
+file of 60 KB, came to 300 million characters and 1.5 GB of memory."""
 MAX_FEEDBACK_BYTES: Final = 2_000_000
 """A workbook whose parts inflate beyond this (12 times the largest real one) gets no
 annotated copy: openpyxl, which writes it, holds the whole workbook as objects."""
@@ -78,6 +84,16 @@ def field_too_long(length: int, location: str) -> FileProblem:
         f"{where_vi} có một ô dài {count_vi(length)} ký tự, giới hạn {count_vi(MAX_FIELD_CHARS)}",
         f"{location} holds a field of {count_en(length)} characters, limit "
         f"{count_en(MAX_FIELD_CHARS)}",
+        location,
+    )
+
+
+def table_too_large(chars: int, location: str) -> FileProblem:
+    return too_large(
+        f"các ô của bảng báo cáo có tổng cộng {count_vi(chars)} ký tự, giới hạn "
+        f"{count_vi(MAX_TABLE_CHARS)}",
+        f"the report table's cells hold {count_en(chars)} characters together, limit "
+        f"{count_en(MAX_TABLE_CHARS)}",
         location,
     )
 

@@ -31,7 +31,14 @@ from chitieu.excel import layout
 from chitieu.sources import ROW_SCHEMA, FileProblem, FileRead, ReceivedFile, empty_rows
 from chitieu.sources._ooxml import Cell, Package, PackageError, PackageProblem, Sheet
 from chitieu.sources._text import problem
-from chitieu.sources.limits import MAX_FIELD_CHARS, MAX_FILE_ROWS, field_too_long, rows_too_many
+from chitieu.sources.limits import (
+    MAX_FIELD_CHARS,
+    MAX_FILE_ROWS,
+    MAX_TABLE_CHARS,
+    field_too_long,
+    rows_too_many,
+    table_too_large,
+)
 
 _OLE2: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # A text that validation would take for a decimal but a Vietnamese officer may have
@@ -304,6 +311,9 @@ def report_read(
     long = _long_cell(sheet, table_cols, fields, body, [codes, values, notes])
     if long is not None:
         return _failed(received, long)
+    chars = sum(sum(map(len, filter(None, column))) for column in (codes, values, notes))
+    if chars > MAX_TABLE_CHARS:  # shared strings named again and again
+        return _failed(received, table_too_large(chars, layout.sheet_ref(sheet)))
     columns: dict[str, list[str | None]] = {
         "org_unit_code": [fields["org_unit_code"][2]] * height,
         "element_code": codes,
