@@ -193,6 +193,33 @@ def test_rejected_reports_show_a_hostile_file_name_and_value_as_written(config: 
     assert event.payload["first_problem"].startswith(f"line 2: Giá trị '{HOSTILE}'")
 
 
+def test_the_shipped_automation_writes_no_chat_link_or_ping_from_a_commune() -> None:
+    """automations/report-rejected.yaml quotes the file's name and first problem, which
+    come from outside: a chat channel reads ``<https://…|bấm>`` as a link and
+    ``<!channel>`` as a ping of everyone (apprise's Slack, even escaped as &lt;). Its
+    body, rendered by Prefect's own renderer of automation templates, has no < or >."""
+    import yaml
+    from prefect.server.utilities.user_templates import render_user_template_sync
+
+    automation = Path(__file__).parents[1] / "automations" / "report-rejected.yaml"
+    body = yaml.safe_load(automation.read_text("utf-8"))["actions"][0]["body"]
+
+    class Resource(dict[str, str]):
+        id = "chitieu.org_unit.29029"
+
+    event = {
+        "resource": Resource({"prefect.resource.name": "Xã A", "chitieu.period": "2024M04"}),
+        "payload": {
+            "file": "<!channel>.xlsx",
+            "first_problem": "line 2: Giá trị '<https://evil.example|bấm>' không phải là số",
+        },
+    }
+    text = render_user_template_sync(body, {"event": event})
+    assert "<" not in text
+    assert ">" not in text
+    assert "tệp / file ‹!channel›.xlsx: line 2: Giá trị '‹https://evil.example|bấm›'" in text
+
+
 def test_a_file_sent_again_shows_its_name_and_problem_as_written(config: Config) -> None:
     still = pl.DataFrame(
         {"org_unit_code": [HOSTILE], "period": ["2024M05"], "source_name": [HOSTILE_FILE],
