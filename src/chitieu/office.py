@@ -12,6 +12,8 @@ from typing import Final
 
 ZIP_SIGNATURE: Final = b"PK\x03\x04"
 """How every zip, and so every .docx and .xlsx, begins."""
+OLE2_SIGNATURE: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""How a legacy Office file (.xls, .doc) begins."""
 WORD, EXCEL, ZIP = "docx", "xlsx", "zip"
 
 

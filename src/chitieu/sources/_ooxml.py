@@ -34,6 +34,7 @@ from typing import Any, Final, TypeAlias, TypeVar, cast
 from xml.etree import ElementTree as ET
 
 from chitieu.excel.layout import cell_location, column_number, nfc
+from chitieu.office import ZIP_SIGNATURE
 from chitieu.shown import shown
 from chitieu.sources import FileProblem
 from chitieu.sources.limits import (
@@ -340,7 +341,7 @@ def data_start(content: bytes, offset: int, name: str) -> int:
         raise PackageError(f"the part {name} is damaged") from exc
     start = offset + _LOCAL.size + local[9] + local[10]
     written = content[offset + _LOCAL.size : start - local[10]]
-    if local[0] != b"PK\x03\x04" or (
+    if local[0] != ZIP_SIGNATURE or (
         written != name.encode() and written != name.encode("cp437", "replace")
     ):
         raise PackageError(f"the part {name} is damaged")

@@ -15,11 +15,10 @@ from typing import cast
 
 import polars as pl
 
-from chitieu.office import EXCEL, WORD, ZIP_SIGNATURE, zip_kind
+from chitieu.office import EXCEL, OLE2_SIGNATURE, WORD, ZIP_SIGNATURE, zip_kind
 from chitieu.sources import ROW_COLUMNS, FileProblem
 
 # Signatures of the files a commune officer may send by mistake under a text name.
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
 
 
 def problem(check: str, vi: str, en: str, location: str = "") -> FileProblem:
@@ -66,7 +65,7 @@ def decode_utf8(content: bytes, kind: str) -> tuple[str | None, FileProblem | No
     """The text of a UTF-8 file (a leading BOM dropped), or why it is not one."""
     if content.startswith(ZIP_SIGNATURE):
         return None, _zipped(content, kind)
-    if content.startswith(_OLE2):
+    if content.startswith(OLE2_SIGNATURE):
         return None, problem(
             "file_format",
             f"Tệp có đuôi .{kind} nhưng thực chất là tệp Excel cũ (.xls): "

@@ -28,6 +28,7 @@ from typing import Final
 import polars as pl
 
 from chitieu.excel import layout
+from chitieu.office import OLE2_SIGNATURE
 from chitieu.sources import ROW_SCHEMA, FileProblem, FileRead, ReceivedFile, empty_rows
 from chitieu.sources._ooxml import Cell, Package, PackageError, PackageProblem, Sheet
 from chitieu.sources._text import problem
@@ -40,7 +41,6 @@ from chitieu.sources.limits import (
     table_too_large,
 )
 
-_OLE2: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # A text that validation would take for a decimal but a Vietnamese officer may have
 # written as thousands: "1.752" (one group of three digits after the dot).
 _AMBIGUOUS: Final = re.compile(r"^-?[1-9][0-9]{0,2}\.[0-9]{3}$")
@@ -72,7 +72,7 @@ def read_xlsx(received: ReceivedFile) -> FileRead:
     gives the reference reader's answer or declines; anything else by the reference."""
     from chitieu.sources._plain_xlsx import read_plain  # it builds on this module
 
-    if not received.content.startswith(_OLE2):
+    if not received.content.startswith(OLE2_SIGNATURE):
         plain = read_plain(received)
         if plain is not None:
             return plain
@@ -81,7 +81,7 @@ def read_xlsx(received: ReceivedFile) -> FileRead:
 
 def read_reference(received: ReceivedFile) -> FileRead:
     """`read_xlsx` by the reference reader: every part parsed as XML, every cell a `Cell`."""
-    if received.content.startswith(_OLE2):
+    if received.content.startswith(OLE2_SIGNATURE):
         return _failed(
             received,
             problem(
