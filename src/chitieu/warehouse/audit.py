@@ -49,6 +49,7 @@ from chitieu.warehouse.received import (
     UsedFile,
     check_archive,
     check_submissions,
+    listed,
     used_files,
 )
 from chitieu.warehouse.rollback import check_expected, check_log, check_signoff_log
@@ -439,13 +440,12 @@ def _reports_records(
         f"#{row['submission_id']})"
         for row in changed.head(SHOWN).iter_rows(named=True)
     ]
-    more = f"; and {changed.height - SHOWN} more" if changed.height > SHOWN else ""
     return [
         (
             "records",
             f"what the intake recorded of {changed.height} of its {read.inputs.height} "
             f"reports no longer hashes to the records_sha256 each was published with: "
-            f"{_RECORDS_CHANGED}: {'; '.join(named)}{more}",
+            f"{_RECORDS_CHANGED}: {listed(named, changed.height)}",
         )
     ]
 

@@ -28,8 +28,11 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _KEY = ["sha256", "org_unit_code", "period"]
 
 
-def _listed(items: list[str]) -> str:
-    more = f"; and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
+def listed(items: list[str], total: int | None = None) -> str:
+    """The first `SHOWN` of ``items``, then how many more of ``total`` (all of ``items``
+    when not given: a caller may pass only the first ones, named, and their count)."""
+    total = len(items) if total is None else total
+    more = f"; and {total - SHOWN} more" if total > SHOWN else ""
     return "; ".join(items[:SHOWN]) + more
 
 
@@ -63,7 +66,7 @@ def check_submissions(read: SnapshotRead, submissions: pl.DataFrame) -> list[Ver
             "submissions",
             f"its inputs as the submissions table holds them now hash to "
             f"{inputs_sha256(now.drop_nulls('sha256'))}, not the published inputs_sha256 "
-            f"{header['inputs_sha256']}: {_listed(changed)}",
+            f"{header['inputs_sha256']}: {listed(changed)}",
         )
     ]
 
@@ -130,6 +133,6 @@ def check_archive(folder: Path, files: Iterable[UsedFile]) -> Verification:
         elif digests[file.sha256] != file.sha256:
             troubles[key].append(_trouble(folder, file, digests[file.sha256]))
     for (period, root, revision), items in sorted(troubles.items()):
-        found.problems.append(VerifyProblem(period, root, revision, "archive", _listed(items)))
+        found.problems.append(VerifyProblem(period, root, revision, "archive", listed(items)))
     found.checked.append(f"archive {folder}: {len(digests)} received file(s) re-hashed")
     return found
