@@ -250,18 +250,24 @@ def test_runs_on_one_gx_project_take_turns(first_half, tmp_path) -> None:
     assert done[0].data_docs.is_file()
 
 
-def test_a_broken_warning_rule_is_published_and_named(first_half):
-    """A rule of severity `warning` that a unit's rolled-up values break: the review passes
-    its critical checks and the warning names the unit and both sides."""
-    doctor = with_rule(
-        code="R98",
+def poverty_share_under_2(code: str, **more: str) -> Doctor:
+    """A warning rule the district's rolled-up values break: poor households under 2 %
+    of households (the example's district has 2.64 %)."""
+    return with_rule(
+        code=code,
         left="HO_NGHEO * 100 / TONG_SO_HO",
         operator="<",
         right="2",
         severity="warning",
         levels=["district"],
+        **more,
     )
-    result = run_gate(*doctor(*first_half))
+
+
+def test_a_broken_warning_rule_is_published_and_named(first_half):
+    """A rule of severity `warning` that a unit's rolled-up values break: the review passes
+    its critical checks and the warning names the unit and both sides."""
+    result = run_gate(*poverty_share_under_2("R98")(*first_half))
     assert result.passed
     (warning,) = result.failures()
     assert (warning.name, warning.severity) == ("warning_rules_hold", WARNING)
@@ -282,17 +288,8 @@ def test_a_rules_message_is_text_on_the_data_docs_page(first_half, tmp_path) -> 
     gate's own detail (what the report and the Prefect UI show)."""
     from chitieu.quality import GateFolders
 
-    doctor = with_rule(
-        code="R97",
-        left="HO_NGHEO * 100 / TONG_SO_HO",
-        operator="<",
-        right="2",
-        severity="warning",
-        levels=["district"],
-        message_en=HOSTILE,
-    )
     folders = GateFolders(tmp_path / "quality", tmp_path / "data-docs")
-    result = run_gate(*doctor(*first_half), folders)
+    result = run_gate(*poverty_share_under_2("R97", message_en=HOSTILE)(*first_half), folders)
     (warning,) = result.failures()
     assert f"rule R97: {HOSTILE}" in warning.detail
     assert result.data_docs is not None
